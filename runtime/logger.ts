@@ -1,0 +1,108 @@
+/**
+ * Structured logging: JSON lines with stable keys (pino) for machines, or one readable line per
+ * event for a person at a terminal. Logs go to stderr so stdout stays free for command output.
+ */
+import { pino } from 'pino';
+import { PmaError } from './errors.ts';
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  trace(msg: string, fields?: LogFields): void;
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger whose lines all carry `bindings` (e.g. `{ component: 'ingest' }`). */
+  child(bindings: LogFields): Logger;
+}
+
+const LEVELS: Record<Exclude<LogLevel, 'silent'>, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50 };
+
+export interface LoggerOptions {
+  format: 'text' | 'json';
+  level: LogLevel;
+  /** Defaults to stderr. */
+  stream?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const stream = options.stream ?? process.stderr;
+  if (options.format === 'json') return wrapPino(pino({ level: options.level, base: undefined, errorKey: 'err' }, stream));
+  return new TextLogger(stream, options.level === 'silent' ? Number.POSITIVE_INFINITY : LEVELS[options.level], {});
+}
+
+/** A logger that drops everything; for tests and library defaults. */
+export const silentLogger: Logger = createLogger({ format: 'text', level: 'silent' });
+
+function serialise(fields: LogFields | undefined): LogFields | undefined {
+  if (!fields) return fields;
+  const out: LogFields = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v instanceof PmaError) out[k] = v.toJSON();
+    else if (v instanceof Error) out[k] = { name: v.name, message: v.message };
+    else if (typeof v === 'bigint') out[k] = v.toString();
+    else out[k] = v;
+  }
+  return out;
+}
+
+function wrapPino(p: pino.Logger): Logger {
+  const call = (level: Exclude<LogLevel, 'silent'>) => (msg: string, fields?: LogFields) => {
+    const f = serialise(fields);
+    if (f) p[level](f, msg);
+    else p[level](msg);
+  };
+  return {
+    trace: call('trace'),
+    debug: call('debug'),
+    info: call('info'),
+    warn: call('warn'),
+    error: call('error'),
+    child: (bindings) => wrapPino(p.child(serialise(bindings) ?? {})),
+  };
+}
+
+class TextLogger implements Logger {
+  readonly #stream: NodeJS.WritableStream;
+  readonly #threshold: number;
+  readonly #bindings: LogFields;
+
+  constructor(stream: NodeJS.WritableStream, threshold: number, bindings: LogFields) {
+    this.#stream = stream;
+    this.#threshold = threshold;
+    this.#bindings = bindings;
+  }
+
+  trace(msg: string, fields?: LogFields): void {
+    this.#write('trace', msg, fields);
+  }
+  debug(msg: string, fields?: LogFields): void {
+    this.#write('debug', msg, fields);
+  }
+  info(msg: string, fields?: LogFields): void {
+    this.#write('info', msg, fields);
+  }
+  warn(msg: string, fields?: LogFields): void {
+    this.#write('warn', msg, fields);
+  }
+  error(msg: string, fields?: LogFields): void {
+    this.#write('error', msg, fields);
+  }
+  child(bindings: LogFields): Logger {
+    return new TextLogger(this.#stream, this.#threshold, { ...this.#bindings, ...bindings });
+  }
+
+  #write(level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields): void {
+    if (LEVELS[level] < this.#threshold) return;
+    const { component, ...rest } = { ...this.#bindings, ...serialise(fields) };
+    const time = new Date().toISOString().slice(11, 23);
+    const tag = component ? ` [${String(component)}]` : '';
+    const kv = Object.entries(rest)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+      .join(' ');
+    this.#stream.write(`${time} ${level.toUpperCase().padEnd(5)}${tag} ${msg}${kv ? ` ${kv}` : ''}\n`);
+  }
+}

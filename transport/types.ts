@@ -1,0 +1,177 @@
+/**
+ * The transport interface: Kafka's model (topics with partitions, offsets, consumer groups),
+ * implemented by the embedded SQLite log and by Apache Kafka. Producers, processors and sinks
+ * depend on this file only, never on an implementation.
+ *
+ * Offsets are plain numbers: safe up to 2^53, far beyond any partition we will hold.
+ * A committed offset is, as in Kafka, the offset of the NEXT record to read.
+ */
+
+export type Headers = Record<string, string>;
+
+/** A record to produce. `partition` overrides key hashing; `timestamp` defaults to now (ms). */
+export interface ProduceRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: Headers;
+  timestamp?: number;
+  partition?: number;
+}
+
+/** Where a produced record landed. One per input record, in input order. */
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** A record read back from a topic. `value` null is a tombstone on compacted topics. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Headers;
+}
+
+/** Records of one partition, in offset order, as one fetch returned them. */
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: ConsumedRecord[];
+  /** Offset after the last record in the partition at fetch time: `highWatermark - nextOffset` is the lag. */
+  highWatermark: number;
+}
+
+export type CleanupPolicy = 'delete' | 'compact';
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  cleanupPolicy?: CleanupPolicy;
+  /** Records older than this are deleted (delete policy). Undefined: keep forever. */
+  retentionMs?: number;
+  /** Per partition: oldest records are deleted past this many bytes (delete policy). Undefined: unbounded. */
+  retentionBytes?: number;
+}
+
+export interface TopicDescription {
+  name: string;
+  partitions: number;
+  cleanupPolicy: CleanupPolicy;
+  retentionMs?: number;
+  retentionBytes?: number;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  /** First offset still in the log. */
+  low: number;
+  /** Offset the next produced record will get. */
+  high: number;
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  /** Committed offset of the group, or null if it never committed. */
+  committed: number | null;
+  high: number;
+  /** `high - committed`, or `high - low` when nothing was committed. */
+  lag: number;
+}
+
+export interface Admin {
+  /** Creates missing topics; an existing topic with the same partition count is left alone. */
+  createTopics(specs: TopicSpec[]): Promise<void>;
+  deleteTopics(names: string[]): Promise<void>;
+  listTopics(): Promise<TopicDescription[]>;
+  /** Undefined when the topic does not exist. */
+  describeTopic(name: string): Promise<TopicDescription | undefined>;
+  offsets(topic: string): Promise<PartitionOffsets[]>;
+  /** Per partition, the first offset whose timestamp is >= ts (the high watermark if none). */
+  offsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]>;
+  /** Committed offsets of a group on a topic; partitions never committed are absent. */
+  groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]>;
+  /** Overwrites a group's committed offsets (the group must have no active member on Kafka). */
+  setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
+  lag(groupId: string, topic: string): Promise<PartitionLag[]>;
+  listGroups(): Promise<string[]>;
+}
+
+export interface ProducerOptions {
+  /** Identifies the producer in logs and broker metadata. */
+  clientId?: string;
+}
+
+export interface Producer {
+  /**
+   * Appends records to a topic. Resolves only once every record is durable (fsynced on the
+   * embedded log, acknowledged by all in-sync replicas on Kafka); rejects without having
+   * appended a partial batch to any partition. Records without `partition` go to
+   * murmur2(key) % partitions, as Java's default partitioner does; records with a null key are
+   * spread round-robin.
+   */
+  send(topic: string, records: ProduceRecord[]): Promise<RecordMetadata[]>;
+  /** Sends to several topics; each topic's records are durable when the promise resolves. */
+  sendBatch(batches: Array<{ topic: string; records: ProduceRecord[] }>): Promise<RecordMetadata[][]>;
+  close(): Promise<void>;
+}
+
+export type StartFrom = 'earliest' | 'latest';
+
+export interface ConsumerOptions {
+  groupId: string;
+  /** Where to start on partitions the group never committed. Default 'earliest'. */
+  fromBeginning?: boolean;
+  /** Upper bound on records returned by one `poll`. Default 5,000. */
+  maxRecords?: number;
+  /** Upper bound on bytes of keys and values returned by one `poll`. Default 8 MiB. */
+  maxBytes?: number;
+  clientId?: string;
+}
+
+/**
+ * A consumer in a group. Partitions of subscribed topics are shared among the group's live
+ * members. Offsets are committed only by `commit` (never automatically), so a caller commits
+ * after its own output is durable.
+ */
+export interface Consumer {
+  subscribe(topics: string[]): Promise<void>;
+  /**
+   * Returns the next records of one or more assigned partitions, waiting up to `waitMs` for new
+   * ones (default 1,000 ms) without busy-looping. An empty array means nothing arrived in time.
+   * Rejects with AbortedError if `signal` aborts.
+   */
+  poll(options?: { waitMs?: number; signal?: AbortSignal }): Promise<RecordBatch[]>;
+  /** Records that the given offsets (next offset to read) are done; durable when resolved. */
+  commit(offsets: TopicPartitionOffset[]): Promise<void>;
+  /** The next offset this consumer will fetch for a partition. */
+  position(topic: string, partition: number): number | undefined;
+  seek(topic: string, partition: number, offset: number): void;
+  seekToBeginning(topic: string, partitions?: number[]): Promise<void>;
+  seekToEnd(topic: string, partitions?: number[]): Promise<void>;
+  seekToTimestamp(topic: string, timestamp: number, partitions?: number[]): Promise<void>;
+  /** Partitions currently assigned to this member. */
+  assignment(): Array<{ topic: string; partition: number }>;
+  close(): Promise<void>;
+}
+
+export type TransportKind = 'embedded' | 'kafka';
+
+export interface Transport {
+  readonly kind: TransportKind;
+  admin(): Admin;
+  producer(options?: ProducerOptions): Producer;
+  consumer(options: ConsumerOptions): Consumer;
+  /** Closes every producer and consumer it made, then itself. */
+  close(): Promise<void>;
+}
