@@ -1,6 +1,13 @@
+/**
+ * `pma bench <target>`: benchmarks that measure a part of the pipeline beside the ceiling of the
+ * same machine, measured in the same run. Each target lives in bench/<target>.ts and exports
+ * `register(bench)`; add it to the list below.
+ */
 import type { Command } from 'commander';
-import { notYet } from './pending.ts';
+
+const targets: Array<(bench: Command) => void> = [];
 
 export function register(program: Command): void {
-  program.command('bench').description('measure throughput against the ceiling of this machine').action(notYet('bench', 4));
+  const bench = program.command('bench').description('measure throughput beside the ceiling of this machine, in one run');
+  for (const add of targets) add(bench);
 }
