@@ -157,13 +157,25 @@ export function sectionSources(
   ];
 }
 
-/** Top-level keys of the config file that are command sections, not global settings. */
 const GLOBAL_KEY_NAMES = Object.keys(GLOBAL_KEYS);
+
+/** Top-level keys of the config file that hold a command's own settings. */
+export const CONFIG_SECTIONS = [
+  'run', 'ingest', 'process', 'sink', 'replay', 'gold', 'sim', 'tagger', 'bench', 'status', 'topics', 'registry', 'query',
+] as const;
 
 /** Resolves the global settings from defaults, the config file, PMA_* variables and flags. */
 export function loadGlobalConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): GlobalConfig {
   const configPath = (flags.config as string | undefined) ?? env.PMA_CONFIG;
   const file = configPath ? readConfigFile(configPath) : {};
+  for (const key of Object.keys(file)) {
+    if (!GLOBAL_KEY_NAMES.includes(key) && !(CONFIG_SECTIONS as readonly string[]).includes(key)) {
+      throw new ConfigError(
+        `unknown key "${key}" in ${configPath}: expected a setting (${GLOBAL_KEY_NAMES.join(', ')}) or a command section (${CONFIG_SECTIONS.join(', ')})`,
+        { path: configPath, field: key },
+      );
+    }
+  }
   const fileGlobals = Object.fromEntries(Object.entries(file).filter(([k]) => GLOBAL_KEY_NAMES.includes(k)));
   const parsed = resolveSection(
     globalConfigSchema,
