@@ -29,12 +29,9 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions): Logger {
   const stream = options.stream ?? process.stderr;
-  if (options.format === 'json') return wrapPino(pino({ level: options.level, base: undefined, errorKey: 'err' }, stream));
+  if (options.format === 'json') return wrapPino(pino({ level: options.level, base: undefined, serializers: { err: (e: unknown) => e } }, stream));
   return new TextLogger(stream, options.level === 'silent' ? Number.POSITIVE_INFINITY : LEVELS[options.level], {});
 }
-
-/** A logger that drops everything; for tests and library defaults. */
-export const silentLogger: Logger = createLogger({ format: 'text', level: 'silent' });
 
 function serialise(fields: LogFields | undefined): LogFields | undefined {
   if (!fields) return fields;
@@ -106,3 +103,6 @@ class TextLogger implements Logger {
     this.#stream.write(`${time} ${level.toUpperCase().padEnd(5)}${tag} ${msg}${kv ? ` ${kv}` : ''}\n`);
   }
 }
+
+/** A logger that drops everything; for tests and library defaults. */
+export const silentLogger: Logger = createLogger({ format: 'text', level: 'silent' });
