@@ -1,0 +1,219 @@
+/**
+ * The Admin interface over kafkajs's admin client: topics (with our retention and compaction
+ * mapping), offsets, offsets by timestamp, group offsets and lag, all read from the broker.
+ * Also the partition counts the producer hashes keys over, cached briefly.
+ */
+import kafkajs from 'kafkajs';
+import { TopicError } from '../../runtime/errors.ts';
+import type {
+  Admin,
+  PartitionLag,
+  PartitionOffsets,
+  TopicDescription,
+  TopicPartitionOffset,
+  TopicSpec,
+} from '../types.ts';
+import { isUnknownTopic, protocolErrorType, wrapKafkaError } from './errors.ts';
+import { describeFromConfig, type TopicConfig, topicConfigFor, validateTopicSpec } from './topic-config.ts';
+
+const TOPIC_RESOURCE = kafkajs.ConfigResourceTypes.TOPIC;
+const DESCRIBED_CONFIGS = ['cleanup.policy', 'retention.ms', 'retention.bytes'];
+/** Partition counts only grow, and a stale count only delays new partitions: a minute is plenty. */
+const PARTITION_COUNT_TTL_MS = 60_000;
+
+export class KafkaAdmin implements Admin {
+  readonly #admin: kafkajs.Admin;
+  #connecting: Promise<void> | undefined;
+  readonly #partitionCounts = new Map<string, { count: number; at: number }>();
+
+  constructor(client: kafkajs.Kafka) {
+    this.#admin = client.admin();
+  }
+
+  /** The connected kafkajs admin (connects once, lazily; a failed connect is retried next call). */
+  async client(): Promise<kafkajs.Admin> {
+    this.#connecting ??= this.#admin.connect().catch((err: unknown) => {
+      this.#connecting = undefined;
+      throw wrapKafkaError(err, 'cannot connect the Kafka admin client');
+    });
+    await this.#connecting;
+    return this.#admin;
+  }
+
+  async close(): Promise<void> {
+    if (this.#connecting) await this.#admin.disconnect();
+    this.#connecting = undefined;
+  }
+
+  async #call<T>(what: string, context: Record<string, unknown>, fn: (admin: kafkajs.Admin) => Promise<T>): Promise<T> {
+    const admin = await this.client();
+    try {
+      return await fn(admin);
+    } catch (err) {
+      throw wrapKafkaError(err, what, context);
+    }
+  }
+
+  async createTopics(specs: TopicSpec[]): Promise<void> {
+    for (const spec of specs) validateTopicSpec(spec);
+    const existing = new Set(await this.#listTopicNames());
+    const missing = specs.filter((s) => !existing.has(s.name));
+    for (const spec of specs.filter((s) => existing.has(s.name))) await this.#checkShape(spec);
+    if (missing.length === 0) return;
+    await this.#call('cannot create topics', { topics: missing.map((s) => s.name).join(',') }, async (admin) => {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((spec) => ({
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            replicationFactor: -1,
+            configEntries: Object.entries(topicConfigFor(spec)).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      } catch (err) {
+        // Another process created it between our listing and our request: check its shape instead.
+        if (protocolErrorType(err) !== 'TOPIC_ALREADY_EXISTS') throw err;
+      }
+    });
+    for (const spec of missing) {
+      await this.#checkShape(spec);
+      this.#partitionCounts.set(spec.name, { count: spec.partitions, at: Date.now() });
+    }
+  }
+
+  async #checkShape(spec: TopicSpec): Promise<void> {
+    const found = await this.describeTopic(spec.name);
+    if (found && found.partitions !== spec.partitions) {
+      throw new TopicError(`topic "${spec.name}" exists with ${found.partitions} partitions, not ${spec.partitions}`, {
+        topic: spec.name,
+        field: 'partitions',
+        value: found.partitions,
+      });
+    }
+  }
+
+  async deleteTopics(names: string[]): Promise<void> {
+    const existing = new Set(await this.#listTopicNames());
+    const present = names.filter((n) => existing.has(n));
+    for (const n of names) this.#partitionCounts.delete(n);
+    if (present.length === 0) return;
+    await this.#call('cannot delete topics', { topics: present.join(',') }, (admin) =>
+      admin.deleteTopics({ topics: present }),
+    );
+  }
+
+  async #listTopicNames(): Promise<string[]> {
+    const names = await this.#call('cannot list topics', {}, (admin) => admin.listTopics());
+    return names.filter((n) => !n.startsWith('__'));
+  }
+
+  async listTopics(): Promise<TopicDescription[]> {
+    const names = (await this.#listTopicNames()).sort();
+    return this.#describe(names);
+  }
+
+  async describeTopic(name: string): Promise<TopicDescription | undefined> {
+    if (!(await this.#listTopicNames()).includes(name)) return undefined;
+    try {
+      const [description] = await this.#describe([name]);
+      return description;
+    } catch (err) {
+      if (err instanceof TopicError) return undefined;
+      throw err;
+    }
+  }
+
+  async #describe(names: string[]): Promise<TopicDescription[]> {
+    if (names.length === 0) return [];
+    const context = { topics: names.join(',') };
+    const metadata = await this.#call('cannot read topic metadata', context, (admin) =>
+      admin.fetchTopicMetadata({ topics: names }),
+    );
+    const configs = await this.#call('cannot read topic configs', context, (admin) =>
+      admin.describeConfigs({
+        includeSynonyms: false,
+        resources: names.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: DESCRIBED_CONFIGS })),
+      }),
+    );
+    return names.map((name) => {
+      const partitions = metadata.topics.find((t) => t.name === name)?.partitions.length ?? 0;
+      const resource = configs.resources.find((r) => r.resourceName === name);
+      const config: TopicConfig = {};
+      for (const entry of resource?.configEntries ?? []) config[entry.configName] = entry.configValue;
+      this.#partitionCounts.set(name, { count: partitions, at: Date.now() });
+      return describeFromConfig(name, partitions, config);
+    });
+  }
+
+  /** Partition count of a topic, cached for a minute; TopicError if the topic does not exist. */
+  async partitionCount(topic: string, refresh = false): Promise<number> {
+    const cached = this.#partitionCounts.get(topic);
+    if (cached && !refresh && Date.now() - cached.at < PARTITION_COUNT_TTL_MS) return cached.count;
+    let count: number;
+    try {
+      const admin = await this.client();
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      count = metadata.topics[0]?.partitions.length ?? 0;
+    } catch (err) {
+      if (isUnknownTopic(err)) throw new TopicError(`topic "${topic}" does not exist`, { topic });
+      throw wrapKafkaError(err, 'cannot read topic metadata', { topic });
+    }
+    if (count === 0) throw new TopicError(`topic "${topic}" does not exist`, { topic });
+    this.#partitionCounts.set(topic, { count, at: Date.now() });
+    return count;
+  }
+
+  async offsets(topic: string): Promise<PartitionOffsets[]> {
+    const rows = await this.#call('cannot read topic offsets', { topic }, (admin) => admin.fetchTopicOffsets(topic));
+    return rows
+      .map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async offsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]> {
+    const rows = await this.#call('cannot read offsets by timestamp', { topic, timestamp }, (admin) =>
+      admin.fetchTopicOffsetsByTimestamp(topic, timestamp),
+    );
+    return rows
+      .map((r) => ({ topic, partition: r.partition, offset: Number(r.offset) }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
+    const rows = await this.#call('cannot read group offsets', { groupId, topic }, (admin) =>
+      admin.fetchOffsets({ groupId, topics: [topic] }),
+    );
+    return (rows.find((r) => r.topic === topic)?.partitions ?? [])
+      .map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) }))
+      .filter((p) => p.offset >= 0)
+      .sort((a, b) => a.partition - b.partition);
+  }
+
+  async setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void> {
+    const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+    for (const o of offsets) {
+      const list = byTopic.get(o.topic) ?? [];
+      list.push({ partition: o.partition, offset: String(o.offset) });
+      byTopic.set(o.topic, list);
+    }
+    for (const [topic, partitions] of byTopic) {
+      await this.#call('cannot set group offsets', { groupId, topic }, (admin) =>
+        admin.setOffsets({ groupId, topic, partitions }),
+      );
+    }
+  }
+
+  async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
+    const [offsets, committed] = await Promise.all([this.offsets(topic), this.groupOffsets(groupId, topic)]);
+    return offsets.map(({ partition, low, high }) => {
+      const c = committed.find((o) => o.partition === partition)?.offset ?? null;
+      return { topic, partition, committed: c, high, lag: Math.max(0, high - (c ?? low)) };
+    });
+  }
+
+  async listGroups(): Promise<string[]> {
+    const { groups } = await this.#call('cannot list groups', {}, (admin) => admin.listGroups());
+    return groups.map((g) => g.groupId).sort();
+  }
+}

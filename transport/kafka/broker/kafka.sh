@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# A single-node Apache Kafka broker (KRaft) plus `pma registry serve` as its schema registry, for CI
+# and local development, with no Docker: the jars come from Maven Central through pom.xml.
+#
+#   kafka.sh up             fetch (cached), format a temp log dir, start broker + registry, print env
+#   kafka.sh down           stop both and delete the log dir
+#   kafka.sh stop-broker    stop only the broker (clean shutdown), keep its log dir
+#   kafka.sh start-broker   start the broker again on the same log dir
+#   kafka.sh env            print the export lines of a running setup
+#   kafka.sh status         say what runs, exit 1 if the broker does not
+#   kafka.sh fetch          only fetch the jars
+#   kafka.sh tool CLASS ARGS...   run a Kafka tool class (e.g. org.apache.kafka.tools.ProducerPerformance)
+#
+# Settings (environment): PMA_KAFKA_STATE (state dir; default .ci/work/kafka in the checkout),
+# PMA_KAFKA_PORT (19092), PMA_KAFKA_CONTROLLER_PORT (19093), PMA_REGISTRY_PORT (18081),
+# PMA_KAFKA_HEAP (1g). Logs: $PMA_KAFKA_STATE/broker.log and registry.log.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+kafka_version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")"
+cache="$root/.ci/cache"
+libs="$cache/kafka-$kafka_version/libs"
+state="${PMA_KAFKA_STATE:-$root/.ci/work/kafka}"
+port="${PMA_KAFKA_PORT:-19092}"
+controller_port="${PMA_KAFKA_CONTROLLER_PORT:-19093}"
+registry_port="${PMA_REGISTRY_PORT:-18081}"
+heap="${PMA_KAFKA_HEAP:-1g}"
+# Any fixed 22-character base64 id: a fresh id would cost another JVM start.
+cluster_id="UE1BLWNpLWNsdXN0ZXItMQ"
+log4j="-Dlog4j2.configurationFile=$here/log4j2.properties"
+
+say() { printf 'kafka.sh: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+fetch() {
+  local stamp="$libs/.pom.sha256" want
+  want="$(sha256sum "$here/pom.xml" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  command -v mvn >/dev/null || die "mvn not found: install Maven 3 (apt-get install -y maven)"
+  say "fetching Apache Kafka $kafka_version from Maven Central into $libs"
+  rm -rf "$libs"
+  mkdir -p "$libs"
+  mkdir -p "$state"
+  mvn -B -q -f "$here/pom.xml" -Dmaven.repo.local="$cache/m2" -Dstyle.color=never \
+    dependency:copy-dependencies -DoutputDirectory="$libs" -DincludeScope=runtime >"$state/maven.log" 2>&1 \
+    || { tail -n 40 "$state/maven.log" >&2; die "Maven could not fetch Kafka (log: $state/maven.log)"; }
+  echo "$want" > "$stamp"
+}
+
+java_cp() { java "$log4j" -Djava.awt.headless=true -cp "$libs/*" "$@"; }
+
+print_env() {
+  cat <<EOF
+export KAFKA_BROKERS=127.0.0.1:$port
+export SCHEMA_REGISTRY_URL=http://127.0.0.1:$registry_port
+export PMA_KAFKA_STATE=$state
+EOF
+}
+
+wait_port() { # port pidfile logfile what seconds
+  local deadline=$((SECONDS + $5))
+  until port_open "$1"; do
+    pid_alive "$2" || { tail -n 40 "$3" >&2 || true; die "$4 exited before it answered (log: $3)"; }
+    [ "$SECONDS" -lt "$deadline" ] || { tail -n 40 "$3" >&2 || true; die "$4 did not answer on port $1 within $5 s (log: $3)"; }
+    sleep 0.1
+  done
+}
+
+start_broker() {
+  pid_alive "$state/broker.pid" && { say "broker already runs (pid $(cat "$state/broker.pid"))"; return 0; }
+  [ -f "$state/server.properties" ] || die "no formatted broker in $state: run 'kafka.sh up' first"
+  port_open "$port" && die "port $port is taken by another process (set PMA_KAFKA_PORT)"
+  # shellcheck disable=SC2086
+  nohup java -Xms256m -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true "$log4j" \
+    -cp "$libs/*" kafka.Kafka "$state/server.properties" >>"$state/broker.log" 2>&1 &
+  echo $! > "$state/broker.pid"
+  wait_port "$port" "$state/broker.pid" "$state/broker.log" "broker" 60
+  say "broker up on 127.0.0.1:$port (pid $(cat "$state/broker.pid"), log $state/broker.log)"
+}
+
+stop_pid() { # pidfile what
+  pid_alive "$1" || { rm -f "$1"; return 0; }
+  local pid deadline=$((SECONDS + 30))
+  pid="$(cat "$1")"
+  kill "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$deadline" ]; then say "$2 (pid $pid) ignored SIGTERM for 30 s: SIGKILL"; kill -9 "$pid" 2>/dev/null || true; fi
+    sleep 0.1
+  done
+  rm -f "$1"
+  say "$2 stopped (pid $pid)"
+}
+
+start_registry() {
+  pid_alive "$state/registry.pid" && return 0
+  port_open "$registry_port" && die "port $registry_port is taken by another process (set PMA_REGISTRY_PORT)"
+  mkdir -p "$state/registry-data"
+  nohup "$root/node_modules/.bin/node" "$root/cli/pma.ts" --data-dir "$state/registry-data" --log-format json \
+    registry serve --host 127.0.0.1 --port "$registry_port" >>"$state/registry.log" 2>&1 &
+  echo $! > "$state/registry.pid"
+  wait_port "$registry_port" "$state/registry.pid" "$state/registry.log" "schema registry" 30
+  say "schema registry up on http://127.0.0.1:$registry_port (pid $(cat "$state/registry.pid"), log $state/registry.log)"
+}
+
+up() {
+  command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install -y openjdk-17-jre-headless)"
+  pid_alive "$state/broker.pid" && die "a broker already runs from $state (pid $(cat "$state/broker.pid")); run 'npm run kafka:down' first"
+  fetch
+  mkdir -p "$state"
+  : > "$state/broker.log"
+  : > "$state/registry.log"
+  local log_dir
+  log_dir="$(mktemp -d "${TMPDIR:-/tmp}/pma-kafka-log.XXXXXX")"
+  echo "$log_dir" > "$state/log-dir"
+  sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@LOG_DIR@|$log_dir|g" \
+    "$here/server.properties" > "$state/server.properties"
+  java_cp kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" >>"$state/broker.log" 2>&1 \
+    || { tail -n 20 "$state/broker.log" >&2; die "formatting $log_dir failed"; }
+  start_broker
+  start_registry
+  print_env > "$state/env"
+  print_env
+}
+
+down() {
+  stop_pid "$state/registry.pid" "schema registry"
+  stop_pid "$state/broker.pid" "broker"
+  if [ -f "$state/log-dir" ]; then
+    rm -rf "$(cat "$state/log-dir")"
+    rm -f "$state/log-dir" "$state/env" "$state/server.properties"
+  fi
+}
+
+status() {
+  local ok=0
+  if pid_alive "$state/broker.pid"; then say "broker runs (pid $(cat "$state/broker.pid")) on 127.0.0.1:$port"; else say "broker does not run"; ok=1; fi
+  if pid_alive "$state/registry.pid"; then say "registry runs (pid $(cat "$state/registry.pid")) on port $registry_port"; else say "registry does not run"; fi
+  return "$ok"
+}
+
+cmd="${1:-}"
+[ $# -gt 0 ] && shift
+case "$cmd" in
+  up) up ;;
+  down) down ;;
+  stop-broker) stop_pid "$state/broker.pid" "broker" ;;
+  start-broker) start_broker ;;
+  env) [ -f "$state/env" ] || die "nothing runs from $state: run 'npm run kafka:up'"; cat "$state/env" ;;
+  status) status ;;
+  fetch) fetch ;;
+  tool) fetch; java -Xmx512m "$log4j" -Djava.awt.headless=true -cp "$libs/*" "$@" ;;
+  *) die "usage: kafka.sh up|down|stop-broker|start-broker|env|status|fetch|tool CLASS ARGS..." ;;
+esac

@@ -1,0 +1,336 @@
+/**
+ * The pull-based Consumer interface over kafkajs's push-based `run({ eachBatch })`.
+ *
+ * kafkajs fetches and hands us batches; we put them in a bounded FetchBuffer and `poll()` takes
+ * them out. When the buffer is full, the partition is paused in kafkajs (its fetch loop skips
+ * it) and resumed once `poll()` has drained the buffer: memory stays bounded however slow the
+ * caller is, and kafkajs keeps heartbeating because eachBatch never blocks.
+ *
+ * Offsets: autoCommit is off; `commit()` alone commits. We keep our own position per partition
+ * (next offset to hand out) and fetch position (next offset after the buffered records). After
+ * a rebalance or a kafkajs restart (the broker went away), partitions this member keeps resume
+ * from the fetch position, so records already handed out are not handed out again; partitions
+ * newly assigned start at the group's committed offset (or earliest/latest), as in Java.
+ */
+import type kafkajs from 'kafkajs';
+import { AbortedError, ConsumerStateError, type PmaError, TopicError, TransportError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { ConsumedRecord, Consumer, ConsumerOptions, RecordBatch, TopicPartitionOffset } from '../types.ts';
+import type { KafkaAdmin } from './admin.ts';
+import { wrapKafkaError } from './errors.ts';
+import { FetchBuffer } from './fetch-buffer.ts';
+
+export interface KafkaConsumerTuning {
+  /** Records held between fetch and poll before fetching pauses. Default 8 × maxRecords. */
+  bufferRecords?: number;
+  /** Bytes held between fetch and poll before fetching pauses. Default 4 × maxBytes. */
+  bufferBytes?: number;
+  /** Broker-side long-poll wait of one fetch. Default 250 ms (also how soon a resume or seek takes effect). */
+  fetchWaitMs?: number;
+  /** Bytes one fetch may return per partition. Default 2 MiB. */
+  fetchBytesPerPartition?: number;
+}
+
+const slot = (topic: string, partition: number) => `${partition}\u0000${topic}`;
+
+function headersOf(headers: kafkajs.IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const last = Array.isArray(v) ? v[v.length - 1] : v;
+    if (last !== undefined) out[k] = Buffer.isBuffer(last) ? last.toString('utf8') : String(last);
+  }
+  return out;
+}
+
+export class KafkaConsumer implements Consumer {
+  readonly #client: kafkajs.Kafka;
+  readonly #admin: KafkaAdmin;
+  readonly #options: Required<Pick<ConsumerOptions, 'groupId' | 'fromBeginning' | 'maxRecords' | 'maxBytes'>>;
+  readonly #tuning: Required<KafkaConsumerTuning>;
+  readonly #logger: Logger;
+  readonly #onClose: () => void;
+  readonly #buffer: FetchBuffer;
+  #kafka: kafkajs.Consumer | undefined;
+  #topics: string[] = [];
+  #assignment = new Map<string, { topic: string; partition: number }>();
+  /** Next offset to hand out, per partition. */
+  readonly #positions = new Map<string, number>();
+  /** Next offset after the buffered records, per partition. */
+  readonly #fetched = new Map<string, number>();
+  /** Seeks on partitions not assigned yet; applied when they are. */
+  readonly #pendingSeeks = new Map<string, number>();
+  readonly #paused = new Set<string>();
+  #failure: PmaError | undefined;
+  #closed = false;
+
+  constructor(
+    client: kafkajs.Kafka,
+    admin: KafkaAdmin,
+    options: ConsumerOptions,
+    logger: Logger,
+    onClose: () => void,
+    tuning: KafkaConsumerTuning = {},
+  ) {
+    if (!options.groupId) throw new ConsumerStateError('a consumer needs a groupId', { field: 'groupId' });
+    this.#client = client;
+    this.#admin = admin;
+    this.#options = {
+      groupId: options.groupId,
+      fromBeginning: options.fromBeginning ?? true,
+      maxRecords: options.maxRecords ?? 5_000,
+      maxBytes: options.maxBytes ?? 8 * 1024 * 1024,
+    };
+    this.#tuning = {
+      bufferRecords: tuning.bufferRecords ?? this.#options.maxRecords * 8,
+      bufferBytes: tuning.bufferBytes ?? this.#options.maxBytes * 4,
+      fetchWaitMs: tuning.fetchWaitMs ?? 250,
+      fetchBytesPerPartition: tuning.fetchBytesPerPartition ?? 2 * 1024 * 1024,
+    };
+    this.#logger = logger.child({ component: 'kafka-consumer', groupId: options.groupId });
+    this.#onClose = onClose;
+    this.#buffer = new FetchBuffer({ maxRecords: this.#tuning.bufferRecords, maxBytes: this.#tuning.bufferBytes });
+  }
+
+  async subscribe(topics: string[]): Promise<void> {
+    this.#checkOpen();
+    if (topics.length === 0) throw new ConsumerStateError('subscribe needs at least one topic', {});
+    for (const topic of topics) await this.#admin.partitionCount(topic, true);
+    if (this.#kafka) await this.#stopKafka();
+    this.#topics = [...new Set(topics)];
+    this.#failure = undefined;
+    const consumer = this.#client.consumer({
+      groupId: this.#options.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: this.#tuning.fetchWaitMs,
+      maxBytesPerPartition: this.#tuning.fetchBytesPerPartition,
+      maxBytes: Math.max(this.#tuning.fetchBytesPerPartition * 4, 16 * 1024 * 1024),
+      retry: { restartOnFailure: async () => !this.#closed },
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onAssigned(event.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart) return;
+      this.#failure = wrapKafkaError(event.payload.error, 'consumer stopped', { groupId: this.#options.groupId });
+      this.#logger.error('kafka consumer stopped for good', { err: this.#failure });
+      this.#buffer.wake();
+    });
+    this.#kafka = consumer;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: this.#topics, fromBeginning: this.#options.fromBeginning });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.#onBatch(payload),
+      });
+    } catch (err) {
+      throw wrapKafkaError(err, 'cannot start consumer', { groupId: this.#options.groupId, topics: topics.join(',') });
+    }
+  }
+
+  /** kafkajs has (re)joined the group: adopt the new assignment, keep what stays ours. */
+  #onAssigned(memberAssignment: Record<string, number[]>): void {
+    const next = new Map<string, { topic: string; partition: number }>();
+    for (const [topic, partitions] of Object.entries(memberAssignment)) {
+      for (const partition of partitions) next.set(slot(topic, partition), { topic, partition });
+    }
+    const lost = [...this.#assignment.keys()].filter((k) => !next.has(k));
+    for (const k of lost) {
+      this.#positions.delete(k);
+      this.#fetched.delete(k);
+      this.#paused.delete(k);
+    }
+    if (lost.length > 0) this.#buffer.drop((t, p) => !next.has(slot(t, p)));
+    this.#assignment = next;
+    this.#logger.debug('assignment', { partitions: [...next.values()].map((tp) => `${tp.topic}/${tp.partition}`) });
+    const kafka = this.#kafka;
+    if (!kafka) return;
+    for (const [k, { topic, partition }] of next) {
+      const pending = this.#pendingSeeks.get(k);
+      if (pending !== undefined) {
+        this.#pendingSeeks.delete(k);
+        this.#positions.set(k, pending);
+        this.#fetched.set(k, pending);
+      }
+      const from = this.#fetched.get(k);
+      if (from !== undefined) kafka.seek({ topic, partition, offset: String(from) });
+      if (this.#paused.has(k)) kafka.pause([{ topic, partitions: [partition] }]);
+    }
+  }
+
+  async #onBatch({ batch, resolveOffset, isRunning, isStale }: kafkajs.EachBatchPayload): Promise<void> {
+    if (!isRunning() || isStale() || this.#closed) return;
+    const { topic, partition } = batch;
+    const k = slot(topic, partition);
+    if (!this.#assignment.has(k)) return;
+    if (this.#buffer.full) {
+      this.#pause(k, topic, partition);
+      return;
+    }
+    const from = this.#fetched.get(k) ?? Number((batch as kafkajs.Batch & { fetchedOffset: string }).fetchedOffset);
+    if (!this.#positions.has(k)) this.#positions.set(k, from);
+    const records: ConsumedRecord[] = [];
+    for (const m of batch.messages) {
+      const offset = Number(m.offset);
+      if (offset < from) continue;
+      records.push({
+        topic,
+        partition,
+        offset,
+        timestamp: Number(m.timestamp),
+        key: m.key ?? null,
+        value: m.value ?? null,
+        headers: headersOf(m.headers),
+      });
+    }
+    const last = Number(batch.lastOffset());
+    this.#fetched.set(k, Math.max(from, last + 1));
+    this.#buffer.push({ topic, partition, records, highWatermark: Number(batch.highWatermark) });
+    resolveOffset(batch.lastOffset());
+    if (this.#buffer.full) this.#pause(k, topic, partition);
+  }
+
+  #pause(k: string, topic: string, partition: number): void {
+    if (this.#paused.has(k)) return;
+    this.#paused.add(k);
+    this.#kafka?.pause([{ topic, partitions: [partition] }]);
+  }
+
+  #resumeIfRoom(): void {
+    if (this.#paused.size === 0 || !this.#buffer.hasRoom) return;
+    const byTopic = new Map<string, number[]>();
+    for (const k of this.#paused) {
+      const tp = this.#assignment.get(k);
+      if (!tp) continue;
+      byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+    }
+    this.#paused.clear();
+    this.#kafka?.resume([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+  }
+
+  async poll(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<RecordBatch[]> {
+    this.#checkOpen();
+    if (!this.#kafka) throw new ConsumerStateError('poll before subscribe', { groupId: this.#options.groupId });
+    const deadline = Date.now() + (options.waitMs ?? 1_000);
+    for (;;) {
+      if (options.signal?.aborted) throw new AbortedError('poll aborted', { groupId: this.#options.groupId });
+      if (this.#failure) throw this.#failure;
+      if (this.#closed) return [];
+      if (this.#buffer.size.records > 0) {
+        const batches = this.#buffer.take(this.#options.maxRecords, this.#options.maxBytes);
+        for (const b of batches) {
+          const lastRecord = b.records[b.records.length - 1];
+          if (lastRecord) this.#positions.set(slot(b.topic, b.partition), lastRecord.offset + 1);
+        }
+        this.#resumeIfRoom();
+        return batches;
+      }
+      this.#resumeIfRoom();
+      const left = deadline - Date.now();
+      if (left <= 0) return [];
+      await this.#buffer.wait(left, options.signal);
+    }
+  }
+
+  async commit(offsets: TopicPartitionOffset[]): Promise<void> {
+    this.#checkOpen();
+    if (!this.#kafka) throw new ConsumerStateError('commit before subscribe', { groupId: this.#options.groupId });
+    if (offsets.length === 0) return;
+    for (const o of offsets) {
+      if (!Number.isSafeInteger(o.offset) || o.offset < 0) {
+        throw new ConsumerStateError(`cannot commit offset ${o.offset}`, { topic: o.topic, partition: o.partition, offset: o.offset });
+      }
+    }
+    try {
+      await this.#kafka.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+    } catch (err) {
+      const first = offsets[0]!;
+      throw wrapKafkaError(err, 'commit failed', { groupId: this.#options.groupId, topic: first.topic, partition: first.partition });
+    }
+  }
+
+  position(topic: string, partition: number): number | undefined {
+    return this.#positions.get(slot(topic, partition));
+  }
+
+  seek(topic: string, partition: number, offset: number): void {
+    this.#checkOpen();
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new ConsumerStateError(`cannot seek to offset ${offset}`, { topic, partition, offset });
+    }
+    const k = slot(topic, partition);
+    this.#buffer.drop((t, p) => t === topic && p === partition);
+    if (!this.#assignment.has(k) || !this.#kafka) {
+      this.#pendingSeeks.set(k, offset);
+      return;
+    }
+    this.#positions.set(k, offset);
+    this.#fetched.set(k, offset);
+    try {
+      this.#kafka.seek({ topic, partition, offset: String(offset) });
+    } catch (err) {
+      throw wrapKafkaError(err, 'seek failed', { topic, partition, offset });
+    }
+    this.#resumeIfRoom();
+  }
+
+  async seekToBeginning(topic: string, partitions?: number[]): Promise<void> {
+    const offsets = await this.#admin.offsets(topic);
+    this.#seekEach(topic, partitions, new Map(offsets.map((o) => [o.partition, o.low])));
+  }
+
+  async seekToEnd(topic: string, partitions?: number[]): Promise<void> {
+    const offsets = await this.#admin.offsets(topic);
+    this.#seekEach(topic, partitions, new Map(offsets.map((o) => [o.partition, o.high])));
+  }
+
+  async seekToTimestamp(topic: string, timestamp: number, partitions?: number[]): Promise<void> {
+    const offsets = await this.#admin.offsetsForTimestamp(topic, timestamp);
+    this.#seekEach(topic, partitions, new Map(offsets.map((o) => [o.partition, o.offset])));
+  }
+
+  /** Seeks the given partitions, or those assigned of the topic, or (none assigned yet) all of them. */
+  #seekEach(topic: string, partitions: number[] | undefined, offsets: Map<number, number>): void {
+    const assigned = [...this.#assignment.values()].filter((tp) => tp.topic === topic).map((tp) => tp.partition);
+    const chosen = partitions ?? (assigned.length > 0 ? assigned : [...offsets.keys()]);
+    for (const p of chosen) {
+      const offset = offsets.get(p);
+      if (offset === undefined) throw new TopicError(`topic "${topic}" has no partition ${p}`, { topic, partition: p });
+      this.seek(topic, p, offset);
+    }
+  }
+
+  assignment(): Array<{ topic: string; partition: number }> {
+    return [...this.#assignment.values()].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#buffer.wake();
+    try {
+      await this.#stopKafka();
+    } finally {
+      this.#onClose();
+    }
+  }
+
+  async #stopKafka(): Promise<void> {
+    const kafka = this.#kafka;
+    this.#kafka = undefined;
+    this.#assignment = new Map();
+    this.#paused.clear();
+    this.#positions.clear();
+    this.#fetched.clear();
+    this.#buffer.drop(() => true);
+    if (!kafka) return;
+    try {
+      await kafka.disconnect();
+    } catch (err) {
+      throw new TransportError(`consumer disconnect failed: ${(err as Error).message}`, { groupId: this.#options.groupId }, { cause: err });
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ConsumerStateError('consumer is closed', { groupId: this.#options.groupId });
+  }
+}

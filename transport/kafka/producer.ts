@@ -1,0 +1,209 @@
+/**
+ * The Producer interface over a kafkajs idempotent producer (acks=all). Every message carries an
+ * explicit partition chosen here (murmur2 of the key, as Java's default partitioner), so records
+ * land where a Java or librdkafka client (with murmur2_random) would put them.
+ *
+ * kafkajs writes all messages of one partition in one send as one record batch, and the broker
+ * refuses batches over `message.max.bytes` (1 MiB by default). So a send is cut into rounds that
+ * hold at most `maxBatchBytes` per partition; each round is one produce request.
+ */
+import kafkajs from 'kafkajs';
+import { ConfigError, PmaError, TopicError, TransportError } from '../../runtime/errors.ts';
+import { partitionForKey } from '../partitioner.ts';
+import type { Headers, Producer, ProduceRecord, RecordMetadata } from '../types.ts';
+import type { KafkaAdmin } from './admin.ts';
+import { wrapKafkaError } from './errors.ts';
+
+export interface KafkaProducerOptions {
+  /** Upper bound on one partition's record batch in one request. Default 900 KiB. */
+  maxBatchBytes?: number;
+}
+
+/** Per-record overhead of the v2 record format, generously rounded (varints, attributes). */
+const RECORD_OVERHEAD = 32;
+
+/** Where a record came from in the caller's arguments. */
+interface Origin {
+  batch: number;
+  index: number;
+}
+
+interface Placed {
+  origin: Origin;
+  message: kafkajs.Message;
+  bytes: number;
+}
+
+interface Round {
+  topicMessages: kafkajs.TopicMessages[];
+  /** Per topic and partition, where each message came from, in message order. */
+  origins: Map<string, Origin[]>;
+}
+
+const slot = (topic: string, partition: number) => `${partition}\u0000${topic}`;
+
+function headerBytes(headers: Headers | undefined): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(headers ?? {})) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 4;
+  return n;
+}
+
+function checkRecord(topic: string, r: ProduceRecord, index: number): void {
+  const bad = (field: string, value: unknown) =>
+    new ConfigError(`record ${index} for topic "${topic}": ${field} must be a Buffer or null`, {
+      topic,
+      field,
+      value,
+    });
+  if (r.key !== null && !Buffer.isBuffer(r.key)) throw bad('key', r.key);
+  if (r.value !== null && !Buffer.isBuffer(r.value)) throw bad('value', r.value);
+  if (r.timestamp !== undefined && !Number.isSafeInteger(r.timestamp)) {
+    throw new ConfigError(`record ${index} for topic "${topic}": timestamp must be an integer (ms)`, {
+      topic,
+      field: 'timestamp',
+      value: r.timestamp,
+    });
+  }
+}
+
+export class KafkaProducer implements Producer {
+  readonly #producer: kafkajs.Producer;
+  readonly #admin: KafkaAdmin;
+  readonly #maxBatchBytes: number;
+  readonly #nextRoundRobin = new Map<string, number>();
+  readonly #onClose: () => void;
+  #connecting: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(client: kafkajs.Kafka, admin: KafkaAdmin, options: KafkaProducerOptions, onClose: () => void) {
+    this.#producer = client.producer({
+      idempotent: true,
+      allowAutoTopicCreation: false,
+      // Every message carries its partition; kafkajs's partitioner is never asked.
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
+    this.#admin = admin;
+    this.#maxBatchBytes = options.maxBatchBytes ?? 900 * 1024;
+    this.#onClose = onClose;
+  }
+
+  async #connected(): Promise<void> {
+    this.#connecting ??= this.#producer.connect().catch((err: unknown) => {
+      this.#connecting = undefined;
+      throw wrapKafkaError(err, 'cannot connect the Kafka producer');
+    });
+    await this.#connecting;
+  }
+
+  async send(topic: string, records: ProduceRecord[]): Promise<RecordMetadata[]> {
+    const [out] = await this.sendBatch([{ topic, records }]);
+    return out ?? [];
+  }
+
+  async sendBatch(batches: Array<{ topic: string; records: ProduceRecord[] }>): Promise<RecordMetadata[][]> {
+    if (this.#closed) throw new TransportError('producer is closed', {});
+    const results = batches.map((b) => new Array<RecordMetadata>(b.records.length));
+    const placed = new Map<string, Placed[]>();
+    for (const [b, { topic, records }] of batches.entries()) {
+      if (records.length === 0) continue;
+      const partitions = await this.#admin.partitionCount(topic);
+      for (const [index, record] of records.entries()) {
+        checkRecord(topic, record, index);
+        const partition = this.#choosePartition(topic, record, partitions, index);
+        const key = slot(topic, partition);
+        const list = placed.get(key) ?? [];
+        list.push({
+          origin: { batch: b, index },
+          bytes: (record.key?.length ?? 0) + (record.value?.length ?? 0) + headerBytes(record.headers) + RECORD_OVERHEAD,
+          message: {
+            key: record.key,
+            value: record.value,
+            partition,
+            headers: record.headers,
+            timestamp: String(record.timestamp ?? Date.now()),
+          },
+        });
+        placed.set(key, list);
+      }
+    }
+    if (placed.size === 0) return results;
+    await this.#connected();
+    for (const round of this.#rounds(placed)) {
+      let response: kafkajs.RecordMetadata[];
+      try {
+        response = await this.#producer.sendBatch({ acks: -1, topicMessages: round.topicMessages });
+      } catch (err) {
+        throw wrapKafkaError(err, 'produce failed', { topic: round.topicMessages.map((t) => t.topic).join(',') });
+      }
+      for (const meta of response) {
+        const origins = round.origins.get(slot(meta.topicName, meta.partition));
+        if (!origins || meta.baseOffset === undefined) {
+          throw new TransportError('broker answered for a partition it was not sent', {
+            topic: meta.topicName,
+            partition: meta.partition,
+          });
+        }
+        const base = Number(meta.baseOffset);
+        for (const [i, { batch, index }] of origins.entries()) {
+          results[batch]![index] = { topic: meta.topicName, partition: meta.partition, offset: base + i };
+        }
+      }
+    }
+    return results;
+  }
+
+  #choosePartition(topic: string, record: ProduceRecord, partitions: number, index: number): number {
+    if (record.partition !== undefined) {
+      if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= partitions) {
+        throw new TopicError(`record ${index}: partition ${record.partition} is outside topic "${topic}" (0-${partitions - 1})`, {
+          topic,
+          partition: record.partition,
+        });
+      }
+      return record.partition;
+    }
+    if (record.key !== null) return partitionForKey(record.key, partitions);
+    const next = this.#nextRoundRobin.get(topic) ?? 0;
+    this.#nextRoundRobin.set(topic, (next + 1) % partitions);
+    return next % partitions;
+  }
+
+  /** Cuts the placed records into produce requests of at most maxBatchBytes per partition. */
+  *#rounds(placed: Map<string, Placed[]>): Generator<Round> {
+    const cursors = [...placed.entries()].map(([key, list]) => ({ key, list, at: 0 }));
+    while (cursors.some((c) => c.at < c.list.length)) {
+      const byTopic = new Map<string, kafkajs.Message[]>();
+      const origins = new Map<string, Origin[]>();
+      for (const c of cursors) {
+        if (c.at >= c.list.length) continue;
+        const first = c.list[c.at]!;
+        const topic = c.key.slice(c.key.indexOf('\u0000') + 1);
+        const messages = byTopic.get(topic) ?? [];
+        const from: Origin[] = [];
+        let bytes = 0;
+        while (c.at < c.list.length && (from.length === 0 || bytes + c.list[c.at]!.bytes <= this.#maxBatchBytes)) {
+          const p = c.list[c.at++]!;
+          bytes += p.bytes;
+          messages.push(p.message);
+          from.push(p.origin);
+        }
+        byTopic.set(topic, messages);
+        origins.set(slot(topic, first.message.partition!), from);
+      }
+      yield { topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), origins };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      if (this.#connecting) await this.#producer.disconnect();
+    } catch (err) {
+      if (!(err instanceof PmaError)) throw wrapKafkaError(err, 'producer disconnect failed');
+      throw err;
+    } finally {
+      this.#onClose();
+    }
+  }
+}
