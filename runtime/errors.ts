@@ -140,6 +140,23 @@ export class SinkError extends PmaError {
   }
 }
 
+/**
+ * A language-model call failed. `reason` says what to do about it: `unavailable` (server not
+ * answering: wait for it), `timeout` and `http-status` (retry a bounded number of times),
+ * `model-not-found`, `bad-response` (not the API's shape) and `invalid-answer` (the model's
+ * content broke the output schema: retry, then record as an error vote, never trust it).
+ */
+export type LlmFailure = 'unavailable' | 'timeout' | 'http-status' | 'model-not-found' | 'bad-response' | 'invalid-answer';
+
+export class LlmError extends PmaError {
+  readonly reason: LlmFailure;
+
+  constructor(reason: LlmFailure, message: string, context: ErrorContext = {}, options?: { cause?: unknown }) {
+    super('PMA_ERR_LLM', message, context, options);
+    this.reason = reason;
+  }
+}
+
 /** An operation was aborted through its AbortSignal (shutdown, timeout). */
 export class AbortedError extends PmaError {
   constructor(message = 'operation aborted', context: ErrorContext = {}) {
