@@ -1,0 +1,132 @@
+/**
+ * API objects to raw Avro records (`toRaw…`) and back (`fromRaw…`), one pair per raw record
+ * type. The mapping is driven by the .avsc files (see mapper.ts): named keys are type-checked,
+ * everything else is kept in `extra`. Producers call `toRaw…` right before encoding; a wrong
+ * JSON type on a named key throws a SchemaValidationError naming the field and the value.
+ */
+import { loadSchema } from '../index.ts';
+import { compileRecordMapper, type RecordMapper } from './mapper.ts';
+import type {
+  RawClobMarket,
+  RawGammaEvent,
+  RawGammaMarket,
+  RawLeaderboardRow,
+  RawPricePoint,
+  RawTrade,
+  RawWsMarketEvent,
+} from './types.ts';
+
+export type * from './types.ts';
+export { RecordMapper } from './mapper.ts';
+
+/** The raw schema names, as `schemas/topics.ts` names them. */
+export const RAW_SCHEMAS = [
+  'raw-gamma-market',
+  'raw-gamma-event',
+  'raw-clob-market',
+  'raw-trade',
+  'raw-leaderboard-row',
+  'raw-price-point',
+  'raw-ws-market-event',
+] as const;
+export type RawSchemaName = (typeof RAW_SCHEMAS)[number];
+
+const mappers = new Map<string, RecordMapper>();
+
+/** The compiled mapping of a raw schema (compiled once, then shared). */
+export function rawMapper(name: RawSchemaName): RecordMapper {
+  let mapper = mappers.get(name);
+  if (!mapper) {
+    mapper = compileRecordMapper(loadSchema(name));
+    mappers.set(name, mapper);
+  }
+  return mapper;
+}
+
+/** The request a /prices-history point came from; the API returns only {t, p}. */
+export interface PricePointContext {
+  /** The token id asked for (the endpoint's `market` parameter). */
+  token: string;
+  interval?: string | null;
+  /** Minutes between points. */
+  fidelity?: number | null;
+  /** Unix seconds. */
+  startTs?: number | null;
+  /** Unix seconds. */
+  endTs?: number | null;
+  /** When the response arrived, Unix ms. */
+  fetchedAt?: number | null;
+}
+
+/** The board a /v1/leaderboard row came from. */
+export interface LeaderboardContext {
+  category?: string | null;
+  timePeriod?: string | null;
+  orderBy?: string | null;
+  /** When the board was fetched, Unix ms. */
+  fetchedAt?: number | null;
+}
+
+export function toRawGammaMarket(apiObject: unknown): RawGammaMarket {
+  return rawMapper('raw-gamma-market').toRaw(apiObject) as unknown as RawGammaMarket;
+}
+
+export function toRawGammaEvent(apiObject: unknown): RawGammaEvent {
+  return rawMapper('raw-gamma-event').toRaw(apiObject) as unknown as RawGammaEvent;
+}
+
+export function toRawClobMarket(apiObject: unknown): RawClobMarket {
+  return rawMapper('raw-clob-market').toRaw(apiObject) as unknown as RawClobMarket;
+}
+
+export function toRawTrade(apiObject: unknown): RawTrade {
+  return rawMapper('raw-trade').toRaw(apiObject) as unknown as RawTrade;
+}
+
+export function toRawLeaderboardRow(apiObject: unknown, context: LeaderboardContext = {}): RawLeaderboardRow {
+  return rawMapper('raw-leaderboard-row').toRaw(apiObject, { ...context }) as unknown as RawLeaderboardRow;
+}
+
+export function toRawPricePoint(apiObject: unknown, context: PricePointContext): RawPricePoint {
+  return rawMapper('raw-price-point').toRaw(apiObject, { ...context }) as unknown as RawPricePoint;
+}
+
+/** One market-channel event (one element when a frame is a JSON array). */
+export function toRawWsMarketEvent(apiObject: unknown): RawWsMarketEvent {
+  return rawMapper('raw-ws-market-event').toRaw(apiObject) as unknown as RawWsMarketEvent;
+}
+
+/** Options for turning a raw record back into API JSON. */
+export interface FromRawOptions {
+  /** Emit null for null fields instead of omitting them (the CLOB listing sends explicit nulls). */
+  keepNulls?: boolean;
+}
+
+export function fromRawGammaMarket(record: RawGammaMarket, options?: FromRawOptions): Record<string, unknown> {
+  return rawMapper('raw-gamma-market').fromRaw(record as unknown as Record<string, unknown>, options);
+}
+
+export function fromRawGammaEvent(record: RawGammaEvent, options?: FromRawOptions): Record<string, unknown> {
+  return rawMapper('raw-gamma-event').fromRaw(record as unknown as Record<string, unknown>, options);
+}
+
+export function fromRawClobMarket(record: RawClobMarket, options?: FromRawOptions): Record<string, unknown> {
+  return rawMapper('raw-clob-market').fromRaw(record as unknown as Record<string, unknown>, options);
+}
+
+export function fromRawTrade(record: RawTrade, options?: FromRawOptions): Record<string, unknown> {
+  return rawMapper('raw-trade').fromRaw(record as unknown as Record<string, unknown>, options);
+}
+
+export function fromRawLeaderboardRow(record: RawLeaderboardRow, options?: FromRawOptions): Record<string, unknown> {
+  return rawMapper('raw-leaderboard-row').fromRaw(record as unknown as Record<string, unknown>, options);
+}
+
+/** The `{t, p}` point (plus any extra keys); the request context is left out. */
+export function fromRawPricePoint(record: RawPricePoint, options?: FromRawOptions): Record<string, unknown> {
+  return rawMapper('raw-price-point').fromRaw(record as unknown as Record<string, unknown>, options);
+}
+
+export function fromRawWsMarketEvent(record: RawWsMarketEvent, options?: FromRawOptions): Record<string, unknown> {
+  return rawMapper('raw-ws-market-event').fromRaw(record as unknown as Record<string, unknown>, options);
+}
