@@ -1,0 +1,260 @@
+/**
+ * The complete trade history of one market over offset-paged, newest-first pages, with no row
+ * skipped however deep the history goes.
+ *
+ * The API refuses (or, in older profiles, silently repeats) pages past an offset cap that has
+ * moved over time, so the cap is learned from the API's own answer, never assumed. When the
+ * next page would pass the cap, the window is split: every row newer than the oldest one seen
+ * has been read (pages are newest first), so the walk continues in [start, oldest] from offset 0,
+ * skipping the rows of that boundary second it already has. Whether the API honours `start` and
+ * `end` is learned the same way: if a narrowed window still returns newer rows, windows are
+ * ignored, and the unreachable rest of the history is reported as a gap instead of being lost
+ * silently. A short page ends the walk only when the server is known to serve pages that long
+ * (limits are clamped silently); otherwise the walk asks once more.
+ */
+
+/** One API row with its fill key and time (Unix seconds). */
+export interface TradeRow {
+  key: string;
+  ts: number;
+  raw: Record<string, unknown>;
+}
+
+export interface TradePageRequest {
+  offset: number;
+  limit: number;
+  /** Unix seconds; always sent (the API's default start is ~3 years back). */
+  start: number;
+  /** Unix seconds as sent. */
+  end: number;
+}
+
+export type TradePageResult =
+  | { kind: 'rows'; rows: TradeRow[] }
+  /** The API refused the offset; `maxOffset` when its message names the cap. */
+  | { kind: 'offset-refused'; maxOffset?: number; message: string };
+
+/** What the walks of one endpoint have learned about it, shared by every market and worker. */
+export interface EndpointKnowledge {
+  /** Largest offset the API accepts, once learned. */
+  maxOffset?: number;
+  /** Largest page the API has ever returned (a clamp is at least this). */
+  honouredLimit: number;
+  windows: 'unknown' | 'honoured' | 'ignored';
+  /** True once the API refused an offset: past the cap it errs, so an empty page is a real end. */
+  refusesPastCap: boolean;
+  /** True once `end` was seen to exclude its own second. */
+  endExclusive: boolean;
+}
+
+export function newKnowledge(): EndpointKnowledge {
+  return { honouredLimit: 0, windows: 'unknown', refusesPastCap: false, endExclusive: false };
+}
+
+/** Resumable progress of one market's walk; JSON-safe (it is stored in the cursor). */
+export interface TradeWalkState {
+  /** Unix seconds, inclusive bounds of the history still to read. */
+  start: number;
+  end: number;
+  /** End of the whole walk (for gap reports and the follow high-water mark). */
+  initialEnd: number;
+  offset: number;
+  /** Oldest and newest row times read so far in this walk. */
+  oldest?: number;
+  newest?: number;
+  /** Keys already published at the second `oldest`, to skip when a split re-reads it. */
+  oldestKeys: string[];
+  /** Keys at the second `end` published before the last split. */
+  boundaryKeys: string[];
+  /** Keys of the previous page, to spot a repeated page and rows shifted by new arrivals. */
+  lastPageKeys: string[];
+  pages: number;
+  records: number;
+  complete: boolean;
+}
+
+export function initialWalkState(start: number, end: number): TradeWalkState {
+  return {
+    start: Math.max(1, Math.floor(start)),
+    end: Math.floor(end),
+    initialEnd: Math.floor(end),
+    offset: 0,
+    oldestKeys: [],
+    boundaryKeys: [],
+    lastPageKeys: [],
+    pages: 0,
+    records: 0,
+    complete: false,
+  };
+}
+
+export interface TradeGap {
+  /** Unix seconds, inclusive. */
+  start: number;
+  end: number;
+  reason: 'offset-cap' | 'offset-cap-one-second';
+  detail: string;
+}
+
+export interface WalkStep {
+  /** New rows of this page, not published before in this walk. */
+  rows: TradeRow[];
+  /** The state to store once `rows` are durable. */
+  state: TradeWalkState;
+  gap?: TradeGap;
+  /** The request this step answered (absent for steps that only split or report). */
+  request?: TradePageRequest;
+}
+
+export type FetchTradePage = (req: TradePageRequest) => Promise<TradePageResult>;
+
+/**
+ * Walks from `initial` to the end of the history, one step per page. The caller publishes each
+ * step's rows and state before pulling the next, so a restart from the last stored state
+ * re-reads at most the page in flight.
+ */
+export async function* walkTrades(
+  initial: TradeWalkState,
+  fetchPage: FetchTradePage,
+  knowledge: EndpointKnowledge,
+  limit: number,
+): AsyncGenerator<WalkStep> {
+  let s: TradeWalkState = structuredClone(initial);
+  while (!s.complete) {
+    if (knowledge.maxOffset !== undefined && s.offset > knowledge.maxOffset) {
+      const split = splitWindow(s, knowledge, `offset ${s.offset} is past the learned cap ${knowledge.maxOffset}`);
+      s = split.state;
+      yield split;
+      continue;
+    }
+    const request: TradePageRequest = { offset: s.offset, limit, start: s.start, end: s.end + (knowledge.endExclusive ? 1 : 0) };
+    const res = await fetchPage(request);
+    if (res.kind === 'offset-refused') {
+      const cap = res.maxOffset ?? s.offset - 1;
+      knowledge.refusesPastCap = true;
+      knowledge.maxOffset = Math.min(knowledge.maxOffset ?? cap, cap);
+      const split = splitWindow(s, knowledge, res.message);
+      s = split.state;
+      yield { ...split, request };
+      continue;
+    }
+    const step = readPage(s, res.rows, knowledge, limit);
+    yield { ...step, request };
+    s = step.state;
+  }
+}
+
+function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, limit: number): WalkStep {
+  const s = structuredClone(prev);
+  const narrowed = s.end < s.initialEnd;
+  const newer = rows.filter((r) => r.ts > s.end);
+  if (narrowed && newer.length > 0 && s.offset === 0) {
+    // A narrowed window that still serves newer rows: the API ignores `end`.
+    k.windows = 'ignored';
+    return reportRest(s, 'offset-cap', 'the API ignores start/end on this endpoint, so history past the offset cap is out of reach');
+  }
+  if (narrowed && s.offset === 0 && rows.length > 0) {
+    if (!k.endExclusive && s.boundaryKeys.length > 0 && rows.every((r) => r.ts < s.end)) {
+      // Rows of the boundary second exist but `end` left them all out: it is exclusive.
+      k.endExclusive = true;
+      return { rows: [], state: s };
+    }
+    if (k.windows === 'unknown') k.windows = 'honoured';
+  }
+
+  const pageKeys = new Set<string>();
+  const fresh: TradeRow[] = [];
+  const seen = new Set([...s.boundaryKeys, ...s.lastPageKeys, ...s.oldestKeys]);
+  let reachedStart = false;
+  for (const r of rows) {
+    pageKeys.add(r.key);
+    if (r.ts < s.start) {
+      reachedStart = true;
+      continue;
+    }
+    if (r.ts > s.end || seen.has(r.key)) continue;
+    seen.add(r.key);
+    fresh.push(r);
+  }
+  const repeated = rows.length > 0 && s.offset > 0 && rows.every((r) => s.lastPageKeys.includes(r.key));
+  if (repeated) {
+    // Older profiles answer past the cap with the same rows again: that is the cap.
+    k.maxOffset = Math.min(k.maxOffset ?? s.offset - 1, s.offset - 1);
+    return splitWindow(s, k, `page at offset ${s.offset} repeats the previous page`);
+  }
+
+  for (const r of fresh) {
+    if (s.oldest === undefined || r.ts < s.oldest) {
+      s.oldest = r.ts;
+      s.oldestKeys = [r.key];
+    } else if (r.ts === s.oldest) {
+      s.oldestKeys.push(r.key);
+    }
+    if (s.newest === undefined || r.ts > s.newest) s.newest = r.ts;
+  }
+  const clampKnown = Math.min(limit, k.honouredLimit);
+  k.honouredLimit = Math.max(k.honouredLimit, rows.length);
+  s.lastPageKeys = [...pageKeys];
+  s.pages += 1;
+  s.records += fresh.length;
+
+  if (reachedStart) {
+    s.complete = true;
+  } else if (rows.length === 0) {
+    const trusted = s.offset === 0 || k.refusesPastCap || (k.maxOffset !== undefined && s.offset <= k.maxOffset);
+    if (trusted) s.complete = true;
+    else return splitWindow(s, k, 'empty page after full ones: checking the rest of the window', 'verify');
+  } else if (rows.length < clampKnown) {
+    s.complete = true;
+  } else {
+    s.offset += rows.length;
+  }
+  if (s.complete) s.lastPageKeys = [];
+  return { rows: fresh, state: s };
+}
+
+/**
+ * Continues in [start, oldest] from offset 0. A "cap" split where every row read sits in the
+ * window's last second cannot narrow further: those rows past the cap are out of reach, reported
+ * as a one-second gap, and the walk moves on below that second. A "verify" split (an empty page
+ * after full ones, where the API may hide a cap) re-reads from the oldest second to be sure.
+ */
+function splitWindow(prev: TradeWalkState, k: EndpointKnowledge, why: string, kind: 'cap' | 'verify' = 'cap'): WalkStep {
+  const s = structuredClone(prev);
+  s.offset = 0;
+  s.lastPageKeys = [];
+  if (k.windows === 'ignored') {
+    if (kind === 'verify') {
+      s.complete = true;
+      return { rows: [], state: s };
+    }
+    return reportRest(s, 'offset-cap', `${why}; the API ignores start/end on this endpoint`);
+  }
+  if (s.oldest === undefined) {
+    s.complete = true;
+    return { rows: [], state: s };
+  }
+  if (s.oldest >= s.end) {
+    const gap: TradeGap | undefined =
+      kind === 'cap'
+        ? { start: s.end, end: s.end, reason: 'offset-cap-one-second', detail: `${why}; more rows at second ${s.end} than one walk can reach` }
+        : undefined;
+    s.end -= 1;
+    s.boundaryKeys = [];
+    if (s.end < s.start) s.complete = true;
+    return gap ? { rows: [], state: s, gap } : { rows: [], state: s };
+  }
+  s.end = s.oldest;
+  s.boundaryKeys = [...s.oldestKeys];
+  return { rows: [], state: s };
+}
+
+function reportRest(prev: TradeWalkState, reason: TradeGap['reason'], detail: string): WalkStep {
+  const s = structuredClone(prev);
+  const end = s.oldest ?? s.end;
+  s.complete = true;
+  s.lastPageKeys = [];
+  if (end < s.start) return { rows: [], state: s };
+  return { rows: [], state: s, gap: { start: s.start, end, reason, detail } };
+}
+
