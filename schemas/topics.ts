@@ -36,6 +36,7 @@ export const TOPICS = {
   failures: { name: 'pma.failures', schema: 'failure', partitions: 1, cleanupPolicy: 'delete', description: 'requests that failed after their retries' },
   dlq: { name: 'pma.dlq', schema: null, partitions: 1, cleanupPolicy: 'delete', description: 'records that could not be decoded or normalised: the original bytes, the reason and source in headers' },
   tagDecisions: { name: 'pma.tag-decisions', schema: 'tag-decision', partitions: 1, cleanupPolicy: 'delete', description: 'model and human tagging decisions' },
+  tagCatalog: { name: 'pma.tag-catalog', schema: 'tag-event', partitions: 1, cleanupPolicy: 'delete', description: 'Tag Manager edits: tag definitions, example markets, settings' },
 } as const satisfies Record<string, TopicDef>;
 
 export type TopicKey = keyof typeof TOPICS;

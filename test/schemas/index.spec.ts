@@ -83,7 +83,8 @@ describe('schemas', () => {
       decidedAt: 1,
       previous: null,
     };
-    expect(structuredClone(decision.fromBuffer(decision.toBuffer(d)))).to.deep.equal(d);
+    // Fields added later (votes, rule, …) have defaults: an old-shaped decision still encodes.
+    expect(structuredClone(decision.fromBuffer(decision.toBuffer(d)))).to.deep.include(d);
     expect(decision.isValid({ ...d, decision: 'MAYBE' })).to.equal(false);
   });
 });
