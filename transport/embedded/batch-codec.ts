@@ -1,0 +1,242 @@
+/**
+ * The binary framing of one stored record batch (the `payload` of a `log_batches` row).
+ *
+ *   u8  format (1) | u32 crc32 of everything after it | u32 record count | records…
+ *   record: u32 offset delta | f64 timestamp ms | i32 key length (-1 = null) | key
+ *           | i32 value length (-1 = null) | value | u32 header count
+ *           | per header: u32 name length | name (UTF-8) | u32 value length | value (UTF-8)
+ *
+ * Little-endian throughout. Offset deltas are relative to the row's base offset; they are
+ * consecutive for produced batches and may have gaps after compaction.
+ */
+import { crc32 } from 'node:zlib';
+import { TransportError } from '../../runtime/errors.ts';
+import type { ConsumedRecord, Headers, ProduceRecord } from '../types.ts';
+
+const FORMAT = 1;
+const HEADER_BYTES = 9;
+const FIXED_RECORD_BYTES = 4 + 8 + 4 + 4 + 4;
+
+export interface EncodedBatch {
+  payload: Buffer;
+  count: number;
+  /** Offset delta of the last record (count - 1 unless there are gaps). */
+  lastDelta: number;
+  firstTimestamp: number;
+  maxTimestamp: number;
+  /** Bytes of keys and values (what retention and fetch limits count). */
+  dataBytes: number;
+}
+
+/** A record as the encoder sees it: produced records get consecutive deltas, rewrites keep theirs. */
+interface Encodable {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers?: Headers | undefined;
+}
+
+function headersSize(headers: Headers | undefined): number {
+  if (headers === undefined) return 0;
+  let n = 0;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (typeof value !== 'string') {
+      throw new TransportError(`header "${name}" must be a string, got ${typeof value}`, { field: `headers.${name}` });
+    }
+    n += 8 + Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  return n;
+}
+
+function encode(
+  items: readonly Encodable[],
+  start: number,
+  end: number,
+  delta: (i: number) => number,
+  timestamp: (i: number) => number,
+): EncodedBatch {
+  let size = HEADER_BYTES;
+  let dataBytes = 0;
+  for (let i = start; i < end; i++) {
+    const r = items[i]!;
+    const k = byteLength(r.key, 'key', i);
+    const v = byteLength(r.value, 'value', i);
+    dataBytes += k + v;
+    size += FIXED_RECORD_BYTES + k + v + headersSize(r.headers);
+  }
+  const buf = Buffer.allocUnsafe(size);
+  buf[0] = FORMAT;
+  buf.writeUInt32LE(end - start, 5);
+  let pos = HEADER_BYTES;
+  let first = 0;
+  let max = 0;
+  for (let i = start; i < end; i++) {
+    const r = items[i]!;
+    const ts = timestamp(i);
+    if (i === start) {
+      first = ts;
+      max = ts;
+    } else if (ts > max) max = ts;
+    pos = buf.writeUInt32LE(delta(i), pos);
+    pos = buf.writeDoubleLE(ts, pos);
+    pos = writeBytes(buf, pos, r.key);
+    pos = writeBytes(buf, pos, r.value);
+    const headers = r.headers;
+    if (headers === undefined) {
+      pos = buf.writeUInt32LE(0, pos);
+      continue;
+    }
+    const names = Object.keys(headers);
+    pos = buf.writeUInt32LE(names.length, pos);
+    for (const name of names) {
+      pos = writeString(buf, pos, name);
+      pos = writeString(buf, pos, headers[name]!);
+    }
+  }
+  buf.writeUInt32LE(crc32(buf.subarray(5)), 1);
+  return { payload: buf, count: end - start, lastDelta: delta(end - 1), firstTimestamp: first, maxTimestamp: max, dataBytes };
+}
+
+/** Length of a key or value, checking it is bytes (or null/absent, stored as null). */
+function byteLength(bytes: Uint8Array | null | undefined, field: 'key' | 'value', index: number): number {
+  if (bytes == null) return 0;
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TransportError(`record ${index}: ${field} must be a Buffer or null, got ${typeof bytes}`, { field });
+  }
+  return bytes.length;
+}
+
+function writeBytes(buf: Buffer, pos: number, bytes: Uint8Array | null | undefined): number {
+  if (bytes == null) return buf.writeInt32LE(-1, pos);
+  pos = buf.writeInt32LE(bytes.length, pos);
+  buf.set(bytes, pos);
+  return pos + bytes.length;
+}
+
+function writeString(buf: Buffer, pos: number, s: string): number {
+  const n = buf.write(s, pos + 4, 'utf8');
+  buf.writeUInt32LE(n, pos);
+  return pos + 4 + n;
+}
+
+/**
+ * Encodes `records[start..end)` as a freshly produced batch: consecutive offsets, timestamps
+ * defaulting to `now`.
+ */
+export function encodeProduced(records: readonly ProduceRecord[], start: number, end: number, now: number): EncodedBatch {
+  return encode(
+    records,
+    start,
+    end,
+    (i) => i - start,
+    (i) => records[i]!.timestamp ?? now,
+  );
+}
+
+/** Encodes already-stored records again (compaction), keeping their offsets and timestamps. */
+export function encodeStored(records: readonly ConsumedRecord[], baseOffset: number): EncodedBatch {
+  return encode(
+    records,
+    0,
+    records.length,
+    (i) => records[i]!.offset - baseOffset,
+    (i) => records[i]!.timestamp,
+  );
+}
+
+/** Where a batch row lives, for error messages. */
+export interface BatchLocation {
+  topic: string;
+  partition: number;
+  baseOffset: number;
+}
+
+/** Limits of one poll, shared by the decode calls that fill it. */
+export interface DecodeBudget {
+  records: number;
+  bytes: number;
+  /** Records taken so far in this poll. */
+  taken: number;
+}
+
+/**
+ * Appends the records of one stored batch with offset >= `fromOffset` to `out`, while the
+ * budget lasts. The first record of a poll is taken whatever its size, so an oversized record
+ * still flows. Returns the offset of the last record taken, or -1 if none was.
+ */
+export function decodeBatch(
+  payload: Uint8Array,
+  where: BatchLocation,
+  fromOffset: number,
+  out: ConsumedRecord[],
+  budget: DecodeBudget,
+): number {
+  const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  if (buf.length < HEADER_BYTES || buf[0] !== FORMAT) throw corrupt(where, `unknown batch format ${buf[0]}`);
+  if (crc32(buf.subarray(5)) !== buf.readUInt32LE(1)) throw corrupt(where, 'checksum mismatch');
+  const count = buf.readUInt32LE(5);
+  const end = buf.length;
+  const { topic, partition, baseOffset } = where;
+  let pos = HEADER_BYTES;
+  let last = -1;
+  for (let n = 0; n < count; n++) {
+    if (pos + FIXED_RECORD_BYTES > end) throw corrupt(where, 'truncated record');
+    const offset = baseOffset + buf.readUInt32LE(pos);
+    const keyLen = buf.readInt32LE(pos + 12);
+    const keyAt = pos + 16;
+    const valueLenAt = keyAt + Math.max(keyLen, 0);
+    if (valueLenAt + 8 > end) throw corrupt(where, 'record overruns its batch');
+    const valueLen = buf.readInt32LE(valueLenAt);
+    const valueAt = valueLenAt + 4;
+    const headersAt = valueAt + Math.max(valueLen, 0);
+    if (headersAt + 4 > end) throw corrupt(where, 'record overruns its batch');
+    const headerCount = buf.readUInt32LE(headersAt);
+    let next = headersAt + 4;
+    if (offset < fromOffset) {
+      for (let h = 0; h < headerCount * 2; h++) next += 4 + buf.readUInt32LE(next);
+      pos = next;
+      continue;
+    }
+    const size = Math.max(keyLen, 0) + Math.max(valueLen, 0);
+    if (budget.taken > 0 && (budget.records <= 0 || budget.bytes < size)) break;
+    const headers: Headers = {};
+    for (let h = 0; h < headerCount; h++) {
+      const nameLen = buf.readUInt32LE(next);
+      const name = buf.toString('utf8', next + 4, next + 4 + nameLen);
+      next += 4 + nameLen;
+      const valueLength = buf.readUInt32LE(next);
+      setHeader(headers, name, buf.toString('utf8', next + 4, next + 4 + valueLength));
+      next += 4 + valueLength;
+    }
+    if (next > end) throw corrupt(where, 'record overruns its batch');
+    out.push({
+      topic,
+      partition,
+      offset,
+      timestamp: buf.readDoubleLE(pos + 4),
+      key: keyLen < 0 ? null : buf.subarray(keyAt, keyAt + keyLen),
+      value: valueLen < 0 ? null : buf.subarray(valueAt, valueAt + valueLen),
+      headers,
+    });
+    budget.records--;
+    budget.bytes -= size;
+    budget.taken++;
+    last = offset;
+    pos = next;
+  }
+  return last;
+}
+
+/** Header names come from producers: "__proto__" must become a plain key, not a prototype. */
+function setHeader(headers: Headers, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(headers, name, { value, enumerable: true, writable: true, configurable: true });
+  else headers[name] = value;
+}
+
+function corrupt(where: BatchLocation, why: string): TransportError {
+  return new TransportError(`corrupt record batch in the embedded log: ${why}`, {
+    topic: where.topic,
+    partition: where.partition,
+    offset: where.baseOffset,
+  });
+}

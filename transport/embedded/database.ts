@@ -1,0 +1,113 @@
+/**
+ * One SQLite connection to the embedded log: opened in WAL mode with `synchronous=FULL` (a
+ * commit returns only once the WAL is fsynced), a busy timeout so several OS processes can
+ * share the file, cached prepared statements, and transactions that map SQLite failures to
+ * TransportError.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { type ErrorContext, PmaError, TransportError } from '../../runtime/errors.ts';
+import { migrate } from './schema.ts';
+
+export interface DatabaseOptions {
+  /** How long a write waits for another process's write lock before failing. */
+  busyTimeoutMs: number;
+}
+
+/** Page size for a new file: log batches are blobs of tens of KiB, which fewer, larger pages hold better. */
+const NEW_FILE_PAGE_SIZE = 16_384;
+
+export class LogDatabase {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+  readonly #dataVersion: StatementSync;
+
+  constructor(path: string, options: DatabaseOptions) {
+    this.path = path;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      this.#db = new DatabaseSync(path, { timeout: options.busyTimeoutMs });
+    } catch (err) {
+      throw new TransportError(`cannot open the embedded log: ${(err as Error).message}`, { path }, { cause: err });
+    }
+    try {
+      // page_size and auto_vacuum only take effect on a file that has no tables yet.
+      this.#db.exec(`PRAGMA page_size=${NEW_FILE_PAGE_SIZE}; PRAGMA auto_vacuum=INCREMENTAL;`);
+      this.#db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;');
+      this.#db.exec('PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4000; PRAGMA journal_size_limit=67108864;');
+      this.write(() => migrate(this.#db));
+    } catch (err) {
+      this.#db.close();
+      throw asTransportError(err, 'cannot prepare the embedded log', { path });
+    }
+    this.#dataVersion = this.#db.prepare('PRAGMA data_version');
+  }
+
+  /** A prepared statement, compiled once per connection. */
+  stmt(sql: string): StatementSync {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs `fn` in a write transaction (BEGIN IMMEDIATE): all of it commits durably, or none. */
+  write<T>(fn: () => T, context: ErrorContext = {}): T {
+    return this.#transaction('BEGIN IMMEDIATE', fn, context);
+  }
+
+  /** Runs `fn` in a read transaction: every statement inside sees the same snapshot. */
+  read<T>(fn: () => T, context: ErrorContext = {}): T {
+    return this.#transaction('BEGIN', fn, context);
+  }
+
+  /** Changes whenever another connection (any process) commits: a cheap "anything new?" probe. */
+  dataVersion(): number {
+    return (this.#dataVersion.get() as { data_version: number }).data_version;
+  }
+
+  /** Runs a statement outside any transaction (maintenance pragmas). */
+  exec(sql: string): void {
+    this.#db.exec(sql);
+  }
+
+  get isOpen(): boolean {
+    return this.#db.isOpen;
+  }
+
+  close(): void {
+    if (!this.#db.isOpen) return;
+    this.#statements.clear();
+    this.#db.close();
+  }
+
+  #transaction<T>(begin: string, fn: () => T, context: ErrorContext): T {
+    if (!this.#db.isOpen) throw new TransportError('the embedded log is closed', { path: this.path, ...context });
+    if (this.#db.isTransaction) return fn();
+    try {
+      this.#db.exec(begin);
+    } catch (err) {
+      throw asTransportError(err, 'cannot start a transaction on the embedded log', { path: this.path, ...context });
+    }
+    try {
+      const result = fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw asTransportError(err, 'embedded log operation failed', { path: this.path, ...context });
+    }
+  }
+}
+
+/** Keeps our own errors as they are; wraps SQLite and other failures with what was being done. */
+export function asTransportError(err: unknown, message: string, context: ErrorContext): PmaError {
+  if (err instanceof PmaError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  const sqlite = err as { errcode?: number; errstr?: string };
+  return new TransportError(`${message}: ${detail}`, { ...context, sqliteCode: sqlite.errcode }, { cause: err });
+}

@@ -1,0 +1,121 @@
+/**
+ * The embedded transport: Kafka's model on one SQLite file (WAL mode, fsync on every commit),
+ * safe for several OS processes at once. See README "Embedded log" for the layout and the
+ * guarantees; the parts live beside this file:
+ *   schema.ts (tables, migrations)      batch-codec.ts (stored batch framing, CRC)
+ *   database.ts (connection, txns)      catalog.ts (topic metadata cache)
+ *   producer.ts (append)                fetcher.ts, consumer.ts (poll, seek, commit)
+ *   group.ts, assignor.ts (groups)      offsets.ts (bounds, timestamp search)
+ *   admin.ts (admin)                    maintenance.ts (retention, compaction)
+ *   notifier.ts (wake-ups without busy loops)
+ */
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { ConsumerStateError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.ts';
+import { type EmbeddedAdmin, EmbeddedAdminImpl } from './admin.ts';
+import { TopicCatalog } from './catalog.ts';
+import { EmbeddedConsumer } from './consumer.ts';
+import { LogDatabase } from './database.ts';
+import { GroupMember } from './group.ts';
+import { DEFAULT_MAINTENANCE, LogMaintenance, type MaintenanceOptions } from './maintenance.ts';
+import { ChangeNotifier } from './notifier.ts';
+import { EmbeddedProducer } from './producer.ts';
+
+export type { EmbeddedAdmin } from './admin.ts';
+export type { MaintenanceOptions, MaintenanceReport } from './maintenance.ts';
+
+export interface EmbeddedTransportOptions {
+  /** The SQLite file; created with its directory if missing. */
+  path: string;
+  logger: Logger;
+  /** A group member that has not heartbeated for this long loses its partitions. Default 10 s. */
+  sessionTimeoutMs?: number;
+  /** Heartbeat period. Default a third of the session timeout, at most 3 s. */
+  heartbeatMs?: number;
+  /** How long a write waits for another process's write to finish. Default 10 s. */
+  busyTimeoutMs?: number;
+  /** Period of the fallback `data_version` check while a consumer waits. Default 500 ms. */
+  safetyPollMs?: number;
+  maintenance?: Partial<MaintenanceOptions>;
+}
+
+export interface EmbeddedTransport extends Transport {
+  readonly kind: 'embedded';
+  readonly path: string;
+  admin(): EmbeddedAdmin;
+}
+
+export async function createEmbeddedTransport(options: EmbeddedTransportOptions): Promise<EmbeddedTransport> {
+  const sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
+  const heartbeatMs = options.heartbeatMs ?? Math.min(3_000, Math.max(50, Math.floor(sessionTimeoutMs / 3)));
+  const logger = options.logger.child({ component: 'embedded-log' });
+  const path = resolve(options.path);
+  const db = new LogDatabase(path, { busyTimeoutMs: options.busyTimeoutMs ?? 10_000 });
+  const catalog = new TopicCatalog(db);
+  const notifier = new ChangeNotifier(db, logger, options.safetyPollMs ?? 500);
+  const maintenance = new LogMaintenance({ db, catalog, logger, notifier }, { ...DEFAULT_MAINTENANCE, ...options.maintenance });
+  const admin = new EmbeddedAdminImpl({ db, catalog, maintenance, notifier });
+  const producers = new Set<Producer>();
+  const consumers = new Set<Consumer>();
+  let closed = false;
+  maintenance.start();
+
+  const checkOpen = () => {
+    if (closed) throw new ConsumerStateError('the embedded transport is closed', { path });
+  };
+
+  return {
+    kind: 'embedded',
+    path,
+    admin: () => {
+      checkOpen();
+      return admin;
+    },
+    producer(_options?: ProducerOptions): Producer {
+      checkOpen();
+      const producer: EmbeddedProducer = new EmbeddedProducer(
+        {
+          db,
+          catalog,
+          afterWrite: (written) => {
+            notifier.changed();
+            maintenance.noteWrite(written);
+          },
+        },
+        () => producers.delete(producer),
+      );
+      producers.add(producer);
+      return producer;
+    },
+    consumer(consumerOptions: ConsumerOptions): Consumer {
+      checkOpen();
+      const clientId = consumerOptions.clientId ?? 'pma';
+      const member = new GroupMember(
+        { db, catalog, logger },
+        { groupId: consumerOptions.groupId, memberId: `${clientId}-${process.pid}-${randomUUID()}`, clientId },
+        sessionTimeoutMs,
+      );
+      const consumer: EmbeddedConsumer = new EmbeddedConsumer(
+        { db, catalog, notifier, logger, member, heartbeatMs },
+        consumerOptions,
+        () => consumers.delete(consumer),
+      );
+      consumers.add(consumer);
+      return consumer;
+    },
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      maintenance.stop();
+      try {
+        for (const c of [...consumers]) await c.close();
+        for (const p of [...producers]) await p.close();
+      } finally {
+        notifier.close();
+        db.close();
+      }
+    },
+  };
+}
