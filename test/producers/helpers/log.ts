@@ -7,7 +7,7 @@ import { Serde } from '../../../registry/serde.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import { ALL_TOPICS } from '../../../schemas/topics.ts';
 import { createEmbeddedTransport } from '../../../transport/embedded/index.ts';
-import type { Transport } from '../../../transport/types.ts';
+import type { ConsumedRecord, Transport } from '../../../transport/types.ts';
 
 export interface TestLog {
   dir: string;
@@ -39,11 +39,11 @@ export async function openTestLog(): Promise<TestLog> {
 }
 
 /** Every record of a topic, from the beginning to its current end. */
-export async function readAll(transport: Transport, topic: string) {
+export async function readAll(transport: Transport, topic: string): Promise<ConsumedRecord[]> {
   const admin = transport.admin();
   const ends = await admin.offsets(topic);
   const total = ends.reduce((n, p) => n + (p.high - p.low), 0);
-  const out = [];
+  const out: ConsumedRecord[] = [];
   if (total === 0) return out;
   const consumer = transport.consumer({ groupId: `test-reader-${Math.random()}`, fromBeginning: true });
   await consumer.subscribe([topic]);
