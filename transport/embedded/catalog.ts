@@ -58,6 +58,12 @@ export class TopicCatalog {
     return true;
   }
 
+  /** The topics version the cache now reflects (after refreshing if it moved). */
+  version(): number {
+    this.refreshIfChanged();
+    return this.#version;
+  }
+
   /** The cached topic, refreshing once if it is unknown (it may have been created elsewhere). */
   get(name: string): TopicMeta | undefined {
     const known = this.#byName.get(name);
@@ -79,6 +85,7 @@ export class TopicCatalog {
 
   /** Forgets the cache (after this connection created or deleted a topic, or found one gone). */
   invalidate(): void {
+    this.#byName.clear();
     this.#version = -1;
   }
 }

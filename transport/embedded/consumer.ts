@@ -34,6 +34,7 @@ export class EmbeddedConsumer implements Consumer {
   readonly #pendingSeeks = new Map<string, number>();
   #subscribed = false;
   #generation = -1;
+  #topicsVersion = -1;
   #heartbeat: NodeJS.Timeout | undefined;
   #rotation = 0;
   #closed = false;
@@ -52,6 +53,7 @@ export class EmbeddedConsumer implements Consumer {
   async subscribe(topics: string[]): Promise<void> {
     this.#checkOpen();
     if (topics.length === 0) throw new ConsumerStateError('subscribe needs at least one topic', { group: this.#deps.member.groupId });
+    this.#topicsVersion = this.#deps.catalog.version();
     this.#apply(this.#deps.member.join(topics));
     this.#deps.notifier.changed();
     this.#subscribed = true;
@@ -173,7 +175,8 @@ export class EmbeddedConsumer implements Consumer {
 
   /** Syncs with the group if its generation or the topic list moved since we last looked. */
   #followGroup(): void {
-    const topicsMoved = this.#deps.catalog.refreshIfChanged();
+    const topicsVersion = this.#deps.catalog.version();
+    const topicsMoved = topicsVersion !== this.#topicsVersion;
     if (topicsMoved) {
       // A topic deleted and created again under the same name is a new log: start it afresh.
       for (const [key, pos] of this.#positions) {
@@ -181,6 +184,7 @@ export class EmbeddedConsumer implements Consumer {
       }
     }
     if (topicsMoved || this.#deps.member.generation() !== this.#generation) this.#apply(this.#deps.member.sync());
+    this.#topicsVersion = topicsVersion;
   }
 
   #beat(): void {

@@ -104,9 +104,9 @@ export class LogDatabase {
   }
 }
 
-/** Keeps our own errors as they are; wraps SQLite and other failures with what was being done. */
-export function asTransportError(err: unknown, message: string, context: ErrorContext): PmaError {
-  if (err instanceof PmaError) return err;
+/** Wraps SQLite failures with what was being done; anything else passes through unchanged. */
+export function asTransportError(err: unknown, message: string, context: ErrorContext): unknown {
+  if (err instanceof PmaError || (err as { code?: unknown })?.code !== 'ERR_SQLITE_ERROR') return err;
   const detail = err instanceof Error ? err.message : String(err);
   const sqlite = err as { errcode?: number; errstr?: string };
   return new TransportError(`${message}: ${detail}`, { ...context, sqliteCode: sqlite.errcode }, { cause: err });
