@@ -1,0 +1,19 @@
+/**
+ * Opens the configured schema registry: "embedded" (kept in the embedded log's SQLite file under
+ * the data dir) or the URL of a Confluent-compatible registry. The HTTP client is loaded only
+ * when a URL is configured.
+ */
+import type { GlobalConfig } from '../runtime/config.ts';
+import { embeddedLogPath } from '../transport/index.ts';
+import type { SchemaRegistry } from './types.ts';
+
+export type { CompatibilityLevel, CompatibilityResult, SchemaRegistry, SubjectVersion } from './types.ts';
+
+export async function openRegistry(config: Pick<GlobalConfig, 'registry' | 'dataDir'>): Promise<SchemaRegistry> {
+  if (config.registry === 'embedded') {
+    const { EmbeddedRegistry } = await import('./embedded.ts');
+    return new EmbeddedRegistry({ path: embeddedLogPath(config.dataDir) });
+  }
+  const { HttpRegistry } = await import('./http.ts');
+  return new HttpRegistry({ url: config.registry });
+}
