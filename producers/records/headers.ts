@@ -1,6 +1,7 @@
 /**
  * Headers on every record the producers write: where it came from (endpoint, request
- * parameters), when it was fetched, and for dead letters why it could not be published.
+ * parameters) and when it was fetched. Dead letters carry the shared pma.dlq.* headers
+ * (registry/dead-letter.ts) on top: reason, error, the topic the record was meant for, time.
  */
 
 export const HEADERS = {
@@ -9,9 +10,6 @@ export const HEADERS = {
   fetchedAt: 'pma-fetched-at',
   /** Trades: "taker" or "maker", the side of the fill this row is. */
   fillRole: 'pma-fill-role',
-  reason: 'pma-dlq-reason',
-  error: 'pma-dlq-error',
-  sourceTopic: 'pma-dlq-source-topic',
   producer: 'pma-producer',
 } as const;
 

@@ -6,9 +6,10 @@
  * records are acknowledged, a second send with the pages' cursors and gap reports. A page's
  * promise resolves when both are durable, so a cursor never runs ahead of its records.
  */
+import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
 import { SchemaValidationError, describeError } from '../../runtime/errors.ts';
 import type { ProduceRecord, Producer } from '../../transport/types.ts';
-import { HEADERS, type SourceInfo, sourceHeaders } from './headers.ts';
+import { type SourceInfo, sourceHeaders } from './headers.ts';
 
 /** Encodes a value of one topic in the wire format; throws SchemaValidationError on mismatch. */
 export interface Encoder {
@@ -138,9 +139,10 @@ export class Publisher {
       value: Buffer.from(d.body),
       headers: {
         ...sourceHeaders(d.source),
-        [HEADERS.reason]: d.reason,
-        [HEADERS.error]: d.error.slice(0, 4_000),
-        ...(d.topic ? { [HEADERS.sourceTopic]: d.topic } : {}),
+        [DLQ_HEADERS.reason]: d.reason,
+        [DLQ_HEADERS.error]: d.error.length > 2_000 ? `${d.error.slice(0, 1_997)}...` : d.error,
+        [DLQ_HEADERS.time]: new Date().toISOString(),
+        ...(d.topic ? { [DLQ_HEADERS.sourceTopic]: d.topic } : {}),
       },
     });
     records.set(this.#o.dlqTopic, list);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
 import { toRawTrade } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { type Cursor, CursorStore, emptyCursor, cursorKey } from '../../producers/records/cursors.ts';
@@ -52,8 +53,8 @@ describe('producers/records', () => {
     const dlq = await readAll(log.transport, TOPICS.dlq.name);
     expect(dlq).to.have.length(1);
     expect(JSON.parse(dlq[0]!.value!.toString())).to.deep.equal(bad);
-    expect(dlq[0]!.headers[HEADERS.reason]).to.equal('schema-mismatch');
-    expect(dlq[0]!.headers[HEADERS.error]).to.match(/size/);
+    expect(dlq[0]!.headers[DLQ_HEADERS.reason]).to.equal('schema-mismatch');
+    expect(dlq[0]!.headers[DLQ_HEADERS.error]).to.match(/size/);
 
     const store = await CursorStore.load(log.transport, TOPICS.cursors.name, cursors);
     expect(store.get('data:/trades', '0xa')).to.deep.include({ offset: 3, records: 2, complete: false });

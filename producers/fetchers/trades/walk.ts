@@ -68,12 +68,16 @@ export interface TradeWalkState {
   boundaryKeys: string[];
   /** Keys of the previous page, to spot a repeated page and rows shifted by new arrivals. */
   lastPageKeys: string[];
+  /** Keys published at the second `newest` (an incremental pass starts there and skips them). */
+  newestKeys: string[];
+  /** Keys to skip wherever they appear (the newest second of the previous pass). */
+  skipKeys: string[];
   pages: number;
   records: number;
   complete: boolean;
 }
 
-export function initialWalkState(start: number, end: number): TradeWalkState {
+export function initialWalkState(start: number, end: number, skipKeys: string[] = []): TradeWalkState {
   return {
     start: Math.max(1, Math.floor(start)),
     end: Math.floor(end),
@@ -82,6 +86,8 @@ export function initialWalkState(start: number, end: number): TradeWalkState {
     oldestKeys: [],
     boundaryKeys: [],
     lastPageKeys: [],
+    newestKeys: [],
+    skipKeys,
     pages: 0,
     records: 0,
     complete: false,
@@ -164,7 +170,7 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
 
   const pageKeys = new Set<string>();
   const fresh: TradeRow[] = [];
-  const seen = new Set([...s.boundaryKeys, ...s.lastPageKeys, ...s.oldestKeys]);
+  const seen = new Set([...s.boundaryKeys, ...s.lastPageKeys, ...s.oldestKeys, ...s.skipKeys]);
   let reachedStart = false;
   for (const r of rows) {
     pageKeys.add(r.key);
@@ -190,7 +196,12 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
     } else if (r.ts === s.oldest) {
       s.oldestKeys.push(r.key);
     }
-    if (s.newest === undefined || r.ts > s.newest) s.newest = r.ts;
+    if (s.newest === undefined || r.ts > s.newest) {
+      s.newest = r.ts;
+      s.newestKeys = [r.key];
+    } else if (r.ts === s.newest) {
+      s.newestKeys.push(r.key);
+    }
   }
   const clampKnown = Math.min(limit, k.honouredLimit);
   k.honouredLimit = Math.max(k.honouredLimit, rows.length);

@@ -1,0 +1,136 @@
+/**
+ * Every leaderboard the Data API offers (category × time period × ranking), each read to the end
+ * of its list. A board is one unit with its own cursor; a category the API does not know is
+ * skipped with a warning (older API versions lack ESPORTS); a board longer than the offset cap
+ * allows is read to the cap and the rest reported as a gap.
+ */
+import { toRawLeaderboardRow } from '../../schemas/raw/index.ts';
+import type { IngestContext } from '../context.ts';
+import { paramsText } from '../http/apis.ts';
+import { leaderboardKey } from '../keys.ts';
+import { BoundedQueue, drainWith } from '../pipeline/queue.ts';
+import { LEADERBOARD_CATEGORIES } from '../settings.ts';
+import { initialOffsetState, type OffsetKnowledge, type OffsetPageResult, type OffsetState, walkOffset } from './paging.ts';
+import { leaderboardPage } from './shapes.ts';
+import { capFromMessage, refusal, unitStatus } from './units.ts';
+
+const ENDPOINT = 'data:/v1/leaderboard';
+
+export interface Board {
+  category: string;
+  timePeriod: string;
+  orderBy: string;
+}
+
+export function boardScope(b: Board): string {
+  return `${b.timePeriod}/${b.orderBy}/${b.category}`;
+}
+
+export class LeaderboardFetcher {
+  readonly #ctx: IngestContext;
+  readonly #knowledge: OffsetKnowledge = { honouredLimit: 0 };
+  readonly #refusedCategories = new Set<string>();
+
+  constructor(ctx: IngestContext) {
+    this.#ctx = ctx;
+  }
+
+  boards(): Board[] {
+    const s = this.#ctx.settings;
+    const out: Board[] = [];
+    for (const category of s.leaderboardCategories ?? LEADERBOARD_CATEGORIES)
+      for (const timePeriod of s.leaderboardPeriods) for (const orderBy of s.leaderboardOrders) out.push({ category, timePeriod, orderBy });
+    return out;
+  }
+
+  /** Reads every board (or only `only`), `workers` at a time. */
+  async run(only?: Board[]): Promise<void> {
+    const boards = only ?? this.boards();
+    const task = this.#ctx.metrics.task('leaderboard', 'boards');
+    task?.grow(boards.length);
+    const queue = new BoundedQueue<Board>(boards.length || 1);
+    for (const b of boards) await queue.push(b);
+    queue.close();
+    await drainWith(queue, this.#ctx.settings.workers, async (board) => {
+      const outcome = await this.#ctx.runUnit({ fetcher: 'leaderboard', endpoint: ENDPOINT, scope: boardScope(board) }, () => this.#board(board));
+      if (outcome !== 'stopped') task?.advance();
+    }, this.#ctx.stop);
+    task?.end(this.#ctx.stop.aborted ? 'stopped' : 'done');
+  }
+
+  async #board(board: Board): Promise<void> {
+    const ctx = this.#ctx;
+    const scope = boardScope(board);
+    if (this.#refusedCategories.has(board.category)) return;
+    const stored = ctx.cursors.get(ENDPOINT, scope);
+    const status = unitStatus(stored, ctx.generation);
+    if (status === 'done') return;
+    const start: OffsetState =
+      status === 'resume' && stored
+        ? { offset: stored.offset ?? 0, pages: stored.page ?? 0, records: stored.records, complete: false, capped: false }
+        : initialOffsetState();
+    const limit = ctx.settings.leaderboardPageSize;
+    let lastParams = '';
+    let fetchedAt = 0;
+    const fetchPage = async (offset: number, l: number): Promise<OffsetPageResult<Record<string, unknown>>> => {
+      const params = { category: board.category, timePeriod: board.timePeriod, orderBy: board.orderBy, limit: l, offset };
+      lastParams = paramsText(params);
+      try {
+        const res = await ctx.caller.call({ api: 'data', endpoint: '/v1/leaderboard', params }, leaderboardPage);
+        fetchedAt = res.fetchedAt;
+        return { kind: 'rows', rows: res.value };
+      } catch (err) {
+        const r = refusal(err);
+        if (r && /offset/i.test(r.message)) return { kind: 'offset-refused', maxOffset: capFromMessage(r.message), message: r.message };
+        if (r && /category/i.test(r.message)) throw new CategoryRefused(r.message);
+        throw err;
+      }
+    };
+    try {
+      for await (const step of walkOffset(start, fetchPage, this.#knowledge, limit)) {
+        const control = [
+          ctx.cursorRecord({
+            ...ctx.cursorOf(ENDPOINT, scope),
+            offset: step.state.offset,
+            page: step.state.pages,
+            records: step.state.records,
+            complete: step.state.complete,
+            lastTimestamp: fetchedAt || null,
+            detail: JSON.stringify({ gen: ctx.generation }),
+          }),
+        ];
+        if (step.state.capped) {
+          control.push(
+            ctx.gapRecord('leaderboard', {
+              endpoint: ENDPOINT,
+              market: null,
+              token: null,
+              start: null,
+              end: null,
+              reason: 'offset-cap',
+              detail: `board ${scope} goes on past offset ${step.offset}: ${step.capMessage ?? ''}`.trim(),
+            }),
+          );
+        }
+        const context = { ...board, fetchedAt };
+        const res = await ctx.publisher.page({
+          encoder: ctx.enc.rawLeaderboard,
+          toRaw: (api) => toRawLeaderboardRow(api, context),
+          items: step.rows.map((row) => ({ key: leaderboardKey(board, row as { proxyWallet: string }), api: row })),
+          source: { endpoint: ENDPOINT, params: lastParams, fetchedAt },
+          control,
+        });
+        ctx.metrics.published('leaderboard', ctx.enc.rawLeaderboard.topic, res.published);
+        if (res.deadLettered) ctx.metrics.deadLettered('leaderboard', 'schema-mismatch', res.deadLettered);
+      }
+    } catch (err) {
+      if (!(err instanceof CategoryRefused)) throw err;
+      if (!this.#refusedCategories.has(board.category)) {
+        this.#refusedCategories.add(board.category);
+        ctx.logger.warn('the API does not offer this leaderboard category; skipping it', { category: board.category, reason: err.message });
+      }
+    }
+  }
+}
+
+class CategoryRefused extends Error {}

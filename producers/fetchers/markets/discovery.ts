@@ -1,0 +1,130 @@
+/**
+ * Turns listed markets into work for the chain: a trade unit per condition id and a price unit per
+ * outcome token, each with a cursor (written with the listing page, after its records) and a
+ * place in a bounded queue. Units already known from an earlier run are not written again; the
+ * sweep at start enqueues those that still have work.
+ */
+import type { IngestContext } from '../../context.ts';
+import type { ControlRecord } from '../../records/publisher.ts';
+import type { BoundedQueue } from '../../pipeline/queue.ts';
+import { emptyCursor } from '../../records/cursors.ts';
+import type { MarketCatalog, MarketInfo } from './catalog.ts';
+
+export const TRADES_ENDPOINT = 'data:/trades';
+export const PRICES_ENDPOINT = 'clob:/prices-history';
+
+export interface TradeUnit {
+  conditionId: string;
+}
+
+export interface PriceUnit {
+  token: string;
+  conditionId: string;
+}
+
+export interface DiscoveryOptions {
+  catalog: MarketCatalog;
+  trades?: BoundedQueue<TradeUnit>;
+  prices?: BoundedQueue<PriceUnit>;
+  /** Take at most this many markets. */
+  limit?: number;
+}
+
+export interface Discovered {
+  control: ControlRecord[];
+  trades: TradeUnit[];
+  prices: PriceUnit[];
+}
+
+export class Discovery {
+  readonly #ctx: IngestContext;
+  readonly #o: DiscoveryOptions;
+  readonly #enqueuedTrades = new Set<string>();
+  readonly #enqueuedPrices = new Set<string>();
+
+  constructor(ctx: IngestContext, options: DiscoveryOptions) {
+    this.#ctx = ctx;
+    this.#o = options;
+  }
+
+  get catalog(): MarketCatalog {
+    return this.#o.catalog;
+  }
+
+  /** True once `limit` markets are known: listings may stop. */
+  get full(): boolean {
+    return this.#o.limit !== undefined && this.#o.catalog.size >= this.#o.limit;
+  }
+
+  /** Whether a market may be taken (known already, or room left under the limit). */
+  accepts(conditionId: string): boolean {
+    return this.#o.catalog.get(conditionId) !== undefined || !this.full;
+  }
+
+  /** Merges listed markets; returns the cursor records of new units and the units to enqueue. */
+  add(infos: MarketInfo[]): Discovered {
+    const out: Discovered = { control: [], trades: [], prices: [] };
+    const ctx = this.#ctx;
+    for (const info of infos) {
+      if (!this.accepts(info.conditionId)) continue;
+      const { merged, isNew } = this.#o.catalog.add(info);
+      if (this.#o.trades && isNew && !this.#enqueuedTrades.has(merged.conditionId)) {
+        if (!ctx.cursors.get(TRADES_ENDPOINT, merged.conditionId)) {
+          out.control.push(
+            ctx.cursorRecord({
+              ...emptyCursor(TRADES_ENDPOINT, merged.conditionId),
+              page: 0,
+              detail: JSON.stringify({ gen: ctx.generation, closedMs: merged.closed ? (merged.closedMs ?? merged.endMs ?? null) : null }),
+            }),
+          );
+        }
+        out.trades.push({ conditionId: merged.conditionId });
+      }
+      if (this.#o.prices) {
+        for (const token of merged.tokens) {
+          if (this.#enqueuedPrices.has(token)) continue;
+          if (!ctx.cursors.get(PRICES_ENDPOINT, token)) {
+            out.control.push(
+              ctx.cursorRecord({
+                ...emptyCursor(PRICES_ENDPOINT, token),
+                page: 0,
+                detail: JSON.stringify({ gen: ctx.generation, market: marketDetail(merged) }),
+              }),
+            );
+          }
+          out.prices.push({ token, conditionId: merged.conditionId });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Queues discovered units (after their cursors are durable); waits while the queues are full. */
+  async enqueue(d: Pick<Discovered, 'trades' | 'prices'>): Promise<void> {
+    for (const u of d.trades) {
+      if (this.#enqueuedTrades.has(u.conditionId)) continue;
+      this.#enqueuedTrades.add(u.conditionId);
+      await this.#o.trades?.push(u, this.#ctx.stop);
+      this.#ctx.metrics.task('trades', 'markets')?.grow(1);
+    }
+    for (const u of d.prices) {
+      if (this.#enqueuedPrices.has(u.token)) continue;
+      this.#enqueuedPrices.add(u.token);
+      await this.#o.prices?.push(u, this.#ctx.stop);
+      this.#ctx.metrics.task('prices', 'tokens')?.grow(1);
+    }
+  }
+}
+
+export interface MarketDetail {
+  conditionId: string;
+  startMs?: number;
+  endMs?: number;
+  closedMs?: number;
+  closed?: boolean;
+  volume?: number;
+}
+
+export function marketDetail(m: MarketInfo): MarketDetail {
+  return { conditionId: m.conditionId, startMs: m.startMs, endMs: m.endMs, closedMs: m.closedMs, closed: m.closed, volume: m.volume };
+}

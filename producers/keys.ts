@@ -1,0 +1,47 @@
+/**
+ * Record keys: deterministic, the same for the same API object on every fetch, so a page fetched
+ * twice (after a restart) repeats keys rather than inventing records, and downstream dedup by
+ * key is exact. They equal the simulator's ground-truth keys.
+ */
+
+/** Gamma market: its Gamma id. */
+export function gammaMarketKey(m: { id: string | number }): string {
+  return String(m.id);
+}
+
+/** Gamma event: its Gamma id. */
+export function gammaEventKey(e: { id: string | number }): string {
+  return String(e.id);
+}
+
+/** CLOB market: its condition id. */
+export function clobMarketKey(m: { condition_id: string }): string {
+  return m.condition_id;
+}
+
+/**
+ * A fill as the Data API reports it from one participant's side. One transaction carries many
+ * fills, and with maker rows included one match appears once per participant, so the key names
+ * the transaction, the wallet, the token, the side, the price, the size and the time.
+ */
+export function tradeKey(t: {
+  transactionHash: string;
+  proxyWallet: string;
+  asset: string;
+  side: string;
+  price: number;
+  size: number;
+  timestamp: number;
+}): string {
+  return [t.transactionHash, t.proxyWallet.toLowerCase(), t.asset, t.side, t.price, t.size, t.timestamp].join('|');
+}
+
+/** A leaderboard row: the board it is on and the wallet. */
+export function leaderboardKey(board: { category: string; timePeriod: string; orderBy: string }, row: { proxyWallet: string }): string {
+  return `${board.timePeriod}/${board.orderBy}/${board.category}/${row.proxyWallet.toLowerCase()}`;
+}
+
+/** A price point: the token and the point's time. */
+export function pricePointKey(token: string, t: number): string {
+  return `${token}|${t}`;
+}
