@@ -175,7 +175,8 @@ class AvroTopicCodec<T> implements TopicCodec<T> {
   }
 
   decodeSync(buf: Buffer, where?: MessagePosition): T {
-    const id = readSchemaId(buf, this.context(where));
+    // The header is checked inline: the error context is only built when something is wrong.
+    const id = buf.length >= HEADER_BYTES && buf[0] === MAGIC_BYTE ? buf.readInt32BE(1) : readSchemaId(buf, this.context(where));
     let reader: WriterReader | undefined;
     if (id === this.lastId) {
       reader = this.lastReader;
@@ -207,8 +208,10 @@ class AvroTopicCodec<T> implements TopicCodec<T> {
   }
 
   async decode(buf: Buffer, where?: MessagePosition): Promise<T> {
-    const id = readSchemaId(buf, this.context(where));
-    if (!this.readers.has(id)) await this.loadWriter(id, where);
+    if (buf.length >= HEADER_BYTES && buf[0] === MAGIC_BYTE) {
+      const id = buf.readInt32BE(1);
+      if (!this.readers.has(id)) await this.loadWriter(id, where);
+    }
     return this.decodeSync(buf, where);
   }
 
