@@ -268,7 +268,7 @@ function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> 
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       req.resume();
-      reject(new HttpProblem(413, 41301, `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`));
+      reject(new HttpProblem(413, 413, `request body of ${declared} bytes exceeds the limit of ${maxBytes} bytes`));
       return;
     }
     const chunks: Buffer[] = [];
@@ -280,7 +280,7 @@ function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> 
       if (size > maxBytes) {
         done = true;
         req.resume();
-        reject(new HttpProblem(413, 41301, `request body exceeds the limit of ${maxBytes} bytes`));
+        reject(new HttpProblem(413, 413, `request body exceeds the limit of ${maxBytes} bytes`));
         return;
       }
       chunks.push(chunk);

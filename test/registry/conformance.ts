@@ -181,6 +181,14 @@ export function registryConformance(name: string, open: () => SchemaRegistry): v
       }
     });
 
+    it('registers schemas that are not records too (a primitive)', async () => {
+      const s = subject('primitive');
+      const id = await registry.register(s, '"string"');
+      expect(await registry.register(s, ' "string" ')).to.equal(id);
+      expect(JSON.parse(await registry.getSchemaById(id))).to.equal('string');
+      expect((await registry.getLatest(s)).version).to.equal(1);
+    });
+
     it('refuses text that is not an Avro schema', async () => {
       const s = subject('invalid');
       expect(await rejection(registry.register(s, '{not json'))).to.be.instanceOf(SchemaValidationError);

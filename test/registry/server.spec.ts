@@ -150,6 +150,7 @@ describe('registry/server: pma registry serve (child process)', function () {
       expect(version.json.error_code).to.equal(42202);
       const big = await call('POST', `/subjects/${s}/versions`, { schema: 'x'.repeat(3 * 1024 * 1024) });
       expect(big.status).to.equal(413);
+      expect(big.json.error_code).to.equal(413);
       const route = await call('GET', '/no/such/route');
       expect(route.status).to.equal(404);
       expect(route.json.error_code).to.equal(404);
