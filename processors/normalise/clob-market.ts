@@ -2,18 +2,19 @@
 import type { CleanMarket, CleanToken } from '../../schemas/clean-records.ts';
 import { NormaliseError } from '../../runtime/errors.ts';
 import { tagLabels } from './nested.ts';
-import type { CleanOutput, RawInput } from './types.ts';
+import { type CleanOutput, fetchedAt, type RawInput } from './types.ts';
 import { bool, decimal, field, jsonArray, type RawRecord, requiredText, text, timestamp } from './values.ts';
 
 export function normaliseClobMarket(input: RawInput): CleanOutput[] {
   const raw = input.value;
   const get = (name: string) => field(raw, name);
+  const observed = fetchedAt(input);
   const conditionId = requiredText(get('condition_id'), 'condition_id');
   const tokens = jsonArray(get('tokens'), 'tokens').map((t, i) => readToken(t, i));
   const market: CleanMarket = {
     condition_id: conditionId,
     source: 'CLOB',
-    observed_ts: input.timestamp,
+    observed_ts: observed,
     gamma_id: null,
     question_id: text(get('question_id'), 'question_id'),
     question: text(get('question'), 'question'),
@@ -58,7 +59,7 @@ export function normaliseClobMarket(input: RawInput): CleanOutput[] {
       token_id: t.tokenId,
       condition_id: conditionId,
       source: 'CLOB',
-      observed_ts: input.timestamp,
+      observed_ts: observed,
       outcome: t.outcome,
       outcome_index: i,
       price: t.price,

@@ -1,16 +1,17 @@
 /** Gamma /events records to a clean event (with the condition ids of its markets). */
 import type { CleanEvent } from '../../schemas/clean-records.ts';
 import { marketConditionIds, tagLabels } from './nested.ts';
-import type { CleanOutput, RawInput } from './types.ts';
+import { type CleanOutput, fetchedAt, type RawInput } from './types.ts';
 import { bool, decimal, field, integer, jsonArray, requiredText, text, timestamp } from './values.ts';
 
 export function normaliseGammaEvent(input: RawInput): CleanOutput[] {
   const raw = input.value;
   const get = (name: string) => field(raw, name);
+  const observed = fetchedAt(input);
   const eventId = requiredText(get('id'), 'id');
   const event: CleanEvent = {
     event_id: eventId,
-    observed_ts: input.timestamp,
+    observed_ts: observed,
     ticker: text(get('ticker'), 'ticker'),
     slug: text(get('slug'), 'slug'),
     title: text(get('title'), 'title'),

@@ -1,13 +1,14 @@
 /** Gamma /markets records to a clean market and its outcome tokens. */
 import type { CleanMarket, CleanToken } from '../../schemas/clean-records.ts';
 import { NormaliseError } from '../../runtime/errors.ts';
-import type { CleanOutput, RawInput } from './types.ts';
+import { type CleanOutput, fetchedAt, type RawInput } from './types.ts';
 import { bool, decimal, decimalArray, field, jsonArray, requiredText, text, textArray, timestamp } from './values.ts';
 import { firstEventRef, tagLabels } from './nested.ts';
 
 export function normaliseGammaMarket(input: RawInput): CleanOutput[] {
   const raw = input.value;
   const get = (name: string) => field(raw, name);
+  const observed = fetchedAt(input);
   const conditionId = requiredText(get('conditionId'), 'conditionId');
   const outcomes = textArray(get('outcomes'), 'outcomes');
   const tokenIds = textArray(get('clobTokenIds'), 'clobTokenIds');
@@ -22,7 +23,7 @@ export function normaliseGammaMarket(input: RawInput): CleanOutput[] {
   const market: CleanMarket = {
     condition_id: conditionId,
     source: 'GAMMA',
-    observed_ts: input.timestamp,
+    observed_ts: observed,
     gamma_id: text(get('id'), 'id'),
     question_id: text(get('questionID'), 'questionID'),
     question: text(get('question'), 'question'),
@@ -67,7 +68,7 @@ export function normaliseGammaMarket(input: RawInput): CleanOutput[] {
       token_id: tokenId,
       condition_id: conditionId,
       source: 'GAMMA',
-      observed_ts: input.timestamp,
+      observed_ts: observed,
       outcome: outcomes[i]!,
       outcome_index: i,
       price: prices[i] ?? null,

@@ -4,7 +4,7 @@
  * documented default applies (OVERALL, DAY, PNL), as it did on the server.
  */
 import type { CleanLeaderboardRow } from '../../schemas/clean-records.ts';
-import type { CleanOutput, RawInput } from './types.ts';
+import { type CleanOutput, fetchedAt, type RawInput } from './types.ts';
 import { bool, decimal, field, int32, requiredText, symbol, text, timestamp } from './values.ts';
 import { NormaliseError } from '../../runtime/errors.ts';
 
@@ -14,7 +14,7 @@ export function normaliseLeaderboardRow(input: RawInput): CleanOutput[] {
   const rank = int32(get('rank'), 'rank');
   if (rank === null) throw new NormaliseError('required field is missing', { field: 'rank', value: get('rank') });
   const row: CleanLeaderboardRow = {
-    snapshot_ts: timestamp(get('fetchedAt'), 'fetchedAt', 'ms') ?? input.timestamp,
+    snapshot_ts: timestamp(get('fetchedAt'), 'fetchedAt', 'ms') ?? fetchedAt(input),
     category: text(get('category'), 'category') || 'OVERALL',
     time_period: symbol(get('timePeriod'), ['DAY', 'WEEK', 'MONTH', 'ALL'] as const, 'timePeriod') ?? 'DAY',
     order_by: symbol(get('orderBy'), ['PNL', 'VOL'] as const, 'orderBy') ?? 'PNL',

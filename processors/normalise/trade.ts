@@ -3,7 +3,7 @@
  * market, outcome token and outcome is kept as sent; the stream fills in the rest from lookups.
  */
 import type { CleanTrade, TradeRole } from '../../schemas/clean-records.ts';
-import type { CleanOutput, RawInput } from './types.ts';
+import { type CleanOutput, RAW_HEADERS, type RawInput } from './types.ts';
 import { field, int32, requiredDecimal, requiredText, requiredTimestamp, symbol, text } from './values.ts';
 
 const ROLES = ['MAKER', 'TAKER', 'UNKNOWN'] as const;
@@ -35,9 +35,9 @@ export function normaliseTrade(input: RawInput): CleanOutput[] {
   return [{ topic: 'trades', key: input.key, value: trade }];
 }
 
-/** The maker/taker role the producer recorded for the row (field `role` or header `role`), else UNKNOWN. */
+/** The maker/taker role the producer recorded for the row (header pma-fill-role), else UNKNOWN. */
 function tradeRole(input: RawInput): TradeRole {
-  const recorded = field(input.value, 'role') ?? input.headers.role;
+  const recorded = input.headers[RAW_HEADERS.fillRole];
   return symbol(recorded, ROLES, 'role') ?? 'UNKNOWN';
 }
 

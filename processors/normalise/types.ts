@@ -11,9 +11,24 @@ export interface RawInput {
   /** The raw record key as text (producers key every record deterministically). */
   key: string;
   value: RawRecord;
-  /** The raw record's log timestamp, epoch ms: when the producer fetched it. */
+  /** The raw record's log timestamp, epoch ms. */
   timestamp: number;
   headers: Headers;
+}
+
+/** Header names the producers set on raw records (producers/records/headers.ts). */
+export const RAW_HEADERS = {
+  /** Unix ms when the response arrived. */
+  fetchedAt: 'pma-fetched-at',
+  /** Trades: "taker" or "maker". */
+  fillRole: 'pma-fill-role',
+} as const;
+
+/** When the record was fetched: the producer's header, else the record's log timestamp. */
+export function fetchedAt(input: RawInput): number {
+  const header = input.headers[RAW_HEADERS.fetchedAt];
+  const ms = header === undefined ? Number.NaN : Number(header);
+  return Number.isSafeInteger(ms) ? ms : input.timestamp;
 }
 
 /** One clean record bound for a clean topic. */

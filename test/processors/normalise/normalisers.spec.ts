@@ -43,6 +43,7 @@ describe('processors/normalise: fixtures through the raw schemas into clean reco
 
   it('Gamma market: string-encoded arrays, numeric strings, every date dialect, embedded event, tokens', () => {
     const json = fixture<Array<Record<string, unknown>>>('gamma-markets.json')[0]!;
+    expect(run('rawGammaMarkets', json, '12', { 'pma-fetched-at': String(FETCHED + 5) })[0]!.value).to.include({ observed_ts: FETCHED + 5 });
     const out = run('rawGammaMarkets', json);
     const [market] = byTopic(out, 'markets');
     expect(market).to.include({
@@ -136,9 +137,9 @@ describe('processors/normalise: fixtures through the raw schemas into clean reco
     const row = {
       proxyWallet: '0x07e24e524ab1474b6e656bc322fab8f47f779474', side: 'BUY', asset: '123', conditionId: '0xc0', size: 10, price: 0.999000000999,
       timestamp: 1765404888, title: 'T', slug: 's', icon: '', eventSlug: 'ev', outcome: 'Yes', outcomeIndex: 0, name: 'n', pseudonym: 'p',
-      bio: '', profileImage: '', profileImageOptimized: '', transactionHash: '0xhash', role: 'maker',
+      bio: '', profileImage: '', profileImageOptimized: '', transactionHash: '0xhash',
     };
-    const [trade] = byTopic(run('rawTrades', row, 'key-9'), 'trades');
+    const [trade] = byTopic(run('rawTrades', row, 'key-9', { 'pma-fill-role': 'maker' }), 'trades');
     expect(trade).to.include({ trade_id: 'key-9', token_id: '123', outcome: 'Yes', outcome_index: 0, event_slug: 'ev', price: 0.999000000999, role: 'MAKER', market_slug: 's' });
   });
 

@@ -1,0 +1,69 @@
+/**
+ * Where Bronze files live and what their names promise.
+ *
+ *   <data-dir>/bronze/<type>/dt=YYYY-MM-DD/<topic>+<partition>+<first>+<last>.parquet
+ *
+ * `type` is the clean topic's key (trades, markets, ...); `dt` the UTC date of each record's event
+ * time; first and last are the offsets of the source partition that the file's write group covered
+ * (zero-padded so names sort by offset). One flush of a partition writes one file per `dt` it
+ * holds, all with the same name: together they are one write group, and every offset from first to
+ * last is in exactly one of them (or was dead-lettered). A file is written as `.<name>.tmp` first;
+ * leading dots keep readers (DuckDB globs, pyarrow datasets) away from temporaries.
+ */
+import { join } from 'node:path';
+import type { CleanTopicKey } from '../../schemas/clean-records.ts';
+
+export const OFFSET_DIGITS = 19;
+const NAME = /^(.+)\+(\d+)\+(\d{19})\+(\d{19})\.parquet$/;
+const TEMP = /^\.(.+\.parquet)\.tmp$/;
+const DT_DIR = /^dt=(\d{4}-\d{2}-\d{2})$/;
+
+export interface FileRange {
+  topic: string;
+  partition: number;
+  first: number;
+  last: number;
+}
+
+export function bronzeRoot(dataDir: string): string {
+  return join(dataDir, 'bronze');
+}
+
+export function typeDir(root: string, type: CleanTopicKey | string): string {
+  return join(root, type);
+}
+
+export function dtDirName(dt: string): string {
+  return `dt=${dt}`;
+}
+
+/** The UTC calendar date (YYYY-MM-DD) of epoch milliseconds: a record's `dt`. */
+export function utcDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export function fileName(range: FileRange): string {
+  const pad = (n: number) => String(n).padStart(OFFSET_DIGITS, '0');
+  return `${range.topic}+${range.partition}+${pad(range.first)}+${pad(range.last)}.parquet`;
+}
+
+export function parseFileName(name: string): FileRange | null {
+  const m = NAME.exec(name);
+  if (!m) return null;
+  const range = { topic: m[1]!, partition: Number(m[2]), first: Number(m[3]), last: Number(m[4]) };
+  return Number.isSafeInteger(range.first) && Number.isSafeInteger(range.last) && range.first <= range.last ? range : null;
+}
+
+export function tempName(name: string): string {
+  return `.${name}.tmp`;
+}
+
+/** The final name a temporary stands for, or null if `name` is not one of ours. */
+export function finalNameOfTemp(name: string): string | null {
+  const m = TEMP.exec(name);
+  return m && parseFileName(m[1]!) ? m[1]! : null;
+}
+
+export function parseDtDir(name: string): string | null {
+  return DT_DIR.exec(name)?.[1] ?? null;
+}
