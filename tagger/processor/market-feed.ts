@@ -1,0 +1,127 @@
+/**
+ * The classification stream processor: consumes pma.markets, keeps the tagger's market
+ * catalogue current, and hands every (market, active tag) pair without a decision to the
+ * classifier. Backpressure: `submit` waits while the classifier is full, so the consumer stops
+ * polling. Offsets are committed only up to records whose decisions are all durable in
+ * pma.tag-decisions; a crash replays the rest, and pairs already decided are skipped.
+ */
+import type { TopicCodec } from '../../registry/serde.ts';
+import { AbortedError, DecodeError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { CleanMarket } from '../../schemas/clean-records.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import type { ConsumedRecord, Consumer, Transport } from '../../transport/types.ts';
+import { deadLetter } from '../dead-letter.ts';
+import { pairKey, type TagStore } from '../store/tag-store.ts';
+import type { Classifier } from './classifier.ts';
+import { OffsetTracker } from './offset-tracker.ts';
+
+export const CLASSIFIER_GROUP = 'pma-tagger-classifier';
+
+export interface MarketFeedOptions {
+  transport: Transport;
+  store: TagStore;
+  markets: TopicCodec<CleanMarket>;
+  classifier: Classifier;
+  logger: Logger;
+  groupId?: string;
+  /** Records per poll. Default 500. */
+  maxRecords?: number;
+}
+
+export interface FeedStats {
+  consumed: number;
+  deadLettered: number;
+  lastRecordAt: number | null;
+}
+
+export class MarketFeed {
+  readonly #o: MarketFeedOptions;
+  readonly #tracker = new OffsetTracker();
+  readonly stats: FeedStats = { consumed: 0, deadLettered: 0, lastRecordAt: null };
+
+  constructor(options: MarketFeedOptions) {
+    this.#o = options;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { transport } = this.#o;
+    const consumer = transport.consumer({ groupId: this.#o.groupId ?? CLASSIFIER_GROUP, clientId: 'pma-tagger-classifier', maxRecords: this.#o.maxRecords ?? 500 });
+    const producer = transport.producer({ clientId: 'pma-tagger-classifier' });
+    try {
+      await consumer.subscribe([TOPICS.markets.name]);
+      while (!signal.aborted) {
+        if (this.#o.classifier.failure) throw this.#o.classifier.failure;
+        let got: Awaited<ReturnType<Consumer['poll']>>;
+        try {
+          got = await consumer.poll({ waitMs: 500, signal });
+        } catch (err) {
+          if (signal.aborted) break;
+          throw err;
+        }
+        for (const batch of got) {
+          try {
+            await this.#handle(batch.records, producer, signal);
+          } catch (err) {
+            if (err instanceof AbortedError && signal.aborted) break;
+            throw err;
+          }
+        }
+        await this.#commit(consumer);
+      }
+      await this.#commit(consumer);
+    } finally {
+      await consumer.close();
+      await producer.close();
+    }
+  }
+
+  async #commit(consumer: Consumer): Promise<void> {
+    const offsets = this.#tracker.takeCommittable();
+    if (offsets.length > 0) await consumer.commit(offsets);
+  }
+
+  async #handle(records: ConsumedRecord[], producer: ReturnType<Transport['producer']>, signal: AbortSignal): Promise<void> {
+    const { store, classifier, markets, logger } = this.#o;
+    const decoded: Array<{ record: ConsumedRecord; market: CleanMarket | null }> = [];
+    for (const record of records) {
+      if (record.value === null) {
+        decoded.push({ record, market: null });
+        continue;
+      }
+      try {
+        decoded.push({ record, market: await markets.decode(record.value, record) });
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        logger.warn('undecodable market sent to the dead-letter topic', { topic: record.topic, offset: record.offset, err });
+        await deadLetter(producer, record, err, 'pma-tagger-classifier');
+        this.stats.deadLettered++;
+        decoded.push({ record, market: null });
+      }
+    }
+    const latest = new Map<string, CleanMarket>();
+    for (const d of decoded) if (d.market) latest.set(d.market.condition_id, d.market);
+    await store.upsertMarkets([...latest.values()]);
+    this.stats.consumed += records.length;
+    this.stats.lastRecordAt = Date.now();
+
+    const tagIds = classifier.enabled ? (await store.tags()).filter((t) => t.active).map((t) => t.tagId) : [];
+    const decided = await store.decidedPairs([...latest.keys()], tagIds);
+    for (const { record, market } of decoded) {
+      this.#tracker.add(record.topic, record.partition, record.offset);
+      const pending: Array<Promise<void>> = [];
+      if (market) {
+        for (const tagId of tagIds) {
+          if (decided.has(pairKey(market.condition_id, tagId))) continue;
+          const handle = await classifier.submit({ tagId, marketId: market.condition_id, previous: null, via: 'classifier' }, signal);
+          if (handle) pending.push(handle.done);
+        }
+      }
+      Promise.all(pending).then(
+        () => this.#tracker.done(record.topic, record.partition, record.offset),
+        // Not done: the record is consumed again after a restart (the classifier reports why).
+        () => undefined,
+      );
+    }
+  }
+}

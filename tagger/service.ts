@@ -1,0 +1,275 @@
+/**
+ * The Tag Manager in one process: the tag sink, the classifier (market stream and catalogue
+ * sweep) and the operations the web pages call. Every edit is an event: it is published,
+ * then the call waits until the sink has applied it, so the page that follows shows it.
+ */
+import { join } from 'node:path';
+import type { Serde } from '../registry/serde.ts';
+import { PmaError } from '../runtime/errors.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import type { Producer, Transport } from '../transport/types.ts';
+import { type ExamplePolarity, humanDecision, type TagDecisionEvent, type TagEvent, tagEvent } from './events.ts';
+import { OllamaClient } from './ollama/client.ts';
+import type { ModelInfo } from './ollama/types.ts';
+import { Classifier } from './processor/classifier.ts';
+import { MarketFeed } from './processor/market-feed.ts';
+import { Sweeper } from './processor/sweeper.ts';
+import { EventPublisher } from './publisher.ts';
+import { DEFAULT_SETTINGS, parseSettings, type TaggerSettings } from './settings.ts';
+import { TagSink } from './sink/tag-sink.ts';
+import { TagStore } from './store/tag-store.ts';
+import { prepareTagTopics } from './topics.ts';
+
+/** A request the user can fix (bad name, unknown tag…): shown on the page, HTTP 400/404. */
+export class TaggerInputError extends PmaError {
+  readonly status: number;
+  constructor(message: string, context: Record<string, unknown> = {}, status = 400) {
+    super('PMA_ERR_TAGGER_INPUT', message, context);
+    this.status = status;
+  }
+}
+
+export interface TaggerServiceOptions {
+  transport: Transport;
+  serde: Serde;
+  dataDir: string;
+  logger: Logger;
+  /** Settings given on the command line; saved (as an event) over the stored ones at start. */
+  overrides?: Partial<TaggerSettings>;
+  /** Classify the market stream and the catalogue. Default true. */
+  classify?: boolean;
+  /** Redo every model decision of active tags once at start (never a person's). */
+  reclassify?: boolean;
+  /** The tag store file. Default `<dataDir>/tags.duckdb`. */
+  storePath?: string;
+}
+
+export function tagStorePath(dataDir: string): string {
+  return join(dataDir, 'tags.duckdb');
+}
+
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
+  return slug || 'tag';
+}
+
+export class TaggerService {
+  readonly store: TagStore;
+  readonly sink: TagSink;
+  readonly classifier: Classifier;
+  readonly feed: MarketFeed;
+  readonly sweeper: Sweeper;
+  readonly transport: Transport;
+  readonly #producer: Producer;
+  readonly #catalog: EventPublisher<TagEvent>;
+  readonly #decisions: EventPublisher<TagDecisionEvent>;
+  readonly #logger: Logger;
+  readonly #controller = new AbortController();
+  readonly #tasks: Array<Promise<void>> = [];
+  #settings: TaggerSettings;
+
+  private constructor(parts: {
+    store: TagStore;
+    sink: TagSink;
+    classifier: Classifier;
+    feed: MarketFeed;
+    sweeper: Sweeper;
+    transport: Transport;
+    producer: Producer;
+    catalog: EventPublisher<TagEvent>;
+    decisions: EventPublisher<TagDecisionEvent>;
+    logger: Logger;
+    settings: TaggerSettings;
+  }) {
+    this.store = parts.store;
+    this.sink = parts.sink;
+    this.classifier = parts.classifier;
+    this.feed = parts.feed;
+    this.sweeper = parts.sweeper;
+    this.transport = parts.transport;
+    this.#producer = parts.producer;
+    this.#catalog = parts.catalog;
+    this.#decisions = parts.decisions;
+    this.#logger = parts.logger;
+    this.#settings = parts.settings;
+  }
+
+  /** Opens the store, catches the sink up with the log, applies overrides, starts classifying. */
+  static async start(options: TaggerServiceOptions): Promise<TaggerService> {
+    const logger = options.logger.child({ component: 'tagger' });
+    const codecs = await prepareTagTopics(options.transport, options.serde);
+    const store = await TagStore.open(options.storePath ?? tagStorePath(options.dataDir));
+    const producer = options.transport.producer({ clientId: 'pma-tagger' });
+    const sink = new TagSink({ transport: options.transport, store, decisions: codecs.decisions, catalog: codecs.catalog, logger });
+    const catalog = new EventPublisher<TagEvent>(producer, codecs.catalog, { lingerMs: 0 });
+    const decisions = new EventPublisher<TagDecisionEvent>(producer, codecs.decisions);
+    let service: TaggerService | undefined;
+    try {
+      const highs = await sink.start();
+      const startup = new AbortController();
+      await sink.catchUp(highs, startup.signal);
+      const settings = await loadSettings(store, logger);
+      const classifier = new Classifier({ store, publisher: decisions, logger, settings });
+      const feed = new MarketFeed({ transport: options.transport, store, markets: codecs.markets, classifier, logger });
+      const sweeper = new Sweeper(store, classifier, logger);
+      service = new TaggerService({ store, sink, classifier, feed, sweeper, transport: options.transport, producer, catalog, decisions, logger, settings });
+      const s = service;
+      sink.onApplied((topic, _partition, next) => {
+        if (topic === TOPICS.tagDecisions.name) s.classifier.applied(next);
+      });
+      s.#spawn('tag sink', sink.run(s.#controller.signal));
+      if (options.overrides && Object.keys(options.overrides).length > 0) {
+        const merged = { ...settings, ...options.overrides };
+        if (JSON.stringify(merged) !== JSON.stringify(settings)) await s.saveSettings(merged, 'command line');
+      }
+      if (options.classify ?? true) {
+        s.#spawn('classifier', feed.run(s.#controller.signal));
+        s.#spawn('catalogue sweep', sweeper.run(s.#controller.signal));
+        sweeper.kick({ reclassify: options.reclassify ?? false });
+      }
+      return s;
+    } catch (err) {
+      if (service) await service.close();
+      else {
+        await sink.close().catch(() => undefined);
+        await producer.close().catch(() => undefined);
+        store.close();
+      }
+      throw err;
+    }
+  }
+
+  get settings(): TaggerSettings {
+    return this.#settings;
+  }
+
+  /** Stops classifying and the sink, then closes the store. In-flight decisions not yet durable are redone next start. */
+  async close(): Promise<void> {
+    this.#controller.abort();
+    this.classifier.close();
+    await Promise.allSettled(this.#tasks);
+    await this.#decisions.flush().catch(() => undefined);
+    await this.sink.close();
+    await this.#producer.close();
+    this.store.close();
+  }
+
+  // ---- tags -----------------------------------------------------------------------------------
+
+  async createTag(name: string, description: string, actor: string): Promise<string> {
+    const clean = checkName(name);
+    const tags = await this.store.tags();
+    if (tags.some((t) => t.name.toLowerCase() === clean.toLowerCase())) throw new TaggerInputError(`a tag named "${clean}" already exists`, { field: 'name' });
+    const base = slugify(clean);
+    let id = base;
+    for (let n = 2; tags.some((t) => t.tagId === id); n++) id = `${base}-${n}`;
+    await this.#publishCatalog(id, tagEvent(actor, { 'polymarket.TagDefined': { tag: id, name: clean, description: checkDescription(description), active: true } }));
+    this.sweeper.kick({ tagId: id });
+    return id;
+  }
+
+  async updateTag(tagId: string, patch: { name?: string; description?: string; active?: boolean }, actor: string): Promise<void> {
+    const tag = await this.#tag(tagId);
+    const name = patch.name === undefined ? tag.name : checkName(patch.name);
+    if (name.toLowerCase() !== tag.name.toLowerCase() && (await this.store.tags()).some((t) => t.name.toLowerCase() === name.toLowerCase())) {
+      throw new TaggerInputError(`a tag named "${name}" already exists`, { field: 'name' });
+    }
+    const description = patch.description === undefined ? tag.description : checkDescription(patch.description);
+    const active = patch.active ?? tag.active;
+    await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagDefined': { tag: tagId, name, description, active } }));
+    this.classifier.forgetTag(tagId);
+    if (active && !tag.active) this.sweeper.kick({ tagId });
+  }
+
+  async setExample(tagId: string, marketId: string, polarity: ExamplePolarity, actor: string): Promise<void> {
+    await this.#tag(tagId);
+    if (polarity !== 'REMOVED' && !(await this.store.market(marketId))) throw new TaggerInputError('no such market in the catalogue', { market: marketId }, 404);
+    await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagExampleSet': { tag: tagId, market: marketId, polarity } }));
+    this.classifier.forgetTag(tagId);
+  }
+
+  /** Redo this tag's model decisions (people's stay). */
+  async reclassifyTag(tagId: string): Promise<void> {
+    await this.#tag(tagId);
+    this.sweeper.kick({ tagId, reclassify: true });
+  }
+
+  // ---- decisions ------------------------------------------------------------------------------
+
+  /** A person's decision on a market for a tag; supersedes the current one. */
+  async decide(tagId: string, marketId: string, decision: 'YES' | 'NO', via: 'judge' | 'history', note: string | null): Promise<string> {
+    await this.#tag(tagId);
+    const current = await this.store.currentDecision(marketId, tagId);
+    if (!current && !(await this.store.market(marketId))) throw new TaggerInputError('no such market', { market: marketId }, 404);
+    const event = humanDecision(tagId, marketId, decision, this.#settings.reviewer, current?.decisionId ?? null, via, note ? note.slice(0, 500) : null);
+    const offset = await this.#decisions.publish(`${tagId}|${marketId}`, event);
+    await this.#decisions.flush();
+    await this.sink.waitApplied(TOPICS.tagDecisions.name, 0, offset, this.#controller.signal);
+    return event.decisionId;
+  }
+
+  // ---- settings -------------------------------------------------------------------------------
+
+  async saveSettings(value: unknown, actor: string): Promise<TaggerSettings> {
+    const parsed = parseSettings(value);
+    if (!parsed.ok) throw new TaggerInputError(`${parsed.field}: ${parsed.message}`, { field: parsed.field });
+    await this.#publishCatalog('settings', tagEvent(actor, { 'polymarket.TaggerSettingsSet': { settings: JSON.stringify(parsed.settings) } }));
+    const modelsChanged = JSON.stringify(parsed.settings.models) !== JSON.stringify(this.#settings.models);
+    this.#settings = parsed.settings;
+    this.classifier.configure(parsed.settings);
+    if (modelsChanged) this.sweeper.kick();
+    return parsed.settings;
+  }
+
+  /** Asks an Ollama server (by default the configured one) for its models. */
+  async testConnection(url?: string): Promise<ModelInfo[]> {
+    return new OllamaClient({ baseUrl: url ?? this.#settings.ollamaUrl, listTimeoutMs: 5_000 }).listModels();
+  }
+
+  async #tag(tagId: string) {
+    const tag = await this.store.tag(tagId);
+    if (!tag) throw new TaggerInputError('no such tag', { tag: tagId }, 404);
+    return tag;
+  }
+
+  async #publishCatalog(key: string, event: TagEvent): Promise<void> {
+    const offset = await this.#catalog.publish(key, event);
+    await this.sink.waitApplied(TOPICS.tagCatalog.name, 0, offset, this.#controller.signal);
+  }
+
+  #spawn(name: string, task: Promise<void>): void {
+    const tracked = task.catch((err) => {
+      if (this.#controller.signal.aborted) return;
+      this.#logger.error(`${name} stopped`, { err });
+    });
+    this.#tasks.push(tracked);
+  }
+}
+
+async function loadSettings(store: TagStore, logger: Logger): Promise<TaggerSettings> {
+  const json = await store.settingsJson();
+  if (json === undefined) return DEFAULT_SETTINGS;
+  const parsed = parseSettings(JSON.parse(json));
+  if (parsed.ok) return parsed.settings;
+  logger.warn('stored settings are invalid; using defaults until saved again', { field: parsed.field, problem: parsed.message });
+  return DEFAULT_SETTINGS;
+}
+
+function checkName(name: string): string {
+  const clean = name.trim().replace(/\s+/g, ' ');
+  if (clean.length === 0) throw new TaggerInputError('a tag needs a name', { field: 'name' });
+  if (clean.length > 80) throw new TaggerInputError('a tag name has at most 80 characters', { field: 'name' });
+  return clean;
+}
+
+function checkDescription(description: string): string {
+  const clean = description.trim();
+  if (clean.length > 2_000) throw new TaggerInputError('a description has at most 2000 characters', { field: 'description' });
+  return clean;
+}

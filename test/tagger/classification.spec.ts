@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { silentLogger } from '../../runtime/logger.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { type FakeOllama, type FakeReply, marketInPrompt, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
+import { CLASSIFIER_GROUP } from '../../tagger/processor/market-feed.ts';
+import { TaggerService } from '../../tagger/service.ts';
+import { type Harness, market, openHarness } from './harness.ts';
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Model "a" says yes to anything about Bitcoin; model "b" agrees except on ETH markets (a disagreement). */
+function scripted(request: { model: string; messages: { role: 'system' | 'user' | 'assistant'; content: string }[] }): FakeReply {
+  const q = marketInPrompt(request.messages)?.question ?? '';
+  const crypto = /bitcoin|eth/i.test(q);
+  if (request.model === 'b' && /eth/i.test(q)) return { answer: 'no', confidence: 0.7, reason: 'not sure it is crypto' };
+  return { answer: crypto ? 'yes' : 'no', confidence: 0.9, reason: 'scripted' };
+}
+
+describe('tagger: classification as a stream processor', () => {
+  let h: Harness;
+  let fake: FakeOllama;
+  let service: TaggerService | undefined;
+  let delay: Promise<void> | null;
+
+  beforeEach(async () => {
+    h = await openHarness();
+    delay = null;
+    fake = await startFakeOllama({
+      models: ['a', 'b'],
+      reply: async (r) => {
+        if (delay) await delay;
+        return scripted(r);
+      },
+    });
+  });
+  afterEach(async () => {
+    await service?.close();
+    service = undefined;
+    await fake.close();
+    await h.close();
+  });
+
+  async function publishMarkets(list: ReturnType<typeof market>[]): Promise<void> {
+    const producer = h.transport.producer();
+    await producer.send(TOPICS.markets.name, list.map((m) => ({ key: Buffer.from(m.condition_id), value: h.codecs.markets.encode(m) })));
+    await producer.close();
+  }
+
+  async function committed(): Promise<number> {
+    const offsets = await h.transport.admin().groupOffsets(CLASSIFIER_GROUP, TOPICS.markets.name);
+    return offsets.reduce((s, o) => s + o.offset, 0);
+  }
+
+  it('classifies every market for every active tag, sends disagreements to the judge queue, and commits after the decisions', async () => {
+    const markets = [market(1, 'Will Bitcoin hit 100k?'), market(2, 'Will the Lakers win?'), market(3, 'Will ETH flip BTC?'), market(4, 'Bitcoin ETF by June?')];
+    await publishMarkets(markets);
+    service = await TaggerService.start({
+      transport: h.transport,
+      serde: h.serde,
+      dataDir: h.dir,
+      logger: silentLogger,
+      overrides: { ollamaUrl: fake.url, models: ['a', 'b'], rule: 'majority', quorum: 2, concurrency: 4 },
+    });
+    const s = service;
+    const tagId = await s.createTag('Crypto', 'markets about crypto assets', 'tester');
+    await until(async () => (await s.store.tag(tagId))!.yes + (await s.store.tag(tagId))!.no + (await s.store.tag(tagId))!.unsure === 4, 'four decisions');
+    const tag = (await s.store.tag(tagId))!;
+    expect([tag.yes, tag.no, tag.unsure]).to.deep.equal([2, 1, 1]);
+    const queue = await s.store.judgeQueue(10);
+    expect(queue.map((q) => q.market.question)).to.deep.equal(['Will ETH flip BTC?']);
+    expect(queue[0]!.history.votes.map((v) => v.answer)).to.deep.equal(['YES', 'NO']);
+    await until(async () => (await committed()) === 4, 'the offsets to be committed');
+
+    // A person resolves the judge item; the model does not displace it on a re-run.
+    await s.decide(tagId, markets[2]!.condition_id, 'YES', 'judge', null);
+    expect(await s.store.judgeCount()).to.equal(0);
+    await s.reclassifyTag(tagId);
+    await until(async () => (await s.store.history({ limit: 100, offset: 0, tagId })).length === 4 + 1 + 3, 'the re-run of the three model decisions');
+    const current = await s.store.currentDecision(markets[2]!.condition_id, tagId);
+    expect(current).to.include({ decision: 'YES', deciderKind: 'human' });
+
+    // New markets arriving on the stream are classified for the tag; already decided ones are skipped.
+    const before = fake.requests.length;
+    await publishMarkets([market(5, 'Will Bitcoin dominance rise?'), markets[0]!]);
+    await until(async () => (await committed()) === 6, 'the new records to be committed');
+    expect(fake.requests.length - before).to.equal(2); // one new market x two models
+  });
+
+  it('does not commit a market while Ollama is down, and resumes without losing it', async () => {
+    service = await TaggerService.start({
+      transport: h.transport,
+      serde: h.serde,
+      dataDir: h.dir,
+      logger: silentLogger,
+      overrides: { ollamaUrl: fake.url, models: ['a'], rule: 'confidence', quorum: 1, threshold: 0.8 },
+    });
+    const s = service;
+    const tagId = await s.createTag('Crypto', '', 'tester');
+    await fake.pause();
+    await publishMarkets([market(7, 'Will Bitcoin hit 200k?')]);
+    await until(async () => s.classifier.ollama.up === false, 'the gate to see Ollama down');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await committed()).to.equal(0);
+    await fake.resume();
+    await until(async () => (await committed()) === 1, 'the commit after Ollama came back');
+    expect((await s.store.tag(tagId))!.yes).to.equal(1);
+  });
+});
