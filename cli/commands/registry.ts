@@ -2,7 +2,7 @@
  * `pma registry`: the schema registry.
  *   serve     exposes the embedded registry (in <data-dir>/log.sqlite) over the Confluent REST API
  *   list      subjects with their latest version and id
- *   get       one version of a subject (default latest)
+ *   get       one version of a subject (default the latest)
  *   register  registers an .avsc under a subject (compatibility checked)
  * list/get/register use the configured registry (--registry: "embedded" or a URL).
  */
@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .command('get')
     .description('print one version of a subject (default the latest) as JSON')
     .argument('<subject>', 'subject, e.g. pma.raw.trades-value')
-    .option('--version <version>', 'version number or "latest"', 'latest')
+    .argument('[version]', 'version number or "latest"', 'latest')
     .action(action(get));
 
   registry
@@ -81,10 +81,10 @@ async function list(ctx: ActionContext): Promise<void> {
   for (const r of rows) process.stdout.write(`${r.subject.padEnd(width)}  version ${r.version}  id ${r.id}\n`);
 }
 
-async function get(ctx: ActionContext, flags: { version: string }, [subject]: string[]): Promise<void> {
-  const version = flags.version === 'latest' ? 'latest' : Number(flags.version);
-  if (version !== 'latest' && !(Number.isInteger(version) && version >= 1)) {
-    throw new ConfigError(`--version: must be a version number or "latest" (got ${JSON.stringify(flags.version)})`, { flag: '--version' });
+async function get(ctx: ActionContext, _flags: unknown, [subject, wanted = 'latest']: string[]): Promise<void> {
+  const version = wanted === 'latest' ? 'latest' : Number(wanted);
+  if (version !== 'latest' && !(/^\d+$/.test(wanted) && version >= 1)) {
+    throw new ConfigError(`version: must be a version number or "latest" (got ${JSON.stringify(wanted)})`, { field: 'version', value: wanted });
   }
   const registry = await openRegistry(ctx.config);
   ctx.onClose(() => registry.close());
