@@ -13,7 +13,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
+import { PmaError, RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
 import { type ParsedSchema, parseSchema } from './avro-schema.ts';
 import { checkCompatibility } from './compatibility.ts';
 import {
@@ -323,14 +323,18 @@ export class EmbeddedRegistry implements SchemaRegistry {
   /** Runs `fn` in an IMMEDIATE transaction: the write lock is taken up front, so no upgrade can fail. */
   private write<T>(fn: () => T): T {
     this.ensureOpen();
-    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw asRegistryError(err);
+    }
     try {
       const result = fn();
       this.db.exec('COMMIT');
       return result;
     } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw asRegistryError(err);
     }
   }
 
@@ -345,15 +349,27 @@ export class EmbeddedRegistry implements SchemaRegistry {
   }
 
   private get<T = Record<string, unknown>>(sql: string, ...params: Array<string | number>): T | undefined {
-    return this.statement(sql).get(...params) as T | undefined;
+    try {
+      return this.statement(sql).get(...params) as T | undefined;
+    } catch (err) {
+      throw asRegistryError(err);
+    }
   }
 
   private all<T>(sql: string, ...params: Array<string | number>): T[] {
-    return this.statement(sql).all(...params) as T[];
+    try {
+      return this.statement(sql).all(...params) as T[];
+    } catch (err) {
+      throw asRegistryError(err);
+    }
   }
 
   private run(sql: string, ...params: Array<string | number>) {
-    return this.statement(sql).run(...params);
+    try {
+      return this.statement(sql).run(...params);
+    } catch (err) {
+      throw asRegistryError(err);
+    }
   }
 
   private ensureOpen(): void {
@@ -375,6 +391,12 @@ function checkVersion(version: number): void {
   if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1) {
     throw new SchemaValidationError(`version ${version} is not a valid version: an integer from 1 to 2^31-1, or "latest"`, { version, errorCode: 42202 });
   }
+}
+
+/** Keeps our own errors; wraps SQLite failures (busy past the timeout, disk full, ...) as RegistryError. */
+function asRegistryError(err: unknown): PmaError {
+  if (err instanceof PmaError) return err;
+  return new RegistryError(`embedded registry: ${(err as Error)?.message ?? String(err)}`, { sqliteCode: (err as { errcode?: number }).errcode }, { cause: err });
 }
 
 function subjectNotFound(subject: string): SchemaNotFoundError {
