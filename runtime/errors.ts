@@ -157,6 +157,13 @@ export class LlmError extends PmaError {
   }
 }
 
+/** A query against Silver or Gold was refused (not read-only, unparsable) or failed; `context.sql` holds it. */
+export class QueryError extends PmaError {
+  constructor(message: string, context: ErrorContext = {}) {
+    super('PMA_ERR_QUERY', message, context);
+  }
+}
+
 /** An operation was aborted through its AbortSignal (shutdown, timeout). */
 export class AbortedError extends PmaError {
   constructor(message = 'operation aborted', context: ErrorContext = {}) {

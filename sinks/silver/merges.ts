@@ -1,0 +1,306 @@
+/**
+ * What each clean topic does to Silver: the merges of its staged batch into the tables (rules
+ * in merge-sql.ts). Text is normalised here: empty strings become NULL (so an empty value never
+ * overwrites a real one), hex identifiers (condition ids, wallets, transaction hashes) are
+ * lower-cased, epoch milliseconds become UTC TIMESTAMPs.
+ */
+import { dimKeySql, tradeKeySql } from './keys.ts';
+import type { MergeColumn, MergeRule, TableMerge } from './merge-sql.ts';
+import { type SilverTopicKey, stageTable } from './staging.ts';
+
+const c = (name: string, rule: MergeRule, expr: string): MergeColumn => ({ name, rule, expr });
+const text = (f: string) => `nullif("${f}", '')`;
+const hex = (f: string) => `lower(nullif("${f}", ''))`;
+const ts = (f: string) => `epoch_ms("${f}"::BIGINT)`;
+const list = (f: string) => `nullif("${f}", [])`;
+const keyOrNull = (natural: string) => `CASE WHEN ${natural} IS NULL THEN NULL ELSE ${dimKeySql(natural)} END`;
+const same = (name: string, rule: MergeRule = 'latest') => c(name, rule, `"${name}"`);
+
+/** A key-only row in a dimension for keys a record names (rule `first`: never overrides the dimension's own records). */
+const marketStub = (from: string, conditionField: string): TableMerge => ({
+  table: 'MarketDim',
+  from,
+  where: `${hex(conditionField)} IS NOT NULL`,
+  strategy: 'upsert',
+  conflict: ['market_sk'],
+  columns: [c('market_sk', 'key', dimKeySql(hex(conditionField))), c('condition_id', 'key', hex(conditionField))],
+});
+
+const eventStub = (from: string, eventField: string): TableMerge => ({
+  table: 'EventDim',
+  from,
+  where: `${text(eventField)} IS NOT NULL`,
+  strategy: 'upsert',
+  conflict: ['event_sk'],
+  columns: [c('event_sk', 'key', dimKeySql(text(eventField))), c('event_id', 'key', text(eventField))],
+});
+
+const tokenStub = (from: string, conditionField: string): TableMerge => ({
+  table: 'MarketTokenDim',
+  from,
+  where: `${text('token_id')} IS NOT NULL`,
+  strategy: 'upsert',
+  conflict: ['token_sk'],
+  columns: [
+    c('token_sk', 'key', dimKeySql(text('token_id'))),
+    c('token_id', 'key', text('token_id')),
+    c('market_sk', 'first', keyOrNull(hex(conditionField))),
+    c('condition_id', 'first', hex(conditionField)),
+  ],
+});
+
+const MARKETS: TableMerge = {
+  table: 'MarketDim',
+  from: stageTable('markets'),
+  where: `${hex('condition_id')} IS NOT NULL`,
+  strategy: 'upsert',
+  conflict: ['market_sk'],
+  columns: [
+    c('market_sk', 'key', dimKeySql(hex('condition_id'))),
+    c('condition_id', 'key', hex('condition_id')),
+    c('gamma_market_id', 'latest', text('gamma_id')),
+    c('question_id', 'latest', hex('question_id')),
+    c('question', 'latest', text('question')),
+    c('market_slug', 'latest', text('slug')),
+    c('description', 'latest', text('description')),
+    c('category', 'latest', text('category')),
+    c('event_sk', 'latest', keyOrNull(text('event_id'))),
+    c('event_id', 'latest', text('event_id')),
+    c('event_slug', 'latest', text('event_slug')),
+    c('outcomes', 'latest', list('outcomes')),
+    c('token_ids', 'latest', list('token_ids')),
+    c('outcome_prices', 'latest', list('outcome_prices')),
+    c('is_active', 'latest', '"active"'),
+    c('is_closed', 'latest', '"closed"'),
+    c('is_archived', 'latest', '"archived"'),
+    c('is_restricted', 'latest', '"restricted"'),
+    same('accepting_orders'),
+    same('enable_order_book'),
+    same('neg_risk'),
+    same('volume'),
+    same('liquidity'),
+    same('volume_24hr'),
+    same('minimum_tick_size'),
+    same('minimum_order_size'),
+    same('maker_base_fee'),
+    same('taker_base_fee'),
+    c('start_date', 'latest', ts('start_ts')),
+    c('end_date', 'latest', ts('end_ts')),
+    c('created_at', 'latest', ts('created_ts')),
+    c('updated_at', 'latest', ts('updated_ts')),
+    c('closed_time', 'latest', ts('closed_ts')),
+    c('game_start_time', 'latest', ts('game_start_ts')),
+    c('uma_resolution_status', 'latest', text('uma_resolution_status')),
+    c('market_maker_address', 'latest', hex('market_maker_address')),
+    c('tags', 'latest', list('tags')),
+    c('image', 'latest', text('image')),
+    c('icon', 'latest', text('icon')),
+    c('first_observed_at', 'min', ts('observed_ts')),
+    c('last_observed_at', 'max', ts('observed_ts')),
+  ],
+};
+
+const TOKENS: TableMerge = {
+  table: 'MarketTokenDim',
+  from: stageTable('tokens'),
+  where: `${text('token_id')} IS NOT NULL`,
+  strategy: 'upsert',
+  conflict: ['token_sk'],
+  columns: [
+    c('token_sk', 'key', dimKeySql(text('token_id'))),
+    c('token_id', 'key', text('token_id')),
+    c('market_sk', 'latest', keyOrNull(hex('condition_id'))),
+    c('condition_id', 'latest', hex('condition_id')),
+    c('outcome', 'latest', text('outcome')),
+    same('outcome_index'),
+    same('price'),
+    c('is_winner', 'latest', '"winner"'),
+    c('first_observed_at', 'min', ts('observed_ts')),
+    c('last_observed_at', 'max', ts('observed_ts')),
+  ],
+};
+
+const EVENTS: TableMerge = {
+  table: 'EventDim',
+  from: stageTable('events'),
+  where: `${text('event_id')} IS NOT NULL`,
+  strategy: 'upsert',
+  conflict: ['event_sk'],
+  columns: [
+    c('event_sk', 'key', dimKeySql(text('event_id'))),
+    c('event_id', 'key', text('event_id')),
+    ...['ticker', 'slug', 'title', 'subtitle', 'description', 'category', 'subcategory', 'series_slug'].map((f) => c(f, 'latest', text(f))),
+    c('is_active', 'latest', '"active"'),
+    c('is_closed', 'latest', '"closed"'),
+    c('is_archived', 'latest', '"archived"'),
+    c('is_featured', 'latest', '"featured"'),
+    c('is_restricted', 'latest', '"restricted"'),
+    same('neg_risk'),
+    ...['liquidity', 'volume', 'open_interest', 'volume_24hr', 'competitive'].map((f) => same(f)),
+    c('comment_count', 'latest', '"comment_count"::BIGINT'),
+    c('start_date', 'latest', ts('start_ts')),
+    c('end_date', 'latest', ts('end_ts')),
+    c('created_at', 'latest', ts('created_ts')),
+    c('updated_at', 'latest', ts('updated_ts')),
+    c('closed_time', 'latest', ts('closed_ts')),
+    c('published_at', 'latest', ts('published_ts')),
+    c('tags', 'latest', list('tags')),
+    c('image', 'latest', text('image')),
+    c('icon', 'latest', text('icon')),
+    c('first_observed_at', 'min', ts('observed_ts')),
+    c('last_observed_at', 'max', ts('observed_ts')),
+  ],
+};
+
+const TRADES: TableMerge = {
+  table: 'TradeFact',
+  from: stageTable('trades'),
+  strategy: 'antijoin',
+  columns: [
+    c('trade_sk', 'key', tradeKeySql('"trade_id"')),
+    c('trade_id', 'first', '"trade_id"'),
+    c('market_sk', 'latest', dimKeySql(hex('condition_id'))),
+    c('token_sk', 'latest', keyOrNull(text('token_id'))),
+    c('trader_sk', 'latest', dimKeySql(hex('wallet'))),
+    c('event_sk', 'latest', keyOrNull(text('event_id'))),
+    same('side'),
+    same('role'),
+    c('outcome', 'latest', text('outcome')),
+    same('outcome_index'),
+    same('price'),
+    same('size'),
+    c('notional', 'latest', '"price" * "size"'),
+    c('transaction_hash', 'latest', hex('transaction_hash')),
+    c('trade_timestamp', 'latest', ts('ts')),
+    c('trade_date', 'latest', `${ts('ts')}::DATE`),
+    c('is_unresolved', 'latest', '"unresolved"'),
+  ],
+};
+
+const PRICES: TableMerge = {
+  table: 'PriceHistoryFact',
+  from: stageTable('prices'),
+  where: `${text('token_id')} IS NOT NULL`,
+  strategy: 'antijoin',
+  columns: [
+    c('token_sk', 'key', dimKeySql(text('token_id'))),
+    c('price_timestamp', 'key', ts('ts')),
+    c('market_sk', 'latest', keyOrNull(hex('condition_id'))),
+    c('price_date', 'latest', `${ts('ts')}::DATE`),
+    same('price'),
+    same('fidelity_minutes'),
+  ],
+};
+
+const LEADERBOARD: TableMerge = {
+  table: 'LeaderboardSnapshot',
+  from: stageTable('leaderboard'),
+  where: `${hex('wallet')} IS NOT NULL`,
+  strategy: 'upsert',
+  columns: [
+    c('category', 'key', '"category"'),
+    c('time_period', 'key', '"time_period"'),
+    c('order_by', 'key', '"order_by"'),
+    c('snapshot_timestamp', 'key', ts('snapshot_ts')),
+    c('rank', 'key', '"rank"'),
+    c('snapshot_date', 'latest', `${ts('snapshot_ts')}::DATE`),
+    c('trader_sk', 'latest', dimKeySql(hex('wallet'))),
+    c('wallet_address', 'latest', hex('wallet')),
+    c('user_name', 'latest', text('user_name')),
+    c('volume', 'latest', '"vol"'),
+    c('profit', 'latest', '"pnl"'),
+  ],
+};
+
+/**
+ * A trader's descriptive fields come from rows in any partition, so "latest" is not well defined
+ * across them: the value observed at the greatest time wins, ties broken by the values themselves
+ * (a total order, so any interleaving gives the same row). First/last seen are min/max.
+ */
+interface ProfileGroup {
+  at: string;
+  fields: Array<{ name: string; expr: string }>;
+}
+
+function traderStatements(from: string, walletField: string, seenExpr: string, profile: ProfileGroup): string[] {
+  const batch = `batch_traders_${from}`;
+  const fieldNames = profile.fields.map((f) => f.name);
+  const struct = (prefix: string, at: string) =>
+    `{'at': ${prefix}${at}, ${fieldNames.map((n) => `'${n}': ${prefix}${n}`).join(', ')}}`;
+  const anyField = fieldNames.map((n) => `${n} IS NOT NULL`).join(' OR ');
+  const newer =
+    `(excluded.${profile.at} IS NOT NULL AND (${profile.at} IS NULL OR ` +
+    `${struct('excluded.', profile.at)} > ${struct('', profile.at)}))`;
+  const pick = (col: string) => `${col} = CASE WHEN ${newer} THEN excluded.${col} ELSE ${col} END`;
+  return [
+    `CREATE OR REPLACE TEMP TABLE ${batch} AS SELECT ${dimKeySql('w')} AS trader_sk, w AS wallet_address, ` +
+      `min(seen) AS first_seen_at, max(seen) AS last_seen_at, ` +
+      `max({'at': seen, ${fieldNames.map((n) => `'${n}': ${n}`).join(', ')}}) FILTER (WHERE ${anyField}) AS profile ` +
+      `FROM (SELECT ${hex(walletField)} AS w, ${seenExpr} AS seen, ${profile.fields.map((f) => `${f.expr} AS ${f.name}`).join(', ')} ` +
+      `FROM ${stageTable(from as SilverTopicKey)}) WHERE w IS NOT NULL GROUP BY w`,
+    `INSERT INTO TraderDim (trader_sk, wallet_address, first_seen_at, last_seen_at, ${profile.at}, ${fieldNames.join(', ')}) ` +
+      `SELECT trader_sk, wallet_address, first_seen_at, last_seen_at, profile.at, ${fieldNames.map((n) => `profile.${n}`).join(', ')} FROM ${batch} ` +
+      `ON CONFLICT (trader_sk) DO UPDATE SET first_seen_at = LEAST(first_seen_at, excluded.first_seen_at), ` +
+      `last_seen_at = GREATEST(last_seen_at, excluded.last_seen_at), ` +
+      `${[profile.at, ...fieldNames].map(pick).join(', ')}`,
+  ];
+}
+
+/** The event-to-market bridge: each event's latest non-empty market list replaces the one stored. */
+function bridgeStatements(): string[] {
+  const batch = 'batch_event_markets';
+  return [
+    `CREATE OR REPLACE TEMP TABLE ${batch} AS SELECT ${dimKeySql('event_id')} AS event_sk, ` +
+      `arg_max(ids, _seq) AS ids FROM (SELECT _seq, ${text('event_id')} AS event_id, "market_condition_ids" AS ids ` +
+      `FROM ${stageTable('events')} WHERE len("market_condition_ids") > 0) WHERE event_id IS NOT NULL GROUP BY event_id`,
+    `DELETE FROM EventMarketBridge WHERE event_sk IN (SELECT event_sk FROM ${batch})`,
+    `INSERT INTO EventMarketBridge (event_sk, market_sk, condition_id, position) ` +
+      `SELECT event_sk, ${dimKeySql('cid')}, cid, pos - 1 FROM (SELECT event_sk, lower(unnest(ids)) AS cid, generate_subscripts(ids, 1) AS pos FROM ${batch}) ` +
+      `WHERE cid <> ''`,
+    `INSERT INTO MarketDim (market_sk, condition_id) SELECT DISTINCT market_sk, condition_id FROM EventMarketBridge ` +
+      `WHERE event_sk IN (SELECT event_sk FROM ${batch}) ON CONFLICT (market_sk) DO NOTHING`,
+  ];
+}
+
+/** One step of a topic's fold: a table merge, or hand-written statements. */
+export type FoldStep = { merge: TableMerge } | { statements: string[] };
+
+export const FOLDS: Readonly<Record<SilverTopicKey, FoldStep[]>> = {
+  markets: [{ merge: MARKETS }, { merge: eventStub(stageTable('markets'), 'event_id') }],
+  tokens: [{ merge: TOKENS }, { merge: marketStub(stageTable('tokens'), 'condition_id') }],
+  events: [{ merge: EVENTS }, { statements: bridgeStatements() }],
+  trades: [
+    { merge: TRADES },
+    { merge: marketStub(stageTable('trades'), 'condition_id') },
+    { merge: tokenStub(stageTable('trades'), 'condition_id') },
+    { merge: eventStub(stageTable('trades'), 'event_id') },
+    {
+      statements: traderStatements('trades', 'wallet', ts('ts'), {
+        at: 'names_observed_at',
+        fields: [
+          { name: 'display_name', expr: text('name') },
+          { name: 'pseudonym', expr: text('pseudonym') },
+        ],
+      }),
+    },
+  ],
+  prices: [
+    { merge: PRICES },
+    { merge: tokenStub(stageTable('prices'), 'condition_id') },
+    { merge: marketStub(stageTable('prices'), 'condition_id') },
+  ],
+  leaderboard: [
+    { merge: LEADERBOARD },
+    {
+      statements: traderStatements('leaderboard', 'wallet', ts('snapshot_ts'), {
+        at: 'profile_observed_at',
+        fields: [
+          { name: 'user_name', expr: text('user_name') },
+          { name: 'x_username', expr: text('x_username') },
+          { name: 'verified_badge', expr: '"verified_badge"' },
+          { name: 'profile_image', expr: text('profile_image') },
+        ],
+      }),
+    },
+  ],
+};
