@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import { SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluen
 import { expect } from 'chai';
 import { HttpRegistry } from '../../registry/http.ts';
 import { Serde } from '../../registry/serde.ts';
+import { toRawGammaMarket, toRawWsMarketEvent } from '../../schemas/raw/index.ts';
+import { TOPICS } from '../../schemas/topics.ts';
 import { registryConformance } from './conformance.ts';
 import { findPython, type ServeProcess, startServeProcess } from './serve-process.ts';
 
@@ -209,6 +211,16 @@ describe('registry/server: pma registry serve (child process)', function () {
       const topic = unique('py-topic');
       const value = { token: '2174263314346390629', price: '0.491' };
       const codec = await new Serde(http).codec<typeof value>(topic, QUOTE_V1);
+      // Real raw records too: nested records, arrays, the extra map, custom schema attributes.
+      const fixtures = fileURLToPath(new URL('../../../shared/fixtures/polymarket/', import.meta.url));
+      const book = toRawWsMarketEvent(JSON.parse(readFileSync(join(fixtures, 'ws-market-book.json'), 'utf8')));
+      const gamma = toRawGammaMarket(JSON.parse(readFileSync(join(fixtures, 'gamma-markets.json'), 'utf8'))[0]);
+      const wsCodec = await new Serde(http).codecFor(TOPICS.rawMarketWs);
+      const gammaCodec = await new Serde(http).codecFor(TOPICS.rawGammaMarkets);
+      const rawMessages = [
+        { topic: TOPICS.rawMarketWs.name, bytes: wsCodec.encode(book), value: book },
+        { topic: TOPICS.rawGammaMarkets.name, bytes: gammaCodec.encode(gamma), value: gamma },
+      ];
       const input = {
         url: serve.url,
         subject: `${unique('py')}-value`,
@@ -218,6 +230,7 @@ describe('registry/server: pma registry serve (child process)', function () {
         topic,
         record: { token: '5313507246290788019', price: '0.535' },
         pma_bytes_hex: codec.encode(value).toString('hex'),
+        raw_messages: rawMessages.map((m) => ({ topic: m.topic, hex: m.bytes.toString('hex') })),
       };
       const out = await runPython(python!, fileURLToPath(new URL('./python/confluent_client.py', import.meta.url)), input);
 
@@ -238,6 +251,7 @@ describe('registry/server: pma registry serve (child process)', function () {
       expect(out.global_compatibility).to.equal('BACKWARD');
 
       expect(out.decoded_pma).to.deep.equal(value);
+      expect(out.decoded_raw).to.deep.equal(rawMessages.map((m) => m.value));
       expect(out.decoded_own).to.deep.equal(input.record);
       const theirs = Buffer.from(out.python_bytes_hex, 'hex');
       expect(theirs[0]).to.equal(0);
@@ -266,6 +280,7 @@ interface PythonReport {
   python_bytes_hex: string;
   decoded_pma: unknown;
   decoded_own: unknown;
+  decoded_raw: unknown[];
 }
 
 function runPython(python: string, script: string, input: unknown): Promise<PythonReport> {

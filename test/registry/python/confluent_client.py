@@ -2,7 +2,8 @@
 party would: SchemaRegistryClient calls, AvroSerializer (auto-register) and AvroDeserializer.
 
 Reads one JSON object on stdin:
-  url, subject, schema_v1, schema_v2, schema_incompatible, topic, record, pma_bytes_hex
+  url, subject, schema_v1, schema_v2, schema_incompatible, topic, record, pma_bytes_hex,
+  raw_messages ([{topic, hex}]: pma-encoded raw records to decode)
 Writes one JSON object on stdout with what the client saw.
 """
 import json
@@ -58,6 +59,9 @@ def main() -> None:
     deserializer = AvroDeserializer(client)
     out["decoded_pma"] = deserializer(bytes.fromhex(args["pma_bytes_hex"]), ctx)
     out["decoded_own"] = deserializer(bytes.fromhex(out["python_bytes_hex"]), ctx)
+    out["decoded_raw"] = [
+        deserializer(bytes.fromhex(m["hex"]), SerializationContext(m["topic"], MessageField.VALUE)) for m in args["raw_messages"]
+    ]
     json.dump(out, sys.stdout)
 
 
