@@ -4,8 +4,9 @@
  * `register(bench)`; add it to the list below.
  */
 import type { Command } from 'commander';
+import { register as transport } from '../../bench/transport.ts';
 
-const targets: Array<(bench: Command) => void> = [];
+const targets: Array<(bench: Command) => void> = [transport];
 
 export function register(program: Command): void {
   const bench = program.command('bench').description('measure throughput beside the ceiling of this machine, in one run');

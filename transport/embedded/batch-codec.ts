@@ -48,13 +48,8 @@ function headersSize(headers: Headers | undefined): number {
   return n;
 }
 
-function encode(
-  items: readonly Encodable[],
-  start: number,
-  end: number,
-  delta: (i: number) => number,
-  timestamp: (i: number) => number,
-): EncodedBatch {
+/** Exact encoded size of `items[start..end)`, checking every key, value and header on the way. */
+export function measure(items: readonly Encodable[], start: number, end: number): { size: number; dataBytes: number } {
   let size = HEADER_BYTES;
   let dataBytes = 0;
   for (let i = start; i < end; i++) {
@@ -64,7 +59,19 @@ function encode(
     dataBytes += k + v;
     size += FIXED_RECORD_BYTES + k + v + headersSize(r.headers);
   }
-  const buf = Buffer.allocUnsafe(size);
+  return { size, dataBytes };
+}
+
+/** Writes `items[start..end)` into `buf` (at least `measure(...).size` bytes long) from byte 0. */
+function write(
+  buf: Buffer,
+  items: readonly Encodable[],
+  start: number,
+  end: number,
+  delta: (i: number) => number,
+  timestamp: (i: number) => number,
+  measured: { size: number; dataBytes: number },
+): EncodedBatch {
   buf[0] = FORMAT;
   buf.writeUInt32LE(end - start, 5);
   let pos = HEADER_BYTES;
@@ -93,8 +100,9 @@ function encode(
       pos = writeString(buf, pos, headers[name]!);
     }
   }
-  buf.writeUInt32LE(crc32(buf.subarray(5)), 1);
-  return { payload: buf, count: end - start, lastDelta: delta(end - 1), firstTimestamp: first, maxTimestamp: max, dataBytes };
+  const payload = buf.subarray(0, measured.size);
+  payload.writeUInt32LE(crc32(payload.subarray(5)), 1);
+  return { payload, count: end - start, lastDelta: delta(end - 1), firstTimestamp: first, maxTimestamp: max, dataBytes: measured.dataBytes };
 }
 
 /** Length of a key or value, checking it is bytes (or null/absent, stored as null). */
@@ -120,27 +128,41 @@ function writeString(buf: Buffer, pos: number, s: string): number {
 }
 
 /**
- * Encodes `records[start..end)` as a freshly produced batch: consecutive offsets, timestamps
- * defaulting to `now`.
+ * Encodes `records[start..end)` as a freshly produced batch (consecutive offsets, timestamps
+ * defaulting to `now`) into `target` if it is large enough, else into a new buffer. The payload
+ * is a view of that buffer, valid until the buffer is reused.
  */
-export function encodeProduced(records: readonly ProduceRecord[], start: number, end: number, now: number): EncodedBatch {
-  return encode(
+export function encodeProduced(
+  records: readonly ProduceRecord[],
+  start: number,
+  end: number,
+  now: number,
+  target?: Buffer,
+  measured = measure(records, start, end),
+): EncodedBatch {
+  const buf = target && target.length >= measured.size ? target : Buffer.allocUnsafe(measured.size);
+  return write(
+    buf,
     records,
     start,
     end,
     (i) => i - start,
     (i) => records[i]!.timestamp ?? now,
+    measured,
   );
 }
 
 /** Encodes already-stored records again (compaction), keeping their offsets and timestamps. */
 export function encodeStored(records: readonly ConsumedRecord[], baseOffset: number): EncodedBatch {
-  return encode(
+  const measured = measure(records, 0, records.length);
+  return write(
+    Buffer.allocUnsafe(measured.size),
     records,
     0,
     records.length,
     (i) => records[i]!.offset - baseOffset,
     (i) => records[i]!.timestamp,
+    measured,
   );
 }
 

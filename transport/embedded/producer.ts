@@ -6,7 +6,7 @@
 import { ConsumerStateError, TopicError, TransportError } from '../../runtime/errors.ts';
 import { Partitioner } from '../partitioner.ts';
 import type { ProduceRecord, Producer, RecordMetadata } from '../types.ts';
-import { type EncodedBatch, encodeProduced } from './batch-codec.ts';
+import { encodeProduced, measure } from './batch-codec.ts';
 import type { TopicCatalog, TopicMeta } from './catalog.ts';
 import type { LogDatabase } from './database.ts';
 
@@ -20,13 +20,17 @@ export interface ProducerDeps {
   afterWrite(written: Map<TopicMeta, number>): void;
 }
 
+/** One stored batch to write: records[start..end) of one partition of one topic. */
 interface PendingBatch {
   topic: TopicMeta;
   partition: number;
-  /** Index in the caller's list of topics, and of each record in that topic's list. */
+  records: ProduceRecord[];
+  start: number;
+  end: number;
+  measured: { size: number; dataBytes: number };
+  /** Index in the caller's list of topics, and of each of these records in that topic's list. */
   topicIndex: number;
-  recordIndexes: number[];
-  encoded: EncodedBatch;
+  indexes: number[];
 }
 
 /** Thrown inside the transaction when a cached topic id no longer exists (deleted, maybe recreated). */
@@ -35,6 +39,8 @@ class StaleTopic extends Error {}
 export class EmbeddedProducer implements Producer {
   readonly #deps: ProducerDeps;
   readonly #partitioner = new Partitioner();
+  /** Batches are encoded into this buffer right before SQLite copies them in: no garbage per batch. */
+  #scratch = Buffer.allocUnsafe(256 * 1024);
   readonly #onClose: () => void;
   #closed = false;
 
@@ -71,7 +77,7 @@ export class EmbeddedProducer implements Producer {
     const pending: PendingBatch[] = [];
     batches.forEach(({ topic, records }, topicIndex) => {
       const meta = this.#deps.catalog.require(topic);
-      this.#split(meta, topicIndex, records, now, pending);
+      this.#split(meta, topicIndex, records, pending);
     });
     const { db } = this.#deps;
     const bump = db.stmt(
@@ -85,7 +91,9 @@ export class EmbeddedProducer implements Producer {
     const results: RecordMetadata[][] = batches.map((b) => new Array<RecordMetadata>(b.records.length));
     db.write(() => {
       for (const p of pending) {
-        const { encoded, topic } = p;
+        const { topic, measured } = p;
+        if (this.#scratch.length < measured.size) this.#scratch = Buffer.allocUnsafe(Math.max(measured.size, this.#scratch.length * 2));
+        const encoded = encodeProduced(p.records, p.start, p.end, now, this.#scratch, measured);
         const row = bump.get(encoded.count, encoded.dataBytes, encoded.dataBytes, topic.id, p.partition) as
           | { next_offset: number }
           | undefined;
@@ -104,19 +112,19 @@ export class EmbeddedProducer implements Producer {
         );
         const out = results[p.topicIndex]!;
         const name = topic.name;
-        for (let i = 0; i < p.recordIndexes.length; i++) {
-          out[p.recordIndexes[i]!] = { topic: name, partition: p.partition, offset: base + i };
+        for (let i = p.start; i < p.end; i++) {
+          out[p.indexes[i]!] = { topic: name, partition: p.partition, offset: base + i - p.start };
         }
       }
     });
     const written = new Map<TopicMeta, number>();
-    for (const p of pending) written.set(p.topic, (written.get(p.topic) ?? 0) + p.encoded.dataBytes);
+    for (const p of pending) written.set(p.topic, (written.get(p.topic) ?? 0) + p.measured.dataBytes);
     this.#deps.afterWrite(written);
     return results;
   }
 
-  /** Groups one topic's records by partition, in input order, and encodes them in size-bounded batches. */
-  #split(meta: TopicMeta, topicIndex: number, records: ProduceRecord[], now: number, out: PendingBatch[]): void {
+  /** Groups one topic's records by partition, in input order, and cuts them into size-bounded batches. */
+  #split(meta: TopicMeta, topicIndex: number, records: ProduceRecord[], out: PendingBatch[]): void {
     const byPartition: Array<{ records: ProduceRecord[]; indexes: number[] } | undefined> = [];
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
@@ -131,38 +139,23 @@ export class EmbeddedProducer implements Producer {
     }
     byPartition.forEach((group, partition) => {
       if (!group) return;
+      const { records: list, indexes } = group;
+      const add = (start: number, end: number) =>
+        out.push({ topic: meta, partition, records: list, start, end, measured: measure(list, start, end), topicIndex, indexes });
       let start = 0;
       let bytes = 0;
-      for (let i = 0; i < group.records.length; i++) {
-        const r = group.records[i]!;
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
         const size = (r.key?.length ?? 0) + (r.value?.length ?? 0);
         if (i > start && bytes + size > MAX_BATCH_DATA_BYTES) {
-          out.push(this.#pending(meta, topicIndex, partition, group, start, i, now));
+          add(start, i);
           start = i;
           bytes = 0;
         }
         bytes += size;
       }
-      out.push(this.#pending(meta, topicIndex, partition, group, start, group.records.length, now));
+      add(start, list.length);
     });
-  }
-
-  #pending(
-    topic: TopicMeta,
-    topicIndex: number,
-    partition: number,
-    group: { records: ProduceRecord[]; indexes: number[] },
-    start: number,
-    end: number,
-    now: number,
-  ): PendingBatch {
-    return {
-      topic,
-      partition,
-      topicIndex,
-      recordIndexes: start === 0 && end === group.indexes.length ? group.indexes : group.indexes.slice(start, end),
-      encoded: encodeProduced(group.records, start, end, now),
-    };
   }
 
   #partitionOf(meta: TopicMeta, r: ProduceRecord, index: number): number {
