@@ -118,7 +118,7 @@ export class IngestContext {
     this.metrics.failed(unit.fetcher, unit.endpoint);
     const ctx = err.context;
     const value: FailureRecord = {
-      endpoint: String(ctx.endpoint ?? unit.endpoint),
+      endpoint: unit.endpoint,
       params: typeof ctx.params === 'string' ? ctx.params : paramsText(undefined),
       scope: unit.scope || null,
       status: typeof ctx.status === 'number' ? ctx.status : null,

@@ -45,3 +45,17 @@ export function leaderboardKey(board: { category: string; timePeriod: string; or
 export function pricePointKey(token: string, t: number): string {
   return `${token}|${t}`;
 }
+
+/**
+ * A market-channel event: the socket gives no id, so the key is made of what tells two events
+ * apart (type, market, token, time, book hash, and for trades and changes the price, size, side).
+ * A price_change covering several tokens is keyed by its first change.
+ */
+export function wsEventKey(e: Record<string, unknown>, receivedAt: number): string {
+  const first = Array.isArray(e.price_changes) ? (e.price_changes[0] as Record<string, unknown> | undefined) : undefined;
+  const pick = (k: string) => {
+    const v = e[k] ?? first?.[k];
+    return v === undefined || v === null ? '' : String(v);
+  };
+  return [pick('event_type'), pick('market'), pick('asset_id'), pick('timestamp') || String(receivedAt), pick('hash'), pick('transaction_hash'), pick('price'), pick('size'), pick('side')].join('|');
+}

@@ -73,6 +73,8 @@ export const ingestSettingsSchema = z
     queueSize: positiveInt.default(1_000),
     /** Follow mode: seconds between polls of markets, trades and prices. */
     pollInterval: positive.default(30),
+    /** Follow mode: seconds between relistings of the markets (new and changed ones). */
+    relistInterval: positive.default(300),
     /** Follow mode: tokens per WebSocket connection. */
     wsBatch: positiveInt.default(400),
     /** Follow mode: seconds between PINGs. */

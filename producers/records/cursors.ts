@@ -4,8 +4,8 @@
  * value per key wins, as compaction would leave it) and then keeps its own copy up to date as
  * it publishes new cursors through the publisher.
  */
-import { randomUUID } from 'node:crypto';
 import type { Transport } from '../../transport/types.ts';
+import { readTopic } from './read.ts';
 
 /** The Avro `Cursor` record (schemas/cursor.avsc). Times are Unix ms. */
 export interface Cursor {
@@ -78,43 +78,23 @@ export class CursorStore {
     return this.#byKey.size;
   }
 
-  /**
-   * Reads pma.cursors from the beginning to its end at the time of the call. Uses a throw-away
-   * consumer group that never commits, so reading leaves no progress behind.
-   */
+  /** Reads pma.cursors from the beginning to its end at the time of the call; the last value per key wins. */
   static async load(transport: Transport, topic: string, decoder: CursorDecoder, signal?: AbortSignal): Promise<CursorStore> {
     const store = new CursorStore();
-    const admin = transport.admin();
-    if (!(await admin.describeTopic(topic))) return store;
-    const ends = new Map((await admin.offsets(topic)).map((p) => [p.partition, p.high]));
-    const remaining = new Map([...ends].filter(([, high]) => high > 0));
-    if (remaining.size === 0) return store;
-    const consumer = transport.consumer({ groupId: `pma-ingest-cursor-reader-${randomUUID()}`, fromBeginning: true });
-    try {
-      await consumer.subscribe([topic]);
-      while (remaining.size > 0) {
-        const batches = await consumer.poll({ waitMs: 500, signal });
-        for (const b of batches) {
-          for (const r of b.records) {
-            if (r.offset >= (ends.get(r.partition) ?? 0)) continue;
-            const key = r.key?.toString() ?? '';
-            if (r.value === null) store.#byKey.delete(key);
-            else {
-              const c = (await decoder.decode(r.value)) as Cursor;
-              store.#byKey.set(cursorKey(c.endpoint, c.scope), c);
-            }
-          }
-          const last = b.records.at(-1);
-          if (last && last.offset + 1 >= (ends.get(b.partition) ?? 0)) remaining.delete(b.partition);
+    await readTopic(
+      transport,
+      topic,
+      async (r) => {
+        const key = r.key?.toString() ?? '';
+        if (r.value === null) {
+          store.#byKey.delete(key);
+          return;
         }
-        for (const [partition, high] of remaining) {
-          const pos = consumer.position(topic, partition);
-          if (pos !== undefined && pos >= high) remaining.delete(partition);
-        }
-      }
-    } finally {
-      await consumer.close();
-    }
+        const c = (await decoder.decode(r.value)) as Cursor;
+        store.#byKey.set(cursorKey(c.endpoint, c.scope), c);
+      },
+      signal,
+    );
     return store;
   }
 }

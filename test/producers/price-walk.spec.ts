@@ -69,3 +69,17 @@ describe('producers/fetchers/prices', () => {
     expect(log[switchAt]!.startTs).to.equal(log[switchAt - 1]!.startTs);
   });
 });
+
+describe('producers/fetchers/prices (fine re-read)', () => {
+  it('does not publish a point twice when a window is re-read finely', async () => {
+    const start = 1_700_000_000;
+    const end = start + 20 * 86_400;
+    const series = (t: number) => (t < start + 86_400 ? 0.3 : 0.5);
+    const seen: number[] = [];
+    for await (const step of walkPrices(initialPriceState(DEFAULT_RESOLUTION, start, end, 50_000), model(series, 1_296_000, end), newPriceKnowledge(), DEFAULT_RESOLUTION)) {
+      seen.push(...step.points.map((p) => p.t));
+    }
+    expect(new Set(seen).size).to.equal(seen.length);
+    expect(seen.every((t) => t >= start && t <= end)).to.equal(true);
+  });
+});

@@ -5,6 +5,7 @@
  * is published (when its mode is selected), feeds the discovery of trade and price units, and
  * moves the listing's cursor, in that order.
  */
+import { createHash } from 'node:crypto';
 import { toRawClobMarket, toRawGammaEvent, toRawGammaMarket } from '../../../schemas/raw/index.ts';
 import type { IngestContext, RawTopic } from '../../context.ts';
 import { type ApiRequest, endpointId, paramsText } from '../../http/apis.ts';
@@ -58,15 +59,30 @@ interface Page {
   fetchedAt: number;
 }
 
+export interface ListingsOptions {
+  /** Walk from the start even where this generation already finished (follow-mode relists). */
+  force?: boolean;
+  /** Publish only records whose content changed since this process last published them. */
+  onlyChanged?: boolean;
+}
+
 export class Listings {
   readonly #ctx: IngestContext;
   readonly #discovery: Discovery | undefined;
+  readonly #options: ListingsOptions;
+  /** Digest of the last published content per record, for `onlyChanged`. */
+  readonly #published = new Map<string, string>();
   readonly #gammaRoute = new Map<string, Route>();
   readonly #offsetKnowledge = new Map<string, OffsetKnowledge>();
 
-  constructor(ctx: IngestContext, discovery: Discovery | undefined) {
+  constructor(ctx: IngestContext, discovery: Discovery | undefined, options: ListingsOptions = {}) {
     this.#ctx = ctx;
     this.#discovery = discovery;
+    this.#options = options;
+  }
+
+  #status(endpoint: string, scope: string) {
+    return this.#options.force ? 'new' : unitStatus(this.#ctx.cursors.get(endpoint, scope), this.#ctx.generation);
   }
 
   /** The CLOB market list, to its end marker. */
@@ -121,7 +137,7 @@ export class Listings {
   async #walkClob(spec: ListingSpec): Promise<void> {
     const ctx = this.#ctx;
     const stored = ctx.cursors.get(spec.endpoint, spec.scope);
-    const status = unitStatus(stored, ctx.generation);
+    const status = this.#status(spec.endpoint, spec.scope);
     if (status === 'done') return;
     const state: CursorState =
       status === 'resume' && stored
@@ -159,7 +175,7 @@ export class Listings {
   async #walkGamma(spec: ListingSpec, route: '/markets' | '/events', closed: boolean): Promise<void> {
     const ctx = this.#ctx;
     const stored = ctx.cursors.get(spec.endpoint, spec.scope);
-    const status = unitStatus(stored, ctx.generation);
+    const status = this.#status(spec.endpoint, spec.scope);
     if (status === 'done') return;
     const resumeRoute = status === 'resume' ? (readDetail(stored).route as Route | undefined) : undefined;
     let how: Route = resumeRoute ?? this.#gammaRoute.get(route) ?? 'keyset';
@@ -294,7 +310,16 @@ export class Listings {
         return id === undefined || accepted.has(id);
       });
     }
-    const items: PageItem[] = spec.publish ? rows.map((r) => ({ key: spec.key(r), api: r })) : [];
+    let items: PageItem[] = spec.publish ? rows.map((r) => ({ key: spec.key(r), api: r })) : [];
+    if (this.#options.onlyChanged) {
+      items = items.filter((item) => {
+        const digest = createHash('md5').update(JSON.stringify(item.api)).digest('base64');
+        const id = `${spec.topic}|${item.key}`;
+        if (this.#published.get(id) === digest) return false;
+        this.#published.set(id, digest);
+        return true;
+      });
+    }
     const res = await ctx.publisher.page({
       encoder: ctx.enc[spec.topic],
       toRaw: spec.toRaw,

@@ -49,6 +49,8 @@ export interface PriceWalkState {
   range: MoveRange;
   /** Newest point time published. */
   newest?: number;
+  /** Point times of the window being re-read finely that the coarse read already published. */
+  skipTs: number[];
   windows: number;
   records: number;
   complete: boolean;
@@ -58,7 +60,7 @@ export function initialPriceState(policy: ResolutionPolicy, start: number, end: 
   const { tier, fidelity } = startResolution(policy, volume);
   const s = Math.floor(start);
   const e = Math.floor(end);
-  return { next: s, end: e, fidelity, tier, range: {}, windows: 0, records: 0, complete: s > e };
+  return { next: s, end: e, fidelity, tier, range: {}, skipTs: [], windows: 0, records: 0, complete: s > e };
 }
 
 export interface PriceStep {
@@ -96,13 +98,17 @@ export async function* walkPrices(
       continue;
     }
     const next = structuredClone(s);
-    const points = res.points.filter((p) => p.t >= request.startTs && p.t <= request.endTs);
+    const skip = new Set(s.skipTs);
+    const points = res.points.filter((p) => p.t >= request.startTs && p.t <= request.endTs && !skip.has(p.t));
+    next.skipTs = [];
     if (next.tier === 'mid' && widenAndCheck(next.range, points.map((p) => p.p), policy)) {
       next.tier = 'high';
       next.fidelity = policy.fineFidelity;
       if (next.fidelity !== request.fidelity) {
-        // Keep the coarse points already read; re-read this window finely.
+        // Keep the coarse points already read; re-read this window finely, without repeating them.
         next.records += points.length;
+        next.skipTs = [...s.skipTs, ...points.map((p) => p.t)];
+        for (const p of points) if (next.newest === undefined || p.t > next.newest) next.newest = p.t;
         yield { points, state: next, request };
         s = next;
         continue;

@@ -1,0 +1,120 @@
+/**
+ * The price history of one outcome token over the whole life of its market (creation to close,
+ * or to the run's start for open markets), in the longest windows the API accepts, at the
+ * resolution the policy picks from the market's volume. Resumable from its cursor; a token
+ * finished in an earlier run gets an incremental pass from its newest point unless its market
+ * had already closed.
+ */
+import { toRawPricePoint } from '../../../schemas/raw/index.ts';
+import type { IngestContext } from '../../context.ts';
+import { paramsText } from '../../http/apis.ts';
+import { pricePointKey } from '../../keys.ts';
+import { resolutionPolicy } from '../../settings.ts';
+import type { MarketCatalog } from '../markets/catalog.ts';
+import { type MarketDetail, marketDetail, PRICES_ENDPOINT, type PriceUnit } from '../markets/discovery.ts';
+import { pricesHistory } from '../shapes.ts';
+import { readDetail, refusal, unitStatus } from '../units.ts';
+import { initialPriceState, newPriceKnowledge, type PriceKnowledge, type PriceWalkState, type PriceWindowRequest, type PriceWindowResult, walkPrices } from './walk.ts';
+
+/** Where a history starts when nothing says when its market was created (Polymarket's first year). */
+const EARLIEST = Date.parse('2020-01-01T00:00:00Z') / 1000;
+/** Past a market's close, one more day is read: resolutions can come late. */
+const CLOSE_SLACK_SEC = 86_400;
+
+export class PricesFetcher {
+  readonly #ctx: IngestContext;
+  readonly #catalog: MarketCatalog;
+  readonly knowledge: PriceKnowledge = newPriceKnowledge();
+
+  constructor(ctx: IngestContext, catalog: MarketCatalog) {
+    this.#ctx = ctx;
+    this.#catalog = catalog;
+  }
+
+  run(unit: PriceUnit, until?: number): Promise<'complete' | 'stopped' | 'failed'> {
+    return this.#ctx.runUnit({ fetcher: 'prices', endpoint: PRICES_ENDPOINT, scope: unit.token }, () => this.#token(unit, until));
+  }
+
+  /** What is known of the token's market: this run's listings first, else what the cursor kept. */
+  #market(unit: PriceUnit, detail: Record<string, unknown>): MarketDetail {
+    const live = this.#catalog.get(unit.conditionId);
+    const kept = (detail.market as MarketDetail | undefined) ?? { conditionId: unit.conditionId };
+    return live ? { ...kept, ...stripUndefined(marketDetail(live)) } : kept;
+  }
+
+  async #token(unit: PriceUnit, until?: number): Promise<void> {
+    const ctx = this.#ctx;
+    const policy = resolutionPolicy(ctx.settings);
+    const stored = ctx.cursors.get(PRICES_ENDPOINT, unit.token);
+    const status = unitStatus(stored, ctx.generation);
+    const detail = readDetail(stored);
+    if (status === 'done' && until === undefined) return;
+    const market = this.#market(unit, detail);
+    const horizon = Math.floor(until ?? ctx.settings.until ?? ctx.generation);
+    const closeSec = market.closed ? (market.closedMs ?? market.endMs) : undefined;
+    const end = closeSec !== undefined ? Math.min(horizon, Math.floor(closeSec / 1000) + CLOSE_SLACK_SEC) : horizon;
+    let state: PriceWalkState;
+    if (status === 'resume' && detail.walk) {
+      state = detail.walk as PriceWalkState;
+    } else if (stored?.complete && detail.walk) {
+      const prev = detail.walk as PriceWalkState;
+      const from = (prev.newest ?? prev.end) + 1;
+      if (from > end) {
+        await ctx.publisher.control([ctx.cursorRecord({ ...stored, detail: JSON.stringify({ ...detail, gen: ctx.generation, market }) })]);
+        return;
+      }
+      state = { ...prev, next: from, end, skipTs: [], complete: false };
+    } else {
+      let start = market.startMs !== undefined ? Math.floor(market.startMs / 1000) : EARLIEST;
+      if (market.startMs === undefined) ctx.logger.debug('no creation time known for this market; reading its prices from 2020', { token: unit.token });
+      if (ctx.settings.since !== undefined) start = Math.max(start, ctx.settings.since);
+      state = initialPriceState(policy, start, end, market.volume);
+    }
+    const before = stored?.complete ? stored.records : 0;
+    let oldest = stored?.oldestTimestamp ?? null;
+    let fetchedAt = Date.now();
+    let lastParams = '';
+    const fetchWindow = async (req: PriceWindowRequest): Promise<PriceWindowResult> => {
+      const params = { market: unit.token, startTs: req.startTs, endTs: req.endTs, fidelity: req.fidelity };
+      lastParams = paramsText(params);
+      try {
+        const res = await ctx.caller.call({ api: 'clob', endpoint: '/prices-history', params }, pricesHistory);
+        fetchedAt = res.fetchedAt;
+        return { kind: 'points', points: res.value.history.map((p) => ({ t: p.t, p: p.p, raw: p })) };
+      } catch (err) {
+        const r = refusal(err);
+        if (r && r.status === 400 && /too long/i.test(r.message)) return { kind: 'window-refused', message: r.message };
+        throw err;
+      }
+    };
+    for await (const step of walkPrices(state, fetchWindow, this.knowledge, policy)) {
+      const context = { token: unit.token, fidelity: step.request.fidelity, startTs: step.request.startTs, endTs: step.request.endTs, fetchedAt };
+      const s = step.state;
+      if (oldest === null && step.points.length > 0) oldest = Math.min(...step.points.map((p) => p.t)) * 1000;
+      const cursor = ctx.cursorRecord({
+        ...ctx.cursorOf(PRICES_ENDPOINT, unit.token),
+        page: s.windows + 1,
+        windowStart: step.request.startTs * 1000,
+        windowEnd: step.request.endTs * 1000,
+        lastTimestamp: s.newest !== undefined ? s.newest * 1000 : null,
+        oldestTimestamp: oldest,
+        complete: s.complete,
+        records: before + s.records,
+        detail: JSON.stringify({ gen: ctx.generation, market, walk: s }),
+      });
+      const res = await ctx.publisher.page({
+        encoder: ctx.enc.rawPrices,
+        toRaw: (api) => toRawPricePoint(api, context),
+        items: step.points.map((p) => ({ key: pricePointKey(unit.token, p.t), api: p.raw })),
+        source: { endpoint: PRICES_ENDPOINT, params: lastParams, fetchedAt },
+        control: [cursor],
+      });
+      ctx.metrics.published('prices', ctx.enc.rawPrices.topic, res.published);
+      if (res.deadLettered) ctx.metrics.deadLettered('prices', 'schema-mismatch', res.deadLettered);
+    }
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,214 @@
+/**
+ * Follow mode, after the backfill: keep the raw topics current until stopped.
+ * - Every poll interval, an incremental pass over the open markets' trades and tokens' prices
+ *   (each starts at its newest record, so nothing between two passes is missed); a market the
+ *   socket reported a trade for is passed sooner.
+ * - Every relist interval, the market listings again, for new markets (backfilled at once) and
+ *   changed ones (republished only when their content changed).
+ * - The CLOB market WebSocket for books, price changes and last trades, in connections of at most
+ *   `wsBatch` tokens. When a connection was blind for a while, the trades of its markets are
+ *   fetched over REST for that span and a continuity event says so on pma.raw.ws-market.
+ */
+import { toRawWsMarketEvent } from '../../schemas/raw/index.ts';
+import type { IngestContext } from '../context.ts';
+import { MarketCatalog } from '../fetchers/markets/catalog.ts';
+import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from '../fetchers/markets/discovery.ts';
+import { Listings } from '../fetchers/markets/listings.ts';
+import { PricesFetcher } from '../fetchers/prices/fetcher.ts';
+import { TradesFetcher } from '../fetchers/trades/fetcher.ts';
+import { readDetail } from '../fetchers/units.ts';
+import { sleep } from '../limits/retry.ts';
+import { BoundedQueue, drainWith } from '../pipeline/queue.ts';
+import type { Mode } from '../settings.ts';
+import { MarketSocket, type SocketGap } from './market-socket.ts';
+import { wsEventKey } from '../keys.ts';
+
+export const WS_ENDPOINT = 'clob:ws-market';
+
+export interface FollowStats {
+  polls: number;
+  wsEvents: number;
+  reconnects: number;
+  gapsBackfilled: number;
+}
+
+export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: string): Promise<FollowStats> {
+  const s = ctx.settings;
+  const stats: FollowStats = { polls: 0, wsEvents: 0, reconnects: 0, gapsBackfilled: 0 };
+  const catalog = new MarketCatalog();
+  const newTrades = new BoundedQueue<TradeUnit>(s.queueSize);
+  const newPrices = new BoundedQueue<PriceUnit>(s.queueSize);
+  const discovery = new Discovery(ctx, {
+    catalog,
+    trades: modes.has('trades') ? newTrades : undefined,
+    prices: modes.has('prices') ? newPrices : undefined,
+  });
+  const listings = new Listings(ctx, discovery, { force: true, onlyChanged: true });
+  const trades = new TradesFetcher(ctx);
+  const prices = new PricesFetcher(ctx, catalog);
+  const task = ctx.metrics.task('follow', 'polls');
+  const dirty = new Set<string>();
+  let wake: (() => void) | undefined;
+  const nudge = () => wake?.();
+
+  const openTrades = (): TradeUnit[] =>
+    [...ctx.cursors.of(TRADES_ENDPOINT)].filter((c) => !isClosed(catalog, c.scope, readDetail(c).closedMs as number | null | undefined)).map((c) => ({ conditionId: c.scope }));
+  const openPrices = (): PriceUnit[] =>
+    [...ctx.cursors.of(PRICES_ENDPOINT)]
+      .map((c) => ({ c, market: readDetail(c).market as { conditionId?: string; closed?: boolean } | undefined }))
+      .filter(({ market }) => market?.conditionId !== undefined && !isClosed(catalog, market.conditionId, market.closed ? 0 : undefined))
+      .map(({ c, market }) => ({ token: c.scope, conditionId: market!.conditionId! }));
+
+  // Markets found by a relist are backfilled as soon as they appear.
+  const backfillNew = Promise.all([
+    drainWith(newTrades, s.tradeWorkers ?? s.workers, async (u) => void (await trades.run(u)), ctx.stop),
+    drainWith(newPrices, s.priceWorkers ?? s.workers, async (u) => void (await prices.run(u)), ctx.stop),
+  ]);
+
+  // The market channel.
+  const sockets: MarketSocket[] = [];
+  const socketRuns: Array<Promise<void>> = [];
+  let pendingEvents: Array<{ event: Record<string, unknown>; at: number }> = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushEvents = async () => {
+    flushTimer = undefined;
+    const batch = pendingEvents;
+    pendingEvents = [];
+    if (batch.length === 0) return;
+    const res = await ctx.publisher.page({
+      encoder: ctx.enc.rawMarketWs,
+      toRaw: toRawWsMarketEvent,
+      items: batch.map(({ event, at }) => ({ key: wsEventKey(event, at), api: event })),
+      source: { endpoint: WS_ENDPOINT, params: JSON.stringify({ sockets: sockets.length }), fetchedAt: batch[batch.length - 1]!.at },
+    });
+    ctx.metrics.published('follow', ctx.enc.rawMarketWs.topic, res.published);
+  };
+  const onEvents = (events: Record<string, unknown>[], at: number) => {
+    stats.wsEvents += events.length;
+    for (const event of events) {
+      pendingEvents.push({ event, at });
+      if (event.event_type === 'last_trade_price' && typeof event.market === 'string') {
+        dirty.add(event.market);
+        nudge();
+      }
+    }
+    flushTimer ??= setTimeout(() => void flushEvents().catch((err: unknown) => ctx.logger.error('publishing socket events failed', { err })), 100);
+  };
+  const gaps: SocketGap[] = [];
+  const onGap = (gap: SocketGap) => {
+    gaps.push(gap);
+    nudge();
+  };
+  const subscribe = (tokens: string[]) => {
+    const known = new Set(sockets.flatMap((k) => k.tokens));
+    let fresh = tokens.filter((t) => !known.has(t));
+    for (const sock of sockets) {
+      const room = s.wsBatch - sock.tokens.length;
+      if (room <= 0 || fresh.length === 0) continue;
+      sock.add(fresh.slice(0, room));
+      fresh = fresh.slice(room);
+    }
+    while (fresh.length > 0) {
+      const sock = new MarketSocket({
+        url: wsUrl,
+        tokens: fresh.slice(0, s.wsBatch),
+        pingMs: s.wsPing * 1000,
+        silenceMs: s.wsSilence * 1000,
+        logger: ctx.logger.child({ component: 'market-socket' }),
+        onEvents,
+        onGap,
+      });
+      fresh = fresh.slice(s.wsBatch);
+      sockets.push(sock);
+      socketRuns.push(sock.run(ctx.stop));
+    }
+  };
+
+  const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices');
+  let lastRelist = Date.now();
+  while (!ctx.stop.aborted) {
+    const now = Math.floor(Date.now() / 1000);
+    if (wantsMarkets && Date.now() - lastRelist >= s.relistInterval * 1000) {
+      lastRelist = Date.now();
+      await Promise.all([listings.clobMarkets(modes.has('markets')), listings.gammaMarkets(false, modes.has('markets'))]);
+    }
+    const gapMarkets = new Set<string>();
+    const closedGaps = gaps.splice(0);
+    for (const g of closedGaps) for (const t of g.tokens) gapMarkets.add(tokenMarket(ctx, catalog, t));
+    const units = modes.has('trades') ? openTrades() : [];
+    const first = units.filter((u) => dirty.has(u.conditionId) || gapMarkets.has(u.conditionId));
+    const rest = units.filter((u) => !dirty.has(u.conditionId) && !gapMarkets.has(u.conditionId));
+    dirty.clear();
+    await passAll([...first, ...rest], s.tradeWorkers ?? s.workers, (u) => trades.run(u, now), ctx.stop);
+    if (modes.has('prices')) await passAll(openPrices(), s.priceWorkers ?? s.workers, (u) => prices.run(u, now), ctx.stop);
+    for (const g of closedGaps) {
+      if (ctx.stop.aborted) break;
+      stats.gapsBackfilled++;
+      await ctx.publisher.page({
+        encoder: ctx.enc.rawMarketWs,
+        toRaw: toRawWsMarketEvent,
+        items: [
+          {
+            key: `pma_continuity|${g.from}|${g.to}|${g.tokens[0] ?? ''}`,
+            api: {
+              event_type: 'pma_continuity',
+              timestamp: String(g.to),
+              gap_start: String(g.from),
+              gap_end: String(g.to),
+              tokens: String(g.tokens.length),
+              backfilled: modes.has('trades') ? 'trades over REST from each market\'s newest trade' : 'books re-snapshotted on resubscribe',
+            },
+          },
+        ],
+        source: { endpoint: WS_ENDPOINT, params: JSON.stringify({ tokens: g.tokens.length }), fetchedAt: Date.now() },
+      });
+    }
+    if (modes.has('trades') || modes.has('prices')) subscribe(openPrices().map((u) => u.token).concat(wsTokensFromTrades(ctx, catalog)));
+    stats.polls++;
+    task?.advance();
+    await Promise.race([
+      sleep(s.pollInterval * 1000, ctx.stop),
+      new Promise<void>((resolve) => {
+        wake = resolve;
+      }),
+    ]);
+    wake = undefined;
+  }
+  newTrades.close();
+  newPrices.close();
+  await backfillNew;
+  await Promise.allSettled(socketRuns);
+  if (flushTimer) clearTimeout(flushTimer);
+  await flushEvents();
+  stats.reconnects = sockets.reduce((n, k) => n + k.reconnects, 0);
+  task?.end('stopped');
+  ctx.logger.info('follow mode ended', { ...stats });
+  return stats;
+}
+
+async function passAll<T>(units: T[], workers: number, run: (u: T) => Promise<unknown>, stop: AbortSignal): Promise<void> {
+  const q = new BoundedQueue<T>(Math.max(1, units.length));
+  for (const u of units) await q.push(u);
+  q.close();
+  await drainWith(q, workers, async (u) => void (await run(u)), stop);
+}
+
+function isClosed(catalog: MarketCatalog, conditionId: string, closedMs: number | undefined | null): boolean {
+  const live = catalog.get(conditionId);
+  if (live?.closed !== undefined) return live.closed;
+  return closedMs !== undefined && closedMs !== null;
+}
+
+/** The market of a token, from this run's listings or the token's cursor. */
+function tokenMarket(ctx: IngestContext, catalog: MarketCatalog, token: string): string {
+  for (const m of catalog.values()) if (m.tokens.includes(token)) return m.conditionId;
+  const market = readDetail(ctx.cursors.get(PRICES_ENDPOINT, token)).market as { conditionId?: string } | undefined;
+  return market?.conditionId ?? '';
+}
+
+/** Tokens of open markets known from the listings (when prices are not followed, trades still want the socket). */
+function wsTokensFromTrades(ctx: IngestContext, catalog: MarketCatalog): string[] {
+  const out: string[] = [];
+  for (const m of catalog.values()) if (!m.closed && ctx.cursors.get(TRADES_ENDPOINT, m.conditionId)) out.push(...m.tokens);
+  return out;
+}

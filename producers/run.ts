@@ -1,0 +1,276 @@
+/**
+ * One ingest run: open the log side (topics, codecs, cursors), decide the run's generation (resume
+ * the unfinished one, or start a new one), and run the selected fetchers as a chain: market
+ * listings discover trade and price units into bounded queues that worker pools drain, while
+ * events and leaderboards run beside them. Stopping (the signal) lets every worker finish the
+ * request in flight and publish its page and cursor; a deadline then aborts what is still
+ * hanging. Follow mode keeps polling and listens to the market WebSocket until stopped.
+ */
+import type { Registry } from 'prom-client';
+import type { Serde } from '../registry/serde.ts';
+import { HttpError } from '../runtime/errors.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { ProgressBoard } from '../runtime/progress.ts';
+import { ALL_TOPICS, TOPICS } from '../schemas/topics.ts';
+import type { Transport } from '../transport/types.ts';
+import { type Encoders, IngestContext } from './context.ts';
+import { LeaderboardFetcher } from './fetchers/leaderboard.ts';
+import { MarketCatalog } from './fetchers/markets/catalog.ts';
+import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from './fetchers/markets/discovery.ts';
+import { CLOB_MARKETS_ENDPOINT, GAMMA_EVENTS_ENDPOINT, GAMMA_MARKETS_ENDPOINT, Listings } from './fetchers/markets/listings.ts';
+import { PricesFetcher } from './fetchers/prices/fetcher.ts';
+import { TradesFetcher } from './fetchers/trades/fetcher.ts';
+import { readDetail, unitStatus } from './fetchers/units.ts';
+import type { ApiBaseUrls } from './http/apis.ts';
+import { ApiCaller } from './http/caller.ts';
+import { HttpClient } from './http/client.ts';
+import { RateLimiter } from './limits/rate-limiter.ts';
+import { IngestMetrics } from './metrics.ts';
+import { BoundedQueue, drainWith } from './pipeline/queue.ts';
+import { type Cursor, CursorStore, emptyCursor } from './records/cursors.ts';
+import { Publisher } from './records/publisher.ts';
+import { type IngestSettings, type Mode, selectedModes } from './settings.ts';
+import { replayFailures } from './replay.ts';
+import { runFollow } from './follow/follow.ts';
+
+export const RUN_ENDPOINT = 'pma:ingest';
+
+export interface IngestOptions extends IngestSettings {
+  urls: ApiBaseUrls & { ws: string };
+}
+
+export interface IngestDeps {
+  transport: Transport;
+  serde: Serde;
+  logger: Logger;
+  /** First abort: no new requests, finish in-flight ones, flush, write cursors. */
+  signal: AbortSignal;
+  /** Where metrics go (a fresh registry if absent). */
+  metrics: Registry;
+  progress?: ProgressBoard;
+  /** After the stop signal, in-flight requests are aborted after this long. Default 7 s. */
+  graceMs?: number;
+}
+
+export interface IngestSummary {
+  generation: number;
+  resumed: boolean;
+  stopped: boolean;
+  failures: number;
+  gaps: number;
+  deadLetters: number;
+  modes: Mode[];
+}
+
+/** The topics a run writes. */
+const WRITES = [
+  TOPICS.rawGammaMarkets,
+  TOPICS.rawGammaEvents,
+  TOPICS.rawClobMarkets,
+  TOPICS.rawTrades,
+  TOPICS.rawLeaderboard,
+  TOPICS.rawPrices,
+  TOPICS.rawMarketWs,
+  TOPICS.cursors,
+  TOPICS.gaps,
+  TOPICS.failures,
+  TOPICS.dlq,
+];
+
+export async function ensureTopics(transport: Transport): Promise<void> {
+  const names = new Set<string>(WRITES.map((t) => t.name));
+  await transport.admin().createTopics(
+    ALL_TOPICS.filter((t) => names.has(t.name)).map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })),
+  );
+}
+
+export async function openEncoders(serde: Serde): Promise<Encoders> {
+  const [rawGammaMarkets, rawGammaEvents, rawClobMarkets, rawTrades, rawLeaderboard, rawPrices, rawMarketWs, cursors, gaps, failures] = await Promise.all([
+    serde.codecFor(TOPICS.rawGammaMarkets),
+    serde.codecFor(TOPICS.rawGammaEvents),
+    serde.codecFor(TOPICS.rawClobMarkets),
+    serde.codecFor(TOPICS.rawTrades),
+    serde.codecFor(TOPICS.rawLeaderboard),
+    serde.codecFor(TOPICS.rawPrices),
+    serde.codecFor(TOPICS.rawMarketWs),
+    serde.codecFor(TOPICS.cursors),
+    serde.codecFor(TOPICS.gaps),
+    serde.codecFor(TOPICS.failures),
+  ]);
+  return { rawGammaMarkets, rawGammaEvents, rawClobMarkets, rawTrades, rawLeaderboard, rawPrices, rawMarketWs, cursors, gaps, failures };
+}
+
+export async function runIngest(options: IngestOptions, deps: IngestDeps): Promise<IngestSummary> {
+  const logger = deps.logger.child({ component: 'ingest' });
+  const modes = selectedModes(options);
+  await ensureTopics(deps.transport);
+  const encoders = await openEncoders(deps.serde);
+  const cursors = options.fresh ? new CursorStore() : await CursorStore.load(deps.transport, TOPICS.cursors.name, encoders.cursors as never, deps.signal);
+  const runScope = [...modes].sort().join(',');
+  const runCursor = cursors.get(RUN_ENDPOINT, runScope);
+  const previousGen = readDetail(runCursor).gen;
+  const resumed = !options.fresh && !options.retryFailures && runCursor !== undefined && !runCursor.complete && typeof previousGen === 'number';
+  const generation = resumed ? (previousGen as number) : Math.floor(Date.now() / 1000);
+  logger.info(resumed ? 'resuming the unfinished run' : 'starting a run', { modes: [...modes], generation, cursors: cursors.size, fresh: options.fresh });
+
+  const hard = new AbortController();
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onStop = () => {
+    graceTimer = setTimeout(() => hard.abort(), deps.graceMs ?? 7_000);
+    graceTimer.unref();
+  };
+  if (deps.signal.aborted) onStop();
+  else deps.signal.addEventListener('abort', onStop, { once: true });
+
+  const limiter = new RateLimiter({ profile: options.rateLimits, overrides: options.rateLimitOverrides, headroom: options.rateLimitHeadroom });
+  const metrics = new IngestMetrics(deps.metrics, limiter, deps.progress);
+  const client = new HttpClient({
+    baseUrls: options.urls,
+    connections: options.connections,
+    connectTimeoutMs: options.connectTimeout * 1000,
+    requestTimeoutMs: options.requestTimeout * 1000,
+  });
+  const producer = deps.transport.producer({ clientId: 'pma-ingest' });
+  const publisher = new Publisher({ producer, dlqTopic: TOPICS.dlq.name });
+  let ctx: IngestContext | undefined;
+  const caller = new ApiCaller({
+    client,
+    limiter,
+    retry: { attempts: options.attempts, baseMs: options.retryBaseMs, maxMs: options.retryMaxMs },
+    stopSignal: deps.signal,
+    hardSignal: hard.signal,
+    observer: metrics,
+    onMalformed: (m) => ctx!.malformed(m),
+  });
+  ctx = new IngestContext({ settings: options, caller, publisher, encoders, cursors, metrics, logger, stop: deps.signal, generation });
+  try {
+    if (options.retryFailures) {
+      await replayFailures(ctx, deps.transport);
+    } else {
+      await ctx.publisher.control([runRecord(ctx, runScope, false)]);
+      await backfill(ctx, modes);
+      await publisher.flush();
+      if (!deps.signal.aborted) {
+        await ctx.publisher.control([runRecord(ctx, runScope, true)]);
+        if (options.follow) await runFollow(ctx, modes, options.urls.ws);
+      }
+    }
+    await publisher.flush();
+  } finally {
+    deps.signal.removeEventListener('abort', onStop);
+    if (graceTimer) clearTimeout(graceTimer);
+    await producer.close().catch((err: unknown) => logger.warn('closing the producer failed', { err }));
+    await client.close();
+  }
+  const summary: IngestSummary = {
+    generation,
+    resumed,
+    stopped: deps.signal.aborted,
+    failures: ctx.failures,
+    gaps: ctx.gaps,
+    deadLetters: ctx.deadLetters,
+    modes: [...modes],
+  };
+  logger.info(summary.stopped ? 'ingest stopped; the next run resumes from the cursors' : 'ingest done', { ...summary });
+  return summary;
+}
+
+function runRecord(ctx: IngestContext, scope: string, complete: boolean) {
+  return ctx.cursorRecord({
+    ...(ctx.cursors.get(RUN_ENDPOINT, scope) ?? emptyCursor(RUN_ENDPOINT, scope)),
+    complete,
+    page: 1,
+    lastTimestamp: Date.now(),
+    detail: JSON.stringify({ gen: ctx.generation }),
+  });
+}
+
+/** Every selected fetcher, once, as a chain. Resolves when all have ended (or stopped). */
+export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<void> {
+  const s = ctx.settings;
+  const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices');
+  const catalog = new MarketCatalog();
+  const tradeQueue = modes.has('trades') ? new BoundedQueue<TradeUnit>(s.queueSize) : undefined;
+  const priceQueue = modes.has('prices') ? new BoundedQueue<PriceUnit>(s.queueSize) : undefined;
+  const discovery = new Discovery(ctx, { catalog, trades: tradeQueue, prices: priceQueue, limit: s.limit });
+  const listings = new Listings(ctx, wantsMarkets ? discovery : undefined);
+  const trades = new TradesFetcher(ctx);
+  const prices = new PricesFetcher(ctx, catalog);
+  const jobs: Array<Promise<unknown>> = [];
+
+  let releasePrices!: () => void;
+  const gammaListed = new Promise<void>((r) => {
+    releasePrices = r;
+  });
+
+  if (tradeQueue) {
+    const task = ctx.metrics.task('trades', 'markets');
+    jobs.push(
+      drainWith(tradeQueue, s.tradeWorkers ?? s.workers, async (u) => {
+        if ((await trades.run(u)) !== 'stopped') task?.advance();
+      }, ctx.stop).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
+    );
+  }
+  if (priceQueue) {
+    const task = ctx.metrics.task('prices', 'tokens');
+    jobs.push(
+      // Prices wait for the Gamma listing: it brings the volumes that pick the resolution.
+      gammaListed.then(() =>
+        drainWith(priceQueue, s.priceWorkers ?? s.workers, async (u) => {
+          if ((await prices.run(u)) !== 'stopped') task?.advance();
+        }, ctx.stop).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
+      ),
+    );
+  }
+
+  if (wantsMarkets) {
+    const publish = modes.has('markets');
+    const task = ctx.metrics.task('markets', 'pages');
+    const sweep = s.limit === undefined ? sweepUnits(ctx, discovery, tradeQueue !== undefined, priceQueue !== undefined) : Promise.resolve();
+    const needGamma = modes.has('markets') || modes.has('prices');
+    const gamma = needGamma ? Promise.all([listings.gammaMarkets(false, publish), listings.gammaMarkets(true, publish)]) : Promise.resolve();
+    const clob = listings.clobMarkets(publish);
+    jobs.push(
+      gamma.finally(releasePrices),
+      Promise.all([sweep, gamma, clob]).finally(() => {
+        task?.end(ctx.stop.aborted ? 'stopped' : 'done');
+        tradeQueue?.close();
+        priceQueue?.close();
+      }),
+    );
+  } else {
+    releasePrices();
+  }
+  if (modes.has('events')) {
+    const task = ctx.metrics.task('events', 'pages');
+    jobs.push(Promise.all([listings.gammaEvents(false), listings.gammaEvents(true)]).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')));
+  }
+  if (modes.has('leaderboard')) jobs.push(new LeaderboardFetcher(ctx).run());
+
+  const results = await Promise.allSettled(jobs);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/** Enqueues the trade and price units known from earlier runs that still have work in this generation. */
+async function sweepUnits(ctx: IngestContext, discovery: Discovery, trades: boolean, prices: boolean): Promise<void> {
+  const due = (c: Cursor) => unitStatus(c, ctx.generation) !== 'done';
+  if (trades) {
+    const units = [...ctx.cursors.of(TRADES_ENDPOINT)].filter(due).map((c) => ({ conditionId: c.scope }));
+    await discovery.enqueue({ trades: units, prices: [] });
+  }
+  if (prices) {
+    const units = [...ctx.cursors.of(PRICES_ENDPOINT)].filter(due).map((c) => {
+      const market = readDetail(c).market as { conditionId?: string } | undefined;
+      return { token: c.scope, conditionId: market?.conditionId ?? '' };
+    });
+    await discovery.enqueue({ trades: [], prices: units });
+  }
+}
+
+export const LISTING_ENDPOINTS = [CLOB_MARKETS_ENDPOINT, GAMMA_MARKETS_ENDPOINT, GAMMA_EVENTS_ENDPOINT];
+
+/** True when `err` is a request that gave up (the run goes on without it). */
+export function isGiveUp(err: unknown): boolean {
+  return err instanceof HttpError && err.context.exhausted === true;
+}
