@@ -148,11 +148,11 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
       await replayFailures(ctx, deps.transport);
     } else {
       await ctx.publisher.control([runRecord(ctx, runScope, false)]);
-      await backfill(ctx, modes);
+      const chain = await backfill(ctx, modes);
       await publisher.flush();
       if (!deps.signal.aborted) {
         await ctx.publisher.control([runRecord(ctx, runScope, true)]);
-        if (options.follow) await runFollow(ctx, modes, options.urls.ws);
+        if (options.follow) await runFollow(ctx, modes, options.urls.ws, chain);
       }
     }
     await publisher.flush();
@@ -185,8 +185,14 @@ function runRecord(ctx: IngestContext, scope: string, complete: boolean) {
   });
 }
 
+/** What the backfill learnt that follow mode goes on with. */
+export interface ChainState {
+  catalog: MarketCatalog;
+  digests: Map<string, string>;
+}
+
 /** Every selected fetcher, once, as a chain. Resolves when all have ended (or stopped). */
-export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<void> {
+export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<ChainState> {
   const s = ctx.settings;
   const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices');
   const catalog = new MarketCatalog();
@@ -250,6 +256,7 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<vo
   const results = await Promise.allSettled(jobs);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return { catalog, digests: listings.digests };
 }
 
 /** Enqueues the trade and price units known from earlier runs that still have work in this generation. */

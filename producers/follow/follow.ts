@@ -11,7 +11,8 @@
  */
 import { toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import type { IngestContext } from '../context.ts';
-import { MarketCatalog } from '../fetchers/markets/catalog.ts';
+import type { MarketCatalog } from '../fetchers/markets/catalog.ts';
+import type { ChainState } from '../run.ts';
 import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from '../fetchers/markets/discovery.ts';
 import { Listings } from '../fetchers/markets/listings.ts';
 import { PricesFetcher } from '../fetchers/prices/fetcher.ts';
@@ -32,10 +33,10 @@ export interface FollowStats {
   gapsBackfilled: number;
 }
 
-export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: string): Promise<FollowStats> {
+export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: string, chain: ChainState): Promise<FollowStats> {
   const s = ctx.settings;
   const stats: FollowStats = { polls: 0, wsEvents: 0, reconnects: 0, gapsBackfilled: 0 };
-  const catalog = new MarketCatalog();
+  const catalog = chain.catalog;
   const newTrades = new BoundedQueue<TradeUnit>(s.queueSize);
   const newPrices = new BoundedQueue<PriceUnit>(s.queueSize);
   const discovery = new Discovery(ctx, {
@@ -43,7 +44,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     trades: modes.has('trades') ? newTrades : undefined,
     prices: modes.has('prices') ? newPrices : undefined,
   });
-  const listings = new Listings(ctx, discovery, { force: true, onlyChanged: true });
+  const listings = new Listings(ctx, discovery, { force: true, onlyChanged: true, digests: chain.digests });
   const trades = new TradesFetcher(ctx);
   const prices = new PricesFetcher(ctx, catalog);
   const task = ctx.metrics.task('follow', 'polls');
@@ -125,7 +126,8 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   };
 
   const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices');
-  let lastRelist = Date.now();
+  // Without a listing in this process (a resumed run whose listings were done), list once now.
+  let lastRelist = catalog.size > 0 ? Date.now() : 0;
   while (!ctx.stop.aborted) {
     const now = Math.floor(Date.now() / 1000);
     if (wantsMarkets && Date.now() - lastRelist >= s.relistInterval * 1000) {

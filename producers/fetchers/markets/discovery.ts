@@ -67,7 +67,7 @@ export class Discovery {
     const ctx = this.#ctx;
     for (const info of infos) {
       if (!this.accepts(info.conditionId)) continue;
-      const { merged, isNew } = this.#o.catalog.add(info);
+      const { merged, isNew, newTokens } = this.#o.catalog.add(info);
       if (this.#o.trades && isNew && !this.#enqueuedTrades.has(merged.conditionId)) {
         if (!ctx.cursors.get(TRADES_ENDPOINT, merged.conditionId)) {
           out.control.push(
@@ -81,7 +81,7 @@ export class Discovery {
         out.trades.push({ conditionId: merged.conditionId });
       }
       if (this.#o.prices) {
-        for (const token of merged.tokens) {
+        for (const token of newTokens) {
           if (this.#enqueuedPrices.has(token)) continue;
           if (!ctx.cursors.get(PRICES_ENDPOINT, token)) {
             out.control.push(

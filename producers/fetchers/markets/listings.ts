@@ -64,6 +64,8 @@ export interface ListingsOptions {
   force?: boolean;
   /** Publish only records whose content changed since this process last published them. */
   onlyChanged?: boolean;
+  /** Digests of what was published already (shared with an earlier Listings of the same process). */
+  digests?: Map<string, string>;
 }
 
 export class Listings {
@@ -71,7 +73,7 @@ export class Listings {
   readonly #discovery: Discovery | undefined;
   readonly #options: ListingsOptions;
   /** Digest of the last published content per record, for `onlyChanged`. */
-  readonly #published = new Map<string, string>();
+  readonly digests: Map<string, string>;
   readonly #gammaRoute = new Map<string, Route>();
   readonly #offsetKnowledge = new Map<string, OffsetKnowledge>();
 
@@ -79,6 +81,7 @@ export class Listings {
     this.#ctx = ctx;
     this.#discovery = discovery;
     this.#options = options;
+    this.digests = options.digests ?? new Map();
   }
 
   #status(endpoint: string, scope: string) {
@@ -311,15 +314,13 @@ export class Listings {
       });
     }
     let items: PageItem[] = spec.publish ? rows.map((r) => ({ key: spec.key(r), api: r })) : [];
-    if (this.#options.onlyChanged) {
-      items = items.filter((item) => {
-        const digest = createHash('md5').update(JSON.stringify(item.api)).digest('base64');
-        const id = `${spec.topic}|${item.key}`;
-        if (this.#published.get(id) === digest) return false;
-        this.#published.set(id, digest);
-        return true;
-      });
-    }
+    items = items.filter((item) => {
+      const digest = createHash('md5').update(JSON.stringify(item.api)).digest('base64');
+      const id = `${spec.topic}|${item.key}`;
+      const unchanged = this.digests.get(id) === digest;
+      this.digests.set(id, digest);
+      return !(unchanged && this.#options.onlyChanged);
+    });
     const res = await ctx.publisher.page({
       encoder: ctx.enc[spec.topic],
       toRaw: spec.toRaw,
