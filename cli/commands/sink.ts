@@ -1,6 +1,97 @@
+/**
+ * `pma sink --layer bronze|silver|all`: clean topics to Bronze Parquet files and/or the Silver
+ * DuckDB file. Runs until Ctrl+C, or with --until-caught-up until everything in the log is written.
+ * Settings: flags, PMA_SINK_* variables, or the config file's "sink" section.
+ */
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { notYet } from './pending.ts';
+import { z } from 'zod';
+import { Serde } from '../../registry/serde.ts';
+import { openRegistry } from '../../registry/index.ts';
+import { booleanish, positiveInt, resolveSection, sectionSources, stringList } from '../../runtime/config.ts';
+import { CLEAN_TOPIC_KEYS, type CleanTopicKey } from '../../schemas/clean-records.ts';
+import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';
+import { openTransport } from '../../transport/index.ts';
+import { type ActionContext, action } from '../action.ts';
+
+const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath'] as const;
+
+const sinkSchema = z
+  .object({
+    layer: z.enum(['bronze', 'silver', 'all']).default('bronze'),
+    topics: stringList.pipe(z.array(z.enum(CLEAN_TOPIC_KEYS as unknown as [CleanTopicKey, ...CleanTopicKey[]]))).optional(),
+    untilCaughtUp: booleanish.default(false),
+    rollRows: positiveInt.default(BRONZE_DEFAULTS.rollRows),
+    rollBytes: positiveInt.default(BRONZE_DEFAULTS.rollBytes),
+    rollMs: positiveInt.default(BRONZE_DEFAULTS.rollMs),
+    idleMs: positiveInt.default(BRONZE_DEFAULTS.idleMs),
+    silverPath: z.string().trim().min(1).optional(),
+  })
+  .strict();
+
+export type SinkSettings = z.output<typeof sinkSchema>;
 
 export function register(program: Command): void {
-  program.command('sink').description('write clean topics to Bronze Parquet or Silver DuckDB').action(notYet('sink', 8));
+  program
+    .command('sink')
+    .description('write clean topics to Bronze Parquet or Silver DuckDB')
+    .option('--layer <layer>', 'bronze, silver or all (default bronze)')
+    .option('--topics <list>', `clean topics to write, comma-separated (default all: ${CLEAN_TOPIC_KEYS.join(',')})`)
+    .option('--until-caught-up', 'stop once everything in the log is written (default: run until Ctrl+C)')
+    .option('--roll-rows <n>', `Bronze: flush a partition at this many rows (default ${BRONZE_DEFAULTS.rollRows})`)
+    .option('--roll-bytes <n>', `Bronze: flush a partition after this many bytes of records (default ${BRONZE_DEFAULTS.rollBytes})`)
+    .option('--roll-ms <ms>', `Bronze: flush a partition this long after its first record (default ${BRONZE_DEFAULTS.rollMs})`)
+    .option('--idle-ms <ms>', `Bronze: flush a partition idle this long (default ${BRONZE_DEFAULTS.idleMs})`)
+    .option('--silver-path <file>', 'Silver: the DuckDB file (default <data-dir>/silver.duckdb)')
+    .action(action(sink));
+}
+
+async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
+  const settings = resolveSection(sinkSchema, sectionSources('sink', KEYS, ctx.config.file, process.env, flags));
+  const transport = await openTransport(ctx.config, ctx.logger, 'pma-sink');
+  ctx.onClose(() => transport.close());
+  const registry = await openRegistry(ctx.config);
+  ctx.onClose(() => registry.close());
+  const serde = new Serde(registry);
+  const until = settings.untilCaughtUp ? 'caught-up' : 'signal';
+  const runs: Array<Promise<unknown>> = [];
+  if (settings.layer === 'bronze' || settings.layer === 'all') {
+    runs.push(
+      runBronzeSink(
+        {
+          dataDir: ctx.config.dataDir,
+          topics: settings.topics,
+          rollRows: settings.rollRows,
+          rollBytes: settings.rollBytes,
+          rollMs: settings.rollMs,
+          idleMs: settings.idleMs,
+        },
+        { transport, serde, logger: ctx.logger, signal: ctx.signal, until },
+      ).then((r) => process.stdout.write(`bronze: ${r.rows} rows in ${r.files} files (${r.bytes} bytes), ${r.deadLettered} dead-lettered\n`)),
+    );
+  }
+  if (settings.layer === 'silver' || settings.layer === 'all') runs.push(runSilver(ctx, settings, transport, serde));
+  const results = await Promise.allSettled(runs);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Awaited<ReturnType<typeof openTransport>>, serde: Serde): Promise<void> {
+  const { runSilverSink, defaultSnapshotPath, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
+  const path = settings.silverPath ?? join(ctx.config.dataDir, 'silver.duckdb');
+  const topics = settings.topics?.filter((t) => (SILVER_TOPIC_KEYS as readonly string[]).includes(t));
+  const result = await runSilverSink(
+    {
+      path,
+      snapshotPath: defaultSnapshotPath(path),
+      snapshotIntervalMs: 30_000,
+      groupId: 'pma-sink-silver',
+      batchRows: 50_000,
+      batchMaxMs: 1_000,
+      untilCaughtUp: settings.untilCaughtUp,
+      ...(topics ? { topics: topics as never } : {}),
+    },
+    { transport, serde, logger: ctx.logger, signal: ctx.signal },
+  );
+  process.stdout.write(`silver: ${result.records} records in ${result.commits} commits into ${result.path}\n`);
 }

@@ -191,7 +191,8 @@ export class Float64Builder extends FixedBuilder<Float64Array> {
     super(new Float64Array(256), 1);
   }
   append(v: number): void {
-    this.values[this.slot(true)] = v;
+    const i = this.slot(true);
+    this.values[i] = v;
   }
   finish(): Data {
     const data = makeData({ type: this.type, length: this.count, ...this.takeValidity(), data: this.values.slice(0, this.count) });
@@ -206,7 +207,8 @@ export class Int32Builder extends FixedBuilder<Int32Array> {
     super(new Int32Array(256), 1);
   }
   append(v: number): void {
-    this.values[this.slot(true)] = v;
+    const i = this.slot(true);
+    this.values[i] = v;
   }
   finish(): Data {
     const data = makeData({ type: this.type, length: this.count, ...this.takeValidity(), data: this.values.slice(0, this.count) });

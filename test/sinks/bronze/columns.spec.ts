@@ -31,7 +31,7 @@ describe('sinks/bronze/arrow: Avro records to Arrow columns to Parquet', functio
       const con = await db.connect();
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(cleanRecord(topic as CleanTopicKey), { minLength: 1, maxLength: 40 }), async (records) => {
+        fc.asyncProperty(fc.array(cleanRecord(topic as CleanTopicKey), { minLength: 1, maxLength: 400, size: 'max' }), async (records) => {
           const fromObjects = compileColumns(schema);
           const fromAvro = compileColumns(schema);
           records.forEach((r, i) => {
@@ -51,7 +51,7 @@ describe('sinks/bronze/arrow: Avro records to Arrow columns to Parquet', functio
             expect(json(rest)).to.deep.equal(json(records[i]));
           });
         }),
-        { numRuns: 25 },
+        { numRuns: 12 },
       );
       con.closeSync();
     });

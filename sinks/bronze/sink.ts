@@ -1,0 +1,431 @@
+/**
+ * The Bronze sink: consumes the clean topics and lands them as Hive-partitioned Parquet, exactly
+ * once without trusting committed offsets alone.
+ *
+ * - Where each partition resumes comes from the files on disk (recovery.ts), not from the
+ *   consumer group: records below that point are skipped, so a replay from the beginning or a
+ *   restart after SIGKILL adds nothing twice.
+ * - Rows are buffered per source partition and per `dt` (the UTC date of the record's event time)
+ *   and flushed as one write group (write-group.ts) when the partition's buffer reaches its row or
+ *   byte limit, when its time window ends, or when it has been idle; offsets are committed only
+ *   after the group's files are renamed into place.
+ * - Memory is bounded: each buffer by its limits, all of them together by `maxBufferedBytes`
+ *   (the largest is flushed first), and finished groups waiting for the writer thread by
+ *   `maxPendingGroups` (consuming waits for the disk).
+ * - Records whose writer schema is the current one are copied from their Avro bytes straight into
+ *   Arrow columns; others are decoded with schema resolution first. Records that cannot be read
+ *   go to `pma.dlq`.
+ */
+import { AbortedError, DecodeError, SinkError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { sendDeadLetters, type DeadLetter } from '../../registry/dead-letter.ts';
+import { readSchemaId, type Serde, type TopicCodec } from '../../registry/serde.ts';
+import { CLEAN_TOPIC_KEYS, type CleanTopicKey, EVENT_TIME_FIELD } from '../../schemas/clean-records.ts';
+import { loadSchema } from '../../schemas/index.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import type { Consumer, Producer, RecordBatch, Transport } from '../../transport/types.ts';
+import { caughtUp } from '../common/caught-up.ts';
+import { acquireDirLock, type DirLock } from '../common/dir-lock.ts';
+import { type CompiledColumns, compileColumns } from './arrow/record-columns.ts';
+import { compileEventTimeReader, type EventTimeReader } from './event-time.ts';
+import { bronzeRoot, typeDir, utcDate } from './layout.ts';
+import { ParquetWriterPool } from './parquet/pool.ts';
+import { PartitionBuffer } from './partition-buffer.ts';
+import { partitionKey, recoverBronze } from './recovery.ts';
+import { publish, writeTemporaries } from './write-group.ts';
+
+export interface BronzeSinkOptions {
+  dataDir: string;
+  /** Clean topics to sink (keys of schemas/topics.ts); default all seven. */
+  topics?: readonly CleanTopicKey[];
+  groupId?: string;
+  /** Flush a partition at this many rows. Default 250,000. */
+  rollRows?: number;
+  /** Flush a partition once it took in this many bytes of Avro. Default 64 MiB. */
+  rollBytes?: number;
+  /** Flush a partition this long after its first buffered record. Default 60 s. */
+  rollMs?: number;
+  /** Flush a partition that received nothing for this long. Default 10 s. */
+  idleMs?: number;
+  /** Bound on the bytes buffered over all partitions. Default 256 MiB. */
+  maxBufferedBytes?: number;
+  /** Finished groups allowed to wait for the writer thread before consuming pauses. Default 2. */
+  maxPendingGroups?: number;
+  /** Records per poll. Default 5,000. */
+  pollRecords?: number;
+}
+
+export interface BronzeSinkDeps {
+  transport: Transport;
+  serde: Serde;
+  logger: Logger;
+  signal: AbortSignal;
+  /** 'caught-up': stop once every assigned partition is read to its end and written. */
+  until: 'signal' | 'caught-up';
+  /** Called after each write group is published and committed (tests, progress). */
+  onPublished?: (info: PublishedGroup) => void;
+}
+
+export interface PublishedGroup {
+  type: CleanTopicKey;
+  topic: string;
+  partition: number;
+  first: number;
+  last: number;
+  rows: number;
+  files: number;
+  bytes: number;
+}
+
+export interface BronzeSinkResult {
+  rows: number;
+  files: number;
+  bytes: number;
+  deadLettered: number;
+  /** Records below the resume point (already in Bronze). */
+  skipped: number;
+}
+
+export const BRONZE_DEFAULTS = {
+  groupId: 'pma-sink-bronze',
+  rollRows: 250_000,
+  rollBytes: 64 * 1024 * 1024,
+  rollMs: 60_000,
+  idleMs: 10_000,
+  maxBufferedBytes: 256 * 1024 * 1024,
+  maxPendingGroups: 2,
+  pollRecords: 5_000,
+} as const;
+
+interface TopicState {
+  type: CleanTopicKey;
+  topic: string;
+  codec: TopicCodec<Record<string, unknown>>;
+  schema: Readonly<Record<string, unknown>>;
+  eventField: string;
+  eventTime: EventTimeReader;
+  dir: string;
+}
+
+export async function runBronzeSink(options: BronzeSinkOptions, deps: BronzeSinkDeps): Promise<BronzeSinkResult> {
+  const sink = new BronzeSink({ ...BRONZE_DEFAULTS, topics: CLEAN_TOPIC_KEYS, ...stripUndefined(options), dataDir: options.dataDir }, deps);
+  return sink.run();
+}
+
+class BronzeSink {
+  readonly #o: Required<BronzeSinkOptions>;
+  readonly #deps: BronzeSinkDeps;
+  readonly #log: Logger;
+  readonly #root: string;
+  readonly #topics = new Map<string, TopicState>();
+  readonly #buffers = new Map<string, PartitionBuffer>();
+  /** Next offset to take per partition; below it records are already in Bronze. */
+  readonly #next = new Map<string, number>();
+  readonly #positioned = new Set<string>();
+  /** Per partition, the publish step of its latest group (groups publish in offset order). */
+  readonly #chains = new Map<string, Promise<void>>();
+  readonly #pending = new Set<Promise<void>>();
+  readonly #knownDirs = new Set<string>();
+  readonly #result: BronzeSinkResult = { rows: 0, files: 0, bytes: 0, deadLettered: 0, skipped: 0 };
+  #resumeFromFiles = new Map<string, number>();
+  #bufferedBytes = 0;
+  #failure: Error | undefined;
+  #consumer!: Consumer;
+  #dlq!: Producer;
+  #pool!: ParquetWriterPool;
+
+  constructor(options: Required<BronzeSinkOptions>, deps: BronzeSinkDeps) {
+    this.#o = options;
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'bronze' });
+    this.#root = bronzeRoot(options.dataDir);
+  }
+
+  async run(): Promise<BronzeSinkResult> {
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(this.#root, { recursive: true });
+    const lock: DirLock = await acquireDirLock(this.#root, 'Bronze sink');
+    try {
+      const report = await recoverBronze(this.#root, this.#log);
+      this.#resumeFromFiles = report.resume;
+      this.#log.info('bronze sink starting', { root: this.#root, files: report.files, partitionsWithFiles: report.resume.size });
+      await this.#deps.transport.admin().createTopics(
+        [...this.#o.topics.map((k) => TOPICS[k]), TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })),
+      );
+      for (const type of this.#o.topics) await this.#addTopic(type);
+      this.#pool = new ParquetWriterPool();
+      this.#dlq = this.#deps.transport.producer({ clientId: 'pma-sink-bronze-dlq' });
+      this.#consumer = this.#deps.transport.consumer({ groupId: this.#o.groupId, maxRecords: this.#o.pollRecords, clientId: 'pma-sink-bronze' });
+      try {
+        await this.#consumer.subscribe([...this.#topics.keys()]);
+        await this.#positionAssigned();
+        await this.#loop();
+        await this.#flushAll();
+        await this.#drain();
+      } finally {
+        await this.#consumer.close().catch((err) => this.#log.warn('closing the consumer failed', { err }));
+        await this.#dlq.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
+        await this.#pool.close();
+      }
+    } finally {
+      await lock.release();
+    }
+    if (this.#failure) throw this.#failure;
+    this.#log.info('bronze sink stopped', { ...this.#result });
+    return this.#result;
+  }
+
+  async #addTopic(type: CleanTopicKey): Promise<void> {
+    const def = TOPICS[type];
+    const schema = loadSchema(def.schema);
+    const codec = await this.#deps.serde.codecFor<Record<string, unknown>>(def);
+    const eventField = EVENT_TIME_FIELD[type];
+    this.#topics.set(def.name, {
+      type,
+      topic: def.name,
+      codec,
+      schema,
+      eventField,
+      eventTime: compileEventTimeReader(schema, eventField),
+      dir: typeDir(this.#root, type),
+    });
+  }
+
+  async #loop(): Promise<void> {
+    const { signal } = this.#deps;
+    while (!signal.aborted) {
+      this.#throwIfFailed();
+      let batches: RecordBatch[];
+      try {
+        batches = await this.#consumer.poll({ waitMs: this.#pollWait(), signal });
+      } catch (err) {
+        if (err instanceof AbortedError || signal.aborted) return;
+        throw err;
+      }
+      await this.#followAssignment();
+      for (const batch of batches) await this.#take(batch);
+      await this.#rollDue(Date.now());
+      if (this.#deps.until === 'caught-up' && batches.length === 0 && (await this.#caughtUp())) return;
+    }
+  }
+
+  async #caughtUp(): Promise<boolean> {
+    return caughtUp(this.#consumer, this.#deps.transport.admin(), [...this.#topics.keys()]);
+  }
+
+  /** Seeks every assigned partition not yet positioned to where its files end. */
+  async #positionAssigned(): Promise<void> {
+    for (const { topic, partition } of this.#consumer.assignment()) {
+      const key = partitionKey(topic, partition);
+      if (this.#positioned.has(key)) continue;
+      const resume = await this.#resumePoint(topic, partition);
+      this.#consumer.seek(topic, partition, resume);
+      this.#next.set(key, resume);
+      this.#positioned.add(key);
+    }
+  }
+
+  /** Drops buffers of partitions rebalanced away (their new owner writes them) and positions new ones. */
+  async #followAssignment(): Promise<void> {
+    const owned = new Set(this.#consumer.assignment().map((tp) => partitionKey(tp.topic, tp.partition)));
+    for (const key of [...this.#positioned]) {
+      if (owned.has(key)) continue;
+      this.#positioned.delete(key);
+      const buf = this.#buffers.get(key);
+      if (buf) {
+        this.#bufferedBytes -= buf.bytes;
+        this.#buffers.delete(key);
+      }
+    }
+    if (owned.size > this.#positioned.size) await this.#positionAssigned();
+  }
+
+  async #resumePoint(topic: string, partition: number): Promise<number> {
+    const fromFiles = this.#resumeFromFiles.get(partitionKey(topic, partition));
+    const bounds = (await this.#deps.transport.admin().offsets(topic)).find((o) => o.partition === partition);
+    const low = bounds?.low ?? 0;
+    if (fromFiles === undefined) return low;
+    if (fromFiles < low) {
+      this.#log.warn('records were deleted from the log before Bronze wrote them', { topic, partition, from: fromFiles, to: low - 1 });
+      return low;
+    }
+    return fromFiles;
+  }
+
+  async #take(batch: RecordBatch): Promise<void> {
+    const state = this.#topics.get(batch.topic);
+    if (!state || batch.records.length === 0) return;
+    const key = partitionKey(batch.topic, batch.partition);
+    if (!this.#positioned.has(key)) await this.#positionAssigned();
+    const expected = this.#next.get(key);
+    if (expected === undefined) return;
+    if (batch.records[0]!.offset > expected) {
+      // The consumer is ahead of the files (e.g. it joined before we positioned it): go back.
+      this.#consumer.seek(batch.topic, batch.partition, expected);
+      return;
+    }
+    const now = Date.now();
+    let buf = this.#buffers.get(key);
+    const letters: DeadLetter[] = [];
+    let next = expected;
+    for (const record of batch.records) {
+      if (record.offset < next) {
+        this.#result.skipped++;
+        continue;
+      }
+      next = record.offset + 1;
+      buf ??= this.#newBuffer(state, batch.partition, now);
+      buf.cover(record.offset, now);
+      if (record.value === null) continue;
+      try {
+        await this.#append(state, buf, record.value, batch.partition, record.offset);
+        buf.rows++;
+        buf.bytes += record.value.length;
+        this.#bufferedBytes += record.value.length;
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        letters.push({ record, reason: err.reason, error: err });
+      }
+      if (buf.rows >= this.#o.rollRows || buf.bytes >= this.#o.rollBytes) {
+        // Dead letters first: once the group is published its offsets are never read again.
+        await this.#sendLetters(batch, letters);
+        this.#next.set(key, next);
+        await this.#flush(key);
+        buf = undefined;
+      }
+    }
+    this.#next.set(key, next);
+    await this.#sendLetters(batch, letters);
+    while (this.#bufferedBytes > this.#o.maxBufferedBytes) await this.#flush(this.#largestBuffer()!);
+  }
+
+  async #sendLetters(batch: RecordBatch, letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await sendDeadLetters(this.#dlq, letters);
+    this.#result.deadLettered += letters.length;
+    this.#log.warn('records that cannot be read went to the dead-letter topic', { topic: batch.topic, partition: batch.partition, count: letters.length });
+    letters.length = 0;
+  }
+
+  async #append(state: TopicState, buf: PartitionBuffer, value: Buffer, partition: number, offset: number): Promise<void> {
+    const where = { topic: state.topic, partition, offset };
+    const schemaId = readSchemaId(value, where);
+    if (schemaId === state.codec.schemaId) {
+      const cols = buf.columnsFor(this.#dt(state.eventTime(value, 5), where));
+      cols.appendAvro(value, 5, partition, offset);
+      return;
+    }
+    const record = await state.codec.decode(value, { partition, offset });
+    const cols = buf.columnsFor(this.#dt(record[state.eventField] as number, where));
+    try {
+      cols.appendObject(record, partition, offset);
+    } catch (err) {
+      throw new DecodeError('undecodable-body', `record does not fit the Bronze columns: ${(err as Error).message}`, where);
+    }
+  }
+
+  #dt(ms: number, where: { topic: string; partition: number; offset: number }): string {
+    if (!Number.isFinite(ms) || ms < -62_135_596_800_000 || ms > 253_402_300_799_999) {
+      throw new DecodeError('undecodable-body', `event time ${ms} is not a date between years 1 and 9999`, where);
+    }
+    return utcDate(ms);
+  }
+
+  #newBuffer(state: TopicState, partition: number, now: number): PartitionBuffer {
+    const buf = new PartitionBuffer(state.topic, partition, () => compileColumns(state.schema), now);
+    this.#buffers.set(partitionKey(state.topic, partition), buf);
+    return buf;
+  }
+
+  #largestBuffer(): string | undefined {
+    let best: string | undefined;
+    let size = -1;
+    for (const [key, buf] of this.#buffers) {
+      if (buf.bytes > size) {
+        size = buf.bytes;
+        best = key;
+      }
+    }
+    return best;
+  }
+
+  async #rollDue(now: number): Promise<void> {
+    for (const [key, buf] of [...this.#buffers]) {
+      if (now - buf.openedAt >= this.#o.rollMs || now - buf.lastAt >= this.#o.idleMs) await this.#flush(key);
+    }
+  }
+
+  #pollWait(): number {
+    // Caught-up runs end on an empty poll: keep that last wait short.
+    let wait = this.#deps.until === 'caught-up' ? 100 : 1_000;
+    const now = Date.now();
+    for (const buf of this.#buffers.values()) {
+      wait = Math.min(wait, buf.openedAt + this.#o.rollMs - now, buf.lastAt + this.#o.idleMs - now);
+    }
+    return Math.max(10, wait);
+  }
+
+  async #flushAll(): Promise<void> {
+    for (const key of [...this.#buffers.keys()]) await this.#flush(key);
+  }
+
+  /**
+   * Turns a partition's buffer into a write group: temporaries now (on the writer thread), then,
+   * after the previous group of the same partition, rename and commit.
+   */
+  async #flush(key: string): Promise<void> {
+    const buf = this.#buffers.get(key);
+    if (!buf) return;
+    this.#buffers.delete(key);
+    this.#bufferedBytes -= buf.bytes;
+    if (buf.empty) return;
+    while (this.#pending.size >= this.#o.maxPendingGroups) {
+      await Promise.race(this.#pending);
+      this.#throwIfFailed();
+    }
+    const state = this.#topics.get(buf.topic)!;
+    const range = { topic: buf.topic, partition: buf.partition, first: buf.first, last: buf.last };
+    const tables = [...buf.byDt].map(([dt, cols]: [string, CompiledColumns]) => [dt, cols.finish()] as [string, ReturnType<CompiledColumns['finish']>]);
+    const prepared = writeTemporaries(state.dir, range, tables.filter(([, t]) => t.numRows > 0), this.#pool, this.#knownDirs);
+    const previous = this.#chains.get(key) ?? Promise.resolve();
+    const done = (async () => {
+      const parts = await prepared.written;
+      await previous;
+      const published = parts.length > 0 ? await publish(parts) : { files: 0, bytes: 0 };
+      await this.#commit(range.topic, range.partition, range.last + 1);
+      this.#result.rows += prepared.rows;
+      this.#result.files += published.files;
+      this.#result.bytes += published.bytes;
+      this.#deps.onPublished?.({ type: state.type, ...range, rows: prepared.rows, ...published });
+      this.#log.debug('bronze group published', { ...range, rows: prepared.rows, files: published.files });
+    })();
+    const tracked = done.catch((err) => {
+      this.#failure ??= err instanceof Error ? err : new SinkError(String(err));
+    });
+    this.#chains.set(key, tracked);
+    this.#pending.add(tracked);
+    void tracked.finally(() => this.#pending.delete(tracked));
+  }
+
+  async #commit(topic: string, partition: number, offset: number): Promise<void> {
+    try {
+      await this.#consumer.commit([{ topic, partition, offset }]);
+    } catch (err) {
+      // The files are what counts; a commit refused after a rebalance only costs the new owner a re-read.
+      this.#log.warn('offset commit after publishing failed; the files already record the progress', { topic, partition, offset, err });
+    }
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    this.#throwIfFailed();
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
