@@ -44,16 +44,13 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
     for (const spec of specs) validateSpec(spec);
     const db = this.#db;
     let created = false;
-    let changed = false;
     db.write(() => {
       const now = Date.now();
       for (const spec of specs) {
         const policy = spec.cleanupPolicy ?? 'delete';
         const existing = db
-          .stmt('SELECT id, partitions, cleanup_policy, retention_ms, retention_bytes FROM log_topics WHERE name = ?')
-          .get(spec.name) as
-          | { id: number; partitions: number; cleanup_policy: string; retention_ms: number | null; retention_bytes: number | null }
-          | undefined;
+          .stmt('SELECT partitions, cleanup_policy FROM log_topics WHERE name = ?')
+          .get(spec.name) as { partitions: number; cleanup_policy: string } | undefined;
         if (existing) {
           if (existing.partitions !== spec.partitions || existing.cleanup_policy !== policy) {
             throw new TopicError(
@@ -61,12 +58,7 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
               { topic: spec.name, partitions: existing.partitions, requested: spec.partitions },
             );
           }
-          const retentionMs = spec.retentionMs ?? null;
-          const retentionBytes = spec.retentionBytes ?? null;
-          if (existing.retention_ms !== retentionMs || existing.retention_bytes !== retentionBytes) {
-            db.stmt('UPDATE log_topics SET retention_ms = ?, retention_bytes = ? WHERE id = ?').run(retentionMs, retentionBytes, existing.id);
-            changed = true;
-          }
+          // Like Kafka, an existing topic keeps its settings: creating it again changes nothing.
           continue;
         }
         const row = db
@@ -78,8 +70,7 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
         for (let p = 0; p < spec.partitions; p++) partition.run(row.id, p);
         created = true;
       }
-      // Retention changes count too: every connection re-reads topic metadata.
-      if (created || changed) db.stmt(BUMP_TOPICS_VERSION_SQL).run();
+      if (created) db.stmt(BUMP_TOPICS_VERSION_SQL).run();
     });
     this.#catalog.invalidate();
     if (created) this.#notifier.changed();
