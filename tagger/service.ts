@@ -43,6 +43,8 @@ export interface TaggerServiceOptions {
   reclassify?: boolean;
   /** The tag store file. Default `<dataDir>/tags.duckdb`. */
   storePath?: string;
+  /** Consumer group of the tag sink (its progress is in the store; the group shows its lag). */
+  sinkGroup?: string;
 }
 
 export function tagStorePath(dataDir: string): string {
@@ -106,7 +108,7 @@ export class TaggerService {
     const codecs = await prepareTagTopics(options.transport, options.serde);
     const store = await TagStore.open(options.storePath ?? tagStorePath(options.dataDir));
     const producer = options.transport.producer({ clientId: 'pma-tagger' });
-    const sink = new TagSink({ transport: options.transport, store, decisions: codecs.decisions, catalog: codecs.catalog, logger });
+    const sink = new TagSink({ transport: options.transport, store, decisions: codecs.decisions, catalog: codecs.catalog, logger, groupId: options.sinkGroup });
     const catalog = new EventPublisher<TagEvent>(producer, codecs.catalog, { lingerMs: 0 });
     const decisions = new EventPublisher<TagDecisionEvent>(producer, codecs.decisions);
     let service: TaggerService | undefined;
@@ -203,9 +205,12 @@ export class TaggerService {
   // ---- decisions ------------------------------------------------------------------------------
 
   /** A person's decision on a market for a tag; supersedes the current one. */
-  async decide(tagId: string, marketId: string, decision: 'YES' | 'NO', via: 'judge' | 'history', note: string | null): Promise<string> {
+  async decide(tagId: string, marketId: string, decision: 'YES' | 'NO', via: 'judge' | 'history', note: string | null, expect?: string): Promise<string> {
     await this.#tag(tagId);
     const current = await this.store.currentDecision(marketId, tagId);
+    if (expect !== undefined && current?.decisionId !== expect) {
+      throw new TaggerInputError('this decision changed since the page was shown; look again', { market: marketId, tag: tagId }, 409);
+    }
     if (!current && !(await this.store.market(marketId))) throw new TaggerInputError('no such market', { market: marketId }, 404);
     const event = humanDecision(tagId, marketId, decision, this.#settings.reviewer, current?.decisionId ?? null, via, note ? note.slice(0, 500) : null);
     const offset = await this.#decisions.publish(`${tagId}|${marketId}`, event);

@@ -5,13 +5,13 @@
  * polling. Offsets are committed only up to records whose decisions are all durable in
  * pma.tag-decisions; a crash replays the rest, and pairs already decided are skipped.
  */
+import { sendToDeadLetter } from '../../registry/dead-letter.ts';
 import type { TopicCodec } from '../../registry/serde.ts';
 import { AbortedError, DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { CleanMarket } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ConsumedRecord, Consumer, Transport } from '../../transport/types.ts';
-import { deadLetter } from '../dead-letter.ts';
 import { pairKey, type TagStore } from '../store/tag-store.ts';
 import type { Classifier } from './classifier.ts';
 import { OffsetTracker } from './offset-tracker.ts';
@@ -94,7 +94,7 @@ export class MarketFeed {
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
         logger.warn('undecodable market sent to the dead-letter topic', { topic: record.topic, offset: record.offset, err });
-        await deadLetter(producer, record, err, 'pma-tagger-classifier');
+        await sendToDeadLetter(producer, record, err.reason, err);
         this.stats.deadLettered++;
         decoded.push({ record, market: null });
       }

@@ -5,12 +5,12 @@
  * between the two replays nothing twice. Callers that just published an event can wait until
  * the sink has applied it, so a page shows its own writes.
  */
+import { sendToDeadLetter } from '../../registry/dead-letter.ts';
 import type { TopicCodec } from '../../registry/serde.ts';
 import { AbortedError, DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { Consumer, Producer, RecordBatch, Transport } from '../../transport/types.ts';
-import { deadLetter } from '../dead-letter.ts';
 import type { TagDecisionEvent, TagEvent } from '../events.ts';
 import type { Positioned } from '../store/apply.ts';
 import type { TagStore } from '../store/tag-store.ts';
@@ -139,7 +139,7 @@ export class TagSink {
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
         logger.warn('undecodable tag event sent to the dead-letter topic', { topic: record.topic, offset: record.offset, err });
-        await deadLetter(this.#producer!, record, err, 'pma-tagger-sink');
+        await sendToDeadLetter(this.#producer!, record, err.reason, err);
       }
     }
     const last = batch.records[batch.records.length - 1];

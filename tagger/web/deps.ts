@@ -1,0 +1,41 @@
+/** What every page module gets from the server: the service, rendering and form handling. */
+import type { Context, Hono } from 'hono';
+import type { LogView } from '../pipeline/log-view.ts';
+import type { RateHistory } from '../pipeline/rates.ts';
+import type { TaggerService } from '../service.ts';
+import type { SafeHtml } from './html.ts';
+import type { Message, PageName } from './layout.ts';
+
+export interface PageOptions {
+  title: string;
+  page: PageName;
+  body: SafeHtml;
+  message?: Message | null;
+  status?: 200 | 400 | 403 | 404 | 409 | 422;
+}
+
+export interface WebDeps {
+  service: TaggerService;
+  view: LogView;
+  rates: RateHistory;
+  /** The CSRF token of the request's session (for forms). */
+  token(c: Context): string;
+  /** A full page. */
+  page(c: Context, options: PageOptions): Promise<Response>;
+  /** A fragment (htmx swaps). */
+  fragment(c: Context, body: SafeHtml, status?: 200 | 400 | 404 | 409 | 422): Response;
+  /** The POSTed form, after its CSRF token was checked (throws CsrfRefused otherwise). */
+  form(c: Context): Promise<Record<string, string>>;
+}
+
+export type RegisterPage = (app: Hono, deps: WebDeps) => void;
+
+/** Whether the request came from htmx (swap a fragment) rather than a plain form post. */
+export function isHtmx(c: Context): boolean {
+  return c.req.header('hx-request') === 'true' && c.req.header('hx-boosted') !== 'true';
+}
+
+/** A same-site path to go back to, or the fallback (never an absolute URL: no open redirect). */
+export function safeBack(value: string | undefined, prefix: string): string {
+  return value?.startsWith(prefix) && !value.startsWith('//') && !/[\r\n\\]/.test(value) ? value : prefix;
+}

@@ -1,0 +1,84 @@
+/** The page shell shared by every page: head, navigation, Ollama status, messages. */
+import { html, type SafeHtml } from './html.ts';
+
+export interface NavState {
+  judgeCount: number;
+  ollamaUp: boolean;
+  ollamaUrl: string;
+  models: readonly string[];
+  classifying: boolean;
+}
+
+export type PageName = 'tags' | 'examples' | 'judge' | 'history' | 'settings' | 'pipeline';
+
+const PAGES: Array<[PageName, string, string]> = [
+  ['tags', '/tags', 'Tags'],
+  ['examples', '/examples', 'Examples'],
+  ['judge', '/judge', 'Judge'],
+  ['history', '/history', 'History'],
+  ['settings', '/settings', 'Settings'],
+  ['pipeline', '/pipeline', 'Pipeline'],
+];
+
+// htmx must not inject inline styles or evaluate code: the CSP forbids both.
+const HTMX_CONFIG =
+  '{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true,' +
+  '"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"[45]..","swap":true,"error":true}]}';
+
+export interface Message {
+  kind: 'ok' | 'error';
+  text: string;
+}
+
+export function layout(options: { title: string; page: PageName; csrf: string; nav: NavState; message?: Message | null; body: SafeHtml }): SafeHtml {
+  const { nav } = options;
+  const status = nav.models.length === 0 ? 'no models chosen' : nav.ollamaUp ? `${nav.models.join(', ')}` : 'Ollama not answering';
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="htmx-config" content="${HTMX_CONFIG}">
+<title>${options.title} · PMA Tag Manager</title>
+<link rel="stylesheet" href="/assets/app.css">
+<script src="/assets/htmx.min.js" defer></script>
+<script src="/assets/app.js" defer></script>
+</head>
+<body hx-boost="true" hx-headers="${JSON.stringify({ 'x-csrf-token': options.csrf })}">
+<header class="topbar">
+  <a class="brand" href="/tags">PMA Tag Manager</a>
+  <nav>
+    ${PAGES.map(
+      ([name, href, label]) =>
+        html`<a href="${href}" class="${name === options.page ? 'active' : ''}">${label}${name === 'judge' && nav.judgeCount > 0 ? html` <span class="count">${nav.judgeCount}</span>` : ''}</a>`,
+    )}
+  </nav>
+  <span class="ollama ${nav.models.length > 0 && nav.ollamaUp ? 'up' : 'down'}" title="${nav.ollamaUrl}">${status}</span>
+</header>
+<main>
+${options.message ? html`<p class="message ${options.message.kind}" role="status">${options.message.text}</p>` : ''}
+${options.body}
+</main>
+</body>
+</html>`;
+}
+
+export function csrfField(token: string): SafeHtml {
+  return html`<input type="hidden" name="_csrf" value="${token}">`;
+}
+
+export function fmtTime(value: Date | number | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  const d = typeof value === 'number' ? new Date(value) : value;
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+export function fmtNum(n: number | null | undefined, digits = 0): string {
+  if (n === null || n === undefined || Number.isNaN(n)) return '—';
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+export function badge(decision: string): SafeHtml {
+  const label = decision === 'YES' ? 'belongs' : decision === 'NO' ? 'does not belong' : 'unsure';
+  return html`<span class="badge ${decision.toLowerCase()}">${label}</span>`;
+}

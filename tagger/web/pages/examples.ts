@@ -1,0 +1,91 @@
+/** Examples: attach markets found by text as positive or negative examples of a tag. */
+import type { Context } from 'hono';
+import type { MarketRow, TagRow } from '../../store/tag-store.ts';
+import type { RegisterPage, WebDeps } from '../deps.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { csrfField, fmtNum } from '../layout.ts';
+
+const RESULTS = 20;
+
+export const registerExamples: RegisterPage = (app, deps) => {
+  app.get('/examples', async (c) => deps.page(c, { title: 'Examples', page: 'examples', body: await page(c, deps) }));
+
+  app.get('/examples/results', async (c) => {
+    const tags = await deps.service.store.tags();
+    const tag = tags.find((t) => t.tagId === c.req.query('tag'));
+    return deps.fragment(c, tag ? await results(deps, c, tag, c.req.query('q') ?? '') : html``);
+  });
+
+  app.post('/examples', async (c) => {
+    const form = await deps.form(c);
+    const polarity = form.polarity === 'POSITIVE' || form.polarity === 'NEGATIVE' || form.polarity === 'REMOVED' ? form.polarity : null;
+    if (!polarity) return c.text('polarity must be POSITIVE, NEGATIVE or REMOVED', 400);
+    await deps.service.setExample(form.tag ?? '', form.market ?? '', polarity, deps.service.settings.reviewer);
+    const q = form.q ? `&q=${encodeURIComponent(form.q)}` : '';
+    return c.redirect(`/examples?tag=${encodeURIComponent(form.tag ?? '')}${q}`, 303);
+  });
+};
+
+async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
+  const tags = await deps.service.store.tags();
+  const tag = tags.find((t) => t.tagId === c.req.query('tag')) ?? tags.find((t) => t.active) ?? tags[0];
+  const q = c.req.query('q') ?? '';
+  if (!tag) return html`<section class="panel"><h1>Examples</h1><p class="empty">Create a tag first, on the <a href="/tags">Tags</a> page.</p></section>`;
+  const examples = await deps.service.store.examples(tag.tagId);
+  return html`
+<section class="panel">
+  <h1>Examples for <span class="tag-name">${tag.name}</span></h1>
+  <form method="get" action="/examples" class="toolbar">
+    <label>Tag <select name="tag">${tags.map((t) => html`<option value="${t.tagId}" ${t.tagId === tag.tagId ? html`selected` : ''}>${t.name}${t.active ? '' : ' (inactive)'}</option>`)}</select></label>
+    <label class="grow">Find markets <input type="search" name="q" value="${q}" placeholder="words in the question, or a condition id" autofocus
+      hx-get="/examples/results" hx-trigger="input changed delay:300ms, search" hx-target="#results" hx-include="closest form"></label>
+    <button type="submit">Search</button>
+  </form>
+  <div id="results">${await results(deps, c, tag, q)}</div>
+</section>
+<section class="panel">
+  <h2>Current examples <span class="muted">(${examples.filter((e) => e.positive).length} positive, ${examples.filter((e) => !e.positive).length} negative; the newest five of each go into every prompt)</span></h2>
+  ${
+    examples.length === 0
+      ? html`<p class="empty">No examples yet.</p>`
+      : html`<table><thead><tr><th>Kind</th><th>Market</th><th></th></tr></thead><tbody>
+    ${examples.map(
+      (e) => html`<tr>
+      <td>${e.positive ? html`<span class="badge yes">positive</span>` : html`<span class="badge no">negative</span>`}</td>
+      <td>${e.question ?? e.marketId}</td>
+      <td class="actions">${exampleButton(deps.token(c), tag.tagId, e.marketId, 'REMOVED', 'Remove', q)}</td>
+    </tr>`,
+    )}
+  </tbody></table>`
+  }
+</section>`;
+}
+
+async function results(deps: WebDeps, c: Context, tag: TagRow, q: string): Promise<SafeHtml> {
+  const found = await deps.service.store.searchMarkets(q.trim(), RESULTS);
+  const examples = new Map((await deps.service.store.examples(tag.tagId)).map((e) => [e.marketId, e.positive]));
+  const token = deps.token(c);
+  if (found.length === 0) return html`<p class="empty">${q ? 'No market matches.' : 'No markets in the catalogue yet: they arrive from pma.markets (run an ingest).'}</p>`;
+  return html`<table class="results"><thead><tr><th>Market</th><th class="num">Volume</th><th>Example?</th><th></th></tr></thead><tbody>
+  ${found.map((m: MarketRow) => {
+    const state = examples.get(m.marketId);
+    return html`<tr>
+      <td><div>${m.question ?? m.marketId}</div><div class="muted small">${m.category ?? ''} ${m.closed ? '· closed' : ''}</div></td>
+      <td class="num">${fmtNum(m.volume)}</td>
+      <td>${state === undefined ? '—' : state ? html`<span class="badge yes">positive</span>` : html`<span class="badge no">negative</span>`}</td>
+      <td class="actions">
+        ${state === true ? '' : exampleButton(token, tag.tagId, m.marketId, 'POSITIVE', '+ Positive', q)}
+        ${state === false ? '' : exampleButton(token, tag.tagId, m.marketId, 'NEGATIVE', '− Negative', q)}
+        ${state === undefined ? '' : exampleButton(token, tag.tagId, m.marketId, 'REMOVED', 'Remove', q)}
+      </td>
+    </tr>`;
+  })}
+  </tbody></table>`;
+}
+
+function exampleButton(token: string, tagId: string, marketId: string, polarity: string, label: string, q: string): SafeHtml {
+  return html`<form method="post" action="/examples" class="inline">
+    ${csrfField(token)}<input type="hidden" name="tag" value="${tagId}"><input type="hidden" name="market" value="${marketId}">
+    <input type="hidden" name="polarity" value="${polarity}"><input type="hidden" name="q" value="${q}">
+    <button type="submit">${label}</button></form>`;
+}

@@ -1,0 +1,111 @@
+/**
+ * History: every decision, the models' and people's, newest first, filterable. Changing a
+ * decision records a new one that names the one it supersedes; nothing is overwritten.
+ */
+import type { Context } from 'hono';
+import type { HistoryFilter, HistoryRow } from '../../store/tag-store.ts';
+import { type RegisterPage, safeBack, type WebDeps } from '../deps.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { badge, csrfField, fmtNum, fmtTime } from '../layout.ts';
+
+const PAGE = 50;
+
+export const registerHistory: RegisterPage = (app, deps) => {
+  app.get('/history', async (c) => {
+    const done = c.req.query('done') === 'changed' ? { kind: 'ok' as const, text: 'Decision recorded; the earlier one stays in the history.' } : null;
+    return deps.page(c, { title: 'History', page: 'history', body: await page(c, deps), message: done });
+  });
+
+  app.post('/history/decide', async (c) => {
+    const form = await deps.form(c);
+    const decision = form.decision === 'YES' || form.decision === 'NO' ? form.decision : null;
+    if (!decision) return c.text('decision must be YES or NO', 400);
+    await deps.service.decide(form.tag ?? '', form.market ?? '', decision, 'history', form.note?.trim() || null, form.expect ?? '');
+    const back = safeBack(form.back, '/history');
+    return c.redirect(`${back}${back.includes('?') ? '&' : '?'}done=changed`, 303);
+  });
+};
+
+function filterOf(c: Context): HistoryFilter & { page: number } {
+  const q = (k: string) => c.req.query(k)?.trim() || undefined;
+  const oneOf = (v: string | undefined, allowed: string[]) => (v && allowed.includes(v) ? v : undefined);
+  const pageNo = Math.max(0, Math.min(10_000, Number(q('page') ?? 0) || 0));
+  return {
+    tagId: q('tag'),
+    decision: oneOf(q('decision'), ['YES', 'NO', 'UNSURE']),
+    deciderKind: oneOf(q('kind'), ['model', 'human']),
+    text: q('q'),
+    currentOnly: q('current') === '1',
+    limit: PAGE + 1,
+    offset: pageNo * PAGE,
+    page: pageNo,
+  };
+}
+
+async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
+  const f = filterOf(c);
+  const tags = await deps.service.store.tags();
+  const rows = await deps.service.store.history(f);
+  const more = rows.length > PAGE;
+  const token = deps.token(c);
+  const here = c.req.url.slice(new URL(c.req.url).origin.length).replace(/([?&])done=changed&?/, '$1');
+  const link = (pageNo: number) => {
+    const u = new URL(c.req.url);
+    u.searchParams.set('page', String(pageNo));
+    u.searchParams.delete('done');
+    return `${u.pathname}${u.search}`;
+  };
+  const option = (value: string, label: string, selected: string | undefined) => html`<option value="${value}" ${value === (selected ?? '') ? html`selected` : ''}>${label}</option>`;
+  return html`
+<section class="panel">
+  <h1>History</h1>
+  <form method="get" action="/history" class="toolbar">
+    <label>Tag <select name="tag">${option('', 'all', f.tagId)}${tags.map((t) => option(t.tagId, t.name, f.tagId))}</select></label>
+    <label>Decision <select name="decision">${option('', 'any', f.decision)}${option('YES', 'belongs', f.decision)}${option('NO', 'does not belong', f.decision)}${option('UNSURE', 'unsure', f.decision)}</select></label>
+    <label>By <select name="kind">${option('', 'anyone', f.deciderKind)}${option('model', 'models', f.deciderKind)}${option('human', 'people', f.deciderKind)}</select></label>
+    <label class="grow">Market <input type="search" name="q" value="${f.text ?? ''}" placeholder="words in the question, or a condition id"></label>
+    <label class="check"><input type="checkbox" name="current" value="1" ${f.currentOnly ? html`checked` : ''}> current only</label>
+    <button type="submit">Filter</button>
+  </form>
+  ${
+    rows.length === 0
+      ? html`<p class="empty">No decision matches.</p>`
+      : html`<table class="history">
+    <thead><tr><th>When</th><th>Tag</th><th>Market</th><th>Decision</th><th>By</th><th>Why</th><th>Change</th></tr></thead>
+    <tbody>${rows.slice(0, PAGE).map((r) => row(token, r, here))}</tbody>
+  </table>`
+  }
+  <nav class="pager">
+    ${f.page > 0 ? html`<a href="${link(f.page - 1)}">← newer</a>` : ''}
+    <span class="muted">page ${f.page + 1}</span>
+    ${more ? html`<a href="${link(f.page + 1)}">older →</a>` : ''}
+  </nav>
+</section>`;
+}
+
+function row(token: string, r: HistoryRow, back: string): SafeHtml {
+  const by = r.deciderKind === 'human' ? html`<span class="who human">${r.decider}</span>` : html`<span class="who model">${r.decider}</span>`;
+  const change = (decision: 'YES' | 'NO', label: string) => html`<form method="post" action="/history/decide" class="inline">
+    ${csrfField(token)}<input type="hidden" name="tag" value="${r.tagId}"><input type="hidden" name="market" value="${r.marketId}">
+    <input type="hidden" name="decision" value="${decision}"><input type="hidden" name="expect" value="${r.decisionId}"><input type="hidden" name="back" value="${back}">
+    <input name="note" placeholder="note (optional)" maxlength="500" class="note">
+    <button type="submit">${label}</button></form>`;
+  return html`<tr class="${r.current ? 'current' : 'superseded'}" data-decision="${r.decisionId}">
+    <td class="nowrap">${fmtTime(r.decidedAt)}</td>
+    <td>${r.tagName ?? r.tagId}</td>
+    <td>${r.question ?? r.marketId}</td>
+    <td>${badge(r.decision)} ${r.current ? html`<span class="pill on">current</span>` : html`<span class="pill off">superseded</span>`}</td>
+    <td>${by}<div class="muted small">${r.via ?? ''}</div></td>
+    <td>
+      ${r.reason ?? ''}
+      ${
+        r.votes.length > 0
+          ? html`<details><summary>${r.votes.length} vote${r.votes.length === 1 ? '' : 's'}</summary><ul class="votes-list">${r.votes.map(
+              (v) => html`<li><code>${v.model}</code>: ${v.answer ?? 'failed'}${v.confidence === null ? '' : ` (${fmtNum(v.confidence, 2)})`} — ${v.error ?? v.reason ?? ''}</li>`,
+            )}</ul></details>`
+          : ''
+      }
+    </td>
+    <td class="actions">${r.current ? html`${r.decision !== 'YES' ? change('YES', 'Set belongs') : ''}${r.decision !== 'NO' ? change('NO', 'Set does not belong') : ''}` : ''}</td>
+  </tr>`;
+}

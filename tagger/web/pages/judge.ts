@@ -1,0 +1,108 @@
+/**
+ * Judge: the review queue of markets the models disagreed on or were unsure about. One item at
+ * a time with the question, the tag's description, and each model's answer and reason; a click
+ * or a key (A accept the models' leaning, R reject it, Y belongs, N does not, S skip) decides,
+ * and the next item replaces it at once.
+ */
+import type { Context } from 'hono';
+import { TaggerInputError } from '../../service.ts';
+import type { JudgeItem } from '../../store/tag-store.ts';
+import { isHtmx, type RegisterPage, type WebDeps } from '../deps.ts';
+import { html, type SafeHtml } from '../html.ts';
+import { badge, csrfField, fmtNum, fmtTime } from '../layout.ts';
+
+const MAX_SKIP = 1_000;
+
+export const registerJudge: RegisterPage = (app, deps) => {
+  app.get('/judge', async (c) => {
+    const filter = c.req.query('tag') ?? '';
+    const tags = (await deps.service.store.tags()).filter((t) => t.active);
+    const body = html`
+<section class="panel">
+  <form method="get" action="/judge" class="toolbar">
+    <h1>Judge</h1>
+    <label>Tag <select name="tag"><option value="">all active tags</option>${tags.map((t) => html`<option value="${t.tagId}" ${t.tagId === filter ? html`selected` : ''}>${t.name} (${t.unsure})</option>`)}</select></label>
+    <button type="submit">Show</button>
+    <span class="hint keys">Keys: <kbd>A</kbd> accept leaning · <kbd>R</kbd> reject leaning · <kbd>Y</kbd> belongs · <kbd>N</kbd> does not · <kbd>S</kbd> skip</span>
+  </form>
+</section>
+${await item(c, deps, filter, skipOf(c.req.query('skip')))}`;
+    return deps.page(c, { title: 'Judge', page: 'judge', body });
+  });
+
+  app.get('/judge/item', async (c) => deps.fragment(c, await item(c, deps, c.req.query('tag') ?? '', skipOf(c.req.query('skip')))));
+
+  app.post('/judge/decide', async (c) => {
+    const form = await deps.form(c);
+    const decision = form.decision === 'YES' || form.decision === 'NO' ? form.decision : null;
+    const filter = form.filter ?? '';
+    const skip = skipOf(form.skip);
+    let notice: string | null = null;
+    if (!decision) return c.text('decision must be YES or NO', 400);
+    try {
+      await deps.service.decide(form.tag ?? '', form.market ?? '', decision, 'judge', null, form.expect ?? '');
+    } catch (err) {
+      if (!(err instanceof TaggerInputError)) throw err;
+      notice = err.message;
+    }
+    if (!isHtmx(c)) return c.redirect(`/judge?tag=${encodeURIComponent(filter)}&skip=${skip}`, 303);
+    return deps.fragment(c, await item(c, deps, filter, skip, notice));
+  });
+};
+
+function skipOf(value: string | undefined): number {
+  const n = Number(value ?? 0);
+  return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_SKIP) : 0;
+}
+
+async function item(c: Context, deps: WebDeps, filter: string, skip: number, notice: string | null = null): Promise<SafeHtml> {
+  const queue = await deps.service.store.judgeQueue(skip + 1, filter || undefined);
+  const waiting = await deps.service.store.judgeCount();
+  const current = queue[skip];
+  if (!current) {
+    return html`<section id="judge-item" class="panel judge empty-queue">
+      ${notice ? html`<p class="message error">${notice}</p>` : ''}
+      <p class="empty">${skip > 0 && waiting > 0 ? html`You skipped the rest. <a href="/judge?tag=${encodeURIComponent(filter)}">Start over</a>.` : 'Nothing to review. The models agreed on everything so far.'}</p>
+    </section>`;
+  }
+  return render(deps.token(c), current, filter, skip, waiting, notice);
+}
+
+function render(token: string, { history: h, market, tag }: JudgeItem, filter: string, skip: number, waiting: number, notice: string | null): SafeHtml {
+  const leaning = h.leaning === 'YES' || h.leaning === 'NO' ? h.leaning : null;
+  const opposite = leaning === 'YES' ? 'NO' : 'YES';
+  const button = (decision: 'YES' | 'NO', key: string, label: string, cls = '') => html`<form method="post" action="/judge/decide" class="inline"
+      hx-post="/judge/decide" hx-target="#judge-item" hx-swap="outerHTML">
+      ${csrfField(token)}
+      <input type="hidden" name="tag" value="${tag.tagId}"><input type="hidden" name="market" value="${market.marketId}">
+      <input type="hidden" name="decision" value="${decision}"><input type="hidden" name="expect" value="${h.decisionId}">
+      <input type="hidden" name="filter" value="${filter}"><input type="hidden" name="skip" value="${String(skip)}">
+      <button type="submit" class="${cls}" data-key="${key}">${label} <kbd>${key.toUpperCase()}</kbd></button></form>`;
+  return html`<section id="judge-item" class="panel judge" data-decision="${h.decisionId}">
+  ${notice ? html`<p class="message error">${notice}</p>` : ''}
+  <div class="judge-head"><span>Tag <strong class="tag-name">${tag.name}</strong></span><span class="muted">${waiting} waiting · item ${skip + 1}</span></div>
+  <p class="tag-desc">${tag.description || html`<em class="muted">no description</em>`}</p>
+  <h2 class="question">${market.question ?? market.marketId}</h2>
+  <div class="market-meta muted small">${market.category ?? ''} · volume ${fmtNum(market.volume)} · <code>${market.marketId}</code></div>
+  ${market.description ? html`<div class="market-desc">${market.description}</div>` : ''}
+  <table class="votes">
+    <thead><tr><th>Model</th><th>Answer</th><th class="num">Confidence</th><th>Reason</th></tr></thead>
+    <tbody>${h.votes.map(
+      (v) => html`<tr>
+        <td><code>${v.model}</code></td>
+        <td>${v.answer ? badge(v.answer) : html`<span class="badge failed">failed</span>`}</td>
+        <td class="num">${v.confidence === null ? '—' : fmtNum(v.confidence, 2)}</td>
+        <td>${v.error ? html`<span class="error-text">${v.error}</span>` : v.reason}</td>
+      </tr>`,
+    )}</tbody>
+  </table>
+  <p class="basis">${leaning ? html`Models lean <strong>${leaning === 'YES' ? 'belongs' : 'does not belong'}</strong>.` : 'No leaning.'} <span class="muted">${h.reason ?? ''} · ${fmtTime(h.decidedAt)}</span></p>
+  <div class="decide">
+    ${leaning ? button(leaning, 'a', 'Accept', 'primary') : ''}
+    ${leaning ? button(opposite, 'r', 'Reject') : ''}
+    ${button('YES', 'y', 'Belongs', 'yes')}
+    ${button('NO', 'n', 'Does not belong', 'no')}
+    <a class="button" href="/judge?tag=${encodeURIComponent(filter)}&skip=${String(skip + 1)}" hx-get="/judge/item?tag=${encodeURIComponent(filter)}&skip=${String(skip + 1)}" hx-target="#judge-item" hx-swap="outerHTML" data-key="s">Skip <kbd>S</kbd></a>
+  </div>
+</section>`;
+}

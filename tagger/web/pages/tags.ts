@@ -1,0 +1,112 @@
+/** Tags: create, rename, describe, activate and deactivate; counts per decision state. */
+import { html } from '../html.ts';
+import { csrfField, fmtNum, fmtTime } from '../layout.ts';
+import type { RegisterPage } from '../deps.ts';
+import type { TagRow } from '../../store/tag-store.ts';
+
+const DONE: Record<string, string> = {
+  created: 'Tag created; markets in the catalogue are being classified.',
+  saved: 'Tag saved.',
+  activated: 'Tag activated; its markets are being classified.',
+  deactivated: 'Tag deactivated; no more markets are classified for it.',
+  rerun: 'The models will decide this tag again (people’s decisions stay).',
+};
+
+export const registerTags: RegisterPage = (app, deps) => {
+  app.get('/', (c) => c.redirect('/tags', 303));
+
+  app.get('/tags', async (c) => {
+    const done = c.req.query('done');
+    return deps.page(c, { title: 'Tags', page: 'tags', body: await body(deps.token(c), await deps.service.store.tags(), {}), message: done && DONE[done] ? { kind: 'ok', text: DONE[done] } : null });
+  });
+
+  app.post('/tags', async (c) => {
+    const form = await deps.form(c);
+    const id = await deps.service.createTag(form.name ?? '', form.description ?? '', deps.service.settings.reviewer).catch((err) => err as Error);
+    if (id instanceof Error) {
+      return deps.page(c, { title: 'Tags', page: 'tags', status: 422, message: { kind: 'error', text: id.message }, body: await body(deps.token(c), await deps.service.store.tags(), form) });
+    }
+    return c.redirect('/tags?done=created', 303);
+  });
+
+  app.post('/tags/:id', async (c) => {
+    const form = await deps.form(c);
+    const error = await deps.service
+      .updateTag(c.req.param('id'), { name: form.name ?? '', description: form.description ?? '' }, deps.service.settings.reviewer)
+      .then(() => null, (err: Error) => err);
+    if (error) return deps.page(c, { title: 'Tags', page: 'tags', status: 422, message: { kind: 'error', text: error.message }, body: await body(deps.token(c), await deps.service.store.tags(), {}) });
+    return c.redirect('/tags?done=saved', 303);
+  });
+
+  app.post('/tags/:id/active', async (c) => {
+    const form = await deps.form(c);
+    const active = form.active === 'true';
+    await deps.service.updateTag(c.req.param('id'), { active }, deps.service.settings.reviewer);
+    return c.redirect(`/tags?done=${active ? 'activated' : 'deactivated'}`, 303);
+  });
+
+  app.post('/tags/:id/reclassify', async (c) => {
+    await deps.form(c);
+    await deps.service.reclassifyTag(c.req.param('id'));
+    return c.redirect('/tags?done=rerun', 303);
+  });
+};
+
+async function body(token: string, tags: TagRow[], draft: Record<string, string>) {
+  return html`
+<section class="panel">
+  <h1>Tags</h1>
+  <p class="hint">A tag is a question the models answer for every market: does this market belong? Describe it well and give examples; the models see both.</p>
+  <form method="post" action="/tags" class="create">
+    ${csrfField(token)}
+    <label>Name <input name="name" required maxlength="80" value="${draft.name ?? ''}" placeholder="e.g. US elections"></label>
+    <label class="grow">Description <input name="description" maxlength="2000" value="${draft.description ?? ''}" placeholder="What belongs, what does not"></label>
+    <button type="submit" class="primary">Create tag</button>
+  </form>
+</section>
+<section class="panel">
+  ${
+    tags.length === 0
+      ? html`<p class="empty">No tags yet. Create one above.</p>`
+      : html`<table class="tags">
+    <thead><tr><th>Tag</th><th>Status</th><th class="num">Examples</th><th class="num">Belongs</th><th class="num">Does not</th><th class="num">Unsure</th><th class="num">By people</th><th>Actions</th></tr></thead>
+    <tbody>
+    ${tags.map(
+      (t) => html`<tr id="tag-${t.tagId}" class="${t.active ? '' : 'inactive'}">
+      <td>
+        <strong class="tag-name">${t.name}</strong> <code class="muted">${t.tagId}</code>
+        <div class="desc">${t.description || html`<em class="muted">no description</em>`}</div>
+        <details class="edit">
+          <summary>Edit</summary>
+          <form method="post" action="/tags/${encodeURIComponent(t.tagId)}">
+            ${csrfField(token)}
+            <label>Name <input name="name" required maxlength="80" value="${t.name}"></label>
+            <label>Description <textarea name="description" maxlength="2000" rows="3">${t.description}</textarea></label>
+            <button type="submit">Save</button>
+          </form>
+        </details>
+        <div class="muted small">changed ${fmtTime(t.updatedAt)} by ${t.updatedBy}</div>
+      </td>
+      <td>${t.active ? html`<span class="pill on">active</span>` : html`<span class="pill off">inactive</span>`}</td>
+      <td class="num"><a href="/examples?tag=${encodeURIComponent(t.tagId)}">+${t.positives} / −${t.negatives}</a></td>
+      <td class="num">${fmtNum(t.yes)}</td>
+      <td class="num">${fmtNum(t.no)}</td>
+      <td class="num">${t.unsure > 0 ? html`<a href="/judge?tag=${encodeURIComponent(t.tagId)}">${fmtNum(t.unsure)}</a>` : '0'}</td>
+      <td class="num">${fmtNum(t.human)}</td>
+      <td class="actions">
+        <form method="post" action="/tags/${encodeURIComponent(t.tagId)}/active">
+          ${csrfField(token)}<input type="hidden" name="active" value="${t.active ? 'false' : 'true'}">
+          <button type="submit">${t.active ? 'Deactivate' : 'Activate'}</button>
+        </form>
+        <form method="post" action="/tags/${encodeURIComponent(t.tagId)}/reclassify">
+          ${csrfField(token)}<button type="submit" title="The models decide again; people’s decisions stay">Re-run models</button>
+        </form>
+        <a href="/history?tag=${encodeURIComponent(t.tagId)}">History</a>
+      </td>
+    </tr>`,
+    )}
+    </tbody>
+  </table>`
+  }
+</section>`;
+}
