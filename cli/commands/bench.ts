@@ -4,9 +4,10 @@
  * `register(bench)`; add it to the list below.
  */
 import type { Command } from 'commander';
+import { register as serde } from '../../bench/serde.ts';
 import { register as transport } from '../../bench/transport.ts';
 
-const targets: Array<(bench: Command) => void> = [transport];
+const targets: Array<(bench: Command) => void> = [transport, serde];
 
 export function register(program: Command): void {
   const bench = program.command('bench').description('measure throughput beside the ceiling of this machine, in one run');
