@@ -1,6 +1,53 @@
+/**
+ * `pma process`: raw topics to clean topics (normalise, deduplicate, enrich). Runs until Ctrl+C,
+ * or with --until-caught-up until everything in the raw topics is processed.
+ * Settings: flags, PMA_PROCESS_* variables, or the config file's "process" section.
+ */
 import type { Command } from 'commander';
-import { notYet } from './pending.ts';
+import { z } from 'zod';
+import { PROCESSOR_DEFAULTS, runProcessors } from '../../processors/index.ts';
+import { openRegistry } from '../../registry/index.ts';
+import { Serde } from '../../registry/serde.ts';
+import { booleanish, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
+import { openTransport } from '../../transport/index.ts';
+import { type ActionContext, action } from '../action.ts';
+
+const KEYS = ['untilCaughtUp', 'dedupWindow', 'retryWaitMs', 'retryCapacity'] as const;
+
+const processSchema = z
+  .object({
+    untilCaughtUp: booleanish.default(false),
+    dedupWindow: positiveInt.default(PROCESSOR_DEFAULTS.dedupWindow),
+    retryWaitMs: positiveInt.default(PROCESSOR_DEFAULTS.retryWaitMs),
+    retryCapacity: positiveInt.default(PROCESSOR_DEFAULTS.retryCapacity),
+  })
+  .strict();
 
 export function register(program: Command): void {
-  program.command('process').description('normalise and enrich raw topics into clean topics').action(notYet('process', 8));
+  program
+    .command('process')
+    .description('normalise and enrich raw topics into clean topics')
+    .option('--until-caught-up', 'stop once every raw record is processed (default: run until Ctrl+C)')
+    .option('--dedup-window <n>', `record identities remembered per clean topic (default ${PROCESSOR_DEFAULTS.dedupWindow})`)
+    .option('--retry-wait-ms <ms>', `how long a trade waits for its market before going out unresolved (default ${PROCESSOR_DEFAULTS.retryWaitMs})`)
+    .option('--retry-capacity <n>', `records that may wait for reference data at once (default ${PROCESSOR_DEFAULTS.retryCapacity})`)
+    .action(action(processRaw));
+}
+
+async function processRaw(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
+  const settings = resolveSection(processSchema, sectionSources('process', KEYS, ctx.config.file, process.env, flags));
+  const transport = await openTransport(ctx.config, ctx.logger, 'pma-process');
+  ctx.onClose(() => transport.close());
+  const registry = await openRegistry(ctx.config);
+  ctx.onClose(() => registry.close());
+  const result = await runProcessors(
+    { dedupWindow: settings.dedupWindow, retryWaitMs: settings.retryWaitMs, retryCapacity: settings.retryCapacity },
+    { transport, serde: new Serde(registry), logger: ctx.logger, signal: ctx.signal, until: settings.untilCaughtUp ? 'caught-up' : 'signal' },
+  );
+  const emitted = Object.entries(result.emitted)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  process.stdout.write(
+    `processed ${result.consumed} raw records: ${emitted || 'nothing emitted'}; ${result.duplicates} duplicates dropped, ${result.unresolved} unresolved, ${result.deadLettered} dead-lettered\n`,
+  );
 }

@@ -4,7 +4,7 @@
  * documented default applies (OVERALL, DAY, PNL), as it did on the server.
  */
 import type { CleanLeaderboardRow } from '../../schemas/clean-records.ts';
-import { type CleanOutput, fetchedAt, type RawInput } from './types.ts';
+import { type CleanOutput, fetchedAt, type RawInput, requiredKey } from './types.ts';
 import { bool, decimal, field, int32, requiredText, symbol, text, timestamp } from './values.ts';
 import { NormaliseError } from '../../runtime/errors.ts';
 
@@ -27,5 +27,5 @@ export function normaliseLeaderboardRow(input: RawInput): CleanOutput[] {
     pnl: decimal(get('pnl'), 'pnl'),
     profile_image: text(get('profileImage'), 'profileImage'),
   };
-  return [{ topic: 'leaderboard', key: input.key, value: row }];
+  return [{ topic: 'leaderboard', key: requiredKey(input), value: row }];
 }

@@ -4,7 +4,7 @@
  * are dropped here.
  */
 import type { CleanPricePoint } from '../../schemas/clean-records.ts';
-import type { CleanOutput, RawInput } from './types.ts';
+import { type CleanOutput, type RawInput, requiredKey } from './types.ts';
 import { field, int32, requiredDecimal, requiredText, requiredTimestamp, timestamp } from './values.ts';
 
 export function normalisePricePoint(input: RawInput): CleanOutput[] {
@@ -23,5 +23,5 @@ export function normalisePricePoint(input: RawInput): CleanOutput[] {
     fidelity_minutes: int32(get('fidelity'), 'fidelity'),
     unresolved: false,
   };
-  return [{ topic: 'prices', key: input.key, value: point }];
+  return [{ topic: 'prices', key: requiredKey(input), value: point }];
 }

@@ -3,7 +3,7 @@
  * market, outcome token and outcome is kept as sent; the stream fills in the rest from lookups.
  */
 import type { CleanTrade, TradeRole } from '../../schemas/clean-records.ts';
-import { type CleanOutput, RAW_HEADERS, type RawInput } from './types.ts';
+import { type CleanOutput, RAW_HEADERS, type RawInput, requiredKey } from './types.ts';
 import { field, int32, requiredDecimal, requiredText, requiredTimestamp, symbol, text } from './values.ts';
 
 const ROLES = ['MAKER', 'TAKER', 'UNKNOWN'] as const;
@@ -11,8 +11,9 @@ const ROLES = ['MAKER', 'TAKER', 'UNKNOWN'] as const;
 export function normaliseTrade(input: RawInput): CleanOutput[] {
   const raw = input.value;
   const get = (name: string) => field(raw, name);
+  const key = requiredKey(input);
   const trade: CleanTrade = {
-    trade_id: input.key,
+    trade_id: key,
     timestamp: requiredTimestamp(get('timestamp'), 'timestamp', 's'),
     condition_id: requiredText(get('conditionId'), 'conditionId'),
     token_id: nonEmpty(text(get('asset'), 'asset')),
@@ -32,7 +33,7 @@ export function normaliseTrade(input: RawInput): CleanOutput[] {
     pseudonym: text(get('pseudonym'), 'pseudonym'),
     unresolved: false,
   };
-  return [{ topic: 'trades', key: input.key, value: trade }];
+  return [{ topic: 'trades', key, value: trade }];
 }
 
 /** The maker/taker role the producer recorded for the row (header pma-fill-role), else UNKNOWN. */

@@ -3,6 +3,7 @@
  * (with its key, timestamp and headers) to zero or more clean records; it throws a NormaliseError
  * naming the field when the raw record cannot be read. Enrichment happens later, in the stream.
  */
+import { NormaliseError } from '../../runtime/errors.ts';
 import type { CleanRecordByTopic, CleanTopicKey } from '../../schemas/clean-records.ts';
 import type { Headers } from '../../transport/types.ts';
 import type { RawRecord } from './values.ts';
@@ -37,3 +38,9 @@ export type CleanOutput = {
 }[CleanTopicKey];
 
 export type Normaliser = (input: RawInput) => CleanOutput[];
+
+/** The record key of a fact record, which is its identity: a fact without one cannot be deduplicated. */
+export function requiredKey(input: RawInput): string {
+  if (input.key === '') throw new NormaliseError('record has no key (producers key every record)', { field: 'key' });
+  return input.key;
+}

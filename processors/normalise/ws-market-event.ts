@@ -6,15 +6,16 @@
  */
 import type { BookLevel, CleanBookEvent } from '../../schemas/clean-records.ts';
 import { NormaliseError } from '../../runtime/errors.ts';
-import type { CleanOutput, RawInput } from './types.ts';
+import { type CleanOutput, type RawInput, requiredKey } from './types.ts';
 import { decimal, field, jsonArray, type RawRecord, requiredDecimal, requiredText, requiredTimestamp, symbol, text } from './values.ts';
 
 export function normaliseWsMarketEvent(input: RawInput): CleanOutput[] {
   const raw = input.value;
   const get = (name: string) => field(raw, name);
   const eventType = requiredText(get('event_type'), 'event_type');
+  const key = requiredKey(input);
   const base: CleanBookEvent = {
-    event_id: input.key,
+    event_id: key,
     event_type: eventType,
     timestamp: requiredTimestamp(get('timestamp'), 'timestamp', 'ms'),
     condition_id: nonEmpty(text(get('market'), 'market')) ?? nonEmpty(text(get('condition_id'), 'condition_id')),
@@ -41,8 +42,8 @@ export function normaliseWsMarketEvent(input: RawInput): CleanOutput[] {
     base.bids = levels(get('bids'), 'bids');
     base.asks = levels(get('asks'), 'asks');
   }
-  if (eventType === 'price_change') return priceChanges(input.key, base, raw);
-  return [{ topic: 'book', key: input.key, value: base }];
+  if (eventType === 'price_change') return priceChanges(key, base, raw);
+  return [{ topic: 'book', key, value: base }];
 }
 
 function priceChanges(key: string, base: CleanBookEvent, raw: RawRecord): CleanOutput[] {

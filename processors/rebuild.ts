@@ -1,0 +1,82 @@
+/**
+ * Rebuilds the processor's state from the clean topics on start: the lookup tables from every
+ * market, token and event record, and each topic's dedup window from the identities in the
+ * headers of its last records. Reads with a throwaway consumer group and commits nothing.
+ */
+import { randomUUID } from 'node:crypto';
+import { DecodeError } from '../runtime/errors.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { TopicCodec } from '../registry/serde.ts';
+import type { CleanEvent, CleanMarket, CleanToken, CleanTopicKey } from '../schemas/clean-records.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import type { Transport } from '../transport/types.ts';
+import { DEDUP_HEADER, REFERENCE_TOPICS } from './identity.ts';
+import type { DedupWindow } from './state/dedup-window.ts';
+import type { LookupTables } from './state/lookup.ts';
+
+export interface RebuildInput {
+  transport: Transport;
+  logger: Logger;
+  lookup: LookupTables;
+  windows: Map<CleanTopicKey, DedupWindow>;
+  codecs: Map<CleanTopicKey, TopicCodec<unknown>>;
+  signal: AbortSignal;
+}
+
+export async function rebuildState(input: RebuildInput): Promise<{ records: number; millis: number }> {
+  const started = Date.now();
+  const { transport, lookup, windows, codecs } = input;
+  const admin = transport.admin();
+  const byName = new Map<string, CleanTopicKey>();
+  const ends = new Map<string, number>();
+  const starts = new Map<string, number>();
+  for (const [key, window] of windows) {
+    const name = TOPICS[key].name;
+    byName.set(name, key);
+    for (const o of await admin.offsets(name)) {
+      const from = REFERENCE_TOPICS.has(key) ? o.low : Math.max(o.low, o.high - window.capacity);
+      if (from < o.high) {
+        starts.set(`${name}\u0000${o.partition}`, from);
+        ends.set(`${name}\u0000${o.partition}`, o.high);
+      }
+    }
+  }
+  if (ends.size === 0) return { records: 0, millis: Date.now() - started };
+  const consumer = transport.consumer({ groupId: `pma-process-rebuild-${randomUUID()}`, fromBeginning: true, maxRecords: 20_000 });
+  let records = 0;
+  try {
+    await consumer.subscribe([...new Set([...ends.keys()].map((k) => k.split('\u0000')[0]!))]);
+    for (const [k, from] of starts) {
+      const [topic, partition] = k.split('\u0000');
+      consumer.seek(topic!, Number(partition), from);
+    }
+    const done = () => [...ends].every(([k, high]) => {
+      const [topic, partition] = k.split('\u0000');
+      return (consumer.position(topic!, Number(partition)) ?? 0) >= high;
+    });
+    while (!done() && !input.signal.aborted) {
+      for (const batch of await consumer.poll({ waitMs: 200, signal: input.signal })) {
+        const key = byName.get(batch.topic)!;
+        const window = windows.get(key)!;
+        const high = ends.get(`${batch.topic}\u0000${batch.partition}`) ?? 0;
+        for (const record of batch.records) {
+          if (record.offset >= high) break;
+          records++;
+          const id = record.headers[DEDUP_HEADER];
+          if (id) window.add(id);
+          if (!REFERENCE_TOPICS.has(key) || record.value === null) continue;
+          try {
+            const value = await codecs.get(key)!.decode(record.value, { partition: record.partition, offset: record.offset });
+            lookup.apply(key as 'markets' | 'tokens' | 'events', value as CleanMarket | CleanToken | CleanEvent);
+          } catch (err) {
+            if (!(err instanceof DecodeError)) throw err;
+            input.logger.warn('skipping an unreadable clean record while rebuilding lookups', { topic: batch.topic, partition: record.partition, offset: record.offset, err });
+          }
+        }
+      }
+    }
+  } finally {
+    await consumer.close();
+  }
+  return { records, millis: Date.now() - started };
+}
