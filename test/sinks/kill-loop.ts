@@ -1,0 +1,72 @@
+/**
+ * Runs a `pma` subcommand as a real child process again and again, SIGKILLing it at random
+ * moments (seeded, so a failure replays), for crash-safety tests.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const PMA = join(ROOT, 'cli', 'pma.ts');
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same kill moments. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RunOutcome {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+export function startPma(dataDir: string, args: string[]): { child: ChildProcess; done: Promise<RunOutcome> } {
+  const child = spawn(process.execPath, [PMA, '--data-dir', dataDir, '--log-level', 'error', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, PMA_LOG_LEVEL: 'error' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const done = new Promise<RunOutcome>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  return { child, done };
+}
+
+export interface KillLoopResult {
+  killed: number;
+  finished: number;
+}
+
+/**
+ * Starts the command `times` times and SIGKILLs each run after a random delay in
+ * [minMs, maxMs), unless it ended by itself first (which must be a clean exit).
+ * `between` runs after each round (e.g. to publish more input).
+ */
+export async function killLoop(
+  dataDir: string,
+  args: string[],
+  options: { times: number; random: () => number; minMs: number; maxMs: number; between?: (round: number) => Promise<void> },
+): Promise<KillLoopResult> {
+  const result: KillLoopResult = { killed: 0, finished: 0 };
+  for (let round = 0; round < options.times; round++) {
+    const { child, done } = startPma(dataDir, args);
+    const delay = options.minMs + options.random() * (options.maxMs - options.minMs);
+    const timer = setTimeout(() => child.kill('SIGKILL'), delay);
+    const outcome = await done;
+    clearTimeout(timer);
+    if (outcome.signal === 'SIGKILL') result.killed++;
+    else if (outcome.code === 0) result.finished++;
+    else throw new Error(`pma ${args.join(' ')} failed in round ${round} (code ${outcome.code}): ${outcome.stderr}`);
+    await options.between?.(round);
+  }
+  return result;
+}
