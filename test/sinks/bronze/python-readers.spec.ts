@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import fc from 'fast-check';
+import { silentLogger } from '../../../runtime/logger.ts';
+import type { CleanBookEvent, CleanTrade } from '../../../schemas/clean-records.ts';
+import { bronzeRoot, runBronzeSink, utcDate } from '../../../sinks/bronze/index.ts';
+import { cleanRecord } from '../clean-arbitrary.ts';
+import { comparable } from '../duck-values.ts';
+import { type LogHarness, openLogHarness, publishClean } from '../log-harness.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(here, '..', '..', '..');
+
+/** Python with pyarrow, polars and duckdb: $PMA_PYTHON, else the CI venv. */
+function python(): string | undefined {
+  if (process.env.PMA_PYTHON) return process.env.PMA_PYTHON;
+  const venv = join(ROOT, '.ci', 'venv', 'bin', 'python');
+  return existsSync(venv) ? venv : undefined;
+}
+
+interface ReaderOutput {
+  rows: Array<Record<string, unknown>>;
+  pyarrow: { rows: number; dts: number; offsets: number };
+  polars: { rows: number; dts: number; offsets: number };
+  duckdb: { rows: number; dts: number; offsets: number };
+}
+
+describe('sinks/bronze: files read back by pyarrow, polars and duckdb from PyPI (readers this project did not write)', function () {
+  this.timeout(180_000);
+  let h: LogHarness;
+  let py: string | undefined;
+  before(async function () {
+    py = python();
+    if (!py) {
+      if (process.env.CI === 'true') throw new Error('CI=true but no Python with pyarrow: set PMA_PYTHON or run bash .ci/python-venv.sh');
+      console.log('      skipped: no Python with pyarrow, polars and duckdb (set PMA_PYTHON, or run: bash .ci/python-venv.sh)');
+      this.skip();
+    }
+    h = await openLogHarness();
+  });
+  after(async () => {
+    if (!h) return;
+    await h.close();
+    h.remove();
+  });
+
+  it('same rows, same values (strings from all of Unicode, nested book levels, UTC timestamps), same dt partitions', async () => {
+    const t0 = Date.UTC(2025, 10, 30, 20, 0, 0);
+    const trades: CleanTrade[] = fc
+      .sample(cleanRecord('trades'), { numRuns: 700, seed: 21 })
+      .map((t, i) => ({ ...t, trade_id: `t${i}`, timestamp: t0 + i * 997_000 }));
+    const books: CleanBookEvent[] = fc
+      .sample(cleanRecord('book'), { numRuns: 300, seed: 22 })
+      .map((b, i) => ({ ...b, event_id: `b${i}`, timestamp: t0 + i * 3_600_000 }));
+    await publishClean(h, 'trades', trades, (t) => t.trade_id);
+    await publishClean(h, 'book', books, (b) => b.event_id);
+    await runBronzeSink({ dataDir: h.dir, rollRows: 150 }, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });
+
+    for (const [type, sent, id, time] of [
+      ['trades', trades, 'trade_id', 'timestamp'],
+      ['book', books, 'event_id', 'timestamp'],
+    ] as const) {
+      const out = JSON.parse(execFileSync(py!, [join(here, 'read_bronze.py'), bronzeRoot(h.dir), type], { maxBuffer: 256 * 1024 * 1024 }).toString()) as ReaderOutput;
+      const dts = new Set(sent.map((r) => utcDate(r[time]))).size;
+      for (const reader of ['pyarrow', 'polars', 'duckdb'] as const) {
+        expect(out[reader].rows, reader).to.equal(sent.length);
+        expect(out[reader].dts, reader).to.equal(dts);
+        expect(out[reader].offsets, reader).to.equal(out.pyarrow.offsets);
+      }
+      const byId = new Map<string, Record<string, unknown>>(sent.map((r) => [(r as unknown as Record<string, string>)[id]!, r as unknown as Record<string, unknown>]));
+      for (const row of out.rows) {
+        const { dt, _partition, _offset, ...values } = row;
+        const original = byId.get(values[id] as string)!;
+        expect(comparable(values), `${type} ${String(values[id])}`).to.deep.equal(comparable(original));
+        expect(dt).to.equal(utcDate(original[time] as number));
+      }
+    }
+  });
+});
