@@ -1,0 +1,90 @@
+/**
+ * What route handlers see and return. A handler is synchronous and pure over the world at the
+ * request's time (`now`), so the same request at the same world time gives the same bytes.
+ */
+import type { Profile } from '../profiles.ts';
+import type { CrowdInverse, NewestIndex } from '../query/trades.ts';
+import type { World } from '../world/world.ts';
+import type { FaultInjector } from './faults.ts';
+
+export type ApiName = 'gamma' | 'data' | 'clob';
+
+export interface SimContext {
+  world: World;
+  profile: Profile;
+  newest: NewestIndex;
+  crowd: CrowdInverse;
+  faults: FaultInjector;
+}
+
+export interface SimRequest {
+  api: ApiName;
+  method: string;
+  /** Path inside the API (without /gamma, /data, /clob). */
+  path: string;
+  /** Route template, e.g. "/markets/{id}". */
+  template: string;
+  params: Readonly<Record<string, string>>;
+  query: URLSearchParams;
+  /** Parsed JSON body of a POST (undefined when absent or unparseable: `bodyError` says why). */
+  body: unknown;
+  bodyError: string | null;
+  /** World time of the request, simulated seconds. */
+  now: number;
+  ctx: SimContext;
+  /** Fault decisions for this request that handlers act on (duplicated rows across pages). */
+  fault: (kind: 'duplicate') => { rows: number } | null;
+}
+
+export interface SimResponse {
+  status: number;
+  /** Body text; for paged lists, build with `page()` so record-level faults can reach each record. */
+  body: string | Buffer;
+  contentType?: string;
+  headers?: Record<string, string>;
+  records?: string[];
+  wrap?: (inner: string) => string;
+}
+
+export type Handler = (req: SimRequest) => SimResponse;
+
+export interface Route {
+  api: ApiName;
+  method: 'GET' | 'POST';
+  template: string;
+  handler: Handler;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function json(status: number, body: string, headers?: Record<string, string>): SimResponse {
+  return { status, body, contentType: JSON_TYPE, ...(headers ? { headers } : {}) };
+}
+
+/** A list response made of records, `[a,b,c]` unless `wrap` builds an envelope around them. */
+export function page(records: string[], wrap?: (inner: string) => string, status = 200): SimResponse {
+  const inner = records.join(',');
+  return { status, body: wrap ? wrap(inner) : `[${inner}]`, contentType: JSON_TYPE, records, ...(wrap ? { wrap } : {}) };
+}
+
+export function text(status: number, body: string, contentType = 'text/plain; charset=utf-8', headers?: Record<string, string>): SimResponse {
+  return { status, body, contentType, ...(headers ? { headers } : {}) };
+}
+
+/** Gamma error body `{"type", "error"}`. */
+export function gammaError(status: number, type: string, message: string): SimResponse {
+  return json(status, JSON.stringify({ type, error: message }));
+}
+
+/** Data API v1 and CLOB error body `{"error"}`. */
+export function plainError(status: number, message: string): SimResponse {
+  return json(status, JSON.stringify({ error: message }));
+}
+
+/** Data API v2 error envelope. */
+export function v2Error(status: number, code: string, message: string, parameter?: string, headers?: Record<string, string>): SimResponse {
+  const traceId = `sim-${Math.floor(performance.now() * 1000).toString(36)}`;
+  const body: Record<string, unknown> = { error: message, code, retryable: status === 429 || status >= 500, trace_id: traceId };
+  if (parameter) body.parameter = parameter;
+  return json(status, JSON.stringify(body), headers);
+}
