@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import type { Command } from 'commander';
@@ -137,6 +137,8 @@ export interface TransportBenchOptions {
   records: number;
   batch: number;
   partitions: number;
+  /** Sends awaiting acknowledgement at once (1 = each send awaited before the next). */
+  inflight: number;
 }
 
 export interface TransportBenchResult {
@@ -152,6 +154,7 @@ export interface TransportBenchResult {
   consume: Rate;
   rows: ResultRow[];
   peakRssBytes: number;
+  machine: { cpus: number; loadAverage: number[] };
 }
 
 /** Goals of the issue for the embedded transport; shown for any transport as a yardstick. */
@@ -170,6 +173,7 @@ export async function runTransportBench(
   scratchDir: string,
   logger: Logger,
 ): Promise<TransportBenchResult> {
+  const machine = { cpus: availableParallelism(), loadAverage: loadavg() };
   const rss = rssSampler();
   const { records: count, batch, partitions } = options;
   logger.info('bench transport: generating trades', { records: count });
@@ -196,11 +200,14 @@ export async function runTransportBench(
   }
 
   // Ceiling, produce side: raw encode of every batch (as the producer does, results dropped per
-  // batch), then the same bytes to a fresh file with one fdatasync per batch.
+  // batch), best of two runs, then the same bytes to a fresh file with one fdatasync per batch.
   let bytes = 0;
-  const encoded = await timed(() => {
-    for (let i = 0; i < batchCount; i++) for (const r of batchAt(i, encode)) bytes += r.key.length + r.value.length;
-  });
+  const encodeAll = () => {
+    let n = 0;
+    for (let i = 0; i < batchCount; i++) for (const r of batchAt(i, encode)) n += r.key.length + r.value.length;
+    bytes = n;
+  };
+  const encoded = bestOf(await timed(encodeAll), await timed(encodeAll));
   const rate = (seconds: number): Rate => ({ records: count, bytes, seconds });
   const rawPath = join(scratchDir, 'raw-ceiling.log');
   collectGarbage();
@@ -214,6 +221,9 @@ export async function runTransportBench(
     const producer = transport.producer({ clientId: 'pma-bench' });
     logger.info('bench transport: producing', { topic, records: count, batch, partitions });
     const produced = await timed(async () => {
+      // Up to `inflight` sends awaiting their acknowledgement while the next batch is encoded,
+      // as a producing stage with a bounded queue would run; every send is awaited.
+      const inFlight = new Set<Promise<unknown>>();
       for (let i = 0; i < count; i += batch) {
         const end = Math.min(count, i + batch);
         const records: ProduceRecord[] = new Array(end - i);
@@ -221,8 +231,11 @@ export async function runTransportBench(
           const t = trades[j]!;
           records[j - i] = { key: keyOf(t), value: codec.encode(t) };
         }
-        await producer.send(topic, records);
+        const sent = producer.send(topic, records).finally(() => inFlight.delete(sent));
+        inFlight.add(sent);
+        if (inFlight.size >= options.inflight) await Promise.race(inFlight);
       }
+      await Promise.all(inFlight);
     });
     await producer.close();
 
@@ -252,9 +265,13 @@ export async function runTransportBench(
 
     // Ceiling, consume side: read the raw file back and decode every value.
     let rawChecksum = 0;
-    const readBack = await timed(() => rawRead(rawPath, (v) => {
-      rawChecksum += (decode(v) as BenchTrade).price;
-    }));
+    const readAll = () => {
+      rawChecksum = 0;
+      return rawRead(rawPath, (v) => {
+        rawChecksum += (decode(v) as BenchTrade).price;
+      });
+    };
+    const readBack = bestOf(await timed(readAll), await timed(readAll));
     if (readBack.result !== count || Math.abs(rawChecksum - checksum) > 1e-6 * Math.abs(checksum)) {
       throw new TransportError('bench read back different records than it wrote', { topic, expected: count, read: readBack.result });
     }
@@ -280,6 +297,7 @@ export async function runTransportBench(
       consume,
       rows,
       peakRssBytes: rss.peak(),
+      machine,
     };
   } finally {
     rss.stop();
@@ -287,18 +305,24 @@ export async function runTransportBench(
   }
 }
 
+/** The faster of two timings: a ceiling is the best this machine did. */
+function bestOf<T extends { seconds: number }>(a: T, b: T): T {
+  return a.seconds <= b.seconds ? a : b;
+}
+
 /** The human-readable report of a run. */
 export function formatTransportBench(r: TransportBenchResult): string {
   const o = r.options;
   return [
-    `pma bench transport: ${r.transport}, ${o.records.toLocaleString('en-US')} trade records (${r.recordBytes.toFixed(0)} B key + value, Avro in the Confluent wire format, schema id ${r.schemaId}), ${o.batch} records per send, ${o.partitions} partitions`,
+    `pma bench transport: ${r.transport}, ${o.records.toLocaleString('en-US')} trade records (${r.recordBytes.toFixed(0)} B key + value, Avro in the Confluent wire format, schema id ${r.schemaId}), ${o.batch} records per send, ${o.inflight} in flight, ${o.partitions} partitions`,
+    `node ${process.version}, ${r.machine.cpus} CPUs, load average ${r.machine.loadAverage.map((l) => l.toFixed(2)).join(' ')} at start`,
     '',
     formatTable(r.rows),
     '',
     'ceiling parts, measured in this run:',
-    `  avsc encode + 5-byte header             ${formatRate(r.encodeCeiling)}`,
-    `  file write, fdatasync per batch          ${formatRate(r.writeCeiling)}`,
-    `  file read + CRC + avsc decode            ${formatRate(r.readDecodeCeiling)}`,
+    `  avsc encode + 5-byte header (best of 2)          ${formatRate(r.encodeCeiling)}`,
+    `  new file: write + fdatasync per batch            ${formatRate(r.writeCeiling)}`,
+    `  read back + CRC + avsc decode (best of 2)        ${formatRate(r.readDecodeCeiling)}`,
     `peak RSS ${(r.peakRssBytes / 1024 / 1024).toFixed(0)} MiB`,
     goalsMet(r.rows) ? 'all goals met' : 'some goals MISSED',
   ].join('\n');
@@ -309,6 +333,7 @@ const settingsSchema = z
     records: positiveInt.default(1_000_000),
     batch: positiveInt.default(1_000),
     partitions: positiveInt.default(4),
+    inflight: positiveInt.default(2),
     json: z.boolean().default(false),
   })
   .strict();
@@ -320,6 +345,7 @@ export function register(bench: Command): void {
     .option('--records <n>', 'records to produce and consume (default 1000000)')
     .option('--batch <n>', 'records per send (default 1000)')
     .option('--partitions <n>', 'partitions of the bench topic (default 4)')
+    .option('--inflight <n>', 'sends awaiting acknowledgement at once; 1 awaits each send before the next (default 2)')
     .option('--json', 'print the result as JSON instead of a table')
     .action(action(run));
 }

@@ -177,6 +177,19 @@ describe('transport/embedded (beyond the contract)', function () {
     }
   });
 
+  it('lands sends that are in flight together in call order, each in one piece', async () => {
+    const t = await make();
+    await t.admin().createTopics([{ name: 'inflight', partitions: 2 }]);
+    const producer = t.producer();
+    const sends = Array.from({ length: 30 }, (_, n) =>
+      producer.send('inflight', Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`${n}-${i}`), partition: n % 2 }))),
+    );
+    const results = await Promise.all(sends);
+    results.forEach((meta, n) => {
+      expect(meta.map((m) => m.offset), `send ${n}`).to.deep.equal(Array.from({ length: 10 }, (_, i) => Math.floor(n / 2) * 10 + i));
+    });
+  });
+
   it('refuses records without a key on a compacted topic', async () => {
     const t = await make();
     await t.admin().createTopics([{ name: 'cursors', partitions: 1, cleanupPolicy: 'compact' }]);

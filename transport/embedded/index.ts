@@ -7,11 +7,11 @@
  *   producer.ts (append)                fetcher.ts, consumer.ts (poll, seek, commit)
  *   group.ts, assignor.ts (groups)      offsets.ts (bounds, timestamp search)
  *   admin.ts (admin)                    maintenance.ts (retention, compaction)
- *   notifier.ts (wake-ups without busy loops)
+ *   notifier.ts (wake-ups without busy loops)  writer.ts, writer-thread.ts, append.ts (commits off the main thread)
  */
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConsumerStateError } from '../../runtime/errors.ts';
+import { TransportError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.ts';
 import { type EmbeddedAdmin, EmbeddedAdminImpl } from './admin.ts';
@@ -22,6 +22,7 @@ import { GroupMember } from './group.ts';
 import { DEFAULT_MAINTENANCE, LogMaintenance, type MaintenanceOptions } from './maintenance.ts';
 import { ChangeNotifier } from './notifier.ts';
 import { EmbeddedProducer } from './producer.ts';
+import { LogWriter } from './writer.ts';
 
 export type { EmbeddedAdmin } from './admin.ts';
 export type { MaintenanceOptions, MaintenanceReport } from './maintenance.ts';
@@ -57,13 +58,14 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
   const notifier = new ChangeNotifier(db, logger, options.safetyPollMs ?? 500);
   const maintenance = new LogMaintenance({ db, catalog, logger, notifier }, { ...DEFAULT_MAINTENANCE, ...options.maintenance });
   const admin = new EmbeddedAdminImpl({ db, catalog, maintenance, notifier });
+  const writer = new LogWriter({ path, busyTimeoutMs: options.busyTimeoutMs ?? 10_000 }, logger);
   const producers = new Set<Producer>();
   const consumers = new Set<Consumer>();
   let closed = false;
   maintenance.start();
 
   const checkOpen = () => {
-    if (closed) throw new ConsumerStateError('the embedded transport is closed', { path });
+    if (closed) throw new TransportError('the embedded transport is closed', { path });
   };
 
   return {
@@ -75,9 +77,10 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
     },
     producer(_options?: ProducerOptions): Producer {
       checkOpen();
+      writer.start();
       const producer: EmbeddedProducer = new EmbeddedProducer(
         {
-          db,
+          writer,
           catalog,
           afterWrite: (written) => {
             notifier.changed();
@@ -112,6 +115,7 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
       try {
         for (const c of [...consumers]) await c.close();
         for (const p of [...producers]) await p.close();
+        await writer.close();
       } finally {
         notifier.close();
         db.close();

@@ -1,20 +1,23 @@
 /**
  * Appends records to the embedded log. Each `send`/`sendBatch` call is one SQLite write
  * transaction across all its topics and partitions: offsets are assigned inside it, and it
- * resolves once the commit is fsynced, or rejects having written nothing.
+ * resolves once the commit is fsynced, or rejects having written nothing. Records are checked,
+ * partitioned and encoded here; the transaction runs on the transport's writer thread, so
+ * several sends may be in flight and still land in call order.
  */
-import { ConsumerStateError, TopicError, TransportError } from '../../runtime/errors.ts';
+import { TopicError, TransportError } from '../../runtime/errors.ts';
 import { Partitioner } from '../partitioner.ts';
 import type { ProduceRecord, Producer, RecordMetadata } from '../types.ts';
+import { type AppendBatch, StaleTopicError } from './append.ts';
 import { encodeProduced, measure } from './batch-codec.ts';
 import type { TopicCatalog, TopicMeta } from './catalog.ts';
-import type { LogDatabase } from './database.ts';
+import type { LogWriter } from './writer.ts';
 
 /** A stored batch holds at most about this many bytes of keys and values, so fetches stay small. */
 const MAX_BATCH_DATA_BYTES = 1 << 20;
 
 export interface ProducerDeps {
-  db: LogDatabase;
+  writer: LogWriter;
   catalog: TopicCatalog;
   /** Called after each successful commit with the bytes written per topic. */
   afterWrite(written: Map<TopicMeta, number>): void;
@@ -33,14 +36,10 @@ interface PendingBatch {
   indexes: number[];
 }
 
-/** Thrown inside the transaction when a cached topic id no longer exists (deleted, maybe recreated). */
-class StaleTopic extends Error {}
 
 export class EmbeddedProducer implements Producer {
   readonly #deps: ProducerDeps;
   readonly #partitioner = new Partitioner();
-  /** Batches are encoded into this buffer right before SQLite copies them in: no garbage per batch. */
-  #scratch = Buffer.allocUnsafe(256 * 1024);
   readonly #onClose: () => void;
   #closed = false;
 
@@ -55,12 +54,12 @@ export class EmbeddedProducer implements Producer {
   }
 
   async sendBatch(batches: Array<{ topic: string; records: ProduceRecord[] }>): Promise<RecordMetadata[][]> {
-    if (this.#closed) throw new ConsumerStateError('producer is closed');
+    if (this.#closed) throw new TransportError('producer is closed');
     if (batches.every((b) => b.records.length === 0)) return batches.map(() => []);
     try {
-      return this.#append(batches);
+      return await this.#append(batches);
     } catch (err) {
-      if (!(err instanceof StaleTopic)) throw err;
+      if (!(err instanceof StaleTopicError)) throw err;
       this.#deps.catalog.invalidate();
       return this.#append(batches);
     }
@@ -72,50 +71,39 @@ export class EmbeddedProducer implements Producer {
     this.#onClose();
   }
 
-  #append(batches: Array<{ topic: string; records: ProduceRecord[] }>): RecordMetadata[][] {
+  async #append(batches: Array<{ topic: string; records: ProduceRecord[] }>): Promise<RecordMetadata[][]> {
     const now = Date.now();
     const pending: PendingBatch[] = [];
     batches.forEach(({ topic, records }, topicIndex) => {
       const meta = this.#deps.catalog.require(topic);
       this.#split(meta, topicIndex, records, pending);
     });
-    const { db } = this.#deps;
-    const bump = db.stmt(
-      'UPDATE log_partitions SET next_offset = next_offset + ?, bytes = bytes + ?, dirty_bytes = dirty_bytes + ? ' +
-        'WHERE topic_id = ? AND partition = ? RETURNING next_offset',
-    );
-    const insert = db.stmt(
-      'INSERT INTO log_batches (topic_id, partition, base_offset, last_offset, record_count, first_ts, max_ts, bytes, payload) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    // Every batch of the send encoded into one buffer, which moves to the writer thread as it is.
+    const payloads = Buffer.allocUnsafeSlow(pending.reduce((n, p) => n + p.measured.size, 0));
+    let at = 0;
+    const appends: AppendBatch[] = pending.map((p) => {
+      const e = encodeProduced(p.records, p.start, p.end, now, payloads.subarray(at), p.measured);
+      const batch: AppendBatch = {
+        topicId: p.topic.id,
+        partition: p.partition,
+        count: e.count,
+        lastDelta: e.lastDelta,
+        firstTimestamp: e.firstTimestamp,
+        maxTimestamp: e.maxTimestamp,
+        dataBytes: e.dataBytes,
+        offset: at,
+        size: p.measured.size,
+      };
+      at += p.measured.size;
+      return batch;
+    });
+    const bases = await this.#deps.writer.append(appends, payloads);
     const results: RecordMetadata[][] = batches.map((b) => new Array<RecordMetadata>(b.records.length));
-    db.write(() => {
-      for (const p of pending) {
-        const { topic, measured } = p;
-        if (this.#scratch.length < measured.size) this.#scratch = Buffer.allocUnsafe(Math.max(measured.size, this.#scratch.length * 2));
-        const encoded = encodeProduced(p.records, p.start, p.end, now, this.#scratch, measured);
-        const row = bump.get(encoded.count, encoded.dataBytes, encoded.dataBytes, topic.id, p.partition) as
-          | { next_offset: number }
-          | undefined;
-        if (!row) throw new StaleTopic();
-        const base = row.next_offset - encoded.count;
-        insert.run(
-          topic.id,
-          p.partition,
-          base,
-          base + encoded.lastDelta,
-          encoded.count,
-          encoded.firstTimestamp,
-          encoded.maxTimestamp,
-          encoded.dataBytes,
-          encoded.payload,
-        );
-        const out = results[p.topicIndex]!;
-        const name = topic.name;
-        for (let i = p.start; i < p.end; i++) {
-          out[p.indexes[i]!] = { topic: name, partition: p.partition, offset: base + i - p.start };
-        }
-      }
+    pending.forEach((p, n) => {
+      const out = results[p.topicIndex]!;
+      const name = p.topic.name;
+      const base = bases[n]! - p.start;
+      for (let i = p.start; i < p.end; i++) out[p.indexes[i]!] = { topic: name, partition: p.partition, offset: base + i };
     });
     const written = new Map<TopicMeta, number>();
     for (const p of pending) written.set(p.topic, (written.get(p.topic) ?? 0) + p.measured.dataBytes);

@@ -76,6 +76,8 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   INSERT INTO log_meta (key, value) VALUES ('topics_version', 0);
   `,
+  // Offsets are assigned once: two batches can never end at the same offset of a partition.
+  'CREATE UNIQUE INDEX log_batches_last_offset ON log_batches (topic_id, partition, last_offset);',
 ];
 
 /** Brings the log's tables to the current version. Run inside a write transaction. */
