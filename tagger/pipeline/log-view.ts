@@ -71,10 +71,9 @@ export class LogView {
 
   async run(signal: AbortSignal): Promise<void> {
     const admin = this.#transport.admin();
-    const topics = [TOPICS.cursors, TOPICS.failures, TOPICS.dlq];
-    const existing = new Set((await admin.listTopics()).map((t) => t.name));
-    const present = topics.filter((t) => existing.has(t.name));
-    if (present.length === 0) return;
+    const present = [TOPICS.cursors, TOPICS.failures, TOPICS.dlq];
+    // Created here (as the catalogue defines them) when no producer ran yet, so the view follows them from the start.
+    await admin.createTopics(present.map((t) => ({ name: t.name, partitions: t.partitions, cleanupPolicy: t.cleanupPolicy })));
     this.#cursorCodec = await this.#serde.codecFor(TOPICS.cursors);
     this.#failureCodec = await this.#serde.codecFor(TOPICS.failures);
     const consumer = this.#transport.consumer({ groupId: `${VIEW_GROUP_PREFIX}-${process.pid}`, clientId: 'pma-tagger-view', maxRecords: 5_000 });

@@ -32,7 +32,7 @@ export interface Message {
 
 export function layout(options: { title: string; page: PageName; csrf: string; nav: NavState; message?: Message | null; body: SafeHtml }): SafeHtml {
   const { nav } = options;
-  const status = nav.models.length === 0 ? 'no models chosen' : nav.ollamaUp ? `${nav.models.join(', ')}` : 'Ollama not answering';
+  const status = nav.models.length === 0 ? 'Ollama: no models chosen' : nav.ollamaUp ? `Ollama: ${nav.models.join(', ')}` : 'Ollama not answering';
   return html`<!doctype html>
 <html lang="en">
 <head>

@@ -27,14 +27,19 @@ export const CSRF_HEADER = 'x-csrf-token';
 
 export class Csrf {
   readonly #secret = randomBytes(32);
+  /** A new session id per request that had none, so every form of one response carries one token. */
+  readonly #issued = new WeakMap<Request, string>();
 
   /** The session id of this request (set as a cookie when new). */
   session(c: Context): string {
+    const issued = this.#issued.get(c.req.raw);
+    if (issued) return issued;
     let sid = getCookie(c, SESSION_COOKIE);
     if (!sid || !/^[A-Za-z0-9_-]{43}$/.test(sid)) {
       sid = randomBytes(32).toString('base64url');
       setCookie(c, SESSION_COOKIE, sid, { httpOnly: true, sameSite: 'Strict', path: '/' });
     }
+    this.#issued.set(c.req.raw, sid);
     return sid;
   }
 

@@ -59,6 +59,7 @@ export function createApp(deps: WebDeps, allowedHosts: () => ReadonlySet<string>
   app.use('*', originCheck());
 
   const assets = new Map(Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.file), type: a.type }]));
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/assets/:name', (c) => {
     const asset = assets.get(c.req.param('name'));
     if (!asset) return c.text('not found', 404);
