@@ -64,7 +64,8 @@ export class ChangeNotifier {
         done();
         reject(new AbortedError('poll aborted'));
       };
-      const timer = setTimeout(done, ms);
+      // setTimeout fires at once beyond 2^31-1 ms; a longer wait simply ends there and the caller polls again.
+      const timer = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.add(done);
       this.#startSafetyPoll(since);
