@@ -125,7 +125,7 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
   const limiter = new RateLimiter({ profile: options.rateLimits, overrides: options.rateLimitOverrides, headroom: options.rateLimitHeadroom });
   const metrics = new IngestMetrics(deps.metrics, limiter, deps.progress);
   const client = new HttpClient({
-    baseUrls: options.urls,
+    baseUrls: { gamma: options.urls.gamma, data: options.urls.data, clob: options.urls.clob },
     connections: options.connections,
     connectTimeoutMs: options.connectTimeout * 1000,
     requestTimeoutMs: options.requestTimeout * 1000,

@@ -60,6 +60,12 @@ export const ingestSettingsSchema = z
     requestTimeout: positive.default(30),
     /** Connections per API host. */
     connections: positiveInt.default(8),
+    /** Trade feed: the v2 keyset feed where served (auto), or always v1 offset/window paging. */
+    tradesFeed: z.enum(['auto', 'v1']).default('auto'),
+    /** Rows asked per v2 /trades page (the v2 feed refuses more than its maximum, 1,000 today). */
+    tradesV2PageSize: positiveInt.default(1_000),
+    /** Label trade rows taker or maker (costs a taker-only request per page). */
+    fillRoles: booleanish.default(true),
     /** Rows asked per /trades page (the server may clamp it silently; the walk copes). */
     tradesPageSize: positiveInt.default(1_000),
     leaderboardPageSize: positiveInt.default(50),

@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 
-const obj = z.looseObject({});
 const nonEmpty = z.string().min(1);
 
 /** A Data API /trades row: the fields of its fill key and its time. */
@@ -21,11 +20,23 @@ export const tradeRow = z.looseObject({
 });
 export const tradesPage = z.array(tradeRow);
 
+/** A Data API v2 /trades row (snake_case): the fields of its fill key and its time. */
+export const v2TradeRow = z.looseObject({
+  condition_id: nonEmpty,
+  timestamp: z.number().int(),
+  token_id: z.string(),
+  proxy_wallet: z.string(),
+  side: z.string(),
+  size: z.number(),
+  price: z.number(),
+  transaction_hash: z.string(),
+});
 /** Data API v2 envelope: `{data, pagination: {has_more, next_cursor}}`. */
 export const v2TradesPage = z.looseObject({
-  data: z.array(obj),
+  data: z.array(v2TradeRow),
   pagination: z.looseObject({ has_more: z.boolean().optional(), next_cursor: z.string().nullish() }),
 });
+export type V2TradeRowJson = z.output<typeof v2TradeRow>;
 
 export const leaderboardRow = z.looseObject({
   rank: z.union([z.string(), z.number()]),

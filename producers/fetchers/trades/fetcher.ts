@@ -1,30 +1,35 @@
 /**
- * The trade history of one market at a time, from the Data API, maker rows included
- * (`takerOnly=false`), each row labelled with the side of the fill it is (taker or maker).
+ * The trade history of one market at a time, maker rows included (`takerOnly=false`), each row
+ * labelled with the side of the fill it is (taker or maker).
  *
- * The rows of a page are labelled by asking the same span once more for taker rows only
- * (`takerOnly=true`, start and end at the page's oldest and newest second): a row in that answer
- * is the taker's, any other row of the span the maker's. Where the API ignores time windows the
- * label cannot be had and is left out (downstream reads it as unknown).
+ * Feeds: the Data API v2 keyset feed where it is served (no offset cap), else v1 pages walked by
+ * the window-splitting walk (walk.ts). Which one is learned from the API (a 404 on /v2/trades).
+ * After a v1 walk of several pages, one more pass over its newest second onwards picks up rows
+ * that arrived at the head while it was paging.
  *
- * A market's walk is resumable from its cursor; when it completed in an earlier run, this run
- * reads only what is newer (an incremental pass from the newest second seen), and markets that
- * closed before that are skipped.
+ * Roles: the rows of a page are labelled by asking the same span once more for taker rows only
+ * (start and end at the page's oldest and newest second): a row in that answer is the taker's,
+ * any other row of the span the maker's. Where the API cannot answer that (it ignores time
+ * windows) the label is left out and downstream reads it as unknown.
+ *
+ * A market's walk resumes from its cursor; a market finished in an earlier run gets an
+ * incremental pass from its newest second, unless it had closed before that.
  */
 import { toRawTrade } from '../../../schemas/raw/index.ts';
 import type { IngestContext } from '../../context.ts';
 import { paramsText } from '../../http/apis.ts';
 import { tradeKey } from '../../keys.ts';
-import type { ControlRecord } from '../../records/publisher.ts';
 import { HEADERS } from '../../records/headers.ts';
-import type { TradeUnit } from '../markets/discovery.ts';
-import { TRADES_ENDPOINT } from '../markets/discovery.ts';
-import { tradesPage, type TradeRowJson } from '../shapes.ts';
-import { capFromMessage, readDetail, refusal, unitStatus } from '../units.ts';
+import type { ControlRecord } from '../../records/publisher.ts';
+import { TRADES_ENDPOINT, type TradeUnit } from '../markets/discovery.ts';
+import { type TradeRowJson, tradesPage, type V2TradeRowJson, v2TradesPage } from '../shapes.ts';
+import { capFromMessage, type Detail, readDetail, refusal, unitStatus } from '../units.ts';
+import { initialV2State, type V2Page, type V2PageRequest, type V2WalkState, walkTradesV2 } from './v2-walk.ts';
 import {
   type EndpointKnowledge,
   initialWalkState,
   newKnowledge,
+  type TradeGap,
   type TradePageRequest,
   type TradePageResult,
   type TradeRow,
@@ -32,22 +37,45 @@ import {
   walkTrades,
 } from './walk.ts';
 
-/** Keys kept per boundary list in a stored cursor (a hot second beyond this only risks a duplicate). */
+/** Keys kept per list in a stored cursor (a hot second beyond this only risks a duplicate). */
 const MAX_STORED_KEYS = 5_000;
 
-export interface TradesFetcherOptions {
-  /** Label rows as taker or maker. Default true. */
-  roles?: boolean;
+type Feed = 'v1' | 'v2';
+
+interface TradeDetail extends Detail {
+  feed?: Feed;
+  /** v1 only: "head" is the pass over the newest second after a multi-page walk. */
+  phase?: 'main' | 'head';
+  walk?: TradeWalkState | V2WalkState;
+  newestKeys?: string[];
+  /** Newest second read over all walks of this market; `newestKeys` are the rows of that second. */
+  newestTs?: number;
+  closedMs?: number | null;
+}
+
+interface Step {
+  rows: TradeRow[];
+  gap?: TradeGap;
+  /** The cursor fields and detail after this step. */
+  cursor: { offset: number | null; cursor: string | null; windowStart: number; windowEnd: number; newest?: number; oldest?: number; complete: boolean; records: number; pages: number };
+  walk: TradeWalkState | V2WalkState;
+  params: string;
+  fetchedAt: number;
 }
 
 export class TradesFetcher {
   readonly #ctx: IngestContext;
   readonly knowledge: EndpointKnowledge = newKnowledge();
-  readonly #roles: boolean;
+  #feed: Feed | undefined;
 
-  constructor(ctx: IngestContext, options: TradesFetcherOptions = {}) {
+  constructor(ctx: IngestContext) {
     this.#ctx = ctx;
-    this.#roles = options.roles ?? true;
+    if (ctx.settings.tradesFeed === 'v1') this.#feed = 'v1';
+  }
+
+  /** The feed in use, once known. */
+  get feed(): Feed | undefined {
+    return this.#feed;
   }
 
   /** Backfills (or resumes, or incrementally extends to `until`) one market's trades. */
@@ -59,42 +87,48 @@ export class TradesFetcher {
     const ctx = this.#ctx;
     const stored = ctx.cursors.get(TRADES_ENDPOINT, conditionId);
     const status = unitStatus(stored, ctx.generation);
-    const detail = readDetail(stored);
+    let detail = readDetail(stored) as TradeDetail;
     if (status === 'done' && until === undefined) return;
     const end = Math.floor(until ?? ctx.settings.until ?? ctx.generation);
-    let state: TradeWalkState;
+
     if (status === 'resume' && detail.walk) {
-      state = { ...(detail.walk as TradeWalkState), lastPageKeys: [] };
-    } else if (stored?.complete && stored.lastTimestamp !== null) {
-      const hwm = Math.floor(stored.lastTimestamp / 1000);
-      const closedMs = typeof detail.closedMs === 'number' ? detail.closedMs : undefined;
-      if ((closedMs !== undefined && closedMs < stored.lastTimestamp) || hwm >= end) {
-        // Nothing newer can exist: mark it done for this generation without a request.
-        await ctx.publisher.control([ctx.cursorRecord({ ...stored, detail: JSON.stringify({ ...detail, gen: ctx.generation }) })]);
-        return;
-      }
-      state = initialWalkState(hwm, end, (detail.newestKeys as string[] | undefined) ?? []);
+      detail = await this.#walk(conditionId, detail.feed ?? 'v1', detail.walk, detail);
     } else {
-      state = initialWalkState(ctx.settings.since ?? 1, end);
-    }
-    const before = stored?.complete ? stored.records : 0;
-    let lastParams = paramsText({ market: conditionId });
-    let fetchedAt = Date.now();
-    const fetchPage = async (req: TradePageRequest): Promise<TradePageResult> => {
-      const params = this.#params(conditionId, req, false);
-      lastParams = paramsText(params);
-      try {
-        const res = await ctx.caller.call({ api: 'data', endpoint: '/trades', params }, tradesPage);
-        fetchedAt = res.fetchedAt;
-        return { kind: 'rows', rows: res.value.map(toRow) };
-      } catch (err) {
-        const r = refusal(err);
-        if (r && r.status === 400 && /offset/i.test(r.message)) return { kind: 'offset-refused', maxOffset: capFromMessage(r.message), message: r.message };
-        throw err;
+      let start = ctx.settings.since ?? 1;
+      let skip: string[] = [];
+      if (stored?.complete && stored.lastTimestamp !== null) {
+        const hwm = Math.floor(stored.lastTimestamp / 1000);
+        const closedMs = typeof detail.closedMs === 'number' ? detail.closedMs : undefined;
+        if ((closedMs !== undefined && closedMs < stored.lastTimestamp) || hwm >= end) {
+          // Nothing newer can exist: done for this generation without a request.
+          await ctx.publisher.control([ctx.cursorRecord({ ...stored, detail: JSON.stringify({ ...detail, gen: ctx.generation }) })]);
+          return;
+        }
+        start = hwm;
+        skip = detail.newestKeys ?? [];
       }
-    };
-    let current = detail;
-    for await (const step of walkTrades(state, fetchPage, this.knowledge, ctx.settings.tradesPageSize)) {
+      const feed = this.#feed ?? 'v2';
+      const walk = feed === 'v2' ? initialV2State(start, end, skip) : initialWalkState(start, end, skip);
+      detail = await this.#walk(conditionId, feed, walk, { ...detail, phase: 'main' });
+    }
+    const last = detail.walk as TradeWalkState | undefined;
+    if (detail.feed === 'v1' && detail.phase !== 'head' && last?.complete && last.pages > 1 && last.newest !== undefined && !ctx.stop.aborted) {
+      const head = initialWalkState(last.newest, last.initialEnd, detail.newestKeys ?? []);
+      await this.#walk(conditionId, 'v1', head, { ...detail, phase: 'head' });
+    }
+  }
+
+  /** Runs one walk to its end, publishing each page with its cursor; returns the final detail. */
+  async #walk(conditionId: string, feed: Feed, walk: TradeWalkState | V2WalkState, detail: TradeDetail): Promise<TradeDetail> {
+    const ctx = this.#ctx;
+    let current: TradeDetail = { ...detail, feed };
+    let steps: AsyncGenerator<Step>;
+    if (feed === 'v2') {
+      steps = this.#v2Steps(conditionId, walk as V2WalkState);
+    } else {
+      steps = this.#v1Steps(conditionId, walk as TradeWalkState);
+    }
+    for await (const step of steps) {
       const control: ControlRecord[] = [];
       if (step.gap) {
         control.push(
@@ -109,9 +143,24 @@ export class TradesFetcher {
           }),
         );
       }
-      const takers = step.rows.length > 0 && this.#roles ? await this.#takerKeys(conditionId, step.rows) : undefined;
-      current = mergeDetail(current, step.state, ctx.generation);
-      control.push(this.#cursor(conditionId, step.state, current, before));
+      const takers = step.rows.length > 0 && ctx.settings.fillRoles ? await this.#takerKeys(conditionId, step.rows, current.feed ?? feed) : undefined;
+      current = nextDetail(current, step.walk, ctx.generation);
+      const stored = ctx.cursorOf(TRADES_ENDPOINT, conditionId);
+      control.push(
+        ctx.cursorRecord({
+          ...stored,
+          offset: step.cursor.offset,
+          cursor: step.cursor.cursor,
+          page: step.cursor.pages,
+          windowStart: step.cursor.windowStart * 1000,
+          windowEnd: step.cursor.windowEnd * 1000,
+          lastTimestamp: step.cursor.newest !== undefined ? Math.max(step.cursor.newest * 1000, stored.lastTimestamp ?? 0) : stored.lastTimestamp,
+          oldestTimestamp: step.cursor.oldest !== undefined ? Math.min(step.cursor.oldest * 1000, stored.oldestTimestamp ?? Number.POSITIVE_INFINITY) : stored.oldestTimestamp,
+          complete: step.cursor.complete,
+          records: stored.records + step.rows.length,
+          detail: JSON.stringify(current),
+        }),
+      );
       const res = await ctx.publisher.page({
         encoder: ctx.enc.rawTrades,
         toRaw: toRawTrade,
@@ -120,24 +169,91 @@ export class TradesFetcher {
           api: r.raw,
           headers: takers ? { [HEADERS.fillRole]: takers.has(r.key) ? 'taker' : 'maker' } : undefined,
         })),
-        source: { endpoint: TRADES_ENDPOINT, params: lastParams, fetchedAt },
+        source: { endpoint: TRADES_ENDPOINT, params: step.params, fetchedAt: step.fetchedAt },
         control,
       });
       ctx.metrics.published('trades', ctx.enc.rawTrades.topic, res.published);
       if (res.deadLettered) ctx.metrics.deadLettered('trades', 'schema-mismatch', res.deadLettered);
     }
+    return current;
   }
 
-  #params(conditionId: string, req: TradePageRequest, takerOnly: boolean) {
-    return { market: conditionId, takerOnly, limit: req.limit, offset: req.offset, start: req.start, end: req.end };
+  async *#v1Steps(conditionId: string, walk: TradeWalkState): AsyncGenerator<Step> {
+    const ctx = this.#ctx;
+    let params = '';
+    let fetchedAt = Date.now();
+    const fetchPage = async (req: TradePageRequest): Promise<TradePageResult> => {
+      const query = { market: conditionId, takerOnly: false, limit: req.limit, offset: req.offset, start: req.start, end: req.end };
+      params = paramsText(query);
+      try {
+        const res = await ctx.caller.call({ api: 'data', endpoint: '/trades', params: query }, tradesPage);
+        fetchedAt = res.fetchedAt;
+        return { kind: 'rows', rows: res.value.map(v1Row) };
+      } catch (err) {
+        const r = refusal(err);
+        if (r && r.status === 400 && /offset/i.test(r.message)) return { kind: 'offset-refused', maxOffset: capFromMessage(r.message), message: r.message };
+        throw err;
+      }
+    };
+    for await (const step of walkTrades({ ...walk, lastPageKeys: [] }, fetchPage, this.knowledge, ctx.settings.tradesPageSize)) {
+      const s = step.state;
+      yield {
+        rows: step.rows,
+        gap: step.gap,
+        walk: s,
+        params,
+        fetchedAt,
+        cursor: { offset: s.offset, cursor: null, windowStart: s.start, windowEnd: s.end, newest: s.newest, oldest: s.oldest, complete: s.complete, records: s.records, pages: s.pages },
+      };
+    }
+  }
+
+  async *#v2Steps(conditionId: string, walk: V2WalkState): AsyncGenerator<Step> {
+    const ctx = this.#ctx;
+    let params = '';
+    let fetchedAt = Date.now();
+    let notServed = false;
+    const fetchPage = async (req: V2PageRequest): Promise<V2Page> => {
+      const query = { market: conditionId, taker_only: false, limit: req.limit, start: req.start, end: req.end, cursor: req.cursor };
+      params = paramsText(query);
+      try {
+        const res = await ctx.caller.call({ api: 'data', endpoint: '/v2/trades', params: query }, v2TradesPage);
+        fetchedAt = res.fetchedAt;
+        this.#feed = 'v2';
+        return { rows: res.value.data.map(v2Row), next: res.value.pagination.next_cursor ?? null, hasMore: res.value.pagination.has_more ?? Boolean(res.value.pagination.next_cursor) };
+      } catch (err) {
+        const r = refusal(err);
+        if (r?.status === 404 && this.#feed !== 'v2') {
+          notServed = true;
+          return { rows: [], next: null, hasMore: false };
+        }
+        throw err;
+      }
+    };
+    for await (const step of walkTradesV2(walk, fetchPage, ctx.settings.tradesV2PageSize)) {
+      if (notServed) {
+        this.#feed = 'v1';
+        ctx.logger.info('the v2 trade feed is not served; walking v1 pages by time window', { market: conditionId });
+        yield* this.#v1Steps(conditionId, initialWalkState(walk.start, walk.end, walk.skipKeys));
+        return;
+      }
+      const s = step.state;
+      yield {
+        rows: step.rows,
+        walk: s,
+        params,
+        fetchedAt,
+        cursor: { offset: null, cursor: s.cursor ?? null, windowStart: s.start, windowEnd: s.end, newest: s.newest, oldest: s.oldest, complete: s.complete, records: s.records, pages: s.pages },
+      };
+    }
   }
 
   /**
-   * Keys of the taker rows in the span of `rows` (asked with takerOnly=true), or undefined when
-   * the API cannot answer that (it ignores time windows, or the span is deeper than its cap).
+   * Keys of the taker rows in the span of `rows` (asked with takerOnly), or undefined when the API
+   * cannot answer that (it ignores time windows, or the span is deeper than its offset cap).
    */
-  async #takerKeys(conditionId: string, rows: TradeRow[]): Promise<Set<string> | undefined> {
-    if (this.knowledge.windows === 'ignored') return undefined;
+  async #takerKeys(conditionId: string, rows: TradeRow[], feed: Feed): Promise<Set<string> | undefined> {
+    if (feed === 'v1' && this.knowledge.windows === 'ignored') return undefined;
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (const r of rows) {
@@ -145,13 +261,25 @@ export class TradesFetcher {
       if (r.ts > hi) hi = r.ts;
     }
     const keys = new Set<string>();
+    const caller = this.#ctx.caller;
+    if (feed === 'v2') {
+      let cursor: string | undefined;
+      for (;;) {
+        const params = { market: conditionId, taker_only: true, limit: this.#ctx.settings.tradesV2PageSize, start: lo, end: hi, cursor };
+        const res = (await caller.call({ api: 'data', endpoint: '/v2/trades', params }, v2TradesPage)).value;
+        for (const row of res.data) keys.add(v2Row(row).key);
+        const next = res.pagination.next_cursor;
+        if (!res.pagination.has_more || !next || res.data.length === 0) return keys;
+        cursor = next;
+      }
+    }
     const limit = this.#ctx.settings.tradesPageSize;
     for (let offset = 0; ; ) {
       if (this.knowledge.maxOffset !== undefined && offset > this.knowledge.maxOffset) return undefined;
       const params = { market: conditionId, takerOnly: true, limit, offset, start: lo, end: hi + (this.knowledge.endExclusive ? 1 : 0) };
       let page: TradeRowJson[];
       try {
-        page = (await this.#ctx.caller.call({ api: 'data', endpoint: '/trades', params }, tradesPage)).value;
+        page = (await caller.call({ api: 'data', endpoint: '/trades', params }, tradesPage)).value;
       } catch (err) {
         const r = refusal(err);
         if (r && r.status === 400 && /offset/i.test(r.message)) return undefined;
@@ -165,48 +293,52 @@ export class TradesFetcher {
       offset += page.length;
     }
   }
-
-  #cursor(conditionId: string, s: TradeWalkState, detail: Record<string, unknown>, before: number): ControlRecord {
-    const ctx = this.#ctx;
-    return ctx.cursorRecord({
-      ...ctx.cursorOf(TRADES_ENDPOINT, conditionId),
-      offset: s.offset,
-      page: s.pages,
-      windowStart: s.start * 1000,
-      windowEnd: s.end * 1000,
-      lastTimestamp: s.newest !== undefined ? s.newest * 1000 : (ctx.cursors.get(TRADES_ENDPOINT, conditionId)?.lastTimestamp ?? null),
-      oldestTimestamp: s.oldest !== undefined ? s.oldest * 1000 : (ctx.cursors.get(TRADES_ENDPOINT, conditionId)?.oldestTimestamp ?? null),
-      complete: s.complete,
-      records: before + s.records,
-      detail: JSON.stringify(detail),
-    });
-  }
 }
 
-function toRow(raw: TradeRowJson): TradeRow {
+function v1Row(raw: TradeRowJson): TradeRow {
   return { key: tradeKey(raw), ts: raw.timestamp, raw };
+}
+
+/** v2 names to the v1 names of the raw trade schema; keys the schema does not name go to `extra`. */
+const V2_NAMES: Record<string, string> = {
+  proxy_wallet: 'proxyWallet',
+  token_id: 'asset',
+  condition_id: 'conditionId',
+  event_slug: 'eventSlug',
+  outcome_index: 'outcomeIndex',
+  profile_image: 'profileImage',
+  profile_image_optimized: 'profileImageOptimized',
+  transaction_hash: 'transactionHash',
+};
+
+function v2Row(raw: V2TradeRowJson): TradeRow {
+  const v1: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) v1[V2_NAMES[k] ?? k] = v;
+  const row = v1 as unknown as TradeRowJson;
+  return { key: tradeKey(row), ts: raw.timestamp, raw: v1 };
 }
 
 function trim(keys: string[] | undefined): string[] {
   return keys && keys.length > MAX_STORED_KEYS ? keys.slice(0, MAX_STORED_KEYS) : (keys ?? []);
 }
 
-/** The cursor detail after a step: generation, the walk (minus what a restart need not keep) and the newest keys. */
-function mergeDetail(prev: Record<string, unknown>, s: TradeWalkState, gen: number): Record<string, unknown> {
-  const prevNewest = (prev.newestKeys as string[] | undefined) ?? [];
-  const prevHwm = (prev.walk as TradeWalkState | undefined)?.newest;
-  const newestKeys = s.newest === undefined ? prevNewest : prevHwm !== undefined && prevHwm === s.newest ? [...new Set([...prevNewest, ...s.newestKeys])] : s.newestKeys;
-  return {
-    ...prev,
-    gen,
-    walk: {
-      ...s,
-      lastPageKeys: [],
-      oldestKeys: trim(s.oldestKeys),
-      boundaryKeys: trim(s.boundaryKeys),
-      newestKeys: trim(s.newestKeys),
-      skipKeys: trim(s.skipKeys),
-    },
-    newestKeys: trim(newestKeys),
-  };
+/** The cursor detail after a step: generation, the walk (minus what a restart need not keep), the newest keys. */
+function nextDetail(prev: TradeDetail, walk: TradeWalkState | V2WalkState, gen: number): TradeDetail {
+  let newestKeys = prev.newestKeys ?? [];
+  let newestTs = prev.newestTs;
+  if (walk.newest !== undefined) {
+    if (newestTs === undefined || walk.newest > newestTs) {
+      newestTs = walk.newest;
+      newestKeys = walk.newestKeys;
+    } else if (walk.newest === newestTs) {
+      newestKeys = [...new Set([...newestKeys, ...walk.newestKeys])];
+    }
+  }
+  const slim = { ...walk, newestKeys: trim(walk.newestKeys), skipKeys: trim(walk.skipKeys) } as Record<string, unknown>;
+  if ('lastPageKeys' in walk) {
+    slim.lastPageKeys = [];
+    slim.oldestKeys = trim(walk.oldestKeys);
+    slim.boundaryKeys = trim(walk.boundaryKeys);
+  }
+  return { ...prev, gen, walk: slim as unknown as TradeWalkState, newestKeys: trim(newestKeys), newestTs };
 }

@@ -1,0 +1,10 @@
+/**
+ * The producers: `runIngest` fetches Polymarket's APIs (or the simulator) into the raw topics,
+ * with progress in pma.cursors, gaps in pma.gaps, failures in pma.failures and dead letters in
+ * pma.dlq. `pma ingest` and `pma run` both call it.
+ */
+export { type IngestDeps, type IngestOptions, type IngestSummary, runIngest, RUN_ENDPOINT } from './run.ts';
+export { INGEST_KEYS, type IngestSettings, ingestSettingsSchema, MODES, type Mode, selectedModes } from './settings.ts';
+export { openSource, type Source } from './source.ts';
+export { type Cursor, CursorStore, cursorKey } from './records/cursors.ts';
+export type { FailureRecord, GapRecord } from './context.ts';

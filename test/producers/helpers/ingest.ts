@@ -1,0 +1,47 @@
+/** Runs the producers in this process against a simulator, and reads back what they wrote. */
+import { Registry } from 'prom-client';
+import { type IngestOptions, type IngestSummary, runIngest } from '../../../producers/run.ts';
+import { ingestSettingsSchema } from '../../../producers/settings.ts';
+import { silentLogger } from '../../../runtime/logger.ts';
+import type { Simulator } from '../../../simulator/index.ts';
+import { TOPICS } from '../../../schemas/topics.ts';
+import { readAll, type TestLog } from './log.ts';
+
+export function settingsFor(sim: Simulator, extra: Record<string, unknown> = {}): IngestOptions {
+  const settings = ingestSettingsSchema.parse({ source: 'sim', rateLimits: 'off', attempts: 8, retryBaseMs: 5, retryMaxMs: 100, ...extra });
+  return { ...settings, urls: sim.urls };
+}
+
+export async function ingest(log: TestLog, options: IngestOptions, signal: AbortSignal = new AbortController().signal): Promise<IngestSummary> {
+  return runIngest(options, { transport: log.transport, serde: log.serde, logger: silentLogger, signal, metrics: new Registry() });
+}
+
+/** Keys per raw topic, with how many times each was written. */
+export async function writtenKeys(log: TestLog): Promise<Record<string, Map<string, number>>> {
+  const topics = {
+    'gamma-market': TOPICS.rawGammaMarkets.name,
+    'gamma-event': TOPICS.rawGammaEvents.name,
+    'clob-market': TOPICS.rawClobMarkets.name,
+    trade: TOPICS.rawTrades.name,
+    'price-point': TOPICS.rawPrices.name,
+    'leaderboard-row': TOPICS.rawLeaderboard.name,
+  };
+  const out: Record<string, Map<string, number>> = {};
+  for (const [type, topic] of Object.entries(topics)) {
+    const counts = new Map<string, number>();
+    for (const r of await readAll(log.transport, topic)) {
+      const k = r.key?.toString() ?? '';
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    out[type] = counts;
+  }
+  return out;
+}
+
+/** Truth keys per record type. */
+export function truthKeys(sim: Simulator, types = ['gamma-market', 'gamma-event', 'clob-market', 'trade', 'price-point', 'leaderboard-row'] as const) {
+  const out: Record<string, Set<string>> = {};
+  for (const t of types) out[t] = new Set();
+  for (const r of sim.truth({ types: [...types] })) out[r.type]!.add(r.key);
+  return out;
+}
