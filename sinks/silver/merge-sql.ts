@@ -11,8 +11,8 @@
  * - `min` / `max`: commutative, for first/last-seen times fed from several topics.
  *
  * Two write strategies: `upsert` (INSERT … ON CONFLICT on an indexed dimension) and `antijoin`
- * (UPDATE of existing keys plus INSERT of the rest, for unindexed facts; DuckDB builds the hash
- * table on the small batch and probes the fact, so the cost grows with the batch, not the table).
+ * (one MERGE that updates keys already present and inserts the rest, for unindexed facts; DuckDB
+ * builds the join's hash table on the small batch and probes the fact, so no index is kept).
  */
 
 export type MergeRule = 'key' | 'latest' | 'first' | 'min' | 'max';
@@ -70,15 +70,32 @@ function combine(c: MergeColumn, stored: string, incoming: string): string {
   }
 }
 
-/** The batch of a merge, one row per key, as a TEMP table named `batchTable`. */
-export function batchStatement(m: TableMerge, batchTable: string): string {
+/**
+ * The statements that turn staged rows into a batch with one row per key: `project` computes
+ * every column once per staged row into `<name>_p`; `duplicates` counts keys seen more than once;
+ * only when there are some does `aggregate` fold them into `<name>` (most batches have none, and
+ * skip the costlier aggregation; the projection then serves as the batch).
+ */
+export interface BatchStatements {
+  project: string;
+  duplicates: string;
+  aggregate: string;
+  projected: string;
+  aggregated: string;
+}
+
+export function batchStatements(m: TableMerge, name: string): BatchStatements {
   const keys = m.columns.filter((c) => c.rule === 'key').map((c) => q(c.name));
-  const projected = ['_seq', ...m.columns.map((c) => `${c.expr} AS ${q(c.name)}`)].join(', ');
+  const projected = `${name}_p`;
+  const columns = ['_seq', ...m.columns.map((c) => `${c.expr} AS ${q(c.name)}`)].join(', ');
   const where = m.where ? ` WHERE ${m.where}` : '';
-  return (
-    `CREATE OR REPLACE TEMP TABLE ${batchTable} AS SELECT ${m.columns.map(aggregate).join(', ')} ` +
-    `FROM (SELECT ${projected} FROM ${m.from}${where}) GROUP BY ${keys.join(', ')}`
-  );
+  return {
+    project: `CREATE OR REPLACE TEMP TABLE ${projected} AS SELECT ${columns} FROM ${m.from}${where}`,
+    duplicates: `SELECT count(*) - (SELECT count(*) FROM (SELECT DISTINCT ${keys.join(', ')} FROM ${projected})) FROM ${projected}`,
+    aggregate: `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${m.columns.map(aggregate).join(', ')} FROM ${projected} GROUP BY ${keys.join(', ')}`,
+    projected,
+    aggregated: name,
+  };
 }
 
 /** The statements that fold `batchTable` into the target table. */
@@ -91,20 +108,14 @@ export function foldStatements(m: TableMerge, batchTable: string): string[] {
     const action =
       rest.length === 0
         ? 'DO NOTHING'
-        : `DO UPDATE SET ${rest.map((c) => `${q(c.name)} = ${combine(c, q(c.name), `excluded.${q(c.name)}`)}`).join(', ')}`;
+        : `DO UPDATE SET ${rest.map((c) => `${q(c.name)} = ${combine(c, `${m.table}.${q(c.name)}`, `excluded.${q(c.name)}`)}`).join(', ')}`;
     return [`INSERT INTO ${m.table} (${names}) SELECT ${names} FROM ${batchTable} ON CONFLICT (${target}) ${action}`];
   }
   const match = keys.map((k) => `t.${q(k.name)} = b.${q(k.name)}`).join(' AND ');
-  const statements: string[] = [];
-  if (rest.length > 0) {
-    statements.push(
-      `UPDATE ${m.table} AS t SET ${rest.map((c) => `${q(c.name)} = ${combine(c, `t.${q(c.name)}`, `b.${q(c.name)}`)}`).join(', ')} ` +
-        `FROM ${batchTable} AS b WHERE ${match}`,
-    );
-  }
-  statements.push(
-    `INSERT INTO ${m.table} (${names}) SELECT ${m.columns.map((c) => `b.${q(c.name)}`).join(', ')} FROM ${batchTable} AS b ` +
-      `WHERE NOT EXISTS (SELECT 1 FROM ${m.table} AS t WHERE ${match})`,
-  );
-  return statements;
+  const update =
+    rest.length === 0 ? '' : ` WHEN MATCHED THEN UPDATE SET ${rest.map((c) => `${q(c.name)} = ${combine(c, `t.${q(c.name)}`, `b.${q(c.name)}`)}`).join(', ')}`;
+  return [
+    `MERGE INTO ${m.table} AS t USING ${batchTable} AS b ON ${match}${update} ` +
+      `WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${m.columns.map((c) => `b.${q(c.name)}`).join(', ')})`,
+  ];
 }

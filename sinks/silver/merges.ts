@@ -6,7 +6,7 @@
  */
 import { dimKeySql, tradeKeySql } from './keys.ts';
 import type { MergeColumn, MergeRule, TableMerge } from './merge-sql.ts';
-import { type SilverTopicKey, stageTable } from './staging.ts';
+import { type SilverTopicKey, stageView } from './staging.ts';
 
 const c = (name: string, rule: MergeRule, expr: string): MergeColumn => ({ name, rule, expr });
 const text = (f: string) => `nullif("${f}", '')`;
@@ -16,28 +16,35 @@ const list = (f: string) => `nullif("${f}", [])`;
 const keyOrNull = (natural: string) => `CASE WHEN ${natural} IS NULL THEN NULL ELSE ${dimKeySql(natural)} END`;
 const same = (name: string, rule: MergeRule = 'latest') => c(name, rule, `"${name}"`);
 
-/** A key-only row in a dimension for keys a record names (rule `first`: never overrides the dimension's own records). */
-const marketStub = (from: string, conditionField: string): TableMerge => ({
+/**
+ * Key-only rows in a dimension for keys a record names (rule `first`: never overrides the
+ * dimension's own records). Staged rows are grouped on the raw values first, so the keys are
+ * hashed once per distinct value rather than once per row.
+ */
+const distinctOf = (topic: SilverTopicKey, fields: string[]) =>
+  `(SELECT min(_seq) AS _seq, ${fields.map((f) => `"${f}"`).join(', ')} FROM ${stageView(topic)} GROUP BY ALL)`;
+
+const marketStub = (topic: SilverTopicKey, conditionField: string): TableMerge => ({
   table: 'MarketDim',
-  from,
+  from: distinctOf(topic, [conditionField]),
   where: `${hex(conditionField)} IS NOT NULL`,
   strategy: 'upsert',
   conflict: ['market_sk'],
   columns: [c('market_sk', 'key', dimKeySql(hex(conditionField))), c('condition_id', 'key', hex(conditionField))],
 });
 
-const eventStub = (from: string, eventField: string): TableMerge => ({
+const eventStub = (topic: SilverTopicKey, eventField: string): TableMerge => ({
   table: 'EventDim',
-  from,
+  from: distinctOf(topic, [eventField]),
   where: `${text(eventField)} IS NOT NULL`,
   strategy: 'upsert',
   conflict: ['event_sk'],
   columns: [c('event_sk', 'key', dimKeySql(text(eventField))), c('event_id', 'key', text(eventField))],
 });
 
-const tokenStub = (from: string, conditionField: string): TableMerge => ({
+const tokenStub = (topic: SilverTopicKey, conditionField: string): TableMerge => ({
   table: 'MarketTokenDim',
-  from,
+  from: distinctOf(topic, ['token_id', conditionField]),
   where: `${text('token_id')} IS NOT NULL`,
   strategy: 'upsert',
   conflict: ['token_sk'],
@@ -51,7 +58,7 @@ const tokenStub = (from: string, conditionField: string): TableMerge => ({
 
 const MARKETS: TableMerge = {
   table: 'MarketDim',
-  from: stageTable('markets'),
+  from: stageView('markets'),
   where: `${hex('condition_id')} IS NOT NULL`,
   strategy: 'upsert',
   conflict: ['market_sk'],
@@ -102,7 +109,7 @@ const MARKETS: TableMerge = {
 
 const TOKENS: TableMerge = {
   table: 'MarketTokenDim',
-  from: stageTable('tokens'),
+  from: stageView('tokens'),
   where: `${text('token_id')} IS NOT NULL`,
   strategy: 'upsert',
   conflict: ['token_sk'],
@@ -122,7 +129,7 @@ const TOKENS: TableMerge = {
 
 const EVENTS: TableMerge = {
   table: 'EventDim',
-  from: stageTable('events'),
+  from: stageView('events'),
   where: `${text('event_id')} IS NOT NULL`,
   strategy: 'upsert',
   conflict: ['event_sk'],
@@ -154,7 +161,7 @@ const EVENTS: TableMerge = {
 
 const TRADES: TableMerge = {
   table: 'TradeFact',
-  from: stageTable('trades'),
+  from: stageView('trades'),
   strategy: 'antijoin',
   columns: [
     c('trade_sk', 'key', tradeKeySql('"trade_id"')),
@@ -179,7 +186,7 @@ const TRADES: TableMerge = {
 
 const PRICES: TableMerge = {
   table: 'PriceHistoryFact',
-  from: stageTable('prices'),
+  from: stageView('prices'),
   where: `${text('token_id')} IS NOT NULL`,
   strategy: 'antijoin',
   columns: [
@@ -194,7 +201,7 @@ const PRICES: TableMerge = {
 
 const LEADERBOARD: TableMerge = {
   table: 'LeaderboardSnapshot',
-  from: stageTable('leaderboard'),
+  from: stageView('leaderboard'),
   where: `${hex('wallet')} IS NOT NULL`,
   strategy: 'upsert',
   columns: [
@@ -222,26 +229,31 @@ interface ProfileGroup {
   fields: Array<{ name: string; expr: string }>;
 }
 
-function traderStatements(from: string, walletField: string, seenExpr: string, profile: ProfileGroup): string[] {
-  const batch = `batch_traders_${from}`;
+function traderStatements(topic: SilverTopicKey, walletField: string, seenExpr: string, profile: ProfileGroup): string[] {
+  const batch = `batch_traders_${topic}`;
   const fieldNames = profile.fields.map((f) => f.name);
   const struct = (prefix: string, at: string) =>
     `{'at': ${prefix}${at}, ${fieldNames.map((n) => `'${n}': ${prefix}${n}`).join(', ')}}`;
   const anyField = fieldNames.map((n) => `${n} IS NOT NULL`).join(' OR ');
   const newer =
-    `(excluded.${profile.at} IS NOT NULL AND (${profile.at} IS NULL OR ` +
-    `${struct('excluded.', profile.at)} > ${struct('', profile.at)}))`;
-  const pick = (col: string) => `${col} = CASE WHEN ${newer} THEN excluded.${col} ELSE ${col} END`;
+    `(excluded.${profile.at} IS NOT NULL AND (TraderDim.${profile.at} IS NULL OR ` +
+    `${struct('excluded.', profile.at)} > ${struct('TraderDim.', profile.at)}))`;
+  // Stored values are named with the table: inside a struct literal a bare name is ambiguous.
+  const pick = (col: string) => `${col} = CASE WHEN ${newer} THEN excluded.${col} ELSE TraderDim.${col} END`;
+  // Grouped on the raw wallet first (cheap), then on the normalised one (hashing once per wallet).
+  const perRawWallet =
+    `SELECT "${walletField}" AS raw, min(seen) AS first_seen, max(seen) AS last_seen, ` +
+    `max({'at': seen, ${fieldNames.map((n) => `'${n}': ${n}`).join(', ')}}) FILTER (WHERE ${anyField}) AS profile ` +
+    `FROM (SELECT "${walletField}", ${seenExpr} AS seen, ${profile.fields.map((f) => `${f.expr} AS ${f.name}`).join(', ')} ` +
+    `FROM ${stageView(topic)}) GROUP BY "${walletField}"`;
   return [
     `CREATE OR REPLACE TEMP TABLE ${batch} AS SELECT ${dimKeySql('w')} AS trader_sk, w AS wallet_address, ` +
-      `min(seen) AS first_seen_at, max(seen) AS last_seen_at, ` +
-      `max({'at': seen, ${fieldNames.map((n) => `'${n}': ${n}`).join(', ')}}) FILTER (WHERE ${anyField}) AS profile ` +
-      `FROM (SELECT ${hex(walletField)} AS w, ${seenExpr} AS seen, ${profile.fields.map((f) => `${f.expr} AS ${f.name}`).join(', ')} ` +
-      `FROM ${stageTable(from as SilverTopicKey)}) WHERE w IS NOT NULL GROUP BY w`,
+      `min(first_seen) AS first_seen_at, max(last_seen) AS last_seen_at, max(profile) AS profile ` +
+      `FROM (SELECT lower(nullif(raw, '')) AS w, first_seen, last_seen, profile FROM (${perRawWallet})) WHERE w IS NOT NULL GROUP BY w`,
     `INSERT INTO TraderDim (trader_sk, wallet_address, first_seen_at, last_seen_at, ${profile.at}, ${fieldNames.join(', ')}) ` +
       `SELECT trader_sk, wallet_address, first_seen_at, last_seen_at, profile.at, ${fieldNames.map((n) => `profile.${n}`).join(', ')} FROM ${batch} ` +
-      `ON CONFLICT (trader_sk) DO UPDATE SET first_seen_at = LEAST(first_seen_at, excluded.first_seen_at), ` +
-      `last_seen_at = GREATEST(last_seen_at, excluded.last_seen_at), ` +
+      `ON CONFLICT (trader_sk) DO UPDATE SET first_seen_at = LEAST(TraderDim.first_seen_at, excluded.first_seen_at), ` +
+      `last_seen_at = GREATEST(TraderDim.last_seen_at, excluded.last_seen_at), ` +
       `${[profile.at, ...fieldNames].map(pick).join(', ')}`,
   ];
 }
@@ -252,7 +264,7 @@ function bridgeStatements(): string[] {
   return [
     `CREATE OR REPLACE TEMP TABLE ${batch} AS SELECT ${dimKeySql('event_id')} AS event_sk, ` +
       `arg_max(ids, _seq) AS ids FROM (SELECT _seq, ${text('event_id')} AS event_id, "market_condition_ids" AS ids ` +
-      `FROM ${stageTable('events')} WHERE len("market_condition_ids") > 0) WHERE event_id IS NOT NULL GROUP BY event_id`,
+      `FROM ${stageView('events')} WHERE len("market_condition_ids") > 0) WHERE event_id IS NOT NULL GROUP BY event_id`,
     `DELETE FROM EventMarketBridge WHERE event_sk IN (SELECT event_sk FROM ${batch})`,
     `INSERT INTO EventMarketBridge (event_sk, market_sk, condition_id, position) ` +
       `SELECT event_sk, ${dimKeySql('cid')}, cid, pos - 1 FROM (SELECT event_sk, lower(unnest(ids)) AS cid, generate_subscripts(ids, 1) AS pos FROM ${batch}) ` +
@@ -266,14 +278,14 @@ function bridgeStatements(): string[] {
 export type FoldStep = { merge: TableMerge } | { statements: string[] };
 
 export const FOLDS: Readonly<Record<SilverTopicKey, FoldStep[]>> = {
-  markets: [{ merge: MARKETS }, { merge: eventStub(stageTable('markets'), 'event_id') }],
-  tokens: [{ merge: TOKENS }, { merge: marketStub(stageTable('tokens'), 'condition_id') }],
+  markets: [{ merge: MARKETS }, { merge: eventStub('markets', 'event_id') }],
+  tokens: [{ merge: TOKENS }, { merge: marketStub('tokens', 'condition_id') }],
   events: [{ merge: EVENTS }, { statements: bridgeStatements() }],
   trades: [
     { merge: TRADES },
-    { merge: marketStub(stageTable('trades'), 'condition_id') },
-    { merge: tokenStub(stageTable('trades'), 'condition_id') },
-    { merge: eventStub(stageTable('trades'), 'event_id') },
+    { merge: marketStub('trades', 'condition_id') },
+    { merge: tokenStub('trades', 'condition_id') },
+    { merge: eventStub('trades', 'event_id') },
     {
       statements: traderStatements('trades', 'wallet', ts('ts'), {
         at: 'names_observed_at',
@@ -286,8 +298,8 @@ export const FOLDS: Readonly<Record<SilverTopicKey, FoldStep[]>> = {
   ],
   prices: [
     { merge: PRICES },
-    { merge: tokenStub(stageTable('prices'), 'condition_id') },
-    { merge: marketStub(stageTable('prices'), 'condition_id') },
+    { merge: tokenStub('prices', 'condition_id') },
+    { merge: marketStub('prices', 'condition_id') },
   ],
   leaderboard: [
     { merge: LEADERBOARD },

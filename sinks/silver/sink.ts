@@ -16,7 +16,7 @@ import { type QueryEndpoint, serveQueries } from './endpoint.ts';
 import { PartitionPositions } from './positions.ts';
 import { type PublishedSnapshot, publishSnapshot } from './snapshot.ts';
 import { SILVER_TOPIC_KEYS, type SilverTopicKey } from './staging.ts';
-import { openSilverDatabase, type PartitionOffset, readStoredOffsets, SilverWriter } from './writer.ts';
+import { type CommitResult, openSilverDatabase, type PartitionOffset, readStoredOffsets, SilverWriter } from './writer.ts';
 import { existsSync } from 'node:fs';
 
 export interface SilverSinkOptions {
@@ -140,16 +140,11 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
     let changedSinceSnapshot = false;
     let targets: PartitionOffset[] | undefined = options.untilCaughtUp ? await logEnds(transport, topicNames) : undefined;
 
-    const commit = async (): Promise<void> => {
-      if (dirty.size === 0) return;
-      if (deadLetters.length > 0) {
-        producer ??= transport.producer({ clientId: 'pma-silver-sink' });
-        await producer.send(TOPICS.dlq.name, deadLetters);
-        state.deadLettered += deadLetters.length;
-        deadLetters = [];
-      }
-      const offsets = [...dirty.values()];
-      const result = await w.commit(offsets);
+    // A commit merges on DuckDB's threads while the loop stages the next batch; `settled` is the
+    // bookkeeping of the commit in flight, and the first failure stops the loop.
+    let settled: Promise<void> = Promise.resolve();
+    let failure: unknown;
+    const bookkeep = async (result: CommitResult, offsets: PartitionOffset[]): Promise<void> => {
       let n = 0;
       for (const [k, v] of Object.entries(result.records) as Array<[SilverTopicKey, number]>) {
         state.perTopic[k] = (state.perTopic[k] ?? 0) + v;
@@ -159,8 +154,6 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
       state.commits += 1;
       state.committedAt = Date.now();
       changedSinceSnapshot = true;
-      dirty = new Map();
-      firstStagedAt = 0;
       deps.progress?.add('records', n);
       deps.onCommit?.({ records: n, totalRecords: state.records, millis: result.millis, offsets });
       try {
@@ -168,15 +161,36 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
       } catch (err) {
         logger.debug('could not mirror Silver offsets to the consumer group (lag figures may lag)', { err });
       }
-      if (options.snapshotPath && Date.now() - lastSnapshotAt >= options.snapshotIntervalMs) {
-        const published = await publishSnapshot(w.conn, options.path, options.snapshotPath);
-        if (published) {
-          state.snapshot = published;
-          lastSnapshotAt = Date.now();
-          changedSinceSnapshot = false;
-          logger.debug('Silver snapshot published', { path: published.path, bytes: published.bytes, ms: Math.round(published.millis) });
-        }
+    };
+    const commit = async (): Promise<void> => {
+      if (failure) throw failure;
+      if (dirty.size === 0) return;
+      if (deadLetters.length > 0) {
+        producer ??= transport.producer({ clientId: 'pma-silver-sink' });
+        await producer.send(TOPICS.dlq.name, deadLetters);
+        state.deadLettered += deadLetters.length;
+        deadLetters = [];
       }
+      const offsets = [...dirty.values()];
+      dirty = new Map();
+      firstStagedAt = 0;
+      const { done } = await w.startCommit(offsets);
+      await settled;
+      settled = done.then((result) => bookkeep(result, offsets));
+      settled.catch((err) => {
+        failure ??= err;
+      });
+    };
+    const snapshotIfDue = async (force: boolean): Promise<void> => {
+      if (!options.snapshotPath || !changedSinceSnapshot) return;
+      if (!force && Date.now() - lastSnapshotAt < options.snapshotIntervalMs) return;
+      await settled;
+      const published = await publishSnapshot(w.conn, options.path, options.snapshotPath);
+      if (!published) return;
+      state.snapshot = published;
+      lastSnapshotAt = Date.now();
+      changedSinceSnapshot = false;
+      logger.debug('Silver snapshot published', { path: published.path, bytes: published.bytes, ms: Math.round(published.millis) });
     };
 
     let reason: SilverSinkResult['reason'] = 'stopped';
@@ -227,12 +241,18 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
         }
       }
       const due = w.staged >= options.batchRows || (firstStagedAt > 0 && Date.now() - firstStagedAt >= options.batchMaxMs) || batches.length === 0;
-      if (due) await commit();
+      if (due) {
+        await commit();
+        await snapshotIfDue(false);
+      }
+      // Caught-up checks read committed positions: wait for the commit in flight once idle.
+      if (batches.length === 0) await settled;
+      if (failure) throw failure;
     }
     await commit();
-    if (options.snapshotPath && changedSinceSnapshot) {
-      state.snapshot = (await publishSnapshot(w.conn, options.path, options.snapshotPath)) ?? state.snapshot;
-    }
+    await settled;
+    if (failure) throw failure;
+    await snapshotIfDue(true);
     return {
       path: options.path,
       records: state.records,

@@ -1,6 +1,7 @@
 /**
- * Staging: each clean topic has an unindexed TEMP table that a micro-batch is appended to with
- * DuckDB's appender, in arrival order (`_seq`). Values are staged as the record carries them;
+ * Staging: each clean topic has an unindexed table in an in-memory database attached to the
+ * sink's instance, that a micro-batch is appended to with DuckDB's appender, in arrival order
+ * (`_seq`). Nothing staged is durable; only a commit (writer.ts) makes it so. Values are staged as the record carries them;
  * the merge statements (merge.ts) normalise and deduplicate in SQL, where it is fast.
  * Timestamps are staged as DOUBLE epoch milliseconds (exact below 2^53) to avoid a BigInt per value.
  */
@@ -169,8 +170,17 @@ const COLUMNS: Columns = {
   leaderboard: LEADERBOARD_COLUMNS,
 };
 
-/** The staging table of a topic (a TEMP table of the sink's connection). */
-export const stageTable = (topic: SilverTopicKey): string => `stage_${topic}`;
+/** The in-memory database that holds staging, shared by the sink's connections. */
+export const STAGE_DB = 'silver_stage';
+
+/** Staging is double-buffered: one buffer fills while the other is being merged. */
+export type StageBuffer = 0 | 1;
+
+/** The staging table of a topic in one buffer. */
+export const stageTable = (topic: SilverTopicKey, buffer: StageBuffer): string => `${STAGE_DB}.main.stage_${topic}_${buffer}`;
+
+/** The name merges read a topic's staged batch by: a TEMP view of the merging connection, pointed at one buffer. */
+export const stageView = (topic: SilverTopicKey): string => `stage_${topic}`;
 
 const SQL_TYPE: Record<StageType, string> = {
   VARCHAR: 'VARCHAR',
@@ -182,11 +192,21 @@ const SQL_TYPE: Record<StageType, string> = {
   'DOUBLE[]': 'DOUBLE[]',
 };
 
-/** Creates (or empties) every staging table on this connection. */
+/** Attaches the staging database to the instance and creates both buffers of every topic. */
 export async function createStaging(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`ATTACH IF NOT EXISTS ':memory:' AS ${STAGE_DB}`);
   for (const topic of SILVER_TOPIC_KEYS) {
     const cols = (COLUMNS[topic] as StageColumn<unknown>[]).map((c) => `"${c.name}" ${SQL_TYPE[c.type]}`);
-    await conn.run(`CREATE OR REPLACE TEMP TABLE ${stageTable(topic)} (_seq INTEGER NOT NULL, ${cols.join(', ')})`);
+    for (const buffer of [0, 1] as const) {
+      await conn.run(`CREATE OR REPLACE TABLE ${stageTable(topic, buffer)} (_seq INTEGER NOT NULL, ${cols.join(', ')})`);
+    }
+  }
+}
+
+/** Points the merging connection's staging views at one buffer. */
+export async function pointStageViews(conn: DuckDBConnection, buffer: StageBuffer): Promise<void> {
+  for (const topic of SILVER_TOPIC_KEYS) {
+    await conn.run(`CREATE OR REPLACE TEMP VIEW ${stageView(topic)} AS SELECT * FROM ${stageTable(topic, buffer)}`);
   }
 }
 
@@ -209,8 +229,8 @@ export class StagedWriter<K extends SilverTopicKey> {
     this.#columns = COLUMNS[topic] as StageColumn<CleanRecordByTopic[K]>[];
   }
 
-  static async open<K extends SilverTopicKey>(conn: DuckDBConnection, topic: K): Promise<StagedWriter<K>> {
-    return new StagedWriter(topic, await conn.createAppender(stageTable(topic), 'main', 'temp'));
+  static async open<K extends SilverTopicKey>(conn: DuckDBConnection, topic: K, buffer: StageBuffer): Promise<StagedWriter<K>> {
+    return new StagedWriter(topic, await conn.createAppender(`stage_${topic}_${buffer}`, 'main', STAGE_DB));
   }
 
   /** Appends a record; `seq` is its arrival order in the batch. Throws SinkError naming the field that does not fit. */

@@ -8,10 +8,10 @@ import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { SinkError } from '../../runtime/errors.ts';
 import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
-import { batchStatement, foldStatements } from './merge-sql.ts';
+import { batchStatements, foldStatements } from './merge-sql.ts';
 import { FOLDS } from './merges.ts';
 import { ensureSilverSchema, OFFSETS_TABLE } from './schema.ts';
-import { createStaging, type SilverTopicKey, StagedWriter, stageTable } from './staging.ts';
+import { createStaging, pointStageViews, type SilverTopicKey, type StageBuffer, StagedWriter, stageTable } from './staging.ts';
 
 export interface PartitionOffset {
   topic: string;
@@ -63,23 +63,33 @@ export interface CommitResult {
   millis: number;
 }
 
-/** Stages records and commits micro-batches on one connection; not safe for concurrent calls. */
+/**
+ * Stages records and commits micro-batches. Staging is double-buffered on two connections: while
+ * one batch is being merged (DuckDB works on its own threads), the next one is appended, so
+ * turning objects into rows and merging them overlap. At most one commit is in flight; a new
+ * `commit` waits for the previous one. Not safe for concurrent calls of `stage`.
+ */
 export class SilverWriter {
+  /** The merging connection (also used for checkpoints). */
   readonly conn: DuckDBConnection;
+  readonly #stageConn: DuckDBConnection;
   readonly #writers = new Map<SilverTopicKey, StagedWriter<SilverTopicKey>>();
+  #buffer: StageBuffer = 0;
   #seq = 0;
+  #inFlight: Promise<CommitResult> | undefined;
 
-  private constructor(conn: DuckDBConnection) {
+  private constructor(conn: DuckDBConnection, stageConn: DuckDBConnection) {
     this.conn = conn;
+    this.#stageConn = stageConn;
   }
 
   static async open(instance: DuckDBInstance): Promise<SilverWriter> {
     const conn = await instance.connect();
     await createStaging(conn);
-    return new SilverWriter(conn);
+    return new SilverWriter(conn, await instance.connect());
   }
 
-  /** Records staged since the last commit. */
+  /** Records staged since the last commit started. */
   get staged(): number {
     return this.#seq;
   }
@@ -87,19 +97,28 @@ export class SilverWriter {
   async stage<K extends SilverTopicKey>(topic: K, record: CleanRecordByTopic[K]): Promise<void> {
     let w = this.#writers.get(topic) as StagedWriter<K> | undefined;
     if (!w) {
-      w = await StagedWriter.open(this.conn, topic);
+      w = await StagedWriter.open(this.#stageConn, topic, this.#buffer);
       this.#writers.set(topic, w as unknown as StagedWriter<SilverTopicKey>);
     }
     w.append(this.#seq++, record);
   }
 
   /**
-   * Folds everything staged into the tables and stores `offsets`, atomically. Offsets may be
-   * given with nothing staged (records that needed no row, e.g. dead letters), and are then
-   * stored alone.
+   * Folds everything staged into the tables together with `offsets`, atomically; resolves when
+   * the batch is durable. Offsets may be given with nothing staged (records that needed no row),
+   * and are then stored alone.
    */
   async commit(offsets: PartitionOffset[]): Promise<CommitResult> {
-    const started = performance.now();
+    return (await this.startCommit(offsets)).done;
+  }
+
+  /**
+   * Waits for the commit in flight, then starts folding what is staged (with `offsets`) and
+   * switches staging to the other buffer, so the caller can stage the next batch while this one
+   * merges. `done` resolves when the batch is durable.
+   */
+  async startCommit(offsets: PartitionOffset[]): Promise<{ done: Promise<CommitResult> }> {
+    if (this.#inFlight) await this.#inFlight;
     const records: CommitResult['records'] = {};
     for (const [topic, w] of this.#writers) {
       w.close();
@@ -107,46 +126,63 @@ export class SilverWriter {
     }
     this.#writers.clear();
     this.#seq = 0;
-    if (offsets.length === 0 && Object.keys(records).length === 0) return { records, millis: 0 };
-    await this.conn.run('BEGIN TRANSACTION');
-    try {
-      for (const topic of Object.keys(records) as SilverTopicKey[]) {
-        for (const [i, step] of FOLDS[topic].entries()) {
-          const statements =
-            'merge' in step
-              ? [batchStatement(step.merge, `batch_${topic}_${i}`), ...foldStatements(step.merge, `batch_${topic}_${i}`)]
-              : step.statements;
-          for (const sql of statements) await this.#run(sql, topic);
-        }
-        await this.conn.run(`DELETE FROM ${stageTable(topic)}`);
-      }
-      for (const o of offsets) {
-        await this.conn.run(
-          `INSERT INTO ${OFFSETS_TABLE} VALUES ($topic, $partition, $offset) ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset`,
-          { topic: o.topic, partition: o.partition, offset: o.offset },
-        );
-      }
-      await this.conn.run('COMMIT');
-    } catch (err) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
-      for (const topic of Object.keys(records)) await this.conn.run(`DELETE FROM ${stageTable(topic as SilverTopicKey)}`).catch(() => undefined);
-      throw err;
-    }
-    return { records, millis: performance.now() - started };
+    const buffer = this.#buffer;
+    this.#buffer = buffer === 0 ? 1 : 0;
+    const done =
+      offsets.length === 0 && Object.keys(records).length === 0 ? Promise.resolve({ records, millis: 0 }) : this.#fold(buffer, records, offsets);
+    this.#inFlight = done.catch(() => ({ records: {}, millis: 0 }));
+    return { done };
   }
 
-  /** Drops what is staged without writing it. */
-  async discard(): Promise<void> {
-    for (const w of this.#writers.values()) w.close();
-    this.#writers.clear();
-    this.#seq = 0;
-    await createStaging(this.conn);
+  /** Waits for the commit in flight, if any. */
+  async settle(): Promise<void> {
+    if (this.#inFlight) await this.#inFlight;
   }
 
   close(): void {
     for (const w of this.#writers.values()) w.close();
     this.#writers.clear();
+    this.#stageConn.closeSync();
     this.conn.closeSync();
+  }
+
+  async #fold(buffer: StageBuffer, records: CommitResult['records'], offsets: PartitionOffset[]): Promise<CommitResult> {
+    const started = performance.now();
+    const topics = Object.keys(records) as SilverTopicKey[];
+    await pointStageViews(this.conn, buffer);
+    await this.conn.run('BEGIN TRANSACTION');
+    try {
+      for (const topic of topics) {
+        for (const [i, step] of FOLDS[topic].entries()) {
+          if ('statements' in step) {
+            for (const sql of step.statements) await this.#run(sql, topic);
+            continue;
+          }
+          const b = batchStatements(step.merge, `batch_${topic}_${i}`);
+          await this.#run(b.project, topic);
+          const dup = await this.conn.runAndReadAll(b.duplicates);
+          let batch = b.projected;
+          if (Number(dup.getRows()[0]![0]) > 0) {
+            await this.#run(b.aggregate, topic);
+            batch = b.aggregated;
+          }
+          for (const sql of foldStatements(step.merge, batch)) await this.#run(sql, topic);
+        }
+      }
+      if (offsets.length > 0) {
+        const values = offsets.map((o) => `(${sqlString(o.topic)}, ${o.partition | 0}, ${Math.trunc(o.offset)})`).join(', ');
+        await this.conn.run(
+          `INSERT INTO ${OFFSETS_TABLE} VALUES ${values} ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset`,
+        );
+      }
+      await this.conn.run('COMMIT');
+    } catch (err) {
+      await this.conn.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      for (const topic of topics) await this.conn.run(`DELETE FROM ${stageTable(topic, buffer)}`).catch(() => undefined);
+    }
+    return { records, millis: performance.now() - started };
   }
 
   async #run(sql: string, topic: SilverTopicKey): Promise<void> {
@@ -157,3 +193,5 @@ export class SilverWriter {
     }
   }
 }
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
