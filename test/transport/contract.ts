@@ -35,6 +35,12 @@ export interface ContractOptions {
   rebalanceTimeoutMs?: number;
   /** How many times the SIGKILL test kills a producing child. Default 3. */
   killRounds?: number;
+  /**
+   * True if one send is atomic across partitions (embedded: one transaction). The SIGKILL test
+   * then spreads every send over all partitions and checks each send is whole; otherwise each
+   * send goes to one partition (Kafka appends each partition's batch atomically, not a send).
+   */
+  atomicAcrossPartitions?: boolean;
   /** Extra storage checks after the SIGKILL test (embedded: SQLite integrity check). */
   verifyStorage?(made: ContractTransport): Promise<void>;
 }
@@ -379,6 +385,7 @@ export function transportContract(name: string, make: () => Promise<ContractTran
     it('loses nothing acknowledged and leaves nothing half-written when a producer process is SIGKILLed', async function () {
       this.timeout(Math.max(120_000, settleMs * 4));
       const partitions = 3;
+      const spread = options.atomicAcrossPartitions ?? false;
       const t = await topic(partitions);
       const rounds = options.killRounds ?? 3;
       const acked: Ack[] = [];
@@ -388,9 +395,10 @@ export function transportContract(name: string, make: () => Promise<ContractTran
         return seed / 0x7fffffff;
       };
       for (let round = 0; round < rounds; round++) {
-        acked.push(...(await produceUntilKilled(made, t, partitions, `r${round}`, 30 + Math.floor(random() * 400))));
+        const killAfter = 30 + Math.floor(random() * 400);
+        acked.push(...(await produceUntilKilled(made, t, partitions, `r${round}`, spread, killAfter)));
       }
-      expect(acked.length, "acknowledged batches").to.be.greaterThan(0);
+      expect(acked.length, 'acknowledged sends').to.be.greaterThan(0);
       const high = (await transport.admin().offsets(t)).reduce((n, p) => n + p.high - p.low, 0);
       const got = await readAll(transport, t, high, settleMs);
       const byBatch = new Map<string, ConsumedRecord[]>();
@@ -407,17 +415,21 @@ export function transportContract(name: string, make: () => Promise<ContractTran
       }
       for (const [batch, records] of byBatch) {
         const n = (JSON.parse(records[0]!.value!.toString()) as ChildRecord).n;
-        expect(records, `batch ${batch} is whole`).to.have.length(n);
-        const offsets = records.map((r) => r.offset);
-        expect(offsets, `batch ${batch} is contiguous`).to.deep.equal(offsets.map((_, i) => offsets[0]! + i));
-        expect(new Set(records.map((r) => r.partition)).size, `batch ${batch} in one partition`).to.equal(1);
+        expect(records, `send ${batch} is whole`).to.have.length(n);
+        const used = [...new Set(records.map((r) => r.partition))];
+        expect(used.length, `send ${batch} partitions`).to.equal(spread ? Math.min(n, partitions) : 1);
+        for (const p of used) {
+          const offsets = records.filter((r) => r.partition === p).map((r) => r.offset);
+          expect(offsets, `send ${batch} is contiguous in partition ${p}`).to.deep.equal(offsets.map((_, i) => offsets[0]! + i));
+        }
       }
       for (const ack of acked) {
         const records = byBatch.get(`${ack.run}/${ack.seq}`);
-        expect(records, `acknowledged batch ${ack.run}/${ack.seq}`).to.not.equal(undefined);
-        expect(records!.map((r) => [r.partition, r.offset])).to.deep.equal(
-          Array.from({ length: ack.last - ack.first + 1 }, (_, i) => [ack.partition, ack.first + i]),
+        expect(records, `acknowledged send ${ack.run}/${ack.seq}`).to.not.equal(undefined);
+        const expected = ack.ranges.flatMap(([partition, first, last]) =>
+          Array.from({ length: last - first + 1 }, (_, i) => `${partition}/${first + i}`),
         );
+        expect(records!.map((r) => `${r.partition}/${r.offset}`).sort()).to.deep.equal(expected.sort());
       }
       await options.verifyStorage?.(made);
     });
@@ -431,12 +443,11 @@ interface ChildRecord {
   n: number;
 }
 
+/** One acknowledged send: per partition it touched, the first and last offset it got. */
 interface Ack {
   run: string;
   seq: number;
-  partition: number;
-  first: number;
-  last: number;
+  ranges: Array<[partition: number, first: number, last: number]>;
 }
 
 /** Starts the producing child, kills it with SIGKILL `killAfterMs` after its first acknowledgement, and returns what it acknowledged. */
@@ -445,9 +456,11 @@ async function produceUntilKilled(
   topic: string,
   partitions: number,
   run: string,
+  spread: boolean,
   killAfterMs: number,
 ): Promise<Ack[]> {
-  const child: ChildProcess = spawn(process.execPath, [CHILD, JSON.stringify(made.openConfig), topic, String(partitions), run], {
+  const args = [CHILD, JSON.stringify(made.openConfig), topic, String(partitions), run, spread ? 'spread' : 'single'];
+  const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, PMA_LOG_LEVEL: 'silent' },
   });

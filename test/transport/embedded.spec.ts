@@ -27,6 +27,7 @@ transportContract('embedded', makeEmbedded, {
     await (transport as EmbeddedTransport).admin().compactNow([topic]);
   },
   compactsFully: true,
+  atomicAcrossPartitions: true,
   rebalanceTimeoutMs: 10_000,
   verifyStorage: async (made) => {
     const db = new DatabaseSync(embeddedLogPath(made.openConfig.dataDir), { readOnly: true });
