@@ -14,7 +14,7 @@ import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';
 import { openTransport } from '../../transport/index.ts';
 import { type ActionContext, action } from '../action.ts';
 
-const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath'] as const;
+const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath', 'json'] as const;
 
 const sinkSchema = z
   .object({
@@ -26,6 +26,7 @@ const sinkSchema = z
     rollMs: positiveInt.default(BRONZE_DEFAULTS.rollMs),
     idleMs: positiveInt.default(BRONZE_DEFAULTS.idleMs),
     silverPath: z.string().trim().min(1).optional(),
+    json: booleanish.default(false),
   })
   .strict();
 
@@ -43,6 +44,7 @@ export function register(program: Command): void {
     .option('--roll-ms <ms>', `Bronze: flush a partition this long after its first record (default ${BRONZE_DEFAULTS.rollMs})`)
     .option('--idle-ms <ms>', `Bronze: flush a partition idle this long (default ${BRONZE_DEFAULTS.idleMs})`)
     .option('--silver-path <file>', 'Silver: the DuckDB file (default <data-dir>/silver.duckdb)')
+    .option('--json', 'print one JSON line at the end: per layer result, seconds, peak RSS')
     .action(action(sink));
 }
 
@@ -54,6 +56,11 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
   ctx.onClose(() => registry.close());
   const serde = new Serde(registry);
   const until = settings.untilCaughtUp ? 'caught-up' : 'signal';
+  const started = process.hrtime.bigint();
+  const report: Record<string, unknown> = {};
+  const say = (line: string) => {
+    if (!settings.json) process.stdout.write(`${line}\n`);
+  };
   const runs: Array<Promise<unknown>> = [];
   if (settings.layer === 'bronze' || settings.layer === 'all') {
     runs.push(
@@ -67,20 +74,34 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
           idleMs: settings.idleMs,
         },
         { transport, serde, logger: ctx.logger, signal: ctx.signal, until },
-      ).then((r) => process.stdout.write(`bronze: ${r.rows} rows in ${r.files} files (${r.bytes} bytes), ${r.deadLettered} dead-lettered\n`)),
+      ).then((r) => {
+        report.bronze = r;
+        say(`bronze: ${r.rows} rows in ${r.files} files (${r.bytes} bytes), ${r.deadLettered} dead-lettered`);
+      }),
     );
   }
-  if (settings.layer === 'silver' || settings.layer === 'all') runs.push(runSilver(ctx, settings, transport, serde));
+  if (settings.layer === 'silver' || settings.layer === 'all') {
+    runs.push(
+      runSilver(ctx, settings, transport, serde).then((r) => {
+        report.silver = r;
+        say(`silver: ${r.records} records in ${r.commits} commits into ${r.path}`);
+      }),
+    );
+  }
   const results = await Promise.allSettled(runs);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  if (settings.json) {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    process.stdout.write(`${JSON.stringify({ ...report, seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+  }
 }
 
-async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Awaited<ReturnType<typeof openTransport>>, serde: Serde): Promise<void> {
+async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Awaited<ReturnType<typeof openTransport>>, serde: Serde) {
   const { runSilverSink, defaultSnapshotPath, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
   const path = settings.silverPath ?? join(ctx.config.dataDir, 'silver.duckdb');
   const topics = settings.topics?.filter((t) => (SILVER_TOPIC_KEYS as readonly string[]).includes(t));
-  const result = await runSilverSink(
+  return runSilverSink(
     {
       path,
       snapshotPath: defaultSnapshotPath(path),
@@ -93,5 +114,4 @@ async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: 
     },
     { transport, serde, logger: ctx.logger, signal: ctx.signal },
   );
-  process.stdout.write(`silver: ${result.records} records in ${result.commits} commits into ${result.path}\n`);
 }

@@ -37,9 +37,20 @@ export function dtDirName(dt: string): string {
   return `dt=${dt}`;
 }
 
+const DAY_MS = 86_400_000;
+const dates = new Map<number, string>();
+
 /** The UTC calendar date (YYYY-MM-DD) of epoch milliseconds: a record's `dt`. */
 export function utcDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / DAY_MS);
+  let date = dates.get(day);
+  if (date === undefined) {
+    date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    // Days seen are few (a backfill spans years at most); the cap only guards odd inputs.
+    if (dates.size > 100_000) dates.clear();
+    dates.set(day, date);
+  }
+  return date;
 }
 
 export function fileName(range: FileRange): string {

@@ -1,27 +1,24 @@
 /**
- * The rows of one source partition waiting for their Bronze files: one set of Arrow columns per
- * `dt`, plus the offset range covered (which includes offsets that produced no row, such as dead
+ * The rows of one source partition waiting for their Bronze files: their Avro bodies, per `dt`, plus the offset range covered (which includes offsets that produced no row, such as dead
  * letters, so the files' names account for every offset).
  */
-import type { CompiledColumns } from './arrow/record-columns.ts';
+import { BodyBuffer } from './body-buffer.ts';
 
 export class PartitionBuffer {
   readonly topic: string;
   readonly partition: number;
-  readonly byDt = new Map<string, CompiledColumns>();
+  readonly byDt = new Map<string, BodyBuffer>();
   first = -1;
   last = -1;
   rows = 0;
-  /** Avro bytes taken in: a cheap stand-in for the memory the columns hold. */
+  /** Avro bytes held. */
   bytes = 0;
   readonly openedAt: number;
   lastAt: number;
-  readonly #compile: () => CompiledColumns;
 
-  constructor(topic: string, partition: number, compile: () => CompiledColumns, now: number) {
+  constructor(topic: string, partition: number, now: number) {
     this.topic = topic;
     this.partition = partition;
-    this.#compile = compile;
     this.openedAt = now;
     this.lastAt = now;
   }
@@ -33,13 +30,13 @@ export class PartitionBuffer {
     this.lastAt = now;
   }
 
-  columnsFor(dt: string): CompiledColumns {
-    let cols = this.byDt.get(dt);
-    if (!cols) {
-      cols = this.#compile();
-      this.byDt.set(dt, cols);
+  bodiesFor(dt: string): BodyBuffer {
+    let bodies = this.byDt.get(dt);
+    if (!bodies) {
+      bodies = new BodyBuffer();
+      this.byDt.set(dt, bodies);
     }
-    return cols;
+    return bodies;
   }
 
   get empty(): boolean {

@@ -12,9 +12,10 @@
  * - Memory is bounded: each buffer by its limits, all of them together by `maxBufferedBytes`
  *   (the largest is flushed first), and finished groups waiting for the writer thread by
  *   `maxPendingGroups` (consuming waits for the disk).
- * - Records whose writer schema is the current one are copied from their Avro bytes straight into
- *   Arrow columns; others are decoded with schema resolution first. Records that cannot be read
- *   go to `pma.dlq`.
+ * - The main thread only consumes, checks each record and routes its Avro body to its partition
+ *   and `dt`; the writer thread builds the Arrow columns from those bytes and encodes Parquet.
+ *   Records written with an older schema are decoded with schema resolution and encoded with the
+ *   current one. Records that cannot be read go to `pma.dlq`.
  */
 import { AbortedError, DecodeError, SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -26,9 +27,9 @@ import { TOPICS } from '../../schemas/topics.ts';
 import type { Consumer, Producer, RecordBatch, Transport } from '../../transport/types.ts';
 import { caughtUp } from '../common/caught-up.ts';
 import { acquireDirLock, type DirLock } from '../common/dir-lock.ts';
-import { type CompiledColumns, compileColumns } from './arrow/record-columns.ts';
-import { compileEventTimeReader, type EventTimeReader } from './event-time.ts';
+import { compileInspector, type Inspector } from './inspect.ts';
 import { bronzeRoot, typeDir, utcDate } from './layout.ts';
+import type { PackedBodies } from './body-buffer.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
 import { partitionKey, recoverBronze } from './recovery.ts';
@@ -89,10 +90,10 @@ export interface BronzeSinkResult {
 export const BRONZE_DEFAULTS = {
   groupId: 'pma-sink-bronze',
   rollRows: 250_000,
-  rollBytes: 64 * 1024 * 1024,
+  rollBytes: 32 * 1024 * 1024,
   rollMs: 60_000,
   idleMs: 10_000,
-  maxBufferedBytes: 256 * 1024 * 1024,
+  maxBufferedBytes: 96 * 1024 * 1024,
   maxPendingGroups: 2,
   pollRecords: 5_000,
 } as const;
@@ -101,9 +102,9 @@ interface TopicState {
   type: CleanTopicKey;
   topic: string;
   codec: TopicCodec<Record<string, unknown>>;
-  schema: Readonly<Record<string, unknown>>;
-  eventField: string;
-  eventTime: EventTimeReader;
+  /** Name of the .avsc of the topic's current schema. */
+  schemaName: string;
+  inspect: Inspector;
   dir: string;
 }
 
@@ -177,16 +178,13 @@ class BronzeSink {
 
   async #addTopic(type: CleanTopicKey): Promise<void> {
     const def = TOPICS[type];
-    const schema = loadSchema(def.schema);
     const codec = await this.#deps.serde.codecFor<Record<string, unknown>>(def);
-    const eventField = EVENT_TIME_FIELD[type];
     this.#topics.set(def.name, {
       type,
       topic: def.name,
       codec,
-      schema,
-      eventField,
-      eventTime: compileEventTimeReader(schema, eventField),
+      schemaName: def.schema,
+      inspect: compileInspector(loadSchema(def.schema), EVENT_TIME_FIELD[type]),
       dir: typeDir(this.#root, type),
     });
   }
@@ -278,10 +276,10 @@ class BronzeSink {
       buf.cover(record.offset, now);
       if (record.value === null) continue;
       try {
-        await this.#append(state, buf, record.value, batch.partition, record.offset);
+        const size = await this.#append(state, buf, record.value, batch.partition, record.offset);
         buf.rows++;
-        buf.bytes += record.value.length;
-        this.#bufferedBytes += record.value.length;
+        buf.bytes += size;
+        this.#bufferedBytes += size;
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
         letters.push({ record, reason: err.reason, error: err });
@@ -307,21 +305,23 @@ class BronzeSink {
     letters.length = 0;
   }
 
-  async #append(state: TopicState, buf: PartitionBuffer, value: Buffer, partition: number, offset: number): Promise<void> {
+  /**
+   * Buffers one record as an Avro body of the topic's current schema: as it is when written with
+   * that schema (checked in one pass that also reads its event time), else decoded with schema
+   * resolution and encoded again.
+   */
+  async #append(state: TopicState, buf: PartitionBuffer, value: Buffer, partition: number, offset: number): Promise<number> {
     const where = { topic: state.topic, partition, offset };
-    const schemaId = readSchemaId(value, where);
-    if (schemaId === state.codec.schemaId) {
-      const cols = buf.columnsFor(this.#dt(state.eventTime(value, 5), where));
-      cols.appendAvro(value, 5, partition, offset);
-      return;
+    let body = value;
+    let start = 5;
+    if (readSchemaId(value, where) !== state.codec.schemaId) {
+      const record = await state.codec.decode(value, { partition, offset });
+      body = state.codec.type.toBuffer(record);
+      start = 0;
     }
-    const record = await state.codec.decode(value, { partition, offset });
-    const cols = buf.columnsFor(this.#dt(record[state.eventField] as number, where));
-    try {
-      cols.appendObject(record, partition, offset);
-    } catch (err) {
-      throw new DecodeError('undecodable-body', `record does not fit the Bronze columns: ${(err as Error).message}`, where);
-    }
+    const dt = this.#dt(state.inspect(body, start, body.length), where);
+    buf.bodiesFor(dt).append(body, start, body.length, offset);
+    return body.length - start;
   }
 
   #dt(ms: number, where: { topic: string; partition: number; offset: number }): string {
@@ -332,7 +332,7 @@ class BronzeSink {
   }
 
   #newBuffer(state: TopicState, partition: number, now: number): PartitionBuffer {
-    const buf = new PartitionBuffer(state.topic, partition, () => compileColumns(state.schema), now);
+    const buf = new PartitionBuffer(state.topic, partition, now);
     this.#buffers.set(partitionKey(state.topic, partition), buf);
     return buf;
   }
@@ -385,13 +385,13 @@ class BronzeSink {
     }
     const state = this.#topics.get(buf.topic)!;
     const range = { topic: buf.topic, partition: buf.partition, first: buf.first, last: buf.last };
-    const tables = [...buf.byDt].map(([dt, cols]: [string, CompiledColumns]) => [dt, cols.finish()] as [string, ReturnType<CompiledColumns['finish']>]);
-    const prepared = writeTemporaries(state.dir, range, tables.filter(([, t]) => t.numRows > 0), this.#pool, this.#knownDirs);
+    const parts = [...buf.byDt].filter(([, b]) => b.rows > 0).map(([dt, b]) => [dt, b.take()] as [string, PackedBodies]);
+    const prepared = writeTemporaries(state.dir, state.schemaName, range, parts, this.#pool, this.#knownDirs);
     const previous = this.#chains.get(key) ?? Promise.resolve();
     const done = (async () => {
-      const parts = await prepared.written;
+      const files = await prepared.written;
       await previous;
-      const published = parts.length > 0 ? await publish(parts) : { files: 0, bytes: 0 };
+      const published = files.length > 0 ? await publish(files) : { files: 0, bytes: 0 };
       await this.#commit(range.topic, range.partition, range.last + 1);
       this.#result.rows += prepared.rows;
       this.#result.files += published.files;

@@ -10,9 +10,9 @@
  */
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Table } from 'apache-arrow';
 import { fsyncDir } from '../common/fs-durable.ts';
 import { dtDirName, type FileRange, fileName, tempName } from './layout.ts';
+import type { PackedBodies } from './body-buffer.ts';
 import type { ParquetWriterPool } from './parquet/pool.ts';
 
 export interface GroupResult {
@@ -27,24 +27,25 @@ export interface PreparedGroup {
   rows: number;
 }
 
-/** Step 1: starts writing every table of the group to its temporary file. */
+/** Step 1: starts writing every `dt`'s rows of the group to its temporary file. */
 export function writeTemporaries(
   typeDir: string,
+  schema: string,
   range: FileRange,
-  tables: Array<[string, Table]>,
+  parts: Array<[string, PackedBodies]>,
   pool: ParquetWriterPool,
   knownDirs: Set<string>,
 ): PreparedGroup {
   const name = fileName(range);
   let rows = 0;
-  const parts = tables.map(async ([dt, table]) => {
-    rows += table.numRows;
+  const written = parts.map(async ([dt, bodies]) => {
+    rows += bodies.rows;
     const dir = join(typeDir, dtDirName(dt));
     await ensureDir(dir, knownDirs);
-    const bytes = await pool.write(table, join(dir, tempName(name)));
+    const { bytes } = await pool.write(schema, range.partition, bodies, join(dir, tempName(name)));
     return { dir, name, bytes };
   });
-  return { range, written: Promise.all(parts), rows };
+  return { range, written: Promise.all(written), rows };
 }
 
 /** Step 2: renames the group's files into place. Call only after `written` resolved. */

@@ -6,6 +6,7 @@
  * buffer. Every builder can be truncated back to an earlier length, so a row that fails half-way
  * leaves no trace.
  */
+import { isUtf8 } from 'node:buffer';
 import { Bool, type Data, type DataType, Field, Float64, Int32, Int64, List, makeData, Struct, TimestampMillisecond, Utf8 } from 'apache-arrow';
 
 export interface ColumnBuilder {
@@ -44,7 +45,7 @@ class Validity {
   }
 
   take(length: number): { nullCount: number; nullBitmap?: Uint8Array } {
-    const out = this.nulls > 0 && this.bits ? { nullCount: this.nulls, nullBitmap: this.bits.slice(0, (length + 7) >> 3) } : { nullCount: 0 };
+    const out = this.nulls > 0 && this.bits ? { nullCount: this.nulls, nullBitmap: this.bits.subarray(0, (length + 7) >> 3) } : { nullCount: 0 };
     this.bits = null;
     this.nulls = 0;
     return out;
@@ -88,11 +89,14 @@ export class Utf8Builder implements ColumnBuilder {
   }
 
   /** Appends UTF-8 bytes as they are (e.g. a string field of an Avro record, without decoding it). */
-  appendBytes(source: Uint8Array, start: number, end: number): void {
+  appendBytes(source: Buffer, start: number, end: number): void {
     const at = this.#offsets[this.#length]!;
     const stop = at + (end - start);
     if (stop > this.#data.length) this.#growData(stop);
-    this.#data.set(source.subarray(start, end), at);
+    const data = this.#data;
+    // Short strings (most ids and enum symbols) copy faster in a loop than through a native call.
+    if (end - start < 48) for (let i = start, j = at; i < end; i++, j++) data[j] = source[i]!;
+    else source.copy(data, at, start, end);
     this.#push(stop, true);
   }
 
@@ -111,13 +115,14 @@ export class Utf8Builder implements ColumnBuilder {
 
   finish(): Data {
     const n = this.#length;
+    if (!isUtf8(this.#data.subarray(0, this.#offsets[n]!))) this.#repairUtf8();
     const end = this.#offsets[n]!;
     const data = makeData({
       type: this.type,
       length: n,
       ...this.#validity.take(n),
-      valueOffsets: this.#offsets.slice(0, n + 1),
-      data: new Uint8Array(this.#data.buffer, this.#data.byteOffset, end).slice(),
+      valueOffsets: this.#offsets.subarray(0, n + 1),
+      data: new Uint8Array(this.#data.buffer, this.#data.byteOffset, end),
     });
     this.#length = 0;
     this.#offsets = new Int32Array(256);
@@ -131,6 +136,26 @@ export class Utf8Builder implements ColumnBuilder {
     this.#offsets = grow(this.#offsets, i + 2);
     this.#offsets[i + 1] = end;
     this.#length = i + 1;
+  }
+
+  /**
+   * Bytes copied from Avro bodies are checked once per column, not per value. Should a value not
+   * be valid UTF-8, every value is re-encoded with invalid sequences replaced by U+FFFD, which is
+   * what decoding the record with avsc would have given.
+   */
+  #repairUtf8(): void {
+    const old = this.#data;
+    const offsets = this.#offsets;
+    const n = this.#length;
+    const values: string[] = [];
+    for (let i = 0; i < n; i++) values.push(old.toString('utf8', offsets[i]!, offsets[i + 1]!));
+    let size = 0;
+    const encoded = values.map((v) => Buffer.from(v, 'utf8'));
+    this.#data = Buffer.allocUnsafe(Math.max(4096, encoded.reduce((s, b) => s + b.length, 0)));
+    for (let i = 0; i < n; i++) {
+      size += encoded[i]!.copy(this.#data, size);
+      offsets[i + 1] = size;
+    }
   }
 
   #growData(need: number): void {
@@ -195,8 +220,9 @@ export class Float64Builder extends FixedBuilder<Float64Array> {
     this.values[i] = v;
   }
   finish(): Data {
-    const data = makeData({ type: this.type, length: this.count, ...this.takeValidity(), data: this.values.slice(0, this.count) });
+    const data = makeData({ type: this.type, length: this.count, ...this.takeValidity(), data: this.values.subarray(0, this.count) });
     this.count = 0;
+    this.values = new Float64Array(256);
     return data;
   }
 }
@@ -211,8 +237,9 @@ export class Int32Builder extends FixedBuilder<Int32Array> {
     this.values[i] = v;
   }
   finish(): Data {
-    const data = makeData({ type: this.type, length: this.count, ...this.takeValidity(), data: this.values.slice(0, this.count) });
+    const data = makeData({ type: this.type, length: this.count, ...this.takeValidity(), data: this.values.subarray(0, this.count) });
     this.count = 0;
+    this.values = new Int32Array(256);
     return data;
   }
 }
@@ -246,9 +273,14 @@ export class Int64Builder extends FixedBuilder<Int32Array> {
     this.values[i + 1] = hi;
   }
   finish(): Data {
-    const words = this.values.slice(0, this.count * 2);
-    const data = makeData({ type: this.type as Int64, length: this.count, ...this.takeValidity(), data: new BigInt64Array(words.buffer) });
+    const data = makeData({
+      type: this.type as Int64,
+      length: this.count,
+      ...this.takeValidity(),
+      data: new BigInt64Array(this.values.buffer, this.values.byteOffset, this.count),
+    });
     this.count = 0;
+    this.values = new Int32Array(512);
     return data;
   }
 }
@@ -280,7 +312,7 @@ export class BoolBuilder implements ColumnBuilder {
   }
   finish(): Data {
     const n = this.#length;
-    const data = makeData({ type: this.type, length: n, ...this.#validity.take(n), data: this.#bits.slice(0, (n + 7) >> 3) });
+    const data = makeData({ type: this.type, length: n, ...this.#validity.take(n), data: this.#bits.subarray(0, (n + 7) >> 3) });
     this.#length = 0;
     this.#bits = new Uint8Array(64);
     return data;
@@ -330,7 +362,7 @@ export class ListBuilder implements ColumnBuilder {
       type: this.type as List,
       length: n,
       ...this.#validity.take(n),
-      valueOffsets: this.#offsets.slice(0, n + 1),
+      valueOffsets: this.#offsets.subarray(0, n + 1),
       child: this.child.finish(),
     });
     this.#length = 0;

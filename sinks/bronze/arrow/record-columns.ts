@@ -7,7 +7,6 @@
  * Timestamp(ms, UTC)); double to Float64; boolean to Bool; ["null", T] to a nullable T; array to
  * List; record to Struct. Other Avro types are refused when the columns are compiled.
  */
-import { isUtf8 } from 'node:buffer';
 import { type Data, Field, makeData, RecordBatch, Schema, Struct, Table } from 'apache-arrow';
 import { DecodeError } from '../../../runtime/errors.ts';
 import { BoolBuilder, type ColumnBuilder, Float64Builder, Int32Builder, Int64Builder, ListBuilder, StructBuilder, Utf8Builder } from './builders.ts';
@@ -25,10 +24,10 @@ export class AvroReader {
   pos = 0;
   end = 0;
 
-  reset(buf: Buffer, pos: number): void {
+  reset(buf: Buffer, pos: number, end = buf.length): void {
     this.buf = buf;
     this.pos = pos;
-    this.end = buf.length;
+    this.end = end;
   }
 
   /** A zig-zag varint as a JS number; exact for safe integers (|v| <= 2^53 - 1), refused beyond. */
@@ -104,10 +103,10 @@ export interface CompiledColumns {
   /** Appends one record given as a JS object (as avsc decodes it). */
   appendObject(record: Record<string, unknown>, partition: number, offset: number): void;
   /**
-   * Appends one record from an Avro binary body starting at `pos`, which must end exactly at the
-   * end of `buf`. On a malformed body it throws DecodeError and appends nothing.
+   * Appends one record from an Avro binary body from `pos` to `end` (default: the end of `buf`);
+   * the record must fill it exactly. On a malformed body it throws DecodeError and appends nothing.
    */
-  appendAvro(buf: Buffer, pos: number, partition: number, offset: number): void;
+  appendAvro(buf: Buffer, pos: number, partition: number, offset: number, end?: number): void;
   readonly length: number;
   byteSize(): number;
   /** The rows so far as an Arrow table; the columns are left empty for reuse. */
@@ -150,13 +149,13 @@ class RecordColumns implements CompiledColumns {
     this.#offset.append(offset);
   }
 
-  appendAvro(buf: Buffer, pos: number, partition: number, offset: number): void {
+  appendAvro(buf: Buffer, pos: number, partition: number, offset: number, end = buf.length): void {
     const before = this.length;
     const r = this.#reader;
-    r.reset(buf, pos);
+    r.reset(buf, pos, end);
     try {
       for (const c of this.#columns) c.fromAvro(r);
-      if (r.pos !== buf.length) throw bad(`${buf.length - r.pos} bytes left over after the record`);
+      if (r.pos !== end) throw bad(`${end - r.pos} bytes left over after the record`);
     } catch (err) {
       this.#rollback(before);
       throw err;
@@ -305,14 +304,7 @@ function primitive(name: string, logicalType: string | undefined, path: string):
         fromValue: (v) => b.appendString(v as string),
         fromAvro: (r) => {
           const [start, end] = r.bytes();
-          const buf = r.buf;
-          for (let i = start; i < end; i++) {
-            if (buf[i]! >= 0x80) {
-              if (!isUtf8(buf.subarray(start, end))) throw bad(`invalid UTF-8 at ${path}`);
-              break;
-            }
-          }
-          b.appendBytes(buf, start, end);
+          b.appendBytes(r.buf, start, end);
         },
       };
     }

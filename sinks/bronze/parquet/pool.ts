@@ -1,16 +1,17 @@
 /**
- * Writes Arrow tables as Parquet files on a worker thread (parquet-wasm is synchronous: on the
- * main thread it would stall consuming). Jobs run in submission order; `inFlight` lets the caller
+ * Writes Parquet files on a worker thread: columns are built from packed Avro bodies and encoded
+ * there (parquet-wasm is synchronous, and column building is the costly JS step: on the main
+ * thread both would stall consuming). Jobs run in submission order; `inFlight` lets the caller
  * bound how many wait, so a slow disk slows consuming instead of growing memory.
  */
 import { Worker } from 'node:worker_threads';
-import { type Table, tableToIPC } from 'apache-arrow';
 import { SinkError } from '../../../runtime/errors.ts';
+import type { PackedBodies } from '../body-buffer.ts';
 import type { WriteJob, WriteResult } from './worker.ts';
 
 export class ParquetWriterPool {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (bytes: number) => void; reject: (err: Error) => void; path: string }>();
+  readonly #pending = new Map<number, { resolve: (r: { bytes: number; rows: number }) => void; reject: (err: Error) => void; path: string }>();
   #nextId = 0;
   #failed: Error | undefined;
 
@@ -27,15 +28,17 @@ export class ParquetWriterPool {
     return this.#pending.size;
   }
 
-  /** Encodes `table` and writes it to `path` (a new file, fsynced). Resolves with the file size. */
-  write(table: Table, path: string): Promise<number> {
+  /**
+   * Writes rows given as Avro bodies of schema `schema` (a name in schemas/) to `path`, a new file,
+   * fsynced. The body buffers are transferred to the thread (unusable here afterwards).
+   */
+  write(schema: string, partition: number, bodies: PackedBodies, path: string): Promise<{ bytes: number; rows: number }> {
     if (this.#failed) return Promise.reject(this.#failed);
-    const ipc = tableToIPC(table, 'stream');
     const id = this.#nextId++;
-    return new Promise<number>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, path });
-      const job: WriteJob = { id, ipc, path };
-      this.#worker.postMessage(job, [ipc.buffer as ArrayBuffer]);
+      const job: WriteJob = { id, schema, partition, bytes: bodies.bytes, ends: bodies.ends, offsets: bodies.offsets, path };
+      this.#worker.postMessage(job, [bodies.bytes.buffer as ArrayBuffer, bodies.ends.buffer as ArrayBuffer, bodies.offsets.buffer as ArrayBuffer]);
     });
   }
 
@@ -50,7 +53,7 @@ export class ParquetWriterPool {
     if (!p) return;
     this.#pending.delete(r.id);
     if ('error' in r) p.reject(new SinkError(`cannot write parquet file: ${r.error.message}`, { path: p.path, code: r.error.code }));
-    else p.resolve(r.bytes);
+    else p.resolve({ bytes: r.bytes, rows: r.rows });
   }
 
   #fail(err: Error): void {

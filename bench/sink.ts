@@ -1,0 +1,310 @@
+/**
+ * `pma bench sink --layer bronze`: replays N clean trades (default 5,000,000) from the embedded log
+ * into Bronze with the real sink (consumer, offsets, dt partitions, write groups, fsync, rename),
+ * beside the ceiling measured in the same run: the same rows, already in memory as Avro bodies,
+ * through the same column building and Parquet writer thread straight to files. Peak RSS is the
+ * sink process's own (its whole life). It also times the other Parquet writer the project could
+ * use, DuckDB's appender + COPY TO parquet (ZSTD), on the first 1,000,000 of the same rows.
+ * Goal: the sink reaches at least 60% of the ceiling with peak RSS under 1 GB.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import avro from 'avsc';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { type ActionContext, action } from '../cli/action.ts';
+import { openRegistry } from '../registry/index.ts';
+import { Serde } from '../registry/serde.ts';
+import { booleanish, positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
+import { ConfigError } from '../runtime/errors.ts';
+import type { CleanTrade } from '../schemas/clean-records.ts';
+import { loadSchema } from '../schemas/index.ts';
+import { TOPICS } from '../schemas/topics.ts';
+import type { PackedBodies } from '../sinks/bronze/body-buffer.ts';
+import { BRONZE_DEFAULTS } from '../sinks/bronze/index.ts';
+import { ParquetWriterPool } from '../sinks/bronze/parquet/pool.ts';
+import { openTransport } from '../transport/index.ts';
+import { formatTable, goalsMet, type Rate, type ResultRow, timed } from './measure.ts';
+
+export const BRONZE_CEILING_SHARE_GOAL = 0.6;
+export const BRONZE_RSS_GOAL_BYTES = 1024 ** 3;
+
+const DAY = 86_400_000;
+const START = Date.UTC(2025, 10, 1);
+
+/** Deterministic clean trades spread over `days` days, shaped like Data API fills. */
+export function benchTrade(i: number, days: number): CleanTrade {
+  const m = (i * 2_654_435_761) % 2_000;
+  const wallet = (i * 40_503) % 50_000;
+  const h = (n: number, len: number) => n.toString(16).padStart(len, '0');
+  const tx = `0x${h(i, 16)}${h((i * 2_654_435_761) >>> 0, 8)}${'a'.repeat(40)}`;
+  return {
+    trade_id: `${tx}|0x${h(wallet, 40)}|${m}|${i % 2 ? 'BUY' : 'SELL'}|${i % 1000}`,
+    timestamp: START + ((i * 7_919_993) % (days * DAY)),
+    condition_id: `0x${h(m, 64)}`,
+    token_id: `${10n ** 76n + BigInt(m * 2 + (i & 1))}`,
+    outcome: i & 1 ? 'No' : 'Yes',
+    outcome_index: i & 1,
+    event_id: String(100_000 + (m >> 2)),
+    event_slug: `will-the-event-number-${m >> 2}-happen-by-the-deadline`,
+    side: i % 3 ? 'BUY' : 'SELL',
+    role: i & 2 ? 'MAKER' : 'TAKER',
+    price: ((i * 7_919) % 999) / 1000 + 0.001,
+    size: ((i * 104_729) % 100_000) / 100,
+    transaction_hash: tx,
+    proxy_wallet: `0x${h(wallet, 40)}`,
+    title: `Will market number ${m} resolve yes?`,
+    market_slug: `market-${m}`,
+    name: `user${wallet}`,
+    pseudonym: `Pseudo-Nym-${wallet}`,
+    unresolved: false,
+  };
+}
+
+export interface SinkBenchResult {
+  records: number;
+  days: number;
+  recordBytes: number;
+  sink: Rate;
+  ceiling: Rate;
+  peakRssBytes: number;
+  files: number;
+  parquetBytes: number;
+  writers: Array<{ writer: string; rate: Rate }>;
+  rows: ResultRow[];
+}
+
+export async function runBronzeSinkBench(dir: string, records: number, days: number, compareRows: number): Promise<SinkBenchResult> {
+  const transport = await openTransport({ transport: 'embedded', brokers: [], dataDir: dir }, silent());
+  const registry = await openRegistry({ registry: 'embedded', dataDir: dir });
+  let bytes = 0;
+  let encode: (t: CleanTrade) => Buffer;
+  try {
+    const codec = await new Serde(registry).codecFor<CleanTrade>(TOPICS.trades);
+    encode = codec.encode.bind(codec);
+    await transport.admin().createTopics([TOPICS.trades, TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
+    // Not timed: the log is filled first.
+    const producer = transport.producer();
+    for (let start = 0; start < records; start += 20_000) {
+      const batch = [];
+      for (let i = start; i < Math.min(records, start + 20_000); i++) {
+        const t = benchTrade(i, days);
+        const value = codec.encode(t);
+        bytes += value.length;
+        batch.push({ key: Buffer.from(t.trade_id), value });
+      }
+      await producer.send(TOPICS.trades.name, batch);
+    }
+    await producer.close();
+  } finally {
+    await transport.close();
+    await registry.close();
+  }
+
+  // The sink phase is the real command in its own process, so its peak RSS is its own.
+  const report = await runSinkProcess(dir);
+  if (report.bronze.rows !== records) throw new Error(`the sink wrote ${report.bronze.rows} rows, expected ${records}`);
+  const sink: Rate = { records, bytes, seconds: report.seconds };
+  const ceiling = await ceilingRun(dir, records, days, encode, bytes);
+  const duck = await duckdbRun(dir, Math.min(compareRows, records), days, encode);
+  const writers = [
+    { writer: 'Arrow columns from the Avro bytes + parquet-wasm ZSTD on a thread (chosen; = the ceiling)', rate: ceiling },
+    { writer: 'avsc decode + DuckDB appender + COPY TO parquet ZSTD', rate: duck },
+  ];
+  return {
+    records,
+    days,
+    recordBytes: bytes / records,
+    sink,
+    ceiling,
+    peakRssBytes: report.peakRssBytes,
+    files: report.bronze.files,
+    parquetBytes: report.bronze.bytes,
+    writers,
+    rows: [{ phase: 'bronze sink: log -> Parquet files', measured: sink, ceiling, goalRatio: BRONZE_CEILING_SHARE_GOAL }],
+  };
+}
+
+interface SinkReport {
+  bronze: { rows: number; files: number; bytes: number };
+  seconds: number;
+  peakRssBytes: number;
+}
+
+function runSinkProcess(dir: string): Promise<SinkReport> {
+  const pma = fileURLToPath(new URL('../cli/pma.ts', import.meta.url));
+  const args = [pma, '--data-dir', dir, '--log-level', 'error', 'sink', '--layer', 'bronze', '--topics', 'trades', '--until-caught-up', '--json'];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`pma sink failed: ${stderr || err.message}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as SinkReport);
+    });
+  });
+}
+
+/** The rows as the sink's writer thread takes them: Avro bodies packed end to end, one pack per roll. */
+function packBodies(records: number, days: number, encode: (t: CleanTrade) => Buffer, from = 0): PackedBodies[] {
+  const packs: PackedBodies[] = [];
+  for (let start = from; start < records; start += BRONZE_DEFAULTS.rollRows) {
+    const parts: Buffer[] = [];
+    for (let i = start; i < Math.min(records, start + BRONZE_DEFAULTS.rollRows); i++) parts.push(encode(benchTrade(i, days)).subarray(5));
+    const ends = new Int32Array(parts.length);
+    const offsets = new Float64Array(parts.length);
+    let at = 0;
+    parts.forEach((p, k) => {
+      at += p.length;
+      ends[k] = at;
+      offsets[k] = start + k;
+    });
+    packs.push({ bytes: Uint8Array.from(Buffer.concat(parts)), ends, offsets, rows: parts.length });
+  }
+  return packs;
+}
+
+/**
+ * The ceiling: the same rows already in memory as packed Avro bodies, through the same writer
+ * thread (column building, Parquet encoding, new file, fsync), two rolls in flight as in the sink.
+ */
+async function ceilingRun(dir: string, records: number, days: number, encode: (t: CleanTrade) => Buffer, bytes: number): Promise<Rate> {
+  const packs = packBodies(records, days, encode);
+  const pool = new ParquetWriterPool();
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'ceiling'), { recursive: true });
+  try {
+    const run = await timed(async () => {
+      const pending: Array<Promise<unknown>> = [];
+      for (const [file, pack] of packs.entries()) {
+        if (pending.length >= BRONZE_DEFAULTS.maxPendingGroups) await pending.shift();
+        pending.push(pool.write(TOPICS.trades.schema, 0, pack, join(dir, 'ceiling', `part-${file}.parquet`)));
+      }
+      await Promise.all(pending);
+    });
+    return { records, bytes, seconds: run.seconds };
+  } finally {
+    packs.length = 0;
+    await pool.close();
+  }
+}
+
+/**
+ * The writer the sink does not use, on the same rows from the same starting point (Avro bodies in
+ * memory): decoded with avsc, loaded with DuckDB's appender, written with COPY TO parquet (ZSTD),
+ * one file per roll. (DuckDB's appender takes JS values one cell at a time, so the bodies must be
+ * decoded first; the chosen writer builds its columns from the bytes.)
+ */
+async function duckdbRun(dir: string, rows: number, days: number, encode: (t: CleanTrade) => Buffer): Promise<Rate> {
+  const packs = packBodies(rows, days, encode);
+  const bytes = packs.reduce((n, p) => n + p.bytes.length + 5 * p.rows, 0);
+  const type = avro.Type.forSchema(loadSchema(TOPICS.trades.schema) as avro.Schema);
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(join(dir, 'duckdb'), { recursive: true });
+  const db = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
+  const con = await db.connect();
+  try {
+    const run = await timed(async () => {
+      for (const [file, pack] of packs.entries()) {
+        await con.run(
+          'CREATE OR REPLACE TEMP TABLE t (trade_id VARCHAR, "timestamp" BIGINT, condition_id VARCHAR, token_id VARCHAR, outcome VARCHAR, outcome_index INTEGER, event_id VARCHAR, event_slug VARCHAR, side VARCHAR, role VARCHAR, price DOUBLE, size DOUBLE, transaction_hash VARCHAR, proxy_wallet VARCHAR, title VARCHAR, market_slug VARCHAR, name VARCHAR, pseudonym VARCHAR, unresolved BOOLEAN, _partition INTEGER, _offset BIGINT)',
+        );
+        const a = await con.createAppender('t', undefined, 'temp');
+        const text = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
+        const buf = Buffer.from(pack.bytes.buffer, pack.bytes.byteOffset, pack.bytes.byteLength);
+        let start = 0;
+        for (let k = 0; k < pack.rows; k++) {
+          const r = type.decode(buf.subarray(start, pack.ends[k]!), 0).value as CleanTrade;
+          start = pack.ends[k]!;
+          a.appendVarchar(r.trade_id);
+          a.appendBigInt(BigInt(r.timestamp));
+          a.appendVarchar(r.condition_id);
+          text(r.token_id);
+          text(r.outcome);
+          if (r.outcome_index === null) a.appendNull();
+          else a.appendInteger(r.outcome_index);
+          text(r.event_id);
+          text(r.event_slug);
+          a.appendVarchar(r.side);
+          a.appendVarchar(r.role);
+          a.appendDouble(r.price);
+          a.appendDouble(r.size);
+          a.appendVarchar(r.transaction_hash);
+          a.appendVarchar(r.proxy_wallet);
+          text(r.title);
+          text(r.market_slug);
+          text(r.name);
+          text(r.pseudonym);
+          a.appendBoolean(r.unresolved);
+          a.appendInteger(0);
+          a.appendBigInt(BigInt(pack.offsets[k]!));
+          a.endRow();
+        }
+        a.closeSync();
+        const out = join(dir, 'duckdb', `part-${file}.parquet`);
+        await con.run(`COPY (SELECT * REPLACE (make_timestamptz("timestamp" * 1000) AS "timestamp") FROM t) TO '${out}' (FORMAT parquet, COMPRESSION zstd)`);
+      }
+    });
+    return { records: rows, bytes, seconds: run.seconds };
+  } finally {
+    con.closeSync();
+  }
+}
+
+export function formatSinkBench(r: SinkBenchResult): string {
+  const mb = (n: number) => `${(n / 1024 ** 2).toFixed(0)} MiB`;
+  const rssOk = r.peakRssBytes < BRONZE_RSS_GOAL_BYTES;
+  return [
+    `pma bench sink --layer bronze: ${r.records.toLocaleString('en-US')} clean trades (${r.recordBytes.toFixed(0)} B each in the log, spread over ${r.days} days) replayed from the embedded log into Bronze`,
+    'ceiling = the same rows from memory (Avro bodies) through the same column building and Parquet writer thread, no log, offsets or partitions',
+    '',
+    formatTable(r.rows),
+    '',
+    `peak RSS during the sink phase: ${mb(r.peakRssBytes)} (goal < ${mb(BRONZE_RSS_GOAL_BYTES)}: ${rssOk ? 'met' : 'MISSED'})`,
+    `files written: ${r.files}, ${mb(r.parquetBytes)} of Parquet (${(r.parquetBytes / r.records).toFixed(1)} B/row)`,
+    '',
+    'Parquet writers compared on the same rows, from Avro bodies in memory:',
+    ...r.writers.map((w) => `  ${w.writer}: ${Math.round(w.rate.records / w.rate.seconds).toLocaleString('en-US')} rows/s (${w.rate.records.toLocaleString('en-US')} rows in ${w.rate.seconds.toFixed(2)} s)`),
+    '',
+    goalsMet(r.rows) && rssOk ? 'all goals met' : 'some goals MISSED',
+  ].join('\n');
+}
+
+function silent() {
+  // Benchmarks print their own table; the pipeline's logs would only slow them.
+  return { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent() };
+}
+
+const settingsSchema = z
+  .object({
+    layer: z.enum(['bronze', 'silver']).default('bronze'),
+    records: positiveInt.default(5_000_000),
+    days: positiveInt.default(14),
+    compareRows: positiveInt.default(1_000_000),
+    json: booleanish.default(false),
+  })
+  .strict();
+
+export function register(bench: Command): void {
+  bench
+    .command('sink')
+    .description('replay clean trades from the embedded log into Bronze, beside writing the same rows from memory')
+    .option('--layer <layer>', 'bronze (default)')
+    .option('--records <n>', 'trades to replay (default 5000000)')
+    .option('--days <n>', 'days the trades spread over, i.e. dt partitions (default 14)')
+    .option('--compare-rows <n>', 'rows for the writer comparison (default 1000000)')
+    .option('--json', 'print the result as JSON instead of a table')
+    .action(action(run));
+}
+
+async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
+  const fileSection = (ctx.config.file.bench as Record<string, unknown> | undefined)?.sink;
+  const settings = resolveSection(settingsSchema, sectionSources('bench-sink', Object.keys(settingsSchema.shape), { 'bench-sink': fileSection ?? {} }, process.env, flags));
+  if (settings.layer !== 'bronze') throw new ConfigError(`--layer ${settings.layer}: this bench measures the Bronze layer only so far`, { flag: '--layer' });
+  // Everything lives in a scratch dir, never in the real data dir.
+  const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-sink-'));
+  ctx.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  const result = await runBronzeSinkBench(scratch, settings.records, settings.days, settings.compareRows);
+  process.stdout.write(settings.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSinkBench(result)}\n`);
+}
