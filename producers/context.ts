@@ -62,8 +62,14 @@ export interface IngestContextOptions {
   logger: Logger;
   /** No new requests once aborted. */
   stop: AbortSignal;
-  /** Unix seconds the run (its generation) started; fixes the end of open windows. */
+  /** Unix seconds the run (its generation) started; identifies the generation. */
   generation: number;
+  /**
+   * Unix seconds, by the API's clock, up to which this generation reads (open windows end here).
+   * One second before the server's time when the generation started, so the point the price
+   * history appends stamped "now" is never inside a window.
+   */
+  horizon: number;
 }
 
 export class IngestContext {
@@ -76,6 +82,7 @@ export class IngestContext {
   readonly logger: Logger;
   readonly stop: AbortSignal;
   readonly generation: number;
+  readonly horizon: number;
   failures = 0;
   gaps = 0;
   deadLetters = 0;
@@ -90,6 +97,7 @@ export class IngestContext {
     this.logger = o.logger;
     this.stop = o.stop;
     this.generation = o.generation;
+    this.horizon = o.horizon;
   }
 
   /** Stores a cursor in memory and returns the record to publish after its page. */

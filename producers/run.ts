@@ -7,6 +7,7 @@
  * hanging. Follow mode keeps polling and listens to the market WebSocket until stopped.
  */
 import type { Registry } from 'prom-client';
+import { z } from 'zod';
 import type { Serde } from '../registry/serde.ts';
 import { HttpError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -142,7 +143,9 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
     observer: metrics,
     onMalformed: (m) => ctx!.malformed(m),
   });
-  ctx = new IngestContext({ settings: options, caller, publisher, encoders, cursors, metrics, logger, stop: deps.signal, generation });
+  const storedHorizon = readDetail(runCursor).horizon;
+  const horizon = resumed && typeof storedHorizon === 'number' ? storedHorizon : (await serverTime(caller, logger)) - 1;
+  ctx = new IngestContext({ settings: options, caller, publisher, encoders, cursors, metrics, logger, stop: deps.signal, generation, horizon });
   try {
     if (options.retryFailures) {
       await replayFailures(ctx, deps.transport);
@@ -181,8 +184,20 @@ function runRecord(ctx: IngestContext, scope: string, complete: boolean) {
     complete,
     page: 1,
     lastTimestamp: Date.now(),
-    detail: JSON.stringify({ gen: ctx.generation }),
+    detail: JSON.stringify({ gen: ctx.generation, horizon: ctx.horizon }),
   });
+}
+
+/** The API's clock (CLOB `GET /time`, Unix seconds); this machine's when the API cannot say. */
+export async function serverTime(caller: ApiCaller, logger: Logger): Promise<number> {
+  try {
+    const res = await caller.call({ api: 'clob', endpoint: '/time' }, z.coerce.number().int().positive());
+    return res.value;
+  } catch (err) {
+    if (caller.stopSignal.aborted) throw err;
+    logger.warn("the API's clock is unavailable; using this machine's", { err });
+    return Math.floor(Date.now() / 1000);
+  }
 }
 
 /** What the backfill learnt that follow mode goes on with. */

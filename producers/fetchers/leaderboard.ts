@@ -87,7 +87,7 @@ export class LeaderboardFetcher {
       }
     };
     try {
-      for await (const step of walkOffset(start, fetchPage, this.#knowledge, limit)) {
+      for await (const step of walkOffset(start, fetchPage, this.#knowledge, limit, (row) => leaderboardKey(board, row as { proxyWallet: string }))) {
         const control = [
           ctx.cursorRecord({
             ...ctx.cursorOf(ENDPOINT, scope),

@@ -18,6 +18,8 @@ export interface OffsetKnowledge {
 
 export interface OffsetState {
   offset: number;
+  /** Keys of the previous page (rows a page repeats do not move the offset on). */
+  lastKeys?: string[];
   pages: number;
   records: number;
   complete: boolean;
@@ -36,14 +38,20 @@ export interface OffsetStep<T> {
 }
 
 export function initialOffsetState(): OffsetState {
-  return { offset: 0, pages: 0, records: 0, complete: false, capped: false };
+  return { offset: 0, lastKeys: [], pages: 0, records: 0, complete: false, capped: false };
 }
 
+/**
+ * `keyOf` identifies rows: rows repeated from the previous page (a server repeating rows, or rows
+ * pushed down by new arrivals) do not move the offset on and are not yielded again, so the walk
+ * may re-read a few rows but never skips one.
+ */
 export async function* walkOffset<T>(
   initial: OffsetState,
   fetchPage: (offset: number, limit: number) => Promise<OffsetPageResult<T>>,
   knowledge: OffsetKnowledge,
   limit: number,
+  keyOf: (row: T) => string = (row) => JSON.stringify(row),
 ): AsyncGenerator<OffsetStep<T>> {
   const s = { ...initial };
   while (!s.complete) {
@@ -64,13 +72,23 @@ export async function* walkOffset<T>(
       return;
     }
     const n = res.rows.length;
+    const previous = new Set(s.lastKeys ?? []);
+    const keys = res.rows.map(keyOf);
+    const fresh = res.rows.filter((_, i) => !previous.has(keys[i]!));
+    const repeats = n - fresh.length;
     const clampKnown = Math.min(limit, knowledge.honouredLimit);
     knowledge.honouredLimit = Math.max(knowledge.honouredLimit, n);
     s.pages += 1;
-    s.records += n;
+    s.records += fresh.length;
+    s.lastKeys = keys;
     if (n === 0 || n < clampKnown) s.complete = true;
-    else s.offset += n;
-    yield { rows: res.rows, state: { ...s }, offset };
+    else if (repeats === n) {
+      // The same page again past a cap the server does not refuse: the list goes no further.
+      knowledge.maxOffset = Math.min(knowledge.maxOffset ?? offset - 1, offset - 1);
+      s.complete = true;
+      s.capped = true;
+    } else s.offset += n - repeats;
+    yield { rows: fresh, state: { ...s }, offset, ...(s.capped ? { capMessage: `page at offset ${offset} repeats the previous one` } : {}) };
   }
 }
 

@@ -12,7 +12,7 @@
 import { toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import type { IngestContext } from '../context.ts';
 import type { MarketCatalog } from '../fetchers/markets/catalog.ts';
-import type { ChainState } from '../run.ts';
+import { type ChainState, serverTime } from '../run.ts';
 import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from '../fetchers/markets/discovery.ts';
 import { Listings } from '../fetchers/markets/listings.ts';
 import { PricesFetcher } from '../fetchers/prices/fetcher.ts';
@@ -129,7 +129,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   // Without a listing in this process (a resumed run whose listings were done), list once now.
   let lastRelist = catalog.size > 0 ? Date.now() : 0;
   while (!ctx.stop.aborted) {
-    const now = Math.floor(Date.now() / 1000);
+    const now = (await serverTime(ctx.caller, ctx.logger)) - 1;
     if (wantsMarkets && Date.now() - lastRelist >= s.relistInterval * 1000) {
       lastRelist = Date.now();
       await Promise.all([listings.clobMarkets(modes.has('markets')), listings.gammaMarkets(false, modes.has('markets'))]);

@@ -266,7 +266,7 @@ export class Listings {
         throw err;
       }
     };
-    for await (const step of walkOffset(state, fetchPage, knowledge, ctx.settings.listPageSize)) {
+    for await (const step of walkOffset(state, fetchPage, knowledge, ctx.settings.listPageSize, (row) => spec.key(row))) {
       const limited = spec.discover !== undefined && (this.#discovery?.full ?? false);
       const control: ControlRecord[] = [
         ctx.cursorRecord({

@@ -50,7 +50,7 @@ export class PricesFetcher {
     const detail = readDetail(stored);
     if (status === 'done' && until === undefined) return;
     const market = this.#market(unit, detail);
-    const horizon = Math.floor(until ?? ctx.settings.until ?? ctx.generation);
+    const horizon = Math.floor(until ?? Math.min(ctx.settings.until ?? Number.POSITIVE_INFINITY, ctx.horizon));
     const closeSec = market.closed ? (market.closedMs ?? market.endMs) : undefined;
     const end = closeSec !== undefined ? Math.min(horizon, Math.floor(closeSec / 1000) + CLOSE_SLACK_SEC) : horizon;
     let state: PriceWalkState;

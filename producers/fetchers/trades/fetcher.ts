@@ -37,6 +37,9 @@ import {
   walkTrades,
 } from './walk.ts';
 
+/** Rows of a closed market can still appear this long after its close (indexing lag). */
+const CLOSED_SLACK_MS = 86_400_000;
+
 /** Keys kept per list in a stored cursor (a hot second beyond this only risks a duplicate). */
 const MAX_STORED_KEYS = 5_000;
 
@@ -50,6 +53,8 @@ interface TradeDetail extends Detail {
   newestKeys?: string[];
   /** Newest second read over all walks of this market; `newestKeys` are the rows of that second. */
   newestTs?: number;
+  /** Unix seconds: every row up to here has been read (the end of the last completed walk). */
+  readUpTo?: number;
   closedMs?: number | null;
 }
 
@@ -89,7 +94,7 @@ export class TradesFetcher {
     const status = unitStatus(stored, ctx.generation);
     let detail = readDetail(stored) as TradeDetail;
     if (status === 'done' && until === undefined) return;
-    const end = Math.floor(until ?? ctx.settings.until ?? ctx.generation);
+    const end = Math.floor(until ?? Math.min(ctx.settings.until ?? Number.POSITIVE_INFINITY, ctx.horizon));
 
     if (status === 'resume' && detail.walk) {
       detail = await this.#walk(conditionId, detail.feed ?? 'v1', detail.walk, detail);
@@ -99,7 +104,9 @@ export class TradesFetcher {
       if (stored?.complete && stored.lastTimestamp !== null) {
         const hwm = Math.floor(stored.lastTimestamp / 1000);
         const closedMs = typeof detail.closedMs === 'number' ? detail.closedMs : undefined;
-        if ((closedMs !== undefined && closedMs < stored.lastTimestamp) || hwm >= end) {
+        const readUpTo = (detail.readUpTo ?? 0) * 1000;
+        // A market that had closed (a day's slack for late rows) before the last walk's end has no newer trades.
+        if ((closedMs !== undefined && closedMs + CLOSED_SLACK_MS <= readUpTo) || hwm >= end) {
           // Nothing newer can exist: done for this generation without a request.
           await ctx.publisher.control([ctx.cursorRecord({ ...stored, detail: JSON.stringify({ ...detail, gen: ctx.generation }) })]);
           return;
@@ -274,6 +281,7 @@ export class TradesFetcher {
       }
     }
     const limit = this.#ctx.settings.tradesPageSize;
+    let previous = new Set<string>();
     for (let offset = 0; ; ) {
       if (this.knowledge.maxOffset !== undefined && offset > this.knowledge.maxOffset) return undefined;
       const params = { market: conditionId, takerOnly: true, limit, offset, start: lo, end: hi + (this.knowledge.endExclusive ? 1 : 0) };
@@ -285,12 +293,19 @@ export class TradesFetcher {
         if (r && r.status === 400 && /offset/i.test(r.message)) return undefined;
         throw err;
       }
+      const pageKeys = new Set<string>();
+      let repeats = 0;
       for (const row of page) {
         if (row.timestamp < lo || row.timestamp > hi) return undefined;
-        keys.add(tradeKey(row));
+        const key = tradeKey(row);
+        if (previous.has(key)) repeats++;
+        pageKeys.add(key);
+        keys.add(key);
       }
       if (page.length === 0 || page.length < Math.min(limit, this.knowledge.honouredLimit || limit)) return keys;
-      offset += page.length;
+      if (repeats === page.length) return undefined;
+      offset += page.length - repeats;
+      previous = pageKeys;
     }
   }
 }
@@ -340,5 +355,6 @@ function nextDetail(prev: TradeDetail, walk: TradeWalkState | V2WalkState, gen: 
     slim.oldestKeys = trim(walk.oldestKeys);
     slim.boundaryKeys = trim(walk.boundaryKeys);
   }
-  return { ...prev, gen, walk: slim as unknown as TradeWalkState, newestKeys: trim(newestKeys), newestTs };
+  const readUpTo = walk.complete ? Math.max(prev.readUpTo ?? 0, 'initialEnd' in walk ? walk.initialEnd : walk.end) : prev.readUpTo;
+  return { ...prev, gen, walk: slim as unknown as TradeWalkState, newestKeys: trim(newestKeys), newestTs, readUpTo };
 }

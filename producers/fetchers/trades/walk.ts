@@ -169,11 +169,14 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
   }
 
   const pageKeys = new Set<string>();
+  const previous = new Set(s.lastPageKeys);
+  let repeats = 0;
   const fresh: TradeRow[] = [];
   const seen = new Set([...s.boundaryKeys, ...s.lastPageKeys, ...s.oldestKeys, ...s.skipKeys]);
   let reachedStart = false;
   for (const r of rows) {
     pageKeys.add(r.key);
+    if (previous.has(r.key)) repeats++;
     if (r.ts < s.start) {
       reachedStart = true;
       continue;
@@ -182,7 +185,7 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
     seen.add(r.key);
     fresh.push(r);
   }
-  const repeated = rows.length > 0 && s.offset > 0 && rows.every((r) => s.lastPageKeys.includes(r.key));
+  const repeated = rows.length > 0 && s.offset > 0 && repeats === rows.length;
   if (repeated) {
     // Older profiles answer past the cap with the same rows again: that is the cap.
     k.maxOffset = Math.min(k.maxOffset ?? s.offset - 1, s.offset - 1);
@@ -218,7 +221,9 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
   } else if (rows.length < clampKnown) {
     s.complete = true;
   } else {
-    s.offset += rows.length;
+    // Rows repeated from the previous page (a server repeating rows, or rows pushed down by new
+    // arrivals) do not move the offset on: the walk may re-read a few rows but never skips one.
+    s.offset += rows.length - repeats;
   }
   if (s.complete) s.lastPageKeys = [];
   return { rows: fresh, state: s };

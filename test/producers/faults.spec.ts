@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { startSimulator, type Simulator } from '../../simulator/index.ts';
+import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
+import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
+
+const FAULTS = [
+  { kind: 'error' as const, rate: 0.1 },
+  { kind: 'hang' as const, rate: 0.02, delayMs: 2_000 },
+  { kind: 'malformed' as const, rate: 0.04 },
+  { kind: 'truncated' as const, rate: 0.04 },
+  { kind: 'duplicate' as const, rate: 0.2, rows: 3 },
+  { kind: 'shift' as const, rate: 0.5, rows: 4 },
+];
+
+/**
+ * Rows no client can read: the simulator's `shift` fault hides a market's newest fills until
+ * someone asks that market for a page past its first, so in a market whose whole history fits one
+ * page (where no reader pages further) they never arrive. Those are the newest rows of markets
+ * that saw no request with an offset, and nothing else.
+ */
+function neverArrived(sim: Simulator, written: Map<string, number>): Set<string> {
+  const paged = new Set<string>();
+  for (const e of sim.requestLog.entries()) {
+    if (e.route !== 'data:/trades') continue;
+    const q = new URLSearchParams(e.query);
+    if (Number(q.get('offset') ?? 0) > 0) paged.add(q.get('market') ?? '');
+  }
+  const byMarket = new Map<string, Array<{ key: string; ts: number }>>();
+  for (const r of sim.truth({ types: ['trade'] })) {
+    const list = byMarket.get(r.conditionId as string) ?? [];
+    list.push({ key: r.key, ts: r.timestamp as number });
+    byMarket.set(r.conditionId as string, list);
+  }
+  const out = new Set<string>();
+  for (const [market, rows] of byMarket) {
+    if (paged.has(market)) continue;
+    const newestRead = Math.max(...rows.filter((r) => written.has(r.key)).map((r) => r.ts), 0);
+    const unread = rows.filter((r) => !written.has(r.key));
+    // Hidden fills are the newest ones (4 fills, so at most 8 rows), all newer than anything read.
+    if (unread.length <= 8 && unread.every((r) => r.ts >= newestRead)) for (const r of unread) out.add(r.key);
+  }
+  return out;
+}
+
+describe('producers under faults', function () {
+  this.timeout(180_000);
+  let sim: Simulator;
+  let log: TestLog;
+  afterEach(async () => {
+    await log?.close();
+    await sim?.close();
+  });
+
+  for (const feed of ['v2', 'v1'] as const) {
+    it(`completes with every record in place and every malformed body dead-lettered (${feed} trade feed)`, async () => {
+      sim = await startSimulator({
+        port: 0,
+        seed: 5,
+        markets: 30,
+        tradesPerMarket: 50,
+        pricePoints: 40,
+        leaderboardSize: 60,
+        limits: false,
+        requestLogSize: 200_000,
+        faultSeed: 9,
+        faults: FAULTS,
+        overrides: feed === 'v1' ? { data: { v2Routes: false } } : {},
+      });
+      log = await openTestLog();
+      // Small pages, so markets span several pages and rows can move between them.
+      const summary = await ingest(
+        log,
+        settingsFor(sim, { resolution: 'minute', requestTimeout: 0.5, attempts: 12, tradesPageSize: 37, tradesV2PageSize: 37, leaderboardPageSize: 20, workers: 3 }),
+      );
+      expect(summary.failures, 'failures').to.equal(0);
+      const fired = sim.stats() as { faults: Record<string, number> };
+      // Bodies that reached the client broken: a 2xx answer with a malformed or truncated body.
+      const malformedServed = sim.requestLog
+        .entries()
+        .filter((e) => e.status >= 200 && e.status < 300 && e.faults.some((f) => f === 'malformed' || f === 'truncated')).length;
+      expect(malformedServed).to.be.greaterThan(0);
+      if (feed === 'v1') expect(fired.faults.shift ?? 0, 'shifts').to.be.greaterThan(0);
+      expect(fired.faults.duplicate ?? 0, 'duplicates').to.be.greaterThan(0);
+
+      const dlq = await readAll(log.transport, TOPICS.dlq.name);
+      const malformed = dlq.filter((r) => r.headers[DLQ_HEADERS.reason]?.startsWith('malformed-body'));
+      expect(malformed).to.have.length(malformedServed);
+      for (const r of malformed) {
+        expect(r.headers[DLQ_HEADERS.error]).to.match(/not JSON|wrong shape/);
+        expect(r.headers['pma-source-endpoint']).to.match(/^(gamma|data|clob):\//);
+        expect(() => JSON.parse(r.value!.toString())).to.throw();
+      }
+
+      const got = await writtenKeys(log);
+      const want = truthKeys(sim);
+      const unreachable = neverArrived(sim, got.trade!);
+      for (const [type, keys] of Object.entries(want)) {
+        const written = got[type]!;
+        const missing = [...keys].filter((k) => !written.has(k) && !(type === 'trade' && unreachable.has(k)));
+        const extra = [...written.keys()].filter((k) => !keys.has(k));
+        expect({ type, missing: missing.slice(0, 3), extra: extra.slice(0, 3) }).to.deep.equal({ type, missing: [], extra: [] });
+      }
+    });
+  }
+});
