@@ -4,6 +4,7 @@ import { register as bench } from './bench.ts';
 import { register as gold } from './gold.ts';
 import { register as ingest } from './ingest.ts';
 import { register as processCmd } from './process.ts';
+import { register as query } from './query.ts';
 import { register as registry } from './registry.ts';
 import { register as replay } from './replay.ts';
 import { register as run } from './run.ts';
@@ -14,7 +15,7 @@ import { register as tagger } from './tagger.ts';
 import { register as topics } from './topics.ts';
 
 export function registerAll(program: Command): void {
-  for (const register of [run, ingest, processCmd, sink, replay, gold, sim, tagger, bench, status, topics, registry]) {
+  for (const register of [run, ingest, processCmd, sink, query, replay, gold, sim, tagger, bench, status, topics, registry]) {
     register(program);
   }
 }
