@@ -220,7 +220,8 @@ export class World {
     const { worldStart, worldEnd } = this.options;
     const span = worldEnd - worldStart;
     for (let e = 0; e < E; e++) {
-      const created = worldStart + Math.floor(span * ((e + unit(this.seed, S.eventCreated, e)) / E) * 0.995);
+      // Polymarket grows: creation times bunch towards the end (density ∝ t², about a tenth open at the end).
+      const created = worldStart + Math.floor(span * Math.cbrt((e + unit(this.seed, S.eventCreated, e)) / E) * 0.995);
       eventCreated[e] = created;
       // Durations: log-normal around ~3 weeks, from an hour to two years.
       const d = Math.exp(Math.log(21 * DAY) + 1.3 * normal(this.seed, S.marketDuration, e));
