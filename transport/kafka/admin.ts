@@ -13,21 +13,26 @@ import type {
   TopicPartitionOffset,
   TopicSpec,
 } from '../types.ts';
-import { isUnknownTopic, protocolErrorType, wrapKafkaError } from './errors.ts';
+import type { KafkaClient } from './client.ts';
+import { isRetriable, isUnknownTopic, protocolErrorType, wrapKafkaError } from './errors.ts';
 import { describeFromConfig, type TopicConfig, topicConfigFor, validateTopicSpec } from './topic-config.ts';
 
 const TOPIC_RESOURCE = kafkajs.ConfigResourceTypes.TOPIC;
 const DESCRIBED_CONFIGS = ['cleanup.policy', 'retention.ms', 'retention.bytes'];
 /** Partition counts only grow, and a stale count only delays new partitions: a minute is plenty. */
 const PARTITION_COUNT_TTL_MS = 60_000;
+const ADMIN_ATTEMPTS = 8;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class KafkaAdmin implements Admin {
+  readonly #client: KafkaClient;
   readonly #admin: kafkajs.Admin;
   #connecting: Promise<void> | undefined;
   readonly #partitionCounts = new Map<string, { count: number; at: number }>();
 
-  constructor(client: kafkajs.Kafka) {
-    this.#admin = client.admin();
+  constructor(client: KafkaClient) {
+    this.#client = client;
+    this.#admin = client.kafka.admin();
   }
 
   /** The connected kafkajs admin (connects once, lazily; a failed connect is retried next call). */
@@ -41,16 +46,29 @@ export class KafkaAdmin implements Admin {
   }
 
   async close(): Promise<void> {
-    if (this.#connecting) await this.#admin.disconnect();
-    this.#connecting = undefined;
+    try {
+      if (this.#connecting) await this.#admin.disconnect();
+    } finally {
+      this.#connecting = undefined;
+      this.#client.release();
+    }
   }
 
+  /**
+   * Runs an admin call, retrying errors the broker calls retriable (no leader yet, coordinator
+   * loading: a broker that just restarted answers these for a few seconds). kafkajs's admin gives
+   * up on them at once for most calls. Bounded: 8 attempts, 200 ms doubling to 2 s.
+   */
   async #call<T>(what: string, context: Record<string, unknown>, fn: (admin: kafkajs.Admin) => Promise<T>): Promise<T> {
     const admin = await this.client();
-    try {
-      return await fn(admin);
-    } catch (err) {
-      throw wrapKafkaError(err, what, context);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn(admin);
+      } catch (err) {
+        if (attempt >= ADMIN_ATTEMPTS || !isRetriable(err) || isUnknownTopic(err)) throw wrapKafkaError(err, what, context);
+        await sleep(Math.min(2_000, 200 * 2 ** (attempt - 1)));
+        if (typeof context.topic === 'string') await admin.fetchTopicMetadata({ topics: [context.topic] }).catch(() => undefined);
+      }
     }
   }
 

@@ -4,6 +4,7 @@
  * reconnected to transparently, and one that stays away fails every call with an error), and our
  * logger.
  */
+import { connect, type Socket } from 'node:net';
 import kafkajs from 'kafkajs';
 import { ConfigError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -35,9 +36,34 @@ export function validateBrokers(brokers: string[]): string[] {
   return brokers;
 }
 
-export function createKafkaClient(options: KafkaClientOptions): kafkajs.Kafka {
+/** A kafkajs client for one producer, consumer or admin, and the sockets it opened. */
+export interface KafkaClient {
+  readonly kafka: kafkajs.Kafka;
+  /**
+   * Destroys every socket the client still holds and refuses new ones. Called after kafkajs's
+   * own disconnect: after a broker restart kafkajs can leave a connection behind (a heartbeat
+   * of a restarted consumer reconnects a broker object it no longer tracks), which would keep
+   * the process alive.
+   */
+  release(): void;
+}
+
+export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   filterKafkajsTimeoutWarning();
-  return new kafkajs.Kafka({
+  const sockets = new Set<Socket>();
+  let released = false;
+  const socketFactory: kafkajs.ISocketFactory = ({ host, port, onConnect }) => {
+    const socket = connect({ host, port }, onConnect);
+    socket.setKeepAlive(true, 60_000);
+    if (released) {
+      queueMicrotask(() => socket.destroy(new Error('Kafka client closed')));
+      return socket;
+    }
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  };
+  const kafka = new kafkajs.Kafka({
     clientId: options.clientId,
     brokers: validateBrokers(options.brokers),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
@@ -45,5 +71,14 @@ export function createKafkaClient(options: KafkaClientOptions): kafkajs.Kafka {
     retry: { ...DEFAULT_RETRY, retries: options.retries ?? DEFAULT_RETRY.retries },
     logLevel: kafkajs.logLevel.INFO,
     logCreator: kafkajsLogCreator(options.logger),
+    socketFactory,
   });
+  return {
+    kafka,
+    release() {
+      released = true;
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
+  };
 }

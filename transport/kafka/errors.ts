@@ -39,6 +39,16 @@ export function isUnknownTopic(err: unknown): boolean {
   );
 }
 
+/**
+ * The broker answered with an error it calls retriable (no leader yet, coordinator loading).
+ * Connection errors are not counted: kafkajs already retried those with backoff.
+ */
+export function isRetriable(err: unknown): boolean {
+  const all = chain(err);
+  const last = all[all.length - 1] as { name?: string; retriable?: boolean } | undefined;
+  return last?.name === 'KafkaJSProtocolError' && last.retriable === true;
+}
+
 /** The innermost message, which names what actually went wrong (not "retries exceeded"). */
 export function innermostMessage(err: unknown): string {
   const all = chain(err);

@@ -3,10 +3,9 @@
  * kafkajs-specific lives in this folder; a librdkafka-based client (@confluentinc/kafka-javascript)
  * or @platformatic/kafka would be a sibling folder exporting the same `createKafkaTransport`.
  */
-import type kafkajs from 'kafkajs';
 import type { Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.ts';
 import { KafkaAdmin } from './admin.ts';
-import { createKafkaClient, type KafkaClientOptions } from './client.ts';
+import { createKafkaClient, type KafkaClient, type KafkaClientOptions } from './client.ts';
 import { KafkaConsumer, type KafkaConsumerTuning } from './consumer.ts';
 import { KafkaProducer, type KafkaProducerOptions } from './producer.ts';
 
@@ -18,27 +17,18 @@ export interface KafkaTransportOptions extends KafkaClientOptions {
 class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const;
   readonly #options: KafkaTransportOptions;
-  readonly #clients = new Map<string, kafkajs.Kafka>();
-  readonly #base: kafkajs.Kafka;
   readonly #admin: KafkaAdmin;
   readonly #open = new Set<Producer | Consumer>();
   #closed = false;
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
-    this.#base = createKafkaClient(options);
-    this.#admin = new KafkaAdmin(this.#base);
+    this.#admin = new KafkaAdmin(createKafkaClient(options));
   }
 
-  /** One kafkajs client per client id, so the broker sees the id the caller asked for. */
-  #client(clientId: string | undefined): kafkajs.Kafka {
-    if (!clientId || clientId === this.#options.clientId) return this.#base;
-    let client = this.#clients.get(clientId);
-    if (!client) {
-      client = createKafkaClient({ ...this.#options, clientId });
-      this.#clients.set(clientId, client);
-    }
-    return client;
+  /** Each producer and consumer has its own client, so closing one frees exactly its sockets. */
+  #client(clientId: string | undefined): KafkaClient {
+    return createKafkaClient({ ...this.#options, clientId: clientId ?? this.#options.clientId });
   }
 
   admin(): KafkaAdmin {

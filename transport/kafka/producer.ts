@@ -12,11 +12,17 @@ import { ConfigError, PmaError, TopicError, TransportError } from '../../runtime
 import { partitionForKey } from '../partitioner.ts';
 import type { Headers, Producer, ProduceRecord, RecordMetadata } from '../types.ts';
 import type { KafkaAdmin } from './admin.ts';
+import type { KafkaClient } from './client.ts';
 import { wrapKafkaError } from './errors.ts';
 
 export interface KafkaProducerOptions {
   /** Upper bound on one partition's record batch in one request. Default 900 KiB. */
   maxBatchBytes?: number;
+  /**
+   * Upper bound on one partition's records in one request. Default 1,000: kafkajs groups a
+   * request's messages by partition in time quadratic in this number.
+   */
+  maxBatchRecords?: number;
 }
 
 /** Per-record overhead of the v2 record format, generously rounded (varints, attributes). */
@@ -67,16 +73,19 @@ function checkRecord(topic: string, r: ProduceRecord, index: number): void {
 }
 
 export class KafkaProducer implements Producer {
+  readonly #client: KafkaClient;
   readonly #producer: kafkajs.Producer;
   readonly #admin: KafkaAdmin;
   readonly #maxBatchBytes: number;
+  readonly #maxBatchRecords: number;
   readonly #nextRoundRobin = new Map<string, number>();
   readonly #onClose: () => void;
   #connecting: Promise<void> | undefined;
   #closed = false;
 
-  constructor(client: kafkajs.Kafka, admin: KafkaAdmin, options: KafkaProducerOptions, onClose: () => void) {
-    this.#producer = client.producer({
+  constructor(client: KafkaClient, admin: KafkaAdmin, options: KafkaProducerOptions, onClose: () => void) {
+    this.#client = client;
+    this.#producer = client.kafka.producer({
       idempotent: true,
       allowAutoTopicCreation: false,
       // Every message carries its partition; kafkajs's partitioner is never asked.
@@ -84,6 +93,7 @@ export class KafkaProducer implements Producer {
     });
     this.#admin = admin;
     this.#maxBatchBytes = options.maxBatchBytes ?? 900 * 1024;
+    this.#maxBatchRecords = options.maxBatchRecords ?? 1_000;
     this.#onClose = onClose;
   }
 
@@ -104,6 +114,7 @@ export class KafkaProducer implements Producer {
     if (this.#closed) throw new TransportError('producer is closed', {});
     const results = batches.map((b) => new Array<RecordMetadata>(b.records.length));
     const placed = new Map<string, Placed[]>();
+    const now = String(Date.now());
     for (const [b, { topic, records }] of batches.entries()) {
       if (records.length === 0) continue;
       const partitions = await this.#admin.partitionCount(topic);
@@ -120,7 +131,7 @@ export class KafkaProducer implements Producer {
             value: record.value,
             partition,
             headers: record.headers,
-            timestamp: String(record.timestamp ?? Date.now()),
+            timestamp: record.timestamp === undefined ? now : String(record.timestamp),
           },
         });
         placed.set(key, list);
@@ -181,7 +192,10 @@ export class KafkaProducer implements Producer {
         const messages = byTopic.get(topic) ?? [];
         const from: Origin[] = [];
         let bytes = 0;
-        while (c.at < c.list.length && (from.length === 0 || bytes + c.list[c.at]!.bytes <= this.#maxBatchBytes)) {
+        while (
+          c.at < c.list.length &&
+          (from.length === 0 || (from.length < this.#maxBatchRecords && bytes + c.list[c.at]!.bytes <= this.#maxBatchBytes))
+        ) {
           const p = c.list[c.at++]!;
           bytes += p.bytes;
           messages.push(p.message);
@@ -203,6 +217,7 @@ export class KafkaProducer implements Producer {
       if (!(err instanceof PmaError)) throw wrapKafkaError(err, 'producer disconnect failed');
       throw err;
     } finally {
+      this.#client.release();
       this.#onClose();
     }
   }

@@ -62,9 +62,9 @@ export PMA_KAFKA_STATE=$state
 EOF
 }
 
-wait_port() { # port pidfile logfile what seconds
+wait_port() { # port pidfile logfile what seconds [log line that must appear after line N: text N]
   local deadline=$((SECONDS + $5))
-  until port_open "$1"; do
+  until port_open "$1" && { [ -z "${6:-}" ] || tail -n +"$(($7 + 1))" "$3" | grep -q "$6"; }; do
     pid_alive "$2" || { tail -n 40 "$3" >&2 || true; die "$4 exited before it answered (log: $3)"; }
     [ "$SECONDS" -lt "$deadline" ] || { tail -n 40 "$3" >&2 || true; die "$4 did not answer on port $1 within $5 s (log: $3)"; }
     sleep 0.1
@@ -75,11 +75,15 @@ start_broker() {
   pid_alive "$state/broker.pid" && { say "broker already runs (pid $(cat "$state/broker.pid"))"; return 0; }
   [ -f "$state/server.properties" ] || die "no formatted broker in $state: run 'kafka.sh up' first"
   port_open "$port" && die "port $port is taken by another process (set PMA_KAFKA_PORT)"
-  # shellcheck disable=SC2086
-  nohup java -Xms256m -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true "$log4j" \
-    -cp "$libs/*" kafka.Kafka "$state/server.properties" >>"$state/broker.log" 2>&1 &
+  local lines
+  lines="$(wc -l < "$state/broker.log")"
+  # setsid: its own session, so a signal to the caller's process group (Ctrl-C, `timeout`) does
+  # not take the broker down with it; only kafka.sh stops it.
+  setsid nohup java -Xms256m -Xmx"$heap" -XX:+UseG1GC -Djava.awt.headless=true "$log4j" \
+    -cp "$libs/*" kafka.Kafka "$state/server.properties" </dev/null >>"$state/broker.log" 2>&1 &
   echo $! > "$state/broker.pid"
-  wait_port "$port" "$state/broker.pid" "$state/broker.log" "broker" 60
+  # The port opens before the broker has loaded its metadata: wait for its "started" line too.
+  wait_port "$port" "$state/broker.pid" "$state/broker.log" "broker" 60 "Kafka Server started" "$lines"
   say "broker up on 127.0.0.1:$port (pid $(cat "$state/broker.pid"), log $state/broker.log)"
 }
 
@@ -100,8 +104,8 @@ start_registry() {
   pid_alive "$state/registry.pid" && return 0
   port_open "$registry_port" && die "port $registry_port is taken by another process (set PMA_REGISTRY_PORT)"
   mkdir -p "$state/registry-data"
-  nohup "$root/node_modules/.bin/node" "$root/cli/pma.ts" --data-dir "$state/registry-data" --log-format json \
-    registry serve --host 127.0.0.1 --port "$registry_port" >>"$state/registry.log" 2>&1 &
+  setsid nohup "$root/node_modules/.bin/node" "$root/cli/pma.ts" --data-dir "$state/registry-data" --log-format json \
+    registry serve --host 127.0.0.1 --port "$registry_port" </dev/null >>"$state/registry.log" 2>&1 &
   echo $! > "$state/registry.pid"
   wait_port "$registry_port" "$state/registry.pid" "$state/registry.log" "schema registry" 30
   say "schema registry up on http://127.0.0.1:$registry_port (pid $(cat "$state/registry.pid"), log $state/registry.log)"

@@ -1,0 +1,274 @@
+/**
+ * The Kafka transport against a real broker: first the shared transport contract, unchanged;
+ * then what only Kafka can show (configs on the broker, partitions matching Java's partitioner,
+ * bounded fetch buffer, lag read from the broker). The broker restart is in
+ * kafka-restart.spec.ts; third-party clients in kafka-python.spec.ts.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import kafkajs from 'kafkajs';
+import { silentLogger } from '../../runtime/logger.ts';
+import { createKafkaTransport } from '../../transport/kafka/index.ts';
+import { partitionForKey } from '../../transport/partitioner.ts';
+import type { Consumer, ProduceRecord, Transport } from '../../transport/types.ts';
+import { type ContractTransport, transportContract } from './contract.ts';
+import { kafkaAvailability, type KafkaTestEnv, uniqueTopic } from './kafka/broker.ts';
+
+const availability = await kafkaAvailability();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function makeKafka(env: KafkaTestEnv): Promise<ContractTransport> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pma-kafka-contract-'));
+  return {
+    transport: createKafkaTransport({ brokers: env.brokers, clientId: 'pma-contract', logger: silentLogger }),
+    openConfig: { transport: 'kafka', brokers: env.brokers, dataDir },
+    cleanup: () => rm(dataDir, { recursive: true, force: true }),
+  };
+}
+
+/** Records of a topic from the beginning, read by a throwaway group. */
+async function countRecords(transport: Transport, topic: string): Promise<number> {
+  const consumer = transport.consumer({ groupId: uniqueTopic('count') });
+  await consumer.subscribe([topic]);
+  let n = 0;
+  for (;;) {
+    const batches = await consumer.poll({ waitMs: 1_000 });
+    if (batches.length === 0) break;
+    for (const b of batches) n += b.records.length;
+  }
+  await consumer.close();
+  return n;
+}
+
+/**
+ * Makes Kafka's log cleaner compact a topic now: segments roll after 100 ms and are cleanable
+ * at once, one marker record rolls the segment holding the test's records, and we wait until
+ * the cleaner has removed superseded records (the marker stays in the active segment).
+ */
+async function forceKafkaCompaction(env: KafkaTestEnv, transport: Transport, topic: string): Promise<void> {
+  const before = await countRecords(transport, topic);
+  const admin = new kafkajs.Kafka({ brokers: env.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'segment.ms', value: '100' },
+            { name: 'min.cleanable.dirty.ratio', value: '0.001' },
+            { name: 'min.compaction.lag.ms', value: '0' },
+          ],
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  await sleep(500);
+  const producer = transport.producer();
+  await producer.send(topic, [{ key: Buffer.from('__pma_roll_segment'), value: Buffer.from('roll') }]);
+  await producer.close();
+  const deadline = Date.now() + 60_000;
+  while ((await countRecords(transport, topic)) >= before + 1) {
+    if (Date.now() > deadline) throw new Error(`the log cleaner did not compact ${topic} within 60 s`);
+    await sleep(1_000);
+  }
+}
+
+async function pollUntil(consumer: Consumer, count: number, ms = 30_000) {
+  const out: Array<{ partition: number; offset: number; key: string | undefined; value: string | undefined }> = [];
+  const deadline = Date.now() + ms;
+  while (out.length < count && Date.now() < deadline) {
+    for (const b of await consumer.poll({ waitMs: 500 })) {
+      for (const r of b.records) out.push({ partition: r.partition, offset: r.offset, key: r.key?.toString(), value: r.value?.toString() });
+    }
+  }
+  return out;
+}
+
+const records = (n: number, prefix = 'k'): ProduceRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`${prefix}${i}`), value: Buffer.from(`v${i}`) }));
+
+if ('env' in availability) {
+  const { env } = availability;
+
+  transportContract(`kafka (${env.source})`, () => makeKafka(env), {
+    forceCompaction: (transport, topic) => forceKafkaCompaction(env, transport, topic),
+    compactsFully: false,
+    atomicAcrossPartitions: false,
+    rebalanceTimeoutMs: 30_000,
+  });
+
+  describe(`kafka transport on a real broker (${env.source})`, function () {
+    this.timeout(90_000);
+    let transport: Transport;
+    let raw: kafkajs.Admin;
+
+    before(async () => {
+      transport = createKafkaTransport({ brokers: env.brokers, clientId: 'pma-test', logger: silentLogger });
+      raw = new kafkajs.Kafka({ brokers: env.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+      await raw.connect();
+    });
+
+    after(async () => {
+      await raw?.disconnect();
+      await transport?.close();
+    });
+
+    it('creates compacted and retention-limited topics with those configs on the broker', async () => {
+      const compacted = uniqueTopic('cfg-compact');
+      const limited = uniqueTopic('cfg-limited');
+      const forever = uniqueTopic('cfg-forever');
+      await transport.admin().createTopics([
+        { name: compacted, partitions: 2, cleanupPolicy: 'compact' },
+        { name: limited, partitions: 1, retentionMs: 3_600_000, retentionBytes: 10_000_000 },
+        { name: forever, partitions: 1 },
+      ]);
+      const { resources } = await raw.describeConfigs({
+        includeSynonyms: false,
+        resources: [compacted, limited, forever].map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
+      });
+      const config = (name: string, key: string) =>
+        resources.find((r) => r.resourceName === name)?.configEntries.find((e) => e.configName === key)?.configValue;
+      expect(config(compacted, 'cleanup.policy')).to.equal('compact');
+      expect(config(limited, 'cleanup.policy')).to.equal('delete');
+      expect(config(limited, 'retention.ms')).to.equal('3600000');
+      expect(config(limited, 'retention.bytes')).to.equal('10000000');
+      expect(config(forever, 'retention.ms')).to.equal('-1');
+      expect(await transport.admin().describeTopic(compacted)).to.deep.equal({ name: compacted, partitions: 2, cleanupPolicy: 'compact' });
+      expect(await transport.admin().describeTopic(limited)).to.deep.equal({
+        name: limited,
+        partitions: 1,
+        cleanupPolicy: 'delete',
+        retentionMs: 3_600_000,
+        retentionBytes: 10_000_000,
+      });
+      await transport.admin().deleteTopics([compacted, limited, forever]);
+    });
+
+    it('refuses a topic that exists with another partition count, and producing to a missing topic', async () => {
+      const topic = uniqueTopic('shape');
+      await transport.admin().createTopics([{ name: topic, partitions: 2 }]);
+      await transport.admin().createTopics([{ name: topic, partitions: 2 }]);
+      let error: unknown;
+      await transport.admin().createTopics([{ name: topic, partitions: 3 }]).catch((e: unknown) => {
+        error = e;
+      });
+      expect(error).to.have.property('code', 'PMA_ERR_TOPIC');
+      error = undefined;
+      await transport.producer().send(uniqueTopic('missing'), records(1)).catch((e: unknown) => {
+        error = e;
+      });
+      expect(error).to.have.property('code', 'PMA_ERR_TOPIC');
+      await transport.admin().deleteTopics([topic]);
+    });
+
+    it('puts each key on the partition Java’s default partitioner picks, and offsets in order', async () => {
+      const topic = uniqueTopic('murmur');
+      await transport.admin().createTopics([{ name: topic, partitions: 7 }]);
+      const sent = records(500);
+      const meta = await transport.producer().send(topic, sent);
+      for (const [i, m] of meta.entries()) expect(m.partition).to.equal(partitionForKey(sent[i]!.key!, 7));
+      const perPartition = new Map<number, number[]>();
+      for (const m of meta) perPartition.set(m.partition, [...(perPartition.get(m.partition) ?? []), m.offset]);
+      for (const offsets of perPartition.values()) expect(offsets).to.deep.equal(offsets.map((_, i) => i));
+      const consumer = transport.consumer({ groupId: uniqueTopic('g') });
+      await consumer.subscribe([topic]);
+      const got = await pollUntil(consumer, 500);
+      for (const r of got) expect(r.partition).to.equal(partitionForKey(Buffer.from(r.key!), 7));
+      expect(got).to.have.length(500);
+      await consumer.close();
+      await transport.admin().deleteTopics([topic]);
+    });
+
+    it('splits a send larger than one broker batch into requests, acknowledging every record', async () => {
+      const topic = uniqueTopic('big');
+      await transport.admin().createTopics([{ name: topic, partitions: 1 }]);
+      const value = Buffer.alloc(20_000, 1);
+      const meta = await transport.producer().send(topic, Array.from({ length: 200 }, () => ({ key: null, value })));
+      expect(meta.map((m) => m.offset)).to.deep.equal(Array.from({ length: 200 }, (_, i) => i));
+      expect((await transport.admin().offsets(topic))[0]).to.include({ low: 0, high: 200 });
+      await transport.admin().deleteTopics([topic]);
+    });
+
+    it('bounds the fetch buffer when the caller does not poll, then delivers everything in order', async () => {
+      const small = createKafkaTransport({
+        brokers: env.brokers,
+        clientId: 'pma-test-small',
+        logger: silentLogger,
+        consumer: { bufferRecords: 100, bufferBytes: 1_000_000, fetchBytesPerPartition: 1_024 },
+      });
+      const topic = uniqueTopic('backpressure');
+      await small.admin().createTopics([{ name: topic, partitions: 1 }]);
+      const producer = small.producer();
+      for (let i = 0; i < 100; i++) await producer.send(topic, records(20, `b${i}-`));
+      const consumer = small.consumer({ groupId: uniqueTopic('g'), maxRecords: 10 });
+      await consumer.subscribe([topic]);
+      const buffered = () => (consumer as unknown as { buffered(): { records: number } }).buffered().records;
+      const deadline = Date.now() + 3_000;
+      let most = 0;
+      while (Date.now() < deadline) {
+        most = Math.max(most, buffered());
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(most).to.be.above(0);
+      // One fetch of at least one producer batch (20 records) may land past the bound.
+      expect(most).to.be.at.most(100 + 20 * 2);
+      const got = await pollUntil(consumer, 2_000);
+      expect(got.map((r) => r.offset)).to.deep.equal(Array.from({ length: 2_000 }, (_, i) => i));
+      await small.admin().deleteTopics([topic]);
+      await small.close();
+    });
+
+    it('reads lag and committed offsets from the broker, and seeks by timestamp', async () => {
+      const topic = uniqueTopic('lag');
+      const groupId = uniqueTopic('g');
+      await transport.admin().createTopics([{ name: topic, partitions: 1 }]);
+      const producer = transport.producer();
+      const base = Date.now() - 10_000;
+      await producer.send(
+        topic,
+        Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`t${i}`), timestamp: base + i * 1_000 })),
+      );
+      const consumer = transport.consumer({ groupId });
+      await consumer.subscribe([topic]);
+      expect(await pollUntil(consumer, 10)).to.have.length(10);
+      await consumer.commit([{ topic, partition: 0, offset: 4 }]);
+      expect(await transport.admin().lag(groupId, topic)).to.deep.equal([{ topic, partition: 0, committed: 4, high: 10, lag: 6 }]);
+      expect(await transport.admin().groupOffsets(groupId, topic)).to.deep.equal([{ topic, partition: 0, offset: 4 }]);
+      await consumer.seekToTimestamp(topic, base + 7_000);
+      const replay = await pollUntil(consumer, 3);
+      expect(replay.map((r) => r.value)).to.deep.equal(['t7', 't8', 't9']);
+      await consumer.close();
+      expect(await transport.admin().listGroups()).to.include(groupId);
+      await transport.admin().deleteTopics([topic]);
+    });
+
+    it('hands a closed member’s partitions to the rest of the group at once (clean leave)', async () => {
+      const topic = uniqueTopic('leave');
+      const groupId = uniqueTopic('g');
+      await transport.admin().createTopics([{ name: topic, partitions: 4 }]);
+      const a = transport.consumer({ groupId });
+      const b = transport.consumer({ groupId });
+      await a.subscribe([topic]);
+      await b.subscribe([topic]);
+      await pollUntil(a, 1, 4_000);
+      expect(a.assignment().length + b.assignment().length).to.equal(4);
+      const started = Date.now();
+      await b.close();
+      await transport.producer().send(topic, records(40));
+      const got = await pollUntil(a, 40);
+      expect(new Set(got.map((r) => r.partition)).size).to.equal(4);
+      // Without a LeaveGroup the broker would wait for the 30 s session timeout.
+      expect(Date.now() - started).to.be.below(20_000);
+      await a.close();
+      await transport.admin().deleteTopics([topic]);
+    });
+  });
+}
