@@ -22,9 +22,12 @@ kafka_version="$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$her
 cache="$root/.ci/cache"
 libs="$cache/kafka-$kafka_version/libs"
 state="${PMA_KAFKA_STATE:-$root/.ci/work/kafka}"
-port="${PMA_KAFKA_PORT:-19092}"
-controller_port="${PMA_KAFKA_CONTROLLER_PORT:-19093}"
-registry_port="${PMA_REGISTRY_PORT:-18081}"
+# Ports: the environment, else those chosen by `up` (kept in the state dir so a restart reuses
+# them), else defaults that `up` moves by 100 while another process holds them.
+[ -f "$state/ports" ] && . "$state/ports"
+port="${PMA_KAFKA_PORT:-${saved_port:-19092}}"
+controller_port="${PMA_KAFKA_CONTROLLER_PORT:-${saved_controller_port:-19093}}"
+registry_port="${PMA_REGISTRY_PORT:-${saved_registry_port:-18081}}"
 heap="${PMA_KAFKA_HEAP:-1g}"
 # Any fixed 22-character base64 id: a fresh id would cost another JVM start.
 cluster_id="UE1BLWNpLWNsdXN0ZXItMQ"
@@ -103,6 +106,7 @@ stop_pid() { # pidfile what
 start_registry() {
   pid_alive "$state/registry.pid" && return 0
   port_open "$registry_port" && die "port $registry_port is taken by another process (set PMA_REGISTRY_PORT)"
+  rm -rf "$state/registry-data"
   mkdir -p "$state/registry-data"
   setsid nohup "$root/node_modules/.bin/node" "$root/cli/pma.ts" --data-dir "$state/registry-data" --log-format json \
     registry serve --host 127.0.0.1 --port "$registry_port" </dev/null >>"$state/registry.log" 2>&1 &
@@ -111,11 +115,32 @@ start_registry() {
   say "schema registry up on http://127.0.0.1:$registry_port (pid $(cat "$state/registry.pid"), log $state/registry.log)"
 }
 
+choose_ports() {
+  local tries=0
+  if [ -z "${PMA_KAFKA_PORT:-}" ]; then
+    port=19092 controller_port=19093
+    while port_open "$port" || port_open "$controller_port"; do
+      tries=$((tries + 1)); [ "$tries" -lt 20 ] || die "no free broker ports near 19092 (set PMA_KAFKA_PORT)"
+      port=$((port + 100)) controller_port=$((controller_port + 100))
+    done
+  fi
+  tries=0
+  if [ -z "${PMA_REGISTRY_PORT:-}" ]; then
+    registry_port=18081
+    while port_open "$registry_port"; do
+      tries=$((tries + 1)); [ "$tries" -lt 20 ] || die "no free registry port near 18081 (set PMA_REGISTRY_PORT)"
+      registry_port=$((registry_port + 100))
+    done
+  fi
+  printf 'saved_port=%s\nsaved_controller_port=%s\nsaved_registry_port=%s\n' "$port" "$controller_port" "$registry_port" > "$state/ports"
+}
+
 up() {
   command -v java >/dev/null || die "java not found: install a JDK 17+ (apt-get install -y openjdk-17-jre-headless)"
   pid_alive "$state/broker.pid" && die "a broker already runs from $state (pid $(cat "$state/broker.pid")); run 'npm run kafka:down' first"
   fetch
   mkdir -p "$state"
+  choose_ports
   : > "$state/broker.log"
   : > "$state/registry.log"
   local log_dir
@@ -134,9 +159,10 @@ up() {
 down() {
   stop_pid "$state/registry.pid" "schema registry"
   stop_pid "$state/broker.pid" "broker"
+  rm -rf "$state/registry-data"
   if [ -f "$state/log-dir" ]; then
     rm -rf "$(cat "$state/log-dir")"
-    rm -f "$state/log-dir" "$state/env" "$state/server.properties"
+    rm -f "$state/log-dir" "$state/env" "$state/server.properties" "$state/ports"
   fi
 }
 
