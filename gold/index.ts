@@ -1,0 +1,3 @@
+/** Gold: analytics materialised on demand from Silver, and the report that shows them. */
+export { buildGold, GOLD_TABLES, type GoldBuildOptions, type GoldBuildResult } from './build.ts';
+export { DEFAULT_GOLD_PARAMETERS, type GoldParameters } from './tables/types.ts';
