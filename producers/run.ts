@@ -277,12 +277,16 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
 /** Enqueues the trade and price units known from earlier runs that still have work in this generation. */
 async function sweepUnits(ctx: IngestContext, discovery: Discovery, trades: boolean, prices: boolean): Promise<void> {
   const due = (c: Cursor) => unitStatus(c, ctx.generation) !== 'done';
+  // Units interrupted part-way go first: the page in flight when the last run stopped is fetched
+  // again at once, rather than whenever its turn comes.
+  const order = (a: Cursor, b: Cursor) => rank(a) - rank(b);
+  const rank = (c: Cursor) => (unitStatus(c, ctx.generation) === 'resume' ? 0 : 1);
   if (trades) {
-    const units = [...ctx.cursors.of(TRADES_ENDPOINT)].filter(due).map((c) => ({ conditionId: c.scope }));
+    const units = [...ctx.cursors.of(TRADES_ENDPOINT)].filter(due).sort(order).map((c) => ({ conditionId: c.scope }));
     await discovery.enqueue({ trades: units, prices: [] });
   }
   if (prices) {
-    const units = [...ctx.cursors.of(PRICES_ENDPOINT)].filter(due).map((c) => {
+    const units = [...ctx.cursors.of(PRICES_ENDPOINT)].filter(due).sort(order).map((c) => {
       const market = readDetail(c).market as { conditionId?: string } | undefined;
       return { token: c.scope, conditionId: market?.conditionId ?? '' };
     });

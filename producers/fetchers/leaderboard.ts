@@ -45,7 +45,9 @@ export class LeaderboardFetcher {
 
   /** Reads every board (or only `only`), `workers` at a time. */
   async run(only?: Board[]): Promise<void> {
-    const boards = only ?? this.boards();
+    // Boards interrupted part-way go first, so their page in flight at the last stop is read again at once.
+    const resuming = (b: Board) => (unitStatus(this.#ctx.cursors.get(ENDPOINT, boardScope(b)), this.#ctx.generation) === 'resume' ? 0 : 1);
+    const boards = [...(only ?? this.boards())].sort((a, b) => resuming(a) - resuming(b));
     const task = this.#ctx.metrics.task('leaderboard', 'boards');
     task?.grow(boards.length);
     const queue = new BoundedQueue<Board>(boards.length || 1);

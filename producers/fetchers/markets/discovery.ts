@@ -80,6 +80,7 @@ export class Discovery {
         }
         out.trades.push({ conditionId: merged.conditionId });
       }
+      if (this.#o.prices && !isNew) this.#refreshUnstarted(merged, out.control);
       if (this.#o.prices) {
         for (const token of newTokens) {
           if (this.#enqueuedPrices.has(token)) continue;
@@ -97,6 +98,16 @@ export class Discovery {
       }
     }
     return out;
+  }
+
+  /** Price units not started yet take what the other listing knows (volume, creation time). */
+  #refreshUnstarted(merged: MarketInfo, control: ControlRecord[]): void {
+    const ctx = this.#ctx;
+    for (const token of merged.tokens) {
+      const c = ctx.cursors.get(PRICES_ENDPOINT, token);
+      if (!c || c.complete || (c.page ?? 0) > 0) continue;
+      control.push(ctx.cursorRecord({ ...c, detail: JSON.stringify({ gen: ctx.generation, market: marketDetail(merged) }) }));
+    }
   }
 
   /** Queues discovered units (after their cursors are durable); waits while the queues are full. */

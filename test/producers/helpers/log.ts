@@ -18,8 +18,8 @@ export interface TestLog {
   close(): Promise<void>;
 }
 
-export async function openTestLog(): Promise<TestLog> {
-  const dir = mkdtempSync(join(tmpdir(), 'pma-producers-'));
+export async function openTestLog(existingDir?: string): Promise<TestLog> {
+  const dir = existingDir ?? mkdtempSync(join(tmpdir(), 'pma-producers-'));
   const path = join(dir, 'log.sqlite');
   const transport = await createEmbeddedTransport({ path, logger: silentLogger });
   await transport.admin().createTopics(ALL_TOPICS.map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
