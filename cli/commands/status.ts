@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { embeddedLogPath, openTransport } from '../../transport/index.ts';
 import type { PartitionLag, PartitionOffsets, Transport } from '../../transport/types.ts';
 import { type ActionContext, action } from '../action.ts';
+import { cursorsSection } from './cursors-status.ts';
 import { silverSection } from './silver-status.ts';
 import { num, table } from './topics.ts';
 
@@ -121,7 +122,7 @@ export const lagSection: StatusSection = {
 };
 
 /** The sections `pma status` prints, in order. Parts of the pipeline append theirs here. */
-export const STATUS_SECTIONS: StatusSection[] = [topicsSection, lagSection, silverSection];
+export const STATUS_SECTIONS: StatusSection[] = [topicsSection, lagSection, cursorsSection, silverSection];
 
 export function register(program: Command): void {
   program
