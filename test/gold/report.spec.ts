@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { expect } from 'chai';
+import { buildGold, GOLD_TABLES, writeGoldReport } from '../../gold/index.ts';
+import { writeHandSilver } from './hand-silver.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CHROMIUM = process.env.PMA_CHROMIUM ?? '/usr/bin/chromium';
+
+describe('gold report', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let html: string;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pma-gold-report-'));
+    const silver = join(dir, 'silver.duckdb');
+    await writeHandSilver(silver);
+    // Hostile text from an API must come out as text.
+    const instance = await DuckDBInstance.create(silver);
+    const conn = await instance.connect();
+    await conn.run(`UPDATE MarketDim SET question = '<script>alert(1)</script> & "M1"' WHERE condition_id = '0xm1'`);
+    conn.closeSync();
+    instance.closeSync();
+    await buildGold({ silverPath: silver, goldPath: join(dir, 'gold', 'gold.duckdb'), parameters: { topUsers: 2 } });
+    const r = await writeGoldReport({ goldPath: join(dir, 'gold', 'gold.duckdb'), outDir: join(dir, 'gold') });
+    html = readFileSync(r.html, 'utf8');
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('opens offline: no script, no stylesheet or image fetched from anywhere, charts inline', () => {
+    expect(html).to.not.match(/<script/i);
+    expect(html).to.not.match(/\b(src|href)="(https?:)?\/\//i);
+    expect(html).to.not.match(/@import|url\(/i);
+    expect(html.match(/<svg /g)).to.have.length(6);
+    for (const title of ['cumulative PnL', 'PnL per month', 'monthly ROI', 'monthly win rate', 'Top traders', 'Volume by market category']) {
+      expect(html).to.include(title);
+    }
+    expect(html).to.include('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;M1&quot;');
+  });
+
+  it('shows the hand-computed results (PnL 97, ROI 127.6%, W1 first)', () => {
+    expect(html).to.include('$97.00');
+    expect(html).to.include('127.6%');
+    expect(html).to.match(/0xw1<\/td>/);
+  });
+
+  it('writes a CSV per Gold table with every row, linked from the page', async () => {
+    const gold = await DuckDBInstance.create(join(dir, 'gold', 'gold.duckdb'), { access_mode: 'READ_ONLY' });
+    const conn = await gold.connect();
+    try {
+      for (const t of GOLD_TABLES) {
+        const file = join(dir, 'gold', 'csv', `${t.name}.csv`);
+        expect(existsSync(file), t.name).to.equal(true);
+        expect(html).to.include(`href="csv/${t.name}.csv"`);
+        const back = await conn.runAndReadAll(`SELECT (SELECT count(*) FROM read_csv('${file}', header = true)) = (SELECT count(*) FROM ${t.name})`);
+        expect(back.getRows()[0]![0], t.name).to.equal(true);
+      }
+    } finally {
+      conn.closeSync();
+      gold.closeSync();
+    }
+    const monthly = readFileSync(join(dir, 'gold', 'csv', 'bt_monthly.csv'), 'utf8').trim().split('\n');
+    expect(monthly[0]).to.match(/^month,trades,resolved,wins,pnl,cumulative_pnl/);
+    expect(monthly).to.have.length(4);
+  });
+
+  it('renders in a headless browser with every chart drawn', async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      skipped: no Chromium at ${CHROMIUM} (set PMA_CHROMIUM)`);
+      this.skip();
+    }
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(`file://${join(dir, 'gold', 'report.html')}`);
+      const sizes = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => s.getBoundingClientRect().height));
+      expect(sizes).to.have.length(6);
+      for (const h of sizes) expect(h).to.be.greaterThan(100);
+      expect(requests.filter((u) => !u.startsWith('file://'))).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('builds from the snapshot while another process holds the Silver file', async () => {
+    const silver = join(dir, 'silver.duckdb');
+    copyFileSync(silver, join(dir, 'silver.snapshot.duckdb'));
+    const holder: ChildProcess = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; await DuckDBInstance.create(${JSON.stringify(silver)}); console.log('held'); setInterval(() => {}, 1000);`],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+      const r = await buildGold({ silverPath: silver, goldPath: join(dir, 'gold2', 'gold.duckdb'), parameters: { topUsers: 2 } });
+      expect(r.source.kind).to.equal('snapshot');
+      expect(r.tables.find((t) => t.name === 'bt_trades')!.rows).to.equal(6);
+    } finally {
+      const gone = new Promise((resolve) => holder.once('exit', resolve));
+      holder.kill('SIGTERM');
+      await gone;
+    }
+  });
+});
