@@ -24,7 +24,7 @@ import { ConfigError } from '../runtime/errors.ts';
 import type { CleanTrade } from '../schemas/clean-records.ts';
 import { loadSchema } from '../schemas/index.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import type { PackedBodies } from '../sinks/bronze/body-buffer.ts';
+import { BodyBuffer, type PackedBodies } from '../sinks/bronze/body-buffer.ts';
 import { BRONZE_DEFAULTS } from '../sinks/bronze/index.ts';
 import { ParquetWriterPool } from '../sinks/bronze/parquet/pool.ts';
 import { openTransport } from '../transport/index.ts';
@@ -150,17 +150,12 @@ function runSinkProcess(dir: string): Promise<SinkReport> {
 function packBodies(records: number, days: number, encode: (t: CleanTrade) => Buffer, from = 0): PackedBodies[] {
   const packs: PackedBodies[] = [];
   for (let start = from; start < records; start += BRONZE_DEFAULTS.rollRows) {
-    const parts: Buffer[] = [];
-    for (let i = start; i < Math.min(records, start + BRONZE_DEFAULTS.rollRows); i++) parts.push(encode(benchTrade(i, days)).subarray(5));
-    const ends = new Int32Array(parts.length);
-    const offsets = new Float64Array(parts.length);
-    let at = 0;
-    parts.forEach((p, k) => {
-      at += p.length;
-      ends[k] = at;
-      offsets[k] = start + k;
-    });
-    packs.push({ bytes: Uint8Array.from(Buffer.concat(parts)), ends, offsets, rows: parts.length });
+    const bodies = new BodyBuffer();
+    for (let i = start; i < Math.min(records, start + BRONZE_DEFAULTS.rollRows); i++) {
+      const message = encode(benchTrade(i, days));
+      bodies.append(message, 5, message.length, i);
+    }
+    packs.push(bodies.take());
   }
   return packs;
 }
@@ -198,7 +193,7 @@ async function ceilingRun(dir: string, records: number, days: number, encode: (t
  */
 async function duckdbRun(dir: string, rows: number, days: number, encode: (t: CleanTrade) => Buffer): Promise<Rate> {
   const packs = packBodies(rows, days, encode);
-  const bytes = packs.reduce((n, p) => n + p.bytes.length + 5 * p.rows, 0);
+  const bytes = packs.reduce((n, p) => n + p.chunks.reduce((m, c) => m + c.bytes.length, 0) + 5 * p.rows, 0);
   const type = avro.Type.forSchema(loadSchema(TOPICS.trades.schema) as avro.Schema);
   const { mkdir } = await import('node:fs/promises');
   await mkdir(join(dir, 'duckdb'), { recursive: true });
@@ -212,34 +207,36 @@ async function duckdbRun(dir: string, rows: number, days: number, encode: (t: Cl
         );
         const a = await con.createAppender('t', undefined, 'temp');
         const text = (v: string | null) => (v === null ? a.appendNull() : a.appendVarchar(v));
-        const buf = Buffer.from(pack.bytes.buffer, pack.bytes.byteOffset, pack.bytes.byteLength);
-        let start = 0;
-        for (let k = 0; k < pack.rows; k++) {
-          const r = type.decode(buf.subarray(start, pack.ends[k]!), 0).value as CleanTrade;
-          start = pack.ends[k]!;
-          a.appendVarchar(r.trade_id);
-          a.appendBigInt(BigInt(r.timestamp));
-          a.appendVarchar(r.condition_id);
-          text(r.token_id);
-          text(r.outcome);
-          if (r.outcome_index === null) a.appendNull();
-          else a.appendInteger(r.outcome_index);
-          text(r.event_id);
-          text(r.event_slug);
-          a.appendVarchar(r.side);
-          a.appendVarchar(r.role);
-          a.appendDouble(r.price);
-          a.appendDouble(r.size);
-          a.appendVarchar(r.transaction_hash);
-          a.appendVarchar(r.proxy_wallet);
-          text(r.title);
-          text(r.market_slug);
-          text(r.name);
-          text(r.pseudonym);
-          a.appendBoolean(r.unresolved);
-          a.appendInteger(0);
-          a.appendBigInt(BigInt(pack.offsets[k]!));
-          a.endRow();
+        for (const chunk of pack.chunks) {
+          const buf = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);
+          let start = 0;
+          for (let k = 0; k < chunk.ends.length; k++) {
+            const r = type.decode(buf.subarray(start, chunk.ends[k]!), 0).value as CleanTrade;
+            start = chunk.ends[k]!;
+            a.appendVarchar(r.trade_id);
+            a.appendBigInt(BigInt(r.timestamp));
+            a.appendVarchar(r.condition_id);
+            text(r.token_id);
+            text(r.outcome);
+            if (r.outcome_index === null) a.appendNull();
+            else a.appendInteger(r.outcome_index);
+            text(r.event_id);
+            text(r.event_slug);
+            a.appendVarchar(r.side);
+            a.appendVarchar(r.role);
+            a.appendDouble(r.price);
+            a.appendDouble(r.size);
+            a.appendVarchar(r.transaction_hash);
+            a.appendVarchar(r.proxy_wallet);
+            text(r.title);
+            text(r.market_slug);
+            text(r.name);
+            text(r.pseudonym);
+            a.appendBoolean(r.unresolved);
+            a.appendInteger(0);
+            a.appendBigInt(BigInt(chunk.offsets[k]!));
+            a.endRow();
+          }
         }
         a.closeSync();
         const out = join(dir, 'duckdb', `part-${file}.parquet`);

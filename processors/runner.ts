@@ -14,7 +14,7 @@
  * `pma.dlq` with its reason and source offset, and the stream goes on.
  */
 import { deadLetterRecord, type DeadLetter, DLQ_TOPIC } from '../registry/dead-letter.ts';
-import type { Serde, TopicCodec } from '../registry/serde.ts';
+import { readSchemaId, type Serde, type TopicCodec } from '../registry/serde.ts';
 import { AbortedError, DecodeError, NormaliseError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { CleanPricePoint, CleanTopicKey, CleanTrade } from '../schemas/clean-records.ts';
@@ -203,7 +203,10 @@ class ProcessorRunner {
       }
       let outputs: CleanOutput[];
       try {
-        const value = await codec.decode(record.value, { partition: record.partition, offset: record.offset });
+        const where = { partition: record.partition, offset: record.offset };
+        const schemaId = readSchemaId(record.value, { topic: record.topic, ...where });
+        if (!codec.hasWriter(schemaId)) await codec.loadWriter(schemaId, where);
+        const value = codec.decodeSync(record.value, where);
         outputs = normalise(rawInput(record, value));
       } catch (err) {
         if (!(err instanceof DecodeError || err instanceof NormaliseError)) throw err;

@@ -1,67 +1,66 @@
 /**
- * Avro bodies of one `dt` of one partition, packed end to end in one growable buffer, with where
- * each ends and which source offset it came from. This is what the main thread buffers; the
- * writer thread turns it into Arrow columns and Parquet (so building columns does not compete
- * with consuming for the main thread).
+ * Avro bodies of one `dt` of one partition, packed end to end in chunks of 256 KiB (a body larger
+ * than that gets a chunk of its own), with where each ends and which source offset it came from.
+ * This is what the main thread buffers; the writer thread turns it into Arrow columns and Parquet,
+ * so building columns does not compete with consuming. Chunks never grow or move: memory is the
+ * bytes held plus at most one partly filled chunk.
  */
 
-export interface PackedBodies {
-  /** The bodies, end to end; only the first `ends[rows - 1]` bytes are used. */
+const CHUNK_BYTES = 256 * 1024;
+
+export interface BodyChunk {
   bytes: Uint8Array;
+  /** End of each body in `bytes` (the first starts at 0). */
   ends: Int32Array;
   offsets: Float64Array;
+}
+
+export interface PackedBodies {
+  chunks: BodyChunk[];
   rows: number;
 }
 
 export class BodyBuffer {
-  #bytes = Buffer.allocUnsafe(64 * 1024);
-  #ends = new Int32Array(1024);
-  #offsets = new Float64Array(1024);
+  #chunks: BodyChunk[] = [];
+  #bytes: Buffer | undefined;
+  #ends: number[] = [];
+  #offsets: number[] = [];
+  #used = 0;
   #rows = 0;
-  #size = 0;
 
   get rows(): number {
     return this.#rows;
   }
 
-  get size(): number {
-    return this.#size;
-  }
-
   /** Copies `buf[start, end)` in as one row from source offset `offset`. */
   append(buf: Buffer, start: number, end: number, offset: number): void {
     const len = end - start;
-    if (this.#size + len > this.#bytes.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.#size + len, this.#bytes.length * 2));
-      this.#bytes.copy(grown, 0, 0, this.#size);
-      this.#bytes = grown;
+    if (!this.#bytes || this.#used + len > this.#bytes.length) {
+      this.#seal();
+      this.#bytes = Buffer.allocUnsafeSlow(Math.max(CHUNK_BYTES, len));
     }
-    buf.copy(this.#bytes, this.#size, start, end);
-    this.#size += len;
-    if (this.#rows === this.#ends.length) {
-      const ends = new Int32Array(this.#rows * 2);
-      ends.set(this.#ends);
-      this.#ends = ends;
-      const offsets = new Float64Array(this.#rows * 2);
-      offsets.set(this.#offsets);
-      this.#offsets = offsets;
-    }
-    this.#ends[this.#rows] = this.#size;
-    this.#offsets[this.#rows] = offset;
+    buf.copy(this.#bytes, this.#used, start, end);
+    this.#used += len;
+    this.#ends.push(this.#used);
+    this.#offsets.push(offset);
     this.#rows++;
   }
 
   /** The packed rows, in buffers of their own (ready to transfer to another thread); the buffer starts afresh. */
   take(): PackedBodies {
-    // Buffers of 4 KiB and more own their ArrayBuffer, so it can be handed over without a copy.
-    const own = this.#bytes.byteOffset === 0 && this.#bytes.buffer.byteLength === this.#bytes.length;
-    const bytes = own ? new Uint8Array(this.#bytes.buffer, 0, this.#size) : Uint8Array.from(this.#bytes.subarray(0, this.#size));
-    const out = { bytes, ends: this.#ends.slice(0, this.#rows), offsets: this.#offsets.slice(0, this.#rows), rows: this.#rows };
-    this.#bytes = Buffer.allocUnsafe(64 * 1024);
-    this.#ends = new Int32Array(1024);
-    this.#offsets = new Float64Array(1024);
+    this.#seal();
+    const out = { chunks: this.#chunks, rows: this.#rows };
+    this.#chunks = [];
     this.#rows = 0;
-    this.#size = 0;
     return out;
+  }
+
+  #seal(): void {
+    if (!this.#bytes || this.#ends.length === 0) return;
+    this.#chunks.push({ bytes: new Uint8Array(this.#bytes.buffer, 0, this.#used), ends: Int32Array.from(this.#ends), offsets: Float64Array.from(this.#offsets) });
+    this.#bytes = undefined;
+    this.#ends = [];
+    this.#offsets = [];
+    this.#used = 0;
   }
 }

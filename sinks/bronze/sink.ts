@@ -276,13 +276,15 @@ class BronzeSink {
       buf.cover(record.offset, now);
       if (record.value === null) continue;
       try {
-        const size = await this.#append(state, buf, record.value, batch.partition, record.offset);
+        const size = readSchemaId(record.value) === state.codec.schemaId
+          ? this.#appendCurrent(state, buf, record.value, 5, record.value.length, record.offset)
+          : await this.#appendEvolved(state, buf, record.value, batch.partition, record.offset);
         buf.rows++;
         buf.bytes += size;
         this.#bufferedBytes += size;
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
-        letters.push({ record, reason: err.reason, error: err });
+        letters.push({ record, reason: err.reason, error: withWhere(err, record) });
       }
       if (buf.rows >= this.#o.rollRows || buf.bytes >= this.#o.rollBytes) {
         // Dead letters first: once the group is published its offsets are never read again.
@@ -305,28 +307,23 @@ class BronzeSink {
     letters.length = 0;
   }
 
-  /**
-   * Buffers one record as an Avro body of the topic's current schema: as it is when written with
-   * that schema (checked in one pass that also reads its event time), else decoded with schema
-   * resolution and encoded again.
-   */
-  async #append(state: TopicState, buf: PartitionBuffer, value: Buffer, partition: number, offset: number): Promise<number> {
-    const where = { topic: state.topic, partition, offset };
-    let body = value;
-    let start = 5;
-    if (readSchemaId(value, where) !== state.codec.schemaId) {
-      const record = await state.codec.decode(value, { partition, offset });
-      body = state.codec.type.toBuffer(record);
-      start = 0;
-    }
-    const dt = this.#dt(state.inspect(body, start, body.length), where);
-    buf.bodiesFor(dt).append(body, start, body.length, offset);
-    return body.length - start;
+  /** Buffers a body written with the topic's current schema as it is (checked in one pass that also reads its event time). */
+  #appendCurrent(state: TopicState, buf: PartitionBuffer, body: Buffer, start: number, end: number, offset: number): number {
+    const dt = this.#dt(state.inspect(body, start, end));
+    buf.bodiesFor(dt).append(body, start, end, offset);
+    return end - start;
   }
 
-  #dt(ms: number, where: { topic: string; partition: number; offset: number }): string {
-    if (!Number.isFinite(ms) || ms < -62_135_596_800_000 || ms > 253_402_300_799_999) {
-      throw new DecodeError('undecodable-body', `event time ${ms} is not a date between years 1 and 9999`, where);
+  /** A record written with another schema: decoded with schema resolution, encoded again with the current one. */
+  async #appendEvolved(state: TopicState, buf: PartitionBuffer, value: Buffer, partition: number, offset: number): Promise<number> {
+    const record = await state.codec.decode(value, { partition, offset });
+    const body = state.codec.type.toBuffer(record);
+    return this.#appendCurrent(state, buf, body, 0, body.length, offset);
+  }
+
+  #dt(ms: number): string {
+    if (ms < -62_135_596_800_000 || ms > 253_402_300_799_999) {
+      throw new DecodeError('undecodable-body', `event time ${ms} is not a date between years 1 and 9999`);
     }
     return utcDate(ms);
   }
@@ -424,6 +421,14 @@ class BronzeSink {
   #throwIfFailed(): void {
     if (this.#failure) throw this.#failure;
   }
+}
+
+/** Names the record in a decode error raised without it (the fast path builds no context per record). */
+function withWhere(err: DecodeError, record: { topic: string; partition: number; offset: number }): DecodeError {
+  err.context.topic ??= record.topic;
+  err.context.partition ??= record.partition;
+  err.context.offset ??= record.offset;
+  return err;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

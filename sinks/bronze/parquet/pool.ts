@@ -37,8 +37,11 @@ export class ParquetWriterPool {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, path });
-      const job: WriteJob = { id, schema, partition, bytes: bodies.bytes, ends: bodies.ends, offsets: bodies.offsets, path };
-      this.#worker.postMessage(job, [bodies.bytes.buffer as ArrayBuffer, bodies.ends.buffer as ArrayBuffer, bodies.offsets.buffer as ArrayBuffer]);
+      const job: WriteJob = { id, schema, partition, chunks: bodies.chunks, path };
+      this.#worker.postMessage(
+        job,
+        bodies.chunks.flatMap((c) => [c.bytes.buffer as ArrayBuffer, c.ends.buffer as ArrayBuffer, c.offsets.buffer as ArrayBuffer]),
+      );
     });
   }
 

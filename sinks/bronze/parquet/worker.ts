@@ -8,6 +8,7 @@ import { tableToIPC } from 'apache-arrow';
 import { loadSchema } from '../../../schemas/index.ts';
 import { type CompiledColumns, compileColumns } from '../arrow/record-columns.ts';
 import { writeNewFileDurably } from '../../common/fs-durable.ts';
+import type { BodyChunk } from '../body-buffer.ts';
 import { encodeParquet } from './encode.ts';
 
 export interface WriteJob {
@@ -15,9 +16,7 @@ export interface WriteJob {
   /** Name of the .avsc the bodies are written with. */
   schema: string;
   partition: number;
-  bytes: Uint8Array;
-  ends: Int32Array;
-  offsets: Float64Array;
+  chunks: BodyChunk[];
   path: string;
 }
 
@@ -36,16 +35,20 @@ async function run(job: WriteJob): Promise<WriteResult> {
       cols = compileColumns(loadSchema(job.schema));
       columns.set(job.schema, cols);
     }
-    const buf = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
-    let start = 0;
-    for (let i = 0; i < job.ends.length; i++) {
-      const end = job.ends[i]!;
-      cols.appendAvro(buf, start, job.partition, job.offsets[i]!, end);
-      start = end;
+    let rows = 0;
+    for (const chunk of job.chunks) {
+      const buf = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);
+      let start = 0;
+      for (let i = 0; i < chunk.ends.length; i++) {
+        const end = chunk.ends[i]!;
+        cols.appendAvro(buf, start, job.partition, chunk.offsets[i]!, end);
+        start = end;
+      }
+      rows += chunk.ends.length;
     }
     const parquet = encodeParquet(tableToIPC(cols.finish(), 'stream'));
     await writeNewFileDurably(job.path, parquet);
-    return { id: job.id, bytes: parquet.length, rows: job.ends.length };
+    return { id: job.id, bytes: parquet.length, rows };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     return { id: job.id, error: { message: e?.message ?? String(err), code: e?.code } };
