@@ -5,10 +5,12 @@
  */
 import type { Command } from 'commander';
 import { register as serde } from '../../bench/serde.ts';
+import { register as sim } from '../../bench/sim.ts';
 import { register as sink } from '../../bench/sink.ts';
+import { register as tagger } from '../../bench/tagger.ts';
 import { register as transport } from '../../bench/transport.ts';
 
-const targets: Array<(bench: Command) => void> = [transport, serde, sink];
+const targets: Array<(bench: Command) => void> = [transport, serde, sink, tagger, sim];
 
 export function register(program: Command): void {
   const bench = program.command('bench').description('measure throughput beside the ceiling of this machine, in one run');

@@ -126,6 +126,7 @@ export const S = {
   feistelToken: 91,
   feistelWallet: 92,
   feistelBoard: 93,
+  feistelQuestion: 94,
   liveMarket: 100,
   fault: 110,
   cursor: 120,

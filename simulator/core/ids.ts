@@ -6,7 +6,19 @@
  */
 import { Feistel, hash, S } from './hash.ts';
 
-const HEX_WORD = (x: number) => x.toString(16).padStart(8, '0');
+const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** 8 lower-case hex digits of a uint32 (table lookups: this runs for every id of every row). */
+const HEX_WORD = (x: number) => BYTE_HEX[x >>> 24]! + BYTE_HEX[(x >>> 16) & 255]! + BYTE_HEX[(x >>> 8) & 255]! + BYTE_HEX[x & 255]!;
+
+const HEX_CODES = Buffer.from('0123456789abcdef', 'latin1');
+
+/** Writes a uint32 as 8 hex digits into `buf` at `pos`; returns the position after them. */
+function writeWord(buf: Buffer, pos: number, x: number): number {
+  let p = pos;
+  for (let shift = 28; shift >= 0; shift -= 4) buf[p++] = HEX_CODES[(x >>> shift) & 15]!;
+  return p;
+}
 
 /** `words` uint32 words from (stream, a, b) as lower-case hex. */
 export function hexWords(seed: number, stream: number, a: number, b: number, words: number): string {
@@ -21,12 +33,15 @@ export class IdCodec {
   private readonly condition: Feistel;
   private readonly token: Feistel;
   private readonly walletPerm: Feistel;
+  private readonly question: Feistel;
+  private readonly walletCache = new Map<number, string>();
 
   constructor(seed: number) {
     this.seed = seed;
     this.condition = new Feistel(32, seed, S.feistelCondition);
     this.token = new Feistel(32, seed, S.feistelToken);
     this.walletPerm = new Feistel(32, seed, S.feistelWallet);
+    this.question = new Feistel(32, seed, S.feistelQuestion);
   }
 
   /** Condition id of synthetic market `m`: 0x, 8 hex of the permuted index, 56 hex of hash. */
@@ -45,7 +60,17 @@ export class IdCodec {
   }
 
   questionId(m: number): string {
-    return `0x${hexWords(this.seed, S.hexWord, m, 2, 8)}`;
+    const head = this.question.encode(m);
+    return `0x${HEX_WORD(head)}${hexWords(this.seed, S.hexWord, head, 2, 7)}`;
+  }
+
+  /** Market index of a question id, or -1. */
+  marketOfQuestion(id: string): number {
+    if (id.length !== 66 || !id.startsWith('0x')) return -1;
+    const head = Number.parseInt(id.slice(2, 10), 16);
+    if (!Number.isFinite(head)) return -1;
+    const m = this.question.decode(head);
+    return this.questionId(m) === id.toLowerCase() ? m : -1;
   }
 
   /**
@@ -73,8 +98,15 @@ export class IdCodec {
 
   /** Proxy wallet `w` of the pool: 0x + 40 hex, lower case as the Data API serves it. */
   wallet(w: number): string {
-    const head = this.walletPerm.encode(w);
-    return `0x${HEX_WORD(head)}${hexWords(this.seed, S.walletWord, head, 0, 4)}`;
+    let a = this.walletCache.get(w);
+    if (a === undefined) {
+      const head = this.walletPerm.encode(w);
+      a = `0x${HEX_WORD(head)}${hexWords(this.seed, S.walletWord, head, 0, 4)}`;
+      // Wallets repeat across rows (crowds, boards): a bounded cache saves most of the work.
+      if (this.walletCache.size >= 65_536) this.walletCache.clear();
+      this.walletCache.set(w, a);
+    }
+    return a;
   }
 
   /** Pool index of a wallet address (any case), or -1. */
@@ -90,6 +122,25 @@ export class IdCodec {
   /** Transaction hash of the match that starts at fill `k` of market `m`. */
   txHash(m: number, k: number): string {
     return `0x${hexWords(this.seed, S.txWord, m, k, 8)}`;
+  }
+
+  /** Writes `txHash(m, k)` as ASCII into `buf` at `pos` (66 bytes); returns the position after it. */
+  writeTxHash(buf: Buffer, pos: number, m: number, k: number): number {
+    buf[pos] = 0x30;
+    buf[pos + 1] = 0x78;
+    let p = pos + 2;
+    for (let i = 0; i < 8; i++) p = writeWord(buf, p, hash(this.seed, S.txWord, m, k, i));
+    return p;
+  }
+
+  /** Writes `wallet(w)` as ASCII into `buf` at `pos` (42 bytes); returns the position after it. */
+  writeWallet(buf: Buffer, pos: number, w: number): number {
+    const head = this.walletPerm.encode(w);
+    buf[pos] = 0x30;
+    buf[pos + 1] = 0x78;
+    let p = writeWord(buf, pos + 2, head);
+    for (let i = 0; i < 4; i++) p = writeWord(buf, p, hash(this.seed, S.walletWord, head, 0, i));
+    return p;
   }
 
   /** 40-hex order-book hash (no 0x), as the CLOB serves it. */

@@ -33,10 +33,11 @@ export interface HttpDeps {
   control: (method: string, path: string, query: URLSearchParams, body: unknown) => Promise<SimResponse | null> | SimResponse | null;
 }
 
-function overlayFor(overlays: readonly Overlay[], api: ApiName, path: string, query: URLSearchParams): Overlay | null {
+function overlayFor(overlays: ReadonlyMap<string, readonly Overlay[]>, api: ApiName, path: string, query: URLSearchParams): Overlay | null {
+  const candidates = overlays.get(`${api}${path}`);
+  if (!candidates) return null;
   const keys = [...new Set(query.keys())];
-  for (const o of overlays) {
-    if (o.api !== api || o.path !== path) continue;
+  for (const o of candidates) {
     const want = Object.keys(o.query);
     if (want.length !== keys.length || !keys.every((k) => want.includes(k))) continue;
     if (want.every((k) => query.getAll(k).length === 1 && (o.query[k] === '*' || o.query[k] === query.get(k)))) return o;
@@ -90,8 +91,10 @@ function renderBody(res: SimResponse, fired: FiredFault[], routeId: string, api:
 }
 
 export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers: Set<NodeJS.Timeout> } {
-  const { ctx, router, limiter, log, stats, overlays, logger } = deps;
+  const { ctx, router, limiter, log, stats, logger } = deps;
   const hangingTimers = new Set<NodeJS.Timeout>();
+  const overlays = new Map<string, Overlay[]>();
+  for (const o of deps.overlays) overlays.set(`${o.api}${o.path}`, [...(overlays.get(`${o.api}${o.path}`) ?? []), o]);
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
@@ -162,7 +165,7 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
       }
       routeId = `${api}:${match.route.template}`;
 
-      const overlay = method === 'GET' && overlays.length > 0 ? overlayFor(overlays, api, path, query) : null;
+      const overlay = method === 'GET' ? overlayFor(overlays, api, path, query) : null;
 
       if (limiter) {
         const adm = limiter.admit(api, match.route.template, performance.now());
@@ -221,6 +224,7 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
           bodyError: body.error,
           now: ctx.world.clock.now(),
           ctx,
+          recordFaults: fired.some((f) => f.kind === 'unknown-field' || f.kind === 'missing-field'),
           fault: (kind) => {
             const f = first(kind);
             return f ? { rows: f.rule.rows ?? 3 } : null;

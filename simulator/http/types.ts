@@ -32,6 +32,8 @@ export interface SimRequest {
   /** World time of the request, simulated seconds. */
   now: number;
   ctx: SimContext;
+  /** A record-level fault (unknown/missing field) will rewrite the records: answer with `page()` records, not bytes. */
+  recordFaults: boolean;
   /** Fault decisions for this request that handlers act on (duplicated rows across pages). */
   fault: (kind: 'duplicate') => { rows: number } | null;
 }

@@ -7,6 +7,7 @@
 import { type Handler, json, page, plainError, type Route, type SimRequest, type SimResponse, v2Error } from '../http/types.ts';
 import { listTrades, type RowPosition, type TradeQuery, type TradeRow } from '../query/trades.ts';
 import { boardRowJson, boardRowJsonV2, tradeRowJson, tradeRowJsonV2 } from '../serialize/data.ts';
+import { TradePageWriter } from '../serialize/trade-bytes.ts';
 import { board, boardPosition, boardRow, TIME_PERIODS } from '../world/leaderboard.ts';
 import type { World } from '../world/world.ts';
 import { Bad, base64Decode, base64Encode, boolParam, firstBad, intParam, numParam } from './params.ts';
@@ -80,6 +81,7 @@ export function dataRoutes(v2: boolean): Route[] {
   const r = (method: 'GET' | 'POST', template: string, handler: Handler): Route => ({ api: 'data', method, template, handler });
   /** Markets whose hidden head rows (fault `shift`) have arrived. */
   const arrived = new Set<number>();
+  let writer: TradePageWriter | undefined;
 
   const trades: Handler = (req) => {
     const { world, profile } = req.ctx;
@@ -140,6 +142,10 @@ export function dataRoutes(v2: boolean): Route[] {
     const dup = req.fault('duplicate');
     const extra = dup && off > 0 ? Math.min(dup.rows, off) : 0;
     const rows = listTrades(world, query, off - extra, lim + extra, req.ctx);
+    if (!req.recordFaults) {
+      writer ??= new TradePageWriter(world);
+      return { status: 200, body: writer.render(rows), contentType: 'application/json; charset=utf-8' };
+    }
     return page(rows.map((row) => tradeRowJson(world, row)));
   };
 

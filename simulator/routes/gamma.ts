@@ -84,7 +84,7 @@ function marketFilter(world: World, req: SimRequest, keyset: boolean): Filter | 
   if (q.has('slug')) addAll(listParam(q, 'slug').map((s) => world.marketOfSlug(s)));
   if (q.has('condition_ids')) addAll(listParam(q, 'condition_ids').map((s) => world.marketOfCondition(s)));
   if (q.has('clob_token_ids')) addAll(listParam(q, 'clob_token_ids').map((s) => world.tokenOf(s)?.[0] ?? -1));
-  if (q.has('question_ids')) addAll(listParam(q, 'question_ids').map((s) => findByQuestion(world, s)));
+  if (q.has('question_ids')) addAll(listParam(q, 'question_ids').map((s) => world.marketOfQuestion(s)));
   if (only !== null) only = [...new Set<number>(only)].sort((a, b) => a - b);
 
   const nothing = active === false || archived === true || cyom === true;
@@ -111,12 +111,6 @@ function marketFilter(world: World, req: SimRequest, keyset: boolean): Filter | 
   };
   const simple = !nothing && uma === null && decimalized === undefined && [volMin, volMax, liqMin, liqMax, startMin, startMax, endMin, endMax].every((v) => v === undefined) && tagIds.length === 0;
   return { keep, only, closed: simple ? closed : undefined };
-}
-
-function findByQuestion(world: World, questionId: string): number {
-  const n = world.marketCount();
-  for (let m = 0; m < n; m++) if (world.market(m).questionId === questionId.toLowerCase()) return m;
-  return -1;
 }
 
 /** Items of a filtered, ordered listing after item `after` (or from the start), skipping `skip`, up to `take`. */

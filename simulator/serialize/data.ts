@@ -5,7 +5,7 @@
  */
 import type { TradeRow } from '../query/trades.ts';
 import type { BoardRow } from '../world/leaderboard.ts';
-import { walletProfile } from '../world/text.ts';
+import { profileKeysJson, walletProfile } from '../world/text.ts';
 import type { World } from '../world/world.ts';
 import { q } from './format.ts';
 
@@ -55,8 +55,13 @@ export function rowParty(world: World, row: TradeRow): { wallet: string; side: '
   return { wallet: world.ids.wallet(f.maker), side: f.takerSide === 'BUY' ? 'SELL' : 'BUY', index: f.maker };
 }
 
-function profileOf(world: World, index: number) {
-  return index >= 0 ? walletProfile(world.seed, index) : { name: '', pseudonym: '', bio: '', profileImage: '' };
+const NO_PROFILE = { v1: '"name":"","pseudonym":"","bio":"","profileImage":"","profileImageOptimized":""', v2: '"name":"","pseudonym":"","profile_image":""' };
+
+/** The quoted profile keys of a wallet's rows, v1 and v2 spellings. */
+export function profileJson(world: World, index: number): { v1: string; v2: string } {
+  if (index < 0) return NO_PROFILE;
+  const pr = walletProfile(world.seed, index);
+  return { v1: profileKeysJson(world.seed, index), v2: `"name":${q(pr.name)},"pseudonym":${q(pr.pseudonym)},"profile_image":${q(pr.profileImage)}` };
 }
 
 /** One `/trades` row (v1). */
@@ -64,8 +69,7 @@ export function tradeRowJson(world: World, row: TradeRow): string {
   const f = row.fill;
   const s = marketStrings(world, f.m);
   const party = rowParty(world, row);
-  const pr = profileOf(world, party.index);
-  return `{"proxyWallet":"${party.wallet}","side":"${party.side}","asset":${s.tokens[f.outcome]},"conditionId":${s.conditionId},"size":${f.size},"price":${f.price},"timestamp":${f.ts},"title":${s.title},"slug":${s.slug},"icon":${s.icon},"eventSlug":${s.eventSlug},"outcome":${s.outcomes[f.outcome]},"outcomeIndex":${f.outcome},"name":${q(pr.name)},"pseudonym":${q(pr.pseudonym)},"bio":${q(pr.bio)},"profileImage":${q(pr.profileImage)},"profileImageOptimized":${q(pr.profileImage)},"transactionHash":"${f.tx}"}`;
+  return `{"proxyWallet":"${party.wallet}","side":"${party.side}","asset":${s.tokens[f.outcome]},"conditionId":${s.conditionId},"size":${f.size},"price":${f.price},"timestamp":${f.ts},"title":${s.title},"slug":${s.slug},"icon":${s.icon},"eventSlug":${s.eventSlug},"outcome":${s.outcomes[f.outcome]},"outcomeIndex":${f.outcome},${profileJson(world, party.index).v1},"transactionHash":"${f.tx}"}`;
 }
 
 /** One `/v2/trades` row: the same facts in snake_case. */
@@ -73,8 +77,7 @@ export function tradeRowJsonV2(world: World, row: TradeRow): string {
   const f = row.fill;
   const s = marketStrings(world, f.m);
   const party = rowParty(world, row);
-  const pr = profileOf(world, party.index);
-  return `{"proxy_wallet":"${party.wallet}","side":"${party.side}","token_id":${s.tokens[f.outcome]},"condition_id":${s.conditionId},"size":${f.size},"price":${f.price},"timestamp":${f.ts},"title":${s.title},"slug":${s.slug},"icon":${s.icon},"event_slug":${s.eventSlug},"outcome":${s.outcomes[f.outcome]},"outcome_index":${f.outcome},"name":${q(pr.name)},"pseudonym":${q(pr.pseudonym)},"profile_image":${q(pr.profileImage)},"transaction_hash":"${f.tx}"}`;
+  return `{"proxy_wallet":"${party.wallet}","side":"${party.side}","token_id":${s.tokens[f.outcome]},"condition_id":${s.conditionId},"size":${f.size},"price":${f.price},"timestamp":${f.ts},"title":${s.title},"slug":${s.slug},"icon":${s.icon},"event_slug":${s.eventSlug},"outcome":${s.outcomes[f.outcome]},"outcome_index":${f.outcome},${profileJson(world, party.index).v2},"transaction_hash":"${f.tx}"}`;
 }
 
 /** One `/v1/leaderboard` row; captured rows keep their original text. */

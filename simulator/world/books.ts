@@ -32,7 +32,7 @@ export function bookEpoch(world: World, t: number): number {
 
 /** Current tick in thousandths: the market's tick, or 0.001 once the price nears 0 or 1. */
 export function tickAt(world: World, m: number, t: number): number {
-  const base = Math.round(world.market(m).baseTick * 1000);
+  const base = Math.round(world.baseTickOf(m) * 1000);
   if (base === 1) return 1;
   const p = priceAt(world, m, 0, t);
   return p > 0.96 || p < 0.04 ? 1 : base;
@@ -40,8 +40,7 @@ export function tickAt(world: World, m: number, t: number): number {
 
 /** Does market m have a live book at time t (order book enabled, not closed, already created)? */
 export function hasBook(world: World, m: number, t: number): boolean {
-  const v = world.market(m);
-  return v.enableOrderBook && !world.isClosed(m, t) && world.createdAt(m) <= t;
+  return world.enableOrderBookOf(m) && !world.isClosed(m, t) && world.createdAt(m) <= t;
 }
 
 function levelSize(world: World, m: number, side: number, price: number, epoch: number): number {

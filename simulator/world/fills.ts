@@ -18,21 +18,44 @@ import { hash, normal, S, unit } from '../core/hash.ts';
 import { priceAt } from './prices.ts';
 import { MAX_MATCH, type World } from './world.ts';
 
-export interface Fill {
-  m: number;
-  k: number;
+/** One fill. The transaction hash is computed on first use (pages written as bytes never build it). */
+export class Fill {
+  m = 0;
+  k = 0;
+  /** First fill of the match (the transaction) this fill belongs to. */
+  s = 0;
   /** Seconds. */
-  ts: number;
-  tx: string;
-  outcome: 0 | 1;
-  takerSide: 'BUY' | 'SELL';
-  price: number;
-  size: number;
+  ts = 0;
+  outcome: 0 | 1 = 0;
+  takerSide: 'BUY' | 'SELL' = 'BUY';
+  price = 0;
+  size = 0;
   /** Pool indices (-1 for captured fills, whose takers are given by address). */
-  taker: number;
-  maker: number;
+  taker = -1;
+  maker = -1;
   /** Address of the taker for captured fills. */
-  takerAddress: string | null;
+  takerAddress: string | null = null;
+  /** Captured transaction hash, or the one computed from (m, s). */
+  private txText: string | null = null;
+  private readonly world: World;
+
+  constructor(world: World) {
+    this.world = world;
+  }
+
+  get tx(): string {
+    this.txText ??= this.world.ids.txHash(this.m, this.s);
+    return this.txText;
+  }
+
+  /** The captured hash, if this is a captured fill. */
+  setTx(tx: string): void {
+    this.txText = tx;
+  }
+
+  get captured(): boolean {
+    return this.takerAddress !== null;
+  }
 }
 
 /** Index of the first fill of the match holding fill k. */
@@ -114,12 +137,21 @@ function crowdWallet(world: World, cr: { c: number; a: number }, j: number): num
 /** Fill k of market m. */
 export function fillAt(world: World, m: number, k: number): Fill {
   const seed = world.seed;
+  const out = new Fill(world);
+  out.m = m;
+  out.k = k;
   if (world.isFixture(m)) {
     const f = world.fixtures.markets[m]!.fills[k]!;
-    return {
-      m, k, ts: f.ts, tx: f.tx, outcome: f.outcome, takerSide: f.side, price: f.price, size: f.size,
-      taker: -1, maker: hash(seed, S.fillMaker, m, k) % world.P, takerAddress: f.taker,
-    };
+    out.s = k;
+    out.ts = f.ts;
+    out.setTx(f.tx);
+    out.outcome = f.outcome;
+    out.takerSide = f.side;
+    out.price = f.price;
+    out.size = f.size;
+    out.maker = hash(seed, S.fillMaker, m, k) % world.P;
+    out.takerAddress = f.taker;
+    return out;
   }
   const s = matchStart(world, m, k);
   const j = k - s;
@@ -131,8 +163,7 @@ export function fillAt(world: World, m: number, k: number): Fill {
   const makerJ = (takerJ + 1 + ((makerBase + j) % (cr.size - 1))) % cr.size;
   const outcome = (hash(seed, S.fillAsset, m, s) & 1) as 0 | 1;
   const takerSide = hash(seed, S.fillSide, m, s) % 100 < 58 ? 'BUY' : 'SELL';
-  const view = world.market(m);
-  const tick = view.baseTick;
+  const tick = world.baseTickOf(m);
   const ticks = Math.round(1 / tick);
   let p = Math.round(priceAt(world, m, outcome, ts) * ticks) + (takerSide === 'BUY' ? j : -j);
   p = Math.min(ticks - 1, Math.max(1, p));
@@ -142,10 +173,15 @@ export function fillAt(world: World, m: number, k: number): Fill {
   let cents = Math.floor(Math.min(250_000, Math.max(1, raw)) * 100);
   cents = cents - (cents % MAX_MATCH) + j;
   if (cents < MAX_MATCH) cents += MAX_MATCH;
-  return {
-    m, k, ts, tx: world.ids.txHash(m, s), outcome, takerSide, price, size: cents / 100,
-    taker: crowdWallet(world, cr, takerJ), maker: crowdWallet(world, cr, makerJ), takerAddress: null,
-  };
+  out.s = s;
+  out.ts = ts;
+  out.outcome = outcome;
+  out.takerSide = takerSide;
+  out.price = price;
+  out.size = cents / 100;
+  out.taker = crowdWallet(world, cr, takerJ);
+  out.maker = crowdWallet(world, cr, makerJ);
+  return out;
 }
 
 /** Does pool wallet w ever appear in market m's crowd? (O(1) with P prime.) */

@@ -26,15 +26,15 @@ export function priceAt(world: World, m: number, o: number, t: number): number {
   const seed = world.seed;
   let x = 1.2 * normal(seed, S.priceBase, m);
   for (let i = 0; i < SCALES.length; i++) x += AMPS[i]! * valueNoise(seed, m, i, t / SCALES[i]!);
-  const view = world.market(m);
-  if (view.winner !== null) {
+  const winner = world.winnerOf(m);
+  if (winner !== null) {
     const created = world.createdAt(m);
     const close = world.closeTime(m);
     const life = Math.max(3_600, close - created);
     const from = close - 0.2 * life;
     if (t > from) {
       const l = Math.min(1, (t - from) / (0.2 * life));
-      const target = view.winner === 0 ? 7 : -7;
+      const target = winner === 0 ? 7 : -7;
       x += l * l * (target - x);
     }
   }
@@ -57,8 +57,7 @@ export interface Series {
 
 /** The history series of market m (both tokens share its timing), or null when it has none (AMM era). */
 export function seriesOf(world: World, m: number): Series | null {
-  const view = world.market(m);
-  if (!view.enableOrderBook) return null;
+  if (!world.enableOrderBookOf(m)) return null;
   const created = world.createdAt(m);
   const life = Math.max(60, world.closeTime(m) - created);
   const step = Math.max(60, Math.round(life / world.options.pricePoints / 60) * 60);

@@ -174,6 +174,32 @@ export function slugify(text: string): string {
 const ADJ = ['Silly', 'Brave', 'Quiet', 'Rapid', 'Lucky', 'Clever', 'Sunny', 'Misty', 'Bold', 'Gentle', 'Witty', 'Frosty'];
 const NOUN = ['Owl', 'Otter', 'Falcon', 'Badger', 'Heron', 'Lynx', 'Panda', 'Marten', 'Koala', 'Raven', 'Gecko', 'Bison'];
 
+/**
+ * The profile keys of a wallet's trade rows as JSON text (`"name":…,"profileImageOptimized":…`),
+ * shared by every wallet with the same profile: most wallets have only a pseudonym, so the
+ * texts of those are kept once per pseudonym.
+ */
+const plainProfiles = new Map<number, string>();
+
+/** Key of a wallet whose profile is only its pseudonym (the same text for every such wallet), or -1. */
+export function plainProfileKey(seed: number, w: number): number {
+  const h = hash(seed, S.walletProfile, w);
+  const plain = (h >>> 16) % 10 >= 3 && (h >>> 24) % 16 !== 0 && (h >>> 28) % 8 !== 0;
+  return plain ? (h % ADJ.length) * NOUN.length + ((h >>> 8) % NOUN.length) : -1;
+}
+
+export function profileKeysJson(seed: number, w: number): string {
+  const key = plainProfileKey(seed, w);
+  if (key >= 0) {
+    const cached = plainProfiles.get(key);
+    if (cached !== undefined) return cached;
+  }
+  const p = walletProfile(seed, w);
+  const text = `"name":${JSON.stringify(p.name)},"pseudonym":${JSON.stringify(p.pseudonym)},"bio":${JSON.stringify(p.bio)},"profileImage":${JSON.stringify(p.profileImage)},"profileImageOptimized":${JSON.stringify(p.profileImage)}`;
+  if (key >= 0) plainProfiles.set(key, text);
+  return text;
+}
+
 /** Profile of wallet `w`: most users have only an auto-generated pseudonym. */
 export function walletProfile(seed: number, w: number): { name: string; pseudonym: string; bio: string; profileImage: string } {
   const h = hash(seed, S.walletProfile, w);

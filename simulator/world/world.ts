@@ -403,6 +403,15 @@ export class World {
   }
 
   /** Market index from a slug we issued (`…-<gamma id>`), or -1. */
+  marketOfQuestion(id: string): number {
+    const f = this.fixtures.markets.findIndex((x) => x.view.questionId === id.toLowerCase());
+    if (f >= 0) return f;
+    const s = this.ids.marketOfQuestion(id);
+    if (s < 0) return -1;
+    const m = this.F + s;
+    return m < this.marketCount() ? m : -1;
+  }
+
   marketOfSlug(slug: string): number {
     const f = this.fixtures.bySlug.get(slug);
     if (f !== undefined) return f;
@@ -449,7 +458,7 @@ export class World {
     const cached = this.viewCache.get(m);
     if (cached) return cached;
     const view = m < this.F ? this.fixtureMarket(m) : this.syntheticMarket(m);
-    if (this.viewCache.size >= 8192) this.viewCache.delete(this.viewCache.keys().next().value!);
+    if (this.viewCache.size >= 4096) this.viewCache.delete(this.viewCache.keys().next().value!);
     this.viewCache.set(m, view);
     return view;
   }
@@ -470,9 +479,7 @@ export class World {
     const cat = this.categoryOfEvent(e);
     const h = hash(this.seed, S.marketMisc, s, 2);
     const negRisk = count > 2;
-    // In a neg-risk event exactly one market resolves Yes.
-    const winnerInEvent = hash(this.seed, S.marketWinner, e) % count;
-    const winner: 0 | 1 | null = negRisk ? (j === winnerInEvent ? 0 : 1) : ((hash(this.seed, S.marketWinner, s, 1) & 1) as 0 | 1);
+    const winner = this.winnerOf(m);
     const image = `https://polymarket-upload.s3.us-east-2.amazonaws.com/${slugify(text.title).slice(0, 40)}-${(h >>> 8).toString(16)}.png`;
     return {
       index: m,
@@ -495,7 +502,7 @@ export class World {
       endDate: this.endDate(m),
       closeTime: this.closeTime(m),
       winner,
-      enableOrderBook: this.createdAt(m) >= CLOB_ERA,
+      enableOrderBook: this.enableOrderBookOf(m),
       negRisk,
       baseTick: this.baseTickOf(m),
       minOrderSize: h % 4 === 0 ? 15 : 5,
@@ -526,6 +533,20 @@ export class World {
   startDateOf(m: number): number {
     if (m < this.F) return this.fixtures.markets[m]!.view.startDate;
     return this.createdAt(m) + (hash(this.seed, S.marketMisc, m - this.F, 2) % 120);
+  }
+
+  /** Winning outcome (known from the start; shown once closed). In a neg-risk event exactly one market resolves Yes. */
+  winnerOf(m: number): 0 | 1 | null {
+    if (m < this.F) return this.fixtures.markets[m]!.view.winner;
+    const e = this.eventOf(m);
+    const [first, count] = this.eventMarkets(e);
+    if (count > 2) return m - first === hash(this.seed, S.marketWinner, e) % count ? 0 : 1;
+    return (hash(this.seed, S.marketWinner, m - this.F, 1) & 1) as 0 | 1;
+  }
+
+  enableOrderBookOf(m: number): boolean {
+    if (m < this.F) return this.fixtures.markets[m]!.view.enableOrderBook;
+    return this.createdAt(m) >= CLOB_ERA;
   }
 
   /** Tick size of the market as listed (0.01 or 0.001). */
@@ -598,7 +619,7 @@ export class World {
   eventVolume(e: number): number {
     const [first, count] = this.eventMarkets(e);
     let v = 0;
-    for (let m = first; m < first + count; m++) v += this.market(m).volume;
+    for (let m = first; m < first + count; m++) v += this.volumeOf(m);
     return v;
   }
 }

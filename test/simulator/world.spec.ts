@@ -8,6 +8,9 @@ import fc from 'fast-check';
 import { Feistel } from '../../simulator/core/hash.ts';
 import { IdCodec } from '../../simulator/core/ids.ts';
 import { createWorld } from '../../simulator/index.ts';
+import { CrowdInverse, listTrades, NewestIndex } from '../../simulator/query/trades.ts';
+import { tradeRowJson } from '../../simulator/serialize/data.ts';
+import { TradePageWriter } from '../../simulator/serialize/trade-bytes.ts';
 import { truthCounts, truthRecords } from '../../simulator/truth.ts';
 import { fillAt, fillCount, fillTime } from '../../simulator/world/fills.ts';
 
@@ -109,5 +112,21 @@ describe('simulator world', () => {
       if (world.isClosed(m, now)) closed++;
     }
     expect(closed).to.be.greaterThan(50).and.lessThan(world.marketCount() - 20);
+  });
+});
+
+describe('simulator trade pages written as bytes', () => {
+  it('equal the rows rendered one by one as text, for taker, maker and captured fills', () => {
+    const { world } = createWorld({ seed: 13, markets: 60, tradesPerMarket: 30 });
+    const writer = new TradePageWriter(world);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: world.marketCount() - 1 }), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 1, max: 60 }), fc.boolean(), (m, offset, limit, takerOnly) => {
+        const query = { markets: [m], user: null, userAddress: null, side: null, takerOnly, filter: null, start: null, end: null, now: world.clock.now(), after: null };
+        const rows = listTrades(world, query, offset, limit, { newest: new NewestIndex(), crowd: new CrowdInverse() });
+        const text = `[${rows.map((r) => tradeRowJson(world, r)).join(',')}]`;
+        expect(writer.render(rows).toString('utf8')).to.equal(text);
+      }),
+      { numRuns: 200, seed: 3 },
+    );
   });
 });
