@@ -31,6 +31,8 @@ export interface DiscoveryOptions {
 }
 
 export interface Discovered {
+  /** Condition ids taken (under `--limit`, the others are left out). */
+  accepted: Set<string>;
   control: ControlRecord[];
   trades: TradeUnit[];
   prices: PriceUnit[];
@@ -63,10 +65,11 @@ export class Discovery {
 
   /** Merges listed markets; returns the cursor records of new units and the units to enqueue. */
   add(infos: MarketInfo[]): Discovered {
-    const out: Discovered = { control: [], trades: [], prices: [] };
+    const out: Discovered = { accepted: new Set(), control: [], trades: [], prices: [] };
     const ctx = this.#ctx;
     for (const info of infos) {
       if (!this.accepts(info.conditionId)) continue;
+      out.accepted.add(info.conditionId);
       const { merged, isNew, newTokens } = this.#o.catalog.add(info);
       if (this.#o.trades && isNew && !this.#enqueuedTrades.has(merged.conditionId)) {
         if (!ctx.cursors.get(TRADES_ENDPOINT, merged.conditionId)) {

@@ -33,7 +33,7 @@ import {
 } from '../shapes.ts';
 import { refusal, unitStatus, readDetail } from '../units.ts';
 import { fromClob, fromGamma, type MarketInfo } from './catalog.ts';
-import type { Discovery } from './discovery.ts';
+import type { Discovered, Discovery } from './discovery.ts';
 
 export const CLOB_MARKETS_ENDPOINT = 'clob:/markets';
 export const GAMMA_MARKETS_ENDPOINT = 'gamma:/markets';
@@ -302,11 +302,10 @@ export class Listings {
     const ctx = this.#ctx;
     const discovery = this.#discovery;
     let rows = page?.rows ?? [];
-    let found = { control: [] as ControlRecord[], trades: [] as { conditionId: string }[], prices: [] as { token: string; conditionId: string }[] };
+    let found: Discovered = { accepted: new Set(), control: [], trades: [], prices: [] };
     if (spec.discover && discovery && rows.length > 0) {
-      const infos = spec.discover(rows);
-      const accepted = new Set(infos.filter((i) => discovery.accepts(i.conditionId)).map((i) => i.conditionId));
-      found = discovery.add(infos);
+      found = discovery.add(spec.discover(rows));
+      const accepted = found.accepted;
       // Under --limit, records of markets past the limit are not published either.
       rows = rows.filter((r) => {
         const id = (r as { condition_id?: string; conditionId?: string }).condition_id ?? (r as { conditionId?: string }).conditionId;

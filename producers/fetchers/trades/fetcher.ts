@@ -101,18 +101,19 @@ export class TradesFetcher {
     } else {
       let start = ctx.settings.since ?? 1;
       let skip: string[] = [];
-      if (stored?.complete && stored.lastTimestamp !== null) {
-        const hwm = Math.floor(stored.lastTimestamp / 1000);
+      if (stored?.complete) {
+        const hwm = stored.lastTimestamp === null ? undefined : Math.floor(stored.lastTimestamp / 1000);
         const closedMs = typeof detail.closedMs === 'number' ? detail.closedMs : undefined;
         const readUpTo = (detail.readUpTo ?? 0) * 1000;
         // A market that had closed (a day's slack for late rows) before the last walk's end has no newer trades.
-        if ((closedMs !== undefined && closedMs + CLOSED_SLACK_MS <= readUpTo) || hwm >= end) {
-          // Nothing newer can exist: done for this generation without a request.
+        if ((closedMs !== undefined && closedMs + CLOSED_SLACK_MS <= readUpTo) || (hwm !== undefined && hwm >= end)) {
           await ctx.publisher.control([ctx.cursorRecord({ ...stored, detail: JSON.stringify({ ...detail, gen: ctx.generation }) })]);
           return;
         }
-        start = hwm;
-        skip = detail.newestKeys ?? [];
+        if (hwm !== undefined) {
+          start = hwm;
+          skip = detail.newestKeys ?? [];
+        }
       }
       const feed = this.#feed ?? 'v2';
       const walk = feed === 'v2' ? initialV2State(start, end, skip) : initialWalkState(start, end, skip);

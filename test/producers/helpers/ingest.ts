@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { type IngestOptions, type IngestSummary, runIngest } from '../../../producers/run.ts';
 import { ingestSettingsSchema } from '../../../producers/settings.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
-import type { Simulator } from '../../../simulator/index.ts';
+import type { Simulator, TruthType } from '../../../simulator/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { readAll, type TestLog } from './log.ts';
 
@@ -39,7 +39,7 @@ export async function writtenKeys(log: TestLog): Promise<Record<string, Map<stri
 }
 
 /** Truth keys per record type. */
-export function truthKeys(sim: Simulator, types = ['gamma-market', 'gamma-event', 'clob-market', 'trade', 'price-point', 'leaderboard-row'] as const) {
+export function truthKeys(sim: Simulator, types: readonly TruthType[] = ['gamma-market', 'gamma-event', 'clob-market', 'trade', 'price-point', 'leaderboard-row']) {
   const out: Record<string, Set<string>> = {};
   for (const t of types) out[t] = new Set();
   for (const r of sim.truth({ types: [...types] })) out[r.type]!.add(r.key);

@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { TOPICS } from '../../schemas/topics.ts';
+import { startSimulator, type Simulator } from '../../simulator/index.ts';
+import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
+import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
+
+describe('pma ingest --retry-failures', function () {
+  this.timeout(60_000);
+  let sim: Simulator;
+  let log: TestLog;
+  afterEach(async () => {
+    await log?.close();
+    await sim?.close();
+  });
+
+  it('records requests that gave up in pma.failures, goes on, and replays exactly those later', async () => {
+    sim = await startSimulator({ port: 0, seed: 8, markets: 10, tradesPerMarket: 20, pricePoints: 20, leaderboardSize: 30, limits: false });
+    // Every leaderboard request fails, whatever the retries.
+    sim.setFaults({ seed: 1, rules: [{ kind: 'error', rate: 1, routes: ['data:/v1/leaderboard'], status: 503 }] });
+    log = await openTestLog();
+    const first = await ingest(log, settingsFor(sim, { mode: 'leaderboard,trades', attempts: 2, leaderboardCategories: 'OVERALL,SPORTS' }));
+    expect(first.failures).to.equal(16);
+    expect((await writtenKeys(log))['leaderboard-row']!.size).to.equal(0);
+    // The rest of the run went on.
+    expect((await writtenKeys(log)).trade!.size).to.equal(truthKeys(sim, ['trade']).trade!.size);
+    const failures = await readAll(log.transport, TOPICS.failures.name);
+    expect(failures).to.have.length(16);
+    const f = (await (await log.serde.codecFor(TOPICS.failures)).decode(failures[0]!.value!)) as Record<string, unknown>;
+    expect(f).to.include({ endpoint: 'data:/v1/leaderboard', status: 503, attempts: 2 });
+    expect(JSON.parse(f.params as string)).to.include.keys('category', 'timePeriod', 'orderBy', 'offset');
+
+    sim.setFaults({ seed: 1, rules: [] });
+    const before = sim.requestLog.size;
+    const replay = await ingest(log, settingsFor(sim, { retryFailures: true, leaderboardCategories: 'OVERALL,SPORTS' }));
+    expect(replay.failures).to.equal(0);
+    const boards = sim.requestLog.entries().slice(before).filter((e) => e.route === 'data:/v1/leaderboard');
+    expect(boards.length).to.be.greaterThan(0);
+    // Only the failed units were replayed: no trades were asked for again.
+    expect(sim.requestLog.entries().slice(before).filter((e) => e.route.includes('trades'))).to.have.length(0);
+    const rows = (await writtenKeys(log))['leaderboard-row']!;
+    const truth = [...sim.truth({ types: ['leaderboard-row'] })].filter((r) => r.category === 'OVERALL' || r.category === 'SPORTS');
+    expect(rows.size).to.equal(truth.length);
+    for (const r of truth) expect(rows.has(r.key), r.key).to.equal(true);
+
+    // A second replay finds every failed unit complete and asks for nothing.
+    const again = sim.requestLog.size;
+    await ingest(log, settingsFor(sim, { retryFailures: true }));
+    expect(sim.requestLog.entries().slice(again).filter((e) => e.route !== 'clob:/time')).to.have.length(0);
+  });
+});
