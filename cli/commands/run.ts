@@ -1,6 +1,258 @@
+/**
+ * `pma run` (what `npm start` runs): the whole pipeline in one process on the configured log
+ * (the embedded one by default): ingest from the live APIs (`--source live`, the default) or the
+ * simulator started in-process (`--source sim`), the processors and the Silver sink alongside it;
+ * once ingest is done, the processors catch up, Bronze and Silver are written to the end of the
+ * log, and Gold and its report are built. Progress shows as it goes; a summary at the end says
+ * where every output is. When the live APIs cannot be reached it says so in one line.
+ * Settings: flags, PMA_RUN_* variables, the config file's "run" section; the ingest stage also
+ * takes the "ingest" section (and PMA_INGEST_*), the simulator the "sim" section.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
-import { notYet } from './pending.ts';
+import { Option } from 'commander';
+import { z } from 'zod';
+import { openRegistry } from '../../registry/index.ts';
+import { Serde } from '../../registry/serde.ts';
+import { booleanish, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
+import { describeError, PmaError } from '../../runtime/errors.ts';
+import { createMetricsRegistry } from '../../runtime/metrics.ts';
+import { ProgressBoard, type ProgressTask } from '../../runtime/progress.ts';
+import { CLEAN_TOPIC_KEYS } from '../../schemas/clean-records.ts';
+import { ALL_TOPICS, TOPICS } from '../../schemas/topics.ts';
+import { embeddedLogPath, openTransport } from '../../transport/index.ts';
+import type { Transport } from '../../transport/types.ts';
+import { type ActionContext, action } from '../action.ts';
+
+const schema = z
+  .object({
+    source: z.enum(['live', 'sim']).default('live'),
+    simMarkets: positiveInt.default(200),
+    limit: positiveInt.optional(),
+    gold: booleanish.default(true),
+  })
+  .strict();
+
+type RunSettings = z.output<typeof schema>;
+
+/** The one line printed when the live APIs cannot be reached. */
+export const OFFLINE_HINT = 'run offline against the simulator with: npm start -- --source sim   (or: pma run --source sim)';
 
 export function register(program: Command): void {
-  program.command('run').description('run ingest, process and sinks in one process (what npm start runs)').action(notYet('run', 4));
+  program
+    .command('run')
+    .description('ingest, process, Bronze and Silver sinks, then Gold and its report, in one process (what npm start runs)')
+    .addOption(new Option('--source <source>', 'live Polymarket APIs (default), or the simulator started in this process').choices(['live', 'sim']))
+    .option('--sim-markets <n>', 'simulator: synthetic markets in the world (default 200, about a minute end to end)')
+    .option('--limit <n>', 'take only the first N markets')
+    .option('--no-gold', 'skip Gold and its report')
+    .action(action(run));
 }
+
+class LiveUnreachable extends PmaError {
+  constructor(message: string) {
+    super('PMA_ERR_HTTP', message);
+  }
+}
+
+async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
+  const settings = resolveSection(schema, sectionSources('run', Object.keys(schema.shape), ctx.config.file, process.env, flags));
+  const { INGEST_KEYS, ingestSettingsSchema, openSource, runIngest } = await import('../../producers/index.ts');
+  const ingestSettings = resolveSection(
+    ingestSettingsSchema,
+    sectionSources('ingest', INGEST_KEYS, ctx.config.file, process.env, { source: settings.source, ...(settings.limit ? { limit: settings.limit } : {}) }),
+  );
+  if (settings.source === 'live') {
+    const { LIVE_BASE_URLS } = await import('../../producers/http/apis.ts');
+    const why = await unreachable(ingestSettings.gammaUrl ?? LIVE_BASE_URLS.gamma);
+    if (why) {
+      process.stderr.write(`pma run: the live Polymarket APIs cannot be reached (${why}); ${OFFLINE_HINT}\n`);
+      process.exitCode = 1;
+      return;
+    }
+  }
+  const started = performance.now();
+  const transport = await openTransport(ctx.config, ctx.logger, 'pma-run');
+  ctx.onClose(() => transport.close());
+  const registry = await openRegistry(ctx.config);
+  ctx.onClose(() => registry.close());
+  const serde = new Serde(registry);
+  await transport.admin().createTopics(ALL_TOPICS.map(({ name, partitions, cleanupPolicy, retentionMs, retentionBytes }) => ({ name, partitions, cleanupPolicy, retentionMs, retentionBytes })));
+  const simSection = (ctx.config.file.sim ?? {}) as Record<string, unknown>;
+  const source = await openSource(ingestSettings, ctx.logger, { markets: settings.simMarkets, ...simSection });
+  ctx.onClose(() => source.close());
+
+  const board = new ProgressBoard({ lineIntervalMs: 5_000, logger: ctx.config.logFormat === 'json' ? ctx.logger : undefined });
+  const logger = ctx.logger.child({ component: 'run' });
+  // The first stage to fail stops the others; Ctrl+C stops all of them.
+  const failed = new AbortController();
+  let failure: unknown;
+  const guard = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((err: unknown) => {
+      failure ??= err;
+      failed.abort();
+      throw err;
+    });
+  const stopAll = AbortSignal.any([ctx.signal, failed.signal]);
+
+  const { runProcessors } = await import('../../processors/index.ts');
+  const { runBronzeSink, bronzeRoot } = await import('../../sinks/bronze/index.ts');
+  const { runSilverSink, defaultSnapshotPath } = await import('../../sinks/silver/index.ts');
+  const { defaultSilverPath } = await import('../../sinks/silver/query-client.ts');
+  const silverPath = defaultSilverPath(ctx.config.dataDir);
+  const processTask = board.task('process', 'records');
+  const bronzeTask = board.task('bronze', 'rows');
+  const silverTask = board.task('silver', 'records');
+  const counter = watchCleanTopics(transport, processTask);
+  board.start();
+  let summary: string[] = [];
+  try {
+    const drainSilver = new AbortController();
+    const silver = guard(
+      runSilverSink(
+        {
+          path: silverPath,
+          snapshotPath: defaultSnapshotPath(silverPath),
+          snapshotIntervalMs: 30_000,
+          groupId: 'pma-sink-silver',
+          batchRows: 100_000,
+          batchMaxMs: 1_000,
+          drain: drainSilver.signal,
+        },
+        { transport, serde, logger: ctx.logger, signal: stopAll, progress: silverTask },
+      ),
+    );
+    silver.catch(() => undefined);
+    silverTask.status = 'following the log';
+    // While ingest runs, the processors follow the raw topics.
+    const following = new AbortController();
+    processTask.status = 'following the log';
+    const processing = guard(
+      runProcessors({}, { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, following.signal]), until: 'signal' }),
+    );
+    processing.catch(() => undefined);
+    const ingest = await guard(
+      runIngest(
+        { ...ingestSettings, follow: false, urls: source.urls },
+        { transport, serde, logger: ctx.logger, signal: stopAll, progress: board, metrics: createMetricsRegistry({ labels: { stage: 'ingest' } }) },
+      ),
+    );
+    following.abort();
+    await processing;
+    if (stopAll.aborted) throw failure ?? new PmaError('PMA_ERR_ABORTED', 'stopped before the end; run again to continue where it stopped');
+
+    processTask.status = 'catching up';
+    await guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: stopAll, until: 'caught-up' }));
+    processTask.end('done');
+    drainSilver.abort();
+    bronzeTask.status = 'writing';
+    const bronze = await guard(
+      runBronzeSink({ dataDir: ctx.config.dataDir }, {
+        transport,
+        serde,
+        logger: ctx.logger,
+        signal: stopAll,
+        until: 'caught-up',
+        onPublished: (g) => bronzeTask.add('records', g.rows),
+      }),
+    );
+    bronzeTask.end('done');
+    const silverResult = await silver;
+    silverTask.end('done');
+    if (stopAll.aborted) throw failure ?? new PmaError('PMA_ERR_ABORTED', 'stopped before the end; run again to continue where it stopped');
+
+    let goldLines: string[] = [];
+    if (settings.gold) {
+      const goldTask = board.task('gold', 'tables');
+      const { buildGold, writeGoldReport } = await import('../../gold/index.ts');
+      const goldDir = join(ctx.config.dataDir, 'gold');
+      const gold = await buildGold({ silverPath, goldPath: join(goldDir, 'gold.duckdb') });
+      goldTask.advance(gold.tables.length);
+      const report = await writeGoldReport({ goldPath: gold.goldPath, outDir: goldDir });
+      goldTask.end('done');
+      goldLines = [
+        `  gold      ${gold.goldPath}  (${gold.tables.length} tables)`,
+        `  report    ${report.html}  (opens offline; a CSV per table in ${report.csvDir})`,
+      ];
+    }
+    const counts = await silverCounts(silverPath);
+    summary = [
+      `pma run finished in ${((performance.now() - started) / 1000).toFixed(0)} s (${settings.source === 'sim' ? 'simulator' : 'live Polymarket'}):`,
+      `  ingest    ${ingest.stopped ? 'stopped early' : 'complete'}; ${ingest.failures} failed request(s), ${ingest.gaps} gap(s), ${ingest.deadLetters} dead letter(s)`,
+      `  log       ${ctx.config.transport === 'embedded' ? embeddedLogPath(ctx.config.dataDir) : ctx.config.brokers.join(',')}  (${(await recordsIn(transport, (n) => n.startsWith('pma.raw.'))).toLocaleString('en-US')} raw records, ${(await recordsIn(transport, (n) => CLEAN.has(n))).toLocaleString('en-US')} clean)`,
+      `  bronze    ${bronzeRoot(ctx.config.dataDir)}  (${bronze.rows.toLocaleString('en-US')} new rows in ${bronze.files.toLocaleString('en-US')} Parquet files)`,
+      `  silver    ${silverPath}  (${counts})`,
+      `  snapshot  ${defaultSnapshotPath(silverPath)}  (for DuckDB/Python readers while a sink runs)`,
+      ...goldLines,
+      `next: pma query "SELECT * FROM MarketDim LIMIT 5"   |   pma status   |   pma replay --layer silver`,
+    ];
+    if (silverResult.records === 0 && bronze.rows === 0) summary.push('  (nothing new since the last run: the log already held everything ingest found)');
+  } finally {
+    counter.stop();
+    const table = board.stop();
+    process.stdout.write(`${table}\n`);
+  }
+  process.stdout.write(`${summary.join('\n')}\n`);
+  logger.debug('run finished', { outputs: existsSync(silverPath) });
+}
+
+/** Why the API cannot be reached (one phrase), or undefined when it answers. */
+async function unreachable(baseUrl: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`${baseUrl}/markets?limit=1`, { signal: AbortSignal.timeout(8_000) });
+    await res.body?.cancel();
+    return res.status >= 500 ? `${baseUrl} answered HTTP ${res.status}` : undefined;
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return `${new URL(baseUrl).host}: ${cause?.code ?? cause?.message ?? describeError(err)}`;
+  }
+}
+
+/** The clean topics: what the processors write. */
+const CLEAN = new Set<string>(CLEAN_TOPIC_KEYS.map((k) => TOPICS[k].name));
+
+/** Records held in the topics whose names pass `pick`. */
+async function recordsIn(transport: Transport, pick: (name: string) => boolean): Promise<number> {
+  let n = 0;
+  for (const t of ALL_TOPICS) if (pick(t.name)) for (const p of await transport.admin().offsets(t.name)) n += p.high - p.low;
+  return n;
+}
+
+/** Counts what the processors emit (growth of the clean topics) into a progress task, once a second. */
+function watchCleanTopics(transport: Transport, task: ProgressTask): { stop(): void } {
+  let base: number | undefined;
+  let last = 0;
+  const timer = setInterval(() => {
+    recordsIn(transport, (n) => CLEAN.has(n))
+      .then((n) => {
+        base ??= n;
+        const grown = n - base;
+        if (grown > last) task.add('records', grown - last);
+        last = grown;
+      })
+      .catch(() => undefined);
+  }, 1_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+async function silverCounts(path: string): Promise<string> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { SILVER_TABLES } = await import('../../sinks/silver/index.ts');
+  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
+  const conn = await instance.connect();
+  try {
+    const parts: string[] = [];
+    for (const t of SILVER_TABLES) {
+      const n = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${t}`)).getRows()[0]![0]);
+      parts.push(`${t} ${n.toLocaleString('en-US')}`);
+    }
+    return parts.join(', ');
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+export type { RunSettings };
