@@ -22,14 +22,22 @@ export function collectGarbage(): void {
 
 export interface Timing {
   seconds: number;
+  /** CPU time of the whole process (all threads, user + system) over the same span. */
+  cpuSeconds: number;
 }
 
-/** Runs `fn` after a garbage collection and returns how long it took. */
+/**
+ * Runs `fn` after a garbage collection and returns how long it took, in wall-clock and in CPU
+ * time (on a busy shared machine the CPU time says more about the code than the wall clock).
+ */
 export async function timed<T>(fn: () => Promise<T> | T): Promise<Timing & { result: T }> {
   collectGarbage();
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const result = await fn();
-  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, result };
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu);
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, result };
 }
 
 /** Samples RSS every few ms; `peak()` is the highest seen since `start`. */
@@ -90,14 +98,16 @@ export type RawBatch = Array<{ key: Buffer | null; value: Buffer }>;
  * The disk ceiling: appends batches to a fresh file as framed batches (`u32 length, u32 crc32,
  * u32 count`, then `u32 length + bytes` per key and per value), one write and one fdatasync per
  * batch, as a log that acknowledges each batch durably must at least do. `batchAt(i)` makes
- * batch i (not timed); returns the seconds spent framing, writing and syncing.
+ * batch i (not timed); returns the time spent framing, writing and syncing.
  */
-export function rawWrite(path: string, batches: number, batchAt: (i: number) => RawBatch): number {
+export function rawWrite(path: string, batches: number, batchAt: (i: number) => RawBatch): Timing {
   const fd = openSync(path, 'w');
   let ns = 0n;
+  let cpuMicros = 0;
   try {
     for (let b = 0; b < batches; b++) {
       const batch = batchAt(b);
+      const cpu = process.cpuUsage();
       const start = process.hrtime.bigint();
       let size = 12;
       for (const r of batch) size += 8 + (r.key?.length ?? 0) + r.value.length;
@@ -115,11 +125,13 @@ export function rawWrite(path: string, batches: number, batchAt: (i: number) => 
       writeSync(fd, buf);
       fdatasyncSync(fd);
       ns += process.hrtime.bigint() - start;
+      const used = process.cpuUsage(cpu);
+      cpuMicros += used.user + used.system;
     }
   } finally {
     closeSync(fd);
   }
-  return Number(ns) / 1e9;
+  return { seconds: Number(ns) / 1e9, cpuSeconds: cpuMicros / 1e6 };
 }
 
 /** The read ceiling: reads a `rawWrite` file back in 4 MiB chunks, checking each batch's CRC, calling `onValue` per value. */
@@ -171,6 +183,7 @@ export interface Rate {
   records: number;
   bytes: number;
   seconds: number;
+  cpuSeconds?: number;
 }
 
 export const perSecond = (r: Rate) => r.records / r.seconds;
@@ -178,7 +191,9 @@ export const mbPerSecond = (r: Rate) => r.bytes / r.seconds / 1e6;
 
 /** The ceiling of a pipeline of serial steps over the same records: their times add up. */
 export function serial(...steps: Rate[]): Rate {
-  return { records: steps[0]!.records, bytes: steps[0]!.bytes, seconds: steps.reduce((s, r) => s + r.seconds, 0) };
+  const rate: Rate = { records: steps[0]!.records, bytes: steps[0]!.bytes, seconds: steps.reduce((s, r) => s + r.seconds, 0) };
+  if (steps.every((r) => r.cpuSeconds !== undefined)) rate.cpuSeconds = steps.reduce((s, r) => s + r.cpuSeconds!, 0);
+  return rate;
 }
 
 /** One line of a bench's result table: a measured phase beside its ceiling. */
@@ -228,5 +243,6 @@ export function goalsMet(rows: ResultRow[]): boolean {
 }
 
 export function formatRate(r: Rate): string {
-  return `${int(perSecond(r))} rec/s, ${mbPerSecond(r).toFixed(1)} MB/s (${r.seconds.toFixed(2)} s)`;
+  const cpu = r.cpuSeconds === undefined ? '' : `, cpu ${r.cpuSeconds.toFixed(2)} s`;
+  return `${int(perSecond(r))} rec/s, ${mbPerSecond(r).toFixed(1)} MB/s (${r.seconds.toFixed(2)} s${cpu})`;
 }

@@ -31,6 +31,7 @@ import {
   formatTable,
   goalsMet,
   type Rate,
+  type Timing,
   type ResultRow,
   rawDecoder,
   rawEncoder,
@@ -208,10 +209,10 @@ export async function runTransportBench(
     bytes = n;
   };
   const encoded = bestOf(await timed(encodeAll), await timed(encodeAll));
-  const rate = (seconds: number): Rate => ({ records: count, bytes, seconds });
+  const rate = (t: Timing): Rate => ({ records: count, bytes, seconds: t.seconds, cpuSeconds: t.cpuSeconds });
   const rawPath = join(scratchDir, 'raw-ceiling.log');
   collectGarbage();
-  const writeSeconds = rawWrite(rawPath, batchCount, (i) => batchAt(i, encode));
+  const written = rawWrite(rawPath, batchCount, (i) => batchAt(i, encode));
 
   // The transport, serde included.
   const topic = `pma.bench.transport.${randomUUID().slice(0, 8)}`;
@@ -276,11 +277,11 @@ export async function runTransportBench(
       throw new TransportError('bench read back different records than it wrote', { topic, expected: count, read: readBack.result });
     }
 
-    const encodeCeiling = rate(encoded.seconds);
-    const writeCeiling = rate(writeSeconds);
-    const readDecodeCeiling = rate(readBack.seconds);
-    const produce = rate(produced.seconds);
-    const consume = rate(consumed.seconds);
+    const encodeCeiling = rate(encoded);
+    const writeCeiling = rate(written);
+    const readDecodeCeiling = rate(readBack);
+    const produce = rate(produced);
+    const consume = rate(consumed);
     const rows: ResultRow[] = [
       { phase: 'produce (encode + send)', measured: produce, ceiling: serial(encodeCeiling, writeCeiling), goal: PRODUCE_GOAL, goalRatio: CEILING_SHARE_GOAL },
       { phase: 'consume (poll + decode)', measured: consume, ceiling: readDecodeCeiling, goal: CONSUME_GOAL, goalRatio: CEILING_SHARE_GOAL },
@@ -319,6 +320,9 @@ export function formatTransportBench(r: TransportBenchResult): string {
     '',
     formatTable(r.rows),
     '',
+    'measured:',
+    `  produce: encode + send                           ${formatRate(r.produce)}`,
+    `  consume: poll + decode                           ${formatRate(r.consume)}`,
     'ceiling parts, measured in this run:',
     `  avsc encode + 5-byte header (best of 2)          ${formatRate(r.encodeCeiling)}`,
     `  new file: write + fdatasync per batch            ${formatRate(r.writeCeiling)}`,
