@@ -47,6 +47,13 @@ export interface TaggerServiceOptions {
   sinkGroup?: string;
 }
 
+/**
+ * Model decisions are grouped for this long into one durable write: on the embedded log every
+ * write is an fsync on the event loop, and one per decision would starve the Ollama requests.
+ * Human decisions flush at once.
+ */
+const DECISION_LINGER_MS = 100;
+
 export function tagStorePath(dataDir: string): string {
   return join(dataDir, 'tags.duckdb');
 }
@@ -110,7 +117,7 @@ export class TaggerService {
     const producer = options.transport.producer({ clientId: 'pma-tagger' });
     const sink = new TagSink({ transport: options.transport, store, decisions: codecs.decisions, catalog: codecs.catalog, logger, groupId: options.sinkGroup });
     const catalog = new EventPublisher<TagEvent>(producer, codecs.catalog, { lingerMs: 0 });
-    const decisions = new EventPublisher<TagDecisionEvent>(producer, codecs.decisions);
+    const decisions = new EventPublisher<TagDecisionEvent>(producer, codecs.decisions, { lingerMs: DECISION_LINGER_MS });
     let service: TaggerService | undefined;
     try {
       const highs = await sink.start();

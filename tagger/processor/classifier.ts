@@ -9,7 +9,7 @@ import { AbortedError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { DEFAULT_ASK_POLICY, type ModelCaller } from '../classify/ask-model.ts';
 import { judge, type PoolConfig } from '../classify/judge-pool.ts';
-import type { TagForPrompt } from '../classify/prompt.ts';
+import type { MarketText, TagForPrompt } from '../classify/prompt.ts';
 import { modelDecision, type TagDecisionEvent } from '../events.ts';
 import { AvailabilityGate } from '../ollama/availability.ts';
 import { OllamaClient } from '../ollama/client.ts';
@@ -25,6 +25,8 @@ export interface ClassifierStats {
   unsure: number;
   failedVotes: number;
   inFlight: number;
+  /** performance.now() of the first and the latest decision of this run (for throughput). */
+  firstDecisionAt: number | null;
   lastDecisionAt: number | null;
 }
 
@@ -34,6 +36,8 @@ export interface PairWork {
   /** The decision this one supersedes (a reclassification), if any. */
   previous: string | null;
   via: 'classifier' | 'sweep' | 'reclassify';
+  /** The market's text when the caller has it (the stream does); else it is read from the catalogue. */
+  text?: MarketText;
 }
 
 export interface ClassifierOptions {
@@ -51,11 +55,13 @@ export class Classifier {
   #settings: TaggerSettings;
   #pool: PoolConfig;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Pairs whose models are still being asked: what `maxPairs` bounds (publishing is bounded by the publisher). */
+  #asking = 0;
   /** Pairs whose decision is published but maybe not yet applied by the sink: key to offset. */
   readonly #recent = new Map<string, number>();
   readonly #tagCache = new Map<string, Promise<TagForPrompt | undefined>>();
   readonly #waiters: Array<() => void> = [];
-  readonly #stats: ClassifierStats = { decided: 0, yes: 0, no: 0, unsure: 0, failedVotes: 0, inFlight: 0, lastDecisionAt: null };
+  readonly #stats: ClassifierStats = { decided: 0, yes: 0, no: 0, unsure: 0, failedVotes: 0, inFlight: 0, firstDecisionAt: null, lastDecisionAt: null };
   #failure: unknown;
 
   constructor(options: ClassifierOptions) {
@@ -85,7 +91,7 @@ export class Classifier {
     return { url: this.#client.baseUrl, up: s.up, downSince: s.downSince, lastError: s.lastError };
   }
 
-  /** The most pairs in flight at once: enough to keep every Ollama slot busy for every model. */
+  /** The most pairs being asked at once: enough to keep every Ollama slot busy for every model. */
   get maxPairs(): number {
     const models = Math.max(1, this.#pool.models.length);
     return Math.max(4, Math.ceil((this.#settings.concurrency * 2) / models));
@@ -137,7 +143,7 @@ export class Classifier {
       const running = this.#inFlight.get(key);
       if (running) return { done: running };
       if (this.#recent.has(key)) return null;
-      if (this.#inFlight.size < this.maxPairs) break;
+      if (this.#asking < this.maxPairs) break;
       if (signal.aborted) throw new AbortedError('classification stopped');
       await new Promise<void>((resolve) => {
         const onAbort = () => resolve();
@@ -149,7 +155,16 @@ export class Classifier {
       });
     }
     if (signal.aborted) throw new AbortedError('classification stopped');
-    const run = this.#classify(work, signal).finally(() => {
+    this.#asking++;
+    let asked = false;
+    const doneAsking = () => {
+      if (asked) return;
+      asked = true;
+      this.#asking--;
+      this.#wake();
+    };
+    const run = this.#classify(work, signal, doneAsking).finally(() => {
+      doneAsking();
       this.#inFlight.delete(key);
       this.#wake();
     });
@@ -178,25 +193,31 @@ export class Classifier {
     this.#wake();
   }
 
-  async #classify(work: PairWork, signal: AbortSignal): Promise<void> {
+  async #classify(work: PairWork, signal: AbortSignal, doneAsking: () => void): Promise<void> {
     const tag = await this.#tag(work.tagId);
-    const market = await this.#o.store.market(work.marketId);
-    if (!tag || !market) return;
+    const text = work.text ?? (await this.#marketText(work.marketId));
+    if (!tag || !text) return;
     const caller: ModelCaller = {
       client: this.#client,
       limiter: this.#limiter,
       gate: this.#gate,
       policy: { ...DEFAULT_ASK_POLICY, stream: this.#settings.stream },
     };
-    const text = { question: market.question ?? market.marketId, description: market.description, category: market.category };
     const result = await judge(caller, this.#pool, tag, text, signal);
+    doneAsking();
     const event = modelDecision(work.tagId, work.marketId, result, work.previous, work.via);
     const offset = await this.#o.publisher.publish(`${work.tagId}|${work.marketId}`, event);
     this.#recent.set(pairKey(work.marketId, work.tagId), offset);
     this.#stats.decided++;
     this.#stats[result.verdict === 'YES' ? 'yes' : result.verdict === 'NO' ? 'no' : 'unsure']++;
     this.#stats.failedVotes += result.votes.filter((v) => v.answer === null).length;
-    this.#stats.lastDecisionAt = Date.now();
+    this.#stats.lastDecisionAt = performance.now();
+    this.#stats.firstDecisionAt ??= this.#stats.lastDecisionAt;
+  }
+
+  async #marketText(marketId: string): Promise<MarketText | undefined> {
+    const m = await this.#o.store.market(marketId);
+    return m && { question: m.question ?? m.marketId, description: m.description, category: m.category };
   }
 
   #tag(tagId: string): Promise<TagForPrompt | undefined> {

@@ -17,6 +17,7 @@ import type { Classifier } from './classifier.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 
 export const CLASSIFIER_GROUP = 'pma-tagger-classifier';
+const COMMIT_EVERY_MS = 200;
 
 export interface MarketFeedOptions {
   transport: Transport;
@@ -48,6 +49,11 @@ export class MarketFeed {
     const { transport } = this.#o;
     const consumer = transport.consumer({ groupId: this.#o.groupId ?? CLASSIFIER_GROUP, clientId: 'pma-tagger-classifier', maxRecords: this.#o.maxRecords ?? 500 });
     const producer = transport.producer({ clientId: 'pma-tagger-classifier' });
+    // Records finish while the loop waits in poll: commit what finished at a steady pace too.
+    let committing: Promise<void> = Promise.resolve();
+    const tick = setInterval(() => {
+      committing = committing.then(() => this.#commit(consumer)).catch((err) => this.#o.logger.warn('offset commit failed; retried next time', { err }));
+    }, COMMIT_EVERY_MS);
     try {
       await consumer.subscribe([TOPICS.markets.name]);
       while (!signal.aborted) {
@@ -67,10 +73,13 @@ export class MarketFeed {
             throw err;
           }
         }
-        await this.#commit(consumer);
       }
+      clearInterval(tick);
+      await committing;
       await this.#commit(consumer);
     } finally {
+      clearInterval(tick);
+      await committing;
       await consumer.close();
       await producer.close();
     }
@@ -113,7 +122,8 @@ export class MarketFeed {
       if (market) {
         for (const tagId of tagIds) {
           if (decided.has(pairKey(market.condition_id, tagId))) continue;
-          const handle = await classifier.submit({ tagId, marketId: market.condition_id, previous: null, via: 'classifier' }, signal);
+          const text = { question: market.question ?? market.condition_id, description: market.description, category: market.category };
+          const handle = await classifier.submit({ tagId, marketId: market.condition_id, previous: null, via: 'classifier', text }, signal);
           if (handle) pending.push(handle.done);
         }
       }

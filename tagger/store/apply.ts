@@ -4,6 +4,7 @@
  * both topics into an empty store gives the same tables. A model decision never displaces a
  * person's: it is kept in JudgeHistory, but the market's current state stays the human one.
  */
+import { listValue } from '@duckdb/node-api';
 import type { TagDecisionEvent, TagEvent } from '../events.ts';
 import type { Tx } from './duck.ts';
 
@@ -12,35 +13,97 @@ export interface Positioned<T> {
   offset: number;
 }
 
-export async function applyDecision(tx: Tx, { value: d, offset }: Positioned<TagDecisionEvent>): Promise<void> {
-  const seen = await tx.all('SELECT 1 AS x FROM JudgeHistory WHERE decision_id = ?', [d.decisionId]);
-  if (seen.length > 0) return;
-  await tx.run(
-    `INSERT INTO JudgeHistory (decision_id, tag_id, market_id, decision, decider_kind, decider, confidence, reason, rule, leaning,
-       votes, prompt_version, via, previous, decided_at, log_offset)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, epoch_ms(?::BIGINT), ?::BIGINT)`,
-    [
-      d.decisionId, d.tag, d.market, d.decision, d.deciderKind, d.decider, d.confidence, d.reason, d.rule, d.leaning,
-      JSON.stringify(d.votes), d.promptVersion, d.via, d.previous, d.decidedAt, offset,
-    ],
-  );
-  const current = await tx.all('SELECT decider_kind FROM MarketTagState WHERE market_id = ? AND tag_id = ?', [d.market, d.tag]);
-  if (d.deciderKind === 'model' && current[0]?.decider_kind === 'human') return;
-  await tx.run(
-    `INSERT INTO MarketTagState (market_id, tag_id, decision_id, decision, decider_kind, decided_at)
-     VALUES (?, ?, ?, ?, ?, epoch_ms(?::BIGINT))
-     ON CONFLICT (market_id, tag_id) DO UPDATE SET decision_id = excluded.decision_id, decision = excluded.decision,
-       decider_kind = excluded.decider_kind, decided_at = excluded.decided_at`,
-    [d.market, d.tag, d.decisionId, d.decision, d.deciderKind, d.decidedAt],
-  );
-  if (d.decision === 'YES') {
+const CHUNK = 200;
+
+function chunks<T>(list: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
+  return out;
+}
+
+const key = (market: string, tag: string) => `${market}\u0000${tag}`;
+
+interface PairState {
+  market: string;
+  tag: string;
+  decisionId: string;
+  decision: string;
+  kind: string;
+  at: number;
+}
+
+/**
+ * Applies decisions in log order, as a handful of set statements per batch: history rows are
+ * appended (a decision id already present is skipped), then each (market, tag) pair's state is
+ * folded in order in memory and written once. The fold is the same whatever the batch
+ * boundaries, so a replay in other batch sizes gives the same tables.
+ */
+export async function applyDecisions(tx: Tx, events: ReadonlyArray<Positioned<TagDecisionEvent>>): Promise<void> {
+  if (events.length === 0) return;
+  const present = new Set<string>();
+  for (const part of chunks(events)) {
+    const rows = await tx.all('SELECT decision_id FROM JudgeHistory WHERE list_contains(?::VARCHAR[], decision_id)', [listValue(part.map((e) => e.value.decisionId))]);
+    for (const r of rows) present.add(r.decision_id as string);
+  }
+  const fresh: Array<Positioned<TagDecisionEvent>> = [];
+  for (const e of events) {
+    if (present.has(e.value.decisionId)) continue;
+    present.add(e.value.decisionId);
+    fresh.push(e);
+  }
+  if (fresh.length === 0) return;
+
+  for (const part of chunks(fresh)) {
     await tx.run(
-      `INSERT INTO MarketTagDim (market_id, tag_id, decision_id, created_at) VALUES (?, ?, ?, epoch_ms(?::BIGINT))
-       ON CONFLICT (market_id, tag_id) DO UPDATE SET decision_id = excluded.decision_id, created_at = excluded.created_at`,
-      [d.market, d.tag, d.decisionId, d.decidedAt],
+      `INSERT INTO JudgeHistory (decision_id, tag_id, market_id, decision, decider_kind, decider, confidence, reason, rule, leaning,
+         votes, prompt_version, via, previous, decided_at, log_offset)
+       VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, epoch_ms(?::BIGINT), ?::BIGINT)').join(', ')}`,
+      part.flatMap(({ value: d, offset }) => [
+        d.decisionId, d.tag, d.market, d.decision, d.deciderKind, d.decider, d.confidence, d.reason, d.rule, d.leaning,
+        JSON.stringify(d.votes), d.promptVersion, d.via, d.previous, d.decidedAt, offset,
+      ]),
     );
-  } else {
-    await tx.run('DELETE FROM MarketTagDim WHERE market_id = ? AND tag_id = ?', [d.market, d.tag]);
+  }
+
+  const states = new Map<string, PairState>();
+  const pairKeys = [...new Set(fresh.map((e) => key(e.value.market, e.value.tag)))];
+  for (const part of chunks(pairKeys)) {
+    const rows = await tx.all(
+      "SELECT market_id, tag_id, decision_id, decision, decider_kind, epoch_ms(decided_at) AS at FROM MarketTagState WHERE list_contains(?::VARCHAR[], market_id || chr(0) || tag_id)",
+      [listValue(part)],
+    );
+    for (const r of rows) {
+      const market = r.market_id as string;
+      const tag = r.tag_id as string;
+      states.set(key(market, tag), { market, tag, decisionId: r.decision_id as string, decision: r.decision as string, kind: r.decider_kind as string, at: r.at as number });
+    }
+  }
+  const changed = new Set<string>();
+  for (const { value: d } of fresh) {
+    const k = key(d.market, d.tag);
+    if (d.deciderKind === 'model' && states.get(k)?.kind === 'human') continue;
+    states.set(k, { market: d.market, tag: d.tag, decisionId: d.decisionId, decision: d.decision, kind: d.deciderKind, at: d.decidedAt });
+    changed.add(k);
+  }
+  const updates = [...changed].map((k) => states.get(k)!);
+  for (const part of chunks(updates)) {
+    await tx.run(
+      `INSERT INTO MarketTagState (market_id, tag_id, decision_id, decision, decider_kind, decided_at)
+       VALUES ${part.map(() => '(?, ?, ?, ?, ?, epoch_ms(?::BIGINT))').join(', ')}
+       ON CONFLICT (market_id, tag_id) DO UPDATE SET decision_id = excluded.decision_id, decision = excluded.decision,
+         decider_kind = excluded.decider_kind, decided_at = excluded.decided_at`,
+      part.flatMap((u) => [u.market, u.tag, u.decisionId, u.decision, u.kind, u.at]),
+    );
+  }
+  for (const part of chunks(updates.filter((u) => u.decision === 'YES'))) {
+    await tx.run(
+      `INSERT INTO MarketTagDim (market_id, tag_id, decision_id, created_at) VALUES ${part.map(() => '(?, ?, ?, epoch_ms(?::BIGINT))').join(', ')}
+       ON CONFLICT (market_id, tag_id) DO UPDATE SET decision_id = excluded.decision_id, created_at = excluded.created_at`,
+      part.flatMap((u) => [u.market, u.tag, u.decisionId, u.at]),
+    );
+  }
+  for (const part of chunks(updates.filter((u) => u.decision !== 'YES'))) {
+    await tx.run('DELETE FROM MarketTagDim WHERE list_contains(?::VARCHAR[], market_id || chr(0) || tag_id)', [listValue(part.map((u) => key(u.market, u.tag)))]);
   }
 }
 

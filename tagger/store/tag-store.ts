@@ -11,7 +11,7 @@ import { listValue } from '@duckdb/node-api';
 import type { CleanMarket } from '../../schemas/clean-records.ts';
 import type { MarketText, TagForPrompt } from '../classify/prompt.ts';
 import type { TagDecisionEvent, TagEvent, VoteRecord } from '../events.ts';
-import { applyCatalogEvent, applyDecision, type Positioned } from './apply.ts';
+import { applyCatalogEvent, applyDecisions, type Positioned } from './apply.ts';
 import { type DuckFile, openDuckFile, type Row } from './duck.ts';
 import { SCHEMA_SQL, TAG_TABLES } from './schema.ts';
 
@@ -123,10 +123,8 @@ export class TagStore {
     nextOffset: number,
   ): Promise<void> {
     await this.#file.writer.transaction(async (tx) => {
-      for (const e of events) {
-        if (kind === 'decisions') await applyDecision(tx, e as Positioned<TagDecisionEvent>);
-        else await applyCatalogEvent(tx, e as Positioned<TagEvent>);
-      }
+      if (kind === 'decisions') await applyDecisions(tx, events as Array<Positioned<TagDecisionEvent>>);
+      else for (const e of events) await applyCatalogEvent(tx, e as Positioned<TagEvent>);
       await tx.run(
         `INSERT INTO TaggerSinkProgress (topic, partition, next_offset) VALUES (?, ?, ?::BIGINT)
          ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
@@ -141,10 +139,11 @@ export class TagStore {
   async upsertMarkets(markets: readonly CleanMarket[]): Promise<void> {
     if (markets.length === 0) return;
     await this.#file.writer.transaction(async (tx) => {
-      for (const m of markets) {
+      for (let i = 0; i < markets.length; i += 200) {
+        const part = markets.slice(i, i + 200);
         await tx.run(
           `INSERT INTO TaggerMarkets (market_id, question, description, category, slug, event_slug, volume, active, closed, end_ts, observed_ts)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::BIGINT, ?::BIGINT)
+           VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::BIGINT, ?::BIGINT)').join(', ')}
            ON CONFLICT (market_id) DO UPDATE SET
              question = COALESCE(excluded.question, TaggerMarkets.question),
              description = COALESCE(excluded.description, TaggerMarkets.description),
@@ -156,7 +155,7 @@ export class TagStore {
              closed = COALESCE(excluded.closed, TaggerMarkets.closed),
              end_ts = COALESCE(excluded.end_ts, TaggerMarkets.end_ts),
              observed_ts = GREATEST(excluded.observed_ts, TaggerMarkets.observed_ts)`,
-          [m.condition_id, m.question, m.description, m.category, m.slug, m.event_slug, m.volume, m.active, m.closed, m.end_ts, m.observed_ts],
+          part.flatMap((m) => [m.condition_id, m.question, m.description, m.category, m.slug, m.event_slug, m.volume, m.active, m.closed, m.end_ts, m.observed_ts]),
         );
       }
     });
