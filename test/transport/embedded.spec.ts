@@ -14,7 +14,7 @@ import { type ContractTransport, transportContract } from './contract.ts';
 
 async function makeEmbedded(): Promise<ContractTransport> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pma-embedded-'));
-  const transport = await createEmbeddedTransport({ path: embeddedLogPath(dataDir), logger: silentLogger, sessionTimeoutMs: 2_000 });
+  const transport = await createEmbeddedTransport({ path: embeddedLogPath(dataDir), logger: silentLogger });
   return {
     transport,
     openConfig: { transport: 'embedded', brokers: [], dataDir },
