@@ -187,7 +187,10 @@ class ProcessorRunner {
 
   async #caughtUp(): Promise<boolean> {
     const admin = this.#deps.transport.admin();
-    return (await caughtUp(this.#reference, admin, REFERENCE_RAW)) && (await caughtUp(this.#facts, admin, FACT_RAW));
+    return (
+      (await caughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) &&
+      (await caughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW))
+    );
   }
 
   async #take(batch: RecordBatch, round: Round): Promise<void> {

@@ -208,7 +208,7 @@ class BronzeSink {
   }
 
   async #caughtUp(): Promise<boolean> {
-    return caughtUp(this.#consumer, this.#deps.transport.admin(), [...this.#topics.keys()]);
+    return caughtUp(this.#consumer, this.#deps.transport.admin(), this.#o.groupId, [...this.#topics.keys()]);
   }
 
   /** Seeks every assigned partition not yet positioned to where its files end. */
