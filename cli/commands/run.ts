@@ -8,7 +8,6 @@
  * Settings: flags, PMA_RUN_* variables, the config file's "run" section; the ingest stage also
  * takes the "ingest" section (and PMA_INGEST_*), the simulator the "sim" section.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -50,12 +49,6 @@ export function register(program: Command): void {
     .action(action(run));
 }
 
-class LiveUnreachable extends PmaError {
-  constructor(message: string) {
-    super('PMA_ERR_HTTP', message);
-  }
-}
-
 async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(schema, sectionSources('run', Object.keys(schema.shape), ctx.config.file, process.env, flags));
   const { INGEST_KEYS, ingestSettingsSchema, openSource, runIngest } = await import('../../producers/index.ts');
@@ -84,7 +77,6 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   ctx.onClose(() => source.close());
 
   const board = new ProgressBoard({ lineIntervalMs: 5_000, logger: ctx.config.logFormat === 'json' ? ctx.logger : undefined });
-  const logger = ctx.logger.child({ component: 'run' });
   // The first stage to fail stops the others; Ctrl+C stops all of them.
   const failed = new AbortController();
   let failure: unknown;
@@ -194,7 +186,6 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     process.stdout.write(`${table}\n`);
   }
   process.stdout.write(`${summary.join('\n')}\n`);
-  logger.debug('run finished', { outputs: existsSync(silverPath) });
 }
 
 /** Why the API cannot be reached (one phrase), or undefined when it answers. */
