@@ -6,12 +6,16 @@
  */
 import { Feistel, hash, S } from './hash.ts';
 
-const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-/** 8 lower-case hex digits of a uint32 (table lookups: this runs for every id of every row). */
-const HEX_WORD = (x: number) => BYTE_HEX[x >>> 24]! + BYTE_HEX[(x >>> 16) & 255]! + BYTE_HEX[(x >>> 8) & 255]! + BYTE_HEX[x & 255]!;
-
 const HEX_CODES = Buffer.from('0123456789abcdef', 'latin1');
+
+/** Writes `x` as exactly `width` decimal digits (zero-padded) at `pos`. */
+function writeDigits(buf: Buffer, pos: number, x: number, width: number): void {
+  let v = x;
+  for (let i = width - 1; i >= 0; i--) {
+    buf[pos + i] = 0x30 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+}
 
 /** Writes a uint32 as 8 hex digits into `buf` at `pos`; returns the position after them. */
 function writeWord(buf: Buffer, pos: number, x: number): number {
@@ -20,11 +24,23 @@ function writeWord(buf: Buffer, pos: number, x: number): number {
   return p;
 }
 
+/** Scratch bytes for building ids as one string each (no intermediate strings to collect). */
+const scratch = Buffer.allocUnsafe(128);
+
 /** `words` uint32 words from (stream, a, b) as lower-case hex. */
 export function hexWords(seed: number, stream: number, a: number, b: number, words: number): string {
-  let out = '';
-  for (let i = 0; i < words; i++) out += HEX_WORD(hash(seed, stream, a, b, i));
-  return out;
+  let p = 0;
+  for (let i = 0; i < words; i++) p = writeWord(scratch, p, hash(seed, stream, a, b, i));
+  return scratch.toString('latin1', 0, p);
+}
+
+/** `0x` + the hex of `head` + `words` more words from (stream, head, b). */
+function prefixedHex(seed: number, stream: number, head: number, b: number, words: number): string {
+  scratch[0] = 0x30;
+  scratch[1] = 0x78;
+  let p = writeWord(scratch, 2, head);
+  for (let i = 0; i < words; i++) p = writeWord(scratch, p, hash(seed, stream, head, b, i));
+  return scratch.toString('latin1', 0, p);
 }
 
 /** Encodes and decodes the ids of one world. */
@@ -46,8 +62,7 @@ export class IdCodec {
 
   /** Condition id of synthetic market `m`: 0x, 8 hex of the permuted index, 56 hex of hash. */
   conditionId(m: number): string {
-    const head = this.condition.encode(m);
-    return `0x${HEX_WORD(head)}${hexWords(this.seed, S.hexWord, head, 1, 7)}`;
+    return prefixedHex(this.seed, S.hexWord, this.condition.encode(m), 1, 7);
   }
 
   /** Market index of a condition id, or -1 if this world never issued it. */
@@ -60,8 +75,7 @@ export class IdCodec {
   }
 
   questionId(m: number): string {
-    const head = this.question.encode(m);
-    return `0x${HEX_WORD(head)}${hexWords(this.seed, S.hexWord, head, 2, 7)}`;
+    return prefixedHex(this.seed, S.hexWord, this.question.encode(m), 2, 7);
   }
 
   /** Market index of a question id, or -1. */
@@ -79,10 +93,11 @@ export class IdCodec {
    */
   tokenId(m: number, o: number): string {
     const head = this.token.encode(m * 2 + o);
-    const lead = 1 + (hash(this.seed, S.tokenDigits, head, 0) % 9);
-    let tail = '';
-    for (let i = 1; tail.length < 66; i++) tail += String(hash(this.seed, S.tokenDigits, head, i) % 1_000_000_000).padStart(9, '0');
-    return `${lead}${String(head).padStart(10, '0')}${tail.slice(0, 66)}`;
+    scratch[0] = 0x30 + 1 + (hash(this.seed, S.tokenDigits, head, 0) % 9);
+    writeDigits(scratch, 1, head, 10);
+    // 66 digits: seven 9-digit groups, the last cut to 3.
+    for (let i = 1; i <= 8; i++) writeDigits(scratch, 11 + (i - 1) * 9, hash(this.seed, S.tokenDigits, head, i) % 1_000_000_000, 9);
+    return scratch.toString('latin1', 0, 77);
   }
 
   /** [market, outcome] of a token id, or null if this world never issued it. */
@@ -100,8 +115,7 @@ export class IdCodec {
   wallet(w: number): string {
     let a = this.walletCache.get(w);
     if (a === undefined) {
-      const head = this.walletPerm.encode(w);
-      a = `0x${HEX_WORD(head)}${hexWords(this.seed, S.walletWord, head, 0, 4)}`;
+      a = prefixedHex(this.seed, S.walletWord, this.walletPerm.encode(w), 0, 4);
       // Wallets repeat across rows (crowds, boards): a bounded cache saves most of the work.
       if (this.walletCache.size >= 65_536) this.walletCache.clear();
       this.walletCache.set(w, a);
@@ -121,7 +135,8 @@ export class IdCodec {
 
   /** Transaction hash of the match that starts at fill `k` of market `m`. */
   txHash(m: number, k: number): string {
-    return `0x${hexWords(this.seed, S.txWord, m, k, 8)}`;
+    const end = this.writeTxHash(scratch, 0, m, k);
+    return scratch.toString('latin1', 0, end);
   }
 
   /** Writes `txHash(m, k)` as ASCII into `buf` at `pos` (66 bytes); returns the position after it. */

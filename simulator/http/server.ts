@@ -16,7 +16,7 @@ import { addUnknownField, DEFAULT_MISSING_FIELD, dropField, type FiredFault } fr
 import type { RateLimiter } from './limits.ts';
 import type { RequestLog, SimStats } from './observe.ts';
 import type { Router } from './router.ts';
-import { type ApiName, gammaError, plainError, type SimContext, type SimRequest, type SimResponse, text } from './types.ts';
+import { type ApiName, bodyOf, envelopeOf, gammaError, plainError, type SimContext, type SimRequest, type SimResponse, text } from './types.ts';
 
 const APIS: readonly ApiName[] = ['gamma', 'data', 'clob'];
 const MAX_BODY = 1 << 20;
@@ -74,8 +74,8 @@ function readBody(req: IncomingMessage): Promise<{ body: unknown; error: string 
   });
 }
 
-/** Applies record-level faults, then renders the body. */
-function renderBody(res: SimResponse, fired: FiredFault[], routeId: string, api: ApiName): string | Buffer {
+/** Applies record-level faults, then renders the body (null: a page whose records can be streamed as they are). */
+function renderBody(res: SimResponse, fired: FiredFault[], routeId: string, api: ApiName): string | Buffer | null {
   if (!res.records) return res.body;
   let records = res.records;
   for (const f of fired) {
@@ -85,9 +85,8 @@ function renderBody(res: SimResponse, fired: FiredFault[], routeId: string, api:
       records = records.map((r) => dropField(r, field));
     }
   }
-  if (records === res.records) return res.body;
-  const inner = records.join(',');
-  return res.wrap ? res.wrap(inner) : `[${inner}]`;
+  if (records === res.records) return null;
+  return bodyOf(res, records);
 }
 
 export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers: Set<NodeJS.Timeout> } {
@@ -116,7 +115,20 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
       log.push({ at: arrived, method, path: fullPath, route: routeId, query: queryText, status, latencyMs, bytes, faults: faultsFired, throttledMs, fixture });
     };
 
-    const send = (r: SimResponse, body: string | Buffer = r.body, slowMs = 0) => {
+    /** Writes a page record by record: one big string per page made the GC the busiest part of the server. */
+    const stream = (r: SimResponse, records: readonly string[]) => {
+      const [prefix, suffix] = envelopeOf(r);
+      let length = Buffer.byteLength(prefix) + Buffer.byteLength(suffix) + Math.max(0, records.length - 1);
+      for (const rec of records) length += Buffer.byteLength(rec);
+      res.writeHead(r.status, { 'content-type': r.contentType ?? 'application/json; charset=utf-8', 'content-length': length, ...r.headers });
+      res.cork();
+      res.write(prefix);
+      for (let i = 0; i < records.length; i++) res.write(i === 0 ? records[i]! : `,${records[i]}`);
+      res.end(suffix);
+      finish(r.status, length);
+    };
+
+    const send = (r: SimResponse, body: string | Buffer = bodyOf(r), slowMs = 0) => {
       const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const headers: Record<string, string | number> = { 'content-type': r.contentType ?? 'application/json; charset=utf-8', 'content-length': buf.length, ...r.headers };
       res.writeHead(r.status, headers);
@@ -232,7 +244,10 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
         };
         r = match.route.handler(simReq);
       }
-      let body = renderBody(r, fired, routeId, api);
+      const rendered = renderBody(r, fired, routeId, api);
+      const bodyFault = first('malformed') || first('truncated') || first('slow');
+      if (rendered === null && !bodyFault) return stream(r, r.records!);
+      let body = rendered ?? bodyOf(r);
       if (r.status < 400) {
         if (first('malformed')) {
           const s = body.toString();

@@ -40,8 +40,11 @@ export interface SimRequest {
 
 export interface SimResponse {
   status: number;
-  /** Body text; for paged lists, build with `page()` so record-level faults can reach each record. */
-  body: string | Buffer;
+  /**
+   * Body text, or null for a list made of `records` (build those with `page()`): the server writes
+   * them one by one without ever joining them into one large string, unless a fault rewrites them.
+   */
+  body: string | Buffer | null;
   contentType?: string;
   headers?: Record<string, string>;
   records?: string[];
@@ -65,8 +68,23 @@ export function json(status: number, body: string, headers?: Record<string, stri
 
 /** A list response made of records, `[a,b,c]` unless `wrap` builds an envelope around them. */
 export function page(records: string[], wrap?: (inner: string) => string, status = 200): SimResponse {
-  const inner = records.join(',');
-  return { status, body: wrap ? wrap(inner) : `[${inner}]`, contentType: JSON_TYPE, records, ...(wrap ? { wrap } : {}) };
+  return { status, body: null, contentType: JSON_TYPE, records, ...(wrap ? { wrap } : {}) };
+}
+
+/** The whole body of a response as one string or buffer (joins the records of a page). */
+export function bodyOf(r: SimResponse, records: readonly string[] | undefined = r.records): string | Buffer {
+  if (r.body !== null) return r.body;
+  const inner = (records ?? []).join(',');
+  return r.wrap ? r.wrap(inner) : `[${inner}]`;
+}
+
+const SPLIT = '\u0000records\u0000';
+
+/** [prefix, suffix] around the records of a page. */
+export function envelopeOf(r: SimResponse): [string, string] {
+  if (!r.wrap) return ['[', ']'];
+  const [a, b] = r.wrap(SPLIT).split(SPLIT);
+  return [a!, b!];
 }
 
 export function text(status: number, body: string, contentType = 'text/plain; charset=utf-8', headers?: Record<string, string>): SimResponse {
