@@ -19,10 +19,9 @@ import { z } from 'zod';
 import { action } from '../cli/action.ts';
 import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
 import { PmaError } from '../runtime/errors.ts';
-import { createWorld } from '../simulator/index.ts';
-import { fillCount } from '../simulator/world/fills.ts';
-import { TIME_PERIODS } from '../simulator/world/leaderboard.ts';
 import type { World } from '../simulator/world/world.ts';
+
+const TIME_PERIODS = ['DAY', 'WEEK', 'MONTH', 'ALL'] as const;
 
 const PMA = fileURLToPath(new URL('../cli/pma.ts', import.meta.url));
 
@@ -52,7 +51,7 @@ interface Target {
  * trade pages and dozens of price-history chunks, while the listings (Gamma, CLOB) and boards
  * are a few thousand pages for the whole world.
  */
-function targets(world: World, mix: Settings['mix'], count: number, seed: number): Target[] {
+function targets(world: World, fillCount: (w: World, m: number, t: number) => number, mix: Settings['mix'], count: number, seed: number): Target[] {
   let x = seed || 1;
   const rnd = () => {
     x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
@@ -224,8 +223,10 @@ async function runBench(s: Settings, write: (line: string) => void): Promise<boo
   }, 100);
   let ceiling: Awaited<ReturnType<typeof spawnServer>> | null = null;
   try {
+    const { createWorld } = await import('../simulator/index.ts');
+    const { fillCount } = await import('../simulator/world/fills.ts');
     const { world } = createWorld(worldOptions);
-    const list = targets(world, s.mix, 50_000, s.seed + 1);
+    const list = targets(world, fillCount, s.mix, 50_000, s.seed + 1);
     if (s.warmup > 0) await load(sim.url, list.slice(25_000), s.rate, s.warmup, s.connections);
     const measured = await load(sim.url, list, s.rate, s.duration, s.connections);
     clearInterval(rssTimer);

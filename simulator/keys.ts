@@ -18,6 +18,10 @@
  * two rows share wallet, side, price and size (see world/fills.ts).
  */
 
+/** Record types of the ground truth (truth.ts). */
+export const TRUTH_TYPES = ['gamma-market', 'gamma-event', 'tag', 'clob-market', 'trade', 'price-point', 'leaderboard-row', 'gap'] as const;
+export type TruthType = (typeof TRUTH_TYPES)[number];
+
 export function gammaMarketKey(m: { id: string | number }): string {
   return String(m.id);
 }

@@ -14,7 +14,7 @@
  * - leaderboard rows: every board of the profile's categories × periods × orders, down to the
  *   deepest row its offset cap reaches (a `gap` record where a board is deeper).
  */
-import { clobMarketKey, gammaEventKey, gammaMarketKey, leaderboardKey, pricePointKey, tagKey, tradeKey } from './keys.ts';
+import { clobMarketKey, gammaEventKey, gammaMarketKey, leaderboardKey, pricePointKey, tagKey, tradeKey, type TruthType } from './keys.ts';
 import type { Profile } from './profiles.ts';
 import { rowParty } from './serialize/data.ts';
 import { board, BOARD_ORDERS, boardRow, TIME_PERIODS } from './world/leaderboard.ts';
@@ -23,8 +23,7 @@ import { round4, priceAt, seriesCount, seriesOf } from './world/prices.ts';
 import { TAGS } from './world/tags.ts';
 import type { World } from './world/world.ts';
 
-export const TRUTH_TYPES = ['gamma-market', 'gamma-event', 'tag', 'clob-market', 'trade', 'price-point', 'leaderboard-row', 'gap'] as const;
-export type TruthType = (typeof TRUTH_TYPES)[number];
+export { TRUTH_TYPES, type TruthType } from './keys.ts';
 
 export interface TruthOptions {
   /** World time (simulated Unix seconds); default: the world's clock now. */

@@ -9,9 +9,8 @@ import { Command, Option } from 'commander';
 import { resolveSection, sectionSources } from '../../runtime/config.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { parseFaultFlag } from '../../simulator/http/faults.ts';
-import { createWorld, startSimulator } from '../../simulator/index.ts';
+import { TRUTH_TYPES, type TruthType } from '../../simulator/keys.ts';
 import { DEFAULT_PORT, type SimOptionsInput, simOptionsSchema } from '../../simulator/options.ts';
-import { TRUTH_TYPES, type TruthType, truthCounts, truthRecords } from '../../simulator/truth.ts';
 import { action } from '../action.ts';
 
 const SIM_KEYS = Object.keys(simOptionsSchema.shape);
@@ -110,6 +109,8 @@ export function register(program: Command): void {
     .action(
       action(async (ctx, _flags, _args) => {
         const settings = simSettings(ctx, sim);
+        // Loaded here so that other commands do not pay for the simulator's modules.
+        const { startSimulator } = await import('../../simulator/index.ts');
         const server = await startSimulator({ ...settings, logger: ctx.logger });
         ctx.onClose(() => server.close());
         const counts = server.truthCounts();
@@ -140,6 +141,8 @@ export function register(program: Command): void {
       const exportCmd = sim.commands.find((c) => c.name() === 'export-truth')!;
       const typed = { ...typedFlags(sim), ...typedFlags(exportCmd) };
       const settings = resolveSection(simOptionsSchema, sectionSources('sim', SIM_KEYS, ctx.config.file, process.env, typed)) as SimOptionsInput;
+      const { createWorld } = await import('../../simulator/index.ts');
+      const { truthCounts, truthRecords } = await import('../../simulator/truth.ts');
       const { world, profile } = createWorld({ ...settings, live: false });
       const types = flags.type as string[] | undefined;
       for (const t of types ?? []) if (!(TRUTH_TYPES as readonly string[]).includes(t)) throw new ConfigError(`--type "${t}": expected one of ${TRUTH_TYPES.join(', ')}`, { flag: '--type' });
