@@ -129,13 +129,18 @@ export async function startSimulator(input: SimOptionsInput & { logger?: Logger 
   server.on('upgrade', (req, socket, head) => {
     if (!channel.upgrade(req, socket, head)) socket.destroy();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    channel.close();
+    throw new ConfigError(`the simulator cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`, { flag: '--port', value: options.port });
+  }
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   url = `http://${host}:${addr.port}`;

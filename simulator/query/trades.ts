@@ -5,7 +5,7 @@
  * amount) scan. A time window is a binary search per market. The order is total, so the v2 cursor
  * (the last row's position) resumes exactly after that row.
  */
-import { fillAt, fillCount, type Fill, inCrowd, modInverse } from '../world/fills.ts';
+import { fillAt, fillCount, type Fill, fillTime, inCrowd, modInverse } from '../world/fills.ts';
 import type { World } from '../world/world.ts';
 
 export interface TradeQuery {
@@ -187,7 +187,7 @@ export class NewestIndex {
       for (let m = 0; m < n; m++) {
         const c = fillCount(world, m, now);
         if (c === 0) continue;
-        newest[m] = fillAt(world, m, c - 1).ts;
+        newest[m] = fillTime(world, m, c - 1);
         ids.push(m);
       }
       ids.sort((a, b) => newest[b]! - newest[a]! || a - b);

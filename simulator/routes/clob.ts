@@ -101,12 +101,28 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     return listing(req, world.marketCount(req.now), (p) => (p < F ? order[p]! : p), (m) => (m < F ? inverse.get(m)! : m), render);
   };
 
-  /** Open markets in the rewards program, by id. */
+  /** Open markets in the rewards program, by id (kept per status snapshot). */
+  const samplingLists = new WeakMap<Int32Array, Int32Array>();
   const sampling = (req: SimRequest, render: (m: number) => string) => {
     const { world } = req.ctx;
     const open = idx.lists(req.now).openMarkets;
-    const list = Array.from(open).filter((m) => isSampling(world, m, req.now));
-    return listing(req, list.length, (p) => list[p]!, (m) => list.indexOf(m), render);
+    let list = samplingLists.get(open);
+    if (!list) {
+      list = open.filter((m) => isSampling(world, m, req.now));
+      samplingLists.set(open, list);
+    }
+    const ids = list;
+    const positionOf = (m: number) => {
+      let lo = 0;
+      let hi = ids.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ids[mid]! < m) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    return listing(req, ids.length, (p) => ids[p]!, positionOf, render);
   };
 
   const markets: Handler = (req) => allMarkets(req, (m) => clobMarketJson(req.ctx.world, m, req.now));

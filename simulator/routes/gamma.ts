@@ -316,7 +316,10 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     offset -= extra;
     const { items } = selectEvents(req, f, order, null, offset, paging.limit + extra);
     const includeMarkets = req.query.get('include_markets') !== 'false';
-    return page(items.map((e) => eventJson(world, e, req.now, { includeMarkets, schema: false })));
+    const res = page(items.map((e) => eventJson(world, e, req.now, { includeMarkets, schema: false })));
+    // Announced for deprecation with the keyset routes (headers as recorded by a 2026 replay).
+    if (profile.gamma.keysetRoutes) res.headers = { deprecation: 'true', sunset: 'Fri, 01 May 2026 00:00:00 GMT', warning: '299 - "use /events/keyset"' };
+    return res;
   };
 
   const eventsKeyset: Handler = (req) => {

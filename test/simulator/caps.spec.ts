@@ -2,6 +2,8 @@
  * Caps, defaults, quirks and error bodies per profile, as spec sections 3-5, 8 and 9 describe them.
  */
 import { expect } from 'chai';
+import { ConfigError } from '../../runtime/errors.ts';
+import { startSimulator } from '../../simulator/index.ts';
 import { fetchRaw, getJson, qs, useSimulator } from './helpers.ts';
 
 type Row = Record<string, unknown>;
@@ -189,6 +191,28 @@ describe('simulator caps and errors: current profile', () => {
     const past = (await getJson<{ history: Array<{ t: number }> }>(`${h.sim.urls.clob}/prices-history?${qs({ market: open, startTs: now - 1_000_000, endTs: now - 500_000, fidelity: 1 })}`)).body.history;
     expect(past[past.length - 1]!.t).to.equal(now);
     expect(past.slice(0, -1).every((p) => p.t <= now - 500_000)).to.equal(true);
+  });
+
+  it('CLOB sampling listings hold the open markets; Gamma /events carries the deprecation headers', async () => {
+    const sampling = await getJson<{ data: Array<{ closed: boolean; accepting_orders: boolean; rewards: { rates: unknown } }>; next_cursor: string }>(`${h.sim.urls.clob}/sampling-markets`);
+    expect(sampling.body.next_cursor).to.equal('LTE=');
+    expect(sampling.body.data.length).to.be.greaterThan(0);
+    expect(sampling.body.data.every((m) => !m.closed && m.accepting_orders && m.rewards.rates !== null)).to.equal(true);
+    const simple = await getJson<{ data: Row[] }>(`${h.sim.urls.clob}/sampling-simplified-markets`);
+    expect(simple.body.data.map((m) => m.condition_id)).to.deep.equal(sampling.body.data.map((m) => (m as unknown as Row).condition_id));
+    const events = await fetchRaw(`${h.sim.urls.gamma}/events?limit=1`);
+    expect(events.headers.deprecation).to.equal('true');
+    expect(events.headers.warning).to.equal('299 - "use /events/keyset"');
+  });
+
+  it('a port already in use is a ConfigError naming --port', async () => {
+    const port = Number(new URL(h.sim.url).port);
+    let error: unknown;
+    await startSimulator({ port, markets: 5 }).then((s) => s.close(), (err) => {
+      error = err;
+    });
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as ConfigError).context.flag).to.equal('--port');
   });
 
   it('unknown routes are 404; health checks answer as documented', async () => {
