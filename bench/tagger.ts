@@ -105,6 +105,9 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   const stats = service.classifier.stats;
   const steadySeconds = ((stats.lastDecisionAt ?? 0) - (stats.firstDecisionAt ?? 0)) / 1000;
   const steady = steadySeconds > 0 ? ((stats.decided - 1) * s.models) / steadySeconds : measured;
+  // How long each request took as the tagger saw it, and how busy that kept the allowed slots.
+  const meanVoteMs = stats.requestMs / Math.max(1, stats.decided * s.models);
+  const occupancy = stats.requestMs / 1000 / Math.max(steadySeconds, 1e-9) / s.concurrency;
   const result = {
     markets: s.markets,
     models: s.models,
@@ -118,6 +121,8 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     ofIdeal: Number(ratio.toFixed(3)),
     steadyPerSecond: Number(steady.toFixed(1)),
     steadyOfIdeal: Number((steady / ideal).toFixed(3)),
+    meanRequestMs: Number(meanVoteMs.toFixed(1)),
+    slotOccupancy: Number(occupancy.toFixed(3)),
     goalMet: ratio >= GOAL_RATIO,
   };
   if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -127,6 +132,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
         `tagger: ${s.markets} markets x ${s.models} model(s) = ${requests} requests to a fake Ollama answering after ${s.latencyMs} ms, concurrency ${s.concurrency}`,
         `  measured   ${measured.toFixed(1)} requests/s (${seconds.toFixed(2)} s, from publishing the markets to their last offset committed)`,
         `  steady     ${steady.toFixed(1)} requests/s (${((steady / ideal) * 100).toFixed(1)}% of ideal; first to last decision)`,
+        `  requests   took ${meanVoteMs.toFixed(1)} ms on average as the tagger saw them; the ${s.concurrency} slots were busy ${(occupancy * 100).toFixed(0)}% of the time`,
         `  ideal      ${ideal.toFixed(1)} requests/s (concurrency / latency)`,
         `  of ideal   ${(ratio * 100).toFixed(1)}% end to end  goal >= ${GOAL_RATIO * 100}% ${ratio >= GOAL_RATIO ? 'met' : 'MISSED'}`,
         '',

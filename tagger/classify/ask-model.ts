@@ -37,7 +37,10 @@ export interface ModelCaller {
 
 export interface TimedVote extends Vote {
   attempts: number;
+  /** From the first request (including waiting for a slot) to the vote, ms. */
   elapsedMs: number;
+  /** The HTTP exchange of the answered request alone, ms (0 for a failed vote). */
+  requestMs: number;
 }
 
 function retryable(err: LlmError): boolean {
@@ -61,7 +64,7 @@ export async function askModel(caller: ModelCaller, model: string, messages: Cha
         signal,
       );
       const answer = parseAnswer(reply.content, { model });
-      return { model, ...answer, error: null, attempts, elapsedMs: performance.now() - started };
+      return { model, ...answer, error: null, attempts, elapsedMs: performance.now() - started, requestMs: reply.elapsedMs };
     } catch (err) {
       if (err instanceof AbortedError || signal.aborted) throw err instanceof AbortedError ? err : new AbortedError('classification aborted', { model });
       if (!(err instanceof LlmError)) throw err;
@@ -74,7 +77,7 @@ export async function askModel(caller: ModelCaller, model: string, messages: Cha
         continue;
       }
       if (!retryable(err) || attempts >= caller.policy.maxAttempts) {
-        return { model, answer: null, confidence: null, reason: null, error: describeError(err), attempts, elapsedMs: performance.now() - started };
+        return { model, answer: null, confidence: null, reason: null, error: describeError(err), attempts, elapsedMs: performance.now() - started, requestMs: 0 };
       }
       await sleep(backoffDelay(attempts, { baseMs: caller.policy.backoffBaseMs, maxMs: caller.policy.backoffMaxMs }), signal);
     }

@@ -24,6 +24,8 @@ export interface ClassifierStats {
   no: number;
   unsure: number;
   failedVotes: number;
+  /** Sum over answered votes of their HTTP exchange time, ms. */
+  requestMs: number;
   inFlight: number;
   /** performance.now() of the first and the latest decision of this run (for throughput). */
   firstDecisionAt: number | null;
@@ -61,7 +63,7 @@ export class Classifier {
   readonly #recent = new Map<string, number>();
   readonly #tagCache = new Map<string, Promise<TagForPrompt | undefined>>();
   readonly #waiters: Array<() => void> = [];
-  readonly #stats: ClassifierStats = { decided: 0, yes: 0, no: 0, unsure: 0, failedVotes: 0, inFlight: 0, firstDecisionAt: null, lastDecisionAt: null };
+  readonly #stats: ClassifierStats = { decided: 0, yes: 0, no: 0, unsure: 0, failedVotes: 0, requestMs: 0, inFlight: 0, firstDecisionAt: null, lastDecisionAt: null };
   #failure: unknown;
 
   constructor(options: ClassifierOptions) {
@@ -211,6 +213,7 @@ export class Classifier {
     this.#stats.decided++;
     this.#stats[result.verdict === 'YES' ? 'yes' : result.verdict === 'NO' ? 'no' : 'unsure']++;
     this.#stats.failedVotes += result.votes.filter((v) => v.answer === null).length;
+    this.#stats.requestMs += result.votes.reduce((sum, v) => sum + v.requestMs, 0);
     this.#stats.lastDecisionAt = performance.now();
     this.#stats.firstDecisionAt ??= this.#stats.lastDecisionAt;
   }
