@@ -13,6 +13,8 @@
  * `missing-field` (an optional key is dropped from every record), `rate-limit` (429,
  * `error code: 1015`, Retry-After). WebSocket: `ws-drop` (the connection is cut), `ws-silent`
  * (it stays open and answers PING but sends nothing more); their rate is per connection per second.
+ * An `unknown-field` rule whose routes include "ws" also reaches the WebSocket (new key on every
+ * event, and events of an unknown `event_type`).
  */
 import { z } from 'zod';
 import { hash, S, unit } from '../core/hash.ts';
@@ -146,6 +148,20 @@ export class FaultInjector {
       }
     }
     return false;
+  }
+
+  /**
+   * The `unknown-field` rule that applies to the WebSocket (its routes name "ws"), if any: every
+   * event then carries the unknown key, and each tick sends an event of an unknown type with the
+   * rule's rate (per connection per second).
+   */
+  wsUnknownField(): FaultRule | null {
+    return this.config.rules.find((r) => r.kind === 'unknown-field' && (r.routes ?? []).includes('ws')) ?? null;
+  }
+
+  /** Counts a fault that a component applied on its own terms. */
+  note(kind: FaultKind): void {
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
   }
 
   /** Counts a `shift` that happened (the hidden rows of a market arrived). */

@@ -160,6 +160,7 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
     };
 
     try {
+      if (url.length > 8_192) return send(text(414, 'URI Too Long'));
       if (fullPath.startsWith('/__sim')) {
         routeId = `control:${fullPath}`;
         const body = method === 'GET' || method === 'DELETE' ? { body: undefined, error: null } : await readBody(req);

@@ -13,7 +13,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { FaultInjector } from '../http/faults.ts';
+import { addUnknownField, type FaultInjector } from '../http/faults.ts';
+import { S, unit } from '../core/hash.ts';
 import type { SimStats } from '../http/observe.ts';
 import type { Profile } from '../profiles.ts';
 import { currentBook, wsBookJson } from '../serialize/clob.ts';
@@ -223,8 +224,14 @@ export class MarketChannel {
         set.add(tok[1]);
         byMarket.set(tok[0], set);
       }
-      for (const [m, outcomes] of byMarket) for (const e of eventsOf(m, outcomes, c.custom)) this.send(c, e);
-      if (c.custom) for (const e of newMarkets) this.send(c, e);
+      const unknown = faults.wsUnknownField();
+      const decorate = unknown ? (e: string) => addUnknownField(e, unknown.field ?? 'simUnknownField') : (e: string) => e;
+      for (const [m, outcomes] of byMarket) for (const e of eventsOf(m, outcomes, c.custom)) this.send(c, decorate(e));
+      if (c.custom) for (const e of newMarkets) this.send(c, decorate(e));
+      if (unknown && unit(faults.current.seed, S.fault, c.id, this.ticks, 7000) < 1 - (1 - unknown.rate) ** (this.o.tickMs / 1000)) {
+        faults.note('unknown-field');
+        this.send(c, `{"event_type":"sim_unannounced","market":"","timestamp":"${Math.floor(now * 1000)}","detail":{"note":"an event type no client knows"}}`);
+      }
     }
   }
 

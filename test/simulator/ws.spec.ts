@@ -208,6 +208,26 @@ describe('simulator market WebSocket', () => {
     sim.setFaults({ rules: [] });
   });
 
+  it('fault unknown-field on "ws": every event gains the key, and events of an unknown type arrive', async () => {
+    const markets = busyOpenMarkets(sim, 3);
+    sim.setFaults({ rules: [{ kind: 'unknown-field', rate: 1, routes: ['ws'], field: 'brandNew' }] });
+    try {
+      const c = await client();
+      c.ws.send(JSON.stringify({ assets_ids: markets.flatMap((m) => [...sim.world.market(m).tokens]), type: 'market' }));
+      await c.until(() => c.frames.length >= 1);
+      c.ws.send('PING');
+      await new Promise((r) => setTimeout(r, 60));
+      sim.advance(600);
+      await c.until(() => c.events().some((e) => e.event_type === 'sim_unannounced') && c.events().some((e) => e.event_type === 'last_trade_price'));
+      const known = c.events().filter((e) => e.event_type !== 'sim_unannounced');
+      expect(known.length).to.be.greaterThan(0);
+      expect(known.every((e) => 'brandNew' in e)).to.equal(true);
+      expect(c.events().some((e) => e.event_type === 'sim_unannounced')).to.equal(true);
+    } finally {
+      sim.setFaults({ rules: [] });
+    }
+  });
+
   it('live mode: new fills at the head of /trades, new markets in the listings, truth as of a time', async () => {
     const [m] = busyOpenMarkets(sim, 1);
     const condition = sim.world.conditionId(m!);
@@ -220,7 +240,8 @@ describe('simulator market WebSocket', () => {
     expect(sim.truthCounts().trade).to.be.greaterThan(countBefore);
     expect(sim.world.marketCount()).to.be.greaterThan(marketsBefore);
     const newest = sim.world.market(sim.world.marketCount() - 1);
-    const got = (await getJson<Array<Record<string, unknown>>>(`${sim.urls.gamma}/markets?id=${newest.id}`)).body;
+    expect(newest.createdAt).to.be.greaterThan(sim.world.options.worldEnd);
+    const got = (await getJson<Array<Record<string, unknown>>>(`${sim.urls.gamma}/markets?id=${newest.id}&closed=${sim.world.isClosed(newest.index)}`)).body;
     expect(got.map((x) => x.id)).to.deep.equal([newest.id]);
     const atEnd = sim.truthCounts({ asOf: sim.world.options.worldEnd }).trade;
     const atEndRecords = [...sim.truth({ types: ['trade'], asOf: sim.world.options.worldEnd })];
