@@ -20,7 +20,6 @@ import { type ActionContext, action } from '../cli/action.ts';
 import { openRegistry } from '../registry/index.ts';
 import { Serde } from '../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
-import { ConfigError } from '../runtime/errors.ts';
 import type { CleanTrade } from '../schemas/clean-records.ts';
 import { loadSchema } from '../schemas/index.ts';
 import { TOPICS } from '../schemas/topics.ts';
@@ -287,7 +286,7 @@ export function register(bench: Command): void {
   bench
     .command('sink')
     .description('replay clean trades from the embedded log into Bronze, beside writing the same rows from memory')
-    .option('--layer <layer>', 'bronze (default)')
+    .option('--layer <layer>', 'bronze (default) or silver')
     .option('--records <n>', 'trades to replay (default 5000000)')
     .option('--days <n>', 'days the trades spread over, i.e. dt partitions (default 14)')
     .option('--compare-rows <n>', 'rows for the writer comparison (default 1000000)')
@@ -298,10 +297,16 @@ export function register(bench: Command): void {
 async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const fileSection = (ctx.config.file.bench as Record<string, unknown> | undefined)?.sink;
   const settings = resolveSection(settingsSchema, sectionSources('bench-sink', Object.keys(settingsSchema.shape), { 'bench-sink': fileSection ?? {} }, process.env, flags));
-  if (settings.layer !== 'bronze') throw new ConfigError(`--layer ${settings.layer}: this bench measures the Bronze layer only so far`, { flag: '--layer' });
   // Everything lives in a scratch dir, never in the real data dir.
   const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-sink-'));
   ctx.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  if (settings.layer === 'silver') {
+    const { formatSilverBench, runSilverSinkBench } = await import('./sink-silver.ts');
+    const { SILVER_DEFAULTS } = await import('../sinks/silver/index.ts');
+    const silver = await runSilverSinkBench(scratch, settings.records, settings.days, SILVER_DEFAULTS.batchRows);
+    process.stdout.write(settings.json ? `${JSON.stringify(silver, null, 2)}\n` : `${formatSilverBench(silver)}\n`);
+    return;
+  }
   const result = await runBronzeSinkBench(scratch, settings.records, settings.days, settings.compareRows);
   process.stdout.write(settings.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSinkBench(result)}\n`);
 }

@@ -90,7 +90,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
 
   const { runProcessors } = await import('../../processors/index.ts');
   const { runBronzeSink, bronzeRoot } = await import('../../sinks/bronze/index.ts');
-  const { runSilverSink, defaultSnapshotPath } = await import('../../sinks/silver/index.ts');
+  const { runSilverSink, defaultSnapshotPath, SILVER_DEFAULTS } = await import('../../sinks/silver/index.ts');
   const { defaultSilverPath } = await import('../../sinks/silver/query-client.ts');
   const silverPath = defaultSilverPath(ctx.config.dataDir);
   const processTask = board.task('process', 'records');
@@ -104,12 +104,9 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     const silver = guard(
       runSilverSink(
         {
+          ...SILVER_DEFAULTS,
           path: silverPath,
           snapshotPath: defaultSnapshotPath(silverPath),
-          snapshotIntervalMs: 30_000,
-          groupId: 'pma-sink-silver',
-          batchRows: 100_000,
-          batchMaxMs: 1_000,
           drain: drainSilver.signal,
         },
         { transport, serde, logger: ctx.logger, signal: stopAll, progress: silverTask },

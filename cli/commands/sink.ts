@@ -14,7 +14,7 @@ import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';
 import { openTransport } from '../../transport/index.ts';
 import { type ActionContext, action } from '../action.ts';
 
-const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath', 'json'] as const;
+const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath', 'silverBatchRows', 'silverSnapshotSeconds', 'json'] as const;
 
 const sinkSchema = z
   .object({
@@ -26,6 +26,8 @@ const sinkSchema = z
     rollMs: positiveInt.default(BRONZE_DEFAULTS.rollMs),
     idleMs: positiveInt.default(BRONZE_DEFAULTS.idleMs),
     silverPath: z.string().trim().min(1).optional(),
+    silverBatchRows: positiveInt.optional(),
+    silverSnapshotSeconds: positiveInt.optional(),
     json: booleanish.default(false),
   })
   .strict();
@@ -44,6 +46,8 @@ export function register(program: Command): void {
     .option('--roll-ms <ms>', `Bronze: flush a partition this long after its first record (default ${BRONZE_DEFAULTS.rollMs})`)
     .option('--idle-ms <ms>', `Bronze: flush a partition idle this long (default ${BRONZE_DEFAULTS.idleMs})`)
     .option('--silver-path <file>', 'Silver: the DuckDB file (default <data-dir>/silver.duckdb)')
+    .option('--silver-batch-rows <n>', 'Silver: records per transaction at most (default 250000)')
+    .option('--silver-snapshot-seconds <s>', 'Silver: seconds between two published snapshots (default 60)')
     .option('--json', 'print one JSON line at the end: per layer result, seconds, peak RSS')
     .action(action(sink));
 }
@@ -98,17 +102,16 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
 }
 
 async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Awaited<ReturnType<typeof openTransport>>, serde: Serde) {
-  const { runSilverSink, defaultSnapshotPath, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
+  const { runSilverSink, defaultSnapshotPath, SILVER_DEFAULTS, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
   const path = settings.silverPath ?? join(ctx.config.dataDir, 'silver.duckdb');
   const topics = settings.topics?.filter((t) => (SILVER_TOPIC_KEYS as readonly string[]).includes(t));
   return runSilverSink(
     {
+      ...SILVER_DEFAULTS,
       path,
       snapshotPath: defaultSnapshotPath(path),
-      snapshotIntervalMs: 30_000,
-      groupId: 'pma-sink-silver',
-      batchRows: 50_000,
-      batchMaxMs: 1_000,
+      ...(settings.silverBatchRows ? { batchRows: settings.silverBatchRows } : {}),
+      ...(settings.silverSnapshotSeconds ? { snapshotIntervalMs: settings.silverSnapshotSeconds * 1000 } : {}),
       untilCaughtUp: settings.untilCaughtUp,
       ...(topics ? { topics: topics as never } : {}),
     },

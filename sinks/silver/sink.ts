@@ -79,6 +79,19 @@ export interface SilverSinkResult {
   reason: 'caught-up' | 'stopped';
 }
 
+/**
+ * Defaults for callers (`pma sink`, `pma run`): a snapshot each minute; micro-batches of up to
+ * 250,000 records or 1 s (a batch past DuckDB's row group size is written straight to the file
+ * instead of through the WAL); DuckDB's buffer pool capped at 1 GB so the sink's memory stays flat.
+ */
+export const SILVER_DEFAULTS = {
+  snapshotIntervalMs: 60_000,
+  groupId: 'pma-sink-silver',
+  batchRows: 250_000,
+  batchMaxMs: 1_000,
+  memoryLimit: '1GB',
+} as const satisfies Partial<SilverSinkOptions>;
+
 const TOPIC_BY_NAME = new Map<string, SilverTopicKey>(SILVER_TOPIC_KEYS.map((k) => [TOPICS[k].name, k]));
 
 export async function runSilverSink(options: SilverSinkOptions, deps: SilverSinkDeps): Promise<SilverSinkResult> {
