@@ -180,16 +180,6 @@ export class Classifier {
     return { done: run };
   }
 
-  /** Waits until nothing is in flight (or `signal` aborts). */
-  async drain(signal: AbortSignal): Promise<void> {
-    while (this.#inFlight.size > 0 && !signal.aborted) {
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  }
-
   close(): void {
     this.#gate.close();
     this.#wake();

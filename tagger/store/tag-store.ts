@@ -170,14 +170,6 @@ export class TagStore {
     return row ? toMarket(row) : undefined;
   }
 
-  async markets(marketIds: readonly string[]): Promise<Map<string, MarketRow>> {
-    if (marketIds.length === 0) return new Map();
-    const rows = await this.#file.reader.all(`SELECT ${MARKET_COLUMNS} FROM TaggerMarkets WHERE list_contains(?::VARCHAR[], market_id)`, [
-      varcharList(marketIds),
-    ]);
-    return new Map(rows.map((r) => [r.market_id as string, toMarket(r)]));
-  }
-
   /** Markets whose question, slug or id contains `text` (any case), biggest volume first. */
   async searchMarkets(text: string, limit: number): Promise<MarketRow[]> {
     const rows = await this.#file.reader.all(
@@ -278,10 +270,6 @@ export class TagStore {
     return rows[0];
   }
 
-  async decision(decisionId: string): Promise<HistoryRow | undefined> {
-    return (await this.history({ limit: 1, offset: 0 }, 'h.decision_id = ?', [decisionId]))[0];
-  }
-
   /** Past decisions, newest first, filtered. */
   async history(filter: HistoryFilter, extraWhere?: string, extraParams: string[] = []): Promise<HistoryRow[]> {
     const where: string[] = [];
@@ -324,7 +312,7 @@ export class TagStore {
   async judgeQueue(limit: number, tagId?: string): Promise<JudgeItem[]> {
     const rows = await this.#file.reader.all(
       `SELECT h.*, t.name AS tag_name, t.description AS tag_description, TRUE AS is_current,
-         m.market_id AS m_market_id, m.question, m.description, m.category, m.slug, m.volume, m.active, m.closed
+         m.question, m.description, m.category, m.slug, m.volume, m.active, m.closed
        FROM MarketTagState s
        JOIN JudgeHistory h ON h.decision_id = s.decision_id
        JOIN Tags t ON t.tag_id = s.tag_id AND t.is_active
@@ -335,7 +323,7 @@ export class TagStore {
     );
     return rows.map((r) => ({
       history: toHistory(r),
-      market: toMarket({ ...r, market_id: r.market_id }),
+      market: toMarket(r),
       tag: { tagId: r.tag_id as string, name: r.tag_name as string, description: r.tag_description as string },
     }));
   }

@@ -41,7 +41,3 @@ export function raw(trusted: string): SafeHtml {
   return new SafeHtml(trusted);
 }
 
-/** JSON for an HTML attribute (escaped by `html` like any other string). */
-export function attrJson(value: unknown): string {
-  return JSON.stringify(value);
-}

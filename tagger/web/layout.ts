@@ -6,7 +6,6 @@ export interface NavState {
   ollamaUp: boolean;
   ollamaUrl: string;
   models: readonly string[];
-  classifying: boolean;
 }
 
 export type PageName = 'tags' | 'examples' | 'judge' | 'history' | 'settings' | 'pipeline';

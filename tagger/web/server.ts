@@ -101,7 +101,6 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         ollamaUp: service.classifier.ollama.up,
         ollamaUrl: service.settings.ollamaUrl,
         models: service.settings.models,
-        classifying: service.classifier.enabled,
       };
       return c.html(layout({ title: o.title, page: o.page, csrf: deps.token(c), nav, message: o.message ?? null, body: o.body }).value, o.status ?? 200);
     },
