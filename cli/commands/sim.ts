@@ -113,9 +113,11 @@ export function register(program: Command): void {
         const { startSimulator } = await import('../../simulator/index.ts');
         const server = await startSimulator({ ...settings, logger: ctx.logger });
         ctx.onClose(() => server.close());
-        const counts = server.truthCounts();
+        const world = server.world;
+        let fills = 0;
+        for (let m = 0; m < world.marketCount(); m++) fills += world.histCount(m);
         process.stdout.write(
-          `pma sim: ${server.url} (profile ${server.profile.name}, ${counts['gamma-market']} markets, ${counts.trade} trade rows, ${server.options.live ? 'live' : 'static'})\n` +
+          `pma sim: ${server.url} (profile ${server.profile.name}, ${world.marketCount()} markets, ${fills} fills, ${server.options.live ? 'live' : 'static'})\n` +
             `  gamma ${server.urls.gamma}\n  data  ${server.urls.data}\n  clob  ${server.urls.clob}\n  ws    ${server.urls.ws}\n  control ${server.url}/__sim/stats\n`,
         );
         await new Promise<void>((resolve) => {
