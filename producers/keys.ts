@@ -33,7 +33,7 @@ export function tradeKey(t: {
   size: number;
   timestamp: number;
 }): string {
-  return [t.transactionHash, t.proxyWallet.toLowerCase(), t.asset, t.side, t.price, t.size, t.timestamp].join('|');
+  return `${t.transactionHash}|${t.proxyWallet.toLowerCase()}|${t.asset}|${t.side}|${t.price}|${t.size}|${t.timestamp}`;
 }
 
 /** A leaderboard row: the board it is on and the wallet. */

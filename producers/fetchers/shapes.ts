@@ -7,36 +7,73 @@ import { z } from 'zod';
 
 const nonEmpty = z.string().min(1);
 
+/**
+ * Trade rows come by the hundred thousand: they are checked in place by a predicate (no copy of
+ * each row, as an object schema would make) for the fields of the fill key and the time.
+ */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown) => typeof v === 'string';
+const num = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+
 /** A Data API /trades row: the fields of its fill key and its time. */
-export const tradeRow = z.looseObject({
-  conditionId: nonEmpty,
-  timestamp: z.number().int(),
-  asset: z.string(),
-  proxyWallet: z.string(),
-  side: z.string(),
-  size: z.number(),
-  price: z.number(),
-  transactionHash: z.string(),
-});
+export interface TradeRowJson {
+  conditionId: string;
+  timestamp: number;
+  asset: string;
+  proxyWallet: string;
+  side: string;
+  size: number;
+  price: number;
+  transactionHash: string;
+  [key: string]: unknown;
+}
+export const tradeRow = z.custom<TradeRowJson>(
+  (v) =>
+    isObject(v) &&
+    typeof v.conditionId === 'string' &&
+    v.conditionId.length > 0 &&
+    Number.isInteger(v.timestamp) &&
+    str(v.asset) &&
+    str(v.proxyWallet) &&
+    str(v.side) &&
+    num(v.size) &&
+    num(v.price) &&
+    str(v.transactionHash),
+  { message: 'a trade row needs conditionId, integer timestamp, asset, proxyWallet, side, numeric size and price, transactionHash' },
+);
 export const tradesPage = z.array(tradeRow);
 
 /** A Data API v2 /trades row (snake_case): the fields of its fill key and its time. */
-export const v2TradeRow = z.looseObject({
-  condition_id: nonEmpty,
-  timestamp: z.number().int(),
-  token_id: z.string(),
-  proxy_wallet: z.string(),
-  side: z.string(),
-  size: z.number(),
-  price: z.number(),
-  transaction_hash: z.string(),
-});
+export interface V2TradeRowJson {
+  condition_id: string;
+  timestamp: number;
+  token_id: string;
+  proxy_wallet: string;
+  side: string;
+  size: number;
+  price: number;
+  transaction_hash: string;
+  [key: string]: unknown;
+}
+export const v2TradeRow = z.custom<V2TradeRowJson>(
+  (v) =>
+    isObject(v) &&
+    typeof v.condition_id === 'string' &&
+    v.condition_id.length > 0 &&
+    Number.isInteger(v.timestamp) &&
+    str(v.token_id) &&
+    str(v.proxy_wallet) &&
+    str(v.side) &&
+    num(v.size) &&
+    num(v.price) &&
+    str(v.transaction_hash),
+  { message: 'a v2 trade row needs condition_id, integer timestamp, token_id, proxy_wallet, side, numeric size and price, transaction_hash' },
+);
 /** Data API v2 envelope: `{data, pagination: {has_more, next_cursor}}`. */
 export const v2TradesPage = z.looseObject({
   data: z.array(v2TradeRow),
   pagination: z.looseObject({ has_more: z.boolean().optional(), next_cursor: z.string().nullish() }),
 });
-export type V2TradeRowJson = z.output<typeof v2TradeRow>;
 
 export const leaderboardRow = z.looseObject({
   rank: z.union([z.string(), z.number()]),
@@ -76,6 +113,5 @@ export const gammaEventsKeysetPage = z.looseObject({ events: z.array(gammaEvent)
 export const pricePoint = z.looseObject({ t: z.number(), p: z.number() });
 export const pricesHistory = z.looseObject({ history: z.array(pricePoint) });
 
-export type TradeRowJson = z.output<typeof tradeRow>;
 export type ClobMarketJson = z.output<typeof clobMarket>;
 export type GammaMarketJson = z.output<typeof gammaMarket>;

@@ -88,8 +88,8 @@ export class HttpClient {
         body: req.body === undefined ? undefined : JSON.stringify(req.body),
         signal: combined,
       });
-      const raw = Buffer.from(await res.body.arrayBuffer());
-      const text = (await decode(raw, res.headers['content-encoding'])).toString('utf8');
+      const encoding = res.headers['content-encoding'];
+      const text = encoding === undefined || encoding === 'identity' ? await res.body.text() : (await decode(Buffer.from(await res.body.arrayBuffer()), encoding)).toString('utf8');
       return {
         status: res.statusCode,
         headers: flattenHeaders(res.headers),

@@ -10,7 +10,6 @@ export const HEADERS = {
   fetchedAt: 'pma-fetched-at',
   /** Trades: "taker" or "maker", the side of the fill this row is. */
   fillRole: 'pma-fill-role',
-  producer: 'pma-producer',
 } as const;
 
 export interface SourceInfo {
@@ -27,6 +26,5 @@ export function sourceHeaders(source: SourceInfo): Record<string, string> {
     [HEADERS.endpoint]: source.endpoint,
     [HEADERS.params]: source.params,
     [HEADERS.fetchedAt]: String(source.fetchedAt),
-    [HEADERS.producer]: 'pma-ingest',
   };
 }

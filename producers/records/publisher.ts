@@ -91,10 +91,21 @@ export class Publisher {
     const ok: ProduceRecord[] = [];
     const result: PageResult = { published: 0, deadLettered: 0 };
     const base = sourceHeaders(input.source);
+    // Items usually share a few header objects (e.g. one per fill role): merge each once.
+    const merged = new Map<Record<string, string>, Record<string, string>>();
+    const headersOf = (extra: Record<string, string> | undefined) => {
+      if (!extra) return base;
+      let h = merged.get(extra);
+      if (!h) {
+        h = { ...base, ...extra };
+        merged.set(extra, h);
+      }
+      return h;
+    };
     for (const item of input.items) {
       try {
         const value = input.encoder.encode(input.toRaw(item.api));
-        ok.push({ key: Buffer.from(item.key), value, headers: item.headers ? { ...base, ...item.headers } : base });
+        ok.push({ key: Buffer.from(item.key), value, headers: headersOf(item.headers) });
       } catch (err) {
         if (!(err instanceof SchemaValidationError)) throw err;
         result.deadLettered++;

@@ -37,6 +37,9 @@ import {
   walkTrades,
 } from './walk.ts';
 
+const TAKER = { [HEADERS.fillRole]: 'taker' };
+const MAKER = { [HEADERS.fillRole]: 'maker' };
+
 /** Rows of a closed market can still appear this long after its close (indexing lag). */
 const CLOSED_SLACK_MS = 86_400_000;
 
@@ -136,7 +139,21 @@ export class TradesFetcher {
     } else {
       steps = this.#v1Steps(conditionId, walk as TradeWalkState);
     }
-    for await (const step of steps) {
+    // The next page is fetched while this one is labelled and published (a restart re-reads at
+    // most that page, which was in flight).
+    // A page fetched ahead may fail before it is awaited: mark it handled now, and let the await below see the error.
+    const ahead = () => {
+      const p = steps.next();
+      p.catch(() => {});
+      return p;
+    };
+    let pending = ahead();
+    try {
+    for (;;) {
+      const result = await pending;
+      if (result.done) break;
+      const step = result.value;
+      pending = ahead();
       const control: ControlRecord[] = [];
       if (step.gap) {
         control.push(
@@ -172,16 +189,16 @@ export class TradesFetcher {
       const res = await ctx.publisher.page({
         encoder: ctx.enc.rawTrades,
         toRaw: toRawTrade,
-        items: step.rows.map((r) => ({
-          key: r.key,
-          api: r.raw,
-          headers: takers ? { [HEADERS.fillRole]: takers.has(r.key) ? 'taker' : 'maker' } : undefined,
-        })),
+        items: step.rows.map((r) => ({ key: r.key, api: r.raw, headers: takers ? (takers.has(r.key) ? TAKER : MAKER) : undefined })),
         source: { endpoint: TRADES_ENDPOINT, params: step.params, fetchedAt: step.fetchedAt },
         control,
       });
       ctx.metrics.published('trades', ctx.enc.rawTrades.topic, res.published);
       if (res.deadLettered) ctx.metrics.deadLettered('trades', 'schema-mismatch', res.deadLettered);
+    }
+    } finally {
+      // Leaving early (stop, failure): the page fetched ahead is dropped, and so is its error.
+      await steps.return(undefined).catch(() => {});
     }
     return current;
   }
@@ -329,7 +346,8 @@ const V2_NAMES: Record<string, string> = {
 
 function v2Row(raw: V2TradeRowJson): TradeRow {
   const v1: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) v1[V2_NAMES[k] ?? k] = v;
+  const src = raw as Record<string, unknown>;
+  for (const k in src) v1[V2_NAMES[k] ?? k] = src[k];
   const row = v1 as unknown as TradeRowJson;
   return { key: tradeKey(row), ts: raw.timestamp, raw: v1 };
 }

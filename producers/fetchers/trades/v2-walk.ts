@@ -47,7 +47,7 @@ export async function* walkTradesV2(initial: V2WalkState, fetchPage: (req: V2Pag
   let s: V2WalkState = structuredClone(initial);
   while (!s.complete) {
     const page = await fetchPage({ cursor: s.cursor, limit, start: s.start, end: s.end });
-    const next = structuredClone(s);
+    const next: V2WalkState = { ...s, newestKeys: [...s.newestKeys] };
     const skip = new Set(s.skipKeys);
     const rows = page.rows.filter((r) => r.ts >= s.start && r.ts <= s.end && !skip.has(r.key));
     for (const r of rows) {

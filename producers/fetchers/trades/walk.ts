@@ -150,8 +150,13 @@ export async function* walkTrades(
   }
 }
 
+/** A copy of a state that later changes may not leak into (its lists are replaced, never mutated, except these). */
+function copyState(prev: TradeWalkState): TradeWalkState {
+  return { ...prev, oldestKeys: [...prev.oldestKeys], newestKeys: [...prev.newestKeys] };
+}
+
 function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, limit: number): WalkStep {
-  const s = structuredClone(prev);
+  const s = copyState(prev);
   const narrowed = s.end < s.initialEnd;
   const newer = rows.filter((r) => r.ts > s.end);
   if (narrowed && newer.length > 0 && s.offset === 0) {
@@ -172,7 +177,9 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
   const previous = new Set(s.lastPageKeys);
   let repeats = 0;
   const fresh: TradeRow[] = [];
-  const seen = new Set([...s.boundaryKeys, ...s.lastPageKeys, ...s.oldestKeys, ...s.skipKeys]);
+  const known = new Set([...s.boundaryKeys, ...s.oldestKeys, ...s.skipKeys]);
+  const taken = new Set<string>();
+  const seen = { has: (key: string) => previous.has(key) || known.has(key) || taken.has(key) };
   let reachedStart = false;
   for (const r of rows) {
     pageKeys.add(r.key);
@@ -182,7 +189,7 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
       continue;
     }
     if (r.ts > s.end || seen.has(r.key)) continue;
-    seen.add(r.key);
+    taken.add(r.key);
     fresh.push(r);
   }
   const repeated = rows.length > 0 && s.offset > 0 && repeats === rows.length;
