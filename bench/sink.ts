@@ -12,7 +12,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
 import avro from 'avsc';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -196,6 +195,8 @@ async function duckdbRun(dir: string, rows: number, days: number, encode: (t: Cl
   const type = avro.Type.forSchema(loadSchema(TOPICS.trades.schema) as avro.Schema);
   const { mkdir } = await import('node:fs/promises');
   await mkdir(join(dir, 'duckdb'), { recursive: true });
+  // Loaded here only: every pma command imports this module, and DuckDB's native library is large.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:', { threads: '2', memory_limit: '1GB' });
   const con = await db.connect();
   try {
