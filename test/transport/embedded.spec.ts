@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'chai';
 import { PmaError } from '../../runtime/errors.ts';
+import type { ConsumedRecord } from '../../transport/types.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { createEmbeddedTransport, type EmbeddedTransport, type EmbeddedTransportOptions } from '../../transport/embedded/index.ts';
 import { embeddedLogPath } from '../../transport/index.ts';
@@ -133,6 +134,47 @@ describe('transport/embedded (beyond the contract)', function () {
       await c.poll({ waitMs: 200 });
     }
     expect(Date.now() - killedAt, 'taken over after the session timeout, not before').to.be.at.least(1_000);
+  });
+
+  it('takes writes from several producer processes at once: every offset once, every send whole, a consumer reading along', async () => {
+    const t = await make();
+    await t.admin().createTopics([{ name: 'multi', partitions: 3 }]);
+    const producerChild = new URL('./producer-child.ts', import.meta.url).pathname;
+    const openConfig = JSON.stringify({ transport: 'embedded', brokers: [], dataDir: dir });
+    const writers = ['a', 'b', 'c'].map((run) => {
+      const proc = spawn(process.execPath, [producerChild, openConfig, 'multi', '3', run, 'spread'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(proc);
+      return { proc, lines: createInterface({ input: proc.stdout! })[Symbol.asyncIterator]() };
+    });
+    const c = t.consumer({ groupId: 'reader' });
+    await c.subscribe(['multi']);
+    const read: ConsumedRecord[] = [];
+    for (const w of writers) await nextLine(w.lines);
+    const until = Date.now() + 700;
+    while (Date.now() < until) for (const b of await c.poll({ waitMs: 100 })) read.push(...b.records);
+    for (const w of writers) {
+      const gone = once(w.proc, 'exit');
+      w.proc.kill('SIGKILL');
+      await gone;
+    }
+    const offsets = await t.admin().offsets('multi');
+    while (offsets.some((o) => (c.position('multi', o.partition) ?? 0) < o.high)) {
+      for (const b of await c.poll({ waitMs: 100 })) read.push(...b.records);
+    }
+    for (const o of offsets) {
+      const got = read.filter((r) => r.partition === o.partition).map((r) => r.offset);
+      expect(got, `partition ${o.partition} read once, in order, without gaps`).to.deep.equal([...Array(o.high).keys()]);
+    }
+    const sends = new Map<string, number[]>();
+    for (const r of read) {
+      const v = JSON.parse(r.value!.toString()) as { run: string; seq: number; i: number; n: number };
+      sends.set(`${v.run}/${v.seq}/${v.n}`, [...(sends.get(`${v.run}/${v.seq}/${v.n}`) ?? []), v.i]);
+    }
+    expect(new Set([...sends.keys()].map((k) => k.split('/')[0])).size, 'all three processes wrote').to.equal(3);
+    for (const [send, indexes] of sends) {
+      const n = Number(send.split('/')[2]);
+      expect(indexes.sort((x, y) => x - y), `send ${send} whole`).to.deep.equal([...Array(n).keys()]);
+    }
   });
 
   it('refuses a commit for a partition rebalanced away, and setGroupOffsets while members are live', async () => {
