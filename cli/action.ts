@@ -15,6 +15,10 @@ export function action<O extends Record<string, unknown>>(
     const command = args[args.length - 1] as Command;
     const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
     const ctx = createContext(command);
+    if (command.optsWithGlobals().checkConfig) {
+      await checkConfig(ctx, command, () => fn(checkingContext(ctx), command.opts() as O, positional));
+      return;
+    }
     const shutdown = installShutdown({ logger: ctx.logger });
     try {
       await fn({ ...ctx, signal: shutdown.signal, stop: shutdown.trigger }, command.opts() as O, positional);
@@ -23,4 +27,55 @@ export function action<O extends Record<string, unknown>>(
       await ctx.close();
     }
   };
+}
+
+/** Thrown inside a command run with --check-config when it reaches for a resource. */
+class ConfigChecked extends Error {}
+
+/** Settings whose use means "now open something" (transport, registry, data files). */
+const RESOURCE_SETTINGS = new Set(['transport', 'brokers', 'registry', 'dataDir']);
+
+/**
+ * `--check-config`: the command runs only as far as validating its settings. Commands resolve
+ * their sections first and then open the transport or registry, or touch the data dir; reading
+ * any of those settings, or registering a closer (which is then run at once), ends the run, and
+ * the signal is aborted from the start. A bad value still fails with the command's own
+ * ConfigError (exit 2). A command that opens something without reading those settings (pma sim
+ * binds its port) opens and closes it again.
+ */
+function checkingContext(ctx: CommandContext): ActionContext {
+  const config = new Proxy(ctx.config, {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && RESOURCE_SETTINGS.has(key)) throw new ConfigChecked();
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  const controller = new AbortController();
+  controller.abort(new Error('--check-config'));
+  return {
+    ...ctx,
+    config,
+    signal: controller.signal,
+    onClose: (fn) => {
+      // Something was opened already (a server bound, a file created): close it, then stop.
+      ctx.onClose(fn);
+      throw new ConfigChecked();
+    },
+    stop: () => undefined,
+  };
+}
+
+async function checkConfig(ctx: CommandContext & { close(): Promise<void> }, command: Command, run: () => Promise<void> | void) {
+  try {
+    await run();
+  } catch (err) {
+    if (!(err instanceof ConfigChecked)) throw err;
+  } finally {
+    await ctx.close();
+  }
+  const names: string[] = [];
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
+  const { transport, brokers, registry, dataDir } = ctx.config;
+  const where = transport === 'kafka' ? `kafka ${brokers.join(',')}, registry ${registry}` : `embedded log in ${dataDir}`;
+  process.stdout.write(`pma ${names.join(' ')}: configuration OK (${where})\n`);
 }

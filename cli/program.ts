@@ -16,6 +16,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'JSON or YAML config file (settings as keys; command sections by name)')
     .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']))
     .addOption(new Option('--log-level <level>', 'lowest level logged').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .option('--check-config', 'validate the settings of the command (flags, PMA_* variables, config file) and exit without running it')
     .enablePositionalOptions(false);
   registerAll(program);
   return program;
