@@ -5,6 +5,7 @@
  * nor double-counts a record. While it runs it serves read-only queries and publishes a snapshot
  * file for other readers.
  */
+import { existsSync } from 'node:fs';
 import { DecodeError, describeError, SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { ProgressTask } from '../../runtime/progress.ts';
@@ -17,7 +18,6 @@ import { PartitionPositions } from './positions.ts';
 import { type PublishedSnapshot, publishSnapshot } from './snapshot.ts';
 import { SILVER_TOPIC_KEYS, type SilverTopicKey } from './staging.ts';
 import { type CommitResult, openSilverDatabase, type PartitionOffset, readStoredOffsets, SilverWriter } from './writer.ts';
-import { existsSync } from 'node:fs';
 
 export interface SilverSinkOptions {
   /** The Silver DuckDB file. */

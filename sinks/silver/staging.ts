@@ -196,11 +196,14 @@ const SQL_TYPE: Record<StageType, string> = {
 export async function createStaging(conn: DuckDBConnection): Promise<void> {
   await conn.run(`ATTACH IF NOT EXISTS ':memory:' AS ${STAGE_DB}`);
   for (const topic of SILVER_TOPIC_KEYS) {
-    const cols = (COLUMNS[topic] as StageColumn<unknown>[]).map((c) => `"${c.name}" ${SQL_TYPE[c.type]}`);
-    for (const buffer of [0, 1] as const) {
-      await conn.run(`CREATE OR REPLACE TABLE ${stageTable(topic, buffer)} (_seq INTEGER NOT NULL, ${cols.join(', ')})`);
-    }
+    for (const buffer of [0, 1] as const) await resetStage(conn, topic, buffer);
   }
+}
+
+/** Empties one buffer of a topic by creating its table afresh, so its memory goes back at once. */
+export async function resetStage(conn: DuckDBConnection, topic: SilverTopicKey, buffer: StageBuffer): Promise<void> {
+  const cols = (COLUMNS[topic] as StageColumn<unknown>[]).map((c) => `"${c.name}" ${SQL_TYPE[c.type]}`);
+  await conn.run(`CREATE OR REPLACE TABLE ${stageTable(topic, buffer)} (_seq INTEGER NOT NULL, ${cols.join(', ')})`);
 }
 
 /** Points the merging connection's staging views at one buffer. */

@@ -11,7 +11,7 @@ import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
 import { batchStatements, foldStatements } from './merge-sql.ts';
 import { FOLDS } from './merges.ts';
 import { ensureSilverSchema, OFFSETS_TABLE } from './schema.ts';
-import { createStaging, pointStageViews, type SilverTopicKey, type StageBuffer, StagedWriter, stageTable } from './staging.ts';
+import { createStaging, pointStageViews, resetStage, type SilverTopicKey, type StageBuffer, StagedWriter } from './staging.ts';
 
 export interface PartitionOffset {
   topic: string;
@@ -77,6 +77,7 @@ export class SilverWriter {
   #buffer: StageBuffer = 0;
   #seq = 0;
   #inFlight: Promise<CommitResult> | undefined;
+  #failed: unknown;
 
   private constructor(conn: DuckDBConnection, stageConn: DuckDBConnection) {
     this.conn = conn;
@@ -95,6 +96,7 @@ export class SilverWriter {
   }
 
   async stage<K extends SilverTopicKey>(topic: K, record: CleanRecordByTopic[K]): Promise<void> {
+    if (this.#failed) throw this.#failed;
     let w = this.#writers.get(topic) as StagedWriter<K> | undefined;
     if (!w) {
       w = await StagedWriter.open(this.#stageConn, topic, this.#buffer);
@@ -119,6 +121,7 @@ export class SilverWriter {
    */
   async startCommit(offsets: PartitionOffset[]): Promise<{ done: Promise<CommitResult> }> {
     if (this.#inFlight) await this.#inFlight;
+    if (this.#failed) throw this.#failed;
     const records: CommitResult['records'] = {};
     for (const [topic, w] of this.#writers) {
       w.close();
@@ -177,11 +180,14 @@ export class SilverWriter {
       }
       await this.conn.run('COMMIT');
     } catch (err) {
-      await this.conn.run('ROLLBACK').catch(() => undefined);
+      // The writer is unusable from here: what is staged may be half merged in memory.
+      this.#failed = err;
+      await this.conn.run('ROLLBACK').catch((rollback: unknown) => {
+        throw new SinkError(`Silver rollback failed after: ${(err as Error).message}`, {}, { cause: rollback });
+      });
       throw err;
-    } finally {
-      for (const topic of topics) await this.conn.run(`DELETE FROM ${stageTable(topic, buffer)}`).catch(() => undefined);
     }
+    for (const topic of topics) await resetStage(this.conn, topic, buffer);
     return { records, millis: performance.now() - started };
   }
 
