@@ -24,6 +24,7 @@ export function seededRandom(seed: number): () => number {
 export interface RunOutcome {
   code: number | null;
   signal: NodeJS.Signals | null;
+  stdout: string;
   stderr: string;
 }
 
@@ -31,13 +32,17 @@ export function startPma(dataDir: string, args: string[]): { child: ChildProcess
   const child = spawn(process.execPath, [PMA, '--data-dir', dataDir, '--log-level', 'error', ...args], {
     cwd: ROOT,
     env: { ...process.env, PMA_LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  const done = new Promise<RunOutcome>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+  const done = new Promise<RunOutcome>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, done };
 }
 
