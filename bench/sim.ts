@@ -51,7 +51,7 @@ interface Target {
  * trade pages and dozens of price-history chunks, while the listings (Gamma, CLOB) and boards
  * are a few thousand pages for the whole world.
  */
-function targets(world: World, fillCount: (w: World, m: number, t: number) => number, mix: Settings['mix'], count: number, seed: number): Target[] {
+export function targets(world: World, fillCount: (w: World, m: number, t: number) => number, mix: Settings['mix'], count: number, seed: number): Target[] {
   let x = seed || 1;
   const rnd = () => {
     x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
@@ -158,7 +158,7 @@ interface Sample {
 }
 
 /** Open-loop load: `rate` requests per second for `seconds`, whatever the latencies. */
-async function load(url: string, list: Target[], rate: number, seconds: number, connections: number, onSample?: (s: Sample) => void): Promise<{ samples: Sample[]; seconds: number }> {
+export async function load(url: string, list: Target[], rate: number, seconds: number, connections: number, onSample?: (s: Sample) => void): Promise<{ samples: Sample[]; seconds: number }> {
   const pool = new Pool(url, { connections, pipelining: 1, keepAliveTimeout: 30_000 });
   const samples: Sample[] = [];
   const inflight = new Set<Promise<void>>();

@@ -244,6 +244,7 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
           },
         };
         r = match.route.handler(simReq);
+        if (r.release) res.once('close', r.release);
       }
       const rendered = renderBody(r, fired, routeId, api);
       const bodyFault = first('malformed') || first('truncated') || first('slow');

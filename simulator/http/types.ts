@@ -49,6 +49,8 @@ export interface SimResponse {
   headers?: Record<string, string>;
   records?: string[];
   wrap?: (inner: string) => string;
+  /** Called once the response is written (or abandoned): gives a pooled body buffer back. */
+  release?: () => void;
 }
 
 export type Handler = (req: SimRequest) => SimResponse;

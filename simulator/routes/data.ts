@@ -144,7 +144,9 @@ export function dataRoutes(v2: boolean): Route[] {
     const rows = listTrades(world, query, off - extra, lim + extra, req.ctx);
     if (!req.recordFaults) {
       writer ??= new TradePageWriter(world);
-      return { status: 200, body: writer.render(rows), contentType: 'application/json; charset=utf-8' };
+      const w = writer;
+      const body = w.render(rows);
+      return { status: 200, body, contentType: 'application/json; charset=utf-8', release: () => w.release(body) };
     }
     return page(rows.map((row) => tradeRowJson(world, row)));
   };

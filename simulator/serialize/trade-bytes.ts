@@ -4,7 +4,9 @@
  * buffers; only the varying values (wallet, side, size, price, time, hash) are written per row.
  * The output is byte-identical to joining `tradeRowJson` rows (a test holds it to that); it
  * exists because building and flattening ~100,000 row strings per second made the garbage
- * collector the busiest part of the server.
+ * collector the busiest part of the server. Pages are written into buffers from a small pool that
+ * the server hands back once the response is sent: a fresh buffer per page made the C heap grow
+ * (glibc keeps freed page-sized blocks) far beyond what the pages need.
  */
 import type { TradeRow } from '../query/trades.ts';
 import type { World } from '../world/world.ts';
@@ -31,8 +33,9 @@ interface MarketBytes {
 export class TradePageWriter {
   private readonly world: World;
   private readonly markets = new Map<number, MarketBytes>();
-  private buf = Buffer.allocUnsafe(1 << 20);
+  private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
+  private readonly free: Buffer[] = [];
 
   constructor(world: World) {
     this.world = world;
@@ -68,10 +71,22 @@ export class TradePageWriter {
     return b;
   }
 
+  private take(size: number): Buffer {
+    const i = this.free.findIndex((b) => b.length >= size);
+    if (i >= 0) return this.free.splice(i, 1)[0]!;
+    return Buffer.allocUnsafe(Math.max(size, 1 << 18));
+  }
+
+  /** Returns a page's buffer to the pool (the server calls it once the response is written). */
+  release(page: Buffer): void {
+    if (this.free.length < 16) this.free.push(Buffer.from(page.buffer, page.byteOffset, page.buffer.byteLength - page.byteOffset));
+  }
+
   private room(n: number): void {
     if (this.pos + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    const next = this.take(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
+    this.release(this.buf);
     this.buf = next;
   }
 
@@ -91,8 +106,9 @@ export class TradePageWriter {
     this.buf[this.pos++] = c;
   }
 
-  /** `[row,row,…]` as bytes (a fresh Buffer the caller owns). */
+  /** `[row,row,…]` as bytes: a view of a pooled buffer, to be given back with `release` once sent. */
   render(rows: readonly TradeRow[]): Buffer {
+    this.buf = this.take(rows.length * 900 + 2);
     this.pos = 0;
     this.byte(0x5b);
     for (let i = 0; i < rows.length; i++) {
@@ -128,6 +144,8 @@ export class TradePageWriter {
       this.put(CLOSE);
     }
     this.byte(0x5d);
-    return Buffer.from(this.buf.subarray(0, this.pos));
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.alloc(0);
+    return out;
   }
 }
