@@ -372,5 +372,15 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   const serde = new Serde(registry);
   const codec = await serde.codec<BenchTrade>('pma.bench.transport', BENCH_TRADE_SCHEMA as unknown as Record<string, unknown>);
   const result = await runTransportBench(transport, codec, settings, scratch, ctx.logger);
+  if (transport.kind === 'kafka') {
+    // The Java client's own perf tools against the same broker, in the same run (bench/kafka-java.ts).
+    const { runJavaPerf, formatJavaComparison } = await import('./kafka-java.ts');
+    const java = await runJavaPerf(transport, ctx.config.brokers, { records: settings.records, recordBytes: result.recordBytes, partitions: settings.partitions }, ctx.logger);
+    const ours = { produce: result.produce.records / result.produce.seconds, consume: result.consume.records / result.consume.seconds };
+    process.stdout.write(
+      settings.json ? `${JSON.stringify({ ...result, java }, null, 2)}\n` : `${formatTransportBench(result)}\n\n${formatJavaComparison(ours, java)}\n`,
+    );
+    return;
+  }
   process.stdout.write(settings.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTransportBench(result)}\n`);
 }

@@ -26,7 +26,7 @@ export interface KafkaConsumerTuning {
   bufferRecords?: number;
   /** Bytes held between fetch and poll before fetching pauses. Default 4 × maxBytes. */
   bufferBytes?: number;
-  /** Broker-side long-poll wait of one fetch. Default 250 ms (also how soon a resume or seek takes effect). */
+  /** Broker-side long-poll wait of one fetch. Default 100 ms (also how soon a resume or seek takes effect). */
   fetchWaitMs?: number;
   /** Bytes one fetch may return per partition. Default 2 MiB. */
   fetchBytesPerPartition?: number;
@@ -84,7 +84,7 @@ export class KafkaConsumer implements Consumer {
     this.#tuning = {
       bufferRecords: tuning.bufferRecords ?? this.#options.maxRecords * 8,
       bufferBytes: tuning.bufferBytes ?? this.#options.maxBytes * 4,
-      fetchWaitMs: tuning.fetchWaitMs ?? 250,
+      fetchWaitMs: tuning.fetchWaitMs ?? 100,
       fetchBytesPerPartition: tuning.fetchBytesPerPartition ?? 2 * 1024 * 1024,
     };
     this.#logger = logger.child({ component: 'kafka-consumer', groupId: options.groupId });

@@ -41,9 +41,9 @@ export class FetchBuffer {
     return this.#records >= this.#limits.maxRecords || this.#bytes >= this.#limits.maxBytes;
   }
 
-  /** Under a quarter of both limits: fetching may resume. */
+  /** Under half of both limits: fetching may resume (the other half covers the fetch's round trip). */
   get hasRoom(): boolean {
-    return this.#records < this.#limits.maxRecords / 4 && this.#bytes < this.#limits.maxBytes / 4;
+    return this.#records < this.#limits.maxRecords / 2 && this.#bytes < this.#limits.maxBytes / 2;
   }
 
   push(chunk: Chunk): void {

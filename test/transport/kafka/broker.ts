@@ -116,7 +116,7 @@ async function startRegistry(): Promise<string> {
 async function startContainer(): Promise<KafkaTestEnv> {
   const { GenericContainer, Wait } = await import('testcontainers');
   const port = await freePort();
-  const container = await new GenericContainer('apache/kafka:4.1.1')
+  const container = await new GenericContainer('apache/kafka:4.3.1')
     .withExposedPorts({ container: 9092, host: port })
     .withEnvironment({
       KAFKA_NODE_ID: '1',
