@@ -149,7 +149,8 @@ export function register(program: Command): void {
       const settings = resolveSection(simOptionsSchema, sectionSources('sim', SIM_KEYS, ctx.config.file, process.env, typed)) as SimOptionsInput;
       const { createWorld } = await import('../../simulator/index.ts');
       const { truthCounts, truthRecords } = await import('../../simulator/truth.ts');
-      const { world, profile } = createWorld({ ...settings, live: false });
+      // A live world differs from a static one after its end (live fills, early resolutions): keep --live.
+      const { world, profile, options } = createWorld(settings);
       const types = flags.type as string[] | undefined;
       for (const t of types ?? []) if (!(TRUTH_TYPES as readonly string[]).includes(t)) throw new ConfigError(`--type "${t}": expected one of ${TRUTH_TYPES.join(', ')}`, { flag: '--type' });
       let asOf: number | undefined;
@@ -162,7 +163,7 @@ export function register(program: Command): void {
       if (fidelity !== undefined && (!Number.isInteger(fidelity) || fidelity < 1)) throw new ConfigError('--price-fidelity must be a positive integer', { flag: '--price-fidelity' });
       const opts = {
         ...(types ? { types: types as TruthType[] } : {}),
-        ...(asOf !== undefined ? { asOf } : {}),
+        asOf: asOf ?? options.worldEnd,
         ...(fidelity !== undefined ? { priceFidelity: fidelity } : {}),
         takerOnly: flags.takerOnly === true,
       };
