@@ -27,6 +27,7 @@ import { ApiCaller } from './http/caller.ts';
 import { HttpClient } from './http/client.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
 import { IngestMetrics } from './metrics.ts';
+import { Feeder } from './pipeline/feeder.ts';
 import { BoundedQueue, drainWith } from './pipeline/queue.ts';
 import { type Cursor, CursorStore, emptyCursor } from './records/cursors.ts';
 import { Publisher } from './records/publisher.ts';
@@ -213,7 +214,9 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
   const catalog = new MarketCatalog();
   const tradeQueue = modes.has('trades') ? new BoundedQueue<TradeUnit>(s.queueSize) : undefined;
   const priceQueue = modes.has('prices') ? new BoundedQueue<PriceUnit>(s.queueSize) : undefined;
-  const discovery = new Discovery(ctx, { catalog, trades: tradeQueue, prices: priceQueue, limit: s.limit });
+  const tradeFeed = tradeQueue ? new Feeder<TradeUnit>() : undefined;
+  const priceFeed = priceQueue ? new Feeder<PriceUnit>() : undefined;
+  const discovery = new Discovery(ctx, { catalog, trades: tradeFeed, prices: priceFeed, limit: s.limit });
   const listings = new Listings(ctx, wantsMarkets ? discovery : undefined);
   const trades = new TradesFetcher(ctx);
   const prices = new PricesFetcher(ctx, catalog);
@@ -224,43 +227,46 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
     releasePrices = r;
   });
 
-  if (tradeQueue) {
+  if (tradeQueue && tradeFeed) {
     const task = ctx.metrics.task('trades', 'markets');
+    jobs.push(tradeFeed.run(tradeQueue, ctx.stop));
     jobs.push(
       drainWith(tradeQueue, s.tradeWorkers ?? s.workers, async (u) => {
         if ((await trades.run(u)) !== 'stopped') task?.advance();
       }, ctx.stop).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
     );
   }
-  if (priceQueue) {
+  if (priceQueue && priceFeed) {
     const task = ctx.metrics.task('prices', 'tokens');
+    // Prices start once the Gamma listing is done: it brings the volumes that pick the resolution.
+    // Discovery never waits on this (the feeder holds the units), so the listing is not held up.
+    jobs.push(priceFeed.run(priceQueue, ctx.stop, gammaListed));
     jobs.push(
-      // Prices wait for the Gamma listing: it brings the volumes that pick the resolution.
-      gammaListed.then(() =>
-        drainWith(priceQueue, s.priceWorkers ?? s.workers, async (u) => {
-          if ((await prices.run(u)) !== 'stopped') task?.advance();
-        }, ctx.stop).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
-      ),
+      drainWith(priceQueue, s.priceWorkers, async (u) => {
+        if ((await prices.run(u)) !== 'stopped') task?.advance();
+      }, ctx.stop).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
     );
   }
 
   if (wantsMarkets) {
     const publish = modes.has('markets');
     const task = ctx.metrics.task('markets', 'pages');
-    const sweep = s.limit === undefined ? sweepUnits(ctx, discovery, tradeQueue !== undefined, priceQueue !== undefined) : Promise.resolve();
+    if (s.limit === undefined) sweepUnits(ctx, discovery, tradeFeed !== undefined, priceFeed !== undefined);
     const needGamma = modes.has('markets') || modes.has('prices');
     const gamma = needGamma ? Promise.all([listings.gammaMarkets(false, publish), listings.gammaMarkets(true, publish)]) : Promise.resolve();
     const clob = listings.clobMarkets(publish);
     jobs.push(
       gamma.finally(releasePrices),
-      Promise.all([sweep, gamma, clob]).finally(() => {
+      Promise.all([gamma, clob]).finally(() => {
         task?.end(ctx.stop.aborted ? 'stopped' : 'done');
-        tradeQueue?.close();
-        priceQueue?.close();
+        tradeFeed?.close();
+        priceFeed?.close();
       }),
     );
   } else {
     releasePrices();
+    tradeFeed?.close();
+    priceFeed?.close();
   }
   if (modes.has('events')) {
     const task = ctx.metrics.task('events', 'pages');
@@ -274,8 +280,8 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
   return { catalog, digests: listings.digests };
 }
 
-/** Enqueues the trade and price units known from earlier runs that still have work in this generation. */
-async function sweepUnits(ctx: IngestContext, discovery: Discovery, trades: boolean, prices: boolean): Promise<void> {
+/** Hands over the trade and price units known from earlier runs that still have work in this generation. */
+function sweepUnits(ctx: IngestContext, discovery: Discovery, trades: boolean, prices: boolean): void {
   const due = (c: Cursor) => unitStatus(c, ctx.generation) !== 'done';
   // Units interrupted part-way go first: the page in flight when the last run stopped is fetched
   // again at once, rather than whenever its turn comes.
@@ -283,14 +289,14 @@ async function sweepUnits(ctx: IngestContext, discovery: Discovery, trades: bool
   const rank = (c: Cursor) => (unitStatus(c, ctx.generation) === 'resume' ? 0 : 1);
   if (trades) {
     const units = [...ctx.cursors.of(TRADES_ENDPOINT)].filter(due).sort(order).map((c) => ({ conditionId: c.scope }));
-    await discovery.enqueue({ trades: units, prices: [] });
+    discovery.enqueue({ trades: units, prices: [] });
   }
   if (prices) {
     const units = [...ctx.cursors.of(PRICES_ENDPOINT)].filter(due).sort(order).map((c) => {
       const market = readDetail(c).market as { conditionId?: string } | undefined;
       return { token: c.scope, conditionId: market?.conditionId ?? '' };
     });
-    await discovery.enqueue({ trades: [], prices: units });
+    discovery.enqueue({ trades: [], prices: units });
   }
 }
 

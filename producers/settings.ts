@@ -41,17 +41,21 @@ export const ingestSettingsSchema = z
     fresh: booleanish.default(false),
     follow: booleanish.default(false),
     retryFailures: booleanish.default(false),
-    /** Concurrent units per fetcher (markets listing walks, trade markets, price tokens, boards). */
+    /** Concurrent units per fetcher (trade markets, boards); prices have their own default. */
     workers: positiveInt.default(4),
     tradeWorkers: positiveInt.optional(),
-    priceWorkers: positiveInt.optional(),
+    /**
+     * Concurrent price tokens. The price-history budget (100 requests/s) at ~150 ms a request
+     * needs about 15 in flight to be used, hence a larger default than the other fetchers.
+     */
+    priceWorkers: positiveInt.default(16),
     metricsPort: port.optional(),
     /** Published limit table to respect, or "off". */
     rateLimits: z.enum(['current', '2025-12', 'off']).default('current'),
     /** Per limit group ("data:/trades", "clob", "global"…): requests per 10 s, or "off". */
     rateLimitOverrides: z.record(z.string(), z.union([z.coerce.number().positive(), z.literal('off')])).default({}),
     /** Share of each published limit to use. */
-    rateLimitHeadroom: z.coerce.number().gt(0).max(1).default(0.99),
+    rateLimitHeadroom: z.coerce.number().gt(0).max(1).default(0.985),
     /** Tries per request before it goes to pma.failures. */
     attempts: positiveInt.default(6),
     retryBaseMs: positiveInt.default(250),

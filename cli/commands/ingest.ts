@@ -36,7 +36,7 @@ export function register(program: Command): void {
         .option('--retry-failures', 'replay the requests recorded in pma.failures, then exit')
         .option('--workers <n>', 'concurrent units per fetcher')
         .option('--trade-workers <n>', 'concurrent markets for trades (default: --workers)')
-        .option('--price-workers <n>', 'concurrent tokens for prices (default: --workers)')
+        .option('--price-workers <n>', 'concurrent tokens for prices (default 16)')
         .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
         .addOption(new Option('--rate-limits <table>', 'published limit table to respect').choices(['current', '2025-12', 'off']))
         .option('--resolution <r>', 'price resolution: adaptive | hourly | minute | fidelity in minutes')

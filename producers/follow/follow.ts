@@ -19,6 +19,7 @@ import { PricesFetcher } from '../fetchers/prices/fetcher.ts';
 import { TradesFetcher } from '../fetchers/trades/fetcher.ts';
 import { readDetail } from '../fetchers/units.ts';
 import { sleep } from '../limits/retry.ts';
+import { Feeder } from '../pipeline/feeder.ts';
 import { BoundedQueue, drainWith } from '../pipeline/queue.ts';
 import type { Mode } from '../settings.ts';
 import { MarketSocket, type SocketGap } from './market-socket.ts';
@@ -39,10 +40,12 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   const catalog = chain.catalog;
   const newTrades = new BoundedQueue<TradeUnit>(s.queueSize);
   const newPrices = new BoundedQueue<PriceUnit>(s.queueSize);
+  const tradeFeed = new Feeder<TradeUnit>();
+  const priceFeed = new Feeder<PriceUnit>();
   const discovery = new Discovery(ctx, {
     catalog,
-    trades: modes.has('trades') ? newTrades : undefined,
-    prices: modes.has('prices') ? newPrices : undefined,
+    trades: modes.has('trades') ? tradeFeed : undefined,
+    prices: modes.has('prices') ? priceFeed : undefined,
   });
   const listings = new Listings(ctx, discovery, { force: true, onlyChanged: true, digests: chain.digests });
   const trades = new TradesFetcher(ctx);
@@ -62,8 +65,10 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
 
   // Markets found by a relist are backfilled as soon as they appear.
   const backfillNew = Promise.all([
+    tradeFeed.run(newTrades, ctx.stop),
+    priceFeed.run(newPrices, ctx.stop),
     drainWith(newTrades, s.tradeWorkers ?? s.workers, async (u) => void (await trades.run(u)), ctx.stop),
-    drainWith(newPrices, s.priceWorkers ?? s.workers, async (u) => void (await prices.run(u)), ctx.stop),
+    drainWith(newPrices, s.priceWorkers, async (u) => void (await prices.run(u)), ctx.stop),
   ]);
 
   // The market channel.
@@ -142,7 +147,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     const rest = units.filter((u) => !dirty.has(u.conditionId) && !gapMarkets.has(u.conditionId));
     dirty.clear();
     await passAll([...first, ...rest], s.tradeWorkers ?? s.workers, (u) => trades.run(u, now), ctx.stop);
-    if (modes.has('prices')) await passAll(openPrices(), s.priceWorkers ?? s.workers, (u) => prices.run(u, now), ctx.stop);
+    if (modes.has('prices')) await passAll(openPrices(), s.priceWorkers, (u) => prices.run(u, now), ctx.stop);
     for (const g of closedGaps) {
       if (ctx.stop.aborted) break;
       stats.gapsBackfilled++;
@@ -176,8 +181,8 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     ]);
     wake = undefined;
   }
-  newTrades.close();
-  newPrices.close();
+  tradeFeed.close();
+  priceFeed.close();
   await backfillNew;
   await Promise.allSettled(socketRuns);
   if (flushTimer) clearTimeout(flushTimer);

@@ -13,8 +13,9 @@ export interface RateLimiterOptions {
   /** Per group: requests per 10 s, or "off" to remove that group's limit. */
   overrides?: Record<string, number | 'off'>;
   /**
-   * Share of each published limit to use (0 < h <= 1). Default 0.99: 2% as burst, 97% as rate,
-   * so no sliding 10 s window ever sees more than 99% of the limit.
+   * Share of each published limit to use (0 < h <= 1). Default 0.985: 1% as burst, 97.5% as
+   * rate, so no sliding 10 s window sees more than 98.5% of the limit at the client, leaving room
+   * for arrivals that network and scheduling jitter bunch up at the server.
    */
   headroom?: number;
   now?: () => number;
@@ -27,11 +28,11 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions) {
     if (options.profile === 'off') return;
     const limits: Record<string, number | 'off'> = { ...publishedLimits(options.profile), ...options.overrides };
-    const headroom = options.headroom ?? 0.99;
+    const headroom = options.headroom ?? 0.985;
     if (!(headroom > 0 && headroom <= 1)) throw new RangeError('rate-limit headroom must be in (0, 1]');
     for (const [name, perWindow] of Object.entries(limits)) {
       if (perWindow === 'off') continue;
-      const burst = Math.max(1, Math.floor(perWindow * 0.02));
+      const burst = Math.max(1, Math.floor(perWindow * 0.01));
       const rate = Math.max(perWindow * headroom - burst, perWindow * 0.5) / (LIMIT_WINDOW_MS / 1000);
       this.#buckets.set(name, new TokenBucket({ name, ratePerSec: rate, capacity: burst, now: options.now }));
     }

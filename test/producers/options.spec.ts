@@ -28,6 +28,14 @@ describe('pma ingest options', function () {
     for (const k of got['price-point']!.keys()) expect(tokens.has(k.split('|')[0]!)).to.equal(true);
   });
 
+  it('completes with queues far smaller than the work a listing reveals (no stage waits on another in a cycle)', async () => {
+    const summary = await ingest(log, settingsFor(sim, { mode: 'markets,trades,prices', queueSize: 2, workers: 2, resolution: 'minute' }));
+    expect(summary.stopped).to.equal(false);
+    const got = await writtenKeys(log);
+    expect(got['price-point']!.size).to.equal([...sim.truth({ types: ['price-point'] })].length);
+    expect(got.trade!.size).to.equal([...sim.truth({ types: ['trade'] })].length);
+  });
+
   it('--since and --until bound trades and prices to their window', async () => {
     const since = Date.parse('2025-06-01T00:00:00Z') / 1000;
     const until = Date.parse('2025-09-01T00:00:00Z') / 1000;

@@ -1,12 +1,12 @@
 /**
  * Turns listed markets into work for the chain: a trade unit per condition id and a price unit per
- * outcome token, each with a cursor (written with the listing page, after its records) and a
- * place in a bounded queue. Units already known from an earlier run are not written again; the
+ * outcome token, each with a cursor (written with the listing page, after its records) and then
+ * handed to a feeder, which moves it into the bounded queue of its workers. Units already known from an earlier run are not written again; the
  * sweep at start enqueues those that still have work.
  */
 import type { IngestContext } from '../../context.ts';
 import type { ControlRecord } from '../../records/publisher.ts';
-import type { BoundedQueue } from '../../pipeline/queue.ts';
+import type { Feeder } from '../../pipeline/feeder.ts';
 import { emptyCursor } from '../../records/cursors.ts';
 import type { MarketCatalog, MarketInfo } from './catalog.ts';
 
@@ -24,8 +24,8 @@ export interface PriceUnit {
 
 export interface DiscoveryOptions {
   catalog: MarketCatalog;
-  trades?: BoundedQueue<TradeUnit>;
-  prices?: BoundedQueue<PriceUnit>;
+  trades?: Feeder<TradeUnit>;
+  prices?: Feeder<PriceUnit>;
   /** Take at most this many markets. */
   limit?: number;
 }
@@ -113,19 +113,19 @@ export class Discovery {
     }
   }
 
-  /** Queues discovered units (after their cursors are durable); waits while the queues are full. */
-  async enqueue(d: Pick<Discovered, 'trades' | 'prices'>): Promise<void> {
-    for (const u of d.trades) {
-      if (this.#enqueuedTrades.has(u.conditionId)) continue;
-      this.#enqueuedTrades.add(u.conditionId);
-      await this.#o.trades?.push(u, this.#ctx.stop);
-      this.#ctx.metrics.task('trades', 'markets')?.grow(1);
+  /** Hands discovered units to their feeders (after their cursors are durable); never waits. */
+  enqueue(d: Pick<Discovered, 'trades' | 'prices'>): void {
+    const trades = d.trades.filter((u) => !this.#enqueuedTrades.has(u.conditionId));
+    for (const u of trades) this.#enqueuedTrades.add(u.conditionId);
+    const prices = d.prices.filter((u) => !this.#enqueuedPrices.has(u.token));
+    for (const u of prices) this.#enqueuedPrices.add(u.token);
+    if (trades.length > 0 && this.#o.trades) {
+      this.#o.trades.add(trades);
+      this.#ctx.metrics.task('trades', 'markets')?.grow(trades.length);
     }
-    for (const u of d.prices) {
-      if (this.#enqueuedPrices.has(u.token)) continue;
-      this.#enqueuedPrices.add(u.token);
-      await this.#o.prices?.push(u, this.#ctx.stop);
-      this.#ctx.metrics.task('prices', 'tokens')?.grow(1);
+    if (prices.length > 0 && this.#o.prices) {
+      this.#o.prices.add(prices);
+      this.#ctx.metrics.task('prices', 'tokens')?.grow(prices.length);
     }
   }
 }

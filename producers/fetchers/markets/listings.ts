@@ -332,6 +332,6 @@ export class Listings {
     ctx.metrics.published(spec.fetcher, ctx.enc[spec.topic].topic, res.published);
     if (res.deadLettered) ctx.metrics.deadLettered(spec.fetcher, 'schema-mismatch', res.deadLettered);
     ctx.metrics.task(spec.fetcher, 'pages')?.advance();
-    if (discovery) await discovery.enqueue(found);
+    if (discovery) discovery.enqueue(found);
   }
 }

@@ -9,6 +9,7 @@ import { toRawPricePoint } from '../../../schemas/raw/index.ts';
 import type { IngestContext } from '../../context.ts';
 import { paramsText } from '../../http/apis.ts';
 import { pricePointKey } from '../../keys.ts';
+import { forEachAhead } from '../../pipeline/ahead.ts';
 import { resolutionPolicy } from '../../settings.ts';
 import type { MarketCatalog } from '../markets/catalog.ts';
 import { type MarketDetail, marketDetail, PRICES_ENDPOINT, type PriceUnit } from '../markets/discovery.ts';
@@ -72,22 +73,20 @@ export class PricesFetcher {
     }
     const before = stored?.complete ? stored.records : 0;
     let oldest = stored?.oldestTimestamp ?? null;
-    let fetchedAt = Date.now();
-    let lastParams = '';
+    const paramsOf = (req: PriceWindowRequest) => ({ market: unit.token, startTs: req.startTs, endTs: req.endTs, fidelity: req.fidelity });
     const fetchWindow = async (req: PriceWindowRequest): Promise<PriceWindowResult> => {
-      const params = { market: unit.token, startTs: req.startTs, endTs: req.endTs, fidelity: req.fidelity };
-      lastParams = paramsText(params);
       try {
-        const res = await ctx.caller.call({ api: 'clob', endpoint: '/prices-history', params }, pricesHistory);
-        fetchedAt = res.fetchedAt;
-        return { kind: 'points', points: res.value.history.map((p) => ({ t: p.t, p: p.p, raw: p })) };
+        const res = await ctx.caller.call({ api: 'clob', endpoint: '/prices-history', params: paramsOf(req) }, pricesHistory);
+        return { kind: 'points', points: res.value.history.map((p) => ({ t: p.t, p: p.p, raw: p })), fetchedAt: res.fetchedAt };
       } catch (err) {
         const r = refusal(err);
         if (r && r.status === 400 && /too long/i.test(r.message)) return { kind: 'window-refused', message: r.message };
         throw err;
       }
     };
-    for await (const step of walkPrices(state, fetchWindow, this.knowledge, policy)) {
+    // The next window is fetched while this one is published.
+    await forEachAhead(walkPrices(state, fetchWindow, this.knowledge, policy), async (step) => {
+      const fetchedAt = step.fetchedAt;
       const context = { token: unit.token, fidelity: step.request.fidelity, startTs: step.request.startTs, endTs: step.request.endTs, fetchedAt };
       const s = step.state;
       if (oldest === null && step.points.length > 0) oldest = Math.min(...step.points.map((p) => p.t)) * 1000;
@@ -106,12 +105,12 @@ export class PricesFetcher {
         encoder: ctx.enc.rawPrices,
         toRaw: (api) => toRawPricePoint(api, context),
         items: step.points.map((p) => ({ key: pricePointKey(unit.token, p.t), api: p.raw })),
-        source: { endpoint: PRICES_ENDPOINT, params: lastParams, fetchedAt },
+        source: { endpoint: PRICES_ENDPOINT, params: paramsText(paramsOf(step.request)), fetchedAt },
         control: [cursor],
       });
       ctx.metrics.published('prices', ctx.enc.rawPrices.topic, res.published);
       if (res.deadLettered) ctx.metrics.deadLettered('prices', 'schema-mismatch', res.deadLettered);
-    }
+    });
   }
 }
 

@@ -22,7 +22,7 @@ export interface PriceWindowRequest {
 }
 
 export type PriceWindowResult =
-  | { kind: 'points'; points: PricePoint[] }
+  | { kind: 'points'; points: PricePoint[]; fetchedAt?: number }
   /** The API refused the window as too long. */
   | { kind: 'window-refused'; message: string };
 
@@ -67,6 +67,8 @@ export interface PriceStep {
   points: PricePoint[];
   state: PriceWalkState;
   request: PriceWindowRequest;
+  /** Unix ms when the response arrived. */
+  fetchedAt: number;
 }
 
 export type FetchPriceWindow = (req: PriceWindowRequest) => Promise<PriceWindowResult>;
@@ -109,7 +111,7 @@ export async function* walkPrices(
         next.records += points.length;
         next.skipTs = [...s.skipTs, ...points.map((p) => p.t)];
         for (const p of points) if (next.newest === undefined || p.t > next.newest) next.newest = p.t;
-        yield { points, state: next, request };
+        yield { points, state: next, request, fetchedAt: res.fetchedAt ?? Date.now() };
         s = next;
         continue;
       }
@@ -119,7 +121,7 @@ export async function* walkPrices(
     for (const p of points) if (next.newest === undefined || p.t > next.newest) next.newest = p.t;
     next.next = request.endTs + 1;
     if (next.next > next.end) next.complete = true;
-    yield { points, state: next, request };
+    yield { points, state: next, request, fetchedAt: res.fetchedAt ?? Date.now() };
     s = next;
   }
 }

@@ -19,6 +19,7 @@ import { toRawTrade } from '../../../schemas/raw/index.ts';
 import type { IngestContext } from '../../context.ts';
 import { paramsText } from '../../http/apis.ts';
 import { tradeKey } from '../../keys.ts';
+import { forEachAhead } from '../../pipeline/ahead.ts';
 import { HEADERS } from '../../records/headers.ts';
 import type { ControlRecord } from '../../records/publisher.ts';
 import { TRADES_ENDPOINT, type TradeUnit } from '../markets/discovery.ts';
@@ -139,21 +140,8 @@ export class TradesFetcher {
     } else {
       steps = this.#v1Steps(conditionId, walk as TradeWalkState);
     }
-    // The next page is fetched while this one is labelled and published (a restart re-reads at
-    // most that page, which was in flight).
-    // A page fetched ahead may fail before it is awaited: mark it handled now, and let the await below see the error.
-    const ahead = () => {
-      const p = steps.next();
-      p.catch(() => {});
-      return p;
-    };
-    let pending = ahead();
-    try {
-    for (;;) {
-      const result = await pending;
-      if (result.done) break;
-      const step = result.value;
-      pending = ahead();
+    // The next page is fetched while this one is labelled and published.
+    await forEachAhead(steps, async (step) => {
       const control: ControlRecord[] = [];
       if (step.gap) {
         control.push(
@@ -195,11 +183,7 @@ export class TradesFetcher {
       });
       ctx.metrics.published('trades', ctx.enc.rawTrades.topic, res.published);
       if (res.deadLettered) ctx.metrics.deadLettered('trades', 'schema-mismatch', res.deadLettered);
-    }
-    } finally {
-      // Leaving early (stop, failure): the page fetched ahead is dropped, and so is its error.
-      await steps.return(undefined).catch(() => {});
-    }
+    });
     return current;
   }
 
