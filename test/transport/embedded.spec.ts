@@ -233,6 +233,23 @@ describe('transport/embedded (beyond the contract)', function () {
     });
   });
 
+  it('assigns a subscribed topic that is created later, and wakes for its first record', async () => {
+    const t = await make();
+    const c = t.consumer({ groupId: 'g' });
+    await c.subscribe(['later']);
+    expect(c.assignment()).to.deep.equal([]);
+    setTimeout(async () => {
+      await t.admin().createTopics([{ name: 'later', partitions: 2 }]);
+      await t.producer().send('later', [{ key: null, value: Buffer.from('first'), partition: 1 }]);
+    }, 100);
+    const got = await c.poll({ waitMs: 20_000 });
+    expect(got.flatMap((b) => b.records).map((r) => r.value!.toString())).to.deep.equal(['first']);
+    expect(c.assignment()).to.deep.equal([
+      { topic: 'later', partition: 0 },
+      { topic: 'later', partition: 1 },
+    ]);
+  });
+
   it('refuses records without a key on a compacted topic', async () => {
     const t = await make();
     await t.admin().createTopics([{ name: 'cursors', partitions: 1, cleanupPolicy: 'compact' }]);
