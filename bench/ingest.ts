@@ -241,7 +241,7 @@ async function serveCeiling(url: string, s: Settings, seconds: number): Promise<
   const t0 = performance.now();
   const path = (m: string, k: number) =>
     s.feed === 'v1'
-      ? `/data/trades?market=${m}&takerOnly=false&limit=${s.tradesPageSize}&offset=${(k % 5) * s.tradesPageSize}&start=1&end=1793491199`
+      ? `/data/trades?market=${m}&takerOnly=false&limit=${s.tradesPageSize}&offset=0&start=1&end=${1793491199 - k * 3_600}`
       : `/data/v2/trades?market=${m}&taker_only=false&limit=1000&start=1&end=${1793491199 - k * 3_600}`;
   const worker = async () => {
     while (performance.now() - t0 < seconds * 1000) {
@@ -249,8 +249,8 @@ async function serveCeiling(url: string, s: Settings, seconds: number): Promise<
       const res = await pool.request({ path: path(markets[k % markets.length]!, k), method: 'GET' });
       const text = await res.body.text();
       bytes += text.length;
-      const v = JSON.parse(text) as unknown[] | { data: unknown[] };
-      rows += Array.isArray(v) ? v.length : v.data.length;
+      const v = JSON.parse(text) as unknown[] | { data?: unknown[] };
+      rows += Array.isArray(v) ? v.length : (v.data?.length ?? 0);
     }
   };
   await Promise.all(Array.from({ length: s.tradeWorkers }, worker));

@@ -316,24 +316,54 @@ function v1Row(raw: TradeRowJson): TradeRow {
   return { key: tradeKey(raw), ts: raw.timestamp, raw };
 }
 
-/** v2 names to the v1 names of the raw trade schema; keys the schema does not name go to `extra`. */
-const V2_NAMES: Record<string, string> = {
-  proxy_wallet: 'proxyWallet',
-  token_id: 'asset',
-  condition_id: 'conditionId',
-  event_slug: 'eventSlug',
-  outcome_index: 'outcomeIndex',
-  profile_image: 'profileImage',
-  profile_image_optimized: 'profileImageOptimized',
-  transaction_hash: 'transactionHash',
-};
+/** v2 names of the v1 fields of the raw trade schema; other v2 keys keep their names (and go to `extra`). */
+const V2_KNOWN = new Set([
+  'proxy_wallet',
+  'side',
+  'token_id',
+  'condition_id',
+  'size',
+  'price',
+  'timestamp',
+  'title',
+  'slug',
+  'icon',
+  'event_slug',
+  'outcome',
+  'outcome_index',
+  'name',
+  'pseudonym',
+  'bio',
+  'profile_image',
+  'profile_image_optimized',
+  'transaction_hash',
+]);
 
-function v2Row(raw: V2TradeRowJson): TradeRow {
-  const v1: Record<string, unknown> = {};
-  const src = raw as Record<string, unknown>;
-  for (const k in src) v1[V2_NAMES[k] ?? k] = src[k];
-  const row = v1 as unknown as TradeRowJson;
-  return { key: tradeKey(row), ts: raw.timestamp, raw: v1 };
+/** A v2 row under the v1 names of the raw trade schema (one object of a fixed shape per row). */
+function v2Row(r: V2TradeRowJson): TradeRow {
+  const v1: Record<string, unknown> = {
+    proxyWallet: r.proxy_wallet,
+    side: r.side,
+    asset: r.token_id,
+    conditionId: r.condition_id,
+    size: r.size,
+    price: r.price,
+    timestamp: r.timestamp,
+    title: r.title,
+    slug: r.slug,
+    icon: r.icon,
+    eventSlug: r.event_slug,
+    outcome: r.outcome,
+    outcomeIndex: r.outcome_index,
+    name: r.name,
+    pseudonym: r.pseudonym,
+    bio: r.bio,
+    profileImage: r.profile_image,
+    profileImageOptimized: r.profile_image_optimized,
+    transactionHash: r.transaction_hash,
+  };
+  for (const k in r) if (!V2_KNOWN.has(k)) v1[k] = r[k];
+  return { key: tradeKey(v1 as unknown as TradeRowJson), ts: r.timestamp, raw: v1 };
 }
 
 function trim(keys: string[] | undefined): string[] {

@@ -72,6 +72,8 @@ export interface TradeWalkState {
   newestKeys: string[];
   /** Keys to skip wherever they appear (the newest second of the previous pass). */
   skipKeys: string[];
+  /** True while a split only checks that an empty page was the real end (not a hidden cap). */
+  verifying?: boolean;
   pages: number;
   records: number;
   complete: boolean;
@@ -162,6 +164,13 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
   if (narrowed && newer.length > 0 && s.offset === 0) {
     // A narrowed window that still serves newer rows: the API ignores `end`.
     k.windows = 'ignored';
+    if (s.verifying) {
+      // Only checking an empty page after full ones: with no windows there is no way to look
+      // past it, and an API that refuses or repeats past its cap does not answer empty there.
+      s.complete = true;
+      s.lastPageKeys = [];
+      return { rows: [], state: s };
+    }
     return reportRest(s, 'offset-cap', 'the API ignores start/end on this endpoint, so history past the offset cap is out of reach');
   }
   if (narrowed && s.offset === 0 && rows.length > 0) {
@@ -246,6 +255,7 @@ function splitWindow(prev: TradeWalkState, k: EndpointKnowledge, why: string, ki
   const s = structuredClone(prev);
   s.offset = 0;
   s.lastPageKeys = [];
+  s.verifying = kind === 'verify';
   if (k.windows === 'ignored') {
     if (kind === 'verify') {
       s.complete = true;
