@@ -6,10 +6,11 @@
  * request in flight and publish its page and cursor; a deadline then aborts what is still
  * hanging. Follow mode keeps polling and listens to the market WebSocket until stopped.
  */
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { z } from 'zod';
-import type { Serde } from '../registry/serde.ts';
-import { HttpError } from '../runtime/errors.ts';
+import { Serde } from '../registry/serde.ts';
+import type { SchemaRegistry } from '../registry/types.ts';
+import { ConfigError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { ProgressBoard } from '../runtime/progress.ts';
 import { ALL_TOPICS, TOPICS } from '../schemas/topics.ts';
@@ -18,7 +19,7 @@ import { type Encoders, IngestContext } from './context.ts';
 import { LeaderboardFetcher } from './fetchers/leaderboard.ts';
 import { MarketCatalog } from './fetchers/markets/catalog.ts';
 import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from './fetchers/markets/discovery.ts';
-import { CLOB_MARKETS_ENDPOINT, GAMMA_EVENTS_ENDPOINT, GAMMA_MARKETS_ENDPOINT, Listings } from './fetchers/markets/listings.ts';
+import { Listings } from './fetchers/markets/listings.ts';
 import { PricesFetcher } from './fetchers/prices/fetcher.ts';
 import { TradesFetcher } from './fetchers/trades/fetcher.ts';
 import { readDetail, unitStatus } from './fetchers/units.ts';
@@ -43,12 +44,14 @@ export interface IngestOptions extends IngestSettings {
 
 export interface IngestDeps {
   transport: Transport;
-  serde: Serde;
+  /** The serde to encode with, or the schema registry to make one from. */
+  serde?: Serde;
+  registry?: SchemaRegistry;
   logger: Logger;
   /** First abort: no new requests, finish in-flight ones, flush, write cursors. */
   signal: AbortSignal;
-  /** Where metrics go (a fresh registry if absent). */
-  metrics: Registry;
+  /** Where the producers' Prometheus metrics go (a private registry if absent). */
+  metrics?: Registry;
   progress?: ProgressBoard;
   /** After the stop signal, in-flight requests are aborted after this long. Default 7 s. */
   graceMs?: number;
@@ -105,8 +108,10 @@ export async function openEncoders(serde: Serde): Promise<Encoders> {
 export async function runIngest(options: IngestOptions, deps: IngestDeps): Promise<IngestSummary> {
   const logger = deps.logger.child({ component: 'ingest' });
   const modes = selectedModes(options);
+  const serde = deps.serde ?? (deps.registry ? new Serde(deps.registry) : undefined);
+  if (!serde) throw new ConfigError('runIngest needs a serde or a schema registry');
   await ensureTopics(deps.transport);
-  const encoders = await openEncoders(deps.serde);
+  const encoders = await openEncoders(serde);
   const cursors = options.fresh ? new CursorStore() : await CursorStore.load(deps.transport, TOPICS.cursors.name, encoders.cursors as never, deps.signal);
   const runScope = [...modes].sort().join(',');
   const runCursor = cursors.get(RUN_ENDPOINT, runScope);
@@ -125,7 +130,7 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
   else deps.signal.addEventListener('abort', onStop, { once: true });
 
   const limiter = new RateLimiter({ profile: options.rateLimits, overrides: options.rateLimitOverrides, headroom: options.rateLimitHeadroom });
-  const metrics = new IngestMetrics(deps.metrics, limiter, deps.progress);
+  const metrics = new IngestMetrics(deps.metrics ?? new Registry(), limiter, deps.progress);
   const client = new HttpClient({
     baseUrls: { gamma: options.urls.gamma, data: options.urls.data, clob: options.urls.clob },
     connections: options.connections,
@@ -298,11 +303,4 @@ function sweepUnits(ctx: IngestContext, discovery: Discovery, trades: boolean, p
     });
     discovery.enqueue({ trades: [], prices: units });
   }
-}
-
-export const LISTING_ENDPOINTS = [CLOB_MARKETS_ENDPOINT, GAMMA_MARKETS_ENDPOINT, GAMMA_EVENTS_ENDPOINT];
-
-/** True when `err` is a request that gave up (the run goes on without it). */
-export function isGiveUp(err: unknown): boolean {
-  return err instanceof HttpError && err.context.exhausted === true;
 }
