@@ -150,6 +150,16 @@ function rssOf(pid: number): number {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface Sample {
   route: string;
   ms: number;
@@ -228,7 +238,9 @@ async function runBench(s: Settings, write: (line: string) => void): Promise<boo
     const { world } = createWorld(worldOptions);
     const list = targets(world, fillCount, s.mix, 50_000, s.seed + 1);
     if (s.warmup > 0) await load(sim.url, list.slice(25_000), s.rate, s.warmup, s.connections);
+    const cpuBefore = cpuOf(sim.child.pid!);
     const measured = await load(sim.url, list, s.rate, s.duration, s.connections);
+    const cpuUsed = cpuOf(sim.child.pid!) - cpuBefore;
     clearInterval(rssTimer);
     peakRss = Math.max(peakRss, rssOf(sim.child.pid!));
     const meanBytes = Math.round(measured.samples.reduce((a, x) => a + x.bytes, 0) / measured.samples.length);
@@ -242,6 +254,7 @@ async function runBench(s: Settings, write: (line: string) => void): Promise<boo
     const p99 = pct(all, 0.99);
     const errors = measured.samples.filter((x) => !x.ok).length;
     write(`\nstart: ${sim.startMs.toFixed(0)} ms from spawn to listening (goal < 2000 ms: ${sim.startMs < 2_000 ? 'met' : 'MISSED'})`);
+    write(`simulator CPU: ${((cpuUsed / measured.seconds) * 100).toFixed(0)}% of one core, ${((cpuUsed * 1000) / measured.samples.length).toFixed(3)} ms per request (independent of other load on the machine)`);
     write(`\n${table(summarise(measured.samples))}`);
     write(`\n${table(summarise(base.samples))}`);
     const goals = [
