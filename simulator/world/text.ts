@@ -164,7 +164,6 @@ export function eventText(seed: number, e: number, category: Category, endTs: nu
 /** Lower-case ASCII slug, as Polymarket builds them. */
 export function slugify(text: string): string {
   return text
-    .normalize('NFKD')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

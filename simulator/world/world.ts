@@ -133,7 +133,7 @@ export class World {
   private readonly liveRatePerWeight: number;
   private readonly viewCache = new Map<number, MarketView>();
   private readonly eventCache = new Map<number, EventView>();
-  private readonly textCache = new Map<number, EventText>();
+  private readonly textCache = new Map<number, EventText & { titleSlug: string }>();
 
   constructor(options: SimOptions, profile: Profile, fixtures: FixtureWorld, clock?: SimClock) {
     this.options = options;
@@ -430,12 +430,13 @@ export class World {
 
   // ---- views --------------------------------------------------------------------------------
 
-  private text(e: number): EventText {
+  private text(e: number): EventText & { titleSlug: string } {
     let t = this.textCache.get(e);
     if (!t) {
       const se = e - this.FE;
       const [, count] = this.eventMarkets(e);
-      t = eventText(this.seed, se, this.categoryOfEvent(e), this.eventEndOf(e), count);
+      const base = eventText(this.seed, se, this.categoryOfEvent(e), this.eventEndOf(e), count);
+      t = { ...base, titleSlug: slugify(base.title) };
       if (this.textCache.size > 4096) this.textCache.clear();
       this.textCache.set(e, t);
     }
@@ -480,7 +481,7 @@ export class World {
     const h = hash(this.seed, S.marketMisc, s, 2);
     const negRisk = count > 2;
     const winner = this.winnerOf(m);
-    const image = `https://polymarket-upload.s3.us-east-2.amazonaws.com/${slugify(text.title).slice(0, 40)}-${(h >>> 8).toString(16)}.png`;
+    const image = `https://polymarket-upload.s3.us-east-2.amazonaws.com/${text.titleSlug.slice(0, 40)}-${(h >>> 8).toString(16)}.png`;
     return {
       index: m,
       id: String(id),
@@ -581,7 +582,7 @@ export class World {
     const [first, count] = this.eventMarkets(e);
     const text = this.text(e);
     const id = this.eventId(e);
-    const slug = `${slugify(text.title)}-${id}`;
+    const slug = `${text.titleSlug}-${id}`;
     const cat = this.categoryOfEvent(e);
     const m0 = this.market(first);
     const se = e - this.FE;
