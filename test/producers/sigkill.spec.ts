@@ -34,7 +34,8 @@ function startIngest(sim: Simulator, dataDir: string): ChildProcess {
     '--ws-url', sim.urls.ws,
     '--rate-limits', 'current',
     '--resolution', 'minute',
-    '--workers', '3',
+    '--workers', '2',
+    '--price-workers', '2',
   ];
   return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PMA_INGEST_TRADES_V2_PAGE_SIZE: '40', PMA_INGEST_LEADERBOARD_PAGE_SIZE: '20' } });
 }
@@ -54,14 +55,24 @@ describe('producers survive SIGKILL', function () {
     sim = await startSimulator({ port: 0, seed: 21, markets: 40, tradesPerMarket: 60, pricePoints: 60, leaderboardSize: 40, limits: false, requestLogSize: 2_000_000 });
     dir = mkdtempSync(join(tmpdir(), 'pma-sigkill-'));
     const dataDir = join(dir, 'data');
+    const GROUPS = ['data:/v2/trades', 'clob:/prices-history', 'data:/v1/leaderboard'];
+    const asked = (from: number) => {
+      const n = new Map<string, number>(GROUPS.map((g) => [g, 0]));
+      for (const e of sim!.requestLog.entries().slice(from)) if (n.has(e.route)) n.set(e.route, n.get(e.route)! + 1);
+      return n;
+    };
+    let busy = new Set(GROUPS);
     for (let kill = 0; kill < 20; kill++) {
       const before = sim.requestLog.size;
       const child = startIngest(sim, dataDir);
       const exited = once(child, 'exit');
-      // Let the run get some pages done (so a page refetched after the last kill is not in
-      // flight again), then kill it at a random moment.
-      const deadline = Date.now() + 20_000;
-      while (sim.requestLog.size < before + 20 && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 10));
+      // Let every fetcher that still has work get a few pages done (the units interrupted by the
+      // last kill go first, so their pages in flight are then read and published again), then
+      // kill the run at a random moment.
+      const deadline = Date.now() + 6_000;
+      const progressed = () => [...busy].every((g) => (asked(before).get(g) ?? 0) >= 8);
+      while (!progressed() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+      busy = new Set([...asked(before)].filter(([, n]) => n > 0).map(([g]) => g));
       await new Promise((r) => setTimeout(r, Math.floor(random() * 300)));
       // A run that finished before its kill would make the next one a new generation (a fresh
       // snapshot that lists and reads again by design), which is not what this test is about.
