@@ -95,14 +95,21 @@ export class SilverWriter {
     return this.#seq;
   }
 
-  async stage<K extends SilverTopicKey>(topic: K, record: CleanRecordByTopic[K]): Promise<void> {
+  /**
+   * Stages a record. Synchronous once the topic's appender is open; returns a promise only when
+   * it must open one (the first record of a topic in a batch).
+   */
+  stage<K extends SilverTopicKey>(topic: K, record: CleanRecordByTopic[K]): Promise<void> | undefined {
     if (this.#failed) throw this.#failed;
-    let w = this.#writers.get(topic) as StagedWriter<K> | undefined;
-    if (!w) {
-      w = await StagedWriter.open(this.#stageConn, topic, this.#buffer);
-      this.#writers.set(topic, w as unknown as StagedWriter<SilverTopicKey>);
+    const w = this.#writers.get(topic) as StagedWriter<K> | undefined;
+    if (w) {
+      w.append(this.#seq++, record);
+      return undefined;
     }
-    w.append(this.#seq++, record);
+    return StagedWriter.open(this.#stageConn, topic, this.#buffer).then((opened) => {
+      this.#writers.set(topic, opened as unknown as StagedWriter<SilverTopicKey>);
+      opened.append(this.#seq++, record);
+    });
   }
 
   /**
