@@ -2,6 +2,7 @@
  * The request log (a bounded ring of recent requests, for tests to assert on) and the counters
  * served on `/__sim/stats`.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 
 export interface RequestLogEntry {
   seq: number;
@@ -92,6 +93,17 @@ export class SimStats {
     r.latencyMsMax = Math.max(r.latencyMsMax, latencyMs);
   }
 
+  /** Memory of this process, MB: what `pma bench sim` and soak tests watch. */
+  static memory(): Record<string, number> {
+    const u = process.memoryUsage();
+    const mb = (n: number) => Math.round(n / 1e5) / 10;
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.space_size]));
+    return {
+      rss: mb(u.rss), heapUsed: mb(u.heapUsed), heapTotal: mb(u.heapTotal), external: mb(u.external), arrayBuffers: mb(u.arrayBuffers),
+      newSpace: mb(spaces.new_space ?? 0), oldSpace: mb(spaces.old_space ?? 0), largeObjectSpace: mb(spaces.large_object_space ?? 0),
+    };
+  }
+
   toJSON(extra: Record<string, unknown> = {}): Record<string, unknown> {
     const routes: Record<string, unknown> = {};
     for (const [k, r] of this.routes) {
@@ -106,6 +118,7 @@ export class SimStats {
       fixtureHits: this.fixtureHits,
       routes,
       ws: this.ws,
+      memory: SimStats.memory(),
       ...extra,
     };
   }
