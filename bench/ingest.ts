@@ -46,7 +46,7 @@ const settingsSchema = z
     /** Trade feed for the throughput run: the default (v2 where served) or v1 pages. */
     feed: z.enum(['auto', 'v1']).default('auto'),
     tradesPageSize: positiveInt.default(10_000),
-    tradeWorkers: positiveInt.default(4),
+    tradeWorkers: positiveInt.default(8),
     fillRoles: z.preprocess((v) => (v === 'false' ? false : v === 'true' ? true : v), z.boolean()).default(true),
     skip: z.enum(['none', 'budget', 'throughput']).default('none'),
   })
@@ -335,7 +335,7 @@ export function register(bench: Command): void {
     .option('--warmup <n>', 'seconds before each measurement (default 5)')
     .option('--feed <feed>', 'throughput run: auto (v2 where served) or v1 pages')
     .option('--trades-page-size <n>', 'rows per v1 page (default 10000)')
-    .option('--trade-workers <n>', 'markets walked at once (default 4)')
+    .option('--trade-workers <n>', 'markets walked at once (default 8)')
     .option('--fill-roles <bool>', 'label trades taker/maker (default true)')
     .option('--skip <part>', 'budget or throughput')
     .action(

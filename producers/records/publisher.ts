@@ -62,6 +62,8 @@ export interface PublisherOptions {
   dlqTopic: string;
   /** Upper bound of records in one group commit. Default 20,000. */
   maxBatchRecords?: number;
+  /** Group commits sent and not yet durable, at most. Default 4. */
+  maxInFlight?: number;
   onPublished?: (topic: string, n: number) => void;
   onDeadLetter?: (d: DeadLetter) => void;
 }
@@ -172,9 +174,20 @@ export class Publisher {
     });
   }
 
+  /**
+   * Sends group after group without waiting for the previous one to be durable (up to
+   * `maxInFlight`): the log lands sends in call order, and a group's control records are sent
+   * only once its own records are durable, so a cursor never lands before its records.
+   */
   async #drain(): Promise<void> {
     const max = this.#o.maxBatchRecords ?? 20_000;
-    while (this.#queue.length > 0) {
+    const inFlight = new Set<Promise<void>>();
+    while (this.#queue.length > 0 || inFlight.size > 0) {
+      if (this.#failed) break;
+      if (this.#queue.length === 0 || inFlight.size >= (this.#o.maxInFlight ?? 4)) {
+        await Promise.race(inFlight);
+        continue;
+      }
       const batch: Pending[] = [];
       let n = 0;
       while (this.#queue.length > 0 && (batch.length === 0 || n + this.#queue[0]!.count <= max)) {
@@ -182,15 +195,19 @@ export class Publisher {
         batch.push(p);
         n += p.count;
       }
-      try {
-        await this.#send(batch);
-        for (const p of batch) p.resolve(p.result);
-      } catch (err) {
-        this.#failed = err;
-        for (const p of [...batch, ...this.#queue.splice(0)]) p.reject(err);
-        return;
-      }
+      const sent = this.#send(batch).then(
+        () => {
+          for (const p of batch) p.resolve(p.result);
+        },
+        (err: unknown) => {
+          this.#failed ??= err;
+          for (const p of batch) p.reject(err);
+        },
+      );
+      const tracked = sent.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
     }
+    if (this.#failed) for (const p of this.#queue.splice(0)) p.reject(this.#failed);
   }
 
   async #send(batch: Pending[]): Promise<void> {

@@ -276,7 +276,7 @@ export class TradesFetcher {
       for (;;) {
         const params = { market: conditionId, taker_only: true, limit: this.#ctx.settings.tradesV2PageSize, start: lo, end: hi, cursor };
         const res = (await caller.call({ api: 'data', endpoint: '/v2/trades', params }, v2TradesPage)).value;
-        for (const row of res.data) keys.add(v2Row(row).key);
+        for (const row of res.data) keys.add(v2Key(row));
         const next = res.pagination.next_cursor;
         if (!res.pagination.has_more || !next || res.data.length === 0) return keys;
         cursor = next;
@@ -338,6 +338,11 @@ const V2_KNOWN = new Set([
   'profile_image_optimized',
   'transaction_hash',
 ]);
+
+/** The fill key of a v2 row (the same as its v1 row's), without building the v1 object. */
+function v2Key(r: V2TradeRowJson): string {
+  return tradeKey({ transactionHash: r.transaction_hash, proxyWallet: r.proxy_wallet, asset: r.token_id, side: r.side, price: r.price, size: r.size, timestamp: r.timestamp });
+}
 
 /** A v2 row under the v1 names of the raw trade schema (one object of a fixed shape per row). */
 function v2Row(r: V2TradeRowJson): TradeRow {
