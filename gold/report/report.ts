@@ -31,7 +31,7 @@ const money = (v: number) => {
   return `${v < 0 ? '−' : ''}$${s}`;
 };
 const count = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
-const pct = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)}%` : '–');
+const pct = (v: number) => (Number.isFinite(v) ? `${v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)}%` : '–');
 const shortWallet = (w: string) => (w.length > 14 ? `${w.slice(0, 8)}…${w.slice(-4)}` : w);
 
 export async function writeGoldReport(options: GoldReportOptions): Promise<GoldReportResult> {

@@ -71,9 +71,10 @@ function valueAxis(f: Frame, ticks: number[], y: (v: number) => number, o: Chart
 }
 
 function categoryLabels(f: Frame, points: Point[], x: (i: number) => number): string {
-  const every = Math.max(1, Math.ceil(points.length / 12));
+  // Counted back from the last label, so it is always shown and never crowds its neighbour.
+  const every = Math.max(1, Math.ceil(points.length / 10));
   return points
-    .map((p, i) => (i % every === 0 || i === points.length - 1 ? `<text x="${x(i)}" y="${f.height - f.bottom + 16}" text-anchor="middle" class="tick">${escapeXml(p.label)}</text>` : ''))
+    .map((p, i) => ((points.length - 1 - i) % every === 0 ? `<text x="${x(i)}" y="${f.height - f.bottom + 16}" text-anchor="middle" class="tick">${escapeXml(p.label)}</text>` : ''))
     .join('');
 }
 
