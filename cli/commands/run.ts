@@ -80,12 +80,17 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   // The first stage to fail stops the others; Ctrl+C stops all of them.
   const failed = new AbortController();
   let failure: unknown;
-  const guard = <T>(p: Promise<T>): Promise<T> =>
-    p.catch((err: unknown) => {
+  // Every stage started, so that none is left running when the command ends, however it ends.
+  const running: Array<Promise<unknown>> = [];
+  const guard = <T>(p: Promise<T>): Promise<T> => {
+    const guarded = p.catch((err: unknown) => {
       failure ??= err;
       failed.abort();
       throw err;
     });
+    running.push(guarded.catch(() => undefined));
+    return guarded;
+  };
   const stopAll = AbortSignal.any([ctx.signal, failed.signal]);
 
   const { runProcessors } = await import('../../processors/index.ts');
@@ -112,7 +117,6 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
         { transport, serde, logger: ctx.logger, signal: stopAll, progress: silverTask },
       ),
     );
-    silver.catch(() => undefined);
     silverTask.status = 'following the log';
     // While ingest runs, the processors follow the raw topics.
     const following = new AbortController();
@@ -120,7 +124,6 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     const processing = guard(
       runProcessors({}, { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, following.signal]), until: 'signal' }),
     );
-    processing.catch(() => undefined);
     const ingest = await guard(
       runIngest(
         { ...ingestSettings, follow: false, urls: source.urls },
@@ -177,7 +180,11 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
       `next: pma query "SELECT * FROM MarketDim LIMIT 5"   |   pma status   |   pma replay --layer silver`,
     ];
     if (silverResult.records === 0 && bronze.rows === 0) summary.push('  (nothing new since the last run: the log already held everything ingest found)');
+  } catch (err) {
+    failed.abort();
+    throw err;
   } finally {
+    await Promise.allSettled(running);
     counter.stop();
     const table = board.stop();
     process.stdout.write(`${table}\n`);
