@@ -130,10 +130,11 @@ export class TradesFetcher {
     }
   }
 
-  /** Runs one walk to its end, publishing each page with its cursor; returns the final detail. */
+  /** Runs one walk to its end, publishing each page with its cursor; returns the final detail (with the last walk state). */
   async #walk(conditionId: string, feed: Feed, walk: TradeWalkState | V2WalkState, detail: TradeDetail): Promise<TradeDetail> {
     const ctx = this.#ctx;
     let current: TradeDetail = { ...detail, feed };
+    let last: TradeWalkState | V2WalkState = walk;
     let steps: AsyncGenerator<Step>;
     if (feed === 'v2') {
       steps = this.#v2Steps(conditionId, walk as V2WalkState);
@@ -158,6 +159,7 @@ export class TradesFetcher {
       }
       const takers = step.rows.length > 0 && ctx.settings.fillRoles ? await this.#takerKeys(conditionId, step.rows, current.feed ?? feed) : undefined;
       current = nextDetail(current, step.walk, ctx.generation);
+      last = step.walk;
       const stored = ctx.cursorOf(TRADES_ENDPOINT, conditionId);
       control.push(
         ctx.cursorRecord({
@@ -184,7 +186,7 @@ export class TradesFetcher {
       ctx.metrics.published('trades', ctx.enc.rawTrades.topic, res.published);
       if (res.deadLettered) ctx.metrics.deadLettered('trades', 'schema-mismatch', res.deadLettered);
     });
-    return current;
+    return { ...current, walk: last as TradeWalkState };
   }
 
   async *#v1Steps(conditionId: string, walk: TradeWalkState): AsyncGenerator<Step> {
@@ -394,5 +396,6 @@ function nextDetail(prev: TradeDetail, walk: TradeWalkState | V2WalkState, gen: 
     slim.boundaryKeys = trim(walk.boundaryKeys);
   }
   const readUpTo = walk.complete ? Math.max(prev.readUpTo ?? 0, 'initialEnd' in walk ? walk.initialEnd : walk.end) : prev.readUpTo;
-  return { ...prev, gen, walk: slim as unknown as TradeWalkState, newestKeys: trim(newestKeys), newestTs, readUpTo };
+  // A finished walk is not kept: what the next pass needs is newestTs, newestKeys and readUpTo.
+  return { ...prev, gen, walk: walk.complete ? undefined : (slim as unknown as TradeWalkState), newestKeys: trim(newestKeys), newestTs, readUpTo };
 }
