@@ -13,7 +13,8 @@ export function action<O extends Record<string, unknown>>(
 ): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
+    // Commander passes each declared argument in order; a variadic one arrives as an array.
+    const positional = args.slice(0, -2).flat().filter((a): a is string => typeof a === 'string');
     const ctx = createContext(command);
     if (command.optsWithGlobals().checkConfig) {
       await checkConfig(ctx, command, () => fn(checkingContext(ctx), command.opts() as O, positional));

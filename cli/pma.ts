@@ -7,6 +7,14 @@ import { CommanderError } from 'commander';
 import { ConfigError, describeError } from '../runtime/errors.ts';
 import { buildProgram } from './program.ts';
 
+// A reader that closes early (`pma topics | head`) is not a failure of ours: stop quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 const program = buildProgram();
 program.exitOverride();
 for (const cmd of program.commands) cmd.exitOverride();
