@@ -47,16 +47,20 @@ describe('producers in follow mode', function () {
     }, 1_500);
     await new Promise((r) => setTimeout(r, 9_000));
     const madeUntil = Math.floor(sim.world.clock.now());
-    // Give the follower a few polls to read up to that moment, then stop it.
-    await new Promise((r) => setTimeout(r, 3_000));
+    const truth = [...sim.truth({ types: ['trade'], asOf: madeUntil })];
+    // The follower reads up to that moment within a few polls: wait for it (bounded), then stop it.
+    let written = new Set<string>();
+    const deadline = Date.now() + 45_000;
+    do {
+      await new Promise((r) => setTimeout(r, 500));
+      written = new Set((await readAll(log.transport, TOPICS.rawTrades.name)).map((r) => r.key!.toString()));
+    } while (truth.some((r) => !written.has(r.key)) && Date.now() < deadline);
     clearInterval(dropper);
     stop.abort();
     const summary = await run;
     expect(summary.stopped).to.equal(true);
     expect(drops, 'socket drops').to.be.at.least(4);
 
-    const written = new Set((await readAll(log.transport, TOPICS.rawTrades.name)).map((r) => r.key!.toString()));
-    const truth = [...sim.truth({ types: ['trade'], asOf: madeUntil })];
     const live = truth.filter((r) => (r.timestamp as number) > sim.options.worldEnd);
     expect(live.length, 'trades made during the run').to.be.greaterThan(20);
     // Markets created during the run are found by a relist and followed too.

@@ -67,10 +67,11 @@ describe('producers survive SIGKILL', function () {
       const child = startIngest(sim, dataDir);
       const exited = once(child, 'exit');
       // Let every fetcher that still has work get a few pages done (the units interrupted by the
-      // last kill go first, so their pages in flight are then read and published again), then
-      // kill the run at a random moment.
+      // last kill go first, so their pages in flight, the one being published and the one fetched
+      // ahead, are then read and published again), then kill the run at a random moment.
       const deadline = Date.now() + 6_000;
-      const progressed = () => [...busy].every((g) => (asked(before).get(g) ?? 0) >= 8);
+      const enough: Record<string, number> = { 'data:/v2/trades': 16, 'clob:/prices-history': 8, 'data:/v1/leaderboard': 8 };
+      const progressed = () => [...busy].every((g) => (asked(before).get(g) ?? 0) >= enough[g]!);
       while (!progressed() && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
       busy = new Set([...asked(before)].filter(([, n]) => n > 0).map(([g]) => g));
       await new Promise((r) => setTimeout(r, Math.floor(random() * 300)));
