@@ -7,7 +7,6 @@
  */
 import { AbortedError, HttpError, describeError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { TOPICS } from '../schemas/topics.ts';
 import type { ApiCaller, MalformedBody } from './http/caller.ts';
 import { endpointId, paramsText } from './http/apis.ts';
 import { type FetcherName, fetcherOf, type IngestMetrics } from './metrics.ts';
@@ -172,13 +171,3 @@ export class IngestContext {
     }
   }
 }
-
-export const TOPIC_NAMES = {
-  rawGammaMarkets: TOPICS.rawGammaMarkets.name,
-  rawGammaEvents: TOPICS.rawGammaEvents.name,
-  rawClobMarkets: TOPICS.rawClobMarkets.name,
-  rawTrades: TOPICS.rawTrades.name,
-  rawLeaderboard: TOPICS.rawLeaderboard.name,
-  rawPrices: TOPICS.rawPrices.name,
-  rawMarketWs: TOPICS.rawMarketWs.name,
-} as const;

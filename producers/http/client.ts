@@ -36,7 +36,6 @@ export const DEFAULT_USER_AGENT = 'PolyMarketAnalytics-ingest/0.1 (+pma ingest; 
 
 interface Target {
   pool: Pool;
-  origin: string;
   prefix: string;
 }
 
@@ -58,14 +57,8 @@ export class HttpClient {
         keepAliveTimeout: 30_000,
         maxResponseSize: options.maxBodyBytes ?? 64 * 1024 * 1024,
       });
-      this.#targets.set(api, { pool, origin: url.origin, prefix: url.pathname.replace(/\/+$/, '') });
+      this.#targets.set(api, { pool, prefix: url.pathname.replace(/\/+$/, '') });
     }
-  }
-
-  /** The absolute URL a request goes to, for logs and error context. */
-  url(req: ApiRequest): string {
-    const target = this.#target(req.api);
-    return `${target.origin}${target.prefix}${req.path ?? req.endpoint}${encodeQuery(req.params)}`;
   }
 
   async send(req: ApiRequest, signal?: AbortSignal): Promise<HttpResponse> {

@@ -10,12 +10,6 @@ export const LIMIT_WINDOW_MS = 10_000;
 
 export type LimitProfile = 'current' | '2025-12';
 
-export interface LimitGroup {
-  /** "global", "gamma", "data:/trades", "gamma:listing", … */
-  name: string;
-  perWindow: number;
-}
-
 /** Which endpoint groups each route belongs to, beyond its API's general group. */
 const ROUTE_GROUPS: Record<ApiName, Record<string, readonly string[]>> = {
   gamma: {

@@ -58,11 +58,9 @@ describe('pma ingest (the command)', function () {
     expect(metrics).to.match(/pma_ingest_requests_total\{[^}]*endpoint="\/v1\/leaderboard"/);
     expect(metrics).to.match(/pma_ingest_request_duration_seconds_bucket/);
     expect(metrics).to.match(/pma_ingest_bucket_tokens\{bucket="data:\/trades"/);
-    const stoppedAt = Date.now();
     first.child.kill('SIGTERM');
     const [code] = await first.exit;
     expect(code, first.err()).to.equal(0);
-    expect(Date.now() - stoppedAt).to.be.below(10_000);
     expect(first.out()).to.match(/^task\s+done\s+requests/m);
     expect(first.out()).to.contain('stopped before the end');
 
