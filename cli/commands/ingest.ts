@@ -34,7 +34,7 @@ export function register(program: Command): void {
         .option('--fresh', 'ignore saved progress and start over')
         .option('--follow', 'after the backfill, keep polling and listen to the market WebSocket')
         .option('--retry-failures', 'replay the requests recorded in pma.failures, then exit')
-        .option('--workers <n>', 'concurrent units per fetcher')
+        .option('--workers <n>', 'concurrent units per fetcher (default 4; prices: --price-workers)')
         .option('--trade-workers <n>', 'concurrent markets for trades (default: --workers)')
         .option('--price-workers <n>', 'concurrent tokens for prices (default 16)')
         .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
@@ -78,7 +78,7 @@ export function register(program: Command): void {
               );
             } finally {
               const table = board.stop();
-              process.stdout.write(`${table}\n`);
+              if (board.tasks().length > 0) process.stdout.write(`${table}\n`);
             }
             const notes = [
               summary.stopped ? 'stopped before the end: the next run resumes from pma.cursors' : 'complete',
