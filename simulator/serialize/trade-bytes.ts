@@ -111,6 +111,9 @@ export class TradePageWriter {
     this.buf = this.take(rows.length * 900 + 2);
     this.pos = 0;
     this.byte(0x5b);
+    let lastTx = -1;
+    let lastM = -1;
+    let lastS = -1;
     for (let i = 0; i < rows.length; i++) {
       if (i > 0) this.byte(0x2c);
       const row = rows[i]!;
@@ -137,8 +140,16 @@ export class TradePageWriter {
       this.put(this.profile(!maker && f.takerAddress !== null ? -1 : wallet));
       this.put(HASH);
       if (f.captured) this.ascii(f.tx);
-      else {
+      else if (lastTx >= 0 && lastM === f.m && lastS === f.s) {
+        // Rows of one match (taker and maker rows, several fills) share the hash: copy it.
         this.room(66);
+        this.buf.copy(this.buf, this.pos, lastTx, lastTx + 66);
+        this.pos += 66;
+      } else {
+        this.room(66);
+        lastTx = this.pos;
+        lastM = f.m;
+        lastS = f.s;
         this.pos = this.world.ids.writeTxHash(this.buf, this.pos, f.m, f.s);
       }
       this.put(CLOSE);

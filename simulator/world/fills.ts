@@ -134,6 +134,10 @@ function crowdWallet(world: World, cr: { c: number; a: number }, j: number): num
   return (cr.c + j * cr.a) % world.P;
 }
 
+/** Last crowd and price computed: pages walk one market, and one match, at a time. */
+const lastCrowd: { world: World | null; m: number; value: { c: number; a: number; size: number } } = { world: null, m: -1, value: { c: 0, a: 1, size: 10 } };
+const lastPrice = { world: null as World | null, m: -1, outcome: -1, ts: -1, value: 0 };
+
 /** Fill k of market m. */
 export function fillAt(world: World, m: number, k: number): Fill {
   const seed = world.seed;
@@ -156,7 +160,10 @@ export function fillAt(world: World, m: number, k: number): Fill {
   const s = matchStart(world, m, k);
   const j = k - s;
   const ts = matchTime(world, m, s);
-  const cr = crowd(world, m);
+  const cr = lastCrowd.world === world && lastCrowd.m === m ? lastCrowd.value : crowd(world, m);
+  lastCrowd.world = world;
+  lastCrowd.m = m;
+  lastCrowd.value = cr;
   const u = unit(seed, S.fillTaker, m, s);
   const takerJ = Math.floor(cr.size * u * u);
   const makerBase = hash(seed, S.fillMaker, m, s);
@@ -165,7 +172,15 @@ export function fillAt(world: World, m: number, k: number): Fill {
   const takerSide = hash(seed, S.fillSide, m, s) % 100 < 58 ? 'BUY' : 'SELL';
   const tick = world.baseTickOf(m);
   const ticks = Math.round(1 / tick);
-  let p = Math.round(priceAt(world, m, outcome, ts) * ticks) + (takerSide === 'BUY' ? j : -j);
+  // The fills of a match share market, outcome and time: one price lookup per match.
+  if (lastPrice.world !== world || lastPrice.m !== m || lastPrice.outcome !== outcome || lastPrice.ts !== ts) {
+    lastPrice.world = world;
+    lastPrice.m = m;
+    lastPrice.outcome = outcome;
+    lastPrice.ts = ts;
+    lastPrice.value = priceAt(world, m, outcome, ts);
+  }
+  let p = Math.round(lastPrice.value * ticks) + (takerSide === 'BUY' ? j : -j);
   p = Math.min(ticks - 1, Math.max(1, p));
   let price = p / ticks;
   if (hash(seed, S.fillNoise, m, k) % 50 === 0) price += price * 1e-9;
