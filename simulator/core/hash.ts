@@ -36,16 +36,6 @@ export function normal(seed: number, stream: number, a = 0, b = 0): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
-/** An integer in [0, n). */
-export function below(n: number, seed: number, stream: number, a = 0, b = 0, c = 0): number {
-  return Math.floor(unit(seed, stream, a, b, c) * n);
-}
-
-/** One item of a non-empty list. */
-export function pick<T>(items: readonly T[], seed: number, stream: number, a = 0, b = 0, c = 0): T {
-  return items[below(items.length, seed, stream, a, b, c)]!;
-}
-
 /**
  * A keyed permutation of [0, 2^bits) (balanced Feistel network, bits even, 2..32). Used to make
  * identifiers look random while staying invertible, so an id sent by a client maps back to its
@@ -121,13 +111,10 @@ export const S = {
   boardWallet: 60,
   boardValue: 61,
   walletProfile: 70,
-  text: 80,
   feistelCondition: 90,
   feistelToken: 91,
   feistelWallet: 92,
-  feistelBoard: 93,
   feistelQuestion: 94,
   liveMarket: 100,
   fault: 110,
-  cursor: 120,
 } as const;

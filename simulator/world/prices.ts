@@ -70,9 +70,3 @@ export function seriesCount(world: World, m: number, series: Series, t: number):
   if (until < series.start) return 0;
   return Math.floor((until - series.start) / series.step) + 1;
 }
-
-/** Point j of token o: [t, p]. */
-export function seriesPoint(world: World, m: number, o: number, series: Series, j: number): [number, number] {
-  const t = series.start + j * series.step;
-  return [t, round4(priceAt(world, m, o, t))];
-}
