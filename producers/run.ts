@@ -1,8 +1,8 @@
 /**
  * One ingest run: open the log side (topics, codecs, cursors), decide the run's generation (resume
  * the unfinished one, or start a new one), and run the selected fetchers as a chain: market
- * listings discover trade and price units into bounded queues that worker pools drain, while
- * events and leaderboards run beside them. Stopping (the signal) lets every worker finish the
+ * listings discover trade and price units, feeders move them into bounded queues that worker
+ * pools drain, while events and leaderboards run beside them. Stopping (the signal) lets every worker finish the
  * request in flight and publish its page and cursor; a deadline then aborts what is still
  * hanging. Follow mode keeps polling and listens to the market WebSocket until stopped.
  */

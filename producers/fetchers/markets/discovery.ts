@@ -1,8 +1,8 @@
 /**
  * Turns listed markets into work for the chain: a trade unit per condition id and a price unit per
  * outcome token, each with a cursor (written with the listing page, after its records) and then
- * handed to a feeder, which moves it into the bounded queue of its workers. Units already known from an earlier run are not written again; the
- * sweep at start enqueues those that still have work.
+ * handed to a feeder, which moves it into the bounded queue of its workers. Units already known
+ * from an earlier run are not written again; the sweep at start hands over those with work left.
  */
 import type { IngestContext } from '../../context.ts';
 import type { ControlRecord } from '../../records/publisher.ts';
