@@ -24,7 +24,7 @@ export interface SilverSinkOptions {
   path: string;
   /** The snapshot file; null publishes none. */
   snapshotPath: string | null;
-  /** Minimum time between two snapshots. */
+  /** Minimum time between two snapshots (stretched to ten times the last copy's duration for big files). */
   snapshotIntervalMs: number;
   /** Consumer group; its committed offsets are only advisory (for lag), Silver's own are the truth. */
   groupId: string;
@@ -197,7 +197,9 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
     };
     const snapshotIfDue = async (force: boolean): Promise<void> => {
       if (!options.snapshotPath || !changedSinceSnapshot) return;
-      if (!force && Date.now() - lastSnapshotAt < options.snapshotIntervalMs) return;
+      // A big file takes a while to copy: at least ten times that between two copies, so publishing stays under a tenth of the time.
+      const gap = Math.max(options.snapshotIntervalMs, 10 * (state.snapshot?.millis ?? 0));
+      if (!force && Date.now() - lastSnapshotAt < gap) return;
       await settled;
       const published = await publishSnapshot(w.conn, options.path, options.snapshotPath);
       if (!published) return;
