@@ -36,6 +36,9 @@ export function validateBrokers(brokers: string[]): string[] {
   return brokers;
 }
 
+/** The error the sockets of a released client end with; kafkajs logs it as a connection error. */
+export const CLIENT_CLOSED = 'Kafka client closed';
+
 /** A kafkajs client for one producer, consumer or admin, and the sockets it opened. */
 export interface KafkaClient {
   readonly kafka: kafkajs.Kafka;
@@ -56,7 +59,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     const socket = connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
     if (released) {
-      queueMicrotask(() => socket.destroy(new Error('Kafka client closed')));
+      queueMicrotask(() => socket.destroy(new Error(CLIENT_CLOSED)));
       return socket;
     }
     sockets.add(socket);
@@ -77,7 +80,10 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     kafka,
     release() {
       released = true;
-      for (const socket of sockets) socket.destroy();
+      // kafkajs ended and unref'd the sockets it closed itself. The rest are destroyed with an
+      // error: that is the event kafkajs listens to (not 'close') to fail its pending requests
+      // and stop the connection's timers, which would otherwise keep the process alive.
+      for (const socket of sockets) if (!socket.writableEnded) socket.destroy(new Error(CLIENT_CLOSED));
       sockets.clear();
     },
   };
