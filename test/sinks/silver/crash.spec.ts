@@ -13,8 +13,25 @@ import { silverCounts, silverDifferences } from './compare.ts';
 const CHILD = fileURLToPath(new URL('./sink-child.ts', import.meta.url));
 const NODE = process.execPath;
 
-function startSink(dir: string, path: string): { child: ChildProcess; exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
-  const child = spawn(NODE, [CHILD, JSON.stringify({ dir, path, batchRows: 300, batchMaxMs: 100 })], { stdio: ['ignore', 'ignore', 'pipe'] });
+interface Sink {
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves after the child announced this many commits (or exited). */
+  commits(n: number): Promise<void>;
+}
+
+/**
+ * A killed member keeps its partitions until its group session times out, so each run joins a
+ * group of its own: Silver resumes from its own offsets, never from the group's.
+ */
+function startSink(dir: string, path: string, groupId: string): Sink {
+  const child = spawn(NODE, [CHILD, JSON.stringify({ dir, path, groupId, batchRows: 300, batchMaxMs: 100, announceCommits: true })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let seen = 0;
+  const waiting: Array<{ n: number; resolve: () => void }> = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    seen += d.toString().split('commit\n').length - 1;
+    for (const w of waiting.filter((x) => x.n <= seen)) w.resolve();
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => {
     stderr += d;
@@ -22,10 +39,13 @@ function startSink(dir: string, path: string): { child: ChildProcess; exited: Pr
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => {
       if (code) process.stderr.write(stderr);
+      for (const w of waiting) w.resolve();
       resolve({ code, signal });
     }),
   );
-  return { child, exited };
+  const commits = (n: number) =>
+    n <= seen || child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }));
+  return { child, exited, commits };
 }
 
 /** The sum of the offsets Silver stored, opening the file as a reader would after the crash. */
@@ -78,8 +98,10 @@ describe('silver sink killed with SIGKILL', function () {
       await log.publish('trades', slice(world.trades, Math.floor(r() * (i + 1))).filter(() => r() < 0.3));
       await log.publish('prices', slice(world.prices, i));
       await log.publish('leaderboard', slice(world.leaderboard, i));
-      const { child, exited } = startSink(log.dir, path);
-      await new Promise((resolve) => setTimeout(resolve, 400 + r() * 1_600));
+      // Killed after a random number of its commits plus a random delay: mid-batch, mid-merge or mid-commit.
+      const { child, exited, commits } = startSink(log.dir, path, `crash-${i}`);
+      await commits(Math.floor(r() * 2));
+      await new Promise((resolve) => setTimeout(resolve, r() * 60));
       child.kill('SIGKILL');
       const { signal } = await exited;
       const stored = await storedTotal(path);
@@ -89,7 +111,7 @@ describe('silver sink killed with SIGKILL', function () {
     }
     expect(interrupted, `kills that landed while the sink had work (seed ${seed})`).to.be.at.least(10);
 
-    const { exited } = startSink(log.dir, path);
+    const { exited } = startSink(log.dir, path, 'crash-final');
     expect((await exited).code).to.equal(0);
     const counts = await silverCounts(path);
     expect(counts.TradeFact, `seed ${seed}`).to.equal(world.trades.length);

@@ -1,7 +1,8 @@
 /**
  * Runs the Silver sink in its own process for tests that kill it (SIGKILL) or read its files
  * from another program. Argument: JSON of { dir, path, snapshotPath?, snapshotIntervalMs?,
- * batchRows?, untilCaughtUp?, groupId?, start? }. Prints the result as one JSON line; SIGTERM
+ * batchRows?, untilCaughtUp?, groupId?, start?, announceCommits? }. With announceCommits it
+ * prints "commit" after each durable commit; at the end the result as one JSON line. SIGTERM
  * stops it cleanly.
  */
 import { EmbeddedRegistry } from '../../../registry/embedded.ts';
@@ -11,7 +12,7 @@ import { runSilverSink, type SilverSinkOptions } from '../../../sinks/silver/ind
 import { createEmbeddedTransport } from '../../../transport/embedded/index.ts';
 import { embeddedLogPath } from '../../../transport/index.ts';
 
-const args = JSON.parse(process.argv[2] ?? '{}') as Partial<SilverSinkOptions> & { dir: string; path: string };
+const args = JSON.parse(process.argv[2] ?? '{}') as Partial<SilverSinkOptions> & { dir: string; path: string; announceCommits?: boolean };
 const stop = new AbortController();
 process.on('SIGTERM', () => stop.abort());
 const transport = await createEmbeddedTransport({ path: embeddedLogPath(args.dir), logger: silentLogger });
@@ -29,7 +30,13 @@ try {
       start: args.start,
       serveQueries: args.serveQueries ?? false,
     },
-    { transport, serde: new Serde(registry), logger: silentLogger, signal: stop.signal },
+    {
+      transport,
+      serde: new Serde(registry),
+      logger: silentLogger,
+      signal: stop.signal,
+      onCommit: args.announceCommits ? () => process.stdout.write('commit\n') : undefined,
+    },
   );
   process.stdout.write(`${JSON.stringify({ records: result.records, reason: result.reason })}\n`);
 } finally {
