@@ -137,10 +137,14 @@ async function ingestFor(url: string, seconds: number, extra: Record<string, unk
   stop.abort();
   await run;
   const trades = (await transport.admin().offsets(TOPICS.rawTrades.name)).reduce((n, p) => n + p.high, 0);
+  const throttles = metrics.getSingleMetric('pma_ingest_throttles_total');
+  const throttleValues = throttles ? (await throttles.get()).values : [];
+  const clientThrottles = { reject: 0, delay: 0 };
+  for (const v of throttleValues) clientThrottles[v.labels.kind as 'reject' | 'delay'] += v.value;
   await transport.close();
   await registry.close();
   rmSync(dir, { recursive: true, force: true });
-  return { trades, finished: done && performance.now() - started < seconds * 1000 };
+  return { trades, clientThrottles, finished: done && performance.now() - started < seconds * 1000 };
 }
 
 async function budget(s: Settings, write: (l: string) => void): Promise<boolean> {
@@ -151,7 +155,7 @@ async function budget(s: Settings, write: (l: string) => void): Promise<boolean>
     let t0 = 0;
     let last: Awaited<ReturnType<typeof simStats>> | undefined;
     let t1 = 0;
-    await ingestFor(sim.url, s.warmup + s.budgetSeconds + 1, { mode: 'trades,prices', rateLimits: 'current' }, async (elapsed) => {
+    const run = await ingestFor(sim.url, s.warmup + s.budgetSeconds + 1, { mode: 'trades,prices', rateLimits: 'current' }, async (elapsed) => {
       if (!first && elapsed >= s.warmup) {
         first = await simStats(sim.url);
         t0 = performance.now();
@@ -178,7 +182,7 @@ async function budget(s: Settings, write: (l: string) => void): Promise<boolean>
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     for (const r of rows) write(r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
-    write(`server throttling in the window: ${last.throttled - first.throttled} held, ${last.rejected429 - first.rejected429} refused (429)`);
+    write(`server throttling in the window: ${last.throttled - first.throttled} held, ${last.rejected429 - first.rejected429} refused (429); throttling the producers saw over the run: ${run.clientThrottles.reject} refusals, ${run.clientThrottles.delay} held-looking responses`);
     return ok;
   } finally {
     await sim.close();

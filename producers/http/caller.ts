@@ -40,7 +40,7 @@ export interface ApiCallerOptions {
   hardSignal?: AbortSignal;
   observer?: CallObserver;
   onMalformed?: (m: MalformedBody) => Promise<void>;
-  /** A response slower than max(this, 5 × the usual latency) counts as throttled. Default 750 ms. */
+  /** A response slower than max(this, 5 × the usual latency) counts as throttled (held by the server). Default 1,500 ms: local stalls (GC, a busy machine) stay below it. */
   delayFloorMs?: number;
   random?: () => number;
 }
@@ -146,7 +146,7 @@ export class ApiCaller {
   #noteLatency(req: ApiRequest, latencyMs: number): void {
     const key = endpointId(req.api, req.endpoint);
     const usual = this.#latency.get(key);
-    const floor = this.#o.delayFloorMs ?? 750;
+    const floor = this.#o.delayFloorMs ?? 1_500;
     if (usual !== undefined && latencyMs > Math.max(floor, usual * 5)) {
       this.#o.limiter.throttled(req.api, req.endpoint, 'delay');
       this.#o.observer?.throttled?.(req.api, req.endpoint, 'delay');
