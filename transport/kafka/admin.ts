@@ -91,7 +91,11 @@ export class KafkaAdmin implements Admin {
         });
       } catch (err) {
         // Another process created it between our listing and our request: check its shape instead.
-        if (protocolErrorType(err) !== 'TOPIC_ALREADY_EXISTS') throw err;
+        if (protocolErrorType(err) === 'TOPIC_ALREADY_EXISTS') return;
+        // Created, but waiting for leaders read metadata the broker had not published yet (seen
+        // right after a broker restart): wait, bounded, until every new topic is visible.
+        if (protocolErrorType(err) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+        await waitForTopics(admin, missing.map((s) => s.name));
       }
     });
     for (const spec of missing) {
@@ -233,5 +237,19 @@ export class KafkaAdmin implements Admin {
   async listGroups(): Promise<string[]> {
     const { groups } = await this.#call('cannot list groups', {}, (admin) => admin.listGroups());
     return groups.map((g) => g.groupId).sort();
+  }
+}
+
+/** Polls metadata until every topic has a leader on each partition; rethrows after about 10 s. */
+async function waitForTopics(admin: kafkajs.Admin, topics: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.every((t) => t.partitions.every((p) => p.leader >= 0))) return;
+      if (attempt >= 40) throw new Error(`topics have no leader yet: ${topics.join(',')}`);
+    } catch (err) {
+      if (attempt >= 40) throw err;
+    }
+    await sleep(250);
   }
 }
