@@ -224,7 +224,11 @@ describe('tagger in a browser: the whole loop', function () {
       await page.waitForSelector('#pipeline >> text=pma-tagger-classifier');
       const records = async () => Number((await page.locator('.card .value').first().textContent())!.replace(/,/g, ''));
       const first = await records();
-      // The panel refreshes itself every 2 s while the ingest adds records.
+      // The panel refreshes itself every 2 s. The ingest may already have finished its small
+      // backfill, so add records ourselves and wait for the page to show them without a reload.
+      const more = h.transport.producer();
+      await more.send(TOPICS.rawTrades.name, [1, 2, 3].map(() => ({ key: null, value: Buffer.from([1, 0, 0, 0, 1, 2]) })));
+      await more.close();
       await until(async () => (await records()) > first, 'a live refresh', 20_000);
       await shot('pipeline');
     } finally {
