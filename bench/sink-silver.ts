@@ -1,7 +1,8 @@
 /**
  * `pma bench sink --layer silver`: replays N clean trades (default 5,000,000) from the embedded
- * log into an empty Silver file with the real command (`pma sink --layer silver`, its own process,
- * so its peak RSS is its own): a rebuild of Silver from the log. Beside it, in the same run:
+ * log into an empty Silver file with the real rebuild command (`pma replay --layer silver`, the
+ * Silver sink from the beginning with a fresh group, in its own process so its peak RSS is its
+ * own). Beside it, in the same run:
  * - the ceiling: DuckDB's appender loading the same rows (the fields Silver stages, from the
  *   decoded records) into an unindexed table of a file database; only the appending is timed;
  * - the log read: consuming the topic and decoding every record, with no writing at all, which
@@ -94,12 +95,13 @@ interface SinkReport {
   peakRssBytes: number;
 }
 
+/** The rebuild command itself (`pma replay --layer silver`: a fresh group, from the beginning, into the data dir). */
 function runSinkProcess(dir: string, batchRows: number): Promise<SinkReport> {
   const pma = fileURLToPath(new URL('../cli/pma.ts', import.meta.url));
-  const args = [pma, '--data-dir', dir, '--log-level', 'error', 'sink', '--layer', 'silver', '--topics', 'trades', '--until-caught-up', '--json', '--silver-batch-rows', String(batchRows)];
+  const args = [pma, '--data-dir', dir, '--log-level', 'error', 'replay', '--layer', 'silver', '--json', '--batch-rows', String(batchRows)];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`pma sink --layer silver failed: ${stderr || err.message}`));
+      if (err) reject(new Error(`pma replay --layer silver failed: ${stderr || err.message}`));
       else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as SinkReport);
     });
   });
@@ -201,7 +203,7 @@ export function formatSilverBench(r: SilverSinkBenchResult): string {
   const rssOk = r.peakRssBytes < SILVER_RSS_GOAL_BYTES;
   const rebuildOk = r.sink.seconds < SILVER_REBUILD_GOAL_SECONDS;
   return [
-    `pma bench sink --layer silver: ${r.records.toLocaleString('en-US')} clean trades replayed from the embedded log into an empty Silver file (micro-batches of ${r.batchRows.toLocaleString('en-US')})`,
+    `pma bench sink --layer silver: ${r.records.toLocaleString('en-US')} clean trades replayed from the embedded log into an empty Silver file by pma replay --layer silver (micro-batches of ${r.batchRows.toLocaleString('en-US')})`,
     "ceiling = DuckDB's appender loading the same rows (the fields Silver stages) into an unindexed table, nothing else",
     '',
     formatTable(r.rows),

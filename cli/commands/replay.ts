@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option('--into <dir>', 'write the rebuilt layer into this directory and leave the current one alone')
     .option('--silver-path <file>', 'the Silver file (default <data-dir>/silver.duckdb)')
     .option('--batch-rows <n>', 'Silver: records per transaction (default 250000)')
-    .option('--json', 'print one JSON line with the result')
+    .option('--json', 'print one JSON line at the end: per layer result, seconds, peak RSS')
     .action(action(replay));
 }
 
@@ -65,6 +65,7 @@ async function replay(ctx: ActionContext, flags: Record<string, unknown>): Promi
   ctx.onClose(() => registry.close());
   const serde = new Serde(registry);
   const stamp = Date.now();
+  const started = performance.now();
   const report: Record<string, unknown> = {};
   const say = (line: string) => {
     if (!settings.json) process.stdout.write(`${line}\n`);
@@ -78,7 +79,7 @@ async function replay(ctx: ActionContext, flags: Record<string, unknown>): Promi
   if (settings.layer === 'silver' || settings.layer === 'all') {
     const { rebuildSilver } = await import('../../sinks/silver/rebuild.ts');
     const { defaultSilverPath } = await import('../../sinks/silver/query-client.ts');
-    const started = performance.now();
+    const silverStarted = performance.now();
     const r = await rebuildSilver(
       {
         silverPath: settings.silverPath ?? defaultSilverPath(ctx.config.dataDir),
@@ -89,7 +90,7 @@ async function replay(ctx: ActionContext, flags: Record<string, unknown>): Promi
       },
       { transport, serde, logger: ctx.logger, signal: ctx.signal },
     );
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = (performance.now() - silverStarted) / 1000;
     report.silver = { path: r.path, records: r.records, perTopic: r.perTopic, seconds, previous: r.previous ?? null, reason: r.reason };
     if (r.reason !== 'caught-up') say('silver: replay interrupted; run it again to finish');
     say(
@@ -97,7 +98,10 @@ async function replay(ctx: ActionContext, flags: Record<string, unknown>): Promi
         (r.previous ? ` (the previous file is kept at ${r.previous})` : ''),
     );
   }
-  if (settings.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (settings.json) {
+    const seconds = (performance.now() - started) / 1000;
+    process.stdout.write(`${JSON.stringify({ ...report, seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
+  }
 }
 
 interface BronzeReplay {
