@@ -201,14 +201,16 @@ function appendTrade(a: DuckDBAppender, r: CleanTrade): void {
 export function formatSilverBench(r: SilverSinkBenchResult): string {
   const gib = (n: number) => `${(n / 1024 ** 3).toFixed(2)} GiB`;
   const rssOk = r.peakRssBytes < SILVER_RSS_GOAL_BYTES;
-  const rebuildOk = r.sink.seconds < SILVER_REBUILD_GOAL_SECONDS;
+  // The 60 s goal is for 5,000,000 trades; other sizes are held to the same pace.
+  const rebuildGoal = (SILVER_REBUILD_GOAL_SECONDS * r.records) / 5_000_000;
+  const rebuildOk = r.sink.seconds < rebuildGoal;
   return [
     `pma bench sink --layer silver: ${r.records.toLocaleString('en-US')} clean trades replayed from the embedded log into an empty Silver file by pma replay --layer silver (micro-batches of ${r.batchRows.toLocaleString('en-US')})`,
     "ceiling = DuckDB's appender loading the same rows (the fields Silver stages) into an unindexed table, nothing else",
     '',
     formatTable(r.rows),
     '',
-    `rebuild of Silver from ${r.records.toLocaleString('en-US')} trades: ${r.sink.seconds.toFixed(1)} s (goal < ${SILVER_REBUILD_GOAL_SECONDS} s: ${rebuildOk ? 'met' : 'MISSED'})`,
+    `rebuild of Silver from ${r.records.toLocaleString('en-US')} trades: ${r.sink.seconds.toFixed(1)} s (goal < ${rebuildGoal.toFixed(rebuildGoal < 10 ? 1 : 0)} s, i.e. 60 s for 5,000,000: ${rebuildOk ? 'met' : 'MISSED'})`,
     `peak RSS of the sink process: ${gib(r.peakRssBytes)} (goal < ${gib(SILVER_RSS_GOAL_BYTES)}: ${rssOk ? 'met' : 'MISSED'})`,
     `Silver file: ${gib(r.silverBytes)} (${(r.silverBytes / r.records).toFixed(0)} B/trade with its dimensions)`,
     '',
