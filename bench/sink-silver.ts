@@ -14,12 +14,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DuckDBAppender, DuckDBInstance } from '@duckdb/node-api';
 import { openRegistry } from '../registry/index.ts';
+import { silentLogger } from '../runtime/logger.ts';
 import { Serde } from '../registry/serde.ts';
 import type { CleanTrade } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { openTransport } from '../transport/index.ts';
 import { formatTable, goalsMet, type Rate, type ResultRow, timed } from './measure.ts';
-import { benchTrade } from './sink.ts';
+import { benchTrade, fillTradeLog } from './sink.ts';
 
 export const SILVER_CEILING_SHARE_GOAL = 0.4;
 export const SILVER_RSS_GOAL_BYTES = 1.5 * 1024 ** 3;
@@ -36,10 +37,9 @@ export interface SilverSinkBenchResult {
   rows: ResultRow[];
 }
 
-const quiet = () => ({ trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => quiet() });
 
 export async function runSilverSinkBench(dir: string, records: number, days: number, batchRows: number): Promise<SilverSinkBenchResult> {
-  const bytes = await fillLog(dir, records, days);
+  const { bytes } = await fillTradeLog(dir, records, days);
   const report = await runSinkProcess(dir, batchRows);
   const silverPath = join(dir, 'silver.duckdb');
   const loaded = await tradeCount(silverPath);
@@ -63,32 +63,6 @@ export async function runSilverSinkBench(dir: string, records: number, days: num
   };
 }
 
-/** Fills the embedded log with the bench trades (not timed); returns the bytes of the values. */
-async function fillLog(dir: string, records: number, days: number): Promise<number> {
-  const transport = await openTransport({ transport: 'embedded', brokers: [], dataDir: dir }, quiet());
-  const registry = await openRegistry({ registry: 'embedded', dataDir: dir });
-  let bytes = 0;
-  try {
-    const codec = await new Serde(registry).codecFor<CleanTrade>(TOPICS.trades);
-    await transport.admin().createTopics([TOPICS.trades, TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
-    const producer = transport.producer();
-    for (let start = 0; start < records; start += 20_000) {
-      const batch = [];
-      for (let i = start; i < Math.min(records, start + 20_000); i++) {
-        const t = benchTrade(i, days);
-        const value = codec.encode(t);
-        bytes += value.length;
-        batch.push({ key: Buffer.from(t.trade_id), value });
-      }
-      await producer.send(TOPICS.trades.name, batch);
-    }
-    await producer.close();
-  } finally {
-    await transport.close();
-    await registry.close();
-  }
-  return bytes;
-}
 
 interface SinkReport {
   seconds: number;
@@ -120,7 +94,7 @@ async function tradeCount(path: string): Promise<number> {
 
 /** Consumes the topic with a fresh group and decodes every record; nothing is written. */
 async function logReadRun(dir: string, records: number, bytes: number): Promise<Rate> {
-  const transport = await openTransport({ transport: 'embedded', brokers: [], dataDir: dir }, quiet());
+  const transport = await openTransport({ transport: 'embedded', brokers: [], dataDir: dir }, silentLogger);
   const registry = await openRegistry({ registry: 'embedded', dataDir: dir });
   try {
     const codec = await new Serde(registry).codecFor<CleanTrade>(TOPICS.trades);

@@ -77,31 +77,8 @@ export interface SinkBenchResult {
 }
 
 export async function runBronzeSinkBench(dir: string, records: number, days: number, compareRows: number): Promise<SinkBenchResult> {
-  const transport = await openTransport({ transport: 'embedded', brokers: [], dataDir: dir }, silent());
-  const registry = await openRegistry({ registry: 'embedded', dataDir: dir });
-  let bytes = 0;
-  let encode: (t: CleanTrade) => Buffer;
-  try {
-    const codec = await new Serde(registry).codecFor<CleanTrade>(TOPICS.trades);
-    encode = codec.encode.bind(codec);
-    await transport.admin().createTopics([TOPICS.trades, TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
-    // Not timed: the log is filled first.
-    const producer = transport.producer();
-    for (let start = 0; start < records; start += 20_000) {
-      const batch = [];
-      for (let i = start; i < Math.min(records, start + 20_000); i++) {
-        const t = benchTrade(i, days);
-        const value = codec.encode(t);
-        bytes += value.length;
-        batch.push({ key: Buffer.from(t.trade_id), value });
-      }
-      await producer.send(TOPICS.trades.name, batch);
-    }
-    await producer.close();
-  } finally {
-    await transport.close();
-    await registry.close();
-  }
+  // Not timed: the log is filled first.
+  const { bytes, encode } = await fillTradeLog(dir, records, days);
 
   // The sink phase is the real command in its own process, so its peak RSS is its own.
   const report = await runSinkProcess(dir);
@@ -310,4 +287,34 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   }
   const result = await runBronzeSinkBench(scratch, settings.records, settings.days, settings.compareRows);
   process.stdout.write(settings.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSinkBench(result)}\n`);
+}
+
+/**
+ * Fills the embedded log in `dir` with `records` bench trades over `days` (not timed). Returns the
+ * bytes of the encoded values and the trade encoder, which the ceiling runs reuse.
+ */
+export async function fillTradeLog(dir: string, records: number, days: number): Promise<{ bytes: number; encode: (t: CleanTrade) => Buffer }> {
+  const transport = await openTransport({ transport: 'embedded', brokers: [], dataDir: dir }, silent());
+  const registry = await openRegistry({ registry: 'embedded', dataDir: dir });
+  let bytes = 0;
+  try {
+    const codec = await new Serde(registry).codecFor<CleanTrade>(TOPICS.trades);
+    await transport.admin().createTopics([TOPICS.trades, TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
+    const producer = transport.producer();
+    for (let start = 0; start < records; start += 20_000) {
+      const batch = [];
+      for (let i = start; i < Math.min(records, start + 20_000); i++) {
+        const t = benchTrade(i, days);
+        const value = codec.encode(t);
+        bytes += value.length;
+        batch.push({ key: Buffer.from(t.trade_id), value });
+      }
+      await producer.send(TOPICS.trades.name, batch);
+    }
+    await producer.close();
+    return { bytes, encode: codec.encode.bind(codec) };
+  } finally {
+    await transport.close();
+    await registry.close();
+  }
 }
