@@ -14,7 +14,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const program = buildProgram();
+const program = await buildProgram(process.argv.slice(2));
 program.exitOverride();
 for (const cmd of program.commands) cmd.exitOverride();
 

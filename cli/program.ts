@@ -5,7 +5,8 @@ import { Command, Option } from 'commander';
 import { registerAll } from './commands/index.ts';
 import { PACKAGE_VERSION } from './version.ts';
 
-export function buildProgram(): Command {
+/** The program with its global options and the subcommands `args` (the user's arguments) need. */
+export async function buildProgram(args: readonly string[]): Promise<Command> {
   const program = new Command('pma')
     .description('PolyMarketAnalytics: ingest, process and store Polymarket data through Avro topics')
     .version(`pma ${PACKAGE_VERSION} (node ${process.version})`, '-V, --version', 'print versions and exit')
@@ -18,6 +19,6 @@ export function buildProgram(): Command {
     .addOption(new Option('--log-level <level>', 'lowest level logged').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .option('--check-config', 'validate the settings of the command (flags, PMA_* variables, config file) and exit without running it')
     .enablePositionalOptions(false);
-  registerAll(program);
+  await registerAll(program, args);
   return program;
 }

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
+import { Command } from 'commander';
+import { commandNameIn } from '../../cli/commands/index.ts';
+import { buildProgram } from '../../cli/program.ts';
 
 const PMA = new URL('../../cli/pma.ts', import.meta.url).pathname;
 
@@ -30,5 +33,24 @@ describe('cli/pma', () => {
       expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
     }
     expect(pma('--transport', 'pigeon', 'status').stderr).to.contain('--transport');
+  });
+
+  it('finds the subcommand past global options and their values, so only its module loads', async () => {
+    const program = new Command().option('--data-dir <dir>').option('--log-level <level>').option('--check-config');
+    expect(commandNameIn(program, ['sim', '--port', '0'])).to.equal('sim');
+    expect(commandNameIn(program, ['--data-dir', 'status', 'sim'])).to.equal('sim');
+    expect(commandNameIn(program, ['--data-dir=x', '--check-config', 'ingest'])).to.equal('ingest');
+    expect(commandNameIn(program, ['--log-level', 'error'])).to.equal(undefined);
+    expect(commandNameIn(program, ['--', 'run'])).to.equal('run');
+    const only = await buildProgram(['--data-dir', 'gold', 'sim']);
+    expect(only.commands.map((c) => c.name())).to.deep.equal(['sim']);
+    const all = await buildProgram(['help']);
+    expect(all.commands.map((c) => c.name())).to.include.members(['run', 'sim', 'gold', 'registry']);
+  });
+
+  it('runs the command named after a global option whose value is another command name', () => {
+    const r = pma('--log-level', 'error', '--data-dir', 'gold', 'sim', '--help');
+    expect(r.code).to.equal(0);
+    expect(r.stdout).to.match(/^Usage: pma sim/m);
   });
 });
