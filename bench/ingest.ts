@@ -16,6 +16,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
@@ -199,8 +200,9 @@ async function throughput(s: Settings, write: (l: string) => void): Promise<bool
       t: number;
       cpu: number;
       simCpu: number;
+      elu: EventLoopUtilization;
     }
-    const mark = (trades: number): Mark => ({ trades, t: performance.now(), cpu: cpuSelf(), simCpu: cpuOf(sim.child.pid!) });
+    const mark = (trades: number): Mark => ({ trades, t: performance.now(), cpu: cpuSelf(), simCpu: cpuOf(sim.child.pid!), elu: performance.eventLoopUtilization() });
     let atWarm: Mark | undefined;
     let atEnd: Mark | undefined;
     await ingestFor(
@@ -226,7 +228,7 @@ async function throughput(s: Settings, write: (l: string) => void): Promise<bool
     for (const line of formatTable(rows).split('\n')) write(line);
     const perRecord = ((atEnd.cpu - atWarm.cpu) * 1e6) / measured.records;
     const simPerRecord = ((atEnd.simCpu - atWarm.simCpu) * 1e6) / measured.records;
-    write(`cpu per record: ingest ${perRecord.toFixed(1)} µs, simulator ${simPerRecord.toFixed(1)} µs (at 100% of 2 cores that is ${Math.round(2e6 / (perRecord + simPerRecord)).toLocaleString('en-US')} records/s)`);
+    write(`cpu per record: ingest ${perRecord.toFixed(1)} µs, simulator ${simPerRecord.toFixed(1)} µs (at 100% of 2 cores that is ${Math.round(2e6 / (perRecord + simPerRecord)).toLocaleString('en-US')} records/s); ingest event loop busy ${(performance.eventLoopUtilization(atEnd.elu, atWarm.elu).utilization * 100).toFixed(0)}%`);
     write(`ceilings: "serve" = the simulator serving and this process parsing the same pages, ${ceiling.concurrency} at a time, nothing published; "log" = the embedded log taking the same records, Avro-encoded, with their headers`);
     return goalsMet(rows.slice(0, 1));
   } finally {

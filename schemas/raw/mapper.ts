@@ -70,25 +70,34 @@ export class RecordMapper {
       throw invalid(path || this.name, apiObject, `expected a JSON object for ${this.name}`, this.name);
     }
     const out: Record<string, unknown> = {};
-    const extra: Record<string, string> = {};
-    for (const key of Object.keys(apiObject)) {
-      const value = apiObject[key];
-      if (value === undefined) continue;
-      const field = key === EXTRA ? undefined : this.byName.get(key);
-      if (field && !field.context) {
-        out[key] = convert(field, value, join(path, key), this.name);
-      } else if (this.hasExtra) {
-        setOwn(extra, key, JSON.stringify(value));
+    let named = 0;
+    for (const field of this.fields) {
+      const name = field.name;
+      if (field.context) {
+        const value = context[name];
+        out[name] = value === undefined ? missing(field, join(path, name), this.name) : convert(field, value, join(path, name), this.name);
+        continue;
+      }
+      const value = Object.hasOwn(apiObject, name) ? apiObject[name] : undefined;
+      if (value === undefined) {
+        out[name] = missing(field, join(path, name), this.name);
       } else {
-        throw invalid(join(path, key), value, 'is not a field of this schema', this.name);
+        out[name] = convert(field, value, join(path, name), this.name);
+        named++;
       }
     }
-    for (const field of this.fields) {
-      if (field.context) {
-        const value = context[field.name];
-        out[field.name] = value === undefined ? missing(field, join(path, field.name), this.name) : convert(field, value, join(path, field.name), this.name);
-      } else if (!Object.hasOwn(out, field.name)) {
-        out[field.name] = missing(field, join(path, field.name), this.name);
+    // Most objects carry only named fields: count the defined keys, and walk them only when some are not.
+    let defined = 0;
+    for (const key in apiObject) if (apiObject[key] !== undefined) defined++;
+    const extra: Record<string, string> = {};
+    if (defined > named) {
+      for (const key of Object.keys(apiObject)) {
+        const value = apiObject[key];
+        if (value === undefined) continue;
+        const field = this.byName.get(key);
+        if (field && !field.context) continue;
+        if (!this.hasExtra) throw invalid(join(path, key), value, 'is not a field of this schema', this.name);
+        setOwn(extra, key, JSON.stringify(value));
       }
     }
     if (this.hasExtra) out[EXTRA] = extra;
@@ -202,13 +211,18 @@ function compileType(type: unknown, named: Map<string, RecordMapper>, ns: string
 
 function missing(field: Field, path: string, record: string): unknown {
   if (field.fallback === undefined) throw invalid(path, undefined, 'is required but missing', record);
-  return structuredClone(field.fallback);
+  return copyOf(field.fallback);
+}
+
+/** A schema default for one record: objects are copied so records never share them; scalars (the usual null) are not. */
+function copyOf(fallback: unknown): unknown {
+  return fallback !== null && typeof fallback === 'object' ? structuredClone(fallback) : fallback;
 }
 
 function convert(field: Field, value: unknown, path: string, record: string): unknown {
   if (value === null || value === undefined) {
     if (field.nullable) return null;
-    if (field.fallback !== undefined && value === undefined) return structuredClone(field.fallback);
+    if (field.fallback !== undefined && value === undefined) return copyOf(field.fallback);
     throw invalid(path, value, 'is required but null', record);
   }
   return convertKind(field.kind, value, path, record);

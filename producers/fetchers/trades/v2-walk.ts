@@ -48,8 +48,8 @@ export async function* walkTradesV2(initial: V2WalkState, fetchPage: (req: V2Pag
   while (!s.complete) {
     const page = await fetchPage({ cursor: s.cursor, limit, start: s.start, end: s.end });
     const next: V2WalkState = { ...s, newestKeys: [...s.newestKeys] };
-    const skip = new Set(s.skipKeys);
-    const rows = page.rows.filter((r) => r.ts >= s.start && r.ts <= s.end && !skip.has(r.key));
+    const skip = s.skipKeys.length > 0 ? new Set(s.skipKeys) : undefined;
+    const rows = page.rows.filter((r) => r.ts >= s.start && r.ts <= s.end && !skip?.has(r.key));
     for (const r of rows) {
       if (next.oldest === undefined || r.ts < next.oldest) next.oldest = r.ts;
       if (next.newest === undefined || r.ts > next.newest) {
