@@ -4,7 +4,7 @@
  * | method | path                 | what                                                            |
  * |--------|----------------------|-----------------------------------------------------------------|
  * | GET    | /__sim/info          | options, profile, base URLs, world sizes, clock                 |
- * | GET    | /__sim/stats         | counters: requests per route and status, throttling, faults, WS; process memory |
+ * | GET    | /__sim/stats         | counters: requests per route and status, throttling, faults, WS |
  * | GET    | /__sim/requests      | the request log (`?limit=N`, `?route=data:/trades`)             |
  * | DELETE | /__sim/requests      | clears the request log                                          |
  * | GET    | /__sim/faults        | the fault configuration `{seed, rules}`                         |
@@ -51,7 +51,6 @@ export function controlHandler(d: ControlDeps) {
               limits: d.limiter ? d.limiter.describe() : 'off',
               clock: { now: d.world.clock.now(), live: d.world.clock.isLive },
               wsOpen: d.channel.openConnections,
-              memory: process.memoryUsage(),
             }),
           ),
         );
