@@ -16,7 +16,7 @@ import { addUnknownField, DEFAULT_MISSING_FIELD, dropField, type FiredFault } fr
 import type { RateLimiter } from './limits.ts';
 import type { RequestLog, SimStats } from './observe.ts';
 import type { Router } from './router.ts';
-import { type ApiName, bodyOf, envelopeOf, gammaError, plainError, type SimContext, type SimRequest, type SimResponse, text } from './types.ts';
+import { type ApiName, bodyOf, envelopeOf, gammaError, plainError, type SimContext, type LazyRecords, recordsOf, type SimRequest, type SimResponse, text } from './types.ts';
 
 const APIS: readonly ApiName[] = ['gamma', 'data', 'clob'];
 const MAX_BODY = 1 << 20;
@@ -76,8 +76,9 @@ function readBody(req: IncomingMessage): Promise<{ body: unknown; error: string 
 
 /** Applies record-level faults, then renders the body (null: a page whose records can be streamed as they are). */
 function renderBody(res: SimResponse, fired: FiredFault[], routeId: string, api: ApiName): string | Buffer | null {
-  if (!res.records) return res.body;
-  let records = res.records;
+  if (!res.records && !res.lazy) return res.body;
+  if (!fired.some((f) => f.kind === 'unknown-field' || f.kind === 'missing-field')) return null;
+  let records = recordsOf(res)!;
   for (const f of fired) {
     if (f.kind === 'unknown-field') records = records.map((r) => addUnknownField(r, f.rule.field ?? 'simUnknownField'));
     if (f.kind === 'missing-field') {
@@ -85,9 +86,11 @@ function renderBody(res: SimResponse, fired: FiredFault[], routeId: string, api:
       records = records.map((r) => dropField(r, field));
     }
   }
-  if (records === res.records) return null;
   return bodyOf(res, records);
 }
+
+/** Longest a lazy page renders before the server turns to other requests. */
+const SLICE_MS = 1;
 
 export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers: Set<NodeJS.Timeout> } {
   const { ctx, router, limiter, log, stats, logger } = deps;
@@ -126,6 +129,63 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
       for (let i = 0; i < records.length; i++) res.write(i === 0 ? records[i]! : `,${records[i]}`);
       res.end(suffix);
       finish(r.status, length);
+    };
+
+    /**
+     * Writes a lazy page a slice at a time (SLICE_MS of rendering, then the event loop serves
+     * others), waiting for the socket when it is full. A page done in its first slice goes out
+     * with a content-length like any other; a longer one is sent chunked.
+     */
+    const streamLazy = (r: SimResponse, lazy: LazyRecords) => {
+      const [prefix, suffix] = envelopeOf(r);
+      const headers = { 'content-type': r.contentType ?? 'application/json; charset=utf-8', ...r.headers };
+      let i = 0;
+      let bytes = 0;
+      let ended = false;
+      const end = (status: number) => {
+        ended = true;
+        finish(status, bytes);
+      };
+      // A client that goes away mid-page stops the rendering (no 'drain' will come).
+      res.once('close', () => {
+        if (!ended) end(499);
+      });
+      const pump = () => {
+        if (ended) return;
+        if (res.destroyed) return end(499);
+        try {
+          const until = performance.now() + SLICE_MS;
+          const parts: string[] = i === 0 ? [prefix] : [];
+          while (i < lazy.count) {
+            parts.push(i === 0 ? lazy.render(i) : `,${lazy.render(i)}`);
+            i++;
+            if ((i & 7) === 0 && performance.now() >= until) break;
+          }
+          if (i >= lazy.count) parts.push(suffix);
+          const chunk = parts.join('');
+          const n = Buffer.byteLength(chunk);
+          bytes += n;
+          if (!res.headersSent) {
+            if (i >= lazy.count) {
+              res.writeHead(r.status, { ...headers, 'content-length': n });
+              res.end(chunk);
+              return end(r.status);
+            }
+            res.writeHead(r.status, headers);
+          }
+          if (i >= lazy.count) {
+            res.end(chunk);
+            return end(r.status);
+          }
+          if (res.write(chunk)) setImmediate(pump);
+          else res.once('drain', pump);
+        } catch (err) {
+          logger.error('simulator page failed while streaming', { path: fullPath, error: describeError(err) });
+          end(500);
+          res.destroy();
+        }
+      };
+      pump();
     };
 
     const send = (r: SimResponse, body: string | Buffer = bodyOf(r), slowMs = 0) => {
@@ -248,7 +308,7 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
       }
       const rendered = renderBody(r, fired, routeId, api);
       const bodyFault = first('malformed') || first('truncated') || first('slow');
-      if (rendered === null && !bodyFault) return stream(r, r.records!);
+      if (rendered === null && !bodyFault) return r.lazy ? streamLazy(r, r.lazy) : stream(r, r.records!);
       let body = rendered ?? bodyOf(r);
       if (r.status < 400) {
         if (first('malformed')) {

@@ -48,9 +48,17 @@ export interface SimResponse {
   contentType?: string;
   headers?: Record<string, string>;
   records?: string[];
+  /** Records rendered only as the server writes them (see `lazyPage`). */
+  lazy?: LazyRecords;
   wrap?: (inner: string) => string;
   /** Called once the response is written (or abandoned): gives a pooled body buffer back. */
   release?: () => void;
+}
+
+/** `count` records, the i-th rendered by `render(i)` (pure over the world at the request's time). */
+export interface LazyRecords {
+  count: number;
+  render(i: number): string;
 }
 
 export type Handler = (req: SimRequest) => SimResponse;
@@ -73,8 +81,27 @@ export function page(records: string[], wrap?: (inner: string) => string, status
   return { status, body: null, contentType: JSON_TYPE, records, ...(wrap ? { wrap } : {}) };
 }
 
+/**
+ * A list response whose records are rendered while the server writes them, a slice at a time,
+ * so a large page (a thousand CLOB markets, a hundred events with their markets) never holds the
+ * event loop for more than a slice and small requests are answered in between.
+ */
+export function lazyPage<T>(items: readonly T[], render: (item: T) => string, wrap?: (inner: string) => string, status = 200): SimResponse {
+  return { status, body: null, contentType: JSON_TYPE, lazy: { count: items.length, render: (i) => render(items[i]!) }, ...(wrap ? { wrap } : {}) };
+}
+
+/** The records of a list response, rendering lazy ones now; undefined for a plain body. */
+export function recordsOf(r: SimResponse): string[] | undefined {
+  if (r.records) return r.records;
+  if (!r.lazy) return undefined;
+  const { count, render } = r.lazy;
+  const out = new Array<string>(count);
+  for (let i = 0; i < count; i++) out[i] = render(i);
+  return out;
+}
+
 /** The whole body of a response as one string or buffer (joins the records of a page). */
-export function bodyOf(r: SimResponse, records: readonly string[] | undefined = r.records): string | Buffer {
+export function bodyOf(r: SimResponse, records: readonly string[] | undefined = recordsOf(r)): string | Buffer {
   if (r.body !== null) return r.body;
   const inner = (records ?? []).join(',');
   return r.wrap ? r.wrap(inner) : `[${inner}]`;

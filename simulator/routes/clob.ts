@@ -4,7 +4,7 @@
  * price routes (decimal strings, `{"mid"}`), price history, their POST batch forms, and the
  * GET forms of the batch routes that the live service refuses.
  */
-import { type Handler, json, page, plainError, type Route, type SimRequest, type SimResponse } from '../http/types.ts';
+import { type Handler, json, lazyPage, page, plainError, type Route, type SimRequest, type SimResponse } from '../http/types.ts';
 import type { ListingIndexes } from '../query/listing.ts';
 import { bookJson, clobMarketJson, currentBook, isSampling, lastTradeString, simplifiedMarketJson } from '../serialize/clob.ts';
 import { type Book, bestAsk, bestBid, formatPrice, lastTradeOf } from '../world/books.ts';
@@ -85,11 +85,11 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     const dup = req.fault('duplicate');
     const extra = dup && start > 0 ? Math.min(dup.rows, start) : 0;
     const end = Math.min(n, start + size);
-    const records: string[] = [];
-    for (let p = start - extra; p < end; p++) records.push(render(at(p)));
+    // Positions are resolved now, at the request's time; only the rendering waits for the writer.
+    const markets = Array.from({ length: end - (start - extra) }, (_, k) => at(start - extra + k));
     let next = END_CURSOR;
     if (end < n) next = profile.clob.cursor === 'offset' ? base64Encode(String(end)) : base64Encode(`id:${world.marketId(at(end - 1))}`);
-    return page(records, (inner) => `{"limit":${size},"count":${records.length},"next_cursor":"${next}","data":[${inner}]}`);
+    return lazyPage(markets, render, (inner) => `{"limit":${size},"count":${markets.length},"next_cursor":"${next}","data":[${inner}]}`);
   };
 
   /** Every market, the captured first page first, then by id. */

@@ -5,7 +5,7 @@
  */
 import { eventJson, marketJson, tagJson } from '../serialize/gamma.ts';
 import { EVENT_ORDER_FIELDS, type ListingIndexes, MARKET_ORDER_FIELDS, type Order, positionIn, walk } from '../query/listing.ts';
-import { type Handler, gammaError, json, page, type Route, type SimRequest, type SimResponse, text } from '../http/types.ts';
+import { type Handler, gammaError, json, lazyPage, page, type Route, type SimRequest, type SimResponse, text } from '../http/types.ts';
 import { tagCatalog } from '../world/tags.ts';
 import type { World } from '../world/world.ts';
 import { Bad, base64Decode, base64Encode, boolParam, dateParam, firstBad, intParam, listParam, numParam } from './params.ts';
@@ -193,7 +193,7 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     const lists = idx.lists(req.now);
     const { items } = select(world.marketCount(req.now), idx.marketOrder(order.field, req.now), order, f, (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets), null, offset, paging.limit + extra);
     const it = includeTag(req);
-    return page(items.map((m) => marketJson(world, m, req.now, { withEvents: true, includeTag: it, schema: false })));
+    return lazyPage(items, (m) => marketJson(world, m, req.now, { withEvents: true, includeTag: it, schema: false }));
   };
 
   const marketsKeyset: Handler = (req) => {
@@ -217,10 +217,9 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     const lists = idx.lists(req.now);
     const { items, more } = select(world.marketCount(req.now), idx.marketOrder(order.field, req.now), order, f, (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets), from, 0, take);
     const it = includeTag(req);
-    const body = items.map((m) => marketJson(world, m, req.now, { withEvents: true, includeTag: it, schema: false }));
     const last = items[items.length - 1];
     const next = more && last !== undefined ? encodeCursor({ o: order.field, a: order.ascending, id: world.marketId(last) }) : null;
-    return page(body, (inner) => `{"markets":[${inner}]${next ? `,"next_cursor":"${next}"` : ''}}`);
+    return lazyPage(items, (m) => marketJson(world, m, req.now, { withEvents: true, includeTag: it, schema: false }), (inner) => `{"markets":[${inner}]${next ? `,"next_cursor":"${next}"` : ''}}`);
   };
 
   const marketById: Handler = (req) => {
@@ -316,7 +315,7 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     offset -= extra;
     const { items } = selectEvents(req, f, order, null, offset, paging.limit + extra);
     const includeMarkets = req.query.get('include_markets') !== 'false';
-    const res = page(items.map((e) => eventJson(world, e, req.now, { includeMarkets, schema: false })));
+    const res = lazyPage(items, (e) => eventJson(world, e, req.now, { includeMarkets, schema: false }));
     // Announced for deprecation with the keyset routes (headers as recorded by a 2026 replay).
     if (profile.gamma.keysetRoutes) res.headers = { deprecation: 'true', sunset: 'Fri, 01 May 2026 00:00:00 GMT', warning: '299 - "use /events/keyset"' };
     return res;
@@ -342,10 +341,9 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     }
     const { items, more } = selectEvents(req, f, order, from, 0, take);
     const includeMarkets = req.query.get('include_markets') !== 'false';
-    const body = items.map((e) => eventJson(world, e, req.now, { includeMarkets, schema: false }));
     const last = items[items.length - 1];
     const next = more && last !== undefined ? encodeCursor({ o: order.field, a: order.ascending, id: world.eventId(last) }) : null;
-    return page(body, (inner) => `{"events":[${inner}]${next ? `,"next_cursor":"${next}"` : ''}}`);
+    return lazyPage(items, (e) => eventJson(world, e, req.now, { includeMarkets, schema: false }), (inner) => `{"events":[${inner}]${next ? `,"next_cursor":"${next}"` : ''}}`);
   };
 
   const eventById: Handler = (req) => {

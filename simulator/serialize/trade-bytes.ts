@@ -23,6 +23,10 @@ const TIME = enc(',"timestamp":');
 const HASH = enc(',"transactionHash":"');
 const CLOSE = enc('"}');
 
+/** Bytes of page buffers kept for reuse, and the smallest buffer made. */
+const POOL_BYTES = 16 << 20;
+const MIN_BUFFER = 1 << 18;
+
 interface MarketBytes {
   /** `<asset>,"conditionId":<id>` per outcome. */
   head: [Buffer, Buffer];
@@ -36,6 +40,7 @@ export class TradePageWriter {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
   private readonly free: Buffer[] = [];
+  private pooledBytes = 0;
 
   constructor(world: World) {
     this.world = world;
@@ -58,11 +63,13 @@ export class TradePageWriter {
   private readonly plain = new Map<number, Buffer>();
   private static readonly NO_PROFILE = enc('"name":"","pseudonym":"","bio":"","profileImage":"","profileImageOptimized":""');
 
-  private profile(index: number): Buffer {
+  /** The profile keys of a wallet: shared bytes for most wallets, the text of the few with their own profile. */
+  private profile(index: number): Buffer | string {
     if (index < 0) return TradePageWriter.NO_PROFILE;
     const seed = this.world.seed;
     const key = plainProfileKey(seed, index);
-    if (key < 0) return enc(profileKeysJson(seed, index));
+    // Written as text: a small Buffer per row would cut a new 8 KB pool slab every few dozen rows.
+    if (key < 0) return profileKeysJson(seed, index);
     let b = this.plain.get(key);
     if (!b) {
       b = enc(profileKeysJson(seed, index));
@@ -71,15 +78,37 @@ export class TradePageWriter {
     return b;
   }
 
+  /** The smallest pooled buffer that holds `size` bytes, or a new one of a power-of-two size. */
   private take(size: number): Buffer {
-    const i = this.free.findIndex((b) => b.length >= size);
-    if (i >= 0) return this.free.splice(i, 1)[0]!;
-    return Buffer.allocUnsafe(Math.max(size, 1 << 18));
+    let best = -1;
+    for (let i = 0; i < this.free.length; i++) {
+      const len = this.free[i]!.length;
+      if (len >= size && (best < 0 || len < this.free[best]!.length)) best = i;
+    }
+    if (best >= 0) {
+      const b = this.free.splice(best, 1)[0]!;
+      this.pooledBytes -= b.length;
+      return b;
+    }
+    // Power-of-two sizes make a released buffer fit the next page of about the same size.
+    return Buffer.allocUnsafeSlow(Math.max(MIN_BUFFER, 2 ** Math.ceil(Math.log2(size))));
   }
 
-  /** Returns a page's buffer to the pool (the server calls it once the response is written). */
+  /**
+   * Returns a page's buffer to the pool (the server calls it once the response is written). The
+   * pool keeps at most POOL_BYTES, preferring large buffers, so steady serving allocates nothing.
+   */
   release(page: Buffer): void {
-    if (this.free.length < 16) this.free.push(Buffer.from(page.buffer, page.byteOffset, page.buffer.byteLength - page.byteOffset));
+    const whole = Buffer.from(page.buffer, page.byteOffset, page.buffer.byteLength - page.byteOffset);
+    if (whole.length < MIN_BUFFER || whole.length > POOL_BYTES / 4) return;
+    while (this.pooledBytes + whole.length > POOL_BYTES) {
+      let smallest = 0;
+      for (let i = 1; i < this.free.length; i++) if (this.free[i]!.length < this.free[smallest]!.length) smallest = i;
+      if (this.free.length === 0 || this.free[smallest]!.length >= whole.length) return;
+      this.pooledBytes -= this.free.splice(smallest, 1)[0]!.length;
+    }
+    this.free.push(whole);
+    this.pooledBytes += whole.length;
   }
 
   private room(n: number): void {
@@ -93,6 +122,11 @@ export class TradePageWriter {
   private put(b: Buffer): void {
     this.room(b.length);
     this.pos += b.copy(this.buf, this.pos);
+  }
+
+  private utf8(s: string): void {
+    this.room(Buffer.byteLength(s));
+    this.pos += this.buf.write(s, this.pos, 'utf8');
   }
 
   /** ASCII text (numbers, hex). */
@@ -137,7 +171,9 @@ export class TradePageWriter {
       this.put(TIME);
       this.ascii(String(f.ts));
       this.put(mb.tail[f.outcome]!);
-      this.put(this.profile(!maker && f.takerAddress !== null ? -1 : wallet));
+      const profile = this.profile(!maker && f.takerAddress !== null ? -1 : wallet);
+      if (typeof profile === 'string') this.utf8(profile);
+      else this.put(profile);
       this.put(HASH);
       if (f.captured) this.ascii(f.tx);
       else if (lastTx >= 0 && lastM === f.m && lastS === f.s) {
