@@ -5,7 +5,7 @@
  * |--------|----------------------|-----------------------------------------------------------------|
  * | GET    | /__sim/info          | options, profile, base URLs, world sizes, clock                 |
  * | GET    | /__sim/stats         | counters: requests per route and status, throttling, faults, WS |
- * | GET    | /__sim/requests      | the request log (`?limit=N`, `?route=data:/trades`)             |
+ * | GET    | /__sim/requests      | the request log (`?limit=N`, `?route=data:/trades`, `?since=seq`) |
  * | DELETE | /__sim/requests      | clears the request log                                          |
  * | GET    | /__sim/faults        | the fault configuration `{seed, rules}`                         |
  * | PUT    | /__sim/faults        | replaces it (POST does the same); DELETE clears it              |
@@ -57,7 +57,10 @@ export function controlHandler(d: ControlDeps) {
       case 'GET /__sim/requests': {
         const limit = Number(query.get('limit') ?? '1000');
         const routeFilter = query.get('route');
-        const entries = d.log.entries().filter((e) => !routeFilter || e.route === routeFilter);
+        // `since=<seq>`: only entries after that one, so a watcher can poll without re-reading the ring.
+        const since = Number(query.get('since') ?? '-1');
+        if (!Number.isInteger(since)) return json(400, JSON.stringify({ error: `since must be an integer sequence number, got ${JSON.stringify(query.get('since'))}` }));
+        const entries = d.log.entries().filter((e) => (!routeFilter || e.route === routeFilter) && e.seq > since);
         return json(200, JSON.stringify(entries.slice(-Math.max(0, limit))));
       }
       case 'DELETE /__sim/requests':
