@@ -152,7 +152,8 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
       });
       const pump = () => {
         if (ended) return;
-        if (res.destroyed) return end(499);
+        // The socket knows first: a reset client destroys it a loop turn before the response hears.
+        if (res.destroyed || req.socket.destroyed) return end(499);
         try {
           const until = performance.now() + SLICE_MS;
           const parts: string[] = i === 0 ? [prefix] : [];
