@@ -35,31 +35,55 @@ interface Encodable {
   headers?: Headers | undefined;
 }
 
-function headersSize(headers: Headers | undefined): number {
-  if (headers === undefined) return 0;
-  let n = 0;
-  for (const name of Object.keys(headers)) {
+/** A record's header block as stored: u32 count, then each name and value with its u32 length. */
+function headerBlock(headers: Headers): Buffer {
+  const names = Object.keys(headers);
+  let size = 4;
+  for (const name of names) {
     const value = headers[name];
     if (typeof value !== 'string') {
       throw new TransportError(`header "${name}" must be a string, got ${typeof value}`, { field: `headers.${name}` });
     }
-    n += 8 + Buffer.byteLength(name) + Buffer.byteLength(value);
+    size += 8 + Buffer.byteLength(name) + Buffer.byteLength(value);
   }
-  return n;
+  const block = Buffer.allocUnsafe(size);
+  let pos = block.writeUInt32LE(names.length, 0);
+  for (const name of names) {
+    pos = writeString(block, pos, name);
+    pos = writeString(block, pos, headers[name]!);
+  }
+  return block;
+}
+
+/** Sizes of a run of records, with the header blocks they use (records usually share a few header objects). */
+export interface Measured {
+  size: number;
+  dataBytes: number;
+  blocks: Map<Headers, Buffer>;
 }
 
 /** Exact encoded size of `items[start..end)`, checking every key, value and header on the way. */
-export function measure(items: readonly Encodable[], start: number, end: number): { size: number; dataBytes: number } {
+export function measure(items: readonly Encodable[], start: number, end: number): Measured {
   let size = HEADER_BYTES;
   let dataBytes = 0;
+  const blocks = new Map<Headers, Buffer>();
   for (let i = start; i < end; i++) {
     const r = items[i]!;
     const k = byteLength(r.key, 'key', i);
     const v = byteLength(r.value, 'value', i);
     dataBytes += k + v;
-    size += FIXED_RECORD_BYTES + k + v + headersSize(r.headers);
+    let headers = 4;
+    if (r.headers !== undefined) {
+      let block = blocks.get(r.headers);
+      if (!block) {
+        block = headerBlock(r.headers);
+        blocks.set(r.headers, block);
+      }
+      headers = block.length;
+    }
+    size += FIXED_RECORD_BYTES - 4 + k + v + headers;
   }
-  return { size, dataBytes };
+  return { size, dataBytes, blocks };
 }
 
 /** Writes `items[start..end)` into `buf` (at least `measure(...).size` bytes long) from byte 0. */
@@ -70,7 +94,7 @@ function write(
   end: number,
   delta: (i: number) => number,
   timestamp: (i: number) => number,
-  measured: { size: number; dataBytes: number },
+  measured: Measured,
 ): EncodedBatch {
   buf[0] = FORMAT;
   buf.writeUInt32LE(end - start, 5);
@@ -88,17 +112,13 @@ function write(
     pos = buf.writeDoubleLE(ts, pos);
     pos = writeBytes(buf, pos, r.key);
     pos = writeBytes(buf, pos, r.value);
-    const headers = r.headers;
-    if (headers === undefined) {
+    if (r.headers === undefined) {
       pos = buf.writeUInt32LE(0, pos);
       continue;
     }
-    const names = Object.keys(headers);
-    pos = buf.writeUInt32LE(names.length, pos);
-    for (const name of names) {
-      pos = writeString(buf, pos, name);
-      pos = writeString(buf, pos, headers[name]!);
-    }
+    const block = measured.blocks.get(r.headers)!;
+    buf.set(block, pos);
+    pos += block.length;
   }
   const payload = buf.subarray(0, measured.size);
   payload.writeUInt32LE(crc32(payload.subarray(5)), 1);

@@ -9,7 +9,7 @@ import { TopicError, TransportError } from '../../runtime/errors.ts';
 import { Partitioner } from '../partitioner.ts';
 import type { ProduceRecord, Producer, RecordMetadata } from '../types.ts';
 import { type AppendBatch, StaleTopicError } from './append.ts';
-import { encodeProduced, measure } from './batch-codec.ts';
+import { encodeProduced, type Measured, measure } from './batch-codec.ts';
 import type { TopicCatalog, TopicMeta } from './catalog.ts';
 import type { LogWriter } from './writer.ts';
 
@@ -30,7 +30,7 @@ interface PendingBatch {
   records: ProduceRecord[];
   start: number;
   end: number;
-  measured: { size: number; dataBytes: number };
+  measured: Measured;
   /** Index in the caller's list of topics, and of each of these records in that topic's list. */
   topicIndex: number;
   indexes: number[];
