@@ -12,8 +12,8 @@
  *    headers. CPU seconds per record of both processes are reported too: on a shared machine
  *    they say more about the code than the wall clock.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { ChildProcess, } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
@@ -34,6 +34,7 @@ import { silentLogger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { createEmbeddedTransport } from '../transport/embedded/index.ts';
 import { formatTable, goalsMet, type Rate, type ResultRow } from './measure.ts';
+import { cpuOf, spawnListening } from './processes.ts';
 
 const PMA = fileURLToPath(new URL('../cli/pma.ts', import.meta.url));
 
@@ -62,18 +63,7 @@ interface Sim {
 }
 
 async function spawnSim(args: string[]): Promise<Sim> {
-  const child = spawn(process.execPath, [PMA, 'sim', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'silent' } });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.stderr!.on('data', (d) => (err += d));
-    child.on('exit', (code) => reject(new PmaError('PMA_ERR_BENCH', `simulator exited (${code}) before listening: ${err.trim()}`, { args })));
-  });
+  const { child, url } = await spawnListening([PMA, 'sim', '--port', '0', ...args]);
   return {
     child,
     url,
@@ -84,16 +74,6 @@ async function spawnSim(args: string[]): Promise<Sim> {
       }
     },
   };
-}
-
-/** CPU seconds (user + system) of another process so far, from /proc. */
-function cpuOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 const cpuSelf = () => {

@@ -1,21 +1,4 @@
-/**
- * `pma bench sim`: starts `pma sim` as a child process (default the Polymarket-sized world,
- * 200,000 markets with 300 fills on average), measures how long it takes to listen, then loads it
- * from this process with undici at a fixed request rate over random pages of the routes an
- * ingest uses (trades by market, price history, books, boards, Gamma and CLOB listings), and reports
- * latency percentiles per route, the rate achieved and the simulator's peak RSS.
- *
- * Two latencies per request: as the client sees it (send to last byte read, which on 2 shared
- * cores includes moving ~50-100 MB/s between two processes) and as served (the simulator's own
- * request log: request parsed to the last byte handed to the socket). The goal is judged on the
- * served one; the client's is shown beside the ceiling's, which bounds it.
- *
- * The ceiling, measured in the same run with the same load generator: a bare node:http server in
- * its own process answering a fixed body of the same mean size (what this machine can do for
- * these bytes without any simulation).
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -23,8 +6,8 @@ import { Pool } from 'undici';
 import { z } from 'zod';
 import { action } from '../cli/action.ts';
 import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
-import { PmaError } from '../runtime/errors.ts';
 import type { World } from '../simulator/world/world.ts';
+import { cpuOf, rssOf, spawnListening } from './processes.ts';
 
 const TIME_PERIODS = ['DAY', 'WEEK', 'MONTH', 'ALL'] as const;
 
@@ -125,47 +108,12 @@ export function targets(world: World, fillCount: (w: World, m: number, t: number
   return out;
 }
 
-function spawnServer(args: string[]): Promise<{ child: ChildProcess; url: string; startMs: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'silent' } });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve({ child, url: m[1]!, startMs: performance.now() - started });
-    });
-    child.stderr!.on('data', (d) => (err += d));
-    child.on('exit', (code) => reject(new PmaError('PMA_ERR_BENCH', `server exited (${code}) before listening: ${err.trim()}`, { args })));
-  });
-}
-
 const CEILING_SERVER = `
 const http = require('node:http');
 const body = Buffer.alloc(Number(process.argv[1]), 'x');
 const server = http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length }); res.end(body); });
 server.listen(0, '127.0.0.1', () => process.stdout.write('listening http://127.0.0.1:' + server.address().port + '\\n'));
 `;
-
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 interface Sample {
   route: string;
@@ -280,13 +228,13 @@ function followServed(url: string): { stop(): Promise<ServedSample[]> } {
 async function runBench(s: Settings, write: (line: string) => void): Promise<boolean> {
   write(`pma bench sim: ${s.markets} markets, ${s.tradesPerMarket} fills/market, ${s.rate} req/s for ${s.duration} s (+${s.warmup} s warm-up), ${s.connections} connections, mix ${s.mix}; ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(2)}`);
   const worldOptions = { seed: s.seed, markets: s.markets, tradesPerMarket: s.tradesPerMarket };
-  const sim = await spawnServer([PMA, 'sim', '--port', '0', '--no-limits', '--seed', String(s.seed), '--markets', String(s.markets), '--trades-per-market', String(s.tradesPerMarket)]);
+  const sim = await spawnListening([PMA, 'sim', '--port', '0', '--no-limits', '--seed', String(s.seed), '--markets', String(s.markets), '--trades-per-market', String(s.tradesPerMarket)]);
   const idleRss = rssOf(sim.child.pid!);
   let peakRss = idleRss;
   const rssTimer = setInterval(() => {
     peakRss = Math.max(peakRss, rssOf(sim.child.pid!));
   }, 100);
-  let ceiling: Awaited<ReturnType<typeof spawnServer>> | null = null;
+  let ceiling: Awaited<ReturnType<typeof spawnListening>> | null = null;
   try {
     const { createWorld } = await import('../simulator/index.ts');
     const { fillCount } = await import('../simulator/world/fills.ts');
@@ -301,7 +249,7 @@ async function runBench(s: Settings, write: (line: string) => void): Promise<boo
     clearInterval(rssTimer);
     peakRss = Math.max(peakRss, rssOf(sim.child.pid!));
     const meanBytes = Math.round(measured.samples.reduce((a, x) => a + x.bytes, 0) / measured.samples.length);
-    ceiling = await spawnServer(['-e', CEILING_SERVER, String(meanBytes)]);
+    ceiling = await spawnListening(['-e', CEILING_SERVER, String(meanBytes)]);
     const flat = list.map((t) => ({ ...t, route: 'ceiling (fixed body)' }));
     if (s.warmup > 0) await load(ceiling.url, flat, s.rate, s.warmup, s.connections);
     const base = await load(ceiling.url, flat, s.rate, s.duration, s.connections);

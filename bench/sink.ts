@@ -21,6 +21,7 @@ import { Serde } from '../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
 import type { CleanTrade } from '../schemas/clean-records.ts';
 import { loadSchema } from '../schemas/index.ts';
+import { silentLogger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { BodyBuffer, type PackedBodies } from '../sinks/bronze/body-buffer.ts';
 import { BRONZE_DEFAULTS } from '../sinks/bronze/index.ts';
@@ -245,11 +246,6 @@ export function formatSinkBench(r: SinkBenchResult): string {
   ].join('\n');
 }
 
-function silent() {
-  // Benchmarks print their own table; the pipeline's logs would only slow them.
-  return { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => silent() };
-}
-
 const settingsSchema = z
   .object({
     layer: z.enum(['bronze', 'silver']).default('bronze'),
@@ -294,7 +290,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
  * bytes of the encoded values and the trade encoder, which the ceiling runs reuse.
  */
 export async function fillTradeLog(dir: string, records: number, days: number): Promise<{ bytes: number; encode: (t: CleanTrade) => Buffer }> {
-  const transport = await openTransport({ transport: 'embedded', brokers: [], dataDir: dir }, silent());
+  const transport = await openTransport({ transport: 'embedded', brokers: [], dataDir: dir }, silentLogger);
   const registry = await openRegistry({ registry: 'embedded', dataDir: dir });
   let bytes = 0;
   try {
