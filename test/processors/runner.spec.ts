@@ -7,7 +7,7 @@ import type { CleanTrade } from '../../schemas/clean-records.ts';
 import { type RawSchemaName, rawMapper } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ConsumedRecord } from '../../transport/types.ts';
-import { type LogHarness, openLogHarness, readTopic } from '../sinks/log-harness.ts';
+import { type LogHarness, useLogHarness, readTopic } from '../sinks/log-harness.ts';
 
 type RawTopic = 'rawGammaMarkets' | 'rawGammaEvents' | 'rawClobMarkets' | 'rawTrades' | 'rawPrices' | 'rawLeaderboard' | 'rawMarketWs';
 
@@ -76,13 +76,9 @@ async function process(h: LogHarness, options: ProcessorOptions = {}) {
 describe('processors: raw topics to clean topics on the embedded log', function () {
   this.timeout(120_000);
   let h: LogHarness;
-  beforeEach(async () => {
-    h = await openLogHarness();
-  });
-  afterEach(async () => {
-    await h.close();
-    h.remove();
-  });
+  useLogHarness((opened) => {
+    h = opened;
+  }, 'each');
 
   it('normalises, enriches trades with market, token, outcome and event, and keeps lineage headers', async () => {
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(1), gammaMarket(2)]);

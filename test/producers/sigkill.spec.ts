@@ -6,20 +6,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { startSimulator, type Simulator } from '../../simulator/index.ts';
 import { truthKeys, writtenKeys } from './helpers/ingest.ts';
+import { seededRandom } from '../seeded-random.ts';
 import { openTestLog } from './helpers/log.ts';
 
 const PMA = new URL('../../cli/pma.ts', import.meta.url).pathname;
-
-/** A seeded generator, so a failing run can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function startIngest(sim: Simulator, dataDir: string): ChildProcess {
   const args = [
@@ -51,7 +41,7 @@ describe('producers survive SIGKILL', function () {
 
   it('after 20 kills at random moments and restarts, the union of keys is the ground truth and no page was fetched more than twice', async () => {
     const seed = Number(process.env.PMA_TEST_SEED ?? Date.now() % 100_000);
-    const random = prng(seed);
+    const random = seededRandom(seed);
     sim = await startSimulator({ port: 0, seed: 21, markets: 40, tradesPerMarket: 60, pricePoints: 60, leaderboardSize: 40, limits: false, requestLogSize: 2_000_000 });
     dir = mkdtempSync(join(tmpdir(), 'pma-sigkill-'));
     const dataDir = join(dir, 'data');

@@ -87,3 +87,20 @@ export async function readTopic(transport: Transport, topic: string): Promise<Co
   }
   return out;
 }
+
+/**
+ * Opens a harness before the suite (`all`) or before each test (`each`), hands it to `set`, and
+ * closes and removes it after.
+ */
+export function useLogHarness(set: (h: LogHarness) => void, scope: 'all' | 'each' = 'all'): void {
+  let current: LogHarness | undefined;
+  (scope === 'each' ? beforeEach : before)(async () => {
+    current = await openLogHarness();
+    set(current);
+  });
+  (scope === 'each' ? afterEach : after)(async () => {
+    await current?.close();
+    current?.remove();
+    current = undefined;
+  });
+}

@@ -2,17 +2,13 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { cleanRecord } from '../clean-arbitrary.ts';
 import { startPma } from '../kill-loop.ts';
-import { type LogHarness, openLogHarness, publishClean } from '../log-harness.ts';
+import { type LogHarness, useLogHarness, publishClean } from '../log-harness.ts';
 
 describe('pma sink and pma process on the command line', function () {
   this.timeout(120_000);
   let h: LogHarness;
-  before(async () => {
-    h = await openLogHarness();
-  });
-  after(async () => {
-    await h.close();
-    h.remove();
+  useLogHarness((opened) => {
+    h = opened;
   });
 
   it('refuse bad settings with exit code 2 and one line naming the flag or variable', async () => {

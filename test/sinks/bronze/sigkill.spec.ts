@@ -5,8 +5,9 @@ import { expect } from 'chai';
 import { type RawSchemaName, rawMapper } from '../../../schemas/raw/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { bronzeRoot } from '../../../sinks/bronze/index.ts';
-import { killLoop, seededRandom, startPma } from '../kill-loop.ts';
-import { type LogHarness, openLogHarness, readTopic } from '../log-harness.ts';
+import { seededRandom } from '../../seeded-random.ts';
+import { killLoop, startPma } from '../kill-loop.ts';
+import { type LogHarness, useLogHarness, readTopic } from '../log-harness.ts';
 
 const MARKETS = 20;
 const COND = (m: number) => `0x${String(m).padStart(64, '0')}`;
@@ -64,12 +65,8 @@ function tempFiles(root: string): string[] {
 describe('exactly once through SIGKILLs: processor and Bronze sink killed at 20 random moments each', function () {
   this.timeout(600_000);
   let h: LogHarness;
-  before(async () => {
-    h = await openLogHarness();
-  });
-  after(async () => {
-    await h.close();
-    h.remove();
+  useLogHarness((opened) => {
+    h = opened;
   });
 
   it('every raw trade and price point is in the clean topics once and in exactly one Bronze file, with no temporary left', async () => {

@@ -11,7 +11,7 @@ import { TOPICS } from '../../../schemas/topics.ts';
 import { type BronzeSinkOptions, bronzeRoot, parseFileName, recoverBronze, runBronzeSink, utcDate } from '../../../sinks/bronze/index.ts';
 import { cleanRecord } from '../clean-arbitrary.ts';
 import { comparable, plain } from '../duck-values.ts';
-import { type LogHarness, openLogHarness, publishClean, readTopic } from '../log-harness.ts';
+import { type LogHarness, useLogHarness, publishClean, readTopic } from '../log-harness.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 11, 8, 22, 0, 0);
@@ -44,13 +44,9 @@ async function query(sql: string): Promise<Array<Record<string, unknown>>> {
 describe('sinks/bronze: the Bronze sink on the embedded log', function () {
   this.timeout(120_000);
   let h: LogHarness;
-  beforeEach(async () => {
-    h = await openLogHarness();
-  });
-  afterEach(async () => {
-    await h.close();
-    h.remove();
-  });
+  useLogHarness((opened) => {
+    h = opened;
+  }, 'each');
 
   it('lands every record exactly once, in dt partitions of its UTC event date, readable by DuckDB with Hive partitioning', async () => {
     const sent = trades(3_000, 1);

@@ -21,18 +21,7 @@ import { TOPICS } from '../../../schemas/topics.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
 import { embeddedLogPath } from '../../../transport/index.ts';
 import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
-
-/** A tiny deterministic PRNG (mulberry32), so a failing seed replays. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as rng } from '../../seeded-random.ts';
 
 const hex = (r: () => number, n: number) => {
   let s = '0x';

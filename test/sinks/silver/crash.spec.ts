@@ -7,7 +7,8 @@ import { silentLogger } from '../../../runtime/logger.ts';
 import { SILVER_TOPIC_KEYS } from '../../../sinks/silver/index.ts';
 import { runSilverSink } from '../../../sinks/silver/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
-import { cleanWorld, openTestLog, rng, type TestLog } from './clean-world.ts';
+import { seededRandom as rng } from '../../seeded-random.ts';
+import { cleanWorld, openTestLog, type TestLog } from './clean-world.ts';
 import { silverCounts, silverDifferences } from './compare.ts';
 
 const CHILD = fileURLToPath(new URL('./sink-child.ts', import.meta.url));

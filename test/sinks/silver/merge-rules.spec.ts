@@ -5,7 +5,8 @@ import type { CleanRecordByTopic, CleanToken, CleanTrade } from '../../../schema
 import { SILVER_TABLES } from '../../../sinks/silver/index.ts';
 import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
 import { openSilverDatabase, readStoredOffsets, SilverWriter } from '../../../sinks/silver/writer.ts';
-import { cleanWorld, keyOf, rng } from './clean-world.ts';
+import { seededRandom as rng } from '../../seeded-random.ts';
+import { cleanWorld, keyOf } from './clean-world.ts';
 
 type Staged = { [K in SilverTopicKey]: { topic: K; value: CleanRecordByTopic[K] } }[SilverTopicKey];
 
