@@ -24,47 +24,39 @@ const same = (name: string, rule: MergeRule = 'latest') => c(name, rule, `"${nam
 const distinctOf = (topic: SilverTopicKey, fields: string[]) =>
   `(SELECT min(_seq) AS _seq, ${fields.map((f) => `"${f}"`).join(', ')} FROM ${stageView(topic)} GROUP BY ALL)`;
 
-const marketStub = (topic: SilverTopicKey, conditionField: string): TableMerge => ({
-  table: 'MarketDim',
-  from: distinctOf(topic, [conditionField]),
-  where: `${hex(conditionField)} IS NOT NULL`,
-  strategy: 'upsert',
-  conflict: ['market_sk'],
-  columns: [c('market_sk', 'key', dimKeySql(hex(conditionField))), c('condition_id', 'key', hex(conditionField))],
-});
+/** The dimensions: table, surrogate key, natural id column, and how a record's field becomes that id. */
+const DIMENSIONS = {
+  market: { table: 'MarketDim', sk: 'market_sk', id: 'condition_id', natural: hex },
+  event: { table: 'EventDim', sk: 'event_sk', id: 'event_id', natural: text },
+  token: { table: 'MarketTokenDim', sk: 'token_sk', id: 'token_id', natural: text },
+} as const;
 
-const eventStub = (topic: SilverTopicKey, eventField: string): TableMerge => ({
-  table: 'EventDim',
-  from: distinctOf(topic, [eventField]),
-  where: `${text(eventField)} IS NOT NULL`,
-  strategy: 'upsert',
-  conflict: ['event_sk'],
-  columns: [c('event_sk', 'key', dimKeySql(text(eventField))), c('event_id', 'key', text(eventField))],
-});
+/** An upsert into a dimension keyed by the id in `field` (its surrogate and natural key first), then `columns`. */
+const dimension = (dim: keyof typeof DIMENSIONS, from: string, field: string, columns: MergeColumn[] = []): TableMerge => {
+  const d = DIMENSIONS[dim];
+  const natural = d.natural(field);
+  return {
+    table: d.table,
+    from,
+    where: `${natural} IS NOT NULL`,
+    strategy: 'upsert',
+    conflict: [d.sk],
+    columns: [c(d.sk, 'key', dimKeySql(natural)), c(d.id, 'key', natural), ...columns],
+  };
+};
 
-const tokenStub = (topic: SilverTopicKey, conditionField: string): TableMerge => ({
-  table: 'MarketTokenDim',
-  from: distinctOf(topic, ['token_id', conditionField]),
-  where: `${text('token_id')} IS NOT NULL`,
-  strategy: 'upsert',
-  conflict: ['token_sk'],
-  columns: [
-    c('token_sk', 'key', dimKeySql(text('token_id'))),
-    c('token_id', 'key', text('token_id')),
+/** When a dimension row was first and last seen in a record of its own. */
+const OBSERVED = [c('first_observed_at', 'min', ts('observed_ts')), c('last_observed_at', 'max', ts('observed_ts'))];
+
+const marketStub = (topic: SilverTopicKey, conditionField: string) => dimension('market', distinctOf(topic, [conditionField]), conditionField);
+const eventStub = (topic: SilverTopicKey, eventField: string) => dimension('event', distinctOf(topic, [eventField]), eventField);
+const tokenStub = (topic: SilverTopicKey, conditionField: string) =>
+  dimension('token', distinctOf(topic, ['token_id', conditionField]), 'token_id', [
     c('market_sk', 'first', keyOrNull(hex(conditionField))),
     c('condition_id', 'first', hex(conditionField)),
-  ],
-});
+  ]);
 
-const MARKETS: TableMerge = {
-  table: 'MarketDim',
-  from: stageView('markets'),
-  where: `${hex('condition_id')} IS NOT NULL`,
-  strategy: 'upsert',
-  conflict: ['market_sk'],
-  columns: [
-    c('market_sk', 'key', dimKeySql(hex('condition_id'))),
-    c('condition_id', 'key', hex('condition_id')),
+const MARKETS = dimension('market', stageView('markets'), 'condition_id', [
     c('gamma_market_id', 'latest', text('gamma_id')),
     c('question_id', 'latest', hex('question_id')),
     c('question', 'latest', text('question')),
@@ -102,40 +94,20 @@ const MARKETS: TableMerge = {
     c('tags', 'latest', list('tags')),
     c('image', 'latest', text('image')),
     c('icon', 'latest', text('icon')),
-    c('first_observed_at', 'min', ts('observed_ts')),
-    c('last_observed_at', 'max', ts('observed_ts')),
-  ],
-};
+    ...OBSERVED,
+]);
 
-const TOKENS: TableMerge = {
-  table: 'MarketTokenDim',
-  from: stageView('tokens'),
-  where: `${text('token_id')} IS NOT NULL`,
-  strategy: 'upsert',
-  conflict: ['token_sk'],
-  columns: [
-    c('token_sk', 'key', dimKeySql(text('token_id'))),
-    c('token_id', 'key', text('token_id')),
+const TOKENS = dimension('token', stageView('tokens'), 'token_id', [
     c('market_sk', 'latest', keyOrNull(hex('condition_id'))),
     c('condition_id', 'latest', hex('condition_id')),
     c('outcome', 'latest', text('outcome')),
     same('outcome_index'),
     same('price'),
     c('is_winner', 'latest', '"winner"'),
-    c('first_observed_at', 'min', ts('observed_ts')),
-    c('last_observed_at', 'max', ts('observed_ts')),
-  ],
-};
+    ...OBSERVED,
+]);
 
-const EVENTS: TableMerge = {
-  table: 'EventDim',
-  from: stageView('events'),
-  where: `${text('event_id')} IS NOT NULL`,
-  strategy: 'upsert',
-  conflict: ['event_sk'],
-  columns: [
-    c('event_sk', 'key', dimKeySql(text('event_id'))),
-    c('event_id', 'key', text('event_id')),
+const EVENTS = dimension('event', stageView('events'), 'event_id', [
     ...['ticker', 'slug', 'title', 'subtitle', 'description', 'category', 'subcategory', 'series_slug'].map((f) => c(f, 'latest', text(f))),
     c('is_active', 'latest', '"active"'),
     c('is_closed', 'latest', '"closed"'),
@@ -154,10 +126,8 @@ const EVENTS: TableMerge = {
     c('tags', 'latest', list('tags')),
     c('image', 'latest', text('image')),
     c('icon', 'latest', text('icon')),
-    c('first_observed_at', 'min', ts('observed_ts')),
-    c('last_observed_at', 'max', ts('observed_ts')),
-  ],
-};
+    ...OBSERVED,
+]);
 
 const TRADES: TableMerge = {
   table: 'TradeFact',
