@@ -180,31 +180,37 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     return json(200, '{"base_fee":0}');
   };
 
-  const books: Handler = (req) => {
+  /**
+   * Renders each token of a POST batch that the world knows (`render` may skip one with null);
+   * the 400 for a bad batch body.
+   */
+  const eachKnownToken = (req: SimRequest, render: (item: { token_id: string; side?: string }, market: number, outcome: number) => string | null): string[] | SimResponse => {
     const items = batchTokens(req, 500);
     if (isResponse(items)) return items;
-    const { world } = req.ctx;
     const out: string[] = [];
-    for (const { token_id } of items) {
-      const tok = world.tokenOf(token_id);
-      const b = tok ? currentBook(world, tok[0], tok[1], req.now) : null;
-      if (b) out.push(bookJson(world, b, Math.floor(req.now * 1000), req.ctx.profile.clob.bookExtras));
+    for (const item of items) {
+      const tok = req.ctx.world.tokenOf(item.token_id);
+      const text = tok ? render(item, tok[0], tok[1]) : null;
+      if (text !== null) out.push(text);
     }
-    return page(out);
+    return out;
+  };
+
+  const books: Handler = (req) => {
+    const out = eachKnownToken(req, (_, m, o) => {
+      const b = currentBook(req.ctx.world, m, o, req.now);
+      return b ? bookJson(req.ctx.world, b, Math.floor(req.now * 1000), req.ctx.profile.clob.bookExtras) : null;
+    });
+    return isResponse(out) ? out : page(out);
   };
 
   /** POST batch returning a map token → value. */
   const batchMap = (value: (b: Book, item: { token_id: string; side?: string }) => string): Handler => (req) => {
-    const items = batchTokens(req, 500);
-    if (isResponse(items)) return items;
-    const { world } = req.ctx;
-    const parts: string[] = [];
-    for (const item of items) {
-      const tok = world.tokenOf(item.token_id);
-      const b = tok ? currentBook(world, tok[0], tok[1], req.now) : null;
-      if (b) parts.push(`${JSON.stringify(item.token_id)}:${value(b, item)}`);
-    }
-    return json(200, `{${parts.join(',')}}`);
+    const parts = eachKnownToken(req, (item, m, o) => {
+      const b = currentBook(req.ctx.world, m, o, req.now);
+      return b ? `${JSON.stringify(item.token_id)}:${value(b, item)}` : null;
+    });
+    return isResponse(parts) ? parts : json(200, `{${parts.join(',')}}`);
   };
 
   const prices = batchMap((b, item) => {
@@ -215,16 +221,12 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
   const spreads = batchMap((b) => `"${spread(b)}"`);
 
   const lastTradesPrices: Handler = (req) => {
-    const items = batchTokens(req, 500);
-    if (isResponse(items)) return items;
     const { world } = req.ctx;
-    const out: string[] = [];
-    for (const { token_id } of items) {
-      const tok = world.tokenOf(token_id);
-      const last = tok ? lastTradeOf(world, tok[0], tok[1], req.now) : null;
-      if (tok && last) out.push(`{"token_id":${JSON.stringify(token_id)},"price":"${lastTradeString(world, tok[0], tok[1], req.now)}","side":"${last.side}"}`);
-    }
-    return page(out);
+    const out = eachKnownToken(req, ({ token_id }, m, o) => {
+      const last = lastTradeOf(world, m, o, req.now);
+      return last ? `{"token_id":${JSON.stringify(token_id)},"price":"${lastTradeString(world, m, o, req.now)}","side":"${last.side}"}` : null;
+    });
+    return isResponse(out) ? out : page(out);
   };
 
   const pricesHistory: Handler = (req) => {

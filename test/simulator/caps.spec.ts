@@ -170,6 +170,24 @@ describe('simulator caps and errors: current profile', () => {
     expect(posted.body).to.have.length(1);
   });
 
+  it('CLOB POST batches answer the known tokens as their single-token routes do, and refuse a bad body', async () => {
+    const page = (await getJson<{ data: Array<{ closed: boolean; enable_order_book: boolean; tokens: Array<{ token_id: string }> }> }>(`${h.sim.urls.clob}/markets`)).body.data;
+    const token = page.find((m) => !m.closed && m.enable_order_book)!.tokens[0]!.token_id;
+    const batch = [{ token_id: token, side: 'BUY' }, { token_id: '123' }];
+    const mid = (await getJson<Row>(`${h.sim.urls.clob}/midpoint?token_id=${token}`)).body;
+    expect((await getJson<Row>(`${h.sim.urls.clob}/midpoints`, batch)).body).to.deep.equal({ [token]: mid.mid });
+    const buy = (await getJson<Row>(`${h.sim.urls.clob}/price?token_id=${token}&side=BUY`)).body;
+    expect((await getJson<Row>(`${h.sim.urls.clob}/prices`, batch)).body).to.deep.equal({ [token]: { BUY: buy.price } });
+    const spreads = (await getJson<Row>(`${h.sim.urls.clob}/spreads`, batch)).body;
+    expect(Object.keys(spreads)).to.deep.equal([token]);
+    const last = (await getJson<Row>(`${h.sim.urls.clob}/last-trade-price?token_id=${token}`)).body;
+    const lasts = (await getJson<Row[]>(`${h.sim.urls.clob}/last-trades-prices`, batch)).body;
+    expect(lasts).to.deep.equal(last.side === '' ? [] : [{ token_id: token, price: last.price, side: last.side }]);
+    for (const route of ['books', 'prices', 'midpoints', 'spreads', 'last-trades-prices']) {
+      expect((await getJson(`${h.sim.urls.clob}/${route}`, { token_id: token })).status, route).to.equal(400);
+    }
+  });
+
   it('CLOB /prices-history: 15-day cap, fidelity minimums, endTs alone, unknown token, interval=max empty for old closed markets, the trailing now point', async () => {
     const page = (await getJson<{ data: Array<{ closed: boolean; end_date_iso: string; enable_order_book: boolean; tokens: Array<{ token_id: string }> }> }>(`${h.sim.urls.clob}/markets`)).body.data;
     const open = page.find((m) => !m.closed && m.enable_order_book)!.tokens[0]!.token_id;
