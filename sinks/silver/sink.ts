@@ -6,6 +6,7 @@
  * file for other readers.
  */
 import { existsSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { DecodeError, describeError, SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { ProgressTask } from '../../runtime/progress.ts';
@@ -274,6 +275,10 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
       }
       // Caught-up checks read committed positions: wait for the commit in flight once idle.
       if (batches.length === 0) await settled;
+      // A poll served from the consumer's buffer resolves at once, so the loop would stage a whole
+      // batch without giving the event loop a turn, and the merge in flight (its statements
+      // finish on DuckDB's threads, their callbacks wait for a turn) would stall until it does.
+      else await yieldToEventLoop();
       if (failure) throw failure;
     }
     await commit();
