@@ -28,7 +28,7 @@ import { ingestSettingsSchema } from '../producers/settings.ts';
 import { EmbeddedRegistry } from '../registry/embedded.ts';
 import { Serde } from '../registry/serde.ts';
 import { toRawTrade } from '../schemas/raw/index.ts';
-import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
+import { booleanish, positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
 import { PmaError } from '../runtime/errors.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
@@ -49,7 +49,7 @@ const settingsSchema = z
     feed: z.enum(['auto', 'v1']).default('auto'),
     tradesPageSize: positiveInt.default(10_000),
     tradeWorkers: positiveInt.default(8),
-    fillRoles: z.preprocess((v) => (v === 'false' ? false : v === 'true' ? true : v), z.boolean()).default(true),
+    fillRoles: booleanish.default(true),
     skip: z.enum(['none', 'budget', 'throughput']).default('none'),
   })
   .strict();

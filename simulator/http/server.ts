@@ -16,7 +16,7 @@ import { addUnknownField, DEFAULT_MISSING_FIELD, dropField, type FiredFault } fr
 import type { RateLimiter } from './limits.ts';
 import type { RequestLog, SimStats } from './observe.ts';
 import type { Router } from './router.ts';
-import { type ApiName, bodyOf, envelopeOf, gammaError, plainError, type SimContext, type LazyRecords, recordsOf, type SimRequest, type SimResponse, text } from './types.ts';
+import { type ApiName, bodyOf, envelopeOf, gammaError, plainError, type SimContext, headersOf, JSON_TYPE, type LazyRecords, recordsOf, type SimRequest, type SimResponse, text } from './types.ts';
 
 const APIS: readonly ApiName[] = ['gamma', 'data', 'clob'];
 const MAX_BODY = 1 << 20;
@@ -123,7 +123,7 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
       const [prefix, suffix] = envelopeOf(r);
       let length = Buffer.byteLength(prefix) + Buffer.byteLength(suffix) + Math.max(0, records.length - 1);
       for (const rec of records) length += Buffer.byteLength(rec);
-      res.writeHead(r.status, { 'content-type': r.contentType ?? 'application/json; charset=utf-8', 'content-length': length, ...r.headers });
+      res.writeHead(r.status, headersOf(r, length));
       res.cork();
       res.write(prefix);
       for (let i = 0; i < records.length; i++) res.write(i === 0 ? records[i]! : `,${records[i]}`);
@@ -138,7 +138,6 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
      */
     const streamLazy = (r: SimResponse, lazy: LazyRecords) => {
       const [prefix, suffix] = envelopeOf(r);
-      const headers = { 'content-type': r.contentType ?? 'application/json; charset=utf-8', ...r.headers };
       let i = 0;
       let bytes = 0;
       let ended = false;
@@ -162,19 +161,13 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
             i++;
             if ((i & 7) === 0 && performance.now() >= until) break;
           }
-          if (i >= lazy.count) parts.push(suffix);
+          const done = i >= lazy.count;
+          if (done) parts.push(suffix);
           const chunk = parts.join('');
           const n = Buffer.byteLength(chunk);
           bytes += n;
-          if (!res.headersSent) {
-            if (i >= lazy.count) {
-              res.writeHead(r.status, { ...headers, 'content-length': n });
-              res.end(chunk);
-              return end(r.status);
-            }
-            res.writeHead(r.status, headers);
-          }
-          if (i >= lazy.count) {
+          if (!res.headersSent) res.writeHead(r.status, headersOf(r, done ? n : undefined));
+          if (done) {
             res.end(chunk);
             return end(r.status);
           }
@@ -191,8 +184,7 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
 
     const send = (r: SimResponse, body: string | Buffer = bodyOf(r), slowMs = 0) => {
       const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-      const headers: Record<string, string | number> = { 'content-type': r.contentType ?? 'application/json; charset=utf-8', 'content-length': buf.length, ...r.headers };
-      res.writeHead(r.status, headers);
+      res.writeHead(r.status, headersOf(r, buf.length));
       if (slowMs <= 0 || buf.length === 0) {
         res.end(buf);
         finish(r.status, buf.length);
@@ -284,7 +276,7 @@ export function createSimServer(deps: HttpDeps): { server: Server; hangingTimers
       if (overlay) {
         fixture = true;
         stats.fixtureHits++;
-        r = { status: overlay.status, body: overlay.body, contentType: 'application/json; charset=utf-8' };
+        r = { status: overlay.status, body: overlay.body, contentType: JSON_TYPE };
       } else {
         const body = method === 'POST' ? await readBody(req) : { body: undefined, error: null };
         const simReq: SimRequest = {

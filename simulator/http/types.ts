@@ -70,7 +70,7 @@ export interface Route {
   handler: Handler;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function json(status: number, body: string, headers?: Record<string, string>): SimResponse {
   return { status, body, contentType: JSON_TYPE, ...(headers ? { headers } : {}) };
@@ -98,6 +98,11 @@ export function recordsOf(r: SimResponse): string[] | undefined {
   const out = new Array<string>(count);
   for (let i = 0; i < count; i++) out[i] = render(i);
   return out;
+}
+
+/** Response headers: its content type (JSON unless it says otherwise), the length when known, then its own headers. */
+export function headersOf(r: SimResponse, contentLength?: number): Record<string, string | number> {
+  return { 'content-type': r.contentType ?? JSON_TYPE, ...(contentLength === undefined ? {} : { 'content-length': contentLength }), ...r.headers };
 }
 
 /** The whole body of a response as one string or buffer (joins the records of a page). */
