@@ -2,7 +2,6 @@
  * The one string key for a topic-partition, for maps and sets keyed by where a record lives.
  * NUL cannot appear in a topic name on either transport, so the key splits back unambiguously.
  */
-import type { TopicPartitionOffset } from './types.ts';
 
 const SEP = '\u0000';
 
@@ -14,4 +13,3 @@ export function parsePartitionKey(key: string): { topic: string; partition: numb
   const at = key.lastIndexOf(SEP);
   return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) };
 }
-
