@@ -1,5 +1,5 @@
 /**
- * Test helpers: shared API fixtures mapped into raw records by the raw mapping producers use,
+ * Test helpers: the captured API samples mapped into raw records by the raw mapping producers use,
  * then round-tripped through the raw Avro type so tests see exactly what a consumer decodes.
  */
 import { readFileSync } from 'node:fs';
@@ -7,13 +7,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { type RawSchemaName, rawMapper } from '../../schemas/raw/index.ts';
+// The simulator's copies are the one set of samples the repository carries, so a clone runs alone.
+import { FIXTURE_DIR } from '../../simulator/world/fixtures.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const FIXTURES = join(here, '..', '..', '..', 'shared', 'fixtures', 'polymarket');
 const SCHEMAS = join(here, '..', '..', 'schemas');
 
 export function fixture<T = unknown>(name: string): T {
-  return JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
+  return JSON.parse(readFileSync(join(FIXTURE_DIR, name), 'utf8')) as T;
 }
 
 const schemas = new Map<string, avro.Schema>();

@@ -3,14 +3,12 @@
  * trip with every value intact, `extra` included; and back to the API's JSON.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import avro from 'avsc';
 import { expect } from 'chai';
 import { loadSchema } from '../../schemas/index.ts';
 import { type RawSchemaName, rawMapper } from '../../schemas/raw/index.ts';
-
-const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/polymarket');
+import { FIXTURE_DIR } from '../../simulator/world/fixtures.ts';
 
 interface Case {
   schema: RawSchemaName;
@@ -58,7 +56,7 @@ function dropTopLevelNulls(obj: Record<string, unknown>): Record<string, unknown
 
 describe('raw schemas: every fixture record', () => {
   it('every fixture file is classified (a new fixture must be added to this table)', () => {
-    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json'));
+    const files = readdirSync(FIXTURE_DIR).filter((f) => f.endsWith('.json'));
     expect(files.length).to.be.greaterThan(10);
     expect(files.filter((f) => !(f in CASES))).to.deep.equal([]);
   });
@@ -66,7 +64,7 @@ describe('raw schemas: every fixture record', () => {
   for (const [file, c] of Object.entries(CASES)) {
     if ('notRecords' in c) continue;
     it(`${file} → ${c.schema}: maps, round-trips through Avro, and maps back to the API JSON`, () => {
-      const body = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8'));
+      const body = JSON.parse(readFileSync(join(FIXTURE_DIR, file), 'utf8'));
       const records = c.records(body);
       expect(records.length).to.be.greaterThan(0);
       const type = avro.Type.forSchema(loadSchema(c.schema) as avro.Schema);
@@ -84,7 +82,7 @@ describe('raw schemas: every fixture record', () => {
   }
 
   it('gamma-markets: string-encoded arrays and numeric strings stay strings; nested events stay JSON text', () => {
-    const [market] = JSON.parse(readFileSync(join(FIXTURES, 'gamma-markets.json'), 'utf8'));
+    const [market] = JSON.parse(readFileSync(join(FIXTURE_DIR, 'gamma-markets.json'), 'utf8'));
     const raw = rawMapper('raw-gamma-market').toRaw(market);
     expect(raw.outcomes).to.equal('["Yes", "No"]');
     expect(raw.volume).to.equal('32257.445115');
@@ -94,7 +92,7 @@ describe('raw schemas: every fixture record', () => {
   });
 
   it('gamma-events: keys the schema does not name (version) land in extra as JSON text', () => {
-    const [event] = JSON.parse(readFileSync(join(FIXTURES, 'gamma-events.json'), 'utf8'));
+    const [event] = JSON.parse(readFileSync(join(FIXTURE_DIR, 'gamma-events.json'), 'utf8'));
     const raw = rawMapper('raw-gamma-event').toRaw(event);
     expect(raw.extra).to.deep.equal({ version: '"v1"' });
     expect(raw.gameId).to.equal(10079774);
@@ -102,7 +100,7 @@ describe('raw schemas: every fixture record', () => {
   });
 
   it('clob-markets: tokens are typed records, and unknown token keys would go to the token extra', () => {
-    const body = JSON.parse(readFileSync(join(FIXTURES, 'clob-markets.json'), 'utf8'));
+    const body = JSON.parse(readFileSync(join(FIXTURE_DIR, 'clob-markets.json'), 'utf8'));
     const raw = rawMapper('raw-clob-market').toRaw(body.data[0]) as { tokens: Array<Record<string, unknown>> };
     expect(raw.tokens[0]).to.include({ outcome: 'Arizona State', price: 1, winner: true });
     expect(raw.tokens[0]!.token_id).to.match(/^\d{70,78}$/);
