@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { buildGold, GOLD_TABLES, writeGoldReport } from '../../gold/index.ts';
+import { chromiumPath, itNeeding } from '../prerequisite.ts';
 import { writeHandSilver } from './hand-silver.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CHROMIUM = process.env.PMA_CHROMIUM ?? '/usr/bin/chromium';
+const { chromium: CHROMIUM, missing: noChromium } = chromiumPath();
 
 describe('gold report', function () {
   this.timeout(120_000);
@@ -69,11 +70,7 @@ describe('gold report', function () {
     expect(monthly).to.have.length(4);
   });
 
-  it('renders in a headless browser with every chart drawn', async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: no Chromium at ${CHROMIUM} (set PMA_CHROMIUM)`);
-      this.skip();
-    }
+  itNeeding('renders in a headless browser with every chart drawn', noChromium, async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
     try {

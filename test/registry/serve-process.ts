@@ -1,9 +1,7 @@
 /**
  * Starts `pma registry serve` as a real child process on a free port and stops it with SIGKILL.
- * Also finds the Python of the third-party-reader venv.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
@@ -49,14 +47,4 @@ export function startServeProcess(dataDir: string, extraArgs: string[] = []): Pr
       reject(new Error(`pma registry serve exited (${code ?? signal}) before listening: ${err}`));
     });
   });
-}
-
-/**
- * The Python with confluent-kafka: $PMA_PYTHON, else .ci/venv/bin/python if it exists.
- * Undefined when there is none.
- */
-export function findPython(): string | undefined {
-  if (process.env.PMA_PYTHON) return process.env.PMA_PYTHON;
-  const venv = fileURLToPath(new URL('../../.ci/venv/bin/python', import.meta.url));
-  return existsSync(venv) ? venv : undefined;
 }

@@ -15,8 +15,10 @@ import { HttpRegistry } from '../../registry/http.ts';
 import { Serde } from '../../registry/serde.ts';
 import { toRawGammaMarket, toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
+import { FIXTURE_DIR } from '../../simulator/world/fixtures.ts';
 import { registryConformance } from './conformance.ts';
-import { findPython, type ServeProcess, startServeProcess } from './serve-process.ts';
+import { describeNeeding, pythonWith } from '../prerequisite.ts';
+import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
@@ -198,23 +200,15 @@ describe('registry/server: pma registry serve (child process)', function () {
     });
   });
 
-  describe("Python confluent-kafka's SchemaRegistryClient, AvroSerializer and AvroDeserializer", () => {
-    const python = findPython();
-    before(function () {
-      if (python) return;
-      if (process.env.CI === 'true') throw new Error('CI=true but no Python with confluent-kafka: set PMA_PYTHON or run bash .ci/python-venv.sh');
-      console.log('      skipped: no Python with confluent-kafka (set PMA_PYTHON, or run: bash .ci/python-venv.sh)');
-      this.skip();
-    });
-
+  const { python, missing } = pythonWith(['confluent_kafka.schema_registry.avro']);
+  describeNeeding("Python confluent-kafka's SchemaRegistryClient, AvroSerializer and AvroDeserializer", missing, () => {
     it('registers and reads schemas through pma registry serve, and both sides decode each other', async () => {
       const topic = unique('py-topic');
       const value = { token: '2174263314346390629', price: '0.491' };
       const codec = await new Serde(http).codec<typeof value>(topic, QUOTE_V1);
       // Real raw records too: nested records, arrays, the extra map, custom schema attributes.
-      const fixtures = fileURLToPath(new URL('../../../shared/fixtures/polymarket/', import.meta.url));
-      const book = toRawWsMarketEvent(JSON.parse(readFileSync(join(fixtures, 'ws-market-book.json'), 'utf8')));
-      const gamma = toRawGammaMarket(JSON.parse(readFileSync(join(fixtures, 'gamma-markets.json'), 'utf8'))[0]);
+      const book = toRawWsMarketEvent(JSON.parse(readFileSync(join(FIXTURE_DIR, 'ws-market-book.json'), 'utf8')));
+      const gamma = toRawGammaMarket(JSON.parse(readFileSync(join(FIXTURE_DIR, 'gamma-markets.json'), 'utf8'))[0]);
       const wsCodec = await new Serde(http).codecFor(TOPICS.rawMarketWs);
       const gammaCodec = await new Serde(http).codecFor(TOPICS.rawGammaMarkets);
       const rawMessages = [

@@ -3,10 +3,10 @@
  * the simulator's markets brought in by the real ingest and processors: create a tag, add
  * examples, let the models classify, resolve a Judge item by key press, change it in History,
  * change Settings, and watch Pipeline while an ingest runs. Screenshots of each page go to
- * test-artifacts/tagger/. Outside CI the suite skips (one line) if chromium is missing.
+ * test-artifacts/tagger/. Outside CI the suite is pending if chromium is missing.
  */
 import { expect } from 'chai';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { Registry } from 'prom-client';
@@ -21,9 +21,10 @@ import { CLASSIFIER_GROUP } from '../../tagger/processor/market-feed.ts';
 import { TaggerService } from '../../tagger/service.ts';
 import type { MarketRow } from '../../tagger/store/tag-store.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
+import { chromiumPath, describeNeeding } from '../prerequisite.ts';
 import { type Harness, openHarness } from './harness.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
+const { chromium: CHROMIUM, missing } = chromiumPath();
 const ARTIFACTS = new URL('../../test-artifacts/tagger/', import.meta.url).pathname;
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -48,7 +49,7 @@ async function until(check: () => Promise<boolean> | boolean, what: string, time
   }
 }
 
-describe('tagger in a browser: the whole loop', function () {
+describeNeeding('tagger in a browser: the whole loop', missing, function () {
   this.timeout(120_000);
   let h: Harness;
   let fake: FakeOllama;
@@ -61,12 +62,7 @@ describe('tagger in a browser: the whole loop', function () {
   let judged = '';
   const problems: string[] = [];
 
-  before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing: .ci/run must apt-get install chromium`);
-      console.log(`    (skipped: ${CHROMIUM} not installed; apt-get install -y chromium)`);
-      this.skip();
-    }
+  before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     h = await openHarness();
     sim = await startSimulator({ port: 0, seed: 7, markets: 24 });

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -9,17 +8,11 @@ import type { CleanBookEvent, CleanTrade } from '../../../schemas/clean-records.
 import { bronzeRoot, runBronzeSink, utcDate } from '../../../sinks/bronze/index.ts';
 import { cleanRecord } from '../clean-arbitrary.ts';
 import { comparable } from '../duck-values.ts';
+import { describeNeeding, pythonWith } from '../../prerequisite.ts';
 import { type LogHarness, openLogHarness, publishClean } from '../log-harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ROOT = join(here, '..', '..', '..');
-
-/** Python with pyarrow, polars and duckdb: $PMA_PYTHON, else the CI venv. */
-function python(): string | undefined {
-  if (process.env.PMA_PYTHON) return process.env.PMA_PYTHON;
-  const venv = join(ROOT, '.ci', 'venv', 'bin', 'python');
-  return existsSync(venv) ? venv : undefined;
-}
+const { python: py, missing } = pythonWith(['pyarrow', 'polars', 'duckdb']);
 
 interface ReaderOutput {
   rows: Array<Record<string, unknown>>;
@@ -28,17 +21,10 @@ interface ReaderOutput {
   duckdb: { rows: number; dts: number; offsets: number };
 }
 
-describe('sinks/bronze: files read back by pyarrow, polars and duckdb from PyPI (readers this project did not write)', function () {
+describeNeeding('sinks/bronze: files read back by pyarrow, polars and duckdb from PyPI (readers this project did not write)', missing, function () {
   this.timeout(180_000);
   let h: LogHarness;
-  let py: string | undefined;
-  before(async function () {
-    py = python();
-    if (!py) {
-      if (process.env.CI === 'true') throw new Error('CI=true but no Python with pyarrow: set PMA_PYTHON or run bash .ci/python-venv.sh');
-      console.log('      skipped: no Python with pyarrow, polars and duckdb (set PMA_PYTHON, or run: bash .ci/python-venv.sh)');
-      this.skip();
-    }
+  before(async () => {
     h = await openLogHarness();
   });
   after(async () => {

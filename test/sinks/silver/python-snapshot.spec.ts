@@ -4,10 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { SILVER_TABLES } from '../../../sinks/silver/index.ts';
+import { describeNeeding, pythonWith } from '../../prerequisite.ts';
 import { cleanWorld, openTestLog, type TestLog } from './clean-world.ts';
 
 const CHILD = fileURLToPath(new URL('./sink-child.ts', import.meta.url));
-const PYTHON = process.env.PMA_PYTHON ?? fileURLToPath(new URL('../../../.ci/venv/bin/python', import.meta.url));
+const { python, missing } = pythonWith(['duckdb']);
+// Undefined while the suite is pending; only the tests read it, and they do not run then.
+const PYTHON = python as string;
 
 /** Reads every row of every Silver table with Python's duckdb; prints {table: rows}. */
 const READER = `
@@ -33,18 +36,11 @@ async function until(what: string, check: () => boolean, ms = 30_000): Promise<v
   }
 }
 
-describe('the Silver snapshot, read by Python while the sink runs', function () {
+describeNeeding('the Silver snapshot, read by Python while the sink runs', missing, function () {
   this.timeout(120_000);
   let log: TestLog;
   let child: ChildProcess | undefined;
 
-  before(function () {
-    if (!existsSync(PYTHON)) {
-      if (process.env.CI === 'true') throw new Error(`Python with duckdb not found at ${PYTHON} (set PMA_PYTHON)`);
-      console.log(`      skipped: no Python at ${PYTHON} (set PMA_PYTHON)`);
-      this.skip();
-    }
-  });
   beforeEach(async () => {
     log = await openTestLog();
   });
