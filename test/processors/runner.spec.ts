@@ -6,6 +6,7 @@ import { silentLogger } from '../../runtime/logger.ts';
 import type { CleanTrade } from '../../schemas/clean-records.ts';
 import { type RawSchemaName, rawMapper } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
+import { partitionForKey } from '../../transport/partitioner.ts';
 import type { ConsumedRecord } from '../../transport/types.ts';
 import { type LogHarness, useLogHarness, readTopic } from '../sinks/log-harness.ts';
 
@@ -69,6 +70,14 @@ function decodeAll(h: LogHarness, topic: 'trades' | 'prices' | 'markets' | 'toke
   return Promise.all(records.map(async (r) => (await (await h.serde.codecFor<Record<string, unknown>>(TOPICS[topic])).decode(r.value!)) as Record<string, unknown>));
 }
 
+async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function process(h: LogHarness, options: ProcessorOptions = {}) {
   return runProcessors(options, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });
 }
@@ -126,22 +135,26 @@ describe('processors: raw topics to clean topics on the embedded log', function 
   });
 
   it('holds a trade whose market comes later, and emits it enriched when the market arrives', async () => {
-    await publishRaw(h, 'rawTrades', [trade(1, 7)]);
+    // Behind the held trade, on its partition, a trade of a known market: a partition is read in
+    // order, so once that one is out the held one has been read, and its absence means held, not
+    // not yet read.
+    const partitions = TOPICS.rawTrades.partitions;
+    const behind = Array.from({ length: 100 }, (_, i) => i + 2).find(
+      (i) => partitionForKey(Buffer.from(`fill-${i}`), partitions) === partitionForKey(Buffer.from('fill-1'), partitions),
+    )!;
+    await publishRaw(h, 'rawGammaMarkets', [gammaMarket(8)]);
+    await publishRaw(h, 'rawTrades', [trade(1, 7), trade(behind, 8)]);
     const controller = new AbortController();
     const running = runProcessors({ retryWaitMs: 60_000 }, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: controller.signal, until: 'signal' });
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await readTopic(h.transport, TOPICS.trades.name)).to.have.length(0);
+    const tradeIds = async () => (await readTopic(h.transport, TOPICS.trades.name)).map((r) => r.key!.toString());
+    await until(async () => (await tradeIds()).includes(`fill-${behind}`), 'the trade behind the held one');
+    expect(await tradeIds()).to.deep.equal([`fill-${behind}`]);
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(7)]);
-    let trades: ConsumedRecord[] = [];
-    const deadline = Date.now() + 20_000;
-    while (trades.length === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      trades = await readTopic(h.transport, TOPICS.trades.name);
-    }
+    await until(async () => (await tradeIds()).includes('fill-1'), 'the held trade');
     controller.abort();
     const result = await running;
-    const [t] = await decodeAll(h, 'trades', trades);
-    expect(t).to.include({ trade_id: 'fill-1', event_id: 'ev7', token_id: TOKEN(7, 1), unresolved: false });
+    const trades = await decodeAll(h, 'trades', await readTopic(h.transport, TOPICS.trades.name));
+    expect(trades.find((t) => t.trade_id === 'fill-1')).to.include({ event_id: 'ev7', token_id: TOKEN(7, 1), unresolved: false });
     expect(result.unresolved).to.equal(0);
   });
 

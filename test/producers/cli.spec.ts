@@ -52,10 +52,15 @@ describe('pma ingest (the command)', function () {
     const first = pma(dir, ['ingest', '--metrics-port', '0', '--mode', 'trades,leaderboard']);
     await until(() => /metrics served url=(\S+)/.test(first.err()), 'the metrics line');
     const url = /metrics served url=(\S+)/.exec(first.err())![1]!;
-    await until(() => /progress|records/.test(first.err()) || first.child.exitCode !== null, 'progress', 10_000).catch(() => {});
-    await new Promise((r) => setTimeout(r, 1_500));
-    const metrics = await (await fetch(url)).text();
-    expect(metrics).to.match(/pma_ingest_requests_total\{[^}]*endpoint="\/v1\/leaderboard"/);
+    // Scrape until the leaderboard has been asked (the run is then under way) rather than for a fixed while.
+    const asked = /pma_ingest_requests_total\{[^}]*endpoint="\/v1\/leaderboard"/;
+    let metrics = await (await fetch(url)).text();
+    const deadline = Date.now() + 30_000;
+    while (!asked.test(metrics) && Date.now() < deadline && first.child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 100));
+      metrics = await (await fetch(url)).text();
+    }
+    expect(metrics).to.match(asked);
     expect(metrics).to.match(/pma_ingest_request_duration_seconds_bucket/);
     expect(metrics).to.match(/pma_ingest_bucket_tokens\{bucket="data:\/trades"/);
     first.child.kill('SIGTERM');

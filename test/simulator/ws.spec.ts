@@ -56,6 +56,22 @@ class Client {
   }
 }
 
+/** Sends PING and waits for the PONG (the server answers a connection's frames in order). */
+async function pong(c: Client): Promise<void> {
+  const before = c.frames.filter((f) => f === 'PONG').length;
+  c.ws.send('PING');
+  await c.until(() => c.frames.filter((f) => f === 'PONG').length > before);
+  expect(c.frames.filter((f) => f === 'PONG').length, 'PONG').to.equal(before + 1);
+}
+
+async function until(check: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 async function connect(sim: Simulator): Promise<Client> {
   const c = new Client(sim.urls.ws);
   await c.open();
@@ -160,29 +176,36 @@ describe('simulator market WebSocket', () => {
     const second = JSON.parse(c.frames[1]!) as Array<Record<string, unknown>>;
     expect(second.map((x) => x.asset_id)).to.deep.equal([sim.world.tokenId(b!, 0)]);
     c.ws.send(JSON.stringify({ operation: 'unsubscribe', assets_ids: [sim.world.tokenId(a!, 0), sim.world.tokenId(b!, 0)] }));
+    // The server answers a connection's frames in order: the PONG says the unsubscribe is applied.
+    await pong(c);
+    const unsubscribed = c.frames.length;
     const control = await client();
     control.ws.send(JSON.stringify({ assets_ids: [sim.world.tokenId(a!, 0), sim.world.tokenId(b!, 0)], type: 'market' }));
     await control.until(() => control.frames.length >= 1);
-    await new Promise((r) => setTimeout(r, 100));
     sim.advance(600);
     await control.until(() => control.frames.length >= 2);
     expect(control.frames.length).to.be.greaterThan(1);
-    expect(c.frames).to.have.length(2);
+    // The control got events of those tokens; anything sent to c in the same tick precedes its next PONG.
+    await pong(c);
+    expect(c.frames.slice(unsubscribed)).to.deep.equal(['PONG']);
   });
 
   it('beyond the per-connection token cap a connection goes silent but still answers PING', async () => {
     const s = await startSimulator({ port: 0, limits: false, seed: 21, markets: 120, events: 50, tradesPerMarket: 30, live: true, liveTradeRate: 5, wsTickMs: 40, overrides: { ws: { tokensPerConnection: 1 } } });
     try {
       const markets = busyOpenMarkets(s, 3);
+      const tokens = markets.flatMap((m) => [...s.world.market(m).tokens]);
       const c = await client(s);
-      c.ws.send(JSON.stringify({ assets_ids: markets.flatMap((m) => [...s.world.market(m).tokens]), type: 'market' }));
+      c.ws.send(JSON.stringify({ assets_ids: tokens, type: 'market' }));
       await c.until(() => c.frames.length >= 1);
+      // One connection per token, within the cap: their events show when c would have had some.
+      const controls = await Promise.all(tokens.map(() => client(s)));
+      for (const [i, k] of controls.entries()) k.ws.send(JSON.stringify({ assets_ids: [tokens[i]], type: 'market' }));
+      await Promise.all(controls.map((k) => k.until(() => k.frames.length >= 1)));
       s.advance(900);
-      await new Promise((r) => setTimeout(r, 200));
-      c.ws.send('PING');
-      await c.until(() => c.frames.includes('PONG'));
+      await until(() => controls.some((k) => k.events().length > 0), 'an event on a connection within the cap');
+      await pong(c);
       expect(c.frames.filter((f) => f.startsWith('{'))).to.deep.equal([]);
-      expect(c.frames).to.include('PONG');
     } finally {
       await s.close();
     }
@@ -196,16 +219,20 @@ describe('simulator market WebSocket', () => {
     await a.until(() => a.closed !== null);
     expect(a.closed).to.not.equal(null);
     sim.setFaults({ rules: [{ kind: 'ws-silent', rate: 1 }] });
+    const silenced = (sim.stats().ws as { silenced: number }).silenced;
     const b = await client();
     b.ws.send(JSON.stringify({ assets_ids: [...sim.world.market(m!).tokens], type: 'market' }));
     await b.until(() => b.frames.length >= 1);
-    await new Promise((r) => setTimeout(r, 100));
-    sim.advance(600);
-    await new Promise((r) => setTimeout(r, 200));
-    b.ws.send('PING');
-    await b.until(() => b.frames.includes('PONG'));
-    expect(b.frames.slice(1)).to.deep.equal(['PONG']);
+    await until(() => (sim.stats().ws as { silenced: number }).silenced > silenced, 'the connection to be silenced');
+    // A connection opened after the fault is lifted gets the events b would have had.
     sim.setFaults({ rules: [] });
+    const control = await client();
+    control.ws.send(JSON.stringify({ assets_ids: [...sim.world.market(m!).tokens], type: 'market' }));
+    await control.until(() => control.frames.length >= 1);
+    sim.advance(600);
+    await until(() => control.events().length > 0, 'an event on the control connection');
+    await pong(b);
+    expect(b.frames.slice(1)).to.deep.equal(['PONG']);
   });
 
   it('fault unknown-field on "ws": every event gains the key, and events of an unknown type arrive', async () => {

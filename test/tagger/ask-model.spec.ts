@@ -78,7 +78,9 @@ describe('tagger/classify/ask-model', () => {
     await fake.pause();
     script = [{ answer: 'yes', confidence: 0.7, reason: 'back' }];
     const pending = Promise.all([askModel(caller, 'm1', MESSAGES, signal), askModel(caller, 'm1', MESSAGES, signal)]);
-    await new Promise((r) => setTimeout(r, 200));
+    // Resume only once the asks have met the outage, or nothing here waited for Ollama.
+    const deadline = Date.now() + 5_000;
+    while (caller.gate.status.up && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     expect(caller.gate.status.up).to.equal(false);
     await fake.resume();
     const votes = await pending;

@@ -162,22 +162,41 @@ describe('sinks/bronze: the Bronze sink on the embedded log', function () {
   });
 
   it('flushes an idle partition while running, and everything buffered when stopped', async () => {
-    const controller = new AbortController();
-    const running = runBronzeSink(
-      { dataDir: h.dir, idleMs: 200, rollMs: 60_000 },
-      { transport: h.transport, serde: h.serde, logger: silentLogger, signal: controller.signal, until: 'signal' },
-    );
-    await publishClean(h, 'trades', trades(30, 8), (t) => t.trade_id);
     const root = bronzeRoot(h.dir);
+    const run = (idleMs: number, signal: AbortSignal) =>
+      runBronzeSink({ dataDir: h.dir, idleMs, rollMs: 60_000 }, { transport: h.transport, serde: h.serde, logger: silentLogger, signal, until: 'signal' });
+    const idle = new AbortController();
+    const idleRun = run(200, idle.signal);
+    await publishClean(h, 'trades', trades(30, 8), (t) => t.trade_id);
     const deadline = Date.now() + 20_000;
     while (files(root, 'trades').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(files(root, 'trades').length).to.be.greaterThan(0);
+    idle.abort();
+    expect((await idleRun).rows).to.equal(30);
+
+    // Nothing flushes by time in this run, so what lands in Bronze was flushed by the stop. An
+    // unreadable record behind the market on its partition: once its dead letter is out, the sink
+    // has read the market (a partition is read in order), so stopping now must write it.
+    const stop = new AbortController();
+    const running = run(60_000, stop.signal);
     const market: CleanMarket = { ...fc.sample(cleanRecord('markets'), { numRuns: 1, seed: 9 })[0]!, observed_ts: T0 };
-    await publishClean(h, 'markets', [market], (m) => m.condition_id);
-    await new Promise((r) => setTimeout(r, 100));
-    controller.abort();
+    const codec = await h.serde.codecFor<CleanMarket>(TOPICS.markets);
+    const producer = h.transport.producer();
+    await producer.send(TOPICS.markets.name, [
+      { key: Buffer.from(market.condition_id), value: codec.encode(market), partition: 0 },
+      { key: Buffer.from('unreadable'), value: Buffer.from([9, 0, 0, 0, 1]), partition: 0 },
+    ]);
+    await producer.close();
+    const dlqDeadline = Date.now() + 20_000;
+    while ((await readTopic(h.transport, TOPICS.dlq.name)).length === 0) {
+      if (Date.now() > dlqDeadline) throw new Error('timed out waiting for the dead letter behind the market');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(files(root, 'markets')).to.have.length(0);
+    stop.abort();
     const result = await running;
-    expect(result.rows).to.equal(31);
+    expect(result.rows).to.equal(1);
+    expect(files(root, 'markets').length).to.be.greaterThan(0);
   });
 
   it('recovery rolls a half-renamed group forward, deletes unpublished temporaries, and resumes after the files', async () => {
