@@ -13,14 +13,13 @@
  * trades rarely wait for their market. Anything that cannot be decoded or normalised goes to
  * `pma.dlq` with its reason and source offset, and the stream goes on.
  */
-import { deadLetterRecord, type DeadLetter, DLQ_TOPIC } from '../registry/dead-letter.ts';
-import { readSchemaId, type Serde, type TopicCodec } from '../registry/serde.ts';
-import { AbortedError, DecodeError, NormaliseError } from '../runtime/errors.ts';
+import type { Serde, TopicCodec } from '../registry/serde.ts';
+import { DecodeError, NormaliseError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { consumeLoop, DeadLetterOutbox, decodeRecord, DoneTracker, groupCaughtUp, type Until, withDefaults, withSource } from '../runtime/stage/index.ts';
 import type { CleanPricePoint, CleanTopicKey, CleanTrade } from '../schemas/clean-records.ts';
 import { CLEAN_TOPIC_KEYS } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import { caughtUp } from '../sinks/common/caught-up.ts';
 import type { ConsumedRecord, Consumer, Producer, ProduceRecord, RecordBatch, Transport } from '../transport/types.ts';
 import { enrichPricePoint, enrichTrade } from './enrich.ts';
 import { DEDUP_HEADER, dedupIdentity, REFERENCE_TOPICS, SOURCE_HEADER } from './identity.ts';
@@ -30,7 +29,6 @@ import type { RawRecord } from './normalise/values.ts';
 import { rebuildState } from './rebuild.ts';
 import { DedupWindow } from './state/dedup-window.ts';
 import { LookupTables } from './state/lookup.ts';
-import { OffsetTracker } from './state/offset-tracker.ts';
 import { RetryBuffer } from './state/retry-buffer.ts';
 
 export interface ProcessorOptions {
@@ -52,7 +50,7 @@ export interface ProcessorDeps {
   logger: Logger;
   signal: AbortSignal;
   /** 'caught-up': stop once every raw partition is read to its end and everything held has gone out. */
-  until: 'signal' | 'caught-up';
+  until: Until;
 }
 
 export interface ProcessorResult {
@@ -82,7 +80,7 @@ interface Held {
   source: ConsumedRecord;
 }
 
-/** One round's output: clean records and dead letters, plus the input offsets they finish. */
+/** One round's clean records, plus the input offsets they finish. */
 class Round {
   readonly records = new Map<string, ProduceRecord[]>();
   readonly finishes: ConsumedRecord[] = [];
@@ -97,7 +95,7 @@ class Round {
 }
 
 export async function runProcessors(options: ProcessorOptions, deps: ProcessorDeps): Promise<ProcessorResult> {
-  return new ProcessorRunner({ ...PROCESSOR_DEFAULTS, ...defined(options) }, deps).run();
+  return new ProcessorRunner(withDefaults(PROCESSOR_DEFAULTS, options), deps).run();
 }
 
 class ProcessorRunner {
@@ -108,11 +106,11 @@ class ProcessorRunner {
   readonly #windows = new Map<CleanTopicKey, DedupWindow>();
   readonly #cleanCodecs = new Map<CleanTopicKey, TopicCodec<unknown>>();
   readonly #rawCodecs = new Map<string, TopicCodec<RawRecord>>();
-  readonly #trackers = new Map<string, OffsetTracker>();
-  readonly #committed = new Map<string, number>();
+  readonly #done = new DoneTracker();
   readonly #retry: RetryBuffer<Held>;
   readonly #result: ProcessorResult = { consumed: 0, emitted: {}, duplicates: 0, deadLettered: 0, unresolved: 0, filtered: 0 };
   #producer!: Producer;
+  #deadLetters!: DeadLetterOutbox;
   #reference!: Consumer;
   #facts!: Consumer;
 
@@ -128,6 +126,7 @@ class ProcessorRunner {
     const all = [...REFERENCE_RAW, ...FACT_RAW].map((n) => Object.values(TOPICS).find((t) => t.name === n)!);
     const clean = CLEAN_TOPIC_KEYS.map((k) => TOPICS[k]);
     await transport.admin().createTopics([...all, ...clean, TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
+    this.#deadLetters = new DeadLetterOutbox(transport, 'process', this.#log);
     for (const def of all) this.#rawCodecs.set(def.name, await serde.codecFor<RawRecord>(def));
     for (const key of CLEAN_TOPIC_KEYS) {
       this.#cleanCodecs.set(key, await serde.codecFor(TOPICS[key]));
@@ -144,36 +143,35 @@ class ProcessorRunner {
       await this.#facts.subscribe([...FACT_RAW]);
       await this.#loop();
     } finally {
+      await this.#deadLetters.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
       await this.#reference.close().catch((err) => this.#log.warn('closing a consumer failed', { err }));
       await this.#facts.close().catch((err) => this.#log.warn('closing a consumer failed', { err }));
       await this.#producer.close().catch((err) => this.#log.warn('closing the producer failed', { err }));
     }
+    this.#result.deadLettered = this.#deadLetters.sent;
     this.#log.info('processors stopped', { ...this.#result, emitted: JSON.stringify(this.#result.emitted), held: this.#retry.size });
     return this.#result;
   }
 
   async #loop(): Promise<void> {
-    const { signal } = this.#deps;
-    while (!signal.aborted) {
-      let batches: RecordBatch[];
-      try {
-        const reference = await this.#reference.poll({ waitMs: 0, signal });
-        const facts = await this.#facts.poll({ waitMs: reference.length > 0 ? 0 : this.#waitMs(), signal });
-        batches = [...reference, ...facts];
-      } catch (err) {
-        if (err instanceof AbortedError || signal.aborted) break;
-        throw err;
-      }
-      const round = new Round();
-      for (const batch of batches) await this.#take(batch, round);
-      for (const held of this.#retry.expired(Date.now())) this.#emitHeld(held, round, true);
-      await this.#send(round);
-      if (this.#deps.until === 'caught-up' && batches.length === 0 && (await this.#caughtUp())) {
-        const last = new Round();
-        for (const held of this.#retry.drain()) this.#emitHeld(held, last, true);
-        await this.#send(last);
-        return;
-      }
+    const reason = await consumeLoop({
+      signal: this.#deps.signal,
+      until: this.#deps.until,
+      sources: [this.#reference, this.#facts],
+      waitMs: () => this.#waitMs(),
+      handle: async (batches) => {
+        const round = new Round();
+        for (const batch of batches) await this.#take(batch, round);
+        for (const held of this.#retry.expired(Date.now())) this.#emitHeld(held, round, true);
+        await this.#send(round);
+      },
+      caughtUp: () => this.#caughtUp(),
+    });
+    if (reason === 'caught-up') {
+      const last = new Round();
+      for (const held of this.#retry.drain()) this.#emitHeld(held, last, true);
+      await this.#send(last);
+      return;
     }
     // Stopping: what was produced is committed; held records stay uncommitted and are read again next start.
     await this.#commit();
@@ -188,33 +186,34 @@ class ProcessorRunner {
   async #caughtUp(): Promise<boolean> {
     const admin = this.#deps.transport.admin();
     return (
-      (await caughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) &&
-      (await caughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW))
+      (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) &&
+      (await groupCaughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW))
     );
   }
 
   async #take(batch: RecordBatch, round: Round): Promise<void> {
-    const tracker = this.#tracker(batch.topic, batch.partition);
     const codec = this.#rawCodecs.get(batch.topic)!;
     const normalise = NORMALISERS[batch.topic]!;
     for (const record of batch.records) {
       this.#result.consumed++;
-      tracker.begin(record.offset);
+      this.#done.begin(record.topic, record.partition, record.offset);
       if (record.value === null) {
         round.finishes.push(record);
         continue;
       }
       let outputs: CleanOutput[];
       try {
-        const where = { partition: record.partition, offset: record.offset };
-        const schemaId = readSchemaId(record.value, { topic: record.topic, ...where });
-        if (!codec.hasWriter(schemaId)) await codec.loadWriter(schemaId, where);
-        const value = codec.decodeSync(record.value, where);
+        let value = decodeRecord(codec, record);
+        if (value instanceof Promise) value = await value;
+        if (value instanceof DecodeError) {
+          this.#deadLetters.add(record, value.reason, value);
+          round.finishes.push(record);
+          continue;
+        }
         outputs = normalise(rawInput(record, value));
       } catch (err) {
-        if (!(err instanceof DecodeError || err instanceof NormaliseError)) throw err;
-        const reason = err instanceof DecodeError ? err.reason : 'normalise-failed';
-        this.#deadLetter(round, { record, reason, error: withSource(err, record) });
+        if (!(err instanceof NormaliseError)) throw err;
+        this.#deadLetters.add(record, 'normalise-failed', withSource(err, record));
         round.finishes.push(record);
         continue;
       }
@@ -281,63 +280,25 @@ class ProcessorRunner {
     this.#result.emitted[out.topic] = (this.#result.emitted[out.topic] ?? 0) + 1;
   }
 
-  #deadLetter(round: Round, letter: DeadLetter): void {
-    round.add(DLQ_TOPIC, deadLetterRecord(letter));
-    this.#result.deadLettered++;
-    this.#log.warn('raw record dead-lettered', { topic: letter.record.topic, partition: letter.record.partition, offset: letter.record.offset, reason: letter.reason });
-  }
-
-  /** Produces the round (acknowledged before it resolves), then finishes and commits its inputs. */
+  /** Produces the round and its dead letters (durable before this resolves), then finishes and commits its inputs. */
   async #send(round: Round): Promise<void> {
+    await this.#deadLetters.flush();
     if (round.count > 0) {
       await this.#producer.sendBatch([...round.records].map(([topic, records]) => ({ topic, records })));
     }
-    for (const r of round.finishes) this.#tracker(r.topic, r.partition).finish(r.offset);
+    for (const r of round.finishes) this.#done.finish(r.topic, r.partition, r.offset);
     await this.#commit();
   }
 
   async #commit(): Promise<void> {
-    const byConsumer = new Map<Consumer, Array<{ topic: string; partition: number; offset: number }>>();
-    for (const [key, tracker] of this.#trackers) {
-      const offset = tracker.committable();
-      if (offset < 0 || this.#committed.get(key) === offset) continue;
-      const [topic, partition] = key.split('\u0000') as [string, string];
-      const consumer = REFERENCE_RAW.includes(topic) ? this.#reference : this.#facts;
-      const list = byConsumer.get(consumer) ?? [];
-      list.push({ topic, partition: Number(partition), offset });
-      byConsumer.set(consumer, list);
-      this.#committed.set(key, offset);
+    try {
+      await this.#done.commit((topic) => (REFERENCE_RAW.includes(topic) ? this.#reference : this.#facts));
+    } catch (err) {
+      this.#log.warn('input offset commit failed; records will be read again and deduplicated', { err });
     }
-    for (const [consumer, offsets] of byConsumer) {
-      try {
-        await consumer.commit(offsets);
-      } catch (err) {
-        for (const o of offsets) this.#committed.delete(`${o.topic}\u0000${o.partition}`);
-        this.#log.warn('input offset commit failed; records will be read again and deduplicated', { err });
-      }
-    }
-  }
-
-  #tracker(topic: string, partition: number): OffsetTracker {
-    const key = `${topic}\u0000${partition}`;
-    let t = this.#trackers.get(key);
-    if (!t) {
-      t = new OffsetTracker();
-      this.#trackers.set(key, t);
-    }
-    return t;
   }
 }
 
 function rawInput(record: ConsumedRecord, value: RawRecord): RawInput {
   return { key: record.key?.toString('utf8') ?? '', value, timestamp: record.timestamp, headers: record.headers };
-}
-
-function withSource(err: DecodeError | NormaliseError, record: ConsumedRecord): DecodeError | NormaliseError {
-  Object.assign(err.context, { topic: record.topic, partition: record.partition, offset: record.offset });
-  return err;
-}
-
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -112,7 +112,7 @@ async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: 
       snapshotPath: defaultSnapshotPath(path),
       ...(settings.silverBatchRows ? { batchRows: settings.silverBatchRows } : {}),
       ...(settings.silverSnapshotSeconds ? { snapshotIntervalMs: settings.silverSnapshotSeconds * 1000 } : {}),
-      untilCaughtUp: settings.untilCaughtUp,
+      until: settings.untilCaughtUp ? 'caught-up' : 'signal',
       ...(topics ? { topics: topics as never } : {}),
     },
     { transport, serde, logger: ctx.logger, signal: ctx.signal },

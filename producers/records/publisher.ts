@@ -6,7 +6,7 @@
  * records are acknowledged, a second send with the pages' cursors and gap reports. A page's
  * promise resolves when both are durable, so a cursor never runs ahead of its records.
  */
-import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
+import { DLQ_HEADERS, deadLetterErrorText } from '../../registry/dead-letter.ts';
 import { SchemaValidationError, describeError } from '../../runtime/errors.ts';
 import type { ProduceRecord, Producer } from '../../transport/types.ts';
 import { type SourceInfo, sourceHeaders } from './headers.ts';
@@ -153,7 +153,8 @@ export class Publisher {
       headers: {
         ...sourceHeaders(d.source),
         [DLQ_HEADERS.reason]: d.reason,
-        [DLQ_HEADERS.error]: d.error.length > 2_000 ? `${d.error.slice(0, 1_997)}...` : d.error,
+        [DLQ_HEADERS.error]: deadLetterErrorText(d.error),
+        [DLQ_HEADERS.stage]: 'ingest',
         [DLQ_HEADERS.time]: new Date().toISOString(),
         ...(d.topic ? { [DLQ_HEADERS.sourceTopic]: d.topic } : {}),
       },

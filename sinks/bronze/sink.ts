@@ -17,22 +17,22 @@
  *   Records written with an older schema are decoded with schema resolution and encoded with the
  *   current one. Records that cannot be read go to `pma.dlq`.
  */
-import { AbortedError, DecodeError, SinkError } from '../../runtime/errors.ts';
-import type { Logger } from '../../runtime/logger.ts';
-import { sendDeadLetters, type DeadLetter } from '../../registry/dead-letter.ts';
 import { readSchemaId, type Serde, type TopicCodec } from '../../registry/serde.ts';
+import { DecodeError, SinkError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { consumeLoop, DeadLetterOutbox, groupCaughtUp, type Until, withDefaults, withSource } from '../../runtime/stage/index.ts';
 import { CLEAN_TOPIC_KEYS, type CleanTopicKey, EVENT_TIME_FIELD } from '../../schemas/clean-records.ts';
 import { loadSchema } from '../../schemas/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import type { Consumer, Producer, RecordBatch, Transport } from '../../transport/types.ts';
-import { caughtUp } from '../common/caught-up.ts';
+import { partitionKey } from '../../transport/partition-key.ts';
+import type { Consumer, RecordBatch, Transport } from '../../transport/types.ts';
 import { acquireDirLock, type DirLock } from '../common/dir-lock.ts';
 import { compileInspector, type Inspector } from './inspect.ts';
 import { bronzeRoot, typeDir, utcDate } from './layout.ts';
 import type { PackedBodies } from './body-buffer.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
-import { partitionKey, recoverBronze } from './recovery.ts';
+import { recoverBronze } from './recovery.ts';
 import { publish, writeTemporaries } from './write-group.ts';
 
 export interface BronzeSinkOptions {
@@ -42,13 +42,13 @@ export interface BronzeSinkOptions {
   groupId?: string;
   /** Flush a partition at this many rows. Default 250,000. */
   rollRows?: number;
-  /** Flush a partition once it took in this many bytes of Avro. Default 64 MiB. */
+  /** Flush a partition once it took in this many bytes of Avro. Default 32 MiB. */
   rollBytes?: number;
   /** Flush a partition this long after its first buffered record. Default 60 s. */
   rollMs?: number;
   /** Flush a partition that received nothing for this long. Default 10 s. */
   idleMs?: number;
-  /** Bound on the bytes buffered over all partitions. Default 256 MiB. */
+  /** Bound on the bytes buffered over all partitions. Default 96 MiB. */
   maxBufferedBytes?: number;
   /** Finished groups allowed to wait for the writer thread before consuming pauses. Default 2. */
   maxPendingGroups?: number;
@@ -62,7 +62,7 @@ export interface BronzeSinkDeps {
   logger: Logger;
   signal: AbortSignal;
   /** 'caught-up': stop once every assigned partition is read to its end and written. */
-  until: 'signal' | 'caught-up';
+  until: Until;
   /** Called after each write group is published and committed (tests, progress). */
   onPublished?: (info: PublishedGroup) => void;
 }
@@ -109,7 +109,7 @@ interface TopicState {
 }
 
 export async function runBronzeSink(options: BronzeSinkOptions, deps: BronzeSinkDeps): Promise<BronzeSinkResult> {
-  const sink = new BronzeSink({ ...BRONZE_DEFAULTS, topics: CLEAN_TOPIC_KEYS, ...stripUndefined(options), dataDir: options.dataDir }, deps);
+  const sink = new BronzeSink(withDefaults({ ...BRONZE_DEFAULTS, topics: CLEAN_TOPIC_KEYS }, options), deps);
   return sink.run();
 }
 
@@ -132,7 +132,7 @@ class BronzeSink {
   #bufferedBytes = 0;
   #failure: Error | undefined;
   #consumer!: Consumer;
-  #dlq!: Producer;
+  #deadLetters!: DeadLetterOutbox;
   #pool!: ParquetWriterPool;
 
   constructor(options: Required<BronzeSinkOptions>, deps: BronzeSinkDeps) {
@@ -155,7 +155,7 @@ class BronzeSink {
       );
       for (const type of this.#o.topics) await this.#addTopic(type);
       this.#pool = new ParquetWriterPool();
-      this.#dlq = this.#deps.transport.producer({ clientId: 'pma-sink-bronze-dlq' });
+      this.#deadLetters = new DeadLetterOutbox(this.#deps.transport, 'bronze', this.#log);
       this.#consumer = this.#deps.transport.consumer({ groupId: this.#o.groupId, maxRecords: this.#o.pollRecords, clientId: 'pma-sink-bronze' });
       try {
         await this.#consumer.subscribe([...this.#topics.keys()]);
@@ -165,13 +165,14 @@ class BronzeSink {
         await this.#drain();
       } finally {
         await this.#consumer.close().catch((err) => this.#log.warn('closing the consumer failed', { err }));
-        await this.#dlq.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
+        await this.#deadLetters.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
         await this.#pool.close();
       }
     } finally {
       await lock.release();
     }
     if (this.#failure) throw this.#failure;
+    this.#result.deadLettered = this.#deadLetters.sent;
     this.#log.info('bronze sink stopped', { ...this.#result });
     return this.#result;
   }
@@ -190,25 +191,19 @@ class BronzeSink {
   }
 
   async #loop(): Promise<void> {
-    const { signal } = this.#deps;
-    while (!signal.aborted) {
-      this.#throwIfFailed();
-      let batches: RecordBatch[];
-      try {
-        batches = await this.#consumer.poll({ waitMs: this.#pollWait(), signal });
-      } catch (err) {
-        if (err instanceof AbortedError || signal.aborted) return;
-        throw err;
-      }
-      await this.#followAssignment();
-      for (const batch of batches) await this.#take(batch);
-      await this.#rollDue(Date.now());
-      if (this.#deps.until === 'caught-up' && batches.length === 0 && (await this.#caughtUp())) return;
-    }
-  }
-
-  async #caughtUp(): Promise<boolean> {
-    return caughtUp(this.#consumer, this.#deps.transport.admin(), this.#o.groupId, [...this.#topics.keys()]);
+    await consumeLoop({
+      signal: this.#deps.signal,
+      until: this.#deps.until,
+      sources: [this.#consumer],
+      waitMs: () => this.#pollWait(),
+      handle: async (batches) => {
+        await this.#followAssignment();
+        for (const batch of batches) await this.#take(batch);
+        await this.#rollDue(Date.now());
+      },
+      caughtUp: () => groupCaughtUp(this.#consumer, this.#deps.transport.admin(), this.#o.groupId, [...this.#topics.keys()]),
+      failure: () => this.#failure,
+    });
   }
 
   /** Seeks every assigned partition not yet positioned to where its files end. */
@@ -264,7 +259,6 @@ class BronzeSink {
     }
     const now = Date.now();
     let buf = this.#buffers.get(key);
-    const letters: DeadLetter[] = [];
     let next = expected;
     for (const record of batch.records) {
       if (record.offset < next) {
@@ -284,27 +278,19 @@ class BronzeSink {
         this.#bufferedBytes += size;
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
-        letters.push({ record, reason: err.reason, error: withWhere(err, record) });
+        this.#deadLetters.add(record, err.reason, withSource(err, record));
       }
       if (buf.rows >= this.#o.rollRows || buf.bytes >= this.#o.rollBytes) {
         // Dead letters first: once the group is published its offsets are never read again.
-        await this.#sendLetters(batch, letters);
+        await this.#deadLetters.flush();
         this.#next.set(key, next);
         await this.#flush(key);
         buf = undefined;
       }
     }
     this.#next.set(key, next);
-    await this.#sendLetters(batch, letters);
+    await this.#deadLetters.flush();
     while (this.#bufferedBytes > this.#o.maxBufferedBytes) await this.#flush(this.#largestBuffer()!);
-  }
-
-  async #sendLetters(batch: RecordBatch, letters: DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
-    await sendDeadLetters(this.#dlq, letters);
-    this.#result.deadLettered += letters.length;
-    this.#log.warn('records that cannot be read went to the dead-letter topic', { topic: batch.topic, partition: batch.partition, count: letters.length });
-    letters.length = 0;
   }
 
   /** Buffers a body written with the topic's current schema as it is (checked in one pass that also reads its event time). */
@@ -421,16 +407,4 @@ class BronzeSink {
   #throwIfFailed(): void {
     if (this.#failure) throw this.#failure;
   }
-}
-
-/** Names the record in a decode error raised without it (the fast path builds no context per record). */
-function withWhere(err: DecodeError, record: { topic: string; partition: number; offset: number }): DecodeError {
-  err.context.topic ??= record.topic;
-  err.context.partition ??= record.partition;
-  err.context.offset ??= record.offset;
-  return err;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

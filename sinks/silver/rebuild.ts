@@ -56,7 +56,7 @@ export async function rebuildSilver(options: SilverRebuildOptions, deps: SilverS
         batchRows: options.batchRows,
         batchMaxMs: 5_000,
         start,
-        untilCaughtUp: true,
+        until: 'caught-up',
         serveQueries: false,
         memoryLimit: options.memoryLimit ?? SILVER_DEFAULTS.memoryLimit,
       },

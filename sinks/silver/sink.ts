@@ -6,14 +6,15 @@
  * file for other readers.
  */
 import { existsSync } from 'node:fs';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { DecodeError, describeError, SinkError } from '../../runtime/errors.ts';
+import type { Serde, TopicCodec } from '../../registry/serde.ts';
+import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { ProgressTask } from '../../runtime/progress.ts';
-import type { Serde, TopicCodec } from '../../registry/serde.ts';
+import { consumeLoop, DeadLetterOutbox, decodeRecord, LogEnds, type StopReason, type Until } from '../../runtime/stage/index.ts';
 import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import type { Consumer, ConsumedRecord, ProduceRecord, Producer, Transport } from '../../transport/types.ts';
+import { partitionKey } from '../../transport/partition-key.ts';
+import type { Consumer, Transport } from '../../transport/types.ts';
 import { type QueryEndpoint, serveQueries } from './endpoint.ts';
 import { PartitionPositions } from './positions.ts';
 import { type PublishedSnapshot, publishSnapshot } from './snapshot.ts';
@@ -39,8 +40,8 @@ export interface SilverSinkOptions {
    * every partition from its first record at or after the time (ms), re-applying what follows.
    */
   start?: { from: 'stored' } | { from: 'beginning' } | { from: 'timestamp'; timestamp: number };
-  /** Stop once every partition is read up to the end it had when the sink started. */
-  untilCaughtUp?: boolean;
+  /** 'caught-up': stop once every partition is read up to the end it had when the sink started. Default 'signal'. */
+  until?: Until;
   /** When this aborts, the sink reads up to the end the log has at that moment, then stops. */
   drain?: AbortSignal;
   /** Serve `pma query` from this process (default true). */
@@ -77,7 +78,7 @@ export interface SilverSinkResult {
   offsets: PartitionOffset[];
   snapshot: PublishedSnapshot | undefined;
   /** Why it stopped. */
-  reason: 'caught-up' | 'stopped';
+  reason: StopReason;
 }
 
 /**
@@ -107,14 +108,13 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
   for (const k of keys) codecs.set(k, await serde.codecFor(TOPICS[k]));
 
   const instance = await openSilverDatabase(options.path, { memoryLimit: options.memoryLimit, threads: options.threads });
+  const deadLetters = new DeadLetterOutbox(transport, 'silver', logger);
   let writer: SilverWriter | undefined;
   let consumer: Consumer | undefined;
-  let producer: Producer | undefined;
   let endpoint: QueryEndpoint | undefined;
   const state = {
     records: 0,
     perTopic: {} as Partial<Record<SilverTopicKey, number>>,
-    deadLettered: 0,
     commits: 0,
     snapshot: undefined as PublishedSnapshot | undefined,
     committedAt: 0,
@@ -124,13 +124,6 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
     const positions = await startingPositions(options, writer, topicNames, transport);
     consumer = transport.consumer({ groupId: options.groupId, fromBeginning: true, maxRecords: Math.min(options.batchRows, 20_000), clientId: 'pma-silver-sink' });
     await consumer.subscribe(topicNames);
-    for (const o of positions.all()) {
-      try {
-        consumer.seek(o.topic, o.partition, o.offset);
-      } catch (err) {
-        logger.debug('seek before assignment refused; the first batch will correct the position', { topic: o.topic, partition: o.partition, err });
-      }
-    }
     if (options.serveQueries !== false) {
       endpoint = await serveQueries(instance, options.path, () => ({
         pid: process.pid,
@@ -148,12 +141,12 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
 
     const w = writer;
     const c = consumer;
+    const positioned = new Set<string>();
     let dirty = new Map<string, PartitionOffset>();
-    let deadLetters: ProduceRecord[] = [];
     let firstStagedAt = 0;
     let lastSnapshotAt = Date.now();
     let changedSinceSnapshot = false;
-    let targets: PartitionOffset[] | undefined = options.untilCaughtUp ? await logEnds(transport, topicNames) : undefined;
+    let ends: LogEnds | undefined = options.until === 'caught-up' ? await LogEnds.now(admin, topicNames) : undefined;
 
     // A commit merges on DuckDB's threads while the loop stages the next batch; `settled` is the
     // bookkeeping of the commit in flight, and the first failure stops the loop.
@@ -180,12 +173,7 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
     const commit = async (): Promise<void> => {
       if (failure) throw failure;
       if (dirty.size === 0) return;
-      if (deadLetters.length > 0) {
-        producer ??= transport.producer({ clientId: 'pma-silver-sink' });
-        await producer.send(TOPICS.dlq.name, deadLetters);
-        state.deadLettered += deadLetters.length;
-        deadLetters = [];
-      }
+      await deadLetters.flush();
       const offsets = [...dirty.values()];
       dirty = new Map();
       firstStagedAt = 0;
@@ -209,23 +197,19 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
       changedSinceSnapshot = false;
       logger.debug('Silver snapshot published', { path: published.path, bytes: published.bytes, ms: Math.round(published.millis) });
     };
-
-    let reason: SilverSinkResult['reason'] = 'stopped';
-    while (!signal.aborted) {
-      if (!targets && options.drain?.aborted) targets = await logEnds(transport, topicNames);
-      if (targets && caughtUp(targets, positions)) {
-        reason = 'caught-up';
-        break;
+    // Silver's own offsets are the truth: a partition newly assigned starts where Silver stopped
+    // (or at the log's start), never where the consumer group happens to be.
+    const positionAssigned = (): void => {
+      for (const { topic, partition } of c.assignment()) {
+        const key = partitionKey(topic, partition);
+        if (positioned.has(key)) continue;
+        positioned.add(key);
+        const next = positions.next(topic, partition);
+        if (next !== undefined) c.seek(topic, partition, next);
       }
-      const waitMs = firstStagedAt ? Math.max(1, Math.min(200, options.batchMaxMs - (Date.now() - firstStagedAt))) : 500;
-      let batches: Awaited<ReturnType<Consumer['poll']>>;
+    };
+    const stage = async (batches: Awaited<ReturnType<Consumer['poll']>>): Promise<boolean> => {
       let behind = false;
-      try {
-        batches = await c.poll({ waitMs, signal });
-      } catch (err) {
-        if (signal.aborted) break;
-        throw err;
-      }
       for (const batch of batches) {
         const topicKey = TOPIC_BY_NAME.get(batch.topic);
         if (!topicKey) continue;
@@ -247,9 +231,9 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
         // The hot path stays synchronous: awaiting only when a writer schema or an appender must be fetched.
         for (const r of admission.records) {
           if (r.value !== null) {
-            let value = decode(codec, r);
+            let value = decodeRecord(codec, r);
             if (value instanceof Promise) value = await value;
-            if (value instanceof DecodeError) deadLetters.push(deadLetter(r, value));
+            if (value instanceof DecodeError) deadLetters.add(r, value.reason, value);
             else {
               const staging = w.stage(topicKey, value as CleanRecordByTopic[typeof topicKey]);
               if (staging) await staging;
@@ -260,27 +244,40 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
         const last = admission.records[admission.records.length - 1];
         if (last) {
           positions.advance(batch.topic, batch.partition, last.offset + 1);
-          dirty.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
+          dirty.set(partitionKey(batch.topic, batch.partition), { topic: batch.topic, partition: batch.partition, offset: last.offset + 1 });
           if (last.offset + 1 < batch.highWatermark) behind = true;
         }
       }
-      // Far behind the log, batches fill up to their size; near its end, they go out within batchMaxMs.
-      const due =
-        w.staged >= options.batchRows ||
-        batches.length === 0 ||
-        (!behind && firstStagedAt > 0 && Date.now() - firstStagedAt >= options.batchMaxMs);
-      if (due) {
-        await commit();
-        await snapshotIfDue(false);
-      }
-      // Caught-up checks read committed positions: wait for the commit in flight once idle.
-      if (batches.length === 0) await settled;
-      // A poll served from the consumer's buffer resolves at once, so the loop would stage a whole
-      // batch without giving the event loop a turn, and the merge in flight (its statements
-      // finish on DuckDB's threads, their callbacks wait for a turn) would stall until it does.
-      else await yieldToEventLoop();
-      if (failure) throw failure;
-    }
+      return behind;
+    };
+
+    const reason = await consumeLoop({
+      signal,
+      until: options.until === 'caught-up' || options.drain ? 'caught-up' : 'signal',
+      checkCaughtUp: 'every-turn',
+      sources: [c],
+      waitMs: () => (firstStagedAt ? Math.max(1, Math.min(200, options.batchMaxMs - (Date.now() - firstStagedAt))) : 500),
+      handle: async (batches) => {
+        positionAssigned();
+        const behind = await stage(batches);
+        // Far behind the log, batches fill up to their size; near its end, they go out within batchMaxMs.
+        const due =
+          w.staged >= options.batchRows ||
+          batches.length === 0 ||
+          (!behind && firstStagedAt > 0 && Date.now() - firstStagedAt >= options.batchMaxMs);
+        if (due) {
+          await commit();
+          await snapshotIfDue(false);
+        }
+        // Caught-up checks read committed positions: wait for the commit in flight once idle.
+        if (batches.length === 0) await settled;
+      },
+      caughtUp: async () => {
+        if (!ends && options.drain?.aborted) ends = await LogEnds.now(admin, topicNames);
+        return ends?.reached((topic, partition) => positions.next(topic, partition)) ?? false;
+      },
+      failure: () => failure,
+    });
     await commit();
     await settled;
     if (failure) throw failure;
@@ -289,7 +286,7 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
       path: options.path,
       records: state.records,
       perTopic: state.perTopic,
-      deadLettered: state.deadLettered,
+      deadLettered: deadLetters.sent,
       commits: state.commits,
       offsets: positions.all(),
       snapshot: state.snapshot,
@@ -298,7 +295,7 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
   } finally {
     await endpoint?.close();
     await consumer?.close().catch((err) => logger.warn('consumer close failed', { err }));
-    await producer?.close().catch((err) => logger.warn('producer close failed', { err }));
+    await deadLetters.close().catch((err) => logger.warn('closing the dead-letter producer failed', { err }));
     writer?.close();
     instance.closeSync();
   }
@@ -306,62 +303,18 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
 
 async function startingPositions(options: SilverSinkOptions, writer: SilverWriter, topics: string[], transport: Transport): Promise<PartitionPositions> {
   const start = options.start ?? { from: 'stored' };
-  if (start.from === 'stored') return new PartitionPositions(await readStoredOffsets(writer.conn));
   const admin = transport.admin();
   const offsets: PartitionOffset[] = [];
+  const stored = start.from === 'stored' ? new Map((await readStoredOffsets(writer.conn)).map((o) => [partitionKey(o.topic, o.partition), o.offset])) : undefined;
   for (const topic of topics) {
-    if (start.from === 'beginning') {
+    if (stored) {
+      // A partition Silver never read (a new or lost Silver file) starts at the log's beginning.
+      for (const p of await admin.offsets(topic)) offsets.push({ topic, partition: p.partition, offset: stored.get(partitionKey(topic, p.partition)) ?? p.low });
+    } else if (start.from === 'beginning') {
       for (const p of await admin.offsets(topic)) offsets.push({ topic, partition: p.partition, offset: p.low });
-    } else {
+    } else if (start.from === 'timestamp') {
       for (const p of await admin.offsetsForTimestamp(topic, start.timestamp)) offsets.push({ topic, partition: p.partition, offset: p.offset });
     }
   }
   return new PartitionPositions(offsets);
-}
-
-/** The end of every partition of the topics right now. */
-async function logEnds(transport: Transport, topics: string[]): Promise<PartitionOffset[]> {
-  const admin = transport.admin();
-  const out: PartitionOffset[] = [];
-  for (const topic of topics) {
-    for (const p of await admin.offsets(topic)) if (p.high > p.low) out.push({ topic, partition: p.partition, offset: p.high });
-  }
-  return out;
-}
-
-function caughtUp(targets: PartitionOffset[], positions: PartitionPositions): boolean {
-  return targets.every((t) => (positions.next(t.topic, t.partition) ?? -1) >= t.offset);
-}
-
-/** The record, a DecodeError for a record that cannot be read, or a promise of either when the writer schema must be fetched first. */
-function decode(codec: TopicCodec<unknown>, r: ConsumedRecord): unknown {
-  const where = { partition: r.partition, offset: r.offset };
-  try {
-    return codec.decodeSync(r.value!, where);
-  } catch (err) {
-    if (err instanceof DecodeError) return err;
-    if ((err as { context?: { cached?: boolean } }).context?.cached === false) {
-      return codec.decode(r.value!, where).catch((again: unknown) => {
-        if (again instanceof DecodeError) return again;
-        throw again;
-      });
-    }
-    throw err instanceof SinkError ? err : new SinkError(`cannot decode ${r.topic}: ${describeError(err)}`, { topic: r.topic, partition: r.partition, offset: r.offset }, { cause: err });
-  }
-}
-
-function deadLetter(r: ConsumedRecord, err: DecodeError): ProduceRecord {
-  return {
-    key: r.key,
-    value: r.value,
-    headers: {
-      ...r.headers,
-      'pma-dlq-reason': err.reason,
-      'pma-dlq-error': describeError(err).slice(0, 4_000),
-      'pma-dlq-source-topic': r.topic,
-      'pma-dlq-source-partition': String(r.partition),
-      'pma-dlq-source-offset': String(r.offset),
-      'pma-dlq-stage': 'silver-sink',
-    },
-  };
 }

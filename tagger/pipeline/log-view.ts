@@ -4,6 +4,7 @@
  * tails the three topics (starting near the end of the two that only need their latest records)
  * and never commits: it is a viewer, not a processor.
  */
+import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
 import type { Serde, TopicCodec } from '../../registry/serde.ts';
 import { describeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -119,13 +120,12 @@ export class LogView {
         const f = await this.#failureCodec!.decode(record.value, record);
         push(this.failures, { at: Number(f.failedAt ?? record.timestamp), where: `${f.endpoint}${f.scope ? ` ${f.scope}` : ''}`, reason: String(f.lastError) });
       } else if (record.topic === TOPICS.dlq.name) {
-        // Dead letters from registry/dead-letter.ts use dotted header names, the producers' dashed ones.
-        const h = (name: string) => record.headers[`pma.dlq.${name}`] ?? record.headers[`pma-dlq-${name.replace('.', '-')}`];
-        const offset = h('source.offset');
+        const h = record.headers;
+        const offset = h[DLQ_HEADERS.sourceOffset];
         push(this.deadLetters, {
           at: record.timestamp,
-          where: `${h('source.topic') ?? '?'}${offset ? ` @${offset}` : ''}`,
-          reason: [h('reason'), h('error')].filter(Boolean).join(': ') || 'no reason given',
+          where: `${h[DLQ_HEADERS.sourceTopic] ?? '?'}${offset ? ` @${offset}` : ''}`,
+          reason: [h[DLQ_HEADERS.reason], h[DLQ_HEADERS.error]].filter(Boolean).join(': ') || 'no reason given',
         });
       }
     } catch (err) {

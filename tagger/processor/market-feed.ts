@@ -5,16 +5,15 @@
  * polling. Offsets are committed only up to records whose decisions are all durable in
  * pma.tag-decisions; a crash replays the rest, and pairs already decided are skipped.
  */
-import { sendToDeadLetter } from '../../registry/dead-letter.ts';
 import type { TopicCodec } from '../../registry/serde.ts';
-import { AbortedError, DecodeError } from '../../runtime/errors.ts';
+import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import { consumeLoop, DeadLetterOutbox, decodeRecordAsync, DoneTracker } from '../../runtime/stage/index.ts';
 import type { CleanMarket } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ConsumedRecord, Consumer, Transport } from '../../transport/types.ts';
 import { pairKey, type TagStore } from '../store/tag-store.ts';
 import type { Classifier } from './classifier.ts';
-import { OffsetTracker } from './offset-tracker.ts';
 
 export const CLASSIFIER_GROUP = 'pma-tagger-classifier';
 const COMMIT_EVERY_MS = 200;
@@ -38,7 +37,7 @@ export interface FeedStats {
 
 export class MarketFeed {
   readonly #o: MarketFeedOptions;
-  readonly #tracker = new OffsetTracker();
+  readonly #done = new DoneTracker();
   readonly stats: FeedStats = { consumed: 0, deadLettered: 0, lastRecordAt: null };
 
   constructor(options: MarketFeedOptions) {
@@ -46,34 +45,26 @@ export class MarketFeed {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const { transport } = this.#o;
+    const { transport, logger, classifier } = this.#o;
     const consumer = transport.consumer({ groupId: this.#o.groupId ?? CLASSIFIER_GROUP, clientId: 'pma-tagger-classifier', maxRecords: this.#o.maxRecords ?? 500 });
-    const producer = transport.producer({ clientId: 'pma-tagger-classifier' });
+    const deadLetters = new DeadLetterOutbox(transport, 'tagger-classifier', logger);
     // Records finish while the loop waits in poll: commit what finished at a steady pace too.
     let committing: Promise<void> = Promise.resolve();
     const tick = setInterval(() => {
-      committing = committing.then(() => this.#commit(consumer)).catch((err) => this.#o.logger.warn('offset commit failed; retried next time', { err }));
+      committing = committing.then(() => this.#commit(consumer)).catch((err) => logger.warn('offset commit failed; retried next time', { err }));
     }, COMMIT_EVERY_MS);
     try {
       await consumer.subscribe([TOPICS.markets.name]);
-      while (!signal.aborted) {
-        if (this.#o.classifier.failure) throw this.#o.classifier.failure;
-        let got: Awaited<ReturnType<Consumer['poll']>>;
-        try {
-          got = await consumer.poll({ waitMs: 500, signal });
-        } catch (err) {
-          if (signal.aborted) break;
-          throw err;
-        }
-        for (const batch of got) {
-          try {
-            await this.#handle(batch.records, producer, signal);
-          } catch (err) {
-            if (err instanceof AbortedError && signal.aborted) break;
-            throw err;
-          }
-        }
-      }
+      await consumeLoop({
+        signal,
+        until: 'signal',
+        sources: [consumer],
+        waitMs: () => 500,
+        handle: async (batches) => {
+          for (const batch of batches) await this.#handle(batch.records, deadLetters, signal);
+        },
+        failure: () => classifier.failure,
+      });
       clearInterval(tick);
       await committing;
       await this.#commit(consumer);
@@ -81,33 +72,24 @@ export class MarketFeed {
       clearInterval(tick);
       await committing;
       await consumer.close();
-      await producer.close();
+      await deadLetters.close();
     }
   }
 
   async #commit(consumer: Consumer): Promise<void> {
-    const offsets = this.#tracker.takeCommittable();
-    if (offsets.length > 0) await consumer.commit(offsets);
+    await this.#done.commit(() => consumer);
   }
 
-  async #handle(records: ConsumedRecord[], producer: ReturnType<Transport['producer']>, signal: AbortSignal): Promise<void> {
-    const { store, classifier, markets, logger } = this.#o;
+  async #handle(records: ConsumedRecord[], deadLetters: DeadLetterOutbox, signal: AbortSignal): Promise<void> {
+    const { store, classifier, markets } = this.#o;
     const decoded: Array<{ record: ConsumedRecord; market: CleanMarket | null }> = [];
     for (const record of records) {
-      if (record.value === null) {
-        decoded.push({ record, market: null });
-        continue;
-      }
-      try {
-        decoded.push({ record, market: await markets.decode(record.value, record) });
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-        logger.warn('undecodable market sent to the dead-letter topic', { topic: record.topic, offset: record.offset, err });
-        await sendToDeadLetter(producer, record, err.reason, err);
-        this.stats.deadLettered++;
-        decoded.push({ record, market: null });
-      }
+      const value = record.value === null ? null : await decodeRecordAsync(markets, record);
+      if (value instanceof DecodeError) deadLetters.add(record, value.reason, value);
+      decoded.push({ record, market: value instanceof DecodeError ? null : value });
     }
+    this.stats.deadLettered += deadLetters.pending;
+    await deadLetters.flush();
     const latest = new Map<string, CleanMarket>();
     for (const d of decoded) if (d.market) latest.set(d.market.condition_id, d.market);
     await store.upsertMarkets([...latest.values()]);
@@ -117,7 +99,7 @@ export class MarketFeed {
     const tagIds = classifier.enabled ? (await store.tags()).filter((t) => t.active).map((t) => t.tagId) : [];
     const decided = await store.decidedPairs([...latest.keys()], tagIds);
     for (const { record, market } of decoded) {
-      this.#tracker.add(record.topic, record.partition, record.offset);
+      this.#done.begin(record.topic, record.partition, record.offset);
       const pending: Array<Promise<void>> = [];
       if (market) {
         for (const tagId of tagIds) {
@@ -128,7 +110,7 @@ export class MarketFeed {
         }
       }
       Promise.all(pending).then(
-        () => this.#tracker.done(record.topic, record.partition, record.offset),
+        () => this.#done.finish(record.topic, record.partition, record.offset),
         // Not done: the record is consumed again after a restart (the classifier reports why).
         () => undefined,
       );

@@ -5,12 +5,13 @@
  * between the two replays nothing twice. Callers that just published an event can wait until
  * the sink has applied it, so a page shows its own writes.
  */
-import { sendToDeadLetter } from '../../registry/dead-letter.ts';
 import type { TopicCodec } from '../../registry/serde.ts';
-import { AbortedError, DecodeError } from '../../runtime/errors.ts';
+import { AbortedError, ConsumerStateError, DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import { consumeLoop, DeadLetterOutbox, decodeRecordAsync } from '../../runtime/stage/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import type { Consumer, Producer, RecordBatch, Transport } from '../../transport/types.ts';
+import { partitionKey } from '../../transport/partition-key.ts';
+import type { Consumer, RecordBatch, Transport } from '../../transport/types.ts';
 import type { TagDecisionEvent, TagEvent } from '../events.ts';
 import type { Positioned } from '../store/apply.ts';
 import type { TagStore } from '../store/tag-store.ts';
@@ -33,7 +34,7 @@ export class TagSink {
   readonly #applied = new Map<string, number>();
   readonly #listeners = new Set<Listener>();
   #consumer: Consumer | undefined;
-  #producer: Producer | undefined;
+  #deadLetters: DeadLetterOutbox | undefined;
   #failure: unknown;
 
   constructor(options: TagSinkOptions) {
@@ -42,7 +43,7 @@ export class TagSink {
 
   /** Next offset applied for a topic's partition. */
   applied(topic: string, partition = 0): number {
-    return this.#applied.get(`${topic}:${partition}`) ?? 0;
+    return this.#applied.get(partitionKey(topic, partition)) ?? 0;
   }
 
   onApplied(listener: Listener): () => void {
@@ -77,7 +78,7 @@ export class TagSink {
     const topics = [TOPICS.tagCatalog.name, TOPICS.tagDecisions.name];
     const consumer = transport.consumer({ groupId: this.#o.groupId ?? TAG_SINK_GROUP, clientId: 'pma-tagger-sink', maxRecords: 2_000 });
     this.#consumer = consumer;
-    this.#producer = transport.producer({ clientId: 'pma-tagger-sink' });
+    this.#deadLetters = new DeadLetterOutbox(transport, 'tagger-sink', this.#o.logger);
     await consumer.subscribe(topics);
     const highs = new Map<string, number>();
     for (const topic of topics) {
@@ -85,8 +86,8 @@ export class TagSink {
       for (const o of await transport.admin().offsets(topic)) {
         const next = stored.get(o.partition) ?? o.low;
         consumer.seek(topic, o.partition, Math.max(next, o.low));
-        this.#applied.set(`${topic}:${o.partition}`, Math.max(next, o.low));
-        highs.set(`${topic}:${o.partition}`, o.high);
+        this.#applied.set(partitionKey(topic, o.partition), Math.max(next, o.low));
+        highs.set(partitionKey(topic, o.partition), o.high);
       }
     }
     return highs;
@@ -95,18 +96,9 @@ export class TagSink {
   /** Applies records until `signal` aborts. Rejects (and fails every waiter) on a store error. */
   async run(signal: AbortSignal): Promise<void> {
     const consumer = this.#consumer;
-    if (!consumer) throw new Error('TagSink.run before start');
+    if (!consumer) throw new ConsumerStateError('the tag sink was run before start');
     try {
-      while (!signal.aborted) {
-        let got: RecordBatch[];
-        try {
-          got = await consumer.poll({ waitMs: 500, signal });
-        } catch (err) {
-          if (signal.aborted) return;
-          throw err;
-        }
-        for (const batch of got) await this.#apply(batch);
-      }
+      await consumeLoop({ signal, until: 'signal', sources: [consumer], waitMs: () => 500, handle: (batches) => this.#applyAll(batches) });
     } catch (err) {
       this.#failure = err;
       throw err;
@@ -115,16 +107,27 @@ export class TagSink {
 
   /** Polls until every partition reached the given high watermarks (startup catch-up). */
   async catchUp(highs: Map<string, number>, signal: AbortSignal): Promise<void> {
-    const consumer = this.#consumer!;
-    const behind = () => [...highs].some(([key, high]) => (this.#applied.get(key) ?? 0) < high);
-    while (behind() && !signal.aborted) {
-      for (const batch of await consumer.poll({ waitMs: 200, signal })) await this.#apply(batch);
-    }
+    const consumer = this.#consumer;
+    if (!consumer) throw new ConsumerStateError('the tag sink caught up before start');
+    const reached = () => [...highs].every(([key, high]) => (this.#applied.get(key) ?? 0) >= high);
+    await consumeLoop({
+      signal,
+      until: 'caught-up',
+      checkCaughtUp: 'every-turn',
+      sources: [consumer],
+      waitMs: () => 200,
+      handle: (batches) => this.#applyAll(batches),
+      caughtUp: async () => reached(),
+    });
   }
 
   async close(): Promise<void> {
     await this.#consumer?.close();
-    await this.#producer?.close();
+    await this.#deadLetters?.close();
+  }
+
+  async #applyAll(batches: RecordBatch[]): Promise<void> {
+    for (const batch of batches) await this.#apply(batch);
   }
 
   async #apply(batch: RecordBatch): Promise<void> {
@@ -134,20 +137,22 @@ export class TagSink {
     const events: Array<Positioned<unknown>> = [];
     for (const record of batch.records) {
       if (record.value === null) continue;
-      try {
-        events.push({ value: await codec.decode(record.value, record), offset: record.offset });
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err;
-        logger.warn('undecodable tag event sent to the dead-letter topic', { topic: record.topic, offset: record.offset, err });
-        await sendToDeadLetter(this.#producer!, record, err.reason, err);
-      }
+      const value = await decodeRecordAsync(codec, record);
+      if (value instanceof DecodeError) this.#deadLetters!.add(record, value.reason, value);
+      else events.push({ value, offset: record.offset });
     }
     const last = batch.records[batch.records.length - 1];
     if (!last) return;
     const next = last.offset + 1;
+    // Dead letters first: once the store holds the batch's progress, its records are never read again.
+    await this.#deadLetters!.flush();
     await store.applyBatch(batch.topic, batch.partition, isDecisions ? 'decisions' : 'catalog', events as never, next);
-    this.#applied.set(`${batch.topic}:${batch.partition}`, next);
-    await this.#consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    this.#applied.set(partitionKey(batch.topic, batch.partition), next);
+    try {
+      await this.#consumer!.commit([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    } catch (err) {
+      logger.warn('could not mirror the tag sink progress to its consumer group (lag figures may lag)', { topic: batch.topic, partition: batch.partition, err });
+    }
     for (const listener of this.#listeners) listener(batch.topic, batch.partition, next);
   }
 }

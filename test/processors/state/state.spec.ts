@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { enrichPricePoint, enrichTrade } from '../../../processors/enrich.ts';
 import { DedupWindow, identity } from '../../../processors/state/dedup-window.ts';
 import { LookupTables } from '../../../processors/state/lookup.ts';
-import { OffsetTracker } from '../../../processors/state/offset-tracker.ts';
 import { RetryBuffer } from '../../../processors/state/retry-buffer.ts';
 import type { CleanMarket, CleanTrade } from '../../../schemas/clean-records.ts';
 
@@ -30,29 +29,6 @@ describe('processors/state', () => {
   it('identity separates parts (no ambiguity from concatenation) and is 16 characters', () => {
     expect(identity('ab', 'c')).to.not.equal(identity('a', 'bc'));
     expect(identity('x')).to.have.length(16);
-  });
-
-  it('OffsetTracker commits up to the lowest offset still open, whatever order work finishes in', () => {
-    fc.assert(
-      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 60 }), fc.func(fc.integer()), (needsWork, order) => {
-        const t = new OffsetTracker();
-        const open: number[] = [];
-        needsWork.forEach((work, offset) => {
-          if (work) {
-            t.begin(offset);
-            open.push(offset);
-          } else t.skip(offset);
-        });
-        const finishing = [...open].sort((a, b) => order(a) - order(b) || a - b);
-        const still = new Set(open);
-        for (const offset of finishing) {
-          t.finish(offset);
-          still.delete(offset);
-          const expected = still.size > 0 ? Math.min(...still) : needsWork.length;
-          expect(t.committable()).to.equal(expected);
-        }
-      }),
-    );
   });
 
   it('RetryBuffer releases by key, expires by deadline, and evicts the oldest when full', () => {

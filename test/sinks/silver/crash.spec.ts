@@ -119,7 +119,7 @@ describe('silver sink killed with SIGKILL', function () {
 
     const rebuilt = join(log.dir, 'rebuilt.duckdb');
     await runSilverSink(
-      { path: rebuilt, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'rebuild', batchRows: 50_000, batchMaxMs: 1_000, untilCaughtUp: true, start: { from: 'beginning' }, serveQueries: false },
+      { path: rebuilt, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'rebuild', batchRows: 50_000, batchMaxMs: 1_000, until: 'caught-up', start: { from: 'beginning' }, serveQueries: false },
       { transport: log.transport, serde: log.serde, logger: silentLogger, signal: new AbortController().signal },
     );
     expect(await silverDifferences(path, rebuilt), `seed ${seed}`).to.deep.equal([]);

@@ -21,7 +21,7 @@ describe('end to end on the simulator: Silver holds the ground truth exactly onc
   let path: string;
   const sink = (file: string, extra: Partial<SilverSinkOptions> = {}) =>
     runSilverSink(
-      { path: file, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'silver', batchRows: 5_000, batchMaxMs: 500, untilCaughtUp: true, serveQueries: false, ...extra },
+      { path: file, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'silver', batchRows: 5_000, batchMaxMs: 500, until: 'caught-up', serveQueries: false, ...extra },
       { transport: log.transport, serde: log.serde, logger: silentLogger, signal: new AbortController().signal },
     );
 

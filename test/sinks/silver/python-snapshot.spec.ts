@@ -59,7 +59,7 @@ describeNeeding('the Silver snapshot, read by Python while the sink runs', missi
     const snapshot = join(log.dir, 'silver.snapshot.duckdb');
     const half = world.trades.length / 2;
     await log.publishWorld({ ...world, trades: world.trades.slice(0, half) });
-    child = spawn(process.execPath, [CHILD, JSON.stringify({ dir: log.dir, path, snapshotPath: snapshot, snapshotIntervalMs: 300, untilCaughtUp: false })], {
+    child = spawn(process.execPath, [CHILD, JSON.stringify({ dir: log.dir, path, snapshotPath: snapshot, snapshotIntervalMs: 300, until: 'signal' })], {
       stdio: 'ignore',
     });
     let first: Record<string, number> = {};

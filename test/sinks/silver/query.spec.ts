@@ -52,7 +52,7 @@ describe('pma query', function () {
     groupId: 'q',
     batchRows: 1_000,
     batchMaxMs: 100,
-    untilCaughtUp: true,
+    until: 'caught-up',
     serveQueries: false,
     ...extra,
   });
@@ -73,7 +73,7 @@ describe('pma query', function () {
     expect(file.rows).to.deep.equal([[String(world.trades.length)]]);
 
     const stop = new AbortController();
-    const running = runSilverSink(sinkOptions({ untilCaughtUp: false, serveQueries: true }), {
+    const running = runSilverSink(sinkOptions({ until: 'signal', serveQueries: true }), {
       transport: log.transport,
       serde: log.serde,
       logger: silentLogger,
@@ -97,7 +97,7 @@ describe('pma query', function () {
   });
 
   it('answers from the snapshot while another process holds the file without serving queries', async () => {
-    const child: ChildProcess = spawn(process.execPath, [CHILD, JSON.stringify({ dir: log.dir, path, untilCaughtUp: false, serveQueries: false })], {
+    const child: ChildProcess = spawn(process.execPath, [CHILD, JSON.stringify({ dir: log.dir, path, until: 'signal', serveQueries: false })], {
       stdio: 'ignore',
     });
     try {

@@ -16,7 +16,7 @@ describe('silver rebuild (pma replay --layer silver)', function () {
   const deps = () => ({ transport: log.transport, serde: log.serde, logger: silentLogger, signal: new AbortController().signal });
   const sink = (extra: Partial<SilverSinkOptions> = {}) =>
     runSilverSink(
-      { path, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'live', batchRows: 400, batchMaxMs: 100, untilCaughtUp: true, serveQueries: false, ...extra },
+      { path, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'live', batchRows: 400, batchMaxMs: 100, until: 'caught-up', serveQueries: false, ...extra },
       deps(),
     );
 
@@ -67,7 +67,7 @@ describe('silver rebuild (pma replay --layer silver)', function () {
   it('refuses to replace a file a running sink writes, and a non-empty --into', async () => {
     const stop = new AbortController();
     const running = runSilverSink(
-      { path, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'live', batchRows: 400, batchMaxMs: 100, untilCaughtUp: false, serveQueries: true },
+      { path, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'live', batchRows: 400, batchMaxMs: 100, until: 'signal', serveQueries: true },
       { ...deps(), signal: stop.signal },
     );
     try {

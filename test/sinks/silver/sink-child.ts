@@ -1,7 +1,7 @@
 /**
  * Runs the Silver sink in its own process for tests that kill it (SIGKILL) or read its files
  * from another program. Argument: JSON of { dir, path, snapshotPath?, snapshotIntervalMs?,
- * batchRows?, untilCaughtUp?, groupId?, start?, announceCommits? }. With announceCommits it
+ * batchRows?, until?, groupId?, start?, announceCommits? }. With announceCommits it
  * prints "commit" after each durable commit; at the end the result as one JSON line. SIGTERM
  * stops it cleanly.
  */
@@ -26,7 +26,7 @@ try {
       groupId: args.groupId ?? 'pma-silver-test',
       batchRows: args.batchRows ?? 500,
       batchMaxMs: args.batchMaxMs ?? 200,
-      untilCaughtUp: args.untilCaughtUp ?? true,
+      until: args.until ?? 'caught-up',
       start: args.start,
       serveQueries: args.serveQueries ?? false,
     },

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
+import { DLQ_HEADERS } from '../../../registry/dead-letter.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { advertPath, readAdvert } from '../../../sinks/silver/endpoint.ts';
@@ -16,7 +17,7 @@ const options = (path: string, extra: Partial<SilverSinkOptions> = {}): SilverSi
   groupId: 'silver-test',
   batchRows: 700,
   batchMaxMs: 200,
-  untilCaughtUp: true,
+  until: 'caught-up',
   serveQueries: false,
   ...extra,
 });
@@ -102,9 +103,31 @@ describe('silver sink on the embedded log', function () {
     expect((await silverCounts(path)).TradeFact).to.equal(world.trades.length);
   });
 
+  it('a lost Silver file is rebuilt from the log, not from where the consumer group stands (and the caught-up run ends)', async () => {
+    await log.publishWorld(world);
+    const path = join(log.dir, 'silver.duckdb');
+    const first = await run(log, options(path));
+    expect(first.reason).to.equal('caught-up');
+    const before = await silverCounts(path);
+    const firstCopy = join(log.dir, 'first.duckdb');
+    copyFileSync(path, firstCopy);
+    // The group's offsets now stand at the end of every partition; the file is gone.
+    rmSync(path);
+    const lag = await log.transport.admin().lag('silver-test', TOPICS.trades.name);
+    expect(lag.every((p) => p.lag === 0)).to.equal(true);
+    const second = await Promise.race([
+      run(log, options(path)),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the caught-up run did not end')), 60_000)),
+    ]);
+    expect(second.reason).to.equal('caught-up');
+    expect(await silverCounts(path)).to.deep.equal(before);
+    expect((await rows(path, 'SELECT count(*)::INT AS n FROM MarketDim WHERE question IS NULL'))[0]!.n).to.equal(0);
+    expect(await silverDifferences(path, firstCopy)).to.deep.equal([]);
+  });
+
   it('sends records it cannot decode to the dead-letter topic and goes on', async () => {
     await log.publish('trades', world.trades.slice(0, 10));
-    await log.transport.producer().send(TOPICS.trades.name, [{ key: Buffer.from('bad'), value: Buffer.from('not avro'), partition: 0 }]);
+    const [bad] = await log.transport.producer().send(TOPICS.trades.name, [{ key: Buffer.from('bad'), value: Buffer.from('not avro'), partition: 0 }]);
     await log.publish('trades', world.trades.slice(10, 20));
     const path = join(log.dir, 'silver.duckdb');
     const result = await run(log, options(path));
@@ -116,14 +139,22 @@ describe('silver sink on the embedded log', function () {
     await dlq.close();
     expect(got).to.have.length(1);
     expect(got[0]!.value!.toString()).to.equal('not avro');
-    expect(got[0]!.headers).to.include({ 'pma-dlq-reason': 'bad-magic-byte', 'pma-dlq-source-topic': TOPICS.trades.name, 'pma-dlq-stage': 'silver-sink' });
+    // The one scheme every stage writes (registry/dead-letter.ts), not a sink's own.
+    expect(got[0]!.headers).to.include({
+      [DLQ_HEADERS.reason]: 'bad-magic-byte',
+      [DLQ_HEADERS.sourceTopic]: TOPICS.trades.name,
+      [DLQ_HEADERS.sourcePartition]: '0',
+      [DLQ_HEADERS.sourceOffset]: String(bad!.offset),
+      [DLQ_HEADERS.stage]: 'silver',
+    });
+    expect(got[0]!.headers[DLQ_HEADERS.error]).to.match(/^PMA_ERR_DECODE/);
   });
 
   it('answers read-only queries from the running sink and refuses writes', async () => {
     await log.publishWorld(world);
     const path = join(log.dir, 'silver.duckdb');
     const stop = new AbortController();
-    const running = run(log, options(path, { untilCaughtUp: false, serveQueries: true }), stop.signal);
+    const running = run(log, options(path, { until: 'signal', serveQueries: true }), stop.signal);
     try {
       let advert = readAdvert(path);
       for (let i = 0; i < 200 && (!advert || (await countTrades(advert)) < world.trades.length); i++) {

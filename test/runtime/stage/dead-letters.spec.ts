@@ -1,20 +1,22 @@
 /**
- * Dead letters through the real embedded transport: undecodable messages land in pma.dlq with
- * their original bytes and the pma.dlq.* headers; the consumer gets the good records and goes on.
+ * Decoding and dead letters of the stage runtime, through the real embedded transport:
+ * undecodable messages land in pma.dlq with their original bytes and the one pma.dlq.* header
+ * scheme; the stage gets the good records and goes on.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { DLQ_HEADERS, DLQ_TOPIC, decodeOrDeadLetter, sendToDeadLetter } from '../../registry/dead-letter.ts';
-import { EmbeddedRegistry } from '../../registry/embedded.ts';
-import { Serde, type TopicCodec } from '../../registry/serde.ts';
-import { NormaliseError, RegistryError } from '../../runtime/errors.ts';
-import { silentLogger } from '../../runtime/logger.ts';
-import { TOPICS } from '../../schemas/topics.ts';
-import { createEmbeddedTransport, type EmbeddedTransport } from '../../transport/embedded/index.ts';
-import { embeddedLogPath } from '../../transport/index.ts';
-import type { ConsumedRecord, Consumer, ProduceRecord } from '../../transport/types.ts';
+import { DLQ_HEADERS, DLQ_TOPIC } from '../../../registry/dead-letter.ts';
+import { EmbeddedRegistry } from '../../../registry/embedded.ts';
+import { Serde, type TopicCodec } from '../../../registry/serde.ts';
+import { DecodeError, NormaliseError, RegistryError } from '../../../runtime/errors.ts';
+import { silentLogger } from '../../../runtime/logger.ts';
+import { DeadLetterOutbox, decodeRecord, decodeRecordAsync } from '../../../runtime/stage/index.ts';
+import { TOPICS } from '../../../schemas/topics.ts';
+import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
+import { embeddedLogPath } from '../../../transport/index.ts';
+import type { ConsumedRecord, Consumer, ProduceRecord, RecordBatch } from '../../../transport/types.ts';
 
 const SCHEMA = {
   type: 'record',
@@ -36,7 +38,19 @@ async function drain(consumer: Consumer, want: number): Promise<ConsumedRecord[]
   return out;
 }
 
-describe('registry/dead-letter (real embedded transport)', function () {
+/** Decodes a batch as a stage does: good records back in order, the rest to the outbox, flushed before returning. */
+async function decodeBatch<T>(codec: TopicCodec<T>, batch: RecordBatch, outbox: DeadLetterOutbox): Promise<Array<{ record: ConsumedRecord; value: T | null }>> {
+  const good: Array<{ record: ConsumedRecord; value: T | null }> = [];
+  for (const record of batch.records) {
+    const value = record.value === null ? null : await decodeRecordAsync(codec, record);
+    if (value instanceof DecodeError) outbox.add(record, value.reason, value);
+    else good.push({ record, value });
+  }
+  await outbox.flush();
+  return good;
+}
+
+describe('runtime/stage decoding and dead letters (real embedded transport)', function () {
   this.timeout(30_000);
   let dir: string;
   let transport: EmbeddedTransport;
@@ -83,12 +97,13 @@ describe('registry/dead-letter (real embedded transport)', function () {
 
     const consumer = transport.consumer({ groupId: 'dlq-test' });
     await consumer.subscribe([SOURCE]);
+    const outbox = new DeadLetterOutbox(transport, 'test-stage', silentLogger);
     const decoded: Array<{ key: string; value: Point | null }> = [];
     for (let i = 0; i < 50 && decoded.length < 4; i++) {
       for (const batch of await consumer.poll({ waitMs: 200 })) {
-        const ok = await decodeOrDeadLetter(codec, batch, producer);
+        const ok = await decodeBatch(codec, batch, outbox);
         for (const d of ok) decoded.push({ key: d.record.key!.toString(), value: d.value === null ? null : { ...d.value } });
-        // The dead letters are durable before decodeOrDeadLetter returns: committing past them is safe.
+        // The dead letters are durable once the outbox is flushed: committing past them is safe.
         await consumer.commit([{ topic: batch.topic, partition: batch.partition, offset: batch.records.at(-1)!.offset + 1 }]);
       }
     }
@@ -111,6 +126,7 @@ describe('registry/dead-letter (real embedded transport)', function () {
       expect(letter.headers).to.include({
         origin: `test-${original.key}`,
         [DLQ_HEADERS.reason]: original.expect,
+        [DLQ_HEADERS.stage]: 'test-stage',
         [DLQ_HEADERS.sourceTopic]: SOURCE,
         [DLQ_HEADERS.sourcePartition]: '0',
         [DLQ_HEADERS.sourceOffset]: String(offset),
@@ -119,6 +135,8 @@ describe('registry/dead-letter (real embedded transport)', function () {
       expect(Number(letter.headers[DLQ_HEADERS.sourceTimestamp])).to.be.greaterThan(0);
       expect(Date.parse(letter.headers[DLQ_HEADERS.time]!)).to.be.closeTo(Date.now(), 60_000);
     }
+    expect(outbox.sent).to.equal(4);
+    await outbox.close();
     await dlqReader.close();
     await consumer.close();
   });
@@ -129,15 +147,38 @@ describe('registry/dead-letter (real embedded transport)', function () {
     const consumer = transport.consumer({ groupId: 'normaliser' });
     await consumer.subscribe([SOURCE]);
     const [record] = await drain(consumer, 1);
-    const meta = await sendToDeadLetter(producer, record!, 'normalise-failed', new NormaliseError('price out of range', { field: 'p', value: 0.5 }));
-    expect(meta.topic).to.equal(DLQ_TOPIC);
+    const outbox = new DeadLetterOutbox(transport, 'process', silentLogger);
+    outbox.add(record!, 'normalise-failed', new NormaliseError('price out of range', { field: 'p', value: 0.5 }));
+    expect(outbox.pending).to.equal(1);
+    await outbox.flush();
+    await outbox.close();
     const reader = transport.consumer({ groupId: 'dlq-reader-2' });
     await reader.subscribe([DLQ_TOPIC]);
     const [letter] = await drain(reader, 1);
     expect(letter!.headers[DLQ_HEADERS.reason]).to.equal('normalise-failed');
     expect(letter!.headers[DLQ_HEADERS.error]).to.contain('price out of range').and.contain('field=p');
     expect(letter!.headers[DLQ_HEADERS.sourcePartition]).to.equal('1');
+    expect(letter!.headers[DLQ_HEADERS.stage]).to.equal('process');
     await reader.close();
+    await consumer.close();
+  });
+
+  it('decodes synchronously once the writer schema is cached, and names the record in a decode error', async () => {
+    const producer = transport.producer();
+    const bad = codec.encode({ t: 2, p: 2 });
+    await producer.send(SOURCE, [
+      { key: null, value: codec.encode({ t: 1, p: 1 }), partition: 1 },
+      { key: null, value: Buffer.concat([bad, Buffer.from([1])]), partition: 1 },
+    ]);
+    const consumer = transport.consumer({ groupId: 'sync-path' });
+    await consumer.subscribe([SOURCE]);
+    const [first, second] = await drain(consumer, 2);
+    const value = decodeRecord(codec, first!);
+    expect(value).to.not.be.instanceOf(Promise);
+    expect(value).to.deep.include({ t: 1, p: 1 });
+    const failure = decodeRecord(codec, second!);
+    expect(failure).to.be.instanceOf(DecodeError);
+    expect((failure as DecodeError).context).to.include({ topic: SOURCE, partition: 1, offset: 1 });
     await consumer.close();
   });
 
@@ -152,7 +193,7 @@ describe('registry/dead-letter (real embedded transport)', function () {
     for (let i = 0; i < 50 && !batch; i++) [batch] = await consumer.poll({ waitMs: 200 });
     await registry.close();
     try {
-      await decodeOrDeadLetter(codec, batch!, producer);
+      await decodeRecordAsync(codec, batch!.records[0]!);
       expect.fail('decoded with the registry closed');
     } catch (err) {
       expect(err).to.be.instanceOf(RegistryError);
