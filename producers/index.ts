@@ -5,6 +5,5 @@
  */
 export { type IngestDeps, type IngestOptions, type IngestSummary, runIngest, RUN_ENDPOINT } from './run.ts';
 export { INGEST_KEYS, type IngestSettings, ingestSettingsSchema, MODES, type Mode, selectedModes } from './settings.ts';
-export { openSource, type Source } from './source.ts';
 export { type Cursor, CursorStore, cursorKey } from './records/cursors.ts';
 export type { FailureRecord, GapRecord } from './context.ts';

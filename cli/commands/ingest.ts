@@ -4,7 +4,6 @@
  */
 import { Command, Option } from 'commander';
 import { runIngest } from '../../producers/index.ts';
-import { openSource } from '../../producers/source.ts';
 import { INGEST_KEYS, ingestSettingsSchema } from '../../producers/settings.ts';
 import { openRegistry } from '../../registry/index.ts';
 import { Serde } from '../../registry/serde.ts';
@@ -13,6 +12,7 @@ import { createMetricsRegistry, serveMetrics } from '../../runtime/metrics.ts';
 import { ProgressBoard } from '../../runtime/progress.ts';
 import { openTransport } from '../../transport/index.ts';
 import { action } from '../action.ts';
+import { openSource } from '../sources.ts';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',')];
 

@@ -23,6 +23,7 @@ import { ALL_TOPICS, TOPICS } from '../../schemas/topics.ts';
 import { embeddedLogPath, openTransport } from '../../transport/index.ts';
 import type { Transport } from '../../transport/types.ts';
 import { type ActionContext, action } from '../action.ts';
+import { openSource } from '../sources.ts';
 
 const schema = z
   .object({
@@ -51,7 +52,7 @@ export function register(program: Command): void {
 
 async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(schema, sectionSources('run', Object.keys(schema.shape), ctx.config.file, process.env, flags));
-  const { INGEST_KEYS, ingestSettingsSchema, openSource, runIngest } = await import('../../producers/index.ts');
+  const { INGEST_KEYS, ingestSettingsSchema, runIngest } = await import('../../producers/index.ts');
   const ingestSettings = resolveSection(
     ingestSettingsSchema,
     sectionSources('ingest', INGEST_KEYS, ctx.config.file, process.env, { source: settings.source, ...(settings.limit ? { limit: settings.limit } : {}) }),

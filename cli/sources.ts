@@ -1,10 +1,11 @@
 /**
  * Where the APIs are: Polymarket itself (`live`), or the simulator (`sim`), started in this
- * process when no URL is given. Any of the four URLs can be overridden one by one.
+ * process when no URL is given. Any of the four URLs can be overridden one by one. The choice
+ * is made here, in the CLI, so the producers only ever see base URLs.
  */
+import { type ApiBaseUrls, LIVE_BASE_URLS, LIVE_WS_URL } from '../producers/http/apis.ts';
+import type { IngestSettings } from '../producers/settings.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { type ApiBaseUrls, LIVE_BASE_URLS, LIVE_WS_URL } from './http/apis.ts';
-import type { IngestSettings } from './settings.ts';
 
 export interface Source {
   urls: ApiBaseUrls & { ws: string };
@@ -30,6 +31,7 @@ export async function openSource(
       close: async () => {},
     };
   }
+  // Loaded only when needed: a live run does not pay for the simulator's modules.
   const { startSimulator } = await import('../simulator/index.ts');
   const sim = await startSimulator({ port: 0, ...simOptions });
   logger.info('simulator started in this process', { url: sim.url });
