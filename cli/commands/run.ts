@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { openRegistry } from '../../registry/index.ts';
 import { Serde } from '../../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
-import { describeError, PmaError } from '../../runtime/errors.ts';
+import { AbortedError, describeError } from '../../runtime/errors.ts';
 import { createMetricsRegistry } from '../../runtime/metrics.ts';
 import { ProgressBoard, type ProgressTask } from '../../runtime/progress.ts';
 import { CLEAN_TOPIC_KEYS } from '../../schemas/clean-records.ts';
@@ -96,7 +96,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
 
   const { runProcessors } = await import('../../processors/index.ts');
   const { runBronzeSink, bronzeRoot } = await import('../../sinks/bronze/index.ts');
-  const { runSilverSink, defaultSnapshotPath, SILVER_DEFAULTS } = await import('../../sinks/silver/index.ts');
+  const { runSilverSink, defaultSnapshotPath } = await import('../../sinks/silver/index.ts');
   const { defaultSilverPath } = await import('../../sinks/silver/query-client.ts');
   const silverPath = defaultSilverPath(ctx.config.dataDir);
   const processTask = board.task('process', 'records');
@@ -110,7 +110,6 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     const silver = guard(
       runSilverSink(
         {
-          ...SILVER_DEFAULTS,
           path: silverPath,
           snapshotPath: defaultSnapshotPath(silverPath),
           drain: drainSilver.signal,
@@ -133,7 +132,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     );
     following.abort();
     await processing;
-    if (stopAll.aborted) throw failure ?? new PmaError('PMA_ERR_ABORTED', 'stopped before the end; run again to continue where it stopped');
+    if (stopAll.aborted) throw failure ?? new AbortedError('stopped before the end; run again to continue where it stopped');
 
     processTask.status = 'catching up';
     await guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: stopAll, until: 'caught-up' }));
@@ -153,7 +152,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     bronzeTask.end('done');
     const silverResult = await silver;
     silverTask.end('done');
-    if (stopAll.aborted) throw failure ?? new PmaError('PMA_ERR_ABORTED', 'stopped before the end; run again to continue where it stopped');
+    if (stopAll.aborted) throw failure ?? new AbortedError('stopped before the end; run again to continue where it stopped');
 
     let goldLines: string[] = [];
     if (settings.gold) {

@@ -11,6 +11,7 @@ import { openRegistry } from '../../registry/index.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources, stringList } from '../../runtime/config.ts';
 import { CLEAN_TOPIC_KEYS, type CleanTopicKey } from '../../schemas/clean-records.ts';
 import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';
+import type { SilverTopicKey } from '../../sinks/silver/index.ts';
 import { openTransport } from '../../transport/index.ts';
 import { type ActionContext, action } from '../action.ts';
 
@@ -102,18 +103,17 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
 }
 
 async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Awaited<ReturnType<typeof openTransport>>, serde: Serde) {
-  const { runSilverSink, defaultSnapshotPath, SILVER_DEFAULTS, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
+  const { runSilverSink, defaultSnapshotPath, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
   const path = settings.silverPath ?? join(ctx.config.dataDir, 'silver.duckdb');
   const topics = settings.topics?.filter((t) => (SILVER_TOPIC_KEYS as readonly string[]).includes(t));
   return runSilverSink(
     {
-      ...SILVER_DEFAULTS,
       path,
       snapshotPath: defaultSnapshotPath(path),
-      ...(settings.silverBatchRows ? { batchRows: settings.silverBatchRows } : {}),
-      ...(settings.silverSnapshotSeconds ? { snapshotIntervalMs: settings.silverSnapshotSeconds * 1000 } : {}),
+      batchRows: settings.silverBatchRows,
+      snapshotIntervalMs: settings.silverSnapshotSeconds ? settings.silverSnapshotSeconds * 1000 : undefined,
       until: settings.untilCaughtUp ? 'caught-up' : 'signal',
-      ...(topics ? { topics: topics as never } : {}),
+      topics: topics as SilverTopicKey[] | undefined,
     },
     { transport, serde, logger: ctx.logger, signal: ctx.signal },
   );

@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs
 import { join } from 'node:path';
 import { SinkError } from '../../runtime/errors.ts';
 import { readAdvert } from './endpoint.ts';
-import { runSilverSink, SILVER_DEFAULTS, type SilverSinkDeps, type SilverSinkResult } from './sink.ts';
+import { runSilverSink, type SilverSinkDeps, type SilverSinkResult } from './sink.ts';
 import { defaultSnapshotPath, publishSnapshot } from './snapshot.ts';
 import { openSilverDatabase } from './writer.ts';
 
@@ -58,7 +58,7 @@ export async function rebuildSilver(options: SilverRebuildOptions, deps: SilverS
         start,
         until: 'caught-up',
         serveQueries: false,
-        memoryLimit: options.memoryLimit ?? SILVER_DEFAULTS.memoryLimit,
+        memoryLimit: options.memoryLimit,
       },
       deps,
     );

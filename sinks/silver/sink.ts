@@ -10,7 +10,7 @@ import type { Serde, TopicCodec } from '../../registry/serde.ts';
 import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { ProgressTask } from '../../runtime/progress.ts';
-import { consumeLoop, DeadLetterOutbox, decodeRecord, LogEnds, type StopReason, type Until } from '../../runtime/stage/index.ts';
+import { consumeLoop, DeadLetterOutbox, decodeRecord, LogEnds, type StopReason, type Until, withDefaults } from '../../runtime/stage/index.ts';
 import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
@@ -26,14 +26,14 @@ export interface SilverSinkOptions {
   path: string;
   /** The snapshot file; null publishes none. */
   snapshotPath: string | null;
-  /** Minimum time between two snapshots (stretched to ten times the last copy's duration for big files). */
-  snapshotIntervalMs: number;
-  /** Consumer group; its committed offsets are only advisory (for lag), Silver's own are the truth. */
-  groupId: string;
-  /** A micro-batch is committed once it holds this many records… */
-  batchRows: number;
-  /** …or this long after its first record, or as soon as the log has nothing more to give. */
-  batchMaxMs: number;
+  /** Minimum time between two snapshots (stretched to ten times the last copy's duration for big files). Default 60 s. */
+  snapshotIntervalMs?: number;
+  /** Consumer group; its committed offsets are only advisory (for lag), Silver's own are the truth. Default "pma-sink-silver". */
+  groupId?: string;
+  /** A micro-batch is committed once it holds this many records (default 250,000)… */
+  batchRows?: number;
+  /** …or this long after its first record (default 1 s), or as soon as the log has nothing more to give. */
+  batchMaxMs?: number;
   /**
    * Where to start. `stored` (default): where Silver stopped, and the log's beginning in partitions
    * it never read. `beginning`: every partition from its first record (a rebuild). `timestamp`:
@@ -46,7 +46,7 @@ export interface SilverSinkOptions {
   drain?: AbortSignal;
   /** Serve `pma query` from this process (default true). */
   serveQueries?: boolean;
-  /** DuckDB memory_limit, e.g. "1GB". */
+  /** DuckDB memory_limit, e.g. "1GB". Default 512MB. */
   memoryLimit?: string;
   threads?: number;
   /** Clean topics to read; default all that Silver holds. */
@@ -82,7 +82,7 @@ export interface SilverSinkResult {
 }
 
 /**
- * Defaults for callers (`pma sink`, `pma run`): a snapshot each minute; micro-batches of up to
+ * Defaults: a snapshot each minute; micro-batches of up to
  * 250,000 records or 1 s (a batch past DuckDB's row group size is written straight to the file
  * instead of through the WAL); DuckDB's buffer pool capped at 512 MB so the sink's memory stays flat
  * (peak RSS about 1.2 GB over a 5,000,000-trade rebuild, pma bench sink --layer silver).
@@ -97,7 +97,8 @@ export const SILVER_DEFAULTS = {
 
 const TOPIC_BY_NAME = new Map<string, SilverTopicKey>(SILVER_TOPIC_KEYS.map((k) => [TOPICS[k].name, k]));
 
-export async function runSilverSink(options: SilverSinkOptions, deps: SilverSinkDeps): Promise<SilverSinkResult> {
+export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDeps): Promise<SilverSinkResult> {
+  const options = withDefaults(SILVER_DEFAULTS, given);
   const { transport, serde, signal } = deps;
   const logger = deps.logger.child({ component: 'silver-sink' });
   const keys = options.topics ?? SILVER_TOPIC_KEYS;
@@ -301,7 +302,7 @@ export async function runSilverSink(options: SilverSinkOptions, deps: SilverSink
   }
 }
 
-async function startingPositions(options: SilverSinkOptions, writer: SilverWriter, topics: string[], transport: Transport): Promise<PartitionPositions> {
+async function startingPositions(options: Pick<SilverSinkOptions, 'start'>, writer: SilverWriter, topics: string[], transport: Transport): Promise<PartitionPositions> {
   const start = options.start ?? { from: 'stored' };
   const admin = transport.admin();
   const offsets: PartitionOffset[] = [];
