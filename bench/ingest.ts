@@ -18,11 +18,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { Pool } from 'undici';
 import { z } from 'zod';
-import { action } from '../cli/action.ts';
 import { runIngest } from '../producers/run.ts';
 import { ingestSettingsSchema } from '../producers/settings.ts';
 import { EmbeddedRegistry } from '../registry/embedded.ts';
@@ -33,6 +31,7 @@ import { PmaError } from '../runtime/errors.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { createEmbeddedTransport } from '../transport/embedded/index.ts';
+import type { BenchEnv } from './env.ts';
 import { formatTable, goalsMet, type Rate, type ResultRow } from './measure.ts';
 import { cpuOf, spawnListening } from './processes.ts';
 
@@ -312,23 +311,8 @@ async function runBench(s: Settings, write: (l: string) => void): Promise<boolea
   return ok;
 }
 
-export function register(bench: Command): void {
-  bench
-    .command('ingest')
-    .description('producers against the simulator: share of the published request budget used, and trade records/s with limits off')
-    .option('--budget-seconds <n>', 'length of the budget measurement (default 30)')
-    .option('--throughput-seconds <n>', 'length of the throughput measurement (default 20)')
-    .option('--warmup <n>', 'seconds before each measurement (default 5)')
-    .option('--feed <feed>', 'throughput run: auto (v2 where served) or v1 pages')
-    .option('--trades-page-size <n>', 'rows per v1 page (default 10000)')
-    .option('--trade-workers <n>', 'markets walked at once (default 8)')
-    .option('--fill-roles <bool>', 'label trades taker/maker (default true)')
-    .option('--skip <part>', 'budget or throughput')
-    .action(
-      action(async (ctx, flags: Record<string, unknown>) => {
-        const settings = resolveSection(settingsSchema, sectionSources('bench', KEYS, ctx.config.file, process.env, flags));
-        const ok = await runBench(settings, (line) => process.stdout.write(`${line}\n`));
-        if (!ok) process.exitCode = 1;
-      }),
-    );
+/** Settings from `flags`, the config file's "bench" section and PMA_BENCH_*; true when every goal was met. */
+export async function benchIngest(env: BenchEnv, flags: Record<string, unknown>): Promise<boolean> {
+  const settings = resolveSection(settingsSchema, sectionSources('bench', KEYS, env.config.file, process.env, flags));
+  return runBench(settings, (line) => process.stdout.write(`${line}\n`));
 }

@@ -9,12 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { type ActionContext, action } from '../cli/action.ts';
 import { openRegistry } from '../registry/index.ts';
 import { Serde, type TopicCodec } from '../registry/serde.ts';
 import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
+import type { BenchEnv } from './env.ts';
 import { formatTable, goalsMet, type Rate, type ResultRow, rawDecoder, rawEncoder, timed } from './measure.ts';
 import { BENCH_TRADE_SCHEMA, type BenchTrade, makeTrades } from './transport.ts';
 
@@ -104,28 +103,18 @@ const settingsSchema = z
   })
   .strict();
 
-export function register(bench: Command): void {
-  bench
-    .command('serde')
-    .description('encode and decode trade-shaped records through the Avro serde, beside raw avsc')
-    .option('--records <n>', 'records per phase (default 1000000)')
-    .option('--rounds <n>', 'rounds of every phase; the median counts (default 3)')
-    .option('--json', 'print the result as JSON instead of a table')
-    .action(action(run));
-}
-
-async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
+export async function benchSerde(env: BenchEnv, flags: Record<string, unknown>): Promise<void> {
   // Settings: config file `bench: { serde: {...} }`, PMA_BENCH_SERDE_* variables, flags.
-  const fileSection = (ctx.config.file.bench as Record<string, unknown> | undefined)?.serde;
+  const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.serde;
   const settings = resolveSection(
     settingsSchema,
     sectionSources('bench-serde', Object.keys(settingsSchema.shape), { 'bench-serde': fileSection ?? {} }, process.env, flags),
   );
   // The registry of the bench lives in a scratch dir, never in the real data dir.
   const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-serde-'));
-  ctx.onClose(() => rmSync(scratch, { recursive: true, force: true }));
-  const registry = await openRegistry({ registry: ctx.config.registry, dataDir: scratch });
-  ctx.onClose(() => registry.close());
+  env.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  const registry = await openRegistry({ registry: env.config.registry, dataDir: scratch });
+  env.onClose(() => registry.close());
   const codec = await new Serde(registry).codec<BenchTrade>('pma.bench.serde', BENCH_TRADE_SCHEMA as unknown as Record<string, unknown>);
   const result = await runSerdeBench(codec, settings.records, settings.rounds);
   process.stdout.write(settings.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatSerdeBench(result)}\n`);

@@ -1,10 +1,8 @@
 
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
 import { Pool } from 'undici';
 import { z } from 'zod';
-import { action } from '../cli/action.ts';
 import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
 import type { World } from '../simulator/world/world.ts';
 import { cpuOf, rssOf, spawnListening } from './processes.ts';
@@ -282,23 +280,8 @@ async function runBench(s: Settings, write: (line: string) => void): Promise<boo
   }
 }
 
-export function register(bench: Command): void {
-  bench
-    .command('sim')
-    .description('start `pma sim` in a child process and load it at a fixed rate over random pages: start time, latency percentiles, rate, RSS')
-    .option('--markets <n>', 'synthetic markets (default 200000)')
-    .option('--trades-per-market <n>', 'mean fills per market (default 300)')
-    .option('--rate <n>', 'requests per second (default 1000)')
-    .option('--duration <s>', 'measured seconds (default 20)')
-    .option('--warmup <s>', 'seconds of load before measuring (default 3)')
-    .option('--connections <n>', 'HTTP connections (default 32)')
-    .option('--seed <n>', 'world seed (default 1)')
-    .option('--mix <mix>', 'ingest (default) or trades')
-    .action(
-      action(async (ctx, flags: Record<string, unknown>) => {
-        const settings = resolveSection(settingsSchema, sectionSources('bench', KEYS, {}, process.env, flags));
-        const ok = await runBench(settings, (line) => process.stdout.write(`${line}\n`));
-        if (!ok) ctx.logger.warn('some goals were missed (see the table)');
-      }),
-    );
+/** Settings from `flags` and PMA_BENCH_*; true when every goal was met. */
+export async function benchSim(flags: Record<string, unknown>): Promise<boolean> {
+  const settings = resolveSection(settingsSchema, sectionSources('bench', KEYS, {}, process.env, flags));
+  return runBench(settings, (line) => process.stdout.write(`${line}\n`));
 }

@@ -13,9 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { type ActionContext, action } from '../cli/action.ts';
 import { openRegistry } from '../registry/index.ts';
 import { Serde } from '../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
@@ -27,6 +25,7 @@ import { BodyBuffer, type PackedBodies } from '../sinks/bronze/body-buffer.ts';
 import { BRONZE_DEFAULTS } from '../sinks/bronze/index.ts';
 import { ParquetWriterPool } from '../sinks/bronze/parquet/pool.ts';
 import { openTransport } from '../transport/index.ts';
+import type { BenchEnv } from './env.ts';
 import { formatTable, goalsMet, type Rate, type ResultRow, timed } from './measure.ts';
 
 export const BRONZE_CEILING_SHARE_GOAL = 0.6;
@@ -256,24 +255,12 @@ const settingsSchema = z
   })
   .strict();
 
-export function register(bench: Command): void {
-  bench
-    .command('sink')
-    .description('replay clean trades from the embedded log into Bronze, beside writing the same rows from memory')
-    .option('--layer <layer>', 'bronze (default) or silver')
-    .option('--records <n>', 'trades to replay (default 5000000)')
-    .option('--days <n>', 'days the trades spread over, i.e. dt partitions (default 14)')
-    .option('--compare-rows <n>', 'rows for the writer comparison (default 1000000)')
-    .option('--json', 'print the result as JSON instead of a table')
-    .action(action(run));
-}
-
-async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
-  const fileSection = (ctx.config.file.bench as Record<string, unknown> | undefined)?.sink;
+export async function benchSink(env: BenchEnv, flags: Record<string, unknown>): Promise<void> {
+  const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.sink;
   const settings = resolveSection(settingsSchema, sectionSources('bench-sink', Object.keys(settingsSchema.shape), { 'bench-sink': fileSection ?? {} }, process.env, flags));
   // Everything lives in a scratch dir, never in the real data dir.
   const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-sink-'));
-  ctx.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  env.onClose(() => rmSync(scratch, { recursive: true, force: true }));
   if (settings.layer === 'silver') {
     const { formatSilverBench, runSilverSinkBench } = await import('./sink-silver.ts');
     const { SILVER_DEFAULTS } = await import('../sinks/silver/index.ts');

@@ -10,9 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { type ActionContext, action } from '../cli/action.ts';
 import { openRegistry } from '../registry/index.ts';
 import { Serde } from '../registry/serde.ts';
 import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
@@ -21,6 +19,7 @@ import { TOPICS } from '../schemas/topics.ts';
 import { CLASSIFIER_GROUP } from '../tagger/processor/market-feed.ts';
 import { TaggerService } from '../tagger/service.ts';
 import { openTransport } from '../transport/index.ts';
+import type { BenchEnv } from './env.ts';
 
 const settingsSchema = z
   .object({
@@ -32,18 +31,6 @@ const settingsSchema = z
   .strict();
 
 export const GOAL_RATIO = 0.9;
-
-export function register(bench: Command): void {
-  bench
-    .command('tagger')
-    .description('classification throughput toward a fake Ollama with a fixed latency, beside the ideal of the configured concurrency')
-    .option('--markets <n>', 'markets to classify (default 1500)')
-    .option('--concurrency <n>', 'requests to Ollama at once (default 8)')
-    .option('--models <n>', 'models in the judge pool; each market costs one request per model (default 1)')
-    .option('--latency-ms <ms>', 'the fake server answers after this long (default 50)')
-    .option('--json', 'print the result as JSON')
-    .action(action(run));
-}
 
 function benchMarket(i: number): CleanMarket {
   return {
@@ -57,28 +44,29 @@ function benchMarket(i: number): CleanMarket {
   };
 }
 
-async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
-  const fileSection = (ctx.config.file.bench as Record<string, unknown> | undefined)?.tagger;
+/** Whether the goal was met; undefined when stopped before the end. */
+export async function benchTagger(env: BenchEnv, flags: Record<string, unknown>): Promise<boolean | undefined> {
+  const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.tagger;
   const s = resolveSection(settingsSchema, sectionSources('bench-tagger', Object.keys(settingsSchema.shape), { 'bench-tagger': fileSection ?? {} }, process.env, flags));
   // The log, registry and tag store of the bench live in a scratch dir, never in the real data dir.
   const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-tagger-'));
-  ctx.onClose(() => rmSync(scratch, { recursive: true, force: true }));
-  const transport = await openTransport({ ...ctx.config, transport: 'embedded', dataDir: scratch }, ctx.logger, 'pma-bench');
-  ctx.onClose(() => transport.close());
+  env.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  const transport = await openTransport({ ...env.config, transport: 'embedded', dataDir: scratch }, env.logger, 'pma-bench');
+  env.onClose(() => transport.close());
   const registry = await openRegistry({ registry: 'embedded', dataDir: scratch });
-  ctx.onClose(() => registry.close());
+  env.onClose(() => registry.close());
   const serde = new Serde(registry);
   const models = Array.from({ length: s.models }, (_, i) => `bench-${i}`);
   const fake = await spawnFakeOllama(models, s.latencyMs);
-  ctx.onClose(() => fake.kill());
+  env.onClose(() => fake.kill());
   const service = await TaggerService.start({
     transport,
     serde,
     dataDir: scratch,
-    logger: ctx.logger,
+    logger: env.logger,
     overrides: { ollamaUrl: fake.url, models, concurrency: s.concurrency, ...(s.models === 1 ? { rule: 'confidence', quorum: 1, threshold: 0.5 } : { rule: 'majority', quorum: 2 }) },
   });
-  ctx.onClose(() => service.close());
+  env.onClose(() => service.close());
   await service.createTag('Bench', 'every market', 'bench');
 
   const codec = await serde.codecFor<CleanMarket>(TOPICS.markets);
@@ -91,7 +79,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   await producer.close();
   const admin = transport.admin();
   for (;;) {
-    if (ctx.signal.aborted) return;
+    if (env.signal.aborted) return undefined;
     const committed = (await admin.groupOffsets(CLASSIFIER_GROUP, TOPICS.markets.name)).reduce((sum, o) => sum + o.offset, 0);
     if (committed >= s.markets) break;
     await new Promise((r) => setTimeout(r, 20));
@@ -139,7 +127,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
       ].join('\n'),
     );
   }
-  if (ratio < GOAL_RATIO) process.exitCode = 1;
+  return ratio >= GOAL_RATIO;
 }
 
 /**

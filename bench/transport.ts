@@ -15,9 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
-import type { Command } from 'commander';
 import { z } from 'zod';
-import { type ActionContext, action } from '../cli/action.ts';
 import { openRegistry } from '../registry/index.ts';
 import { Serde, type TopicCodec } from '../registry/serde.ts';
 import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
@@ -25,6 +23,7 @@ import { TransportError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { openTransport } from '../transport/index.ts';
 import type { ProduceRecord, Transport } from '../transport/types.ts';
+import type { BenchEnv } from './env.ts';
 import {
   collectGarbage,
   formatRate,
@@ -342,40 +341,28 @@ const settingsSchema = z
   })
   .strict();
 
-export function register(bench: Command): void {
-  bench
-    .command('transport')
-    .description('produce and consume trade-shaped Avro records through the transport, beside this machine\'s ceiling')
-    .option('--records <n>', 'records to produce and consume (default 1000000)')
-    .option('--batch <n>', 'records per send (default 1000)')
-    .option('--partitions <n>', 'partitions of the bench topic (default 4)')
-    .option('--inflight <n>', 'sends awaiting acknowledgement at once; 1 awaits each send before the next (default 2)')
-    .option('--json', 'print the result as JSON instead of a table')
-    .action(action(run));
-}
-
-async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
+export async function benchTransport(env: BenchEnv, flags: Record<string, unknown>): Promise<void> {
   // Settings: config file `bench: { transport: {...} }`, PMA_BENCH_TRANSPORT_* variables, flags.
-  const fileSection = (ctx.config.file.bench as Record<string, unknown> | undefined)?.transport;
+  const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.transport;
   const settings = resolveSection(
     settingsSchema,
     sectionSources('bench-transport', Object.keys(settingsSchema.shape), { 'bench-transport': fileSection ?? {} }, process.env, flags),
   );
   // The embedded log and registry of the bench live in a scratch dir, never in the real data dir.
   const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-transport-'));
-  ctx.onClose(() => rmSync(scratch, { recursive: true, force: true }));
-  const config = { ...ctx.config, dataDir: ctx.config.transport === 'embedded' ? scratch : ctx.config.dataDir };
-  const transport = await openTransport(config, ctx.logger, 'pma-bench');
-  ctx.onClose(() => transport.close());
-  const registry = await openRegistry({ registry: ctx.config.registry, dataDir: scratch });
-  ctx.onClose(() => registry.close());
+  env.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  const config = { ...env.config, dataDir: env.config.transport === 'embedded' ? scratch : env.config.dataDir };
+  const transport = await openTransport(config, env.logger, 'pma-bench');
+  env.onClose(() => transport.close());
+  const registry = await openRegistry({ registry: env.config.registry, dataDir: scratch });
+  env.onClose(() => registry.close());
   const serde = new Serde(registry);
   const codec = await serde.codec<BenchTrade>('pma.bench.transport', BENCH_TRADE_SCHEMA as unknown as Record<string, unknown>);
-  const result = await runTransportBench(transport, codec, settings, scratch, ctx.logger);
+  const result = await runTransportBench(transport, codec, settings, scratch, env.logger);
   if (transport.kind === 'kafka') {
     // The Java client's own perf tools against the same broker, in the same run (bench/kafka-java.ts).
     const { runJavaPerf, formatJavaComparison } = await import('./kafka-java.ts');
-    const java = await runJavaPerf(transport, ctx.config.brokers, { records: settings.records, recordBytes: result.recordBytes, partitions: settings.partitions }, ctx.logger);
+    const java = await runJavaPerf(transport, env.config.brokers, { records: settings.records, recordBytes: result.recordBytes, partitions: settings.partitions }, env.logger);
     const ours = { produce: result.produce.records / result.produce.seconds, consume: result.consume.records / result.consume.seconds };
     process.stdout.write(
       settings.json ? `${JSON.stringify({ ...result, java }, null, 2)}\n` : `${formatTransportBench(result)}\n\n${formatJavaComparison(ours, java)}\n`,

@@ -1,19 +1,88 @@
 /**
  * `pma bench <target>`: benchmarks that measure a part of the pipeline beside the ceiling of the
- * same machine, measured in the same run. Each target lives in bench/<target>.ts and exports
- * `register(bench)`; add it to the list below.
+ * same machine, measured in the same run. Each target's work lives in bench/<target>.ts as a
+ * plain function; its flags and how its result sets the exit code are declared here, so that
+ * bench/ never depends on the CLI.
  */
 import type { Command } from 'commander';
-import { register as ingest } from '../../bench/ingest.ts';
-import { register as serde } from '../../bench/serde.ts';
-import { register as sim } from '../../bench/sim.ts';
-import { register as sink } from '../../bench/sink.ts';
-import { register as tagger } from '../../bench/tagger.ts';
-import { register as transport } from '../../bench/transport.ts';
-
-const targets: Array<(bench: Command) => void> = [transport, serde, sink, tagger, sim, ingest];
+import { benchIngest } from '../../bench/ingest.ts';
+import { benchSerde } from '../../bench/serde.ts';
+import { benchSim } from '../../bench/sim.ts';
+import { benchSink } from '../../bench/sink.ts';
+import { benchTagger } from '../../bench/tagger.ts';
+import { benchTransport } from '../../bench/transport.ts';
+import { action } from '../action.ts';
 
 export function register(program: Command): void {
   const bench = program.command('bench').description('measure throughput beside the ceiling of this machine, in one run');
-  for (const add of targets) add(bench);
+  bench
+    .command('transport')
+    .description('produce and consume trade-shaped Avro records through the transport, beside this machine\'s ceiling')
+    .option('--records <n>', 'records to produce and consume (default 1000000)')
+    .option('--batch <n>', 'records per send (default 1000)')
+    .option('--partitions <n>', 'partitions of the bench topic (default 4)')
+    .option('--inflight <n>', 'sends awaiting acknowledgement at once; 1 awaits each send before the next (default 2)')
+    .option('--json', 'print the result as JSON instead of a table')
+    .action(action(benchTransport));
+  bench
+    .command('serde')
+    .description('encode and decode trade-shaped records through the Avro serde, beside raw avsc')
+    .option('--records <n>', 'records per phase (default 1000000)')
+    .option('--rounds <n>', 'rounds of every phase; the median counts (default 3)')
+    .option('--json', 'print the result as JSON instead of a table')
+    .action(action(benchSerde));
+  bench
+    .command('sink')
+    .description('replay clean trades from the embedded log into Bronze, beside writing the same rows from memory')
+    .option('--layer <layer>', 'bronze (default) or silver')
+    .option('--records <n>', 'trades to replay (default 5000000)')
+    .option('--days <n>', 'days the trades spread over, i.e. dt partitions (default 14)')
+    .option('--compare-rows <n>', 'rows for the writer comparison (default 1000000)')
+    .option('--json', 'print the result as JSON instead of a table')
+    .action(action(benchSink));
+  bench
+    .command('tagger')
+    .description('classification throughput toward a fake Ollama with a fixed latency, beside the ideal of the configured concurrency')
+    .option('--markets <n>', 'markets to classify (default 1500)')
+    .option('--concurrency <n>', 'requests to Ollama at once (default 8)')
+    .option('--models <n>', 'models in the judge pool; each market costs one request per model (default 1)')
+    .option('--latency-ms <ms>', 'the fake server answers after this long (default 50)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      action(async (ctx, flags: Record<string, unknown>) => {
+        if ((await benchTagger(ctx, flags)) === false) process.exitCode = 1;
+      }),
+    );
+  bench
+    .command('sim')
+    .description('start `pma sim` in a child process and load it at a fixed rate over random pages: start time, latency percentiles, rate, RSS')
+    .option('--markets <n>', 'synthetic markets (default 200000)')
+    .option('--trades-per-market <n>', 'mean fills per market (default 300)')
+    .option('--rate <n>', 'requests per second (default 1000)')
+    .option('--duration <s>', 'measured seconds (default 20)')
+    .option('--warmup <s>', 'seconds of load before measuring (default 3)')
+    .option('--connections <n>', 'HTTP connections (default 32)')
+    .option('--seed <n>', 'world seed (default 1)')
+    .option('--mix <mix>', 'ingest (default) or trades')
+    .action(
+      action(async (ctx, flags: Record<string, unknown>) => {
+        if (!(await benchSim(flags))) ctx.logger.warn('some goals were missed (see the table)');
+      }),
+    );
+  bench
+    .command('ingest')
+    .description('producers against the simulator: share of the published request budget used, and trade records/s with limits off')
+    .option('--budget-seconds <n>', 'length of the budget measurement (default 30)')
+    .option('--throughput-seconds <n>', 'length of the throughput measurement (default 20)')
+    .option('--warmup <n>', 'seconds before each measurement (default 5)')
+    .option('--feed <feed>', 'throughput run: auto (v2 where served) or v1 pages')
+    .option('--trades-page-size <n>', 'rows per v1 page (default 10000)')
+    .option('--trade-workers <n>', 'markets walked at once (default 8)')
+    .option('--fill-roles <bool>', 'label trades taker/maker (default true)')
+    .option('--skip <part>', 'budget or throughput')
+    .action(
+      action(async (ctx, flags: Record<string, unknown>) => {
+        if (!(await benchIngest(ctx, flags))) process.exitCode = 1;
+      }),
+    );
 }
