@@ -20,7 +20,7 @@ import type { CleanTrade } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { openTransport } from '../transport/index.ts';
 import { formatTable, goalsMet, type Rate, type ResultRow, timed } from './measure.ts';
-import { benchTrade, fillTradeLog } from './sink.ts';
+import { benchTrade, fillTradeLog } from './trade-log.ts';
 
 export const SILVER_CEILING_SHARE_GOAL = 0.4;
 export const SILVER_RSS_GOAL_BYTES = 1.5 * 1024 ** 3;

@@ -7,15 +7,15 @@
  * hanging. Follow mode keeps polling and listens to the market WebSocket until stopped.
  */
 import { Registry } from 'prom-client';
-import { z } from 'zod';
 import { Serde } from '../registry/serde.ts';
 import type { SchemaRegistry } from '../registry/types.ts';
-import { ConfigError, HttpError } from '../runtime/errors.ts';
+import { ConfigError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { ProgressBoard } from '../runtime/progress.ts';
 import { ALL_TOPICS, TOPICS } from '../schemas/topics.ts';
 import type { Transport } from '../transport/types.ts';
 import { type Encoders, IngestContext } from './context.ts';
+import type { ChainState } from './follow/follow.ts';
 import { LeaderboardFetcher } from './fetchers/leaderboard.ts';
 import { MarketCatalog } from './fetchers/markets/catalog.ts';
 import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from './fetchers/markets/discovery.ts';
@@ -34,6 +34,7 @@ import { type Cursor, CursorStore, emptyCursor } from './records/cursors.ts';
 import { Publisher } from './records/publisher.ts';
 import { type IngestSettings, type Mode, selectedModes } from './settings.ts';
 import { replayFailures } from './replay.ts';
+import { serverTime } from './server-time.ts';
 import { runFollow } from './follow/follow.ts';
 
 export const RUN_ENDPOINT = 'pma:ingest';
@@ -192,30 +193,6 @@ function runRecord(ctx: IngestContext, scope: string, complete: boolean) {
     lastTimestamp: Date.now(),
     detail: JSON.stringify({ gen: ctx.generation, horizon: ctx.horizon }),
   });
-}
-
-/**
- * The API's clock (CLOB `GET /time`, Unix seconds); this machine's when the API answers without
- * one. An API that cannot be reached at all ends the run here, before any unit fails one by one.
- */
-export async function serverTime(caller: ApiCaller, logger: Logger): Promise<number> {
-  try {
-    const res = await caller.call({ api: 'clob', endpoint: '/time' }, z.coerce.number().int().positive());
-    return res.value;
-  } catch (err) {
-    if (caller.stopSignal.aborted) throw err;
-    if (err instanceof HttpError && err.context.status === undefined) {
-      throw new HttpError(`the CLOB API cannot be reached (${err.message}); offline, use --source sim`, { ...err.context }, { cause: err });
-    }
-    logger.warn("the API's clock is unavailable; using this machine's", { err });
-    return Math.floor(Date.now() / 1000);
-  }
-}
-
-/** What the backfill learnt that follow mode goes on with. */
-export interface ChainState {
-  catalog: MarketCatalog;
-  digests: Map<string, string>;
 }
 
 /** Every selected fetcher, once, as a chain. Resolves when all have ended (or stopped). */

@@ -5,7 +5,7 @@
 import { formatProducerStatus, producerStatus } from '../../producers/status.ts';
 import { Serde } from '../../registry/serde.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import type { StatusSection } from './status.ts';
+import type { StatusSection } from './status-section.ts';
 
 export const cursorsSection: StatusSection = {
   name: 'cursors',

@@ -3,7 +3,7 @@
  * snapshot readers open, have not applied yet, and how old the last commit and snapshot are.
  */
 import { TOPICS } from '../../schemas/topics.ts';
-import type { StatusSection } from './status.ts';
+import type { StatusSection } from './status-section.ts';
 import { num, table } from './topics.ts';
 
 const ago = (ms: number) => {

@@ -11,34 +11,8 @@ import type { PartitionLag, PartitionOffsets, Transport } from '../../transport/
 import { type ActionContext, action } from '../action.ts';
 import { cursorsSection } from './cursors-status.ts';
 import { silverSection } from './silver-status.ts';
+import type { StatusContext, StatusOptions, StatusSection } from './status-section.ts';
 import { num, table } from './topics.ts';
-
-export interface StatusOptions {
-  /** Per-partition rows as well as totals. */
-  partitions: boolean;
-  /** Only these consumer groups (all if empty). */
-  groups: string[];
-}
-
-/** What a section gets: the command context and the transport, opened once on first use. */
-export interface StatusContext {
-  readonly action: ActionContext;
-  readonly options: StatusOptions;
-  transport(): Promise<Transport>;
-}
-
-export interface StatusReport {
-  /** Lines printed under the section's title. */
-  text: string[];
-  /** The section's value in `--json` output. */
-  json: unknown;
-}
-
-export interface StatusSection {
-  /** Key in the JSON output and title of the text section. */
-  name: string;
-  collect(ctx: StatusContext): Promise<StatusReport>;
-}
 
 interface TopicStatus {
   topic: string;

@@ -12,7 +12,6 @@
 import { toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import type { IngestContext } from '../context.ts';
 import type { MarketCatalog } from '../fetchers/markets/catalog.ts';
-import { type ChainState, serverTime } from '../run.ts';
 import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from '../fetchers/markets/discovery.ts';
 import { Listings } from '../fetchers/markets/listings.ts';
 import { PricesFetcher } from '../fetchers/prices/fetcher.ts';
@@ -22,6 +21,7 @@ import { sleep } from '../limits/retry.ts';
 import { Feeder } from '../pipeline/feeder.ts';
 import { BoundedQueue, drainWith } from '../pipeline/queue.ts';
 import type { Mode } from '../settings.ts';
+import { serverTime } from '../server-time.ts';
 import { MarketSocket, type SocketGap } from './market-socket.ts';
 import { wsEventKey } from '../keys.ts';
 
@@ -32,6 +32,12 @@ export interface FollowStats {
   wsEvents: number;
   reconnects: number;
   gapsBackfilled: number;
+}
+
+/** What the backfill learnt that follow mode goes on with (run.ts builds it). */
+export interface ChainState {
+  catalog: MarketCatalog;
+  digests: Map<string, string>;
 }
 
 export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: string, chain: ChainState): Promise<FollowStats> {

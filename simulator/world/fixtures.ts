@@ -19,36 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { hash, mix32 } from '../core/hash.ts';
 import { arrayElementTexts, objectMemberTexts } from '../core/json-text.ts';
 import type { Category } from './text.ts';
-import type { EventView, MarketView } from './world.ts';
+import type { EventView, FixtureFill, FixtureMarket } from './views.ts';
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
-
-/** One captured fill (a taker row of the Data API), oldest first in `FixtureMarket.fills`. */
-export interface FixtureFill {
-  ts: number;
-  tx: string;
-  taker: string;
-  side: 'BUY' | 'SELL';
-  price: number;
-  size: number;
-  outcome: 0 | 1;
-}
-
-export interface FixtureMarket {
-  gammaId: number;
-  conditionId: string;
-  tokens: readonly [string, string];
-  createdAt: number;
-  endDate: number;
-  closeTime: number;
-  event: number;
-  fills: FixtureFill[];
-  /** Exact text of the market in a Gamma `/markets` page, when captured. */
-  gammaText: string | null;
-  /** Exact text of the market in a CLOB `/markets` page, when captured. */
-  clobText: string | null;
-  view: Omit<MarketView, 'index' | 'fixture'>;
-}
 
 export interface FixtureEvent {
   id: number;

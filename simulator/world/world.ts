@@ -14,9 +14,10 @@ import { IdCodec } from '../core/ids.ts';
 import type { SimOptions } from '../options.ts';
 import type { Profile } from '../profiles.ts';
 import { SimClock } from './clock.ts';
-import type { FixtureWorld, FixtureMarket } from './fixtures.ts';
+import type { FixtureWorld } from './fixtures.ts';
 import { tagCatalog } from './tags.ts';
 import { type Category, categoryOf, type EventText, eventText, slugify } from './text.ts';
+import type { EventView, MarketView } from './views.ts';
 
 export const MARKET_ID_BASE = 100_000;
 export const EVENT_ID_BASE = 10_000;
@@ -24,66 +25,6 @@ const HOUR = 3_600;
 const DAY = 86_400;
 /** Fills per match are at most this many (a match starts at every multiple of it). */
 export const MAX_MATCH = 8;
-
-/** Everything about one market that serializers need; built on demand and cached. */
-export interface MarketView {
-  index: number;
-  /** Gamma id (decimal string). */
-  id: string;
-  conditionId: string;
-  questionId: string;
-  tokens: readonly [string, string];
-  outcomes: readonly [string, string];
-  question: string;
-  slug: string;
-  description: string;
-  resolutionSource: string;
-  image: string;
-  icon: string;
-  groupItem: string;
-  event: number;
-  category: Category;
-  createdAt: number;
-  startDate: number;
-  endDate: number;
-  /** When trading stopped and the result was known; may lie after the world end. */
-  closeTime: number;
-  /** Winning outcome once closed; null where none was recorded (legacy markets priced ["0","0"]). */
-  winner: 0 | 1 | null;
-  enableOrderBook: boolean;
-  negRisk: boolean;
-  baseTick: number;
-  minOrderSize: number;
-  sports: boolean;
-  gameStartTime: number | null;
-  volume: number;
-  liquidity: number;
-  /** Tag ids (Gamma). */
-  tags: readonly number[];
-  fixture: FixtureMarket | null;
-}
-
-export interface EventView {
-  index: number;
-  id: string;
-  slug: string;
-  ticker: string;
-  title: string;
-  description: string;
-  resolutionSource: string;
-  category: Category;
-  createdAt: number;
-  startDate: number;
-  endDate: number;
-  firstMarket: number;
-  marketCount: number;
-  negRisk: boolean;
-  image: string;
-  icon: string;
-  tags: readonly number[];
-  seriesSlug: string | null;
-  fixtureText: string | null;
-}
 
 /** Growable Float64/Int32 column. */
 class Column<T extends Float64Array | Int32Array> {
