@@ -9,6 +9,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { TopicCodec } from '../registry/serde.ts';
 import type { CleanEvent, CleanMarket, CleanToken, CleanTopicKey } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
+import { parsePartitionKey, partitionKey } from '../transport/partition-key.ts';
 import type { Transport } from '../transport/types.ts';
 import { DEDUP_HEADER, REFERENCE_TOPICS } from './identity.ts';
 import type { DedupWindow } from './state/dedup-window.ts';
@@ -36,8 +37,8 @@ export async function rebuildState(input: RebuildInput): Promise<{ records: numb
     for (const o of await admin.offsets(name)) {
       const from = REFERENCE_TOPICS.has(key) ? o.low : Math.max(o.low, o.high - window.capacity);
       if (from < o.high) {
-        starts.set(`${name}\u0000${o.partition}`, from);
-        ends.set(`${name}\u0000${o.partition}`, o.high);
+        starts.set(partitionKey(name, o.partition), from);
+        ends.set(partitionKey(name, o.partition), o.high);
       }
     }
   }
@@ -45,20 +46,20 @@ export async function rebuildState(input: RebuildInput): Promise<{ records: numb
   const consumer = transport.consumer({ groupId: `pma-process-rebuild-${randomUUID()}`, fromBeginning: true, maxRecords: 20_000 });
   let records = 0;
   try {
-    await consumer.subscribe([...new Set([...ends.keys()].map((k) => k.split('\u0000')[0]!))]);
+    await consumer.subscribe([...new Set([...ends.keys()].map((k) => parsePartitionKey(k).topic))]);
     for (const [k, from] of starts) {
-      const [topic, partition] = k.split('\u0000');
-      consumer.seek(topic!, Number(partition), from);
+      const { topic, partition } = parsePartitionKey(k);
+      consumer.seek(topic, partition, from);
     }
     const done = () => [...ends].every(([k, high]) => {
-      const [topic, partition] = k.split('\u0000');
-      return (consumer.position(topic!, Number(partition)) ?? 0) >= high;
+      const { topic, partition } = parsePartitionKey(k);
+      return (consumer.position(topic, partition) ?? 0) >= high;
     });
     while (!done() && !input.signal.aborted) {
       for (const batch of await consumer.poll({ waitMs: 200, signal: input.signal })) {
         const key = byName.get(batch.topic)!;
         const window = windows.get(key)!;
-        const high = ends.get(`${batch.topic}\u0000${batch.partition}`) ?? 0;
+        const high = ends.get(partitionKey(batch.topic, batch.partition)) ?? 0;
         for (const record of batch.records) {
           if (record.offset >= high) break;
           records++;

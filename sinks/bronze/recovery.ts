@@ -12,11 +12,12 @@
 import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../runtime/logger.ts';
+import { parsePartitionKey, partitionKey } from '../../transport/partition-key.ts';
 import { fsyncDir } from '../common/fs-durable.ts';
 import { type FileRange, finalNameOfTemp, parseDtDir, parseFileName } from './layout.ts';
 
 export interface RecoveryReport {
-  /** Next offset to write per `${topic}\u0000${partition}`. */
+  /** Next offset to write per partitionKey(topic, partition). */
   resume: Map<string, number>;
   /** Temporaries renamed into place (groups rolled forward). */
   rolledForward: number;
@@ -26,7 +27,8 @@ export interface RecoveryReport {
   files: number;
 }
 
-export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+// The Bronze sink keys its own maps the same way as `resume`.
+export { partitionKey };
 
 /** Scans `<root>/<type>/dt=*` for every type directory present. */
 export async function recoverBronze(root: string, logger: Logger): Promise<RecoveryReport> {
@@ -82,10 +84,10 @@ function warnOnOverlap(key: string, list: FileRange[], logger: Logger): void {
   list.sort((a, b) => a.first - b.first);
   for (let i = 1; i < list.length; i++) {
     if (list[i]!.first <= list[i - 1]!.last) {
-      const [topic, partition] = key.split('\u0000');
+      const { topic, partition } = parsePartitionKey(key);
       logger.warn('bronze files of one partition overlap: some records may be in two files', {
         topic,
-        partition: Number(partition),
+        partition,
         first: list[i]!.first,
         previousLast: list[i - 1]!.last,
       });

@@ -4,6 +4,7 @@
  * fetched batch, which records are new: older ones were applied already and are dropped; a batch
  * that starts past the stored offset makes the consumer seek back, once, to the stored offset.
  */
+import { partitionKey } from '../../transport/partition-key.ts';
 import type { ConsumedRecord, RecordBatch } from '../../transport/types.ts';
 import type { PartitionOffset } from './writer.ts';
 
@@ -11,19 +12,17 @@ export type Admission =
   | { kind: 'take'; records: ConsumedRecord[]; skippedTo?: number }
   | { kind: 'seek'; offset: number };
 
-const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
-
 export class PartitionPositions {
   readonly #next = new Map<string, PartitionOffset>();
   readonly #seeked = new Set<string>();
 
   constructor(stored: readonly PartitionOffset[] = []) {
-    for (const o of stored) this.#next.set(keyOf(o.topic, o.partition), { ...o });
+    for (const o of stored) this.#next.set(partitionKey(o.topic, o.partition), { ...o });
   }
 
   /** The next offset to apply, if Silver has applied anything from the partition. */
   next(topic: string, partition: number): number | undefined {
-    return this.#next.get(keyOf(topic, partition))?.offset;
+    return this.#next.get(partitionKey(topic, partition))?.offset;
   }
 
   /**
@@ -32,7 +31,7 @@ export class PartitionPositions {
    * where it resumes): the records in between are gone from the log (retention).
    */
   admit(batch: RecordBatch): Admission {
-    const key = keyOf(batch.topic, batch.partition);
+    const key = partitionKey(batch.topic, batch.partition);
     const expected = this.#next.get(key)?.offset;
     const justSeeked = this.#seeked.delete(key);
     if (expected === undefined) return { kind: 'take', records: batch.records };
@@ -48,7 +47,7 @@ export class PartitionPositions {
 
   /** Records that everything before `offset` of the partition is staged. */
   advance(topic: string, partition: number, offset: number): void {
-    const key = keyOf(topic, partition);
+    const key = partitionKey(topic, partition);
     const cur = this.#next.get(key);
     if (cur) cur.offset = offset;
     else this.#next.set(key, { topic, partition, offset });

@@ -5,6 +5,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { partitionKey } from '../../transport/partition-key.ts';
 import { readAdvert } from './endpoint.ts';
 import { OFFSETS_TABLE } from './schema.ts';
 import type { PartitionOffset } from './writer.ts';
@@ -71,10 +72,10 @@ export function recordsBehind(
   offsets: readonly PartitionOffset[],
   ends: ReadonlyArray<{ topic: string; partition: number; low: number; high: number }>,
 ): Map<string, number> {
-  const at = new Map(offsets.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]));
+  const at = new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), o.offset]));
   const out = new Map<string, number>();
   for (const e of ends) {
-    const next = Math.max(at.get(`${e.topic}\u0000${e.partition}`) ?? e.low, e.low);
+    const next = Math.max(at.get(partitionKey(e.topic, e.partition)) ?? e.low, e.low);
     out.set(e.topic, (out.get(e.topic) ?? 0) + Math.max(0, e.high - next));
   }
   return out;

@@ -21,7 +21,8 @@ function chunks<T>(list: readonly T[]): T[][] {
   return out;
 }
 
-const key = (market: string, tag: string) => `${market}\u0000${tag}`;
+/** One key per market-tag pair; the SQL below builds the same one as `market_id || chr(0) || tag_id`. */
+export const pairKey = (market: string, tag: string) => `${market}\u0000${tag}`;
 
 interface PairState {
   market: string;
@@ -66,7 +67,7 @@ export async function applyDecisions(tx: Tx, events: ReadonlyArray<Positioned<Ta
   }
 
   const states = new Map<string, PairState>();
-  const pairKeys = [...new Set(fresh.map((e) => key(e.value.market, e.value.tag)))];
+  const pairKeys = [...new Set(fresh.map((e) => pairKey(e.value.market, e.value.tag)))];
   for (const part of chunks(pairKeys)) {
     const rows = await tx.all(
       "SELECT market_id, tag_id, decision_id, decision, decider_kind, epoch_ms(decided_at) AS at FROM MarketTagState WHERE list_contains(?::VARCHAR[], market_id || chr(0) || tag_id)",
@@ -75,12 +76,12 @@ export async function applyDecisions(tx: Tx, events: ReadonlyArray<Positioned<Ta
     for (const r of rows) {
       const market = r.market_id as string;
       const tag = r.tag_id as string;
-      states.set(key(market, tag), { market, tag, decisionId: r.decision_id as string, decision: r.decision as string, kind: r.decider_kind as string, at: r.at as number });
+      states.set(pairKey(market, tag), { market, tag, decisionId: r.decision_id as string, decision: r.decision as string, kind: r.decider_kind as string, at: r.at as number });
     }
   }
   const changed = new Set<string>();
   for (const { value: d } of fresh) {
-    const k = key(d.market, d.tag);
+    const k = pairKey(d.market, d.tag);
     if (d.deciderKind === 'model' && states.get(k)?.kind === 'human') continue;
     states.set(k, { market: d.market, tag: d.tag, decisionId: d.decisionId, decision: d.decision, kind: d.deciderKind, at: d.decidedAt });
     changed.add(k);
@@ -103,7 +104,7 @@ export async function applyDecisions(tx: Tx, events: ReadonlyArray<Positioned<Ta
     );
   }
   for (const part of chunks(updates.filter((u) => u.decision !== 'YES'))) {
-    await tx.run('DELETE FROM MarketTagDim WHERE list_contains(?::VARCHAR[], market_id || chr(0) || tag_id)', [listValue(part.map((u) => key(u.market, u.tag)))]);
+    await tx.run('DELETE FROM MarketTagDim WHERE list_contains(?::VARCHAR[], market_id || chr(0) || tag_id)', [listValue(part.map((u) => pairKey(u.market, u.tag)))]);
   }
 }
 

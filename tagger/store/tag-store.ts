@@ -11,7 +11,7 @@ import { listValue } from '@duckdb/node-api';
 import type { CleanMarket } from '../../schemas/clean-records.ts';
 import type { MarketText, TagForPrompt } from '../classify/prompt.ts';
 import type { TagDecisionEvent, TagEvent, VoteRecord } from '../events.ts';
-import { applyCatalogEvent, applyDecisions, type Positioned } from './apply.ts';
+import { applyCatalogEvent, applyDecisions, pairKey, type Positioned } from './apply.ts';
 import { type DuckFile, openDuckFile, type Row } from './duck.ts';
 import { SCHEMA_SQL, TAG_TABLES } from './schema.ts';
 
@@ -77,8 +77,6 @@ export interface JudgeItem {
   market: MarketRow;
   tag: { tagId: string; name: string; description: string };
 }
-
-const pairKey = (market: string, tag: string) => `${market}\u0000${tag}`;
 
 export class TagStore {
   readonly #file: DuckFile;

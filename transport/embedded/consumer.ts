@@ -5,12 +5,13 @@
  */
 import { AbortedError, ConsumerStateError, TopicError, TransportError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import { partitionKey } from '../partition-key.ts';
 import type { Consumer, ConsumerOptions, RecordBatch, TopicPartitionOffset } from '../types.ts';
 import type { TopicPartition } from './assignor.ts';
 import type { TopicCatalog } from './catalog.ts';
 import type { LogDatabase } from './database.ts';
 import { fetchRecords, type Position } from './fetcher.ts';
-import { type GroupMember, type GroupSync, keyOf } from './group.ts';
+import type { GroupMember, GroupSync } from './group.ts';
 import type { ChangeNotifier } from './notifier.ts';
 import { offsetsForTimestamp, partitionBounds } from './offsets.ts';
 
@@ -112,7 +113,7 @@ export class EmbeddedConsumer implements Consumer {
   }
 
   position(topic: string, partition: number): number | undefined {
-    return this.#positions.get(keyOf({ topic, partition }))?.next;
+    return this.#positions.get(partitionKey(topic, partition))?.next;
   }
 
   seek(topic: string, partition: number, offset: number): void {
@@ -124,7 +125,7 @@ export class EmbeddedConsumer implements Consumer {
     if (!Number.isInteger(partition) || partition < 0 || partition >= meta.partitions) {
       throw new TopicError(`partition ${partition} does not exist (topic has ${meta.partitions})`, { topic, partition });
     }
-    const key = keyOf({ topic, partition });
+    const key = partitionKey(topic, partition);
     const pos = this.#positions.get(key);
     if (pos) pos.next = offset;
     else this.#pendingSeeks.set(key, offset);
@@ -200,7 +201,7 @@ export class EmbeddedConsumer implements Consumer {
   #apply(sync: GroupSync): void {
     this.#generation = sync.generation;
     if (sync.rejoined) this.#positions.clear();
-    const owned = new Map(sync.owned.map((tp) => [keyOf(tp), tp]));
+    const owned = new Map(sync.owned.map((tp) => [partitionKey(tp.topic, tp.partition), tp]));
     for (const key of [...this.#positions.keys()]) if (!owned.has(key)) this.#positions.delete(key);
     const added = [...owned].filter(([key]) => !this.#positions.has(key));
     if (added.length === 0) return;

@@ -14,6 +14,7 @@
  * before losing a partition are fetched again by the next owner from the committed offset.
  */
 import type { Logger } from '../../runtime/logger.ts';
+import { partitionKey } from '../partition-key.ts';
 import { rangeAssign, type TopicPartition } from './assignor.ts';
 import type { TopicCatalog } from './catalog.ts';
 import type { LogDatabase } from './database.ts';
@@ -156,7 +157,7 @@ export class GroupMember {
     ).map((m) => ({ memberId: m.member_id, topics: JSON.parse(m.topics) as string[] }));
     const counts = new Map(this.#catalog.all().map((t) => [t.name, t.partitions]));
     const target = rangeAssign(members, counts).get(this.memberId) ?? [];
-    const wanted = new Set(target.map(keyOf));
+    const wanted = new Set(target.map((t) => partitionKey(t.topic, t.partition)));
 
     const owned = db
       .stmt('SELECT topic, partition FROM log_group_owners WHERE group_id = ? AND member_id = ?')
@@ -165,8 +166,8 @@ export class GroupMember {
     const release = db.stmt('DELETE FROM log_group_owners WHERE group_id = ? AND topic = ? AND partition = ? AND member_id = ?');
     const result: TopicPartition[] = [];
     for (const o of owned) {
-      if (wanted.has(keyOf(o))) {
-        ownedKeys.add(keyOf(o));
+      if (wanted.has(partitionKey(o.topic, o.partition))) {
+        ownedKeys.add(partitionKey(o.topic, o.partition));
         result.push({ topic: o.topic, partition: o.partition });
       } else {
         release.run(this.groupId, o.topic, o.partition, this.memberId);
@@ -177,14 +178,10 @@ export class GroupMember {
       'INSERT INTO log_group_owners (group_id, topic, partition, member_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
     for (const t of target) {
-      if (ownedKeys.has(keyOf(t))) continue;
+      if (ownedKeys.has(partitionKey(t.topic, t.partition))) continue;
       if (claim.run(this.groupId, t.topic, t.partition, this.memberId).changes > 0) result.push(t);
     }
     if (changed) db.stmt(BUMP_GENERATION).run(this.groupId);
     return { owned: result, rejoined, generation: this.generation() };
   }
-}
-
-export function keyOf(tp: TopicPartition): string {
-  return `${tp.topic}\u0000${tp.partition}`;
 }

@@ -15,6 +15,7 @@
 import type kafkajs from 'kafkajs';
 import { AbortedError, ConsumerStateError, type PmaError, TopicError, TransportError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import { partitionKey } from '../partition-key.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, RecordBatch, TopicPartitionOffset } from '../types.ts';
 import type { KafkaAdmin } from './admin.ts';
 import type { KafkaClient } from './client.ts';
@@ -31,8 +32,6 @@ export interface KafkaConsumerTuning {
   /** Bytes one fetch may return per partition. Default 2 MiB. */
   fetchBytesPerPartition?: number;
 }
-
-const slot = (topic: string, partition: number) => `${partition}\u0000${topic}`;
 
 function headersOf(headers: kafkajs.IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -134,7 +133,7 @@ export class KafkaConsumer implements Consumer {
   #onAssigned(memberAssignment: Record<string, number[]>): void {
     const next = new Map<string, { topic: string; partition: number }>();
     for (const [topic, partitions] of Object.entries(memberAssignment)) {
-      for (const partition of partitions) next.set(slot(topic, partition), { topic, partition });
+      for (const partition of partitions) next.set(partitionKey(topic, partition), { topic, partition });
     }
     const lost = [...this.#assignment.keys()].filter((k) => !next.has(k));
     for (const k of lost) {
@@ -142,7 +141,7 @@ export class KafkaConsumer implements Consumer {
       this.#fetched.delete(k);
       this.#paused.delete(k);
     }
-    if (lost.length > 0) this.#buffer.drop((t, p) => !next.has(slot(t, p)));
+    if (lost.length > 0) this.#buffer.drop((t, p) => !next.has(partitionKey(t, p)));
     this.#assignment = next;
     this.#logger.debug('assignment', { partitions: [...next.values()].map((tp) => `${tp.topic}/${tp.partition}`) });
     const kafka = this.#kafka;
@@ -163,7 +162,7 @@ export class KafkaConsumer implements Consumer {
   async #onBatch({ batch, resolveOffset, isRunning, isStale }: kafkajs.EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || this.#closed) return;
     const { topic, partition } = batch;
-    const k = slot(topic, partition);
+    const k = partitionKey(topic, partition);
     if (!this.#assignment.has(k)) return;
     if (this.#buffer.full) {
       this.#pause(k, topic, partition);
@@ -222,7 +221,7 @@ export class KafkaConsumer implements Consumer {
         const batches = this.#buffer.take(this.#options.maxRecords, this.#options.maxBytes);
         for (const b of batches) {
           const lastRecord = b.records[b.records.length - 1];
-          if (lastRecord) this.#positions.set(slot(b.topic, b.partition), lastRecord.offset + 1);
+          if (lastRecord) this.#positions.set(partitionKey(b.topic, b.partition), lastRecord.offset + 1);
         }
         this.#resumeIfRoom();
         return batches;
@@ -252,7 +251,7 @@ export class KafkaConsumer implements Consumer {
   }
 
   position(topic: string, partition: number): number | undefined {
-    return this.#positions.get(slot(topic, partition));
+    return this.#positions.get(partitionKey(topic, partition));
   }
 
   seek(topic: string, partition: number, offset: number): void {
@@ -260,7 +259,7 @@ export class KafkaConsumer implements Consumer {
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new ConsumerStateError(`cannot seek to offset ${offset}`, { topic, partition, offset });
     }
-    const k = slot(topic, partition);
+    const k = partitionKey(topic, partition);
     this.#buffer.drop((t, p) => t === topic && p === partition);
     if (!this.#assignment.has(k) || !this.#kafka) {
       this.#pendingSeeks.set(k, offset);

@@ -5,6 +5,7 @@
  * The consumer pauses fetching when the buffer is `full` and resumes when it has `room`.
  */
 import { AbortedError } from '../../runtime/errors.ts';
+import { partitionKey } from '../partition-key.ts';
 import type { ConsumedRecord, RecordBatch } from '../types.ts';
 
 export interface Chunk {
@@ -74,7 +75,7 @@ export class FetchBuffer {
       const taken = whole ? chunk.records : chunk.records.slice(0, n);
       if (whole) this.#chunks.shift();
       else chunk.records = chunk.records.slice(n);
-      const key = `${chunk.partition}\u0000${chunk.topic}`;
+      const key = partitionKey(chunk.topic, chunk.partition);
       const batch = out.get(key);
       if (batch) {
         batch.records.push(...taken);

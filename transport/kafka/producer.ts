@@ -9,6 +9,7 @@
  */
 import kafkajs from 'kafkajs';
 import { ConfigError, PmaError, TopicError, TransportError } from '../../runtime/errors.ts';
+import { parsePartitionKey, partitionKey } from '../partition-key.ts';
 import { partitionForKey } from '../partitioner.ts';
 import type { Headers, Producer, ProduceRecord, RecordMetadata } from '../types.ts';
 import type { KafkaAdmin } from './admin.ts';
@@ -45,8 +46,6 @@ interface Round {
   /** Per topic and partition, where each message came from, in message order. */
   origins: Map<string, Origin[]>;
 }
-
-const slot = (topic: string, partition: number) => `${partition}\u0000${topic}`;
 
 function headerBytes(headers: Headers | undefined): number {
   let n = 0;
@@ -121,7 +120,7 @@ export class KafkaProducer implements Producer {
       for (const [index, record] of records.entries()) {
         checkRecord(topic, record, index);
         const partition = this.#choosePartition(topic, record, partitions, index);
-        const key = slot(topic, partition);
+        const key = partitionKey(topic, partition);
         const list = placed.get(key) ?? [];
         list.push({
           origin: { batch: b, index },
@@ -147,7 +146,7 @@ export class KafkaProducer implements Producer {
         throw wrapKafkaError(err, 'produce failed', { topic: round.topicMessages.map((t) => t.topic).join(',') });
       }
       for (const meta of response) {
-        const origins = round.origins.get(slot(meta.topicName, meta.partition));
+        const origins = round.origins.get(partitionKey(meta.topicName, meta.partition));
         if (!origins || meta.baseOffset === undefined) {
           throw new TransportError('broker answered for a partition it was not sent', {
             topic: meta.topicName,
@@ -188,7 +187,7 @@ export class KafkaProducer implements Producer {
       for (const c of cursors) {
         if (c.at >= c.list.length) continue;
         const first = c.list[c.at]!;
-        const topic = c.key.slice(c.key.indexOf('\u0000') + 1);
+        const { topic } = parsePartitionKey(c.key);
         const messages = byTopic.get(topic) ?? [];
         const from: Origin[] = [];
         let bytes = 0;
@@ -202,7 +201,7 @@ export class KafkaProducer implements Producer {
           from.push(p.origin);
         }
         byTopic.set(topic, messages);
-        origins.set(slot(topic, first.message.partition!), from);
+        origins.set(partitionKey(topic, first.message.partition!), from);
       }
       yield { topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), origins };
     }
