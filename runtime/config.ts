@@ -17,7 +17,6 @@ export const stringList = z.preprocess(
 
 /** A positive integer given as a number or a numeric string (flags and env arrive as strings). */
 export const positiveInt = z.coerce.number().int().positive();
-export const nonNegativeInt = z.coerce.number().int().nonnegative();
 export const port = z.coerce.number().int().min(0).max(65_535);
 export const booleanish = z.preprocess((v) => {
   if (typeof v !== 'string') return v;

@@ -126,8 +126,6 @@ export interface Producer {
   close(): Promise<void>;
 }
 
-export type StartFrom = 'earliest' | 'latest';
-
 export interface ConsumerOptions {
   groupId: string;
   /** Where to start on partitions the group never committed. Default 'earliest'. */

@@ -1,8 +1,9 @@
 /**
- * API objects to raw Avro records (`toRaw…`) and back (`fromRaw…`), one pair per raw record
- * type. The mapping is driven by the .avsc files (see mapper.ts): named keys are type-checked,
- * everything else is kept in `extra`. Producers call `toRaw…` right before encoding; a wrong
- * JSON type on a named key throws a SchemaValidationError naming the field and the value.
+ * API objects to raw Avro records (`toRaw…`, one per raw record type) and back
+ * (`rawMapper(name).fromRaw`, or `fromRawPricePoint` for a price point). The mapping is driven
+ * by the .avsc files (see mapper.ts): named keys are type-checked, everything else is kept in
+ * `extra`. Producers call `toRaw…` right before encoding; a wrong JSON type on a named key
+ * throws a SchemaValidationError naming the field and the value.
  */
 import { loadSchema } from '../index.ts';
 import { compileRecordMapper, type RecordMapper } from './mapper.ts';
@@ -102,31 +103,7 @@ export interface FromRawOptions {
   keepNulls?: boolean;
 }
 
-export function fromRawGammaMarket(record: RawGammaMarket, options?: FromRawOptions): Record<string, unknown> {
-  return rawMapper('raw-gamma-market').fromRaw(record as unknown as Record<string, unknown>, options);
-}
-
-export function fromRawGammaEvent(record: RawGammaEvent, options?: FromRawOptions): Record<string, unknown> {
-  return rawMapper('raw-gamma-event').fromRaw(record as unknown as Record<string, unknown>, options);
-}
-
-export function fromRawClobMarket(record: RawClobMarket, options?: FromRawOptions): Record<string, unknown> {
-  return rawMapper('raw-clob-market').fromRaw(record as unknown as Record<string, unknown>, options);
-}
-
-export function fromRawTrade(record: RawTrade, options?: FromRawOptions): Record<string, unknown> {
-  return rawMapper('raw-trade').fromRaw(record as unknown as Record<string, unknown>, options);
-}
-
-export function fromRawLeaderboardRow(record: RawLeaderboardRow, options?: FromRawOptions): Record<string, unknown> {
-  return rawMapper('raw-leaderboard-row').fromRaw(record as unknown as Record<string, unknown>, options);
-}
-
 /** The `{t, p}` point (plus any extra keys); the request context is left out. */
 export function fromRawPricePoint(record: RawPricePoint, options?: FromRawOptions): Record<string, unknown> {
   return rawMapper('raw-price-point').fromRaw(record as unknown as Record<string, unknown>, options);
-}
-
-export function fromRawWsMarketEvent(record: RawWsMarketEvent, options?: FromRawOptions): Record<string, unknown> {
-  return rawMapper('raw-ws-market-event').fromRaw(record as unknown as Record<string, unknown>, options);
 }

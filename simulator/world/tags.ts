@@ -94,5 +94,3 @@ export const tagCatalog = {
     return category === 'SPORTS' ? SERIES[h % SERIES.length] : undefined;
   },
 };
-
-export type TagCatalog = typeof tagCatalog;

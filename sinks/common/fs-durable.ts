@@ -2,19 +2,9 @@
  * File-system steps that survive a crash: fsync a file's data before it is renamed into place,
  * and fsync the directory after a rename, create or unlink so the entry itself is durable.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 
 /** Makes a directory's entries (created, renamed, removed files) durable. */
-export function fsyncDirSync(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
