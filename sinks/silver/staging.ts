@@ -2,7 +2,7 @@
  * Staging: each clean topic has an unindexed table in an in-memory database attached to the
  * sink's instance, that a micro-batch is appended to with DuckDB's appender, in arrival order
  * (`_seq`). Nothing staged is durable; only a commit (writer.ts) makes it so. Values are staged as the record carries them;
- * the merge statements (merge.ts) normalise and deduplicate in SQL, where it is fast.
+ * the merge statements (merges.ts, built by merge-sql.ts) normalise and deduplicate in SQL, where it is fast.
  * Timestamps are staged as DOUBLE epoch milliseconds (exact below 2^53) to avoid a BigInt per value.
  */
 import { type DuckDBAppender, type DuckDBConnection, DOUBLE, LIST, VARCHAR } from '@duckdb/node-api';
