@@ -27,7 +27,7 @@ import { EmbeddedRegistry } from '../registry/embedded.ts';
 import { Serde } from '../registry/serde.ts';
 import { toRawTrade } from '../schemas/raw/index.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
-import { PmaError } from '../runtime/errors.ts';
+import { BenchError } from '../runtime/errors.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { createEmbeddedTransport } from '../transport/embedded/index.ts';
@@ -144,7 +144,7 @@ async function budget(s: Settings, write: (l: string) => void): Promise<boolean>
         t1 = performance.now();
       }
     });
-    if (!first || !last) throw new PmaError('PMA_ERR_BENCH', 'the ingest ended before the measurement window closed');
+    if (!first || !last) throw new BenchError('the ingest ended before the measurement window closed');
     const seconds = (t1 - t0) / 1000;
     const count = (st: typeof first, routes: string[]) => routes.reduce((n, r) => n + (st!.routes[r]?.requests ?? 0), 0);
     const groups = [
@@ -193,7 +193,7 @@ async function throughput(s: Settings, write: (l: string) => void): Promise<bool
         else if (atWarm) atEnd = mark(trades);
       },
     );
-    if (!atWarm || !atEnd) throw new PmaError('PMA_ERR_BENCH', 'the ingest ended during the warm-up: make the world larger');
+    if (!atWarm || !atEnd) throw new BenchError('the ingest ended during the warm-up: make the world larger');
     const seconds = (atEnd.t - atWarm.t) / 1000;
     const measured: Rate = { records: atEnd.trades - atWarm.trades, bytes: 0, seconds, cpuSeconds: atEnd.cpu - atWarm.cpu };
     const ceiling = await serveCeiling(sim.url, s, Math.min(10, s.throughputSeconds));

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { PmaError } from '../runtime/errors.ts';
+import { BenchError } from '../runtime/errors.ts';
 
 export interface Listening {
   child: ChildProcess;
@@ -26,7 +26,7 @@ export function spawnListening(args: string[]): Promise<Listening> {
       if (m) resolve({ child, url: m[1]!, startMs: performance.now() - started });
     });
     child.stderr!.on('data', (d) => (err += d));
-    child.on('exit', (code) => reject(new PmaError('PMA_ERR_BENCH', `server exited (${code}) before listening: ${err.trim()}`, { args })));
+    child.on('exit', (code) => reject(new BenchError(`server exited (${code}) before listening: ${err.trim()}`, { args })));
   });
 }
 

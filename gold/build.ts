@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { PmaError, QueryError } from '../runtime/errors.ts';
+import { QueryError } from '../runtime/errors.ts';
 import { defaultSnapshotPath } from '../sinks/silver/snapshot.ts';
 import { BACKTEST_TABLES } from './tables/backtest.ts';
 import { MARKET_TABLES } from './tables/markets.ts';
@@ -50,7 +50,7 @@ export async function buildGold(options: GoldBuildOptions): Promise<GoldBuildRes
       try {
         await conn.run(`CREATE TABLE ${t.name} AS ${t.select(parameters)}`);
       } catch (err) {
-        throw new QueryError(`Gold table ${t.name} failed: ${(err as Error).message}`, { table: t.name });
+        throw new QueryError(`Gold table ${t.name} failed: ${(err as Error).message}`, { table: t.name }, { cause: err });
       }
       const n = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${t.name}`)).getRows()[0]![0]);
       tables.push({ name: t.name, rows: n, description: t.description });
@@ -87,7 +87,7 @@ async function attachSilver(conn: Awaited<ReturnType<DuckDBInstance['connect']>>
       return { kind: 'file', path: silverPath };
     } catch (err) {
       if (!/lock/i.test((err as Error).message) || !existsSync(snapshotPath)) {
-        throw new PmaError('PMA_ERR_QUERY', `cannot read Silver at ${silverPath}: ${(err as Error).message}`, { path: silverPath });
+        throw new QueryError(`cannot read Silver at ${silverPath}: ${(err as Error).message}`, { path: silverPath }, { cause: err });
       }
     }
   }

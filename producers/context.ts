@@ -128,7 +128,7 @@ export class IngestContext {
       endpoint: unit.endpoint,
       params: typeof ctx.params === 'string' ? ctx.params : paramsText(undefined),
       scope: unit.scope || null,
-      status: typeof ctx.status === 'number' ? ctx.status : null,
+      status: err.status ?? null,
       lastError: describeError(err).slice(0, 4_000),
       attempts: typeof ctx.attempts === 'number' ? ctx.attempts : 1,
       firstAttemptAt: null,

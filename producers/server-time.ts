@@ -16,8 +16,12 @@ export async function serverTime(caller: ApiCaller, logger: Logger): Promise<num
     return res.value;
   } catch (err) {
     if (caller.stopSignal.aborted) throw err;
-    if (err instanceof HttpError && err.context.status === undefined) {
-      throw new HttpError(`the CLOB API cannot be reached (${err.message}); offline, use --source sim`, { ...err.context }, { cause: err });
+    if (err instanceof HttpError && err.status === undefined) {
+      throw new HttpError(`the CLOB API cannot be reached (${err.message}); offline, use --source sim`, err.context, {
+        retryable: err.retryable,
+        exhausted: err.exhausted,
+        cause: err,
+      });
     }
     logger.warn("the API's clock is unavailable; using this machine's", { err });
     return Math.floor(Date.now() / 1000);

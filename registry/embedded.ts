@@ -5,7 +5,7 @@
  * registration runs in one IMMEDIATE transaction, so two processes registering at once get
  * consistent ids and versions.
  *
- * Errors carry Confluent's error code in `context.errorCode` (40401 subject not found, 40402
+ * Errors carry Confluent's error code in their `errorCode` field (40401 subject not found, 40402
  * version not found, 40403 schema not found, 40405/40407 not soft-deleted first, 42201 invalid
  * schema, 42202 invalid version, 42208 invalid subject, 409 incompatible), which the REST server
  * answers with.
@@ -105,12 +105,11 @@ export class EmbeddedRegistry implements SchemaRegistry {
       const level = this.levelOf(subject);
       const problems = checkCompatibility(candidate, prior, level);
       if (problems.length > 0) {
-        throw new SchemaCompatibilityError(`schema for subject ${subject} refused: ${problems.join('; ')}`, {
-          subject,
-          compatibility: level,
-          errorCode: 409,
-          messages: problems,
-        });
+        throw new SchemaCompatibilityError(
+          `schema for subject ${subject} refused: ${problems.join('; ')}`,
+          { subject, compatibility: level, messages: problems },
+          { errorCode: 409 },
+        );
       }
       const now = Date.now();
       const id =
@@ -126,7 +125,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
     const hit = this.byId.get(id);
     if (hit !== undefined) return hit;
     const row = Number.isSafeInteger(id) ? this.get<{ schema: string }>('SELECT schema FROM registry_schemas WHERE id = ?', id) : undefined;
-    if (!row) throw new SchemaNotFoundError(`schema id ${id} not found`, { schemaId: id, errorCode: 40403 });
+    if (!row) throw new SchemaNotFoundError(`schema id ${id} not found`, { schemaId: id }, { errorCode: 40403 });
     this.byId.set(id, row.schema);
     return row.schema;
   }
@@ -170,7 +169,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
     const rows = this.liveVersions(subject);
     if (rows.length === 0) throw subjectNotFound(subject);
     const row = rows.find((r) => this.parse(r.schema).canonical === candidate.canonical);
-    if (!row) throw new SchemaNotFoundError(`schema not found under subject ${subject}`, { subject, errorCode: 40403 });
+    if (!row) throw new SchemaNotFoundError(`schema not found under subject ${subject}`, { subject }, { errorCode: 40403 });
     return { subject, version: row.version, id: row.schema_id, schema: row.schema };
   }
 
@@ -232,14 +231,14 @@ export class EmbeddedRegistry implements SchemaRegistry {
       if (rows.length === 0) throw subjectNotFound(subject);
       if (options.permanent) {
         if (rows.some((r) => r.deleted === 0)) {
-          throw new SchemaNotFoundError(`subject ${subject} must be soft-deleted before it is deleted permanently`, { subject, errorCode: 40405 });
+          throw new SchemaNotFoundError(`subject ${subject} must be soft-deleted before it is deleted permanently`, { subject }, { errorCode: 40405 });
         }
         this.run('DELETE FROM registry_versions WHERE subject = ?', subject);
         this.run('DELETE FROM registry_config WHERE scope = ?', subject);
         return rows.map((r) => r.version);
       }
       const live = rows.filter((r) => r.deleted === 0);
-      if (live.length === 0) throw new SchemaNotFoundError(`subject ${subject} was soft-deleted already`, { subject, errorCode: 40404 });
+      if (live.length === 0) throw new SchemaNotFoundError(`subject ${subject} was soft-deleted already`, { subject }, { errorCode: 40404 });
       this.run('UPDATE registry_versions SET deleted = 1 WHERE subject = ?', subject);
       return live.map((r) => r.version);
     });
@@ -254,11 +253,11 @@ export class EmbeddedRegistry implements SchemaRegistry {
       if (!row) throw versionNotFound(subject, version);
       if (options.permanent) {
         if (row.deleted === 0) {
-          throw new SchemaNotFoundError(`version ${row.version} of ${subject} must be soft-deleted before it is deleted permanently`, {
-            subject,
-            version: row.version,
-            errorCode: 40407,
-          });
+          throw new SchemaNotFoundError(
+            `version ${row.version} of ${subject} must be soft-deleted before it is deleted permanently`,
+            { subject, version: row.version },
+            { errorCode: 40407 },
+          );
         }
         this.run('DELETE FROM registry_versions WHERE subject = ? AND version = ?', subject, row.version);
         return row.version;
@@ -299,7 +298,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
 
   private setLevel(scope: string, level: CompatibilityLevel): void {
     if (!isCompatibilityLevel(level)) {
-      throw new SchemaValidationError(`"${String(level)}" is not a compatibility level`, { value: level, errorCode: 42203 });
+      throw new SchemaValidationError(`"${String(level)}" is not a compatibility level`, { value: level }, { errorCode: 42203 });
     }
     this.write(() =>
       this.run(
@@ -380,16 +379,17 @@ export class EmbeddedRegistry implements SchemaRegistry {
 /** Refuses subject names Confluent would refuse (empty, too long, control characters). */
 export function checkSubject(subject: string): void {
   if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH || /[\u0000-\u001f\u007f]/.test(subject)) {
-    throw new SchemaValidationError(`invalid subject name ${JSON.stringify(subject)}: 1 to ${MAX_SUBJECT_LENGTH} characters, no control characters`, {
-      subject,
-      errorCode: 42208,
-    });
+    throw new SchemaValidationError(
+      `invalid subject name ${JSON.stringify(subject)}: 1 to ${MAX_SUBJECT_LENGTH} characters, no control characters`,
+      { subject },
+      { errorCode: 42208 },
+    );
   }
 }
 
 function checkVersion(version: number): void {
   if (!Number.isInteger(version) || version < 1 || version > 2 ** 31 - 1) {
-    throw new SchemaValidationError(`version ${version} is not a valid version: an integer from 1 to 2^31-1, or "latest"`, { version, errorCode: 42202 });
+    throw new SchemaValidationError(`version ${version} is not a valid version: an integer from 1 to 2^31-1, or "latest"`, { version }, { errorCode: 42202 });
   }
 }
 
@@ -400,9 +400,9 @@ function asRegistryError(err: unknown): PmaError {
 }
 
 function subjectNotFound(subject: string): SchemaNotFoundError {
-  return new SchemaNotFoundError(`subject ${subject} not found`, { subject, errorCode: 40401 });
+  return new SchemaNotFoundError(`subject ${subject} not found`, { subject }, { errorCode: 40401 });
 }
 
 function versionNotFound(subject: string, version: number | string): SchemaNotFoundError {
-  return new SchemaNotFoundError(`version ${version} of subject ${subject} not found`, { subject, version, errorCode: 40402 });
+  return new SchemaNotFoundError(`version ${version} of subject ${subject} not found`, { subject, version }, { errorCode: 40402 });
 }

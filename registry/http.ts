@@ -5,7 +5,7 @@
  * offer (versions, schema text by id, config, compatibility, deletes) go straight over HTTP.
  * Transient failures (network errors, 5xx) are retried a bounded number of times; HTTP errors
  * become typed errors: 404 SchemaNotFoundError, 409 SchemaCompatibilityError, 422
- * SchemaValidationError, anything else RegistryError; `context.errorCode` keeps Confluent's code.
+ * SchemaValidationError, anything else RegistryError; the `errorCode` field keeps Confluent's code.
  */
 import { type COMPATIBILITY, SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
 import {
@@ -238,11 +238,12 @@ function level(value: string): CompatibilityLevel {
 function httpError(method: string, url: string, status: number, json: unknown, text: string, context: ErrorContext): PmaError {
   const body = (json ?? {}) as { error_code?: number; message?: string };
   const message = body.message ?? (text.slice(0, 300) || `HTTP ${status}`);
-  const ctx = { ...context, status, ...(typeof body.error_code === 'number' ? { errorCode: body.error_code } : {}) };
-  if (status === 404) return new SchemaNotFoundError(message, ctx);
-  if (status === 409) return new SchemaCompatibilityError(message, ctx);
-  if (status === 422) return new SchemaValidationError(message, ctx);
-  return new RegistryError(`${method} ${url}: HTTP ${status}: ${message}`, ctx);
+  const ctx = { ...context, status };
+  const options = { errorCode: typeof body.error_code === 'number' ? body.error_code : undefined };
+  if (status === 404) return new SchemaNotFoundError(message, ctx, options);
+  if (status === 409) return new SchemaCompatibilityError(message, ctx, options);
+  if (status === 422) return new SchemaValidationError(message, ctx, options);
+  return new RegistryError(`${method} ${url}: HTTP ${status}: ${message}`, ctx, options);
 }
 
 /** Errors of @kafkajs/confluent-schema-registry carry the HTTP status (or none for its own checks). */
@@ -250,7 +251,7 @@ function fromLibraryError(err: unknown, context: ErrorContext): PmaError {
   const status = (err as { status?: number }).status;
   const message = String((err as Error).message ?? err).replace(/^[^ ]* - /, '');
   if (status === 404) return new SchemaNotFoundError(message, { ...context, status });
-  if (status === 409) return new SchemaCompatibilityError(message, { ...context, status, errorCode: 409 });
+  if (status === 409) return new SchemaCompatibilityError(message, { ...context, status }, { errorCode: 409 });
   if (status === 422) return new SchemaValidationError(message, { ...context, status });
   return new RegistryError(`registering under ${String(context.subject)} failed: ${message}`, { ...context, ...(status ? { status } : {}) }, { cause: err });
 }

@@ -9,7 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PmaError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
+import { RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { COMPATIBILITY_LEVELS, type CompatibilityLevel, isCompatibilityLevel, type SchemaRegistry } from './types.ts';
 
@@ -310,13 +310,13 @@ function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> 
 
 function toProblem(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
-  if (err instanceof PmaError) {
-    const code = typeof err.context.errorCode === 'number' ? err.context.errorCode : undefined;
+  if (err instanceof SchemaNotFoundError || err instanceof SchemaCompatibilityError || err instanceof SchemaValidationError || err instanceof RegistryError) {
+    const code = err.errorCode;
     if (code !== undefined) return new HttpProblem(code >= 1000 ? Math.floor(code / 100) : code, code, err.message);
-    if (err instanceof SchemaNotFoundError) return new HttpProblem(404, 40403, err.message);
-    if (err instanceof SchemaCompatibilityError) return new HttpProblem(409, 409, err.message);
-    if (err instanceof SchemaValidationError) return new HttpProblem(422, 42201, err.message);
   }
+  if (err instanceof SchemaNotFoundError) return new HttpProblem(404, 40403, err.message);
+  if (err instanceof SchemaCompatibilityError) return new HttpProblem(409, 409, err.message);
+  if (err instanceof SchemaValidationError) return new HttpProblem(422, 42201, err.message);
   return new HttpProblem(500, 50001, `Error in the backend data store: ${(err as Error)?.message ?? String(err)}`);
 }
 

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Serde } from '../registry/serde.ts';
-import { PmaError } from '../runtime/errors.ts';
+import { TaggerInputError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Producer, Transport } from '../transport/types.ts';
@@ -20,15 +20,6 @@ import { DEFAULT_SETTINGS, parseSettings, type TaggerSettings } from './settings
 import { TagSink } from './sink/tag-sink.ts';
 import { TagStore } from './store/tag-store.ts';
 import { prepareTagTopics } from './topics.ts';
-
-/** A request the user can fix (bad name, unknown tag…): shown on the page, HTTP 400/404. */
-export class TaggerInputError extends PmaError {
-  readonly status: number;
-  constructor(message: string, context: Record<string, unknown> = {}, status = 400) {
-    super('PMA_ERR_TAGGER_INPUT', message, context);
-    this.status = status;
-  }
-}
 
 export interface TaggerServiceOptions {
   transport: Transport;
@@ -198,7 +189,7 @@ export class TaggerService {
 
   async setExample(tagId: string, marketId: string, polarity: ExamplePolarity, actor: string): Promise<void> {
     await this.#tag(tagId);
-    if (polarity !== 'REMOVED' && !(await this.store.market(marketId))) throw new TaggerInputError('no such market in the catalogue', { market: marketId }, 404);
+    if (polarity !== 'REMOVED' && !(await this.store.market(marketId))) throw new TaggerInputError('no such market in the catalogue', { market: marketId }, { status: 404 });
     await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagExampleSet': { tag: tagId, market: marketId, polarity } }));
     this.classifier.forgetTag(tagId);
   }
@@ -216,9 +207,9 @@ export class TaggerService {
     await this.#tag(tagId);
     const current = await this.store.currentDecision(marketId, tagId);
     if (expect !== undefined && current?.decisionId !== expect) {
-      throw new TaggerInputError('this decision changed since the page was shown; look again', { market: marketId, tag: tagId }, 409);
+      throw new TaggerInputError('this decision changed since the page was shown; look again', { market: marketId, tag: tagId }, { status: 409 });
     }
-    if (!current && !(await this.store.market(marketId))) throw new TaggerInputError('no such market', { market: marketId }, 404);
+    if (!current && !(await this.store.market(marketId))) throw new TaggerInputError('no such market', { market: marketId }, { status: 404 });
     const event = humanDecision(tagId, marketId, decision, this.#settings.reviewer, current?.decisionId ?? null, via, note ? note.slice(0, 500) : null);
     const offset = await this.#decisions.publish(`${tagId}|${marketId}`, event);
     await this.#decisions.flush();
@@ -246,7 +237,7 @@ export class TaggerService {
 
   async #tag(tagId: string) {
     const tag = await this.store.tag(tagId);
-    if (!tag) throw new TaggerInputError('no such tag', { tag: tagId }, 404);
+    if (!tag) throw new TaggerInputError('no such tag', { tag: tagId }, { status: 404 });
     return tag;
   }
 

@@ -33,9 +33,9 @@ export function unitStatus(c: Cursor | undefined, generation: number): UnitStatu
 
 /** The status and message of a 4xx the API answered (after the caller decided not to retry it). */
 export function refusal(err: unknown): { status: number; message: string } | undefined {
-  if (!(err instanceof HttpError) || err.context.exhausted) return undefined;
-  const status = err.context.status;
-  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  if (!(err instanceof HttpError) || err.exhausted) return undefined;
+  const status = err.status;
+  if (status === undefined || status < 400 || status >= 500) return undefined;
   return { status, message: err.message };
 }
 

@@ -12,31 +12,19 @@ export interface BodyContext {
   status: number;
 }
 
-export type MalformedReason = 'not-json' | 'bad-shape';
-
-export class MalformedBodyError extends ResponseShapeError {
-  readonly reason: MalformedReason;
-  readonly body: string;
-
-  constructor(reason: MalformedReason, message: string, ctx: BodyContext, body: string, field?: string) {
-    super(message, { ...ctx, reason, field, bodyBytes: Buffer.byteLength(body) });
-    this.reason = reason;
-    this.body = body;
-  }
-}
-
 export function parseBody<S extends z.ZodType>(text: string, schema: S, ctx: BodyContext): z.output<S> {
+  const { status, ...where } = ctx;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new MalformedBodyError('not-json', `body is not JSON: ${(err as Error).message}`, ctx, text);
+    throw new ResponseShapeError('not-json', `body is not JSON: ${(err as Error).message}`, { ...where, bodyBytes: Buffer.byteLength(text) }, { status, cause: err });
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const field = issue.path.map(String).join('.') || '(root)';
-  throw new MalformedBodyError('bad-shape', `body has the wrong shape at ${field}: ${issue.message}`, ctx, text, field);
+  throw new ResponseShapeError('bad-shape', `body has the wrong shape at ${field}: ${issue.message}`, { ...where, field, bodyBytes: Buffer.byteLength(text) }, { status });
 }
 
 /** The `error` message of a JSON error body, or the start of a non-JSON one. */

@@ -8,11 +8,11 @@
  * the call throws an HttpError with `exhausted: true` for the failures topic.
  */
 import type { z } from 'zod';
-import { AbortedError, HttpError, PmaError } from '../../runtime/errors.ts';
+import { AbortedError, HttpError, ResponseShapeError } from '../../runtime/errors.ts';
 import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy, backoffMs, sleep } from '../limits/retry.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
 import { type ApiName, type ApiRequest, endpointId, paramsText } from './apis.ts';
-import { errorMessage, MalformedBodyError, parseBody } from './body.ts';
+import { errorMessage, parseBody } from './body.ts';
 import type { HttpClient, HttpResponse } from './client.ts';
 
 export interface CallObserver {
@@ -25,7 +25,7 @@ export interface CallObserver {
 export interface MalformedBody {
   request: ApiRequest;
   response: HttpResponse;
-  error: MalformedBodyError;
+  error: ResponseShapeError;
   attempt: number;
   fetchedAt: number;
 }
@@ -70,7 +70,7 @@ export class ApiCaller {
     const { api, endpoint } = req;
     const id = endpointId(api, endpoint);
     const params = paramsText(req.params);
-    let lastError: PmaError | undefined;
+    let lastError: HttpError | ResponseShapeError | undefined;
     for (let attempt = 1; attempt <= this.#retry.attempts; attempt++) {
       if (this.#o.stopSignal.aborted) throw new AbortedError('stopping: request not started', { endpoint: id, params });
       await this.#o.limiter.acquire(api, endpoint, this.#o.stopSignal);
@@ -79,10 +79,10 @@ export class ApiCaller {
       try {
         response = await this.#o.client.send(req, this.#o.hardSignal);
       } catch (err) {
-        if (err instanceof AbortedError) throw err;
-        const reason = err instanceof PmaError ? String(err.context.reason ?? 'network') : 'network';
+        if (!(err instanceof HttpError) || !err.retryable) throw err;
+        const reason = err.reason ?? 'network';
         this.#o.observer?.transportError?.(api, endpoint, reason);
-        lastError = err as PmaError;
+        lastError = err;
         await this.#pause(req, attempt, reason, undefined);
         continue;
       }
@@ -93,7 +93,7 @@ export class ApiCaller {
           this.#noteLatency(req, response.latencyMs);
           return { value, response, fetchedAt, attempts: attempt };
         } catch (err) {
-          if (!(err instanceof MalformedBodyError)) throw err;
+          if (!(err instanceof ResponseShapeError)) throw err;
           lastError = err;
           await this.#o.onMalformed?.({ request: req, response, error: err, attempt, fetchedAt });
           await this.#pause(req, attempt, `malformed:${err.reason}`, undefined);
@@ -101,15 +101,13 @@ export class ApiCaller {
         }
       }
       const message = errorMessage(response.text);
-      const httpError = new HttpError(`HTTP ${response.status}: ${message}`, {
-        endpoint: id,
-        params,
-        status: response.status,
-        body: response.text.slice(0, 2_000),
-        retryable: isRetryableStatus(response.status),
-        attempts: attempt,
-      });
-      if (!isRetryableStatus(response.status)) throw httpError;
+      const retryable = isRetryableStatus(response.status);
+      const httpError = new HttpError(
+        `HTTP ${response.status}: ${message}`,
+        { endpoint: id, params, body: response.text.slice(0, 2_000), attempts: attempt },
+        { status: response.status, retryable },
+      );
+      if (!retryable) throw httpError;
       lastError = httpError;
       const retryAfter = parseRetryAfter(response.headers['retry-after']) ?? retryAfterFromBody(response.text);
       if (response.status === 429) {
@@ -120,16 +118,8 @@ export class ApiCaller {
     }
     throw new HttpError(
       `gave up after ${this.#retry.attempts} tries: ${lastError?.message ?? 'unknown error'}`,
-      {
-        endpoint: id,
-        params,
-        attempts: this.#retry.attempts,
-        status: lastError?.context.status as number | undefined,
-        lastError: lastError?.message,
-        retryable: true,
-        exhausted: true,
-      },
-      { cause: lastError },
+      { endpoint: id, params, attempts: this.#retry.attempts, lastError: lastError?.message },
+      { status: lastError?.status, retryable: true, exhausted: true, cause: lastError },
     );
   }
 

@@ -3,11 +3,13 @@
  * request timeouts, compressed responses accepted and decoded, a descriptive User-Agent.
  * Every status comes back as a response; only transport failures (timeouts, resets, refused
  * connections) throw, as HttpError with `retryable: true`, or AbortedError when the caller aborts.
+ * A body in an encoding we cannot undo throws an HttpError that is not retryable: it would
+ * come back the same.
  */
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate, zstdDecompress } from 'node:zlib';
 import { Pool } from 'undici';
-import { AbortedError, HttpError } from '../../runtime/errors.ts';
+import { AbortedError, type ErrorContext, HttpError } from '../../runtime/errors.ts';
 import { type ApiBaseUrls, type ApiName, type ApiRequest, encodeQuery, endpointId, paramsText } from './apis.ts';
 
 export interface HttpClientOptions {
@@ -73,6 +75,7 @@ export class HttpClient {
       'accept-encoding': 'gzip, deflate, br',
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
+    const where = { endpoint: endpointId(req.api, req.endpoint), params: paramsText(req.params) };
     try {
       const res = await target.pool.request({
         method: req.method ?? 'GET',
@@ -82,7 +85,10 @@ export class HttpClient {
         signal: combined,
       });
       const encoding = res.headers['content-encoding'];
-      const text = encoding === undefined || encoding === 'identity' ? await res.body.text() : (await decode(Buffer.from(await res.body.arrayBuffer()), encoding)).toString('utf8');
+      const text =
+        encoding === undefined || encoding === 'identity'
+          ? await res.body.text()
+          : (await decode(Buffer.from(await res.body.arrayBuffer()), encoding, res.statusCode, where)).toString('utf8');
       return {
         status: res.statusCode,
         headers: flattenHeaders(res.headers),
@@ -91,17 +97,13 @@ export class HttpClient {
         url: path,
       };
     } catch (err) {
-      if (signal?.aborted) throw new AbortedError('request aborted', { endpoint: endpointId(req.api, req.endpoint) });
+      if (signal?.aborted) throw new AbortedError('request aborted', { endpoint: where.endpoint });
+      if (err instanceof HttpError) throw err;
       const timedOut = timeout.aborted || isTimeout(err);
       throw new HttpError(
         timedOut ? `request timed out after ${Math.round(performance.now() - started)} ms` : `network error: ${errorText(err)}`,
-        {
-          endpoint: endpointId(req.api, req.endpoint),
-          params: paramsText(req.params),
-          reason: timedOut ? 'timeout' : 'network',
-          retryable: true,
-        },
-        { cause: err },
+        where,
+        { reason: timedOut ? 'timeout' : 'network', retryable: true, cause: err },
       );
     }
   }
@@ -113,7 +115,7 @@ export class HttpClient {
 
   #target(api: ApiName): Target {
     const t = this.#targets.get(api);
-    if (!t) throw new HttpError(`no base URL configured for API "${api}"`, { endpoint: api, retryable: false });
+    if (!t) throw new HttpError(`no base URL configured for API "${api}"`, { endpoint: api }, { retryable: false });
     return t;
   }
 }
@@ -127,7 +129,7 @@ const DECODERS: Record<string, (b: Buffer) => Promise<Buffer>> = {
 };
 
 /** Undoes Content-Encoding (possibly several, applied in order). */
-async function decode(body: Buffer, encoding: string | string[] | undefined): Promise<Buffer> {
+async function decode(body: Buffer, encoding: string | string[] | undefined, status: number, where: ErrorContext): Promise<Buffer> {
   const codings = (Array.isArray(encoding) ? encoding.join(',') : (encoding ?? ''))
     .split(',')
     .map((c) => c.trim().toLowerCase())
@@ -135,7 +137,7 @@ async function decode(body: Buffer, encoding: string | string[] | undefined): Pr
   let out = body;
   for (const coding of codings.reverse()) {
     const decoder = DECODERS[coding];
-    if (!decoder) throw new Error(`unsupported content-encoding "${coding}"`);
+    if (!decoder) throw new HttpError(`unsupported content-encoding "${coding}"`, { ...where, encoding: coding }, { status, retryable: false });
     out = await decoder(out);
   }
   return out;

@@ -9,7 +9,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { PmaError, QueryError } from '../../runtime/errors.ts';
+import { PmaError, QueryError, serializeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { runReadOnlyQuery } from './read-only-query.ts';
 
@@ -60,21 +60,21 @@ export async function serveQueries(instance: DuckDBInstance, silverPath: string,
   const conn = await instance.connect();
   let queue: Promise<unknown> = Promise.resolve();
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err) => reply(res, 500, { error: { code: 'PMA_ERR_QUERY', message: (err as Error).message } }));
+    handle(req, res).catch((err) => refuse(res, 500, err instanceof PmaError ? err : new QueryError((err as Error).message, {}, { cause: err })));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.headers.authorization !== `Bearer ${token}`) return reply(res, 401, { error: { code: 'PMA_ERR_QUERY', message: 'missing or wrong token' } });
+    if (req.headers.authorization !== `Bearer ${token}`) return refuse(res, 401, new QueryError('missing or wrong token'));
     if (req.method === 'GET' && req.url === '/status') return reply(res, 200, status());
-    if (req.method !== 'POST' || req.url !== '/query') return reply(res, 404, { error: { code: 'PMA_ERR_QUERY', message: 'POST /query or GET /status' } });
+    if (req.method !== 'POST' || req.url !== '/query') return refuse(res, 404, new QueryError('POST /query or GET /status'));
     const body = await readBody(req);
     let parsed: { sql?: unknown; maxRows?: unknown };
     try {
       parsed = JSON.parse(body) as typeof parsed;
     } catch {
-      return reply(res, 400, { error: { code: 'PMA_ERR_QUERY', message: 'body must be JSON: {"sql": "...", "maxRows": n}' } });
+      return refuse(res, 400, new QueryError('body must be JSON: {"sql": "...", "maxRows": n}'));
     }
-    if (typeof parsed.sql !== 'string') return reply(res, 400, { error: { code: 'PMA_ERR_QUERY', message: 'field "sql" must be a string' } });
+    if (typeof parsed.sql !== 'string') return refuse(res, 400, new QueryError('field "sql" must be a string'));
     const maxRows = Number.isInteger(parsed.maxRows) ? Math.min(Math.max(parsed.maxRows as number, 0), MAX_ROWS_CAP) : 10_000;
     const sql = parsed.sql;
     // One query at a time on this connection: its transaction must not interleave with another's.
@@ -83,8 +83,7 @@ export async function serveQueries(instance: DuckDBInstance, silverPath: string,
     try {
       reply(res, 200, await run);
     } catch (err) {
-      const e = err instanceof PmaError ? err : new QueryError((err as Error).message);
-      reply(res, 400, { error: e.toJSON() });
+      refuse(res, 400, err instanceof PmaError ? err : new QueryError((err as Error).message, { sql }, { cause: err }));
     }
   }
 
@@ -108,6 +107,11 @@ export async function serveQueries(instance: DuckDBInstance, silverPath: string,
       conn.closeSync();
     },
   };
+}
+
+/** An error body the query client rebuilds as the error's class: `{ error: SerializedError }`. */
+function refuse(res: ServerResponse, status: number, err: PmaError): void {
+  reply(res, status, { error: serializeError(err) });
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { PmaError, QueryError } from '../../runtime/errors.ts';
+import { QueryError, rebuildError, type SerializedError } from '../../runtime/errors.ts';
 import { type EndpointAdvert, readAdvert } from './endpoint.ts';
 import { type QueryRows, runReadOnlyQuery } from './read-only-query.ts';
 import { defaultSnapshotPath } from './snapshot.ts';
@@ -67,8 +67,8 @@ async function askLive(advert: EndpointAdvert, sql: string, maxRows: number): Pr
   } catch {
     return undefined;
   }
-  const body = (await res.json()) as QueryRows | { error: { code: string; message: string; context?: Record<string, unknown> } };
-  if ('error' in body) throw new PmaError(body.error.code, body.error.message, body.error.context ?? {});
+  const body = (await res.json()) as QueryRows | { error: SerializedError };
+  if ('error' in body) throw rebuildError(body.error);
   return body;
 }
 

@@ -32,7 +32,7 @@ export async function runReadOnlyQuery(conn: DuckDBConnection, sql: string, maxR
     extracted = await conn.extractStatements(sql);
     count = extracted.count;
   } catch (err) {
-    throw new QueryError(`cannot parse the query: ${(err as Error).message}`, { sql: clip(sql) });
+    throw new QueryError(`cannot parse the query: ${(err as Error).message}`, { sql: clip(sql) }, { cause: err });
   }
   if (count === 0) throw new QueryError('the query is empty', { sql: clip(sql) });
   const statements = [];
@@ -41,7 +41,7 @@ export async function runReadOnlyQuery(conn: DuckDBConnection, sql: string, maxR
     try {
       prepared = await extracted.prepare(i);
     } catch (err) {
-      throw new QueryError((err as Error).message, { sql: clip(sql), statement: i + 1 });
+      throw new QueryError((err as Error).message, { sql: clip(sql), statement: i + 1 }, { cause: err });
     }
     if (!ALLOWED.has(prepared.statementType)) {
       prepared.destroySync();
@@ -62,7 +62,7 @@ export async function runReadOnlyQuery(conn: DuckDBConnection, sql: string, maxR
     return { columns, rows: rows.slice(0, maxRows), truncated };
   } catch (err) {
     if (err instanceof QueryError) throw err;
-    throw new QueryError((err as Error).message, { sql: clip(sql) });
+    throw new QueryError((err as Error).message, { sql: clip(sql) }, { cause: err });
   } finally {
     await conn.run('ROLLBACK').catch(() => undefined);
     for (const s of statements) s.destroySync();

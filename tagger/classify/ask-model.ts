@@ -46,8 +46,7 @@ export interface TimedVote extends Vote {
 function retryable(err: LlmError): boolean {
   if (err.reason === 'timeout' || err.reason === 'bad-response' || err.reason === 'invalid-answer') return true;
   if (err.reason === 'http-status') {
-    const status = err.context.status;
-    return typeof status !== 'number' || status >= 500 || status === 429;
+    return err.status === undefined || err.status >= 500 || err.status === 429;
   }
   return false;
 }

@@ -165,13 +165,14 @@ async function statusError(res: Response, endpoint: string, model: string | unde
   const text = await res.text().catch(() => '');
   const parsed = errorBodySchema.safeParse(safeParse(text));
   const message = parsed.success ? parsed.data.error : text.slice(0, 200);
-  const context = { endpoint, model, status: res.status };
+  const context = { endpoint, model };
+  const options = { status: res.status };
   if (res.status === 404 && /not found/i.test(message)) {
-    return new LlmError('model-not-found', `model not installed on the Ollama server: ${message}`, context);
+    return new LlmError('model-not-found', `model not installed on the Ollama server: ${message}`, context, options);
   }
   // 503: Ollama's queue is full or it is loading; like a refused connection, wait for it.
-  if (res.status === 503) return new LlmError('unavailable', `Ollama is busy: ${message}`, context);
-  return new LlmError('http-status', `Ollama answered HTTP ${res.status}: ${message}`, context);
+  if (res.status === 503) return new LlmError('unavailable', `Ollama is busy: ${message}`, context, options);
+  return new LlmError('http-status', `Ollama answered HTTP ${res.status}: ${message}`, context, options);
 }
 
 function networkReason(err: unknown): string {

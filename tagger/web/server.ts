@@ -8,12 +8,12 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
-import { describeError } from '../../runtime/errors.ts';
+import { describeError, TaggerInputError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { LogView } from '../pipeline/log-view.ts';
 import { RateHistory } from '../pipeline/rates.ts';
 import type { Serde } from '../../registry/serde.ts';
-import { TaggerInputError, type TaggerService } from '../service.ts';
+import type { TaggerService } from '../service.ts';
 import type { WebDeps } from './deps.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
@@ -73,7 +73,7 @@ export function createApp(deps: WebDeps, allowedHosts: () => ReadonlySet<string>
     if (err instanceof CsrfRefused) return c.text('invalid or missing CSRF token: reload the page and try again', 403);
     if (err instanceof TaggerInputError) {
       const back = html`<section class="panel"><p><a href="/tags">Back to the tags</a></p></section>`;
-      return deps.page(c, { title: 'Cannot do that', page: 'tags', status: err.status as 400, message: { kind: 'error', text: err.message }, body: back });
+      return deps.page(c, { title: 'Cannot do that', page: 'tags', status: err.status, message: { kind: 'error', text: err.message }, body: back });
     }
     logger.error('request failed', { path: c.req.path, error: describeError(err) });
     return c.text(`internal error: ${describeError(err)}`, 500);

@@ -110,14 +110,14 @@ describe('registry/embedded', () => {
         await registry.register(bad, '"string"');
         expect.fail(`accepted subject ${JSON.stringify(bad)}`);
       } catch (err) {
-        expect((err as { context: { errorCode: number } }).context.errorCode).to.equal(42208);
+        expect((err as { errorCode: number }).errorCode).to.equal(42208);
       }
     }
     try {
       await registry.getVersion('x-value', 0);
       expect.fail('accepted version 0');
     } catch (err) {
-      expect((err as { context: { errorCode: number } }).context.errorCode).to.equal(42202);
+      expect((err as { errorCode: number }).errorCode).to.equal(42202);
     }
   });
 });

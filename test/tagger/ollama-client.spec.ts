@@ -53,7 +53,7 @@ describe('tagger/ollama/client', () => {
     const err = (await rejection(new OllamaClient({ baseUrl: fake.url }).chat({ model: 'alpha', messages: [], format: FORMAT }))) as LlmError;
     expect(err.reason).to.equal('http-status');
     expect(err.message).to.contain('runner crashed');
-    expect(err.context.status).to.equal(500);
+    expect(err.status).to.equal(500);
     next = { status: 503, error: 'server busy' };
     const busy = (await rejection(new OllamaClient({ baseUrl: fake.url }).chat({ model: 'alpha', messages: [], format: FORMAT }))) as LlmError;
     expect(busy.reason).to.equal('unavailable');

@@ -2,6 +2,7 @@
  * The write of one `send`: encoded batches go into `log_batches`, each after bumping its
  * partition's next offset, all in one write transaction. Runs on the writer thread.
  */
+import { StaleTopicError } from '../../runtime/errors.ts';
 import type { LogDatabase } from './database.ts';
 
 /** One encoded batch of a send; its payload is `payloads[offset, offset + size)`. */
@@ -15,14 +16,6 @@ export interface AppendBatch {
   dataBytes: number;
   offset: number;
   size: number;
-}
-
-/** Thrown when a topic id no longer exists (deleted, maybe created again): the caller re-reads topics and retries. */
-export class StaleTopicError extends Error {
-  constructor(topicId: number) {
-    super(`topic id ${topicId} no longer exists`);
-    this.name = 'StaleTopicError';
-  }
 }
 
 /** Appends the batches in one transaction; returns the base offset each got. */

@@ -5,10 +5,10 @@
  * partitioned and encoded here; the transaction runs on the transport's writer thread, so
  * several sends may be in flight and still land in call order.
  */
-import { TopicError, TransportError } from '../../runtime/errors.ts';
+import { StaleTopicError, TopicError, TransportError } from '../../runtime/errors.ts';
 import { Partitioner } from '../partitioner.ts';
 import type { ProduceRecord, Producer, RecordMetadata } from '../types.ts';
-import { type AppendBatch, StaleTopicError } from './append.ts';
+import type { AppendBatch } from './append.ts';
 import { encodeProduced, type Measured, measure } from './batch-codec.ts';
 import type { TopicCatalog, TopicMeta } from './catalog.ts';
 import type { LogWriter } from './writer.ts';

@@ -5,8 +5,8 @@
  * keeps its event loop free while the disk syncs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PmaError } from '../../runtime/errors.ts';
-import { type AppendBatch, appendBatches, StaleTopicError } from './append.ts';
+import { PmaError, type SerializedError, serializeError, TransportError } from '../../runtime/errors.ts';
+import { type AppendBatch, appendBatches } from './append.ts';
 import { LogDatabase } from './database.ts';
 
 export interface WriterThreadData {
@@ -19,7 +19,8 @@ export type WriterRequest = { id: number; batches: AppendBatch[]; payloads: Uint
 export type WriterReply =
   | { id: number; bases: number[] }
   | { id: number; closed: true }
-  | { id: number; error: { stale: boolean; code: string; message: string; context: Record<string, unknown> } };
+  /** The error as JSON: writer.ts rebuilds it as its catalogue class (a stale topic, a busy log…). */
+  | { id: number; error: SerializedError };
 
 const port = parentPort!;
 const { path, busyTimeoutMs } = workerData as WriterThreadData;
@@ -37,10 +38,7 @@ port.on('message', (request: WriterRequest) => {
     const payloads = Buffer.from(request.payloads.buffer, request.payloads.byteOffset, request.payloads.byteLength);
     port.postMessage({ id: request.id, bases: appendBatches(db, request.batches, payloads) } satisfies WriterReply);
   } catch (err) {
-    const e = err instanceof PmaError ? err.toJSON() : { code: 'PMA_ERR_TRANSPORT', message: String((err as Error)?.message ?? err), context: {} };
-    port.postMessage({
-      id: request.id,
-      error: { stale: err instanceof StaleTopicError, code: String(e.code), message: String(e.message), context: (e.context ?? {}) as Record<string, unknown> },
-    } satisfies WriterReply);
+    const e = err instanceof PmaError ? err : new TransportError(`embedded log append failed: ${(err as Error)?.message ?? err}`, { path }, { cause: err });
+    port.postMessage({ id: request.id, error: serializeError(e) } satisfies WriterReply);
   }
 });

@@ -4,9 +4,9 @@
  * producer land in the log in call order even when several are in flight.
  */
 import { Worker } from 'node:worker_threads';
-import { PmaError, TransportError } from '../../runtime/errors.ts';
+import { rebuildError, TransportError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { type AppendBatch, StaleTopicError } from './append.ts';
+import type { AppendBatch } from './append.ts';
 import type { WriterReply, WriterRequest, WriterThreadData } from './writer-thread.ts';
 
 interface Waiting {
@@ -59,11 +59,7 @@ export class LogWriter {
     const transfer = payloads.byteOffset === 0 && payloads.byteLength === payloads.buffer.byteLength;
     const reply = await this.#request({ id: this.#nextId++, batches, payloads }, transfer ? [payloads.buffer as ArrayBuffer] : []);
     if ('bases' in reply) return reply.bases;
-    if ('error' in reply) {
-      if (reply.error.stale) throw new StaleTopicError(-1);
-      if (reply.error.code === 'PMA_ERR_TRANSPORT') throw new TransportError(reply.error.message, reply.error.context);
-      throw new PmaError(reply.error.code, reply.error.message, reply.error.context);
-    }
+    if ('error' in reply) throw rebuildError(reply.error);
     throw new TransportError('unexpected reply from the embedded log writer thread', { path: this.#data.path });
   }
 

@@ -90,11 +90,11 @@ export async function* walkPrices(
     if (res.kind === 'window-refused') {
       const tried = request.endTs - request.startTs;
       if (tried <= 60) {
-        throw new HttpError(`prices-history refuses even a ${tried}-second window: ${res.message}`, {
-          endpoint: 'clob:/prices-history',
-          params: JSON.stringify(request),
-          retryable: false,
-        });
+        throw new HttpError(
+          `prices-history refuses even a ${tried}-second window: ${res.message}`,
+          { endpoint: 'clob:/prices-history', params: JSON.stringify(request) },
+          { retryable: false },
+        );
       }
       knowledge.maxWindowSec = Math.min(knowledge.maxWindowSec, Math.floor(tried / 2));
       continue;

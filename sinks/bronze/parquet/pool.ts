@@ -5,13 +5,13 @@
  * bound how many wait, so a slow disk slows consuming instead of growing memory.
  */
 import { Worker } from 'node:worker_threads';
-import { SinkError } from '../../../runtime/errors.ts';
+import { rebuildError, SinkError } from '../../../runtime/errors.ts';
 import type { PackedBodies } from '../body-buffer.ts';
 import type { WriteJob, WriteResult } from './worker.ts';
 
 export class ParquetWriterPool {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (r: { bytes: number; rows: number }) => void; reject: (err: Error) => void; path: string }>();
+  readonly #pending = new Map<number, { resolve: (r: { bytes: number; rows: number }) => void; reject: (err: Error) => void }>();
   #nextId = 0;
   #failed: Error | undefined;
 
@@ -36,7 +36,7 @@ export class ParquetWriterPool {
     if (this.#failed) return Promise.reject(this.#failed);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject, path });
+      this.#pending.set(id, { resolve, reject });
       const job: WriteJob = { id, schema, partition, chunks: bodies.chunks, path };
       this.#worker.postMessage(
         job,
@@ -55,7 +55,7 @@ export class ParquetWriterPool {
     const p = this.#pending.get(r.id);
     if (!p) return;
     this.#pending.delete(r.id);
-    if ('error' in r) p.reject(new SinkError(`cannot write parquet file: ${r.error.message}`, { path: p.path, code: r.error.code }));
+    if ('error' in r) p.reject(rebuildError(r.error));
     else p.resolve({ bytes: r.bytes, rows: r.rows });
   }
 

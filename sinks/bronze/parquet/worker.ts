@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { tableToIPC } from 'apache-arrow';
+import { PmaError, type SerializedError, SinkError, serializeError } from '../../../runtime/errors.ts';
 import { loadSchema } from '../../../schemas/index.ts';
 import { type CompiledColumns, compileColumns } from '../arrow/record-columns.ts';
 import { writeNewFileDurably } from '../../common/fs-durable.ts';
@@ -20,7 +21,8 @@ export interface WriteJob {
   path: string;
 }
 
-export type WriteResult = { id: number; bytes: number; rows: number } | { id: number; error: { message: string; code?: string } };
+/** A failure travels as JSON; pool.ts rebuilds it as its catalogue class. */
+export type WriteResult = { id: number; bytes: number; rows: number } | { id: number; error: SerializedError };
 
 const columns = new Map<string, CompiledColumns>();
 
@@ -50,7 +52,13 @@ async function run(job: WriteJob): Promise<WriteResult> {
     await writeNewFileDurably(job.path, parquet);
     return { id: job.id, bytes: parquet.length, rows };
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    return { id: job.id, error: { message: e?.message ?? String(err), code: e?.code } };
+    return { id: job.id, error: serializeError(withPath(err, job.path)) };
   }
+}
+
+/** Our errors keep their class (the file they were for added); anything else is a SinkError caused by it. */
+function withPath(err: unknown, path: string): PmaError {
+  if (!(err instanceof PmaError)) return new SinkError(`cannot write parquet file: ${(err as Error)?.message ?? err}`, { path }, { cause: err });
+  err.context.path ??= path;
+  return err;
 }

@@ -5,7 +5,7 @@
  * and the next item replaces it at once.
  */
 import type { Context } from 'hono';
-import { TaggerInputError } from '../../service.ts';
+import { TaggerInputError } from '../../../runtime/errors.ts';
 import type { JudgeItem } from '../../store/tag-store.ts';
 import { isHtmx, type RegisterPage, type WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
