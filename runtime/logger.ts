@@ -1,9 +1,11 @@
 /**
  * Structured logging: JSON lines with stable keys (pino) for machines, or one readable line per
  * event for a person at a terminal. Logs go to stderr so stdout stays free for command output.
+ * An error in the fields is logged whole: code, message, typed fields, context, stack and the
+ * chain of causes (as serializeError gives it in JSON; as stack lines under the event in text).
  */
 import { pino } from 'pino';
-import { PmaError } from './errors.ts';
+import { describeError, serializeError } from './errors.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;
@@ -29,6 +31,7 @@ export interface LoggerOptions {
 
 export function createLogger(options: LoggerOptions): Logger {
   const stream = options.stream ?? process.stderr;
+  // Errors are serialised before pino sees them; its own `err` serialiser would drop our fields.
   if (options.format === 'json') return wrapPino(pino({ level: options.level, base: undefined, serializers: { err: (e: unknown) => e } }, stream));
   return new TextLogger(stream, options.level === 'silent' ? Number.POSITIVE_INFINITY : LEVELS[options.level], {});
 }
@@ -37,8 +40,7 @@ function serialise(fields: LogFields | undefined): LogFields | undefined {
   if (!fields) return fields;
   const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (v instanceof PmaError) out[k] = v.toJSON();
-    else if (v instanceof Error) out[k] = { name: v.name, message: v.message };
+    if (v instanceof Error) out[k] = serializeError(v);
     else if (typeof v === 'bigint') out[k] = v.toString();
     else out[k] = v;
   }
@@ -93,15 +95,37 @@ class TextLogger implements Logger {
 
   #write(level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields): void {
     if (LEVELS[level] < this.#threshold) return;
-    const { component, ...rest } = { ...this.#bindings, ...serialise(fields) };
+    const { component, ...rest } = { ...this.#bindings, ...fields };
     const time = new Date().toISOString().slice(11, 23);
     const tag = component ? ` [${String(component)}]` : '';
+    const errors: Error[] = [];
     const kv = Object.entries(rest)
       .filter(([, v]) => v !== undefined)
-      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+      .map(([k, v]) => {
+        if (v instanceof Error) errors.push(v);
+        const text = v instanceof Error ? describeError(v) : typeof v === 'bigint' ? v.toString() : v;
+        return `${k}=${typeof text === 'string' && !/\s/.test(text) ? text : JSON.stringify(text)}`;
+      })
       .join(' ');
-    this.#stream.write(`${time} ${level.toUpperCase().padEnd(5)}${tag} ${msg}${kv ? ` ${kv}` : ''}\n`);
+    const stacks = errors.map(stackLines).join('');
+    this.#stream.write(`${time} ${level.toUpperCase().padEnd(5)}${tag} ${msg}${kv ? ` ${kv}` : ''}\n${stacks}`);
   }
+}
+
+// A cause chain is short; the bound only stops a cycle.
+const MAX_CAUSES = 16;
+
+/** The stack of an error and of each cause under it, indented below the event line. */
+function stackLines(err: Error): string {
+  let out = '';
+  let e: unknown = err;
+  for (let depth = 0; e !== undefined && depth <= MAX_CAUSES; depth++) {
+    const [head, ...frames] = (e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e)).split('\n');
+    out += `    ${depth > 0 ? 'caused by: ' : ''}${head}\n`;
+    for (const frame of frames) out += `      ${frame.trim()}\n`;
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return out;
 }
 
 /** A logger that drops everything; for tests and library defaults. */

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { TopicError } from '../../runtime/errors.ts';
+import { HttpError, TopicError } from '../../runtime/errors.ts';
 import { createLogger } from '../../runtime/logger.ts';
 
 function capture() {
@@ -23,6 +23,34 @@ describe('runtime/logger', () => {
     expect(lines[0].err).to.include({ name: 'TopicError', code: 'PMA_ERR_TOPIC', message: 'no such topic' });
     expect(lines[0].err.context).to.deep.equal({ topic: 't1' });
     expect(lines[0].time).to.be.a('number');
+  });
+
+  it('logs an error whole in JSON: typed fields, context, stack and the cause chain', async () => {
+    const out = capture();
+    const log = createLogger({ format: 'json', level: 'info', stream: out.stream });
+    const root = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    const err = new HttpError('gave up after 3 tries', { endpoint: 'data:/trades' }, { retryable: true, exhausted: true, cause: new TopicError('inner', {}, { cause: root }) });
+    log.error('request failed', { err });
+    await new Promise((r) => setImmediate(r));
+    const logged = JSON.parse(out.lines()[0]!).err;
+    expect(logged).to.include({ code: 'PMA_ERR_HTTP', message: 'gave up after 3 tries', retryable: true, exhausted: true });
+    expect(logged.context).to.deep.equal({ endpoint: 'data:/trades' });
+    expect(logged.stack).to.equal(err.stack);
+    expect(logged.cause).to.include({ name: 'TopicError', code: 'PMA_ERR_TOPIC', message: 'inner' });
+    expect(logged.cause.cause).to.include({ name: 'Error', code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' });
+    expect(logged.cause.cause.stack).to.equal(root.stack);
+  });
+
+  it('prints the stacks of an error and its causes under the line in text format', async () => {
+    const out = capture();
+    const log = createLogger({ format: 'text', level: 'info', stream: out.stream });
+    log.warn('topic lookup failed', { err: new TopicError('no such topic', { topic: 't1' }, { cause: new Error('metadata timeout') }) });
+    await new Promise((r) => setImmediate(r));
+    const [line, head, ...rest] = out.lines();
+    expect(line).to.match(/ WARN {2}topic lookup failed err="PMA_ERR_TOPIC: no such topic \(topic=t1\)"$/);
+    expect(head).to.equal('    TopicError: no such topic');
+    expect(rest[0]).to.match(/^ {6}at /);
+    expect(rest).to.include('    caused by: Error: metadata timeout');
   });
 
   it('writes one readable line per event in text format, honouring the level', async () => {
