@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { crc32 } from 'node:zlib';
 import type avro from 'avsc';
+import { BenchError } from '../runtime/errors.ts';
 
 let gc: (() => void) | undefined;
 
@@ -84,9 +85,9 @@ export function rawEncoder(type: avro.Type, schemaId: number): (value: unknown) 
 /** Raw Avro decode of a wire-format message: header check, then `type.decode` after it. */
 export function rawDecoder(type: avro.Type, schemaId: number): (message: Buffer) => unknown {
   return (message) => {
-    if (message[0] !== 0 || message.readInt32BE(1) !== schemaId) throw new Error('bad wire header');
+    if (message[0] !== 0 || message.readInt32BE(1) !== schemaId) throw new BenchError('bad wire header', { schemaId });
     const { value, offset } = type.decode(message, 5);
-    if (offset !== message.length) throw new Error('trailing bytes after the Avro body');
+    if (offset !== message.length) throw new BenchError('trailing bytes after the Avro body', { schemaId, bytes: message.length - offset });
     return value;
   };
 }
@@ -151,7 +152,7 @@ export function rawRead(path: string, onValue: (value: Buffer) => void): number 
         const size = chunk.readUInt32LE(at);
         if (have - at < size) break;
         const batch = chunk.subarray(at, at + size);
-        if (crc32(batch.subarray(12)) !== batch.readUInt32LE(4)) throw new Error(`bad crc at ${position}`);
+        if (crc32(batch.subarray(12)) !== batch.readUInt32LE(4)) throw new BenchError(`bad crc at ${position}`, { path });
         const records = batch.readUInt32LE(8);
         let pos = 12;
         for (let i = 0; i < records; i++) {

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DuckDBAppender, DuckDBInstance } from '@duckdb/node-api';
 import { openRegistry } from '../registry/index.ts';
+import { BenchError } from '../runtime/errors.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { Serde } from '../registry/serde.ts';
 import type { CleanTrade } from '../schemas/clean-records.ts';
@@ -43,7 +44,7 @@ export async function runSilverSinkBench(dir: string, records: number, days: num
   const report = await runSinkProcess(dir, batchRows);
   const silverPath = join(dir, 'silver.duckdb');
   const loaded = await tradeCount(silverPath);
-  if (loaded !== records) throw new Error(`Silver holds ${loaded} trades after the replay, expected ${records}`);
+  if (loaded !== records) throw new BenchError(`Silver holds ${loaded} trades after the replay, expected ${records}`);
   const sink: Rate = { records, bytes, seconds: report.seconds };
   const logRead = await logReadRun(dir, records, bytes);
   const ceiling = await ceilingRun(dir, records, days, bytes);

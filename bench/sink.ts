@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { z } from 'zod';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
+import { BenchError } from '../runtime/errors.ts';
 import type { CleanTrade } from '../schemas/clean-records.ts';
 import { loadSchema } from '../schemas/index.ts';
 import { TOPICS } from '../schemas/topics.ts';
@@ -47,7 +48,7 @@ export async function runBronzeSinkBench(dir: string, records: number, days: num
 
   // The sink phase is the real command in its own process, so its peak RSS is its own.
   const report = await runSinkProcess(dir);
-  if (report.bronze.rows !== records) throw new Error(`the sink wrote ${report.bronze.rows} rows, expected ${records}`);
+  if (report.bronze.rows !== records) throw new BenchError(`the sink wrote ${report.bronze.rows} rows, expected ${records}`);
   const sink: Rate = { records, bytes, seconds: report.seconds };
   const ceiling = await ceilingRun(dir, records, days, encode, bytes);
   const duck = await duckdbRun(dir, Math.min(compareRows, records), days, encode);

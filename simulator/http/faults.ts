@@ -17,6 +17,7 @@
  * event, and events of an unknown `event_type`).
  */
 import { z } from 'zod';
+import { ConfigError } from '../../runtime/errors.ts';
 import { hash, S, unit } from '../core/hash.ts';
 
 export const FAULT_KINDS = [
@@ -54,7 +55,7 @@ export function parseFaultFlag(text: string): FaultRule {
   const extra: Record<string, unknown> = {};
   for (const kv of rest.join(':').split(',').filter(Boolean)) {
     const [k, v] = kv.split('=');
-    if (!k || v === undefined) throw new Error(`fault option "${kv}" is not key=value`);
+    if (!k || v === undefined) throw new ConfigError(`fault option "${kv}" is not key=value`, { flag: '--fault', value: text });
     extra[k] = k === 'routes' ? v.split('|') : v;
   }
   return faultRuleSchema.parse({ kind, rate, ...extra });

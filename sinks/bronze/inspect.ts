@@ -5,7 +5,7 @@
  * does. The main thread runs this on every record (to pick its `dt` and dead-letter what is
  * malformed) before handing the bytes to the writer thread, which builds columns from them.
  */
-import { DecodeError } from '../../runtime/errors.ts';
+import { DecodeError, SinkError } from '../../runtime/errors.ts';
 import { AvroReader } from './arrow/record-columns.ts';
 
 type AvroType = string | AvroType[] | { type: string; [k: string]: unknown };
@@ -18,10 +18,10 @@ export function compileInspector(schema: Readonly<Record<string, unknown>>, even
   const named = new Map<string, AvroType>();
   const fields = schema.fields as Array<{ name: string; type: AvroType }>;
   const index = fields.findIndex((f) => f.name === eventField);
-  if (index < 0) throw new Error(`schema ${String(schema.name)} has no field ${eventField}`);
+  if (index < 0) throw new SinkError(`schema ${String(schema.name)} has no field ${eventField}`, { field: eventField });
   const target = fields[index]!.type;
   const isLong = target === 'long' || (typeof target === 'object' && !Array.isArray(target) && target.type === 'long');
-  if (!isLong) throw new Error(`${eventField} must be a non-null long`);
+  if (!isLong) throw new SinkError(`${eventField} must be a non-null long`, { field: eventField });
   const before = fields.slice(0, index).map((f) => step(f.type, named, f.name));
   const after = fields.slice(index + 1).map((f) => step(f.type, named, f.name));
   const reader = new AvroReader();
@@ -106,6 +106,6 @@ function primitive(name: string, path: string): Step {
     case 'boolean':
       return (r) => void r.boolean();
     default:
-      throw new Error(`${path}: cannot inspect Avro type ${name}`);
+      throw new SinkError(`${path}: cannot inspect Avro type ${name}`, { field: path });
   }
 }

@@ -4,7 +4,7 @@
  * Also the partition counts the producer hashes keys over, cached briefly.
  */
 import kafkajs from 'kafkajs';
-import { TopicError } from '../../runtime/errors.ts';
+import { TopicError, TransportError } from '../../runtime/errors.ts';
 import type {
   Admin,
   PartitionLag,
@@ -246,7 +246,7 @@ async function waitForTopics(admin: kafkajs.Admin, topics: string[]): Promise<vo
     try {
       const { topics: found } = await admin.fetchTopicMetadata({ topics });
       if (found.every((t) => t.partitions.every((p) => p.leader >= 0))) return;
-      if (attempt >= 40) throw new Error(`topics have no leader yet: ${topics.join(',')}`);
+      if (attempt >= 40) throw new TransportError(`topics have no leader yet: ${topics.join(',')}`, { topics });
     } catch (err) {
       if (attempt >= 40) throw err;
     }

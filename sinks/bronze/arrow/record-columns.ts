@@ -8,7 +8,7 @@
  * List; record to Struct. Other Avro types are refused when the columns are compiled.
  */
 import { type Data, Field, makeData, RecordBatch, Schema, Struct, Table } from 'apache-arrow';
-import { DecodeError } from '../../../runtime/errors.ts';
+import { DecodeError, SinkError } from '../../../runtime/errors.ts';
 import { BoolBuilder, type ColumnBuilder, Float64Builder, Int32Builder, Int64Builder, ListBuilder, StructBuilder, Utf8Builder } from './builders.ts';
 
 type AvroType = string | AvroType[] | { type: string; [k: string]: unknown };
@@ -211,7 +211,7 @@ function collectNamed(type: AvroType, namespace: string, named: Map<string, Avro
 function compileType(type: AvroType, named: Map<string, AvroType>, path: string): Column & { nullable: boolean } {
   if (Array.isArray(type)) {
     const nullIndex = type.indexOf('null');
-    if (type.length !== 2 || nullIndex < 0) throw new Error(`${path}: only ["null", T] unions map to Parquet columns`);
+    if (type.length !== 2 || nullIndex < 0) throw new SinkError(`${path}: only ["null", T] unions map to Parquet columns`, { field: path });
     const inner = compileType(type[1 - nullIndex]!, named, path);
     const b = inner.builder;
     return {
@@ -337,6 +337,6 @@ function primitive(name: string, logicalType: string | undefined, path: string):
       return { builder: b, fromValue: (v) => b.append(v as boolean), fromAvro: (r) => b.append(r.boolean()) };
     }
     default:
-      throw new Error(`${path}: Avro type ${name} has no Parquet column mapping here`);
+      throw new SinkError(`${path}: Avro type ${name} has no Parquet column mapping here`, { field: path });
   }
 }
