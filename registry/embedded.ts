@@ -69,24 +69,24 @@ interface VersionRow {
 }
 
 export class EmbeddedRegistry implements SchemaRegistry {
-  private readonly db: DatabaseSync;
-  private readonly statements = new Map<string, StatementSync>();
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
   /** Schema ids never change content, so their text and parsed form are cached for good. */
-  private readonly byId = new Map<number, string>();
-  private readonly parsed = new Map<string, ParsedSchema>();
-  private closed = false;
+  readonly #byId = new Map<number, string>();
+  readonly #parsed = new Map<string, ParsedSchema>();
+  #closed = false;
 
   constructor(options: EmbeddedRegistryOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
     try {
-      this.db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
+      this.#db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
       // When the registry creates the file, give it the layout the embedded log sets on a new
       // file (transport/embedded/database.ts): these two only take effect before the first table.
-      this.db.exec(`PRAGMA page_size = ${LOG_PAGE_SIZE}; PRAGMA auto_vacuum = INCREMENTAL;`);
-      this.db.exec('PRAGMA journal_mode = WAL');
-      this.db.exec('PRAGMA synchronous = FULL');
-      this.db.exec('PRAGMA foreign_keys = ON');
-      this.db.exec(SCHEMA_SQL);
+      this.#db.exec(`PRAGMA page_size = ${LOG_PAGE_SIZE}; PRAGMA auto_vacuum = INCREMENTAL;`);
+      this.#db.exec('PRAGMA journal_mode = WAL');
+      this.#db.exec('PRAGMA synchronous = FULL');
+      this.#db.exec('PRAGMA foreign_keys = ON');
+      this.#db.exec(SCHEMA_SQL);
     } catch (err) {
       throw new RegistryError(`cannot open the embedded registry at ${options.path}: ${(err as Error).message}`, { path: options.path }, { cause: err });
     }
@@ -95,14 +95,14 @@ export class EmbeddedRegistry implements SchemaRegistry {
   async register(subject: string, schema: string): Promise<number> {
     checkSubject(subject);
     const candidate = parseSchema(schema);
-    return this.write(() => {
-      const existing = this.get<{ id: number }>('SELECT id FROM registry_schemas WHERE canonical = ?', candidate.canonical);
+    return this.#write(() => {
+      const existing = this.#get<{ id: number }>('SELECT id FROM registry_schemas WHERE canonical = ?', candidate.canonical);
       if (existing) {
-        const live = this.get('SELECT 1 AS x FROM registry_versions WHERE subject = ? AND schema_id = ? AND deleted = 0', subject, existing.id);
+        const live = this.#get('SELECT 1 AS x FROM registry_versions WHERE subject = ? AND schema_id = ? AND deleted = 0', subject, existing.id);
         if (live) return existing.id;
       }
-      const prior = this.liveVersions(subject).map((row) => ({ version: row.version, schema: this.parse(row.schema) }));
-      const level = this.levelOf(subject);
+      const prior = this.#liveVersions(subject).map((row) => ({ version: row.version, schema: this.#parse(row.schema) }));
+      const level = this.#levelOf(subject);
       const problems = checkCompatibility(candidate, prior, level);
       if (problems.length > 0) {
         throw new SchemaCompatibilityError(
@@ -114,32 +114,32 @@ export class EmbeddedRegistry implements SchemaRegistry {
       const now = Date.now();
       const id =
         existing?.id ??
-        Number(this.run('INSERT INTO registry_schemas (canonical, schema, created_at) VALUES (?, ?, ?)', candidate.canonical, candidate.text, now).lastInsertRowid);
-      const max = this.get<{ v: number | null }>('SELECT MAX(version) AS v FROM registry_versions WHERE subject = ?', subject);
-      this.run('INSERT INTO registry_versions (subject, version, schema_id, deleted, created_at) VALUES (?, ?, ?, 0, ?)', subject, (max?.v ?? 0) + 1, id, now);
+        Number(this.#run('INSERT INTO registry_schemas (canonical, schema, created_at) VALUES (?, ?, ?)', candidate.canonical, candidate.text, now).lastInsertRowid);
+      const max = this.#get<{ v: number | null }>('SELECT MAX(version) AS v FROM registry_versions WHERE subject = ?', subject);
+      this.#run('INSERT INTO registry_versions (subject, version, schema_id, deleted, created_at) VALUES (?, ?, ?, 0, ?)', subject, (max?.v ?? 0) + 1, id, now);
       return id;
     });
   }
 
   async getSchemaById(id: number): Promise<string> {
-    const hit = this.byId.get(id);
+    const hit = this.#byId.get(id);
     if (hit !== undefined) return hit;
-    const row = Number.isSafeInteger(id) ? this.get<{ schema: string }>('SELECT schema FROM registry_schemas WHERE id = ?', id) : undefined;
+    const row = Number.isSafeInteger(id) ? this.#get<{ schema: string }>('SELECT schema FROM registry_schemas WHERE id = ?', id) : undefined;
     if (!row) throw new SchemaNotFoundError(`schema id ${id} not found`, { schemaId: id }, { errorCode: 40403 });
-    this.byId.set(id, row.schema);
+    this.#byId.set(id, row.schema);
     return row.schema;
   }
 
   async getVersionsById(id: number): Promise<Array<{ subject: string; version: number }>> {
     await this.getSchemaById(id);
-    return this.all<{ subject: string; version: number }>(
+    return this.#all<{ subject: string; version: number }>(
       'SELECT subject, version FROM registry_versions WHERE schema_id = ? AND deleted = 0 ORDER BY subject, version',
       id,
     );
   }
 
   async getLatest(subject: string): Promise<SubjectVersion> {
-    const rows = this.liveVersions(subject);
+    const rows = this.#liveVersions(subject);
     const last = rows.at(-1);
     if (!last) throw subjectNotFound(subject);
     return { subject, version: last.version, id: last.schema_id, schema: last.schema };
@@ -147,7 +147,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
 
   async getVersion(subject: string, version: number): Promise<SubjectVersion> {
     checkVersion(version);
-    const rows = this.liveVersions(subject);
+    const rows = this.#liveVersions(subject);
     if (rows.length === 0) throw subjectNotFound(subject);
     const row = rows.find((r) => r.version === version);
     if (!row) throw versionNotFound(subject, version);
@@ -155,28 +155,28 @@ export class EmbeddedRegistry implements SchemaRegistry {
   }
 
   async listSubjects(): Promise<string[]> {
-    return this.all<{ subject: string }>('SELECT DISTINCT subject FROM registry_versions WHERE deleted = 0 ORDER BY subject').map((r) => r.subject);
+    return this.#all<{ subject: string }>('SELECT DISTINCT subject FROM registry_versions WHERE deleted = 0 ORDER BY subject').map((r) => r.subject);
   }
 
   async listVersions(subject: string): Promise<number[]> {
-    const rows = this.liveVersions(subject);
+    const rows = this.#liveVersions(subject);
     if (rows.length === 0) throw subjectNotFound(subject);
     return rows.map((r) => r.version);
   }
 
   async lookup(subject: string, schema: string): Promise<SubjectVersion> {
     const candidate = parseSchema(schema);
-    const rows = this.liveVersions(subject);
+    const rows = this.#liveVersions(subject);
     if (rows.length === 0) throw subjectNotFound(subject);
-    const row = rows.find((r) => this.parse(r.schema).canonical === candidate.canonical);
+    const row = rows.find((r) => this.#parse(r.schema).canonical === candidate.canonical);
     if (!row) throw new SchemaNotFoundError(`schema not found under subject ${subject}`, { subject }, { errorCode: 40403 });
     return { subject, version: row.version, id: row.schema_id, schema: row.schema };
   }
 
   async checkCompatibility(subject: string, schema: string, version?: number | 'latest'): Promise<CompatibilityResult> {
     const candidate = parseSchema(schema);
-    const rows = this.liveVersions(subject);
-    const level = this.levelOf(subject);
+    const rows = this.#liveVersions(subject);
+    const level = this.#levelOf(subject);
     let against = rows;
     if (version !== undefined) {
       if (version === 'latest') {
@@ -188,66 +188,66 @@ export class EmbeddedRegistry implements SchemaRegistry {
         if (against.length === 0) throw versionNotFound(subject, version);
       }
     }
-    const prior = against.map((row) => ({ version: row.version, schema: this.parse(row.schema) }));
+    const prior = against.map((row) => ({ version: row.version, schema: this.#parse(row.schema) }));
     // One named version is checked on its own, even under a transitive level.
     const messages = checkCompatibility(candidate, prior, version === undefined ? level : (level.replace('_TRANSITIVE', '') as CompatibilityLevel));
     return { compatible: messages.length === 0, messages };
   }
 
   async getGlobalCompatibility(): Promise<CompatibilityLevel> {
-    return this.storedLevel(GLOBAL_SCOPE) ?? DEFAULT_COMPATIBILITY;
+    return this.#storedLevel(GLOBAL_SCOPE) ?? DEFAULT_COMPATIBILITY;
   }
 
   async setGlobalCompatibility(level: CompatibilityLevel): Promise<void> {
-    this.setLevel(GLOBAL_SCOPE, level);
+    this.#setLevel(GLOBAL_SCOPE, level);
   }
 
   async getSubjectCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
     checkSubject(subject);
-    return this.storedLevel(subject);
+    return this.#storedLevel(subject);
   }
 
   async setSubjectCompatibility(subject: string, level: CompatibilityLevel): Promise<void> {
     checkSubject(subject);
-    this.setLevel(subject, level);
+    this.#setLevel(subject, level);
   }
 
   async deleteSubjectCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
     checkSubject(subject);
-    return this.write(() => {
-      const old = this.storedLevel(subject);
-      this.run('DELETE FROM registry_config WHERE scope = ?', subject);
+    return this.#write(() => {
+      const old = this.#storedLevel(subject);
+      this.#run('DELETE FROM registry_config WHERE scope = ?', subject);
       return old;
     });
   }
 
   async effectiveCompatibility(subject: string): Promise<CompatibilityLevel> {
-    return this.levelOf(subject);
+    return this.#levelOf(subject);
   }
 
   async deleteSubject(subject: string, options: { permanent?: boolean } = {}): Promise<number[]> {
-    return this.write(() => {
-      const rows = this.all<VersionRow>('SELECT version, schema_id, deleted FROM registry_versions WHERE subject = ? ORDER BY version', subject);
+    return this.#write(() => {
+      const rows = this.#all<VersionRow>('SELECT version, schema_id, deleted FROM registry_versions WHERE subject = ? ORDER BY version', subject);
       if (rows.length === 0) throw subjectNotFound(subject);
       if (options.permanent) {
         if (rows.some((r) => r.deleted === 0)) {
           throw new SchemaNotFoundError(`subject ${subject} must be soft-deleted before it is deleted permanently`, { subject }, { errorCode: 40405 });
         }
-        this.run('DELETE FROM registry_versions WHERE subject = ?', subject);
-        this.run('DELETE FROM registry_config WHERE scope = ?', subject);
+        this.#run('DELETE FROM registry_versions WHERE subject = ?', subject);
+        this.#run('DELETE FROM registry_config WHERE scope = ?', subject);
         return rows.map((r) => r.version);
       }
       const live = rows.filter((r) => r.deleted === 0);
       if (live.length === 0) throw new SchemaNotFoundError(`subject ${subject} was soft-deleted already`, { subject }, { errorCode: 40404 });
-      this.run('UPDATE registry_versions SET deleted = 1 WHERE subject = ?', subject);
+      this.#run('UPDATE registry_versions SET deleted = 1 WHERE subject = ?', subject);
       return live.map((r) => r.version);
     });
   }
 
   async deleteVersion(subject: string, version: number | 'latest', options: { permanent?: boolean } = {}): Promise<number> {
     if (version !== 'latest') checkVersion(version);
-    return this.write(() => {
-      const rows = this.all<VersionRow>('SELECT version, schema_id, deleted FROM registry_versions WHERE subject = ? ORDER BY version', subject);
+    return this.#write(() => {
+      const rows = this.#all<VersionRow>('SELECT version, schema_id, deleted FROM registry_versions WHERE subject = ? ORDER BY version', subject);
       if (rows.length === 0) throw subjectNotFound(subject);
       const row = version === 'latest' ? rows.filter((r) => r.deleted === 0).at(-1) : rows.find((r) => r.version === version);
       if (!row) throw versionNotFound(subject, version);
@@ -259,36 +259,36 @@ export class EmbeddedRegistry implements SchemaRegistry {
             { errorCode: 40407 },
           );
         }
-        this.run('DELETE FROM registry_versions WHERE subject = ? AND version = ?', subject, row.version);
+        this.#run('DELETE FROM registry_versions WHERE subject = ? AND version = ?', subject, row.version);
         return row.version;
       }
       if (row.deleted !== 0) throw versionNotFound(subject, row.version);
-      this.run('UPDATE registry_versions SET deleted = 1 WHERE subject = ? AND version = ?', subject, row.version);
+      this.#run('UPDATE registry_versions SET deleted = 1 WHERE subject = ? AND version = ?', subject, row.version);
       return row.version;
     });
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.statements.clear();
-    this.db.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#statements.clear();
+    this.#db.close();
   }
 
-  private liveVersions(subject: string): Array<VersionRow & { schema: string }> {
-    return this.all<VersionRow & { schema: string }>(
+  #liveVersions(subject: string): Array<VersionRow & { schema: string }> {
+    return this.#all<VersionRow & { schema: string }>(
       `SELECT v.version, v.schema_id, v.deleted, s.schema FROM registry_versions v JOIN registry_schemas s ON s.id = v.schema_id
        WHERE v.subject = ? AND v.deleted = 0 ORDER BY v.version`,
       subject,
     );
   }
 
-  private levelOf(subject: string): CompatibilityLevel {
-    return this.storedLevel(subject) ?? this.storedLevel(GLOBAL_SCOPE) ?? DEFAULT_COMPATIBILITY;
+  #levelOf(subject: string): CompatibilityLevel {
+    return this.#storedLevel(subject) ?? this.#storedLevel(GLOBAL_SCOPE) ?? DEFAULT_COMPATIBILITY;
   }
 
-  private storedLevel(scope: string): CompatibilityLevel | undefined {
-    const row = this.get<{ compatibility: string }>('SELECT compatibility FROM registry_config WHERE scope = ?', scope);
+  #storedLevel(scope: string): CompatibilityLevel | undefined {
+    const row = this.#get<{ compatibility: string }>('SELECT compatibility FROM registry_config WHERE scope = ?', scope);
     if (!row) return undefined;
     if (!isCompatibilityLevel(row.compatibility)) {
       throw new RegistryError(`stored compatibility level "${row.compatibility}" is not a level`, { subject: scope || undefined });
@@ -296,12 +296,12 @@ export class EmbeddedRegistry implements SchemaRegistry {
     return row.compatibility;
   }
 
-  private setLevel(scope: string, level: CompatibilityLevel): void {
+  #setLevel(scope: string, level: CompatibilityLevel): void {
     if (!isCompatibilityLevel(level)) {
       throw new SchemaValidationError(`"${String(level)}" is not a compatibility level`, { value: level }, { errorCode: 42203 });
     }
-    this.write(() =>
-      this.run(
+    this.#write(() =>
+      this.#run(
         'INSERT INTO registry_config (scope, compatibility, updated_at) VALUES (?, ?, ?) ON CONFLICT (scope) DO UPDATE SET compatibility = excluded.compatibility, updated_at = excluded.updated_at',
         scope,
         level,
@@ -310,69 +310,69 @@ export class EmbeddedRegistry implements SchemaRegistry {
     );
   }
 
-  private parse(text: string): ParsedSchema {
-    let hit = this.parsed.get(text);
+  #parse(text: string): ParsedSchema {
+    let hit = this.#parsed.get(text);
     if (!hit) {
       hit = parseSchema(text);
-      this.parsed.set(text, hit);
+      this.#parsed.set(text, hit);
     }
     return hit;
   }
 
   /** Runs `fn` in an IMMEDIATE transaction: the write lock is taken up front, so no upgrade can fail. */
-  private write<T>(fn: () => T): T {
-    this.ensureOpen();
+  #write<T>(fn: () => T): T {
+    this.#ensureOpen();
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.#db.exec('BEGIN IMMEDIATE');
     } catch (err) {
       throw asRegistryError(err);
     }
     try {
       const result = fn();
-      this.db.exec('COMMIT');
+      this.#db.exec('COMMIT');
       return result;
     } catch (err) {
-      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw asRegistryError(err);
     }
   }
 
-  private statement(sql: string): StatementSync {
-    this.ensureOpen();
-    let st = this.statements.get(sql);
+  #statement(sql: string): StatementSync {
+    this.#ensureOpen();
+    let st = this.#statements.get(sql);
     if (!st) {
-      st = this.db.prepare(sql);
-      this.statements.set(sql, st);
+      st = this.#db.prepare(sql);
+      this.#statements.set(sql, st);
     }
     return st;
   }
 
-  private get<T = Record<string, unknown>>(sql: string, ...params: Array<string | number>): T | undefined {
+  #get<T = Record<string, unknown>>(sql: string, ...params: Array<string | number>): T | undefined {
     try {
-      return this.statement(sql).get(...params) as T | undefined;
+      return this.#statement(sql).get(...params) as T | undefined;
     } catch (err) {
       throw asRegistryError(err);
     }
   }
 
-  private all<T>(sql: string, ...params: Array<string | number>): T[] {
+  #all<T>(sql: string, ...params: Array<string | number>): T[] {
     try {
-      return this.statement(sql).all(...params) as T[];
+      return this.#statement(sql).all(...params) as T[];
     } catch (err) {
       throw asRegistryError(err);
     }
   }
 
-  private run(sql: string, ...params: Array<string | number>) {
+  #run(sql: string, ...params: Array<string | number>) {
     try {
-      return this.statement(sql).run(...params);
+      return this.#statement(sql).run(...params);
     } catch (err) {
       throw asRegistryError(err);
     }
   }
 
-  private ensureOpen(): void {
-    if (this.closed) throw new RegistryError('the embedded registry is closed');
+  #ensureOpen(): void {
+    if (this.#closed) throw new RegistryError('the embedded registry is closed');
   }
 }
 

@@ -39,12 +39,12 @@ export interface HttpRegistryOptions {
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 
 export class HttpRegistry implements SchemaRegistry {
-  private readonly base: string;
-  private readonly authorization: string | undefined;
-  private readonly timeoutMs: number;
-  private readonly maxAttempts: number;
-  private readonly client: ConfluentClient;
-  private readonly byId = new Map<number, string>();
+  readonly #base: string;
+  readonly #authorization: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #maxAttempts: number;
+  readonly #client: ConfluentClient;
+  readonly #byId = new Map<number, string>();
 
   constructor(options: HttpRegistryOptions) {
     let url: URL;
@@ -56,15 +56,15 @@ export class HttpRegistry implements SchemaRegistry {
     const auth = url.username ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : undefined;
     url.username = '';
     url.password = '';
-    this.base = url.toString().replace(/\/+$/, '');
-    this.authorization = auth ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.maxAttempts = options.maxAttempts ?? 4;
-    this.client = new ConfluentClient({
-      host: this.base,
+    this.#base = url.toString().replace(/\/+$/, '');
+    this.#authorization = auth ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#maxAttempts = options.maxAttempts ?? 4;
+    this.#client = new ConfluentClient({
+      host: this.#base,
       clientId: options.clientId ?? 'pma',
       ...(auth ? { auth } : {}),
-      retry: { retries: this.maxAttempts - 1 },
+      retry: { retries: this.#maxAttempts - 1 },
     });
   }
 
@@ -72,14 +72,14 @@ export class HttpRegistry implements SchemaRegistry {
     const parsed = parseSchema(schema);
     if (!parsed.type.name) {
       // The library registers named schemas only; a primitive or anonymous schema goes direct.
-      const body = await this.request<{ id: number }>('POST', ['subjects', subject, 'versions'], { schema: parsed.text }, { subject });
+      const body = await this.#request<{ id: number }>('POST', ['subjects', subject, 'versions'], { schema: parsed.text }, { subject });
       return body.id;
     }
     // The library refuses to register when the subject's own level differs from the one it is
     // given, so it is given the subject's level (or the default when the subject has none).
     const level = (await this.getSubjectCompatibility(subject)) ?? DEFAULT_COMPATIBILITY;
     try {
-      const { id } = await this.client.register(
+      const { id } = await this.#client.register(
         { type: SchemaType.AVRO, schema: parsed.text },
         { subject, compatibility: level as COMPATIBILITY, updateConfig: false },
       );
@@ -90,59 +90,59 @@ export class HttpRegistry implements SchemaRegistry {
   }
 
   async getSchemaById(id: number): Promise<string> {
-    const hit = this.byId.get(id);
+    const hit = this.#byId.get(id);
     if (hit !== undefined) return hit;
-    const body = await this.request<{ schema: string; schemaType?: string }>('GET', ['schemas', 'ids', String(id)], undefined, { schemaId: id });
+    const body = await this.#request<{ schema: string; schemaType?: string }>('GET', ['schemas', 'ids', String(id)], undefined, { schemaId: id });
     if (body.schemaType && body.schemaType !== 'AVRO') {
       throw new RegistryError(`schema id ${id} is a ${body.schemaType} schema; only Avro is supported`, { schemaId: id });
     }
-    this.byId.set(id, body.schema);
+    this.#byId.set(id, body.schema);
     return body.schema;
   }
 
   getVersionsById(id: number): Promise<Array<{ subject: string; version: number }>> {
-    return this.request('GET', ['schemas', 'ids', String(id), 'versions'], undefined, { schemaId: id });
+    return this.#request('GET', ['schemas', 'ids', String(id), 'versions'], undefined, { schemaId: id });
   }
 
   async getLatest(subject: string): Promise<SubjectVersion> {
-    return toSubjectVersion(await this.request('GET', ['subjects', subject, 'versions', 'latest'], undefined, { subject }));
+    return toSubjectVersion(await this.#request('GET', ['subjects', subject, 'versions', 'latest'], undefined, { subject }));
   }
 
   async getVersion(subject: string, version: number): Promise<SubjectVersion> {
-    return toSubjectVersion(await this.request('GET', ['subjects', subject, 'versions', String(version)], undefined, { subject, version }));
+    return toSubjectVersion(await this.#request('GET', ['subjects', subject, 'versions', String(version)], undefined, { subject, version }));
   }
 
   async listSubjects(): Promise<string[]> {
-    return (await this.request<string[]>('GET', ['subjects'])).sort();
+    return (await this.#request<string[]>('GET', ['subjects'])).sort();
   }
 
   listVersions(subject: string): Promise<number[]> {
-    return this.request('GET', ['subjects', subject, 'versions'], undefined, { subject });
+    return this.#request('GET', ['subjects', subject, 'versions'], undefined, { subject });
   }
 
   async lookup(subject: string, schema: string): Promise<SubjectVersion> {
     const parsed = parseSchema(schema);
-    return toSubjectVersion(await this.request('POST', ['subjects', subject], { schema: parsed.text }, { subject }));
+    return toSubjectVersion(await this.#request('POST', ['subjects', subject], { schema: parsed.text }, { subject }));
   }
 
   async checkCompatibility(subject: string, schema: string, version?: number | 'latest'): Promise<CompatibilityResult> {
     const parsed = parseSchema(schema);
     const path = ['compatibility', 'subjects', subject, 'versions', ...(version === undefined ? [] : [String(version)])];
-    const body = await this.request<{ is_compatible: boolean; messages?: string[] }>('POST', path, { schema: parsed.text }, { subject }, 'verbose=true');
+    const body = await this.#request<{ is_compatible: boolean; messages?: string[] }>('POST', path, { schema: parsed.text }, { subject }, 'verbose=true');
     return { compatible: body.is_compatible, messages: body.is_compatible ? [] : (body.messages ?? []) };
   }
 
   async getGlobalCompatibility(): Promise<CompatibilityLevel> {
-    return level((await this.request<{ compatibilityLevel: string }>('GET', ['config'])).compatibilityLevel);
+    return level((await this.#request<{ compatibilityLevel: string }>('GET', ['config'])).compatibilityLevel);
   }
 
   async setGlobalCompatibility(compatibility: CompatibilityLevel): Promise<void> {
-    await this.request('PUT', ['config'], { compatibility });
+    await this.#request('PUT', ['config'], { compatibility });
   }
 
   async getSubjectCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
     try {
-      return level((await this.request<{ compatibilityLevel: string }>('GET', ['config', subject], undefined, { subject })).compatibilityLevel);
+      return level((await this.#request<{ compatibilityLevel: string }>('GET', ['config', subject], undefined, { subject })).compatibilityLevel);
     } catch (err) {
       if (err instanceof SchemaNotFoundError) return undefined;
       throw err;
@@ -150,12 +150,12 @@ export class HttpRegistry implements SchemaRegistry {
   }
 
   async setSubjectCompatibility(subject: string, compatibility: CompatibilityLevel): Promise<void> {
-    await this.request('PUT', ['config', subject], { compatibility }, { subject });
+    await this.#request('PUT', ['config', subject], { compatibility }, { subject });
   }
 
   async deleteSubjectCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
     try {
-      return level((await this.request<{ compatibilityLevel: string }>('DELETE', ['config', subject], undefined, { subject })).compatibilityLevel);
+      return level((await this.#request<{ compatibilityLevel: string }>('DELETE', ['config', subject], undefined, { subject })).compatibilityLevel);
     } catch (err) {
       if (err instanceof SchemaNotFoundError) return undefined;
       throw err;
@@ -167,36 +167,36 @@ export class HttpRegistry implements SchemaRegistry {
   }
 
   deleteSubject(subject: string, options: { permanent?: boolean } = {}): Promise<number[]> {
-    return this.request('DELETE', ['subjects', subject], undefined, { subject }, options.permanent ? 'permanent=true' : undefined);
+    return this.#request('DELETE', ['subjects', subject], undefined, { subject }, options.permanent ? 'permanent=true' : undefined);
   }
 
   deleteVersion(subject: string, version: number | 'latest', options: { permanent?: boolean } = {}): Promise<number> {
-    return this.request('DELETE', ['subjects', subject, 'versions', String(version)], undefined, { subject, version }, options.permanent ? 'permanent=true' : undefined);
+    return this.#request('DELETE', ['subjects', subject, 'versions', String(version)], undefined, { subject, version }, options.permanent ? 'permanent=true' : undefined);
   }
 
   async close(): Promise<void> {
-    this.byId.clear();
+    this.#byId.clear();
   }
 
   /** One JSON request; path segments are URL-encoded here. Retries network errors and 5xx. */
-  private async request<T>(method: string, segments: string[], body?: unknown, context: ErrorContext = {}, query?: string): Promise<T> {
-    const url = `${this.base}/${segments.map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;
+  async #request<T>(method: string, segments: string[], body?: unknown, context: ErrorContext = {}, query?: string): Promise<T> {
+    const url = `${this.#base}/${segments.map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;
     const headers: Record<string, string> = { accept: `${CONTENT_TYPE}, application/json` };
     if (body !== undefined) headers['content-type'] = CONTENT_TYPE;
-    if (this.authorization) headers.authorization = this.authorization;
+    if (this.#authorization) headers.authorization = this.#authorization;
     let lastError: unknown;
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+    for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
       let response: Response;
       try {
         response = await fetch(url, {
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.timeout(this.#timeoutMs),
         });
       } catch (err) {
         lastError = err;
-        if (attempt < this.maxAttempts) {
+        if (attempt < this.#maxAttempts) {
           await backoff(attempt);
           continue;
         }
@@ -208,14 +208,14 @@ export class HttpRegistry implements SchemaRegistry {
         if (json === undefined) throw new RegistryError(`${method} ${url}: answer is not JSON: ${text.slice(0, 200)}`, { ...context, status: response.status });
         return json as T;
       }
-      if (response.status >= 500 && attempt < this.maxAttempts) {
+      if (response.status >= 500 && attempt < this.#maxAttempts) {
         lastError = new RegistryError(`${method} ${url}: HTTP ${response.status}`, { ...context, status: response.status });
         await backoff(attempt);
         continue;
       }
       throw httpError(method, url, response.status, json, text, context);
     }
-    throw new RegistryError(`${method} ${url} failed after ${this.maxAttempts} attempts: ${(lastError as Error)?.message ?? lastError}`, context, {
+    throw new RegistryError(`${method} ${url} failed after ${this.#maxAttempts} attempts: ${(lastError as Error)?.message ?? lastError}`, context, {
       cause: lastError,
     });
   }

@@ -66,24 +66,24 @@ export function readSchemaId(buf: Buffer, context: ErrorContext = {}): number {
 }
 
 export class Serde {
-  private readonly registry: SchemaRegistry;
-  private readonly writers = new Map<number, Promise<ParsedSchema>>();
-  private readonly unknownIds = new Map<number, number>();
-  private readonly codecs = new Map<string, Promise<TopicCodec<unknown>>>();
+  readonly #registry: SchemaRegistry;
+  readonly #writers = new Map<number, Promise<ParsedSchema>>();
+  readonly #unknownIds = new Map<number, number>();
+  readonly #codecs = new Map<string, Promise<TopicCodec<unknown>>>();
 
   constructor(registry: SchemaRegistry) {
-    this.registry = registry;
+    this.#registry = registry;
   }
 
   /** Registers `schema` under `<topic>-value` (once per topic and schema) and returns its codec. */
   codec<T>(topic: string, schema: AvroSchemaJson | string): Promise<TopicCodec<T>> {
     const parsed = parseSchema(schema);
     const key = `${topic}\u0000${parsed.canonical}`;
-    let codec = this.codecs.get(key);
+    let codec = this.#codecs.get(key);
     if (!codec) {
-      codec = this.createCodec(topic, parsed);
-      this.codecs.set(key, codec);
-      codec.catch(() => this.codecs.delete(key));
+      codec = this.#createCodec(topic, parsed);
+      this.#codecs.set(key, codec);
+      codec.catch(() => this.#codecs.delete(key));
     }
     return codec as Promise<TopicCodec<T>>;
   }
@@ -96,28 +96,28 @@ export class Serde {
 
   /** The writer schema of an id, fetched once. Throws DecodeError('unknown-schema-id') when the registry does not know it. */
   async writerSchema(schemaId: number, context: ErrorContext): Promise<ParsedSchema> {
-    const unknownSince = this.unknownIds.get(schemaId);
+    const unknownSince = this.#unknownIds.get(schemaId);
     if (unknownSince !== undefined && Date.now() - unknownSince < UNKNOWN_ID_TTL_MS) throw unknownId(schemaId, context);
-    let pending = this.writers.get(schemaId);
+    let pending = this.#writers.get(schemaId);
     if (!pending) {
-      pending = this.registry.getSchemaById(schemaId).then(parseSchema);
-      this.writers.set(schemaId, pending);
-      pending.catch(() => this.writers.delete(schemaId));
+      pending = this.#registry.getSchemaById(schemaId).then(parseSchema);
+      this.#writers.set(schemaId, pending);
+      pending.catch(() => this.#writers.delete(schemaId));
     }
     try {
       return await pending;
     } catch (err) {
       if (err instanceof SchemaNotFoundError) {
-        this.unknownIds.set(schemaId, Date.now());
+        this.#unknownIds.set(schemaId, Date.now());
         throw unknownId(schemaId, context, err);
       }
       throw err;
     }
   }
 
-  private async createCodec(topic: string, parsed: ParsedSchema): Promise<TopicCodec<unknown>> {
+  async #createCodec(topic: string, parsed: ParsedSchema): Promise<TopicCodec<unknown>> {
     const subject = `${topic}-value`;
-    const schemaId = await this.registry.register(subject, parsed.text);
+    const schemaId = await this.#registry.register(subject, parsed.text);
     return new AvroTopicCodec(this, topic, subject, schemaId, parsed);
   }
 }
@@ -133,74 +133,74 @@ class AvroTopicCodec<T> implements TopicCodec<T> {
   readonly subject: string;
   readonly schemaId: number;
   readonly type: avro.Type;
-  private readonly serde: Serde;
-  private readonly canonical: string;
-  private readonly readers = new Map<number, WriterReader>();
-  private scratch: Buffer;
-  private lastId: number;
-  private lastReader: WriterReader;
+  readonly #serde: Serde;
+  readonly #canonical: string;
+  readonly #readers = new Map<number, WriterReader>();
+  #scratch: Buffer;
+  #lastId: number;
+  #lastReader: WriterReader;
 
   constructor(serde: Serde, topic: string, subject: string, schemaId: number, parsed: ParsedSchema) {
-    this.serde = serde;
+    this.#serde = serde;
     this.topic = topic;
     this.subject = subject;
     this.schemaId = schemaId;
     this.type = parsed.type;
-    this.canonical = parsed.canonical;
-    this.lastId = schemaId;
-    this.lastReader = { resolver: undefined };
-    this.readers.set(schemaId, this.lastReader);
-    this.scratch = this.newScratch(INITIAL_SCRATCH_BYTES);
+    this.#canonical = parsed.canonical;
+    this.#lastId = schemaId;
+    this.#lastReader = { resolver: undefined };
+    this.#readers.set(schemaId, this.#lastReader);
+    this.#scratch = this.#newScratch(INITIAL_SCRATCH_BYTES);
   }
 
   encode(value: T): Buffer {
     let end: number;
     try {
-      end = this.type.encode(value, this.scratch, HEADER_BYTES);
+      end = this.type.encode(value, this.#scratch, HEADER_BYTES);
       while (end < 0) {
-        const needed = this.scratch.length - end;
+        const needed = this.#scratch.length - end;
         if (needed > MAX_ENCODED_BYTES) {
           throw new SchemaValidationError(`topic ${this.topic}: record encodes to more than ${MAX_ENCODED_BYTES} bytes`, { topic: this.topic, bytes: needed });
         }
-        this.scratch = this.newScratch(Math.max(needed, this.scratch.length * 2));
-        end = this.type.encode(value, this.scratch, HEADER_BYTES);
+        this.#scratch = this.#newScratch(Math.max(needed, this.#scratch.length * 2));
+        end = this.type.encode(value, this.#scratch, HEADER_BYTES);
       }
     } catch (err) {
       if (err instanceof SchemaValidationError) throw err;
-      throw this.invalid(value, err);
+      throw this.#invalid(value, err);
     }
     const out = Buffer.allocUnsafe(end);
-    this.scratch.copy(out, 0, 0, end);
+    this.#scratch.copy(out, 0, 0, end);
     return out;
   }
 
   decodeSync(buf: Buffer, where?: MessagePosition): T {
     // The header is checked inline: the error context is only built when something is wrong.
-    const id = buf.length >= HEADER_BYTES && buf[0] === MAGIC_BYTE ? buf.readInt32BE(1) : readSchemaId(buf, this.context(where));
+    const id = buf.length >= HEADER_BYTES && buf[0] === MAGIC_BYTE ? buf.readInt32BE(1) : readSchemaId(buf, this.#context(where));
     let reader: WriterReader | undefined;
-    if (id === this.lastId) {
-      reader = this.lastReader;
+    if (id === this.#lastId) {
+      reader = this.#lastReader;
     } else {
-      reader = this.readers.get(id);
+      reader = this.#readers.get(id);
       if (!reader) {
-        throw new SchemaNotFoundError(`writer schema id ${id} is not cached yet: decode() fetches it`, { ...this.context(where), schemaId: id, cached: false });
+        throw new SchemaNotFoundError(`writer schema id ${id} is not cached yet: decode() fetches it`, { ...this.#context(where), schemaId: id, cached: false });
       }
-      this.lastId = id;
-      this.lastReader = reader;
+      this.#lastId = id;
+      this.#lastReader = reader;
     }
     if (reader.error) throw reader.error;
     let result: { value: unknown; offset: number };
     try {
       result = this.type.decode(buf, HEADER_BYTES, reader.resolver);
     } catch (err) {
-      throw new DecodeError('undecodable-body', `body does not decode with schema id ${id}: ${(err as Error).message}`, { ...this.context(where), schemaId: id }, { cause: err });
+      throw new DecodeError('undecodable-body', `body does not decode with schema id ${id}: ${(err as Error).message}`, { ...this.#context(where), schemaId: id }, { cause: err });
     }
     if (result.offset < 0) {
-      throw new DecodeError('truncated', `body ends before the record does (schema id ${id}, ${buf.length} bytes)`, { ...this.context(where), schemaId: id });
+      throw new DecodeError('truncated', `body ends before the record does (schema id ${id}, ${buf.length} bytes)`, { ...this.#context(where), schemaId: id });
     }
     if (result.offset !== buf.length) {
       throw new DecodeError('undecodable-body', `${buf.length - result.offset} bytes left over after the record (schema id ${id})`, {
-        ...this.context(where),
+        ...this.#context(where),
         schemaId: id,
       });
     }
@@ -210,46 +210,46 @@ class AvroTopicCodec<T> implements TopicCodec<T> {
   async decode(buf: Buffer, where?: MessagePosition): Promise<T> {
     if (buf.length >= HEADER_BYTES && buf[0] === MAGIC_BYTE) {
       const id = buf.readInt32BE(1);
-      if (!this.readers.has(id)) await this.loadWriter(id, where);
+      if (!this.#readers.has(id)) await this.loadWriter(id, where);
     }
     return this.decodeSync(buf, where);
   }
 
   hasWriter(schemaId: number): boolean {
-    return this.readers.has(schemaId);
+    return this.#readers.has(schemaId);
   }
 
   async loadWriter(schemaId: number, where?: MessagePosition): Promise<void> {
-    if (this.readers.has(schemaId)) return;
-    const context = { ...this.context(where), schemaId };
-    const writer = await this.serde.writerSchema(schemaId, context);
-    if (writer.canonical === this.canonical) {
-      this.readers.set(schemaId, { resolver: undefined });
+    if (this.#readers.has(schemaId)) return;
+    const context = { ...this.#context(where), schemaId };
+    const writer = await this.#serde.writerSchema(schemaId, context);
+    if (writer.canonical === this.#canonical) {
+      this.#readers.set(schemaId, { resolver: undefined });
       return;
     }
     try {
-      this.readers.set(schemaId, { resolver: this.type.createResolver(writer.type) });
+      this.#readers.set(schemaId, { resolver: this.type.createResolver(writer.type) });
     } catch {
       const why = explainUnreadable(this.type, writer.type, 'new-reads-old') ?? 'incompatible';
-      this.readers.set(schemaId, {
+      this.#readers.set(schemaId, {
         resolver: undefined,
         error: new DecodeError('undecodable-body', `schema id ${schemaId} cannot be read as ${this.subject} (id ${this.schemaId}): ${why}`, context),
       });
     }
   }
 
-  private newScratch(size: number): Buffer {
+  #newScratch(size: number): Buffer {
     const buf = Buffer.allocUnsafe(size);
     buf[0] = MAGIC_BYTE;
     buf.writeInt32BE(this.schemaId, 1);
     return buf;
   }
 
-  private context(where?: MessagePosition): ErrorContext {
+  #context(where?: MessagePosition): ErrorContext {
     return where ? { topic: this.topic, partition: where.partition, offset: where.offset } : { topic: this.topic };
   }
 
-  private invalid(value: unknown, cause: unknown): SchemaValidationError {
+  #invalid(value: unknown, cause: unknown): SchemaValidationError {
     let found: { path: string; value: unknown; type: string } | undefined;
     this.type.isValid(value, {
       errorHook: (path: string[], v: unknown, type: avro.Type) => {

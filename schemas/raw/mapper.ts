@@ -41,9 +41,9 @@ const INT32_MAX = 2 ** 31 - 1;
 /** A compiled mapping for one record schema (and, through it, its nested record types). */
 export class RecordMapper {
   readonly name: string;
-  private fields: Field[] = [];
-  private byName = new Map<string, Field>();
-  private hasExtra = false;
+  #fields: Field[] = [];
+  #byName = new Map<string, Field>();
+  #hasExtra = false;
 
   constructor(name: string) {
     this.name = name;
@@ -51,14 +51,14 @@ export class RecordMapper {
 
   /** @internal Used while compiling; a record's fields are set once its nested types exist. */
   setFields(fields: Field[], hasExtra: boolean): void {
-    this.fields = fields;
-    this.hasExtra = hasExtra;
-    for (const f of fields) this.byName.set(f.name, f);
+    this.#fields = fields;
+    this.#hasExtra = hasExtra;
+    for (const f of fields) this.#byName.set(f.name, f);
   }
 
   /** Names of the fields filled from the request context rather than the API object. */
   contextFields(): string[] {
-    return this.fields.filter((f) => f.context).map((f) => f.name);
+    return this.#fields.filter((f) => f.context).map((f) => f.name);
   }
 
   /**
@@ -71,7 +71,7 @@ export class RecordMapper {
     }
     const out: Record<string, unknown> = {};
     let named = 0;
-    for (const field of this.fields) {
+    for (const field of this.#fields) {
       const name = field.name;
       if (field.context) {
         const value = context[name];
@@ -94,20 +94,20 @@ export class RecordMapper {
       for (const key of Object.keys(apiObject)) {
         const value = apiObject[key];
         if (value === undefined) continue;
-        const field = this.byName.get(key);
+        const field = this.#byName.get(key);
         if (field && !field.context) continue;
-        if (!this.hasExtra) throw invalid(join(path, key), value, 'is not a field of this schema', this.name);
+        if (!this.#hasExtra) throw invalid(join(path, key), value, 'is not a field of this schema', this.name);
         setOwn(extra, key, JSON.stringify(value));
       }
     }
-    if (this.hasExtra) out[EXTRA] = extra;
+    if (this.#hasExtra) out[EXTRA] = extra;
     return out;
   }
 
   /** The API JSON of a record of this schema (context fields left out). */
   fromRaw(record: Record<string, unknown>, options: { keepNulls?: boolean } = {}): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const field of this.fields) {
+    for (const field of this.#fields) {
       if (field.context || field.name === EXTRA) continue;
       const value = record[field.name];
       if (value === null || value === undefined) {
@@ -116,7 +116,7 @@ export class RecordMapper {
       }
       out[field.name] = back(field.kind, value, field.name, options);
     }
-    if (this.hasExtra) {
+    if (this.#hasExtra) {
       const extra = (record[EXTRA] ?? {}) as Record<string, string>;
       for (const [key, text] of Object.entries(extra)) setOwn(out, key, parseJsonText(text, `${EXTRA}.${key}`, this.name));
     }

@@ -42,37 +42,37 @@ export function normal(seed: number, stream: number, a = 0, b = 0): number {
  * record in O(1) without any lookup table.
  */
 export class Feistel {
-  private readonly half: number;
-  private readonly mask: number;
-  private readonly keys: number[];
+  readonly #half: number;
+  readonly #mask: number;
+  readonly #keys: number[];
 
   constructor(bits: number, seed: number, stream: number) {
     if (bits % 2 !== 0 || bits < 2 || bits > 32) throw new RangeError(`Feistel width must be even, 2..32 (got ${bits})`);
-    this.half = bits / 2;
-    this.mask = this.half === 16 ? 0xffff : (1 << this.half) - 1;
-    this.keys = [0, 1, 2, 3].map((r) => hash(seed, stream, r));
+    this.#half = bits / 2;
+    this.#mask = this.#half === 16 ? 0xffff : (1 << this.#half) - 1;
+    this.#keys = [0, 1, 2, 3].map((r) => hash(seed, stream, r));
   }
 
   encode(x: number): number {
-    let l = Math.floor(x / 2 ** this.half) & this.mask;
-    let r = x & this.mask;
-    for (const k of this.keys) {
-      const next = (l ^ mix32(r ^ k)) & this.mask;
+    let l = Math.floor(x / 2 ** this.#half) & this.#mask;
+    let r = x & this.#mask;
+    for (const k of this.#keys) {
+      const next = (l ^ mix32(r ^ k)) & this.#mask;
       l = r;
       r = next;
     }
-    return l * 2 ** this.half + r;
+    return l * 2 ** this.#half + r;
   }
 
   decode(y: number): number {
-    let l = Math.floor(y / 2 ** this.half) & this.mask;
-    let r = y & this.mask;
-    for (let i = this.keys.length - 1; i >= 0; i--) {
-      const prev = (r ^ mix32(l ^ this.keys[i]!)) & this.mask;
+    let l = Math.floor(y / 2 ** this.#half) & this.#mask;
+    let r = y & this.#mask;
+    for (let i = this.#keys.length - 1; i >= 0; i--) {
+      const prev = (r ^ mix32(l ^ this.#keys[i]!)) & this.#mask;
       r = l;
       l = prev;
     }
-    return l * 2 ** this.half + r;
+    return l * 2 ** this.#half + r;
   }
 }
 

@@ -45,24 +45,24 @@ function prefixedHex(seed: number, stream: number, head: number, b: number, word
 
 /** Encodes and decodes the ids of one world. */
 export class IdCodec {
-  private readonly seed: number;
-  private readonly condition: Feistel;
-  private readonly token: Feistel;
-  private readonly walletPerm: Feistel;
-  private readonly question: Feistel;
-  private readonly walletCache = new Map<number, string>();
+  readonly #seed: number;
+  readonly #condition: Feistel;
+  readonly #token: Feistel;
+  readonly #walletPerm: Feistel;
+  readonly #question: Feistel;
+  readonly #walletCache = new Map<number, string>();
 
   constructor(seed: number) {
-    this.seed = seed;
-    this.condition = new Feistel(32, seed, S.feistelCondition);
-    this.token = new Feistel(32, seed, S.feistelToken);
-    this.walletPerm = new Feistel(32, seed, S.feistelWallet);
-    this.question = new Feistel(32, seed, S.feistelQuestion);
+    this.#seed = seed;
+    this.#condition = new Feistel(32, seed, S.feistelCondition);
+    this.#token = new Feistel(32, seed, S.feistelToken);
+    this.#walletPerm = new Feistel(32, seed, S.feistelWallet);
+    this.#question = new Feistel(32, seed, S.feistelQuestion);
   }
 
   /** Condition id of synthetic market `m`: 0x, 8 hex of the permuted index, 56 hex of hash. */
   conditionId(m: number): string {
-    return prefixedHex(this.seed, S.hexWord, this.condition.encode(m), 1, 7);
+    return prefixedHex(this.#seed, S.hexWord, this.#condition.encode(m), 1, 7);
   }
 
   /** Market index of a condition id, or -1 if this world never issued it. */
@@ -70,12 +70,12 @@ export class IdCodec {
     if (id.length !== 66 || !id.startsWith('0x')) return -1;
     const head = Number.parseInt(id.slice(2, 10), 16);
     if (!Number.isFinite(head)) return -1;
-    const m = this.condition.decode(head);
+    const m = this.#condition.decode(head);
     return this.conditionId(m) === id.toLowerCase() ? m : -1;
   }
 
   questionId(m: number): string {
-    return prefixedHex(this.seed, S.hexWord, this.question.encode(m), 2, 7);
+    return prefixedHex(this.#seed, S.hexWord, this.#question.encode(m), 2, 7);
   }
 
   /** Market index of a question id, or -1. */
@@ -83,7 +83,7 @@ export class IdCodec {
     if (id.length !== 66 || !id.startsWith('0x')) return -1;
     const head = Number.parseInt(id.slice(2, 10), 16);
     if (!Number.isFinite(head)) return -1;
-    const m = this.question.decode(head);
+    const m = this.#question.decode(head);
     return this.questionId(m) === id.toLowerCase() ? m : -1;
   }
 
@@ -92,11 +92,11 @@ export class IdCodec {
    * permuted (2m + o), 66 hash digits: 77 digits, above 2^64 like the real ones.
    */
   tokenId(m: number, o: number): string {
-    const head = this.token.encode(m * 2 + o);
-    scratch[0] = 0x30 + 1 + (hash(this.seed, S.tokenDigits, head, 0) % 9);
+    const head = this.#token.encode(m * 2 + o);
+    scratch[0] = 0x30 + 1 + (hash(this.#seed, S.tokenDigits, head, 0) % 9);
     writeDigits(scratch, 1, head, 10);
     // 66 digits: seven 9-digit groups, the last cut to 3.
-    for (let i = 1; i <= 8; i++) writeDigits(scratch, 11 + (i - 1) * 9, hash(this.seed, S.tokenDigits, head, i) % 1_000_000_000, 9);
+    for (let i = 1; i <= 8; i++) writeDigits(scratch, 11 + (i - 1) * 9, hash(this.#seed, S.tokenDigits, head, i) % 1_000_000_000, 9);
     return scratch.toString('latin1', 0, 77);
   }
 
@@ -105,7 +105,7 @@ export class IdCodec {
     if (id.length !== 77 || !/^[1-9][0-9]{76}$/.test(id)) return null;
     const head = Number(id.slice(1, 11));
     if (head > 0xffffffff) return null;
-    const x = this.token.decode(head);
+    const x = this.#token.decode(head);
     const m = Math.floor(x / 2);
     const o = x % 2;
     return this.tokenId(m, o) === id ? [m, o] : null;
@@ -113,12 +113,12 @@ export class IdCodec {
 
   /** Proxy wallet `w` of the pool: 0x + 40 hex, lower case as the Data API serves it. */
   wallet(w: number): string {
-    let a = this.walletCache.get(w);
+    let a = this.#walletCache.get(w);
     if (a === undefined) {
-      a = prefixedHex(this.seed, S.walletWord, this.walletPerm.encode(w), 0, 4);
+      a = prefixedHex(this.#seed, S.walletWord, this.#walletPerm.encode(w), 0, 4);
       // Wallets repeat across rows (crowds, boards): a bounded cache saves most of the work.
-      if (this.walletCache.size >= 65_536) this.walletCache.clear();
-      this.walletCache.set(w, a);
+      if (this.#walletCache.size >= 65_536) this.#walletCache.clear();
+      this.#walletCache.set(w, a);
     }
     return a;
   }
@@ -129,7 +129,7 @@ export class IdCodec {
     const lower = address.toLowerCase();
     const head = Number.parseInt(lower.slice(2, 10), 16);
     if (!Number.isFinite(head)) return -1;
-    const w = this.walletPerm.decode(head);
+    const w = this.#walletPerm.decode(head);
     return this.wallet(w) === lower ? w : -1;
   }
 
@@ -144,22 +144,22 @@ export class IdCodec {
     buf[pos] = 0x30;
     buf[pos + 1] = 0x78;
     let p = pos + 2;
-    for (let i = 0; i < 8; i++) p = writeWord(buf, p, hash(this.seed, S.txWord, m, k, i));
+    for (let i = 0; i < 8; i++) p = writeWord(buf, p, hash(this.#seed, S.txWord, m, k, i));
     return p;
   }
 
   /** Writes `wallet(w)` as ASCII into `buf` at `pos` (42 bytes); returns the position after it. */
   writeWallet(buf: Buffer, pos: number, w: number): number {
-    const head = this.walletPerm.encode(w);
+    const head = this.#walletPerm.encode(w);
     buf[pos] = 0x30;
     buf[pos + 1] = 0x78;
     let p = writeWord(buf, pos + 2, head);
-    for (let i = 0; i < 4; i++) p = writeWord(buf, p, hash(this.seed, S.walletWord, head, 0, i));
+    for (let i = 0; i < 4; i++) p = writeWord(buf, p, hash(this.#seed, S.walletWord, head, 0, i));
     return p;
   }
 
   /** 40-hex order-book hash (no 0x), as the CLOB serves it. */
   bookHash(m: number, o: number, epoch: number): string {
-    return hexWords(this.seed, S.bookHashWord, m * 2 + o, epoch, 5);
+    return hexWords(this.#seed, S.bookHashWord, m * 2 + o, epoch, 5);
   }
 }

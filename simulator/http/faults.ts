@@ -94,56 +94,56 @@ function matches(rule: FaultRule, routeId: string): boolean {
 }
 
 export class FaultInjector {
-  private config: FaultConfig;
-  private readonly attempts = new Uint16Array(1 << 20);
-  private fired = new Map<FaultRule, number>();
+  #config: FaultConfig;
+  readonly #attempts = new Uint16Array(1 << 20);
+  #fired = new Map<FaultRule, number>();
   readonly counts = new Map<FaultKind, number>();
 
   constructor(config: FaultConfig = { seed: 1, rules: [] }) {
-    this.config = config;
+    this.#config = config;
   }
 
   get current(): FaultConfig {
-    return this.config;
+    return this.#config;
   }
 
   set(config: FaultConfig): void {
-    this.config = config;
-    this.attempts.fill(0);
-    this.fired = new Map();
+    this.#config = config;
+    this.#attempts.fill(0);
+    this.#fired = new Map();
   }
 
   get active(): boolean {
-    return this.config.rules.length > 0;
+    return this.#config.rules.length > 0;
   }
 
   /** Decides every rule for one request; returns those that fire. */
   decide(routeId: string, url: string): FiredFault[] {
-    if (this.config.rules.length === 0) return [];
+    if (this.#config.rules.length === 0) return [];
     const key = fnv(url);
-    const slot = key & (this.attempts.length - 1);
-    const attempt = this.attempts[slot]!;
-    this.attempts[slot] = attempt + 1;
+    const slot = key & (this.#attempts.length - 1);
+    const attempt = this.#attempts[slot]!;
+    this.#attempts[slot] = attempt + 1;
     const out: FiredFault[] = [];
-    this.config.rules.forEach((rule, i) => {
+    this.#config.rules.forEach((rule, i) => {
       if (rule.kind.startsWith('ws-') || rule.kind === 'shift' || !matches(rule, routeId)) return;
-      if (rule.max !== undefined && (this.fired.get(rule) ?? 0) >= rule.max) return;
-      if (unit(this.config.seed, S.fault, key, attempt, i) >= rule.rate) return;
-      this.fired.set(rule, (this.fired.get(rule) ?? 0) + 1);
+      if (rule.max !== undefined && (this.#fired.get(rule) ?? 0) >= rule.max) return;
+      if (unit(this.#config.seed, S.fault, key, attempt, i) >= rule.rate) return;
+      this.#fired.set(rule, (this.#fired.get(rule) ?? 0) + 1);
       this.counts.set(rule.kind, (this.counts.get(rule.kind) ?? 0) + 1);
-      out.push({ kind: rule.kind, rule, draw: hash(this.config.seed, S.fault, key, attempt, i + 1000) });
+      out.push({ kind: rule.kind, rule, draw: hash(this.#config.seed, S.fault, key, attempt, i + 1000) });
     });
     return out;
   }
 
   /** Per-connection, per-tick WebSocket decision for `ws-drop` / `ws-silent`. */
   decideWs(kind: 'ws-drop' | 'ws-silent', connection: number, tick: number, tickSeconds: number): boolean {
-    for (const [i, rule] of this.config.rules.entries()) {
+    for (const [i, rule] of this.#config.rules.entries()) {
       if (rule.kind !== kind) continue;
-      if (rule.max !== undefined && (this.fired.get(rule) ?? 0) >= rule.max) continue;
+      if (rule.max !== undefined && (this.#fired.get(rule) ?? 0) >= rule.max) continue;
       const p = 1 - (1 - rule.rate) ** tickSeconds;
-      if (unit(this.config.seed, S.fault, connection, tick, 5000 + i) < p) {
-        this.fired.set(rule, (this.fired.get(rule) ?? 0) + 1);
+      if (unit(this.#config.seed, S.fault, connection, tick, 5000 + i) < p) {
+        this.#fired.set(rule, (this.#fired.get(rule) ?? 0) + 1);
         this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
         return true;
       }
@@ -157,7 +157,7 @@ export class FaultInjector {
    * rule's rate (per connection per second).
    */
   wsUnknownField(): FaultRule | null {
-    return this.config.rules.find((r) => r.kind === 'unknown-field' && (r.routes ?? []).includes('ws')) ?? null;
+    return this.#config.rules.find((r) => r.kind === 'unknown-field' && (r.routes ?? []).includes('ws')) ?? null;
   }
 
   /** Counts a fault that a component applied on its own terms. */
@@ -172,9 +172,9 @@ export class FaultInjector {
 
   /** Does a `shift` rule select market m (decided once per market, by the seed)? */
   shiftRows(m: number, routeId: string): number {
-    for (const [i, rule] of this.config.rules.entries()) {
+    for (const [i, rule] of this.#config.rules.entries()) {
       if (rule.kind !== 'shift' || !matches(rule, routeId)) continue;
-      if (unit(this.config.seed, S.fault, m, 7, 9000 + i) < rule.rate) return rule.rows ?? 5;
+      if (unit(this.#config.seed, S.fault, m, 7, 9000 + i) < rule.rate) return rule.rows ?? 5;
     }
     return 0;
   }

@@ -11,29 +11,29 @@ class Window {
   readonly rule: RateRule;
   readonly limit: number;
   /** Admission times (ms) of the last `limit` requests, oldest at `head`. */
-  private readonly ring: Float64Array;
-  private head = 0;
-  private count = 0;
+  readonly #ring: Float64Array;
+  #head = 0;
+  #count = 0;
 
   constructor(rule: RateRule, scale: number) {
     this.rule = rule;
     this.limit = Math.max(1, Math.round(rule.limit * scale));
-    this.ring = new Float64Array(this.limit);
+    this.#ring = new Float64Array(this.limit);
   }
 
   /** Earliest time (ms) at which one more request fits. */
   earliest(now: number): number {
-    if (this.count < this.limit) return now;
-    return Math.max(now, this.ring[this.head]! + this.rule.windowMs);
+    if (this.#count < this.limit) return now;
+    return Math.max(now, this.#ring[this.#head]! + this.rule.windowMs);
   }
 
   record(at: number): void {
-    if (this.count < this.limit) {
-      this.ring[(this.head + this.count) % this.limit] = at;
-      this.count++;
+    if (this.#count < this.limit) {
+      this.#ring[(this.#head + this.#count) % this.limit] = at;
+      this.#count++;
     } else {
-      this.ring[this.head] = at;
-      this.head = (this.head + 1) % this.limit;
+      this.#ring[this.#head] = at;
+      this.#head = (this.#head + 1) % this.limit;
     }
   }
 }
@@ -41,30 +41,30 @@ class Window {
 export type Admission = { delayMs: number } | { rejectRetryAfterSec: number; rule: string };
 
 export class RateLimiter {
-  private readonly windows: Window[];
-  private readonly mode: LimitMode;
-  private readonly maxDelayMs: number;
-  private readonly byRoute = new Map<string, Window[]>();
+  readonly #windows: Window[];
+  readonly #mode: LimitMode;
+  readonly #maxDelayMs: number;
+  readonly #byRoute = new Map<string, Window[]>();
 
   constructor(rules: readonly RateRule[], options: { scale: number; mode: LimitMode; maxDelayMs: number }) {
-    this.windows = rules.map((r) => new Window(r, options.scale));
-    this.mode = options.mode;
-    this.maxDelayMs = options.maxDelayMs;
+    this.#windows = rules.map((r) => new Window(r, options.scale));
+    this.#mode = options.mode;
+    this.#maxDelayMs = options.maxDelayMs;
   }
 
-  private windowsFor(api: string, template: string): Window[] {
+  #windowsFor(api: string, template: string): Window[] {
     const key = `${api}:${template}`;
-    let ws = this.byRoute.get(key);
+    let ws = this.#byRoute.get(key);
     if (!ws) {
-      ws = this.windows.filter((w) => w.rule.api === 'global' || (w.rule.api === api && (!w.rule.routes || w.rule.routes.includes(template))));
-      this.byRoute.set(key, ws);
+      ws = this.#windows.filter((w) => w.rule.api === 'global' || (w.rule.api === api && (!w.rule.routes || w.rule.routes.includes(template))));
+      this.#byRoute.set(key, ws);
     }
     return ws;
   }
 
   /** Admits a request now (ms): how long to hold it, or a refusal. */
   admit(api: string, template: string, now: number): Admission {
-    const ws = this.windowsFor(api, template);
+    const ws = this.#windowsFor(api, template);
     let at = now;
     let binding: Window | null = null;
     for (const w of ws) {
@@ -75,7 +75,7 @@ export class RateLimiter {
       }
     }
     const delay = at - now;
-    const refuse = delay > 0 && (this.mode === 'reject' || (this.mode === 'mixed' && delay > this.maxDelayMs) || delay > 120_000);
+    const refuse = delay > 0 && (this.#mode === 'reject' || (this.#mode === 'mixed' && delay > this.#maxDelayMs) || delay > 120_000);
     if (refuse) return { rejectRetryAfterSec: Math.max(1, Math.ceil(delay / 1000)), rule: binding!.rule.name };
     for (const w of ws) w.record(at);
     return { delayMs: delay };
@@ -83,6 +83,6 @@ export class RateLimiter {
 
   /** The limits in force, for /__sim/stats. */
   describe(): Array<{ name: string; limit: number; windowMs: number }> {
-    return this.windows.map((w) => ({ name: w.rule.name, limit: w.limit, windowMs: w.rule.windowMs }));
+    return this.#windows.map((w) => ({ name: w.rule.name, limit: w.limit, windowMs: w.rule.windowMs }));
   }
 }

@@ -26,38 +26,38 @@ export interface RequestLogEntry {
 }
 
 export class RequestLog {
-  private readonly ring: (RequestLogEntry | undefined)[];
-  private next = 0;
-  private total = 0;
+  readonly #ring: (RequestLogEntry | undefined)[];
+  #next = 0;
+  #total = 0;
 
   constructor(size: number) {
-    this.ring = new Array(size);
+    this.#ring = new Array(size);
   }
 
   push(entry: Omit<RequestLogEntry, 'seq'>): void {
-    if (this.ring.length === 0) return;
-    this.ring[this.next] = { seq: this.total, ...entry };
-    this.next = (this.next + 1) % this.ring.length;
-    this.total++;
+    if (this.#ring.length === 0) return;
+    this.#ring[this.#next] = { seq: this.#total, ...entry };
+    this.#next = (this.#next + 1) % this.#ring.length;
+    this.#total++;
   }
 
   /** Entries oldest first (at most the ring's size). */
   entries(): RequestLogEntry[] {
     const out: RequestLogEntry[] = [];
-    for (let i = 0; i < this.ring.length; i++) {
-      const e = this.ring[(this.next + i) % this.ring.length];
+    for (let i = 0; i < this.#ring.length; i++) {
+      const e = this.#ring[(this.#next + i) % this.#ring.length];
       if (e) out.push(e);
     }
     return out;
   }
 
   clear(): void {
-    this.ring.fill(undefined);
-    this.next = 0;
+    this.#ring.fill(undefined);
+    this.#next = 0;
   }
 
   get size(): number {
-    return this.total;
+    return this.#total;
   }
 }
 

@@ -10,27 +10,27 @@ export interface Match {
 }
 
 export class Router {
-  private readonly exact = new Map<string, Route>();
-  private readonly templated: Array<{ route: Route; segments: string[] }> = [];
+  readonly #exact = new Map<string, Route>();
+  readonly #templated: Array<{ route: Route; segments: string[] }> = [];
   /** Paths that exist with another method (for 405). */
-  private readonly paths = new Set<string>();
+  readonly #paths = new Set<string>();
 
   constructor(routes: readonly Route[]) {
     for (const route of routes) {
       if (route.template.includes('{')) {
-        this.templated.push({ route, segments: route.template.split('/') });
+        this.#templated.push({ route, segments: route.template.split('/') });
       } else {
-        this.exact.set(`${route.method} ${route.api}${route.template}`, route);
-        this.paths.add(`${route.api}${route.template}`);
+        this.#exact.set(`${route.method} ${route.api}${route.template}`, route);
+        this.#paths.add(`${route.api}${route.template}`);
       }
     }
   }
 
   match(api: ApiName, method: string, path: string): Match | null {
-    const exact = this.exact.get(`${method} ${api}${path}`);
+    const exact = this.#exact.get(`${method} ${api}${path}`);
     if (exact) return { route: exact, params: {} };
     const segs = path.split('/');
-    for (const { route, segments } of this.templated) {
+    for (const { route, segments } of this.#templated) {
       if (route.api !== api || route.method !== method || segments.length !== segs.length) continue;
       const params: Record<string, string> = {};
       let ok = true;
@@ -54,6 +54,6 @@ export class Router {
 
   /** Is there a route for this path under another method? */
   hasPath(api: ApiName, path: string): boolean {
-    return this.paths.has(`${api}${path}`);
+    return this.#paths.has(`${api}${path}`);
   }
 }

@@ -25,18 +25,18 @@ export interface Order {
 }
 
 export class ListingIndexes {
-  private readonly world: World;
-  private status: StatusLists | null = null;
-  private readonly orders = new Map<string, { n: number; order: Order }>();
+  readonly #world: World;
+  #status: StatusLists | null = null;
+  readonly #orders = new Map<string, { n: number; order: Order }>();
 
   constructor(world: World) {
-    this.world = world;
+    this.#world = world;
   }
 
   /** Open/closed lists at time t (rebuilt at most once per simulated second in a live world). */
   lists(t: number): StatusLists {
-    const w = this.world;
-    const s = this.status;
+    const w = this.#world;
+    const s = this.#status;
     if (s && (!w.options.live || Math.floor(s.at) === Math.floor(t))) return s;
     const n = w.marketCount(t);
     const ne = w.eventCount(t);
@@ -46,16 +46,16 @@ export class ListingIndexes {
     const openE: number[] = [];
     const closedE: number[] = [];
     for (let e = 0; e < ne; e++) (w.isEventClosed(e, t) ? closedE : openE).push(e);
-    this.status = {
+    this.#status = {
       at: t, markets: n, events: ne,
       openMarkets: Int32Array.from(open), closedMarkets: Int32Array.from(closed), openEvents: Int32Array.from(openE), closedEvents: Int32Array.from(closedE),
     };
-    return this.status;
+    return this.#status;
   }
 
-  private build(kind: 'm' | 'e', field: string, n: number, keyOf: (i: number) => number): Order {
+  #build(kind: 'm' | 'e', field: string, n: number, keyOf: (i: number) => number): Order {
     const cacheKey = `${kind}:${field}`;
-    const cached = this.orders.get(cacheKey);
+    const cached = this.#orders.get(cacheKey);
     if (cached && cached.n === n) return cached.order;
     const key = new Float64Array(n);
     for (let i = 0; i < n; i++) key[i] = keyOf(i);
@@ -63,13 +63,13 @@ export class ListingIndexes {
     for (let i = 0; i < n; i++) perm[i] = i;
     perm.sort((a, b) => key[a]! - key[b]! || a - b);
     const order = { perm, key };
-    this.orders.set(cacheKey, { n, order });
+    this.#orders.set(cacheKey, { n, order });
     return order;
   }
 
   /** Markets sorted ascending by (field, index). Index order is id order. */
   marketOrder(field: string, t: number): Order | null {
-    const w = this.world;
+    const w = this.#world;
     if (field === 'id') return null;
     const n = w.marketCount(t);
     const keyOf: Record<string, (m: number) => number> = {
@@ -83,11 +83,11 @@ export class ListingIndexes {
       createdAt: (m) => w.createdAt(m),
       closedTime: (m) => w.closeTime(m),
     };
-    return this.build('m', field, n, keyOf[field]!);
+    return this.#build('m', field, n, keyOf[field]!);
   }
 
   eventOrder(field: string, t: number): Order | null {
-    const w = this.world;
+    const w = this.#world;
     if (field === 'id') return null;
     const n = w.eventCount(t);
     const first = (e: number) => w.eventMarkets(e)[0];
@@ -101,7 +101,7 @@ export class ListingIndexes {
       closedTime: (e) => w.closeTime(first(e)),
       competitive: (e) => e,
     };
-    return this.build('e', field, n, keyOf[field]!);
+    return this.#build('e', field, n, keyOf[field]!);
   }
 }
 

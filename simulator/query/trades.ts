@@ -88,16 +88,16 @@ class MarketCursor {
   readonly m: number;
   k: number;
   role: 0 | 1;
-  private readonly lo: number;
-  private readonly takerOnly: boolean;
+  readonly #lo: number;
+  readonly #takerOnly: boolean;
   fill: Fill | null = null;
-  private readonly world: World;
+  readonly #world: World;
 
   constructor(world: World, m: number, lo: number, hi: number, firstRole: 0 | 1, takerOnly: boolean) {
-    this.world = world;
+    this.#world = world;
     this.m = m;
-    this.lo = lo;
-    this.takerOnly = takerOnly;
+    this.#lo = lo;
+    this.#takerOnly = takerOnly;
     this.k = hi - 1;
     this.role = takerOnly ? 0 : firstRole;
     if (this.k >= lo) this.fill = fillAt(world, m, this.k);
@@ -108,13 +108,13 @@ class MarketCursor {
   }
 
   advance(): void {
-    if (!this.takerOnly && this.role === 0) {
+    if (!this.#takerOnly && this.role === 0) {
       this.role = 1;
       return;
     }
     this.role = 0;
     this.k--;
-    this.fill = this.k >= this.lo ? fillAt(this.world, this.m, this.k) : null;
+    this.fill = this.k >= this.#lo ? fillAt(this.#world, this.m, this.k) : null;
   }
 }
 
@@ -129,15 +129,15 @@ function before(a: MarketCursor, b: MarketCursor): boolean {
 }
 
 class CursorHeap {
-  private readonly items: MarketCursor[] = [];
+  readonly #items: MarketCursor[] = [];
   get size(): number {
-    return this.items.length;
+    return this.#items.length;
   }
   peek(): MarketCursor | undefined {
-    return this.items[0];
+    return this.#items[0];
   }
   push(c: MarketCursor): void {
-    const h = this.items;
+    const h = this.#items;
     h.push(c);
     let i = h.length - 1;
     while (i > 0) {
@@ -149,7 +149,7 @@ class CursorHeap {
   }
   /** Restores order after the top cursor advanced (or removes it when done). */
   fixTop(): void {
-    const h = this.items;
+    const h = this.#items;
     if (h[0]!.done) {
       const last = h.pop()!;
       if (h.length === 0) return;
@@ -174,12 +174,12 @@ class CursorHeap {
  * and reused while the time stands still.
  */
 export class NewestIndex {
-  private order: Int32Array | null = null;
-  private newest: Float64Array | null = null;
-  private builtAt = Number.NaN;
+  #order: Int32Array | null = null;
+  #newest: Float64Array | null = null;
+  #builtAt = Number.NaN;
 
   get(world: World, now: number): { order: Int32Array; newest: Float64Array } {
-    const stale = this.order === null || (world.options.live ? Math.abs(now - this.builtAt) > 1 : false);
+    const stale = this.#order === null || (world.options.live ? Math.abs(now - this.#builtAt) > 1 : false);
     if (stale) {
       const n = world.marketCount(now);
       const newest = new Float64Array(n);
@@ -191,24 +191,24 @@ export class NewestIndex {
         ids.push(m);
       }
       ids.sort((a, b) => newest[b]! - newest[a]! || a - b);
-      this.order = Int32Array.from(ids);
-      this.newest = newest;
-      this.builtAt = now;
+      this.#order = Int32Array.from(ids);
+      this.#newest = newest;
+      this.#builtAt = now;
     }
-    return { order: this.order!, newest: this.newest! };
+    return { order: this.#order!, newest: this.#newest! };
   }
 }
 
 /** Cached modular inverses of crowd strides, for `user=` queries over every market. */
 export class CrowdInverse {
-  private readonly cache = new Map<number, number>();
+  readonly #cache = new Map<number, number>();
   inverse(world: World): (a: number) => number {
     return (a: number) => {
-      let v = this.cache.get(a);
+      let v = this.#cache.get(a);
       if (v === undefined) {
         v = modInverse(a, world.P);
-        if (this.cache.size > 1_000_000) this.cache.clear();
-        this.cache.set(a, v);
+        if (this.#cache.size > 1_000_000) this.#cache.clear();
+        this.#cache.set(a, v);
       }
       return v;
     };

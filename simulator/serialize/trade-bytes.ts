@@ -35,59 +35,59 @@ interface MarketBytes {
 }
 
 export class TradePageWriter {
-  private readonly world: World;
-  private readonly markets = new Map<number, MarketBytes>();
-  private buf: Buffer = Buffer.alloc(0);
-  private pos = 0;
-  private readonly free: Buffer[] = [];
-  private pooledBytes = 0;
+  readonly #world: World;
+  readonly #markets = new Map<number, MarketBytes>();
+  #buf: Buffer = Buffer.alloc(0);
+  #pos = 0;
+  readonly #free: Buffer[] = [];
+  #pooledBytes = 0;
 
   constructor(world: World) {
-    this.world = world;
+    this.#world = world;
   }
 
-  private market(m: number): MarketBytes {
-    let b = this.markets.get(m);
+  #market(m: number): MarketBytes {
+    let b = this.#markets.get(m);
     if (!b) {
-      const v = this.world.market(m);
-      const eventSlug = q(this.world.event(v.event).slug);
+      const v = this.#world.market(m);
+      const eventSlug = q(this.#world.event(v.event).slug);
       const head = (o: number) => enc(`${q(v.tokens[o]!)},"conditionId":${q(v.conditionId)}`);
       const tail = (o: number) => enc(`,"title":${q(v.question)},"slug":${q(v.slug)},"icon":${q(v.icon)},"eventSlug":${eventSlug},"outcome":${q(v.outcomes[o]!)},"outcomeIndex":${o},`);
       b = { head: [head(0), head(1)], tail: [tail(0), tail(1)] };
-      if (this.markets.size >= 4_096) this.markets.clear();
-      this.markets.set(m, b);
+      if (this.#markets.size >= 4_096) this.#markets.clear();
+      this.#markets.set(m, b);
     }
     return b;
   }
 
-  private readonly plain = new Map<number, Buffer>();
-  private static readonly NO_PROFILE = enc('"name":"","pseudonym":"","bio":"","profileImage":"","profileImageOptimized":""');
+  readonly #plain = new Map<number, Buffer>();
+  static readonly #NO_PROFILE = enc('"name":"","pseudonym":"","bio":"","profileImage":"","profileImageOptimized":""');
 
   /** The profile keys of a wallet: shared bytes for most wallets, the text of the few with their own profile. */
-  private profile(index: number): Buffer | string {
-    if (index < 0) return TradePageWriter.NO_PROFILE;
-    const seed = this.world.seed;
+  #profile(index: number): Buffer | string {
+    if (index < 0) return TradePageWriter.#NO_PROFILE;
+    const seed = this.#world.seed;
     const key = plainProfileKey(seed, index);
     // Written as text: a small Buffer per row would cut a new 8 KB pool slab every few dozen rows.
     if (key < 0) return profileKeysJson(seed, index);
-    let b = this.plain.get(key);
+    let b = this.#plain.get(key);
     if (!b) {
       b = enc(profileKeysJson(seed, index));
-      this.plain.set(key, b);
+      this.#plain.set(key, b);
     }
     return b;
   }
 
   /** The smallest pooled buffer that holds `size` bytes, or a new one of a power-of-two size. */
-  private take(size: number): Buffer {
+  #take(size: number): Buffer {
     let best = -1;
-    for (let i = 0; i < this.free.length; i++) {
-      const len = this.free[i]!.length;
-      if (len >= size && (best < 0 || len < this.free[best]!.length)) best = i;
+    for (let i = 0; i < this.#free.length; i++) {
+      const len = this.#free[i]!.length;
+      if (len >= size && (best < 0 || len < this.#free[best]!.length)) best = i;
     }
     if (best >= 0) {
-      const b = this.free.splice(best, 1)[0]!;
-      this.pooledBytes -= b.length;
+      const b = this.#free.splice(best, 1)[0]!;
+      this.#pooledBytes -= b.length;
       return b;
     }
     // Power-of-two sizes make a released buffer fit the next page of about the same size.
@@ -101,98 +101,98 @@ export class TradePageWriter {
   release(page: Buffer): void {
     const whole = Buffer.from(page.buffer, page.byteOffset, page.buffer.byteLength - page.byteOffset);
     if (whole.length < MIN_BUFFER || whole.length > POOL_BYTES / 4) return;
-    while (this.pooledBytes + whole.length > POOL_BYTES) {
+    while (this.#pooledBytes + whole.length > POOL_BYTES) {
       let smallest = 0;
-      for (let i = 1; i < this.free.length; i++) if (this.free[i]!.length < this.free[smallest]!.length) smallest = i;
-      if (this.free.length === 0 || this.free[smallest]!.length >= whole.length) return;
-      this.pooledBytes -= this.free.splice(smallest, 1)[0]!.length;
+      for (let i = 1; i < this.#free.length; i++) if (this.#free[i]!.length < this.#free[smallest]!.length) smallest = i;
+      if (this.#free.length === 0 || this.#free[smallest]!.length >= whole.length) return;
+      this.#pooledBytes -= this.#free.splice(smallest, 1)[0]!.length;
     }
-    this.free.push(whole);
-    this.pooledBytes += whole.length;
+    this.#free.push(whole);
+    this.#pooledBytes += whole.length;
   }
 
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    const next = this.take(Math.max(this.buf.length * 2, this.pos + n));
-    this.buf.copy(next, 0, 0, this.pos);
-    this.release(this.buf);
-    this.buf = next;
+  #room(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    const next = this.#take(Math.max(this.#buf.length * 2, this.#pos + n));
+    this.#buf.copy(next, 0, 0, this.#pos);
+    this.release(this.#buf);
+    this.#buf = next;
   }
 
-  private put(b: Buffer): void {
-    this.room(b.length);
-    this.pos += b.copy(this.buf, this.pos);
+  #put(b: Buffer): void {
+    this.#room(b.length);
+    this.#pos += b.copy(this.#buf, this.#pos);
   }
 
-  private utf8(s: string): void {
-    this.room(Buffer.byteLength(s));
-    this.pos += this.buf.write(s, this.pos, 'utf8');
+  #utf8(s: string): void {
+    this.#room(Buffer.byteLength(s));
+    this.#pos += this.#buf.write(s, this.#pos, 'utf8');
   }
 
   /** ASCII text (numbers, hex). */
-  private ascii(s: string): void {
-    this.room(s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+  #ascii(s: string): void {
+    this.#room(s.length);
+    this.#pos += this.#buf.write(s, this.#pos, 'latin1');
   }
 
-  private byte(c: number): void {
-    this.room(1);
-    this.buf[this.pos++] = c;
+  #byte(c: number): void {
+    this.#room(1);
+    this.#buf[this.#pos++] = c;
   }
 
   /** `[row,row,…]` as bytes: a view of a pooled buffer, to be given back with `release` once sent. */
   render(rows: readonly TradeRow[]): Buffer {
-    this.buf = this.take(rows.length * 900 + 2);
-    this.pos = 0;
-    this.byte(0x5b);
+    this.#buf = this.#take(rows.length * 900 + 2);
+    this.#pos = 0;
+    this.#byte(0x5b);
     let lastTx = -1;
     let lastM = -1;
     let lastS = -1;
     for (let i = 0; i < rows.length; i++) {
-      if (i > 0) this.byte(0x2c);
+      if (i > 0) this.#byte(0x2c);
       const row = rows[i]!;
       const f = row.fill;
       const maker = row.role === 1;
       const side = maker ? (f.takerSide === 'BUY' ? 'SELL' : 'BUY') : f.takerSide;
       const wallet = maker ? f.maker : f.taker;
-      const mb = this.market(f.m);
-      this.put(OPEN);
-      if (!maker && f.takerAddress !== null) this.ascii(f.takerAddress);
+      const mb = this.#market(f.m);
+      this.#put(OPEN);
+      if (!maker && f.takerAddress !== null) this.#ascii(f.takerAddress);
       else {
-        this.room(42);
-        this.pos = this.world.ids.writeWallet(this.buf, this.pos, wallet);
+        this.#room(42);
+        this.#pos = this.#world.ids.writeWallet(this.#buf, this.#pos, wallet);
       }
-      this.put(side === 'BUY' ? SIDE_BUY : SIDE_SELL);
-      this.put(mb.head[f.outcome]!);
-      this.put(SIZE);
-      this.ascii(String(f.size));
-      this.put(PRICE);
-      this.ascii(String(f.price));
-      this.put(TIME);
-      this.ascii(String(f.ts));
-      this.put(mb.tail[f.outcome]!);
-      const profile = this.profile(!maker && f.takerAddress !== null ? -1 : wallet);
-      if (typeof profile === 'string') this.utf8(profile);
-      else this.put(profile);
-      this.put(HASH);
-      if (f.captured) this.ascii(f.tx);
+      this.#put(side === 'BUY' ? SIDE_BUY : SIDE_SELL);
+      this.#put(mb.head[f.outcome]!);
+      this.#put(SIZE);
+      this.#ascii(String(f.size));
+      this.#put(PRICE);
+      this.#ascii(String(f.price));
+      this.#put(TIME);
+      this.#ascii(String(f.ts));
+      this.#put(mb.tail[f.outcome]!);
+      const profile = this.#profile(!maker && f.takerAddress !== null ? -1 : wallet);
+      if (typeof profile === 'string') this.#utf8(profile);
+      else this.#put(profile);
+      this.#put(HASH);
+      if (f.captured) this.#ascii(f.tx);
       else if (lastTx >= 0 && lastM === f.m && lastS === f.s) {
         // Rows of one match (taker and maker rows, several fills) share the hash: copy it.
-        this.room(66);
-        this.buf.copy(this.buf, this.pos, lastTx, lastTx + 66);
-        this.pos += 66;
+        this.#room(66);
+        this.#buf.copy(this.#buf, this.#pos, lastTx, lastTx + 66);
+        this.#pos += 66;
       } else {
-        this.room(66);
-        lastTx = this.pos;
+        this.#room(66);
+        lastTx = this.#pos;
         lastM = f.m;
         lastS = f.s;
-        this.pos = this.world.ids.writeTxHash(this.buf, this.pos, f.m, f.s);
+        this.#pos = this.#world.ids.writeTxHash(this.#buf, this.#pos, f.m, f.s);
       }
-      this.put(CLOSE);
+      this.#put(CLOSE);
     }
-    this.byte(0x5d);
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.alloc(0);
+    this.#byte(0x5d);
+    const out = this.#buf.subarray(0, this.#pos);
+    this.#buf = Buffer.alloc(0);
     return out;
   }
 }

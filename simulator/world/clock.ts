@@ -4,27 +4,27 @@
  * also move it by hand (`advance`), so live behaviour is testable without waiting.
  */
 export class SimClock {
-  private readonly origin: number;
-  private readonly speed: number;
-  private readonly live: boolean;
-  private readonly realStart: number;
-  private extra = 0;
+  readonly #origin: number;
+  readonly #speed: number;
+  readonly #live: boolean;
+  readonly #realStart: number;
+  #extra = 0;
 
   constructor(origin: number, live: boolean, speed = 1, realStart = performance.now()) {
-    this.origin = origin;
-    this.live = live;
-    this.speed = speed;
-    this.realStart = realStart;
+    this.#origin = origin;
+    this.#live = live;
+    this.#speed = speed;
+    this.#realStart = realStart;
   }
 
   get isLive(): boolean {
-    return this.live;
+    return this.#live;
   }
 
   /** Simulated seconds (fractional in live mode). */
   now(): number {
-    if (!this.live) return this.origin + this.extra;
-    return this.origin + this.extra + ((performance.now() - this.realStart) / 1000) * this.speed;
+    if (!this.#live) return this.#origin + this.#extra;
+    return this.#origin + this.#extra + ((performance.now() - this.#realStart) / 1000) * this.#speed;
   }
 
   /** Whole simulated seconds, as the APIs report them. */
@@ -39,6 +39,6 @@ export class SimClock {
   /** Moves the clock forward by `seconds` (live worlds only: a static world has nothing after its end). */
   advance(seconds: number): void {
     if (seconds < 0) throw new RangeError('the clock only moves forward');
-    this.extra += seconds;
+    this.#extra += seconds;
   }
 }

@@ -36,21 +36,21 @@ export class Fill {
   /** Address of the taker for captured fills. */
   takerAddress: string | null = null;
   /** Captured transaction hash, or the one computed from (m, s). */
-  private txText: string | null = null;
-  private readonly world: World;
+  #txText: string | null = null;
+  readonly #world: World;
 
   constructor(world: World) {
-    this.world = world;
+    this.#world = world;
   }
 
   get tx(): string {
-    this.txText ??= this.world.ids.txHash(this.m, this.s);
-    return this.txText;
+    this.#txText ??= this.#world.ids.txHash(this.m, this.s);
+    return this.#txText;
   }
 
   /** The captured hash, if this is a captured fill. */
   setTx(tx: string): void {
-    this.txText = tx;
+    this.#txText = tx;
   }
 
   get captured(): boolean {

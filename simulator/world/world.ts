@@ -58,23 +58,23 @@ export class World {
   readonly P: number;
 
   /** Per market (fixture + synthetic + live): creation, end, close times (s); historical fill count; event; trade weight. */
-  private readonly createdAtC = new Column(new Float64Array(0));
-  private readonly endDateC = new Column(new Float64Array(0));
-  private readonly closeTimeC = new Column(new Float64Array(0));
-  private readonly histCountC = new Column(new Int32Array(0));
-  private readonly eventOfC = new Column(new Int32Array(0));
-  private readonly weightC = new Column(new Float64Array(0));
+  readonly #createdAtC = new Column(new Float64Array(0));
+  readonly #endDateC = new Column(new Float64Array(0));
+  readonly #closeTimeC = new Column(new Float64Array(0));
+  readonly #histCountC = new Column(new Int32Array(0));
+  readonly #eventOfC = new Column(new Int32Array(0));
+  readonly #weightC = new Column(new Float64Array(0));
   /** Per synthetic event: index of its first market, creation time, end time. */
-  private readonly eventStart: Int32Array;
-  private readonly eventCreated: Float64Array;
-  private readonly eventEnd: Float64Array;
+  readonly #eventStart: Int32Array;
+  readonly #eventCreated: Float64Array;
+  readonly #eventEnd: Float64Array;
   /** Markets materialised so far (grows in live mode). */
-  private known = 0;
+  #known = 0;
   /** Live fills per second per unit of weight. */
-  private readonly liveRatePerWeight: number;
-  private readonly viewCache = new Map<number, MarketView>();
-  private readonly eventCache = new Map<number, EventView>();
-  private readonly textCache = new Map<number, EventText & { titleSlug: string }>();
+  readonly #liveRatePerWeight: number;
+  readonly #viewCache = new Map<number, MarketView>();
+  readonly #eventCache = new Map<number, EventView>();
+  readonly #textCache = new Map<number, EventText & { titleSlug: string }>();
 
   constructor(options: SimOptions, profile: Profile, fixtures: FixtureWorld, clock?: SimClock) {
     this.options = options;
@@ -89,50 +89,50 @@ export class World {
     this.E = Math.max(options.markets > 0 ? 1 : 0, Math.min(options.events, options.markets));
     this.P = nextPrime(options.wallets);
 
-    const { eventStart, eventCreated, eventEnd } = this.layoutEvents();
-    this.eventStart = eventStart;
-    this.eventCreated = eventCreated;
-    this.eventEnd = eventEnd;
+    const { eventStart, eventCreated, eventEnd } = this.#layoutEvents();
+    this.#eventStart = eventStart;
+    this.#eventCreated = eventCreated;
+    this.#eventEnd = eventEnd;
 
     const n = this.F + this.M;
-    this.createdAtC.data = new Float64Array(n);
-    this.endDateC.data = new Float64Array(n);
-    this.closeTimeC.data = new Float64Array(n);
-    this.histCountC.data = new Int32Array(n);
-    this.eventOfC.data = new Int32Array(n);
-    this.weightC.data = new Float64Array(n);
+    this.#createdAtC.data = new Float64Array(n);
+    this.#endDateC.data = new Float64Array(n);
+    this.#closeTimeC.data = new Float64Array(n);
+    this.#histCountC.data = new Int32Array(n);
+    this.#eventOfC.data = new Int32Array(n);
+    this.#weightC.data = new Float64Array(n);
     for (let i = 0; i < this.F; i++) {
       const f = fixtures.markets[i]!;
-      this.createdAtC.data[i] = f.createdAt;
-      this.endDateC.data[i] = f.endDate;
-      this.closeTimeC.data[i] = f.closeTime;
-      this.histCountC.data[i] = f.fills.length;
-      this.eventOfC.data[i] = f.event;
+      this.#createdAtC.data[i] = f.createdAt;
+      this.#endDateC.data[i] = f.endDate;
+      this.#closeTimeC.data[i] = f.closeTime;
+      this.#histCountC.data[i] = f.fills.length;
+      this.#eventOfC.data[i] = f.event;
     }
     let e = 0;
     for (let s = 0; s < this.M; s++) {
-      while (e + 1 < this.E && this.eventStart[e + 1]! <= s) e++;
-      this.initSynthetic(s, e);
+      while (e + 1 < this.E && this.#eventStart[e + 1]! <= s) e++;
+      this.#initSynthetic(s, e);
     }
-    this.known = n;
+    this.#known = n;
     const mean = options.tradesPerMarket;
     let weightSum = 0;
-    for (let s = 0; s < this.M; s++) weightSum += this.weightC.data[this.F + s]!;
+    for (let s = 0; s < this.M; s++) weightSum += this.#weightC.data[this.F + s]!;
     const norm = this.M > 0 && weightSum > 0 ? this.M / weightSum : 1;
     let openWeight = 0;
     for (let s = 0; s < this.M; s++) {
       const i = this.F + s;
-      const w = this.weightC.data[i]! * norm;
-      this.weightC.data[i] = w;
-      const active = Math.min(this.closeTimeC.data[i]!, options.worldEnd) - this.createdAtC.data[i]!;
-      this.histCountC.data[i] = active > 0 ? Math.min(Math.round(mean * w), 2_000_000_000) : 0;
-      if (this.closeTimeC.data[i]! > options.worldEnd) openWeight += w;
+      const w = this.#weightC.data[i]! * norm;
+      this.#weightC.data[i] = w;
+      const active = Math.min(this.#closeTimeC.data[i]!, options.worldEnd) - this.#createdAtC.data[i]!;
+      this.#histCountC.data[i] = active > 0 ? Math.min(Math.round(mean * w), 2_000_000_000) : 0;
+      if (this.#closeTimeC.data[i]! > options.worldEnd) openWeight += w;
     }
-    this.liveRatePerWeight = openWeight > 0 ? options.liveTradeRate / openWeight : options.liveTradeRate;
+    this.#liveRatePerWeight = openWeight > 0 ? options.liveTradeRate / openWeight : options.liveTradeRate;
   }
 
   /** Splits the synthetic markets into events: every event gets one, the rest go by heavy-tailed weights. */
-  private layoutEvents() {
+  #layoutEvents() {
     const E = this.E;
     const M = this.M;
     const eventStart = new Int32Array(E + 1);
@@ -171,10 +171,10 @@ export class World {
     return { eventStart, eventCreated, eventEnd };
   }
 
-  private initSynthetic(s: number, e: number): void {
+  #initSynthetic(s: number, e: number): void {
     const i = this.F + s;
-    const created = this.syntheticCreated(s, e);
-    const end = e < this.E ? this.eventEnd[e]! : created + Math.floor(Math.max(HOUR, Math.exp(Math.log(7 * DAY) + normal(this.seed, S.marketDuration, s, 1))));
+    const created = this.#syntheticCreated(s, e);
+    const end = e < this.E ? this.#eventEnd[e]! : created + Math.floor(Math.max(HOUR, Math.exp(Math.log(7 * DAY) + normal(this.seed, S.marketDuration, s, 1))));
     const delay = Math.floor(unit(this.seed, S.marketResolveDelay, s) * 2 * DAY);
     let close = Math.max(created + HOUR, end + delay);
     const { worldEnd } = this.options;
@@ -185,24 +185,24 @@ export class World {
       const early = Math.max(worldEnd, created) + Math.floor(-Math.log(1 - unit(this.seed, S.marketEarlyResolve, s)) / ratePerSec);
       close = Math.min(close, early);
     }
-    this.createdAtC.data[i] = created;
-    this.endDateC.data[i] = end;
-    this.closeTimeC.data[i] = close;
-    this.eventOfC.data[i] = this.FE + e;
+    this.#createdAtC.data[i] = created;
+    this.#endDateC.data[i] = end;
+    this.#closeTimeC.data[i] = close;
+    this.#eventOfC.data[i] = this.FE + e;
     // Trades per market: log-normal weight (sigma 1.6), mean 1 after normalisation.
-    this.weightC.data[i] = Math.exp(1.6 * normal(this.seed, S.marketTradeWeight, s) - 1.28);
+    this.#weightC.data[i] = Math.exp(1.6 * normal(this.seed, S.marketTradeWeight, s) - 1.28);
   }
 
-  private syntheticCreated(s: number, e: number): number {
+  #syntheticCreated(s: number, e: number): number {
     if (e < this.E) {
-      const first = this.eventStart[e]!;
-      return this.eventCreated[e]! + (s - first) * 600 + Math.floor(unit(this.seed, S.marketMisc, s, 1) * 300);
+      const first = this.#eventStart[e]!;
+      return this.#eventCreated[e]! + (s - first) * 600 + Math.floor(unit(this.seed, S.marketMisc, s, 1) * 300);
     }
-    return this.liveMarketCreated(s - this.M);
+    return this.#liveMarketCreated(s - this.M);
   }
 
   /** Creation time of the k-th market born in live mode. */
-  private liveMarketCreated(k: number): number {
+  #liveMarketCreated(k: number): number {
     const perSec = this.options.liveNewMarketRate / HOUR;
     return this.options.worldEnd + Math.floor((k + unit(this.seed, S.liveMarket, k)) / perSec);
   }
@@ -212,8 +212,8 @@ export class World {
     if (!this.options.live || this.options.liveNewMarketRate <= 0 || t <= this.options.worldEnd) return this.F + this.M;
     const perSec = this.options.liveNewMarketRate / HOUR;
     let k = Math.max(0, Math.floor((t - this.options.worldEnd) * perSec) - 1);
-    while (this.liveMarketCreated(k) <= t) k++;
-    this.materialise(this.F + this.M + k);
+    while (this.#liveMarketCreated(k) <= t) k++;
+    this.#materialise(this.F + this.M + k);
     return this.F + this.M + k;
   }
 
@@ -222,44 +222,44 @@ export class World {
     return this.FE + this.E + (this.marketCount(t) - this.F - this.M);
   }
 
-  private materialise(n: number): void {
-    if (n <= this.known) return;
+  #materialise(n: number): void {
+    if (n <= this.#known) return;
     const f64 = (k: number) => new Float64Array(k);
     const i32 = (k: number) => new Int32Array(k);
-    this.createdAtC.ensure(n, f64);
-    this.endDateC.ensure(n, f64);
-    this.closeTimeC.ensure(n, f64);
-    this.histCountC.ensure(n, i32);
-    this.eventOfC.ensure(n, i32);
-    this.weightC.ensure(n, f64);
-    for (let i = this.known; i < n; i++) {
+    this.#createdAtC.ensure(n, f64);
+    this.#endDateC.ensure(n, f64);
+    this.#closeTimeC.ensure(n, f64);
+    this.#histCountC.ensure(n, i32);
+    this.#eventOfC.ensure(n, i32);
+    this.#weightC.ensure(n, f64);
+    for (let i = this.#known; i < n; i++) {
       const s = i - this.F;
-      this.initSynthetic(s, this.E + (s - this.M));
-      this.histCountC.data[i] = 0;
+      this.#initSynthetic(s, this.E + (s - this.M));
+      this.#histCountC.data[i] = 0;
     }
-    this.known = n;
+    this.#known = n;
   }
 
   // ---- per-market numbers -------------------------------------------------------------------
 
   createdAt(m: number): number {
-    return this.createdAtC.data[m]!;
+    return this.#createdAtC.data[m]!;
   }
   endDate(m: number): number {
-    return this.endDateC.data[m]!;
+    return this.#endDateC.data[m]!;
   }
   closeTime(m: number): number {
-    return this.closeTimeC.data[m]!;
+    return this.#closeTimeC.data[m]!;
   }
   isClosed(m: number, t = this.clock.now()): boolean {
-    return this.closeTimeC.data[m]! <= t;
+    return this.#closeTimeC.data[m]! <= t;
   }
   /** Fills made up to the world end (live fills come after). */
   histCount(m: number): number {
-    return this.histCountC.data[m]!;
+    return this.#histCountC.data[m]!;
   }
   eventOf(m: number): number {
-    return this.eventOfC.data[m]!;
+    return this.#eventOfC.data[m]!;
   }
   isFixture(m: number): boolean {
     return m < this.F;
@@ -267,7 +267,7 @@ export class World {
   /** Live fills per simulated second for market m. */
   liveRate(m: number): number {
     if (m < this.F) return 0;
-    return this.weightC.data[m]! * this.liveRatePerWeight;
+    return this.#weightC.data[m]! * this.#liveRatePerWeight;
   }
 
   /** Markets of event `e`: [first, first + count). */
@@ -277,7 +277,7 @@ export class World {
       return [f.firstMarket, f.marketCount];
     }
     const se = e - this.FE;
-    if (se < this.E) return [this.F + this.eventStart[se]!, this.eventStart[se + 1]! - this.eventStart[se]!];
+    if (se < this.E) return [this.F + this.#eventStart[se]!, this.#eventStart[se + 1]! - this.#eventStart[se]!];
     return [this.F + this.M + (se - this.E), 1];
   }
 
@@ -371,15 +371,15 @@ export class World {
 
   // ---- views --------------------------------------------------------------------------------
 
-  private text(e: number): EventText & { titleSlug: string } {
-    let t = this.textCache.get(e);
+  #text(e: number): EventText & { titleSlug: string } {
+    let t = this.#textCache.get(e);
     if (!t) {
       const se = e - this.FE;
       const [, count] = this.eventMarkets(e);
-      const base = eventText(this.seed, se, this.categoryOfEvent(e), this.eventEndOf(e), count);
+      const base = eventText(this.seed, se, this.categoryOfEvent(e), this.#eventEndOf(e), count);
       t = { ...base, titleSlug: slugify(base.title) };
-      if (this.textCache.size > 4096) this.textCache.clear();
-      this.textCache.set(e, t);
+      if (this.#textCache.size > 4096) this.#textCache.clear();
+      this.#textCache.set(e, t);
     }
     return t;
   }
@@ -389,33 +389,33 @@ export class World {
     return categoryOf(this.seed, e - this.FE);
   }
 
-  private eventEndOf(e: number): number {
+  #eventEndOf(e: number): number {
     const se = e - this.FE;
-    if (se < this.E) return this.eventEnd[se]!;
+    if (se < this.E) return this.#eventEnd[se]!;
     const [first] = this.eventMarkets(e);
     return this.endDate(first);
   }
 
   market(m: number): MarketView {
-    const cached = this.viewCache.get(m);
+    const cached = this.#viewCache.get(m);
     if (cached) return cached;
-    const view = m < this.F ? this.fixtureMarket(m) : this.syntheticMarket(m);
-    if (this.viewCache.size >= 4096) this.viewCache.delete(this.viewCache.keys().next().value!);
-    this.viewCache.set(m, view);
+    const view = m < this.F ? this.#fixtureMarket(m) : this.#syntheticMarket(m);
+    if (this.#viewCache.size >= 4096) this.#viewCache.delete(this.#viewCache.keys().next().value!);
+    this.#viewCache.set(m, view);
     return view;
   }
 
-  private fixtureMarket(m: number): MarketView {
+  #fixtureMarket(m: number): MarketView {
     const f = this.fixtures.markets[m]!;
     return { ...f.view, index: m, fixture: f };
   }
 
-  private syntheticMarket(m: number): MarketView {
+  #syntheticMarket(m: number): MarketView {
     const s = m - this.F;
     const e = this.eventOf(m);
     const [first, count] = this.eventMarkets(e);
     const j = m - first;
-    const text = this.text(e);
+    const text = this.#text(e);
     const id = this.marketId(m);
     const question = text.question(j);
     const cat = this.categoryOfEvent(e);
@@ -511,17 +511,17 @@ export class World {
   }
 
   event(e: number): EventView {
-    const cached = this.eventCache.get(e);
+    const cached = this.#eventCache.get(e);
     if (cached) return cached;
-    const view = e < this.FE ? { ...this.fixtures.events[e]!.view, index: e } : this.syntheticEvent(e);
-    if (this.eventCache.size >= 4096) this.eventCache.delete(this.eventCache.keys().next().value!);
-    this.eventCache.set(e, view);
+    const view = e < this.FE ? { ...this.fixtures.events[e]!.view, index: e } : this.#syntheticEvent(e);
+    if (this.#eventCache.size >= 4096) this.#eventCache.delete(this.#eventCache.keys().next().value!);
+    this.#eventCache.set(e, view);
     return view;
   }
 
-  private syntheticEvent(e: number): EventView {
+  #syntheticEvent(e: number): EventView {
     const [first, count] = this.eventMarkets(e);
-    const text = this.text(e);
+    const text = this.#text(e);
     const id = this.eventId(e);
     const slug = `${text.titleSlug}-${id}`;
     const cat = this.categoryOfEvent(e);
@@ -536,9 +536,9 @@ export class World {
       description: text.description,
       resolutionSource: text.resolutionSource,
       category: cat,
-      createdAt: se < this.E ? this.eventCreated[se]! : this.createdAt(first),
+      createdAt: se < this.E ? this.#eventCreated[se]! : this.createdAt(first),
       startDate: m0.startDate,
-      endDate: this.eventEndOf(e),
+      endDate: this.#eventEndOf(e),
       firstMarket: first,
       marketCount: count,
       negRisk: count > 2,

@@ -45,20 +45,20 @@ export interface MarketChannelOptions {
 }
 
 export class MarketChannel {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
-  private readonly conns = new Set<Connection>();
-  private readonly o: MarketChannelOptions;
-  private nextId = 0;
-  private ticks = 0;
-  private last: number;
-  private readonly timer: NodeJS.Timeout;
-  private readonly handshakes: number[] = [];
+  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  readonly #conns = new Set<Connection>();
+  readonly #o: MarketChannelOptions;
+  #nextId = 0;
+  #ticks = 0;
+  #last: number;
+  readonly #timer: NodeJS.Timeout;
+  readonly #handshakes: number[] = [];
 
   constructor(o: MarketChannelOptions) {
-    this.o = o;
-    this.last = o.world.clock.now();
-    this.timer = setInterval(() => this.tick(), o.tickMs);
-    this.timer.unref();
+    this.#o = o;
+    this.#last = o.world.clock.now();
+    this.#timer = setInterval(() => this.#tick(), o.tickMs);
+    this.#timer.unref();
   }
 
   /** Takes over an HTTP upgrade for `/ws/market`; false when the path is not ours. */
@@ -66,45 +66,45 @@ export class MarketChannel {
     const path = (req.url ?? '').split('?')[0];
     if (path !== '/ws/market') return false;
     const now = Date.now();
-    while (this.handshakes.length > 0 && this.handshakes[0]! < now - 10_000) this.handshakes.shift();
-    if (this.o.handshakesPer10s > 0 && this.handshakes.length >= this.o.handshakesPer10s) {
+    while (this.#handshakes.length > 0 && this.#handshakes[0]! < now - 10_000) this.#handshakes.shift();
+    if (this.#o.handshakesPer10s > 0 && this.#handshakes.length >= this.#o.handshakesPer10s) {
       socket.end('HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\nRetry-After: 10\r\nContent-Length: 17\r\n\r\nerror code: 1015\n');
       return true;
     }
-    this.handshakes.push(now);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    this.#handshakes.push(now);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
     return true;
   }
 
-  private send(c: Connection, frame: string): void {
+  #send(c: Connection, frame: string): void {
     if (c.ws.readyState !== c.ws.OPEN) return;
     c.ws.send(frame);
-    this.o.stats.ws.framesOut++;
+    this.#o.stats.ws.framesOut++;
   }
 
-  private accept(ws: WebSocket): void {
-    const c: Connection = { id: this.nextId++, ws, tokens: new Map(), subscribed: false, custom: false, silent: false, lastHeard: Date.now(), opened: Date.now() };
-    this.conns.add(c);
-    this.o.stats.ws.connections++;
-    this.o.stats.ws.open++;
-    ws.on('message', (data, isBinary) => this.onMessage(c, isBinary ? '' : data.toString()));
+  #accept(ws: WebSocket): void {
+    const c: Connection = { id: this.#nextId++, ws, tokens: new Map(), subscribed: false, custom: false, silent: false, lastHeard: Date.now(), opened: Date.now() };
+    this.#conns.add(c);
+    this.#o.stats.ws.connections++;
+    this.#o.stats.ws.open++;
+    ws.on('message', (data, isBinary) => this.#onMessage(c, isBinary ? '' : data.toString()));
     ws.on('close', () => {
-      this.conns.delete(c);
-      this.o.stats.ws.open--;
+      this.#conns.delete(c);
+      this.#o.stats.ws.open--;
     });
     ws.on('error', () => ws.terminate());
   }
 
-  private onMessage(c: Connection, text: string): void {
-    this.o.stats.ws.framesIn++;
+  #onMessage(c: Connection, text: string): void {
+    this.#o.stats.ws.framesIn++;
     c.lastHeard = Date.now();
     if (text === 'PING') {
-      if (!c.subscribed && this.o.profile.ws.pingBeforeSubscribeCloses) {
-        this.o.stats.ws.closedByRules++;
+      if (!c.subscribed && this.#o.profile.ws.pingBeforeSubscribeCloses) {
+        this.#o.stats.ws.closedByRules++;
         c.ws.close(1008, 'subscribe first');
         return;
       }
-      this.send(c, 'PONG');
+      this.#send(c, 'PONG');
       return;
     }
     let msg: Record<string, unknown>;
@@ -117,36 +117,36 @@ export class MarketChannel {
     const ids = (msg.assets_ids as unknown[]).filter((x): x is string => typeof x === 'string');
     const operation = msg.operation;
     if (operation === 'unsubscribe') {
-      if (!this.o.profile.ws.dynamicSubscribe || !c.subscribed) return;
+      if (!this.#o.profile.ws.dynamicSubscribe || !c.subscribed) return;
       for (const id of ids) c.tokens.delete(id);
       return;
     }
     if (operation === 'subscribe') {
-      if (!this.o.profile.ws.dynamicSubscribe || !c.subscribed) return;
-      if (typeof msg.custom_feature_enabled === 'boolean') c.custom = msg.custom_feature_enabled && this.o.profile.ws.customFeatures;
+      if (!this.#o.profile.ws.dynamicSubscribe || !c.subscribed) return;
+      if (typeof msg.custom_feature_enabled === 'boolean') c.custom = msg.custom_feature_enabled && this.#o.profile.ws.customFeatures;
       const fresh = ids.filter((id) => !c.tokens.has(id));
-      this.addTokens(c, fresh);
-      this.dump(c, fresh);
+      this.#addTokens(c, fresh);
+      this.#dump(c, fresh);
       return;
     }
     const type = String(msg.type ?? '').toLowerCase();
     if (type !== 'market' || c.subscribed) return;
     c.subscribed = true;
-    c.custom = msg.custom_feature_enabled === true && this.o.profile.ws.customFeatures;
-    this.addTokens(c, ids);
-    if (msg.initial_dump !== false) this.dump(c, ids);
+    c.custom = msg.custom_feature_enabled === true && this.#o.profile.ws.customFeatures;
+    this.#addTokens(c, ids);
+    if (msg.initial_dump !== false) this.#dump(c, ids);
   }
 
-  private addTokens(c: Connection, ids: string[]): void {
+  #addTokens(c: Connection, ids: string[]): void {
     for (const id of ids) {
-      const tok = this.o.world.tokenOf(id);
+      const tok = this.#o.world.tokenOf(id);
       c.tokens.set(id, tok ?? [-1, -1]);
     }
   }
 
   /** Initial dump: one array of `book` objects for the tokens that have a book. */
-  private dump(c: Connection, ids: string[]): void {
-    const { world } = this.o;
+  #dump(c: Connection, ids: string[]): void {
+    const { world } = this.#o;
     const t = world.clock.now();
     const books: string[] = [];
     for (const id of ids) {
@@ -160,19 +160,19 @@ export class MarketChannel {
       const b = currentBook(world, tok[0], tok[1], t);
       if (b) books.push(wsBookJson(world, b, Math.floor(t * 1000)));
     }
-    this.send(c, `[${books.join(',')}]`);
+    this.#send(c, `[${books.join(',')}]`);
   }
 
-  private stalled(c: Connection): boolean {
-    return c.silent || !c.subscribed || c.tokens.size > this.o.profile.ws.tokensPerConnection;
+  #stalled(c: Connection): boolean {
+    return c.silent || !c.subscribed || c.tokens.size > this.#o.profile.ws.tokensPerConnection;
   }
 
   /** One step of the clock: heartbeat rules, faults, and the events of (last, now]. */
-  private tick(): void {
-    const { world, profile, faults, stats } = this.o;
+  #tick(): void {
+    const { world, profile, faults, stats } = this.#o;
     const realNow = Date.now();
-    this.ticks++;
-    for (const c of this.conns) {
+    this.#ticks++;
+    for (const c of this.#conns) {
       if (realNow - c.lastHeard > profile.ws.idleTimeoutMs) {
         stats.ws.closedByRules++;
         c.ws.terminate();
@@ -183,26 +183,26 @@ export class MarketChannel {
         c.ws.close(1008, 'no subscription');
         continue;
       }
-      if (faults.decideWs('ws-drop', c.id, this.ticks, this.o.tickMs / 1000)) {
+      if (faults.decideWs('ws-drop', c.id, this.#ticks, this.#o.tickMs / 1000)) {
         stats.ws.dropped++;
         c.ws.terminate();
         continue;
       }
-      if (!c.silent && faults.decideWs('ws-silent', c.id, this.ticks, this.o.tickMs / 1000)) {
+      if (!c.silent && faults.decideWs('ws-silent', c.id, this.#ticks, this.#o.tickMs / 1000)) {
         stats.ws.silenced++;
         c.silent = true;
       }
     }
     const now = world.clock.now();
-    const prev = this.last;
+    const prev = this.#last;
     if (now <= prev) return;
-    this.last = now;
+    this.#last = now;
     const perMarket = new Map<number, string[]>();
     const eventsOf = (m: number, outcomes: Set<number>, custom: boolean) => {
       const key = m * 2 + (custom ? 1 : 0);
       let events = perMarket.get(key);
       if (!events) {
-        events = this.marketEvents(m, prev, now, custom);
+        events = this.#marketEvents(m, prev, now, custom);
         perMarket.set(key, events);
       }
       if (outcomes.size === 2) return events;
@@ -214,9 +214,9 @@ export class MarketChannel {
         return (outcomes.has(0) && has0) || (outcomes.has(1) && has1) || (!has0 && !has1);
       });
     };
-    const newMarkets = this.newMarketEvents(prev, now);
-    for (const c of this.conns) {
-      if (this.stalled(c)) continue;
+    const newMarkets = this.#newMarketEvents(prev, now);
+    for (const c of this.#conns) {
+      if (this.#stalled(c)) continue;
       const byMarket = new Map<number, Set<number>>();
       for (const [, tok] of c.tokens) {
         if (tok[0] < 0) continue;
@@ -226,17 +226,17 @@ export class MarketChannel {
       }
       const unknown = faults.wsUnknownField();
       const decorate = unknown ? (e: string) => addUnknownField(e, unknown.field ?? 'simUnknownField') : (e: string) => e;
-      for (const [m, outcomes] of byMarket) for (const e of eventsOf(m, outcomes, c.custom)) this.send(c, decorate(e));
-      if (c.custom) for (const e of newMarkets) this.send(c, decorate(e));
-      if (unknown && unit(faults.current.seed, S.fault, c.id, this.ticks, 7000) < 1 - (1 - unknown.rate) ** (this.o.tickMs / 1000)) {
+      for (const [m, outcomes] of byMarket) for (const e of eventsOf(m, outcomes, c.custom)) this.#send(c, decorate(e));
+      if (c.custom) for (const e of newMarkets) this.#send(c, decorate(e));
+      if (unknown && unit(faults.current.seed, S.fault, c.id, this.#ticks, 7000) < 1 - (1 - unknown.rate) ** (this.#o.tickMs / 1000)) {
         faults.note('unknown-field');
-        this.send(c, `{"event_type":"sim_unannounced","market":"","timestamp":"${Math.floor(now * 1000)}","detail":{"note":"an event type no client knows"}}`);
+        this.#send(c, `{"event_type":"sim_unannounced","market":"","timestamp":"${Math.floor(now * 1000)}","detail":{"note":"an event type no client knows"}}`);
       }
     }
   }
 
-  private newMarketEvents(prev: number, now: number): string[] {
-    const { world } = this.o;
+  #newMarketEvents(prev: number, now: number): string[] {
+    const { world } = this.#o;
     if (!world.options.live) return [];
     const out: string[] = [];
     const before = world.marketCount(prev);
@@ -252,8 +252,8 @@ export class MarketChannel {
   }
 
   /** Events of market m in (prev, now]: trades, books after trades, level changes, tick changes, resolution. */
-  private marketEvents(m: number, prev: number, now: number, custom: boolean): string[] {
-    const { world } = this.o;
+  #marketEvents(m: number, prev: number, now: number, custom: boolean): string[] {
+    const { world } = this.#o;
     const out: string[] = [];
     const v = world.market(m);
     const kPrev = fillCount(world, m, prev);
@@ -302,20 +302,20 @@ export class MarketChannel {
 
   /** Cuts every connection at once (tests, `/__sim/ws/drop`). */
   dropAll(): number {
-    const n = this.conns.size;
-    for (const c of this.conns) c.ws.terminate();
-    this.o.stats.ws.dropped += n;
+    const n = this.#conns.size;
+    for (const c of this.#conns) c.ws.terminate();
+    this.#o.stats.ws.dropped += n;
     return n;
   }
 
   get openConnections(): number {
-    return this.conns.size;
+    return this.#conns.size;
   }
 
   close(): void {
-    clearInterval(this.timer);
-    for (const c of this.conns) c.ws.terminate();
-    this.wss.close();
+    clearInterval(this.#timer);
+    for (const c of this.#conns) c.ws.terminate();
+    this.#wss.close();
   }
 }
 
