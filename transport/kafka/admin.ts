@@ -187,7 +187,17 @@ export class KafkaAdmin implements Admin {
   }
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
-    const rows = await this.#call('cannot read topic offsets', { topic }, (admin) => admin.fetchTopicOffsets(topic));
+    const rows = await this.#call('cannot read topic offsets', { topic }, async (admin) => {
+      try {
+        return await admin.fetchTopicOffsets(topic);
+      } catch (err) {
+        // kafkajs looks the partitions up in its metadata cache, which does not yet know a topic
+        // another client just created (it fails with a TypeError): refresh it once and ask again.
+        if (!(err instanceof TypeError)) throw err;
+        await admin.fetchTopicMetadata({ topics: [topic] });
+        return admin.fetchTopicOffsets(topic);
+      }
+    });
     return rows
       .map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) }))
       .sort((a, b) => a.partition - b.partition);
