@@ -4,6 +4,9 @@
  * point, the event, the board row. Reference records (markets, tokens, events) are fetched again
  * and again and change over time, so for them a repeat is the same key with the same content
  * (apart from when it was fetched): an unchanged market is dropped, a changed one goes out.
+ * A leaderboard row is a fact of one snapshot: its key names the board and the wallet, and every
+ * pass over a board is a snapshot of its own, so the snapshot is part of the identity (a page
+ * fetched again within the pass carries the same snapshot and is dropped).
  */
 import type { CleanTopicKey } from '../schemas/clean-records.ts';
 import type { CleanOutput } from './normalise/types.ts';
@@ -17,6 +20,7 @@ export const DEDUP_HEADER = 'pma-dedup';
 export const SOURCE_HEADER = 'pma-source';
 
 export function dedupIdentity(out: CleanOutput): string {
+  if (out.topic === 'leaderboard') return identity(out.topic, out.key, String(out.value.snapshot_ts));
   if (!REFERENCE_TOPICS.has(out.topic)) return identity(out.topic, out.key);
   const { observed_ts: _, ...content } = out.value as { observed_ts: number };
   return identity(out.topic, out.key, JSON.stringify(content));

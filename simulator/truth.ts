@@ -12,7 +12,8 @@
  * - price points: each token's series at `priceFidelity` minutes (default 1, the full series),
  *   without the extra "now" point the live service appends.
  * - leaderboard rows: every board of the profile's categories × periods × orders, down to the
- *   deepest row its offset cap reaches (a `gap` record where a board is deeper).
+ *   deepest row its offset cap reaches (a `gap` record where a board is deeper), with the values
+ *   the board serves at `asOf` (they move in a live world: world/leaderboard.ts).
  */
 import { clobMarketKey, gammaEventKey, gammaMarketKey, leaderboardKey, pricePointKey, tagKey, tradeKey, type TruthType } from './keys.ts';
 import type { Profile } from './profiles.ts';
@@ -131,17 +132,18 @@ function* priceTruth(world: World, opts: TruthOptions, asOf: number, n: number):
 
 function* boardTruth(world: World, profile: Profile, opts: TruthOptions): Generator<TruthRecord> {
   const reach = reachableBoardRows(profile);
+  const asOf = opts.asOf ?? world.clock.now();
   for (const category of profile.data.leaderboardCategories) {
     for (const timePeriod of TIME_PERIODS) {
       for (const orderBy of opts.leaderboardOrders ?? BOARD_ORDERS) {
-        const b = board(world, category, timePeriod, orderBy);
+        const b = board(world, category, timePeriod, orderBy, asOf);
         if (b.size > reach && wants(opts, 'gap')) {
           yield { type: 'gap', key: `leaderboard|${timePeriod}/${orderBy}/${category}`, endpoint: 'data:/v1/leaderboard', category, timePeriod, orderBy, missingRows: b.size - reach, reason: 'offset cap' };
         }
         if (!wants(opts, 'leaderboard-row')) continue;
         for (let r = 0; r < Math.min(b.size, reach); r++) {
           const row = boardRow(world, b, r);
-          yield { type: 'leaderboard-row', key: leaderboardKey(b, { proxyWallet: row.wallet }), category, timePeriod, orderBy, rank: r + 1, proxyWallet: row.wallet };
+          yield { type: 'leaderboard-row', key: leaderboardKey(b, { proxyWallet: row.wallet }), category, timePeriod, orderBy, rank: r + 1, proxyWallet: row.wallet, vol: row.vol, pnl: row.pnl };
         }
       }
     }

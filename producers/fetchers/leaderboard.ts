@@ -3,6 +3,12 @@
  * of its list. A board is one unit with its own cursor; a category the API does not know is
  * skipped with a warning (older API versions lack ESPORTS); a board longer than the offset cap
  * allows is read to the cap and the rest reported as a gap.
+ *
+ * Every row of one pass over a board carries one snapshot time, the pass's start (its generation),
+ * kept in the board's cursor so that a board resumed later (after a stop, a crash, or by
+ * `--retry-failures` in a new generation) goes on with the snapshot it began. Rows are told apart
+ * downstream by board, wallet and snapshot: a page fetched again within the pass repeats its
+ * rows exactly, a later pass adds a snapshot of its own.
  */
 import { toRawLeaderboardRow } from '../../schemas/raw/index.ts';
 import type { IngestContext } from '../context.ts';
@@ -12,7 +18,7 @@ import { BoundedQueue, drainWith } from '../pipeline/queue.ts';
 import { LEADERBOARD_CATEGORIES } from '../settings.ts';
 import { initialOffsetState, type OffsetKnowledge, type OffsetPageResult, type OffsetState, walkOffset } from './paging.ts';
 import { leaderboardPage } from './shapes.ts';
-import { capFromMessage, refusal, unitStatus } from './units.ts';
+import { capFromMessage, readDetail, refusal, unitStatus } from './units.ts';
 
 const ENDPOINT = 'data:/v1/leaderboard';
 
@@ -71,6 +77,7 @@ export class LeaderboardFetcher {
       status === 'resume' && stored
         ? { offset: stored.offset ?? 0, pages: stored.page ?? 0, records: stored.records, complete: false, capped: false }
         : initialOffsetState();
+    const snapshot = boardSnapshot(status === 'resume' ? readDetail(stored).snap : undefined, ctx.generation);
     const limit = ctx.settings.leaderboardPageSize;
     let lastParams = '';
     let fetchedAt = 0;
@@ -98,7 +105,7 @@ export class LeaderboardFetcher {
             records: step.state.records,
             complete: step.state.complete,
             lastTimestamp: fetchedAt || null,
-            detail: JSON.stringify({ gen: ctx.generation }),
+            detail: JSON.stringify({ gen: ctx.generation, snap: snapshot }),
           }),
         ];
         if (step.state.capped) {
@@ -114,7 +121,8 @@ export class LeaderboardFetcher {
             }),
           );
         }
-        const context = { ...board, fetchedAt };
+        // The record's `fetchedAt` is the board's snapshot; the page's own fetch time is in the headers.
+        const context = { ...board, fetchedAt: snapshot };
         const res = await ctx.publisher.page({
           encoder: ctx.enc.rawLeaderboard,
           toRaw: (api) => toRawLeaderboardRow(api, context),
@@ -133,6 +141,11 @@ export class LeaderboardFetcher {
       }
     }
   }
+}
+
+/** The snapshot a board's rows carry: the one its cursor began, else this pass's start (Unix ms). */
+function boardSnapshot(stored: unknown, generation: number): number {
+  return typeof stored === 'number' && Number.isSafeInteger(stored) && stored > 0 ? stored : generation * 1000;
 }
 
 class CategoryRefused extends Error {}

@@ -3,6 +3,11 @@
  * wallet (a·r + b) mod P, an invertible map, so `user=` lookups are O(1). Values fall with rank
  * (power law), with occasional exact ties (the v2 route gives tied rows one rank). The captured
  * rows of `data-leaderboard-*.json` sit at the top of OVERALL/WEEK/VOL and OVERALL/DAY/PNL.
+ *
+ * Boards are not frozen: in a live world every board's values grow by a per-board rate each
+ * `BOARD_REFRESH_SEC` of world time after the world end (the static world never leaves epoch 0, so
+ * its values are the ones above). Every generated row of a board is scaled by the same factor, so
+ * ranks, ties and wallets stay put and only the values move; captured rows stay as captured.
  */
 import { hash, S, unit } from '../core/hash.ts';
 import { modInverse } from './fills.ts';
@@ -15,11 +20,16 @@ export const ALL_BOARD_CATEGORIES = ['OVERALL', 'POLITICS', 'SPORTS', 'ESPORTS',
 export const TIME_PERIODS = ['DAY', 'WEEK', 'MONTH', 'ALL'] as const;
 export const BOARD_ORDERS = ['PNL', 'VOL'] as const;
 
+/** World seconds between two refreshes of the boards' values (live worlds). */
+export const BOARD_REFRESH_SEC = 300;
+
 export interface Board {
   category: string;
   timePeriod: string;
   orderBy: string;
   key: number;
+  /** Factor on the generated rows' values at the time the board was asked for (1 in epoch 0). */
+  drift: number;
   size: number;
   a: number;
   b: number;
@@ -45,15 +55,19 @@ export interface BoardRow {
 
 const PERIOD_SCALE: Record<string, number> = { DAY: 0.05, WEEK: 0.25, MONTH: 1, ALL: 5 };
 
-export function board(world: World, category: string, timePeriod: string, orderBy: string): Board {
+/** The board as it stands at world time `at` (simulated Unix seconds; default the clock's now). */
+export function board(world: World, category: string, timePeriod: string, orderBy: string, at = world.clock.now()): Board {
   const c = ALL_BOARD_CATEGORIES.indexOf(category as (typeof ALL_BOARD_CATEGORIES)[number]);
   const key = c * 8 + TIME_PERIODS.indexOf(timePeriod as 'DAY') * 2 + BOARD_ORDERS.indexOf(orderBy as 'PNL');
   const L = world.options.leaderboardSize;
   const size = Math.min(world.P - 1, c === 0 ? L : Math.floor(L * (0.25 + 0.75 * unit(world.seed, S.boardValue, key, 0, 1))));
   const a = 1 + (hash(world.seed, S.boardWallet, key, 1) % (world.P - 1));
   const fixtureRows = world.fixtures.boardRows.filter((r) => r.category === category && r.timePeriod === timePeriod && r.orderBy === orderBy);
+  const epoch = Math.max(0, Math.floor((at - world.options.worldEnd) / BOARD_REFRESH_SEC));
+  // Between 1% and 3% per refresh, so two epochs never serve the same values.
+  const drift = 1 + epoch * (0.01 + 0.02 * unit(world.seed, S.boardValue, key, 0, 5));
   return {
-    category, timePeriod, orderBy, key, size: Math.max(size, fixtureRows.length), a, b: hash(world.seed, S.boardWallet, key, 2) % world.P,
+    category, timePeriod, orderBy, key, drift, size: Math.max(size, fixtureRows.length), a, b: hash(world.seed, S.boardWallet, key, 2) % world.P,
     aInverse: modInverse(a, world.P), fixtureRows,
   };
 }
@@ -94,7 +108,7 @@ export function boardRow(world: World, b: Board, r: number): BoardRow {
     valueRank--;
     tiedRank = valueRank + 1;
   }
-  const main = baseValue(world, b, valueRank);
+  const main = baseValue(world, b, valueRank) * b.drift;
   const u = unit(world.seed, S.boardValue, b.key, r, 4);
   const vol = b.orderBy === 'VOL' ? main : main * (4 + 30 * u);
   const pnl = b.orderBy === 'PNL' ? main : main * (u - 0.45) * 0.1;
