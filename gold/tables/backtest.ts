@@ -4,9 +4,10 @@
  * UTC, and "volume" is named for what it sums (every copied trade, or those on resolved markets).
  *
  * The copied wallets are the top N by profit on the configured board (default OVERALL / ALL /
- * PNL; every board when that one holds no rows), each wallet judged by its latest snapshot: a
- * wallet that has dropped out of the top N is not copied on the strength of an older row (the
- * original filtered on rank before taking the latest row, so it was).
+ * PNL; every board when that one holds no rows), each board judged by its latest snapshot (Silver
+ * keeps one whole snapshot per ingest pass): a wallet that has dropped out of the top N, or off
+ * the board, is not copied on the strength of an older row (the original filtered on rank before
+ * taking the latest row, so it was).
  */
 import { type GoldTable, lit } from './types.ts';
 
@@ -23,12 +24,15 @@ export const BACKTEST_TABLES: GoldTable[] = [
         SELECT * FROM silver.LeaderboardSnapshot WHERE NOT EXISTS (SELECT 1 FROM board)),
       latest AS (
         SELECT * FROM rows
+        QUALIFY snapshot_timestamp = max(snapshot_timestamp) OVER (PARTITION BY category, time_period, order_by)),
+      chosen AS (
+        SELECT * FROM latest
         QUALIFY row_number() OVER (PARTITION BY trader_sk
           ORDER BY snapshot_timestamp DESC, profit DESC NULLS LAST, category, time_period, order_by, rank) = 1)
       SELECT row_number() OVER (ORDER BY profit DESC NULLS LAST, wallet_address) AS copy_rank, trader_sk, wallet_address,
         user_name, profit AS leaderboard_pnl, volume AS leaderboard_volume, rank AS leaderboard_rank,
         category AS board_category, time_period AS board_period, order_by AS board_order, snapshot_timestamp
-      FROM latest WHERE rank <= ${p.topUsers} ORDER BY copy_rank LIMIT ${p.topUsers}`,
+      FROM chosen WHERE rank <= ${p.topUsers} ORDER BY copy_rank LIMIT ${p.topUsers}`,
   },
   {
     name: 'bt_trades',
