@@ -48,7 +48,8 @@ export async function buildGold(options: GoldBuildOptions): Promise<GoldBuildRes
     await conn.run('BEGIN TRANSACTION');
     for (const t of GOLD_TABLES) {
       try {
-        await conn.run(`CREATE TABLE ${t.name} AS ${t.select(parameters)}`);
+        if (t.build) await t.build(conn, parameters);
+        else await conn.run(`CREATE TABLE ${t.name} AS ${t.select(parameters)}`);
       } catch (err) {
         throw new QueryError(`Gold table ${t.name} failed: ${(err as Error).message}`, { table: t.name }, { cause: err });
       }

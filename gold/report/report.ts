@@ -97,12 +97,16 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
     ];
     const btCards: Array<[string, string]> = [
       ['Wallets copied', count(num(overall.users))],
-      ['Copied trades (resolved)', `${count(num(overall.trades))} (${count(num(overall.resolved))})`],
-      ['PnL', money(num(overall.total_pnl))],
-      ['Capital on resolved trades', money(num(overall.capital_deployed))],
-      ['Win rate', pct(num(overall.win_rate_pct))],
-      ['ROI', pct(num(overall.roi_pct))],
-      [`Fixed $${JSON.parse(String(build.parameters)).stake} per trade: PnL / ROI`, `${money(num(fixed.total_pnl))} / ${pct(num(fixed.roi_pct))}`],
+      ['Copied trades (realisations)', `${count(num(overall.trades))} (${count(num(overall.realisations))})`],
+      ['PnL (realised and settled)', money(num(overall.total_pnl))],
+      ['Cost basis realised', money(num(overall.capital_deployed))],
+      ['Win rate (realisations)', pct(num(overall.win_rate_pct))],
+      ['ROI (PnL / cost basis)', pct(num(overall.roi_pct))],
+      ['Worst drawdown', money(num(overall.max_drawdown))],
+      ['Sells of unheld shares (not valued)', `${count(num(overall.unheld_sells))} (${money(num(overall.unheld_proceeds))})`],
+      ['Open positions at cost', money(num(overall.open_cost))],
+      [`Fixed $${JSON.parse(String(build.parameters)).stake} per copied buy: PnL / ROI`, `${money(num(fixed.total_pnl))} / ${pct(num(fixed.roi_pct))}`],
+      [`Fixed $${JSON.parse(String(build.parameters)).stake}: staked / worst drawdown`, `${money(num(fixed.capital_needed))} / ${money(num(fixed.max_drawdown))}`],
     ];
 
     const html = page({
@@ -116,15 +120,15 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
           title: 'Best wallets to copy',
           note: bestNote,
           table: table(
-            ['Rank', 'Wallet', 'Trades', 'Resolved', 'Win rate', 'PnL', 'ROI', 'Win-rate rank'],
-            best.map((b) => [String(b.profit_rank ?? b.copy_rank), shortWallet(String(b.wallet_address)), count(num(b.trades)), count(num(b.resolved)), pct(num(b.win_rate_pct)), money(num(b.pnl)), pct(num(b.roi_pct)), b.win_rate_rank == null ? '–' : String(b.win_rate_rank)]),
+            ['Rank', 'Wallet', 'Trades', 'Realisations', 'Win rate', 'PnL', 'ROI', 'Worst drawdown', 'Unheld sells', 'Win-rate rank'],
+            best.map((b) => [String(b.profit_rank ?? b.copy_rank), shortWallet(String(b.wallet_address)), count(num(b.trades)), count(num(b.realisations)), pct(num(b.win_rate_pct)), money(num(b.pnl)), pct(num(b.roi_pct)), money(num(b.max_drawdown)), count(num(b.unheld_sells)), b.win_rate_rank == null ? '–' : String(b.win_rate_rank)]),
           ),
         },
         {
           title: 'Copy-trading by category',
           table: table(
-            ['Category', 'Trades', 'Resolved', 'Win rate', 'PnL', 'Volume'],
-            btCategories.map((c) => [String(c.category), count(num(c.trades)), count(num(c.resolved)), pct(num(c.win_rate_pct)), money(num(c.pnl)), money(num(c.volume))]),
+            ['Category', 'Trades', 'Realisations', 'Win rate', 'PnL', 'ROI', 'Worst drawdown', 'Volume'],
+            btCategories.map((c) => [String(c.category), count(num(c.trades)), count(num(c.realisations)), pct(num(c.win_rate_pct)), money(num(c.pnl)), pct(num(c.roi_pct)), money(num(c.max_drawdown)), money(num(c.volume))]),
           ),
         },
         {

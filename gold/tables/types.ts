@@ -1,11 +1,22 @@
-/** A Gold table: materialised from Silver (attached as `silver`) and earlier Gold tables by one SELECT. */
-export interface GoldTable {
+import type { DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * A Gold table: materialised from Silver (attached as `silver`) and earlier Gold tables by one
+ * SELECT, or, where SQL would be contorted (the backtest's position walk), created and filled by
+ * `build` on the building connection, inside the build's transaction.
+ */
+export type GoldTable = {
   name: string;
   /** One line: what a row is. */
   description: string;
-  /** The SELECT that fills it (no trailing semicolon). */
-  select: (p: GoldParameters) => string;
-}
+} & (
+  | {
+      /** The SELECT that fills it (no trailing semicolon). */
+      select: (p: GoldParameters) => string;
+      build?: undefined;
+    }
+  | { build: (conn: DuckDBConnection, p: GoldParameters) => Promise<void>; select?: undefined }
+);
 
 /** The knobs of the analytics, stored with the results in `gold_parameters`. */
 export interface GoldParameters {
@@ -23,6 +34,12 @@ export interface GoldParameters {
   inflectionThreshold: number;
   /** Price features: largest moves kept per token. */
   majorMoves: number;
+  /** Calibration: how long before resolution the market-implied probability is read, in days. */
+  calibrationHorizonDays: number[];
+  /** Calibration: width of a reliability bucket (0.1 gives 10 buckets). */
+  calibrationBucket: number;
+  /** Price and volume over time: how many markets, by volume. */
+  topMarkets: number;
 }
 
 export const DEFAULT_GOLD_PARAMETERS: GoldParameters = {
@@ -34,6 +51,9 @@ export const DEFAULT_GOLD_PARAMETERS: GoldParameters = {
   bestUsersLimit: 100,
   inflectionThreshold: 0.05,
   majorMoves: 5,
+  calibrationHorizonDays: [1, 7],
+  calibrationBucket: 0.1,
+  topMarkets: 5,
 };
 
 /** SQL text literal. */

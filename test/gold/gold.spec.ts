@@ -52,16 +52,33 @@ describe('gold on a hand-computed Silver', function () {
       { condition_id: '0xm2', is_closed: false, resolved: false, resolution_source: null },
       { condition_id: '0xm3', is_closed: true, resolved: true, resolution_source: 'uma-resolved-prices' },
       { condition_id: '0xm4', is_closed: true, resolved: false, resolution_source: null },
+      { condition_id: '0xm5', is_closed: true, resolved: true, resolution_source: 'clob-winner-flag' },
     ]);
   });
 
-  it('market summary: M1 has trades 1,2,3,7,8 (volume 40+15+7+4+1), outcome-0 prices 0.40, 0.80, 0.50', async () => {
+  it('each match counts once in market volume: the maker row of #1 is left out, the unlabelled pair #9/#9m is one match', async () => {
+    const m = await rows(`SELECT condition_id, trade_count, volume FROM gold_market_summary ORDER BY 1`);
+    // M1: taker rows 1, 2, 3, 7, 8, 10 = 40 + 15 + 7 + 4 + 1 + 0.5; M4: #6 (2) and half of #9 + #9m (3 + 3).
+    expect(m.map((r) => [r.condition_id, Number(r.trade_count)])).to.deep.equal([['0xm1', 6], ['0xm2', 1], ['0xm3', 1], ['0xm4', 2], ['0xm5', 5]]);
+    close(m[0]!.volume, 67.5);
+    close(m[3]!.volume, 5);
+  });
+
+  it('backtest: a sell of shares the wallet does not hold is reported apart, never valued as a naked short', async () => {
+    const w2 = await one(`SELECT * FROM bt_user_summary WHERE wallet_address = '0xw2'`);
+    close(w2.pnl, 23); // #3 held to a loss (-7), #4 held to a win (+30); #7 and #10 sold Yes W2 never held
+    const worst = await one(`SELECT min(pnl) AS worst FROM bt_fixed_size_trades`);
+    expect(Number(worst.worst)).to.be.at.least(-100); // was -1900: #10 "sold" 2,000 shares of the winner at 0.05
+  });
+
+  it('market summary: M1 counts matches 1, 2, 3, 7, 8, 10 (not the maker row 1m), outcome-0 prices 0.40, 0.80, 0.05, 0.50; traders include the maker', async () => {
     const m1 = await one(`SELECT * FROM gold_market_summary WHERE condition_id = '0xm1'`);
-    expect(m1).to.include({ category: 'Sports', is_resolved: true, winning_outcome: 'Yes', trade_count: 5n, distinct_traders: 3n });
-    close(m1.volume, 67);
-    close(m1.min_price, 0.4);
+    expect(m1).to.include({ category: 'Sports', is_resolved: true, winning_outcome: 'Yes', trade_count: 6n, distinct_traders: 4n });
+    close(m1.volume, 67.5);
+    close(m1.shares, 177); // 100 + 50 + 10 + 5 + 2 + 10
+    close(m1.min_price, 0.05);
     close(m1.max_price, 0.8);
-    close(m1.price_range, 0.4);
+    close(m1.price_range, 0.75);
     close(m1.first_price, 0.4);
     close(m1.last_price, 0.5);
     close(m1.price_return, 0.25); // (0.50 - 0.40) / 0.40
@@ -71,32 +88,38 @@ describe('gold on a hand-computed Silver', function () {
     expect(others).to.deep.equal([
       { condition_id: '0xm2', category: 'Politics', is_resolved: false, winning_outcome: null, trade_count: 1n, volume: 10 },
       { condition_id: '0xm3', category: 'Crypto', is_resolved: true, winning_outcome: 'No', trade_count: 1n, volume: 10 },
-      { condition_id: '0xm4', category: 'Unknown', is_resolved: false, winning_outcome: null, trade_count: 1n, volume: 2 },
+      { condition_id: '0xm4', category: 'Unknown', is_resolved: false, winning_outcome: null, trade_count: 2n, volume: 5 },
+      { condition_id: '0xm5', category: 'Sports', is_resolved: true, winning_outcome: 'A', trade_count: 5n, volume: 161 },
     ]);
+    const m4 = await one(`SELECT min_price, max_price, distinct_traders FROM gold_market_summary WHERE condition_id = '0xm4'`);
+    expect(m4).to.deep.equal({ min_price: 0.2, max_price: 0.3, distinct_traders: 3n });
   });
 
-  it('event summary: E1 holds M1 (resolved) and M2, 6 trades, volume 67 + 10', async () => {
+  it('event summary: E1 holds M1 (resolved) and M2, 7 matches, volume 67.5 + 10', async () => {
     const e = await one(`SELECT * FROM gold_event_summary`);
-    expect(e).to.include({ event_id: 'E1', markets: 2n, resolved_markets: 1n, trade_count: 6n, distinct_traders: 3n });
-    close(e.volume, 77);
+    expect(e).to.include({ event_id: 'E1', markets: 2n, resolved_markets: 1n, trade_count: 7n, distinct_traders: 4n });
+    close(e.volume, 77.5);
   });
 
-  it('trader profiles: PnL of a winner bought at p is size*(1-p), of a loser sold at p is size*p; unresolved trades count in neither PnL nor win rate', async () => {
+  it('trader profiles count every row of the wallet (maker rows too): PnL of a winner bought at p is size*(1-p), of a loser sold at p is size*p; unresolved trades count in neither PnL nor win rate', async () => {
     const t = await rows(`SELECT wallet_address, trade_count, volume, markets, buy_count, sell_count, buy_ratio, resolved_trades, realised_pnl, wins, losses, win_rate, roi FROM gold_trader_profile ORDER BY wallet_address`);
-    // W1: #1 BUY Yes@0.40 x100 won (+60), #2 SELL No@0.30 x50 lost (+15), #5 on open M2.
-    expect(t[0]).to.include({ wallet_address: '0xw1', trade_count: 3n, markets: 2n, buy_count: 2n, sell_count: 1n, resolved_trades: 2n, wins: 2n, losses: 0n });
-    close(t[0]!.volume, 65);
-    close(t[0]!.buy_ratio, 2 / 3);
-    close(t[0]!.realised_pnl, 75);
-    close(t[0]!.win_rate, 1);
-    close(t[0]!.roi, 75 / 55);
-    // W2: #3 BUY No@0.70 x10 lost (-7), #4 BUY No@0.25 x40 on M3 won (+30), #7 SELL Yes@0.80 x5 won (-1).
-    expect(t[1]).to.include({ wallet_address: '0xw2', trade_count: 3n, resolved_trades: 3n, wins: 1n, losses: 2n });
-    close(t[1]!.realised_pnl, 22);
-    close(t[1]!.win_rate, 1 / 3);
+    // W1: #1 +60, #2 +15, #5 open; M5 (A won): #11 +80, #12 -25, #13 +30, #14 -60, #15 -6.
+    expect(t[0]).to.include({ wallet_address: '0xw1', trade_count: 8n, markets: 3n, buy_count: 5n, sell_count: 3n, resolved_trades: 7n, wins: 4n, losses: 3n });
+    close(t[0]!.volume, 226); // 40 + 15 + 10 + 20 + 25 + 20 + 90 + 6
+    close(t[0]!.buy_ratio, 5 / 8);
+    close(t[0]!.realised_pnl, 94);
+    close(t[0]!.win_rate, 4 / 7);
+    close(t[0]!.roi, 94 / 216);
+    // W2: #3 -7, #4 +30, #7 SELL Yes@0.80 x5 -1, #10 SELL Yes@0.05 x10 -9.5.
+    expect(t[1]).to.include({ wallet_address: '0xw2', trade_count: 4n, resolved_trades: 4n, wins: 1n, losses: 3n });
+    close(t[1]!.realised_pnl, 12.5);
+    close(t[1]!.win_rate, 1 / 4);
     // W3: #6 on M4 (0/0 prices: not resolved), #8 BUY Yes@0.50 x2 without a token id, matched by outcome name: won (+1).
     expect(t[2]).to.include({ wallet_address: '0xw3', trade_count: 2n, resolved_trades: 1n, wins: 1n, losses: 0n });
     close(t[2]!.realised_pnl, 1);
+    // W4: the maker row #1m (sold the winner at 0.40: -60) and #9 on unresolved M4.
+    expect(t[3]).to.include({ wallet_address: '0xw4', trade_count: 2n, resolved_trades: 1n });
+    close(t[3]!.realised_pnl, -60);
   });
 
   it('price features: 6 samples of t1a; hourly series 0.55, 0.70, 0.60, 0.65, 0.30 gives two peaks and a trough', async () => {
@@ -113,20 +136,20 @@ describe('gold on a hand-computed Silver', function () {
     close(f.price_return, -0.4);
     close(f.max_magnitude, 0.5); // |0.30 - 0.60| / 0.60
     close(f.mean_magnitude, (0.05 / 0.55 + 0.05 / 0.7 + 0.5) / 3);
-    const inflections = await rows(`SELECT strftime(hour, '%H') AS h, kind FROM gold_price_inflections ORDER BY hour`);
+    const inflections = await rows(`SELECT strftime(hour, '%H') AS h, kind FROM gold_price_inflections WHERE token_sk = (SELECT token_sk FROM gold_price_features WHERE token_id = 't1a') ORDER BY hour`);
     expect(inflections).to.deep.equal([
       { h: '01', kind: 'peak' },
       { h: '02', kind: 'trough' },
       { h: '03', kind: 'peak' },
     ]);
-    const moves = await rows(`SELECT strftime(hour, '%H') AS h, round(change_pct, 2) AS pct, rank FROM gold_price_major_moves ORDER BY rank`);
+    const moves = await rows(`SELECT strftime(hour, '%H') AS h, round(change_pct, 2) AS pct, rank FROM gold_price_major_moves WHERE token_sk = (SELECT token_sk FROM gold_price_features WHERE token_id = 't1a') ORDER BY rank`);
     expect(moves).to.deep.equal([
       { h: '04', pct: -53.85, rank: 1n },
       { h: '01', pct: 27.27, rank: 2n },
       { h: '02', pct: -14.29, rank: 3n },
       { h: '03', pct: 8.33, rank: 4n },
     ]);
-    const none = await one(`SELECT samples, last_price FROM gold_price_features WHERE token_id = 't1b'`);
+    const none = await one(`SELECT samples, last_price FROM gold_price_features WHERE token_id = 't5c'`);
     expect(none).to.deep.equal({ samples: 0n, last_price: 0 });
   });
 
@@ -135,67 +158,145 @@ describe('gold on a hand-computed Silver', function () {
       { copy_rank: 1n, wallet_address: '0xw1' },
       { copy_rank: 2n, wallet_address: '0xw2' },
     ]);
-    const users = await rows(`SELECT * FROM bt_user_summary ORDER BY copy_rank`);
-    expect(users[0]).to.include({ trades: 3n, resolved: 2n, wins: 2n, losses: 0n });
-    close(users[0]!.pnl, 75);
-    close(users[0]!.resolved_volume, 55);
-    close(users[0]!.win_rate_pct, 100);
-    close(users[0]!.roi_pct, 136.36);
-    expect(users[1]).to.include({ trades: 3n, resolved: 3n, wins: 1n, losses: 2n });
-    close(users[1]!.pnl, 22);
-    close(users[1]!.avg_pnl, 22 / 3);
-    close(users[1]!.win_rate_pct, 33.33);
-    close(users[1]!.roi_pct, 104.76);
   });
 
-  it('backtest overall: PnL 60, 15, -7, 30, -1 on 76 of resolved capital', async () => {
-    const o = await one(`SELECT * FROM bt_overall`);
-    expect(o).to.include({ users: 2n, trades: 6n, resolved: 5n, wins: 3n, losses: 2n });
-    close(o.capital_deployed, 76);
-    close(o.total_pnl, 97);
-    close(o.avg_pnl, 19.4);
-    close(o.pnl_stddev, Math.sqrt(2893.2 / 4));
-    close(o.pnl_to_risk, 19.4 / Math.sqrt(2893.2 / 4));
-    close(o.win_rate_pct, 60);
-    close(o.roi_pct, 127.63);
-  });
-
-  it('backtest by category and by UTC month, with the running total', async () => {
-    const c = await rows(`SELECT category, trades, resolved, wins, pnl, volume FROM bt_category ORDER BY category`);
-    expect(c).to.deep.equal([
-      { category: 'Crypto', trades: 1n, resolved: 1n, wins: 1n, pnl: 30, volume: 10 },
-      { category: 'Politics', trades: 1n, resolved: 0n, wins: 0n, pnl: 0, volume: 10 },
-      { category: 'Sports', trades: 4n, resolved: 4n, wins: 2n, pnl: 67, volume: 66 },
-    ]);
-    const m = await rows(`SELECT strftime(month, '%Y-%m') AS month, trades, resolved, wins, pnl, cumulative_pnl, resolved_volume, volume, win_rate, roi FROM bt_monthly ORDER BY month`);
-    expect(m.map((r) => [r.month, r.trades, r.resolved, r.wins])).to.deep.equal([
-      ['2024-01', 2n, 2n, 2n],
-      ['2024-02', 3n, 2n, 1n],
-      ['2024-03', 1n, 1n, 0n],
-    ]);
-const columns: Array<[string, number[]]> = [
-      ['pnl', [75, 23, -1]],
-      ['cumulative_pnl', [75, 98, 97]],
-      ['resolved_volume', [55, 17, 4]],
-      ['volume', [55, 27, 4]],
-      ['win_rate', [1, 0.5, 0]],
-      ['roi', [75 / 55, 23 / 17, -0.25]],
+  it('backtest position walk: buy-sell-buy-sell at average cost, a partial close, a close with unheld shares, sells of unheld shares valued at nothing', async () => {
+    const walk = await rows(`SELECT trade_id, action, held_before, avg_cost_before, closed_shares, unheld_shares, cost_basis, proceeds, realised_pnl, held_after
+      FROM bt_trades WHERE trade_id IN ('11', '12', '13', '14', '2', '7', '10') ORDER BY copy_rank, seq`);
+    const r = (trade_id: string, action: string, held_before: number, avg_cost_before: number | null, closed_shares: number, unheld_shares: number, cost_basis: number, proceeds: number, realised_pnl: number, held_after: number) =>
+      ({ trade_id, action, held_before, avg_cost_before, closed_shares, unheld_shares, cost_basis, proceeds, realised_pnl, held_after });
+    const expected = [
+      r('2', 'unheld', 0, null, 0, 50, 0, 0, 0, 0), // W1 sold No it never bought: counted apart, no PnL
+      r('11', 'buy', 0, null, 0, 0, 0, 0, 0, 100), // 100 A at 0.20: cost 20
+      r('12', 'partial-close', 100, 0.2, 50, 0, 10, 25, 15, 50), // 50 closed at 0.50 against 0.20 average
+      r('13', 'buy', 50, 0.2, 0, 0, 0, 0, 0, 100), // +50 at 0.40: 100 held at cost 10 + 20 = 30
+      r('14', 'close+unheld', 100, 0.3, 100, 50, 30, 60, 30, 0), // sells 150 holding 100: 100 at 0.60 vs 0.30, 50 unheld
+      r('7', 'unheld', 0, null, 0, 5, 0, 0, 0, 0),
+      r('10', 'unheld', 0, null, 0, 10, 0, 0, 0, 0),
     ];
-    for (const [name, values] of columns) for (const [i, v] of values.entries()) close(m[i]![name], v);
-    const days = await rows(`SELECT count(*) AS n, sum(trades) AS trades FROM bt_daily`);
-    expect(days).to.deep.equal([{ n: 6n, trades: 6n }]);
+    expect(walk.map((w) => w.trade_id)).to.deep.equal(expected.map((e) => e.trade_id));
+    for (const [i, e] of expected.entries()) {
+      for (const [k, v] of Object.entries(e)) {
+        if (typeof v === 'number') close(walk[i]![k], v);
+        else expect(walk[i]![k], `${e.trade_id}.${k}`).to.equal(v);
+      }
+    }
   });
 
-  it('fixed-size variant: $100 per trade gives +150, +100, -100, +300, -25 on 600 of capital', async () => {
+  it('backtest positions: what is held at resolution settles at 1 or 0 (multi-outcome M5: B held to 0), open positions stay at cost', async () => {
+    const q = await rows(`SELECT wallet_address, status, held_shares, held_cost, pnl FROM bt_positions ORDER BY wallet_address, first_trade_at`);
+    // W1: t1a (100 at 0.40, Yes won: +60), t1b (unheld only), t2a (open, 10 at cost), t5a (closed: +15 +30), t5b (20 at 0.30, lost: -6).
+    // W2: t1b (10 at 0.70, lost: -7), t3b (40 at 0.25, won: +30), t1a (unheld only).
+    expect(q.map((x) => [x.wallet_address, x.status, Number(x.pnl)])).to.deep.equal([
+      ['0xw1', 'settled', 60],
+      ['0xw1', 'unheld-only', 0],
+      ['0xw1', 'open', 0],
+      ['0xw1', 'closed', 45],
+      ['0xw1', 'settled', -6],
+      ['0xw2', 'settled', -7],
+      ['0xw2', 'settled', 30],
+      ['0xw2', 'unheld-only', 0],
+    ]);
+    const open = q.find((x) => x.status === 'open')!;
+    close(open.held_cost, 10);
+  });
+
+  it('backtest per wallet: realisations, wins, ROI on cost basis, drawdown, unheld sells apart', async () => {
+    const users = await rows(`SELECT * FROM bt_user_summary ORDER BY copy_rank`);
+    // W1 realisations +15 (03-21), +30 (03-23), +60 (03-31), -6 (04-10) on cost 10 + 30 + 40 + 6.
+    expect(users[0]).to.include({ trades: 8n, realisations: 4n, wins: 3n, losses: 1n, unheld_sells: 2n, open_positions: 1n });
+    close(users[0]!.pnl, 99);
+    close(users[0]!.cost_basis, 86);
+    close(users[0]!.win_rate_pct, 75);
+    close(users[0]!.roi_pct, 115.12);
+    close(users[0]!.max_drawdown, 6);
+    close(users[0]!.unheld_shares, 100);
+    close(users[0]!.unheld_proceeds, 45); // 50 x 0.30 + 50 x 0.60
+    close(users[0]!.open_cost, 10);
+    // W2: +30 (03-01), -7 (03-31) on cost 10 + 7; drawdown 30 -> 23.
+    expect(users[1]).to.include({ trades: 4n, realisations: 2n, wins: 1n, losses: 1n, unheld_sells: 2n });
+    close(users[1]!.pnl, 23);
+    close(users[1]!.avg_pnl, 11.5);
+    close(users[1]!.win_rate_pct, 50);
+    close(users[1]!.roi_pct, 135.29);
+    close(users[1]!.max_drawdown, 7);
+  });
+
+  it('backtest overall: realisations 60, 15, 30, -6, -7, 30 on 103 of cost basis; same-instant realisations netted before the drawdown', async () => {
+    const o = await one(`SELECT * FROM bt_overall`);
+    expect(o).to.include({ users: 2n, trades: 12n, realisations: 6n, wins: 4n, losses: 2n, unheld_sells: 4n });
+    const pnl = [60, 15, 30, -6, -7, 30];
+    const mean = 122 / 6;
+    const sd = Math.sqrt(pnl.reduce((a, x) => a + (x - mean) ** 2, 0) / 5);
+    close(o.capital_deployed, 103);
+    close(o.total_pnl, 122);
+    close(o.avg_pnl, mean);
+    close(o.pnl_stddev, sd);
+    close(o.pnl_to_risk, mean / sd);
+    close(o.win_rate_pct, 66.67);
+    close(o.roi_pct, 118.45);
+    close(o.max_drawdown, 6); // cumulative 30, 45, 75, 128 (03-31: +60 - 7), 122
+    close(o.unheld_proceeds, 49.5);
+    close(o.open_cost, 10);
+  });
+
+  it('backtest by category and by UTC day and month, with the running total and drawdown', async () => {
+    const c = await rows(`SELECT category, trades, realisations, wins, pnl, cost_basis, volume, max_drawdown FROM bt_category ORDER BY category`);
+    expect(c).to.deep.equal([
+      { category: 'Crypto', trades: 1n, realisations: 1n, wins: 1n, pnl: 30, cost_basis: 10, volume: 10, max_drawdown: 0 },
+      { category: 'Politics', trades: 1n, realisations: 0n, wins: 0n, pnl: 0, cost_basis: 0, volume: 10, max_drawdown: 0 },
+      { category: 'Sports', trades: 10n, realisations: 5n, wins: 3n, pnl: 92, cost_basis: 93, volume: 227.5, max_drawdown: 6 },
+    ]);
+    const m = await rows(`SELECT strftime(month, '%Y-%m') AS month, trades, realisations, wins, pnl, cumulative_pnl, cost_basis, volume, win_rate, roi, drawdown, max_drawdown FROM bt_monthly ORDER BY month`);
+    expect(m.map((r) => [r.month, r.trades, r.realisations, r.wins])).to.deep.equal([
+      ['2024-01', 2n, 0n, 0n],
+      ['2024-02', 3n, 0n, 0n],
+      ['2024-03', 7n, 5n, 4n],
+      ['2024-04', 0n, 1n, 0n],
+    ]);
+    const columns: Array<[string, Array<number | null>]> = [
+      ['pnl', [0, 0, 128, -6]],
+      ['cumulative_pnl', [0, 0, 128, 122]],
+      ['cost_basis', [0, 0, 97, 6]],
+      ['volume', [55, 27, 165.5, 0]],
+      ['win_rate', [null, null, 0.8, 0]],
+      ['roi', [null, null, 128 / 97, -1]],
+      ['drawdown', [0, 0, 0, 6]],
+      ['max_drawdown', [0, 0, 0, 6]],
+    ];
+    for (const [name, values] of columns) {
+      for (const [i, v] of values.entries()) {
+        if (v === null) expect(m[i]![name], `${name}[${i}]`).to.equal(null);
+        else close(m[i]![name], v);
+      }
+    }
+    // 12 days with copied trades, and 03-01, 03-31, 04-10 with settlements only.
+    const days = await rows(`SELECT count(*) AS n, sum(trades) AS trades, sum(realisations) AS realisations, sum(pnl) AS pnl FROM bt_daily`);
+    expect(days).to.deep.equal([{ n: 15n, trades: 12n, realisations: 6n, pnl: 122 }]);
+  });
+
+  it('fixed-size variant: $100 per copied buy, sells copied in proportion, unheld sells skipped; no position loses more than its stake', async () => {
     const s = await one(`SELECT * FROM bt_fixed_size_summary`);
-    expect(s).to.include({ users: 2n, trades: 6n, resolved: 5n });
-    close(s.capital_needed, 600);
-    close(s.total_pnl, 425);
-    close(s.win_rate_pct, 60);
-    close(s.roi_pct, 70.83);
+    // W1: t1a 250 shares +150; t5a 500 at 0.20, half sold at 0.50 (+75), 250 more at 0.40, all 500 sold at 0.60 (+150); t5b -100; t2a open.
+    // W2: t1b -100, t3b 400 shares +300; #7, #10 and W1's #2 skipped.
+    expect(s).to.include({ users: 2n, trades: 12n, copied_buys: 7n, copied_sells: 2n, skipped_sells: 3n, realisations: 6n, wins: 4n, losses: 2n });
+    close(s.capital_needed, 700);
+    close(s.cost_basis, 600);
+    close(s.total_pnl, 475);
+    close(s.win_rate_pct, 66.67);
+    close(s.roi_pct, 79.17);
+    close(s.max_drawdown, 100);
+    close(s.open_cost, 100);
+    const sells = await rows(`SELECT shares, cost_basis, proceeds, pnl FROM bt_fixed_size_trades WHERE action = 'sell' ORDER BY trade_timestamp`);
+    expect(sells.map((x) => [Number(x.shares), Number(x.cost_basis), Number(x.proceeds), Number(x.pnl)])).to.deep.equal([
+      [250, 50, 125, 75],
+      [500, 150, 300, 150],
+    ]);
+    const worst = await rows(`SELECT copy_rank, token_sk, sum(pnl) AS pnl FROM bt_fixed_size_realisations GROUP BY ALL HAVING sum(pnl) < 0`);
+    for (const w of worst) expect(Number(w.pnl)).to.be.at.least(-100);
   });
 
-  it('best users to copy: listed from N resolved trades, win-rate rank only with more history', async () => {
+  it('best users to copy: listed from N realisations, win-rate rank only with more history', async () => {
     expect(await rows('SELECT * FROM bt_best_users')).to.deep.equal([]);
     const other = await build('gold-low.duckdb', { topUsers: 2, minResolvedListed: 2, minResolvedWinRate: 3 });
     expect(other.tables.find((t) => t.name === 'bt_best_users')!.rows).to.equal(2);
@@ -204,8 +305,8 @@ const columns: Array<[string, number[]]> = [
     try {
       const best = (await conn.runAndReadAll('SELECT wallet_address, profit_rank, win_rate_rank FROM bt_best_users ORDER BY profit_rank')).getRowObjectsJS();
       expect(best).to.deep.equal([
-        { wallet_address: '0xw1', profit_rank: 1n, win_rate_rank: null },
-        { wallet_address: '0xw2', profit_rank: 2n, win_rate_rank: 1n },
+        { wallet_address: '0xw1', profit_rank: 1n, win_rate_rank: 1n },
+        { wallet_address: '0xw2', profit_rank: 2n, win_rate_rank: null },
       ]);
     } finally {
       conn.closeSync();

@@ -44,9 +44,9 @@ describe('gold report', function () {
     expect(html).to.include('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;M1&quot;');
   });
 
-  it('shows the hand-computed results (PnL 97, ROI 127.6%, W1 first)', () => {
-    expect(html).to.include('$97.00');
-    expect(html).to.include('127.6%');
+  it('shows the hand-computed results (PnL 122, ROI 118.45%, W1 first)', () => {
+    expect(html).to.include('$122');
+    expect(html).to.include('118.5%');
     expect(html).to.match(/0xw1<\/td>/);
   });
 
@@ -66,8 +66,8 @@ describe('gold report', function () {
       gold.closeSync();
     }
     const monthly = readFileSync(join(dir, 'gold', 'csv', 'bt_monthly.csv'), 'utf8').trim().split('\n');
-    expect(monthly[0]).to.match(/^month,trades,resolved,wins,pnl,cumulative_pnl/);
-    expect(monthly).to.have.length(4);
+    expect(monthly[0]).to.match(/^month,trades,volume,realisations,wins,pnl,cumulative_pnl/);
+    expect(monthly).to.have.length(5);
   });
 
   itNeeding('renders in a headless browser with every chart drawn', noChromium, async () => {
@@ -99,7 +99,7 @@ describe('gold report', function () {
       await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
       const r = await buildGold({ silverPath: silver, goldPath: join(dir, 'gold2', 'gold.duckdb'), parameters: { topUsers: 2 } });
       expect(r.source.kind).to.equal('snapshot');
-      expect(r.tables.find((t) => t.name === 'bt_trades')!.rows).to.equal(6);
+      expect(r.tables.find((t) => t.name === 'bt_trades')!.rows).to.equal(12);
     } finally {
       const gone = new Promise((resolve) => holder.once('exit', resolve));
       holder.kill('SIGTERM');

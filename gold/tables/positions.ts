@@ -1,0 +1,168 @@
+/**
+ * The copy-trading backtest's position walk. Per copied wallet and outcome token, in time order
+ * (within one second a BUY before a SELL, since Silver cannot order them and the other order
+ * would turn a round trip into a sell of unheld shares):
+ *
+ * - a BUY adds its shares at its price to the position, at AVERAGE COST (the position's cost is
+ *   the sum of what its shares cost; a sale takes the average out, so FIFO's lot order never
+ *   matters; Polymarket's own positions API reports average prices too);
+ * - a SELL closes at most the shares held, realising (price − average cost) per share; what it
+ *   sells beyond them (shares from a split, a merge, a transfer or before the data begins) is
+ *   counted apart as unheld, never valued: Silver cannot tell what it was;
+ * - what is still held when the market resolves is settled at 1 or 0 (in SQL, from the walk's
+ *   last row per position).
+ *
+ * The fixed-stake copier walks beside it: it buys `stake` dollars at the wallet's price on each
+ * BUY, and on each SELL sells the same fraction of its own position as the wallet sold of its
+ * held shares (nothing when the wallet held none). It only ever sells what it holds, so no
+ * position can lose more than was staked in it.
+ *
+ * SQL would need a recursive query for the clamp at zero held shares, so the walk runs here over
+ * one ordered read of the copied wallets' trades (bounded by --top-users: memory holds one row
+ * per copied trade) and is appended to `bt_trade_walk`, one row per trade.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { GoldParameters } from './types.ts';
+
+export interface WalkTrade {
+  tradeSk: bigint;
+  copyRank: bigint;
+  tokenSk: bigint | null;
+  side: string;
+  price: number;
+  size: number;
+}
+
+export type WalkAction = 'buy' | 'close' | 'partial-close' | 'close+unheld' | 'unheld' | 'unknown-token';
+export type CopierAction = 'buy' | 'sell' | 'skip-unheld' | 'skip-price' | 'skip-empty' | 'unknown-token';
+
+export interface WalkRow {
+  tradeSk: bigint;
+  copyRank: bigint;
+  seq: number;
+  action: WalkAction;
+  heldBefore: number;
+  avgCostBefore: number | null;
+  closedShares: number;
+  unheldShares: number;
+  costBasis: number;
+  proceeds: number;
+  realisedPnl: number;
+  heldAfter: number;
+  costAfter: number;
+  copierAction: CopierAction;
+  copierShares: number;
+  copierStake: number;
+  copierCostBasis: number;
+  copierProceeds: number;
+  copierPnl: number;
+  copierHeldAfter: number;
+  copierCostAfter: number;
+}
+
+/** Shares below this are float residue of a full close, not a position. */
+const EPSILON = 1e-9;
+
+/** Walks trades already ordered by wallet, token, time (BUY first), trade. */
+export function walkPositions(trades: Iterable<WalkTrade>, stake: number): WalkRow[] {
+  const out: WalkRow[] = [];
+  let key = '';
+  let held = 0;
+  let cost = 0;
+  let cHeld = 0;
+  let cCost = 0;
+  let seq = 0;
+  for (const t of trades) {
+    seq += 1;
+    const base = { tradeSk: t.tradeSk, copyRank: t.copyRank, seq, closedShares: 0, unheldShares: 0, costBasis: 0, proceeds: 0, realisedPnl: 0 };
+    const copier = { copierShares: 0, copierStake: 0, copierCostBasis: 0, copierProceeds: 0, copierPnl: 0 };
+    if (t.tokenSk === null) {
+      out.push({ ...base, ...copier, action: 'unknown-token', heldBefore: 0, avgCostBefore: null, heldAfter: 0, costAfter: 0, copierAction: 'unknown-token', copierHeldAfter: 0, copierCostAfter: 0 });
+      continue;
+    }
+    const k = `${t.copyRank}/${t.tokenSk}`;
+    if (k !== key) {
+      key = k;
+      held = cost = cHeld = cCost = 0;
+    }
+    const heldBefore = held;
+    const avgCostBefore = held > EPSILON ? cost / held : null;
+    if (t.side === 'BUY') {
+      held += t.size;
+      cost += t.size * t.price;
+      let copierAction: CopierAction = 'skip-price';
+      if (t.price > 0) {
+        copierAction = 'buy';
+        copier.copierShares = stake / t.price;
+        copier.copierStake = stake;
+        cHeld += copier.copierShares;
+        cCost += stake;
+      }
+      out.push({ ...base, ...copier, action: 'buy', heldBefore, avgCostBefore, heldAfter: held, costAfter: cost, copierAction, copierHeldAfter: cHeld, copierCostAfter: cCost });
+      continue;
+    }
+    const whole = held > EPSILON && t.size >= held - EPSILON;
+    const closed = held > EPSILON ? Math.min(t.size, held) : 0;
+    const unheld = whole ? Math.max(0, t.size - held) : held > EPSILON ? 0 : t.size;
+    const action: WalkAction = closed === 0 ? 'unheld' : !whole ? 'partial-close' : unheld > EPSILON ? 'close+unheld' : 'close';
+    if (closed > 0) {
+      base.closedShares = closed;
+      base.costBasis = whole ? cost : closed * (cost / held);
+      base.proceeds = closed * t.price;
+      base.realisedPnl = base.proceeds - base.costBasis;
+      held = whole ? 0 : held - closed;
+      cost = whole ? 0 : cost - base.costBasis;
+    }
+    base.unheldShares = unheld;
+    let copierAction: CopierAction = 'skip-unheld';
+    if (closed > 0 && cHeld <= EPSILON) copierAction = 'skip-empty';
+    else if (closed > 0) {
+      copierAction = 'sell';
+      const fraction = whole ? 1 : closed / heldBefore;
+      copier.copierShares = whole ? cHeld : cHeld * fraction;
+      copier.copierCostBasis = whole ? cCost : cCost * fraction;
+      copier.copierProceeds = copier.copierShares * t.price;
+      copier.copierPnl = copier.copierProceeds - copier.copierCostBasis;
+      cHeld = whole ? 0 : cHeld - copier.copierShares;
+      cCost = whole ? 0 : cCost - copier.copierCostBasis;
+    }
+    out.push({ ...base, ...copier, action, heldBefore, avgCostBefore, heldAfter: held, costAfter: cost, copierAction, copierHeldAfter: cHeld, copierCostAfter: cCost });
+  }
+  return out;
+}
+
+const WALK_COLUMNS = `trade_sk UHUGEINT, copy_rank BIGINT, seq BIGINT, action VARCHAR, held_before DOUBLE, avg_cost_before DOUBLE,
+  closed_shares DOUBLE, unheld_shares DOUBLE, cost_basis DOUBLE, proceeds DOUBLE, realised_pnl DOUBLE, held_after DOUBLE, cost_after DOUBLE,
+  copier_action VARCHAR, copier_shares DOUBLE, copier_stake DOUBLE, copier_cost_basis DOUBLE, copier_proceeds DOUBLE, copier_pnl DOUBLE,
+  copier_held_after DOUBLE, copier_cost_after DOUBLE`;
+
+/** Creates and fills `bt_trade_walk` from gold_trade_outcome and bt_top_users. */
+export async function buildTradeWalk(conn: DuckDBConnection, p: GoldParameters): Promise<void> {
+  const result = await conn.stream(`
+    SELECT o.trade_sk, u.copy_rank, o.token_sk, o.side, o.price, o.size
+    FROM gold_trade_outcome o JOIN bt_top_users u USING (trader_sk)
+    ORDER BY u.copy_rank, o.token_sk NULLS LAST, o.trade_timestamp, CASE o.side WHEN 'BUY' THEN 0 ELSE 1 END, o.trade_sk`);
+  const trades: WalkTrade[] = [];
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    for (const [tradeSk, copyRank, tokenSk, side, price, size] of chunk.getRows()) {
+      trades.push({ tradeSk: tradeSk as bigint, copyRank: copyRank as bigint, tokenSk: tokenSk as bigint | null, side: String(side), price: Number(price), size: Number(size) });
+    }
+  }
+  await conn.run(`CREATE TABLE bt_trade_walk (${WALK_COLUMNS})`);
+  const appender = await conn.createAppender('bt_trade_walk');
+  for (const r of walkPositions(trades, p.stake)) {
+    appender.appendUHugeInt(r.tradeSk);
+    appender.appendBigInt(r.copyRank);
+    appender.appendBigInt(BigInt(r.seq));
+    appender.appendVarchar(r.action);
+    appender.appendDouble(r.heldBefore);
+    if (r.avgCostBefore === null) appender.appendNull();
+    else appender.appendDouble(r.avgCostBefore);
+    for (const v of [r.closedShares, r.unheldShares, r.costBasis, r.proceeds, r.realisedPnl, r.heldAfter, r.costAfter]) appender.appendDouble(v);
+    appender.appendVarchar(r.copierAction);
+    for (const v of [r.copierShares, r.copierStake, r.copierCostBasis, r.copierProceeds, r.copierPnl, r.copierHeldAfter, r.copierCostAfter]) appender.appendDouble(v);
+    appender.endRow();
+  }
+  appender.flushSync();
+  appender.closeSync();
+}
