@@ -1,7 +1,9 @@
 /**
  * Data API /v1/leaderboard rows to clean rows. The board (category, period, order) comes from
  * the request the producer recorded with each row; where a parameter was not sent, the API's
- * documented default applies (OVERALL, DAY, PNL), as it did on the server.
+ * documented default applies (OVERALL, DAY, PNL), as it did on the server. The snapshot is the
+ * record's `fetchedAt`, which the producer sets once per pass over a board; the page's own fetch
+ * time (the header) stands in only for a record written without one.
  */
 import type { CleanLeaderboardRow } from '../../schemas/clean-records.ts';
 import { type CleanOutput, fetchedAt, type RawInput, requiredKey } from './types.ts';

@@ -64,7 +64,7 @@ export interface LeaderboardContext {
   category?: string | null;
   timePeriod?: string | null;
   orderBy?: string | null;
-  /** When the board was fetched, Unix ms. */
+  /** The board's snapshot, Unix ms: when the pass reading it began (one value for every row of the pass). */
   fetchedAt?: number | null;
 }
 

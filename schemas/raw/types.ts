@@ -434,7 +434,7 @@ export interface RawLeaderboardRow {
   timePeriod: null | string;
   /** Request context: the orderBy parameter (PNL, VOL). */
   orderBy: null | string;
-  /** Request context: when the board was fetched, Unix ms. */
+  /** Request context: the board's snapshot, Unix ms: when the ingest pass that read the board began, the same on every row of the pass (each page's own fetch time is the pma-fetched-at header). */
   fetchedAt: null | number;
   /** Every key of the API object that this schema does not name, mapped to the JSON text of its value, so keys the API adds later are kept rather than lost or fatal. */
   extra: Record<string, string>;
