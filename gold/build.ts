@@ -9,13 +9,14 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { QueryError } from '../runtime/errors.ts';
 import { defaultSnapshotPath } from '../sinks/silver/snapshot.ts';
 import { BACKTEST_TABLES } from './tables/backtest.ts';
+import { CALIBRATION_TABLES } from './tables/calibration.ts';
 import { MARKET_TABLES } from './tables/markets.ts';
 import { PRICE_TABLES } from './tables/prices.ts';
 import { TRADER_TABLES } from './tables/traders.ts';
 import { DEFAULT_GOLD_PARAMETERS, type GoldParameters, type GoldTable, lit } from './tables/types.ts';
 
 /** Every Gold table, in the order they are built (later ones read earlier ones). */
-export const GOLD_TABLES: readonly GoldTable[] = [...MARKET_TABLES, ...TRADER_TABLES, ...PRICE_TABLES, ...BACKTEST_TABLES];
+export const GOLD_TABLES: readonly GoldTable[] = [...MARKET_TABLES, ...TRADER_TABLES, ...PRICE_TABLES, ...CALIBRATION_TABLES, ...BACKTEST_TABLES];
 
 export interface GoldBuildOptions {
   silverPath: string;

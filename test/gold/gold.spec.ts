@@ -153,6 +153,51 @@ describe('gold on a hand-computed Silver', function () {
     expect(none).to.deep.equal({ samples: 0n, last_price: 0 });
   });
 
+  it('calibration: the last price-history sample 1 and 7 days before resolution, not staler than the horizon again; reliability buckets and Brier per category', async () => {
+    // M1 resolves 03-31 (t1b lost): 1 day before, 0.10 (03-29 12:00); 7 days before, 0.40 (03-20). t1a's only samples
+    // (01-01) are stale. M3 resolves 03-01 (t3b won): 0.85 (02-28 12:00) and 0.60 (02-22 12:00). M5 has no history.
+    const f = await rows(`SELECT token_id, horizon_days, probability, outcome_value FROM gold_calibration ORDER BY horizon_days, token_id`);
+    expect(f).to.deep.equal([
+      { token_id: 't1b', horizon_days: 1, probability: 0.1, outcome_value: 0 },
+      { token_id: 't3b', horizon_days: 1, probability: 0.85, outcome_value: 1 },
+      { token_id: 't1b', horizon_days: 7, probability: 0.4, outcome_value: 0 },
+      { token_id: 't3b', horizon_days: 7, probability: 0.6, outcome_value: 1 },
+    ]);
+    const rel = await rows(`SELECT horizon_days, bucket_low, forecasts, mean_probability, observed_frequency FROM gold_calibration_reliability ORDER BY 1, 2`);
+    expect(rel.map((r) => [r.horizon_days, Math.round(Number(r.bucket_low) * 10), r.forecasts, r.mean_probability, r.observed_frequency])).to.deep.equal([
+      [1, 1, 1n, 0.1, 0],
+      [1, 8, 1n, 0.85, 1],
+      [7, 4, 1n, 0.4, 0],
+      [7, 6, 1n, 0.6, 1], // 0.6 / 0.1 = 5.999... in floating point: still bucket 0.6
+    ]);
+    const brier = await rows(`SELECT horizon_days, category, forecasts, brier_score FROM gold_calibration_brier ORDER BY 1, 2`);
+    const expected: Array<[number, string, number]> = [
+      [1, 'All', (0.01 + 0.0225) / 2],
+      [1, 'Crypto', 0.15 ** 2],
+      [1, 'Sports', 0.1 ** 2],
+      [7, 'All', 0.16],
+      [7, 'Crypto', 0.4 ** 2],
+      [7, 'Sports', 0.4 ** 2],
+    ];
+    expect(brier.map((b) => [b.horizon_days, b.category])).to.deep.equal(expected.map(([h, c]) => [h, c]));
+    for (const [i, [, , v]] of expected.entries()) close(brier[i]!.brier_score, v);
+  });
+
+  it('top markets over time: daily matches, volume (each match once), cumulative volume and outcome-0 price of the markets with the most volume', async () => {
+    const top = await rows(`SELECT DISTINCT volume_rank, condition_id FROM gold_top_market_daily ORDER BY 1`);
+    expect(top.map((t) => t.condition_id)).to.deep.equal(['0xm5', '0xm1', '0xm2', '0xm3', '0xm4']);
+    const m1 = await rows(`SELECT strftime(day, '%m-%d') AS day, matches, volume, cumulative_volume, price FROM gold_top_market_daily WHERE condition_id = '0xm1' ORDER BY day`);
+    expect(m1).to.deep.equal([
+      { day: '01-01', matches: 0n, volume: 0, cumulative_volume: 0, price: 0.3 }, // price history only
+      { day: '01-10', matches: 1n, volume: 40, cumulative_volume: 40, price: 0.4 }, // #1; its maker row #1m not again
+      { day: '01-15', matches: 1n, volume: 15, cumulative_volume: 55, price: null }, // #2 is outcome 1
+      { day: '02-01', matches: 1n, volume: 7, cumulative_volume: 62, price: null },
+      { day: '03-05', matches: 1n, volume: 4, cumulative_volume: 66, price: 0.8 },
+      { day: '03-06', matches: 1n, volume: 0.5, cumulative_volume: 66.5, price: 0.05 },
+      { day: '03-10', matches: 1n, volume: 1, cumulative_volume: 67.5, price: 0.5 },
+    ]);
+  });
+
   it('backtest: copies W1 and W2 (latest OVERALL/ALL/PNL profits 1000 and 500; older and other boards ignored)', async () => {
     expect(await rows(`SELECT copy_rank, wallet_address FROM bt_top_users ORDER BY copy_rank`)).to.deep.equal([
       { copy_rank: 1n, wallet_address: '0xw1' },
