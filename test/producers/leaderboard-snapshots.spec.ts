@@ -208,3 +208,52 @@ describe('leaderboards as history: every pass over a board is a complete snapsho
     for (const [b, rows] of pass2) expect(got.get(b), b).to.deep.equal([rows]);
   });
 });
+
+describe('leaderboards as history: a board finished by --retry-failures keeps the snapshot it began', function () {
+  this.timeout(120_000);
+  let sim: Simulator;
+  let h: LogHarness;
+  after(async () => {
+    await h?.close();
+    h?.remove();
+    await sim?.close();
+  });
+
+  it('rows read by the replay, in a later generation, carry the snapshot of the pass that began the board', async () => {
+    sim = await startSimulator({ port: 0, seed: 12, markets: 4, tradesPerMarket: 5, pricePoints: 5, leaderboardSize: 60, fixtures: false, limits: false });
+    // Half the pages fail with no retry: some boards stop after their first page, and only the replay finishes them.
+    sim.setFaults({ seed: 3, rules: [{ kind: 'error', rate: 0.5, status: 503, routes: ['data:/v1/leaderboard'] }] });
+    h = await openLogHarness();
+    const run = (extra: Record<string, unknown>) =>
+      runIngest(
+        { ...ingestSettingsSchema.parse({ source: 'sim', mode: 'leaderboard', rateLimits: 'off', retryBaseMs: 5, retryMaxMs: 100, leaderboardCategories: CATEGORIES.join(','), leaderboardPageSize: 25, ...extra }), urls: sim.urls },
+        { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, metrics: new Registry() },
+      );
+    const first = await run({ attempts: 1 });
+    expect(first.failures).to.be.greaterThan(0);
+    const codec = await h.serde.codecFor<Row>(TOPICS.rawLeaderboard);
+    const decodeAll = async () => Promise.all((await readTopic(h.transport, TOPICS.rawLeaderboard.name)).map((r) => codec.decode(r.value!)));
+    const before = await decodeAll();
+    sim.setFaults({ seed: 3, rules: [] });
+    while (Math.floor(Date.now() / 1000) <= first.generation) await new Promise((r) => setTimeout(r, 50));
+    const replay = await run({ retryFailures: true });
+    expect(replay.failures).to.equal(0);
+    expect(replay.generation).to.be.greaterThan(first.generation);
+    const all = await decodeAll();
+
+    const expected = expectedBoards([...sim.truth({ types: ['leaderboard-row'] })]);
+    const begunBefore = new Set(before.map((r) => boardOf(r as never)));
+    let finishedByReplay = 0;
+    for (const [b, rows] of expected) {
+      const got = all.filter((r) => boardOf(r as never) === b);
+      expect(new Set(got.map((r) => String(r.proxyWallet).toLowerCase())), b).to.deep.equal(new Set(rows.map((r) => r.wallet)));
+      const snapshots = new Set(got.map((r) => r.fetchedAt));
+      expect([...snapshots], b).to.have.length(1);
+      if (begunBefore.has(b)) {
+        expect([...snapshots][0], `${b} began in the first run`).to.equal(first.generation * 1000);
+        if (got.length > before.filter((r) => boardOf(r as never) === b).length) finishedByReplay++;
+      }
+    }
+    expect(finishedByReplay, 'boards begun by the first run and finished by the replay').to.be.greaterThan(0);
+  });
+});
