@@ -21,6 +21,8 @@ const TOPIC_RESOURCE = kafkajs.ConfigResourceTypes.TOPIC;
 const DESCRIBED_CONFIGS = ['cleanup.policy', 'retention.ms', 'retention.bytes'];
 /** Partition counts only grow, and a stale count only delays new partitions: a minute is plenty. */
 const PARTITION_COUNT_TTL_MS = 60_000;
+/** Tries of a call that kafkajs fails while its metadata cache lags behind the broker. */
+const METADATA_ATTEMPTS = 10;
 const ADMIN_ATTEMPTS = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -188,14 +190,17 @@ export class KafkaAdmin implements Admin {
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
     const rows = await this.#call('cannot read topic offsets', { topic }, async (admin) => {
-      try {
-        return await admin.fetchTopicOffsets(topic);
-      } catch (err) {
-        // kafkajs looks the partitions up in its metadata cache, which does not yet know a topic
-        // another client just created (it fails with a TypeError): refresh it once and ask again.
-        if (!(err instanceof TypeError)) throw err;
-        await admin.fetchTopicMetadata({ topics: [topic] });
-        return admin.fetchTopicOffsets(topic);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await admin.fetchTopicOffsets(topic);
+        } catch (err) {
+          // kafkajs looks the partitions up in its metadata cache, which does not yet know a topic
+          // another client just created, or its leaders (it fails with a TypeError): refresh it and
+          // ask again, a bounded number of times.
+          if (!(err instanceof TypeError) || attempt >= METADATA_ATTEMPTS) throw err;
+          await sleep(100 * attempt);
+          await admin.fetchTopicMetadata({ topics: [topic] });
+        }
       }
     });
     return rows
