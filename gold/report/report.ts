@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { lit } from '../tables/types.ts';
-import { barChart, columnChart, escapeXml, lineChart, type Point } from './svg.ts';
+import { barChart, columnChart, escapeXml, lineChart, type Point, reliabilityChart } from './svg.ts';
 
 export interface GoldReportOptions {
   goldPath: string;
@@ -33,6 +33,33 @@ const money = (v: number) => {
 const count = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '–');
 const pct = (v: number) => (Number.isFinite(v) ? `${v < 0 ? '−' : ''}${Math.abs(v).toFixed(1)}%` : '–');
 const shortWallet = (w: string) => (w.length > 14 ? `${w.slice(0, 8)}…${w.slice(-4)}` : w);
+const day = (v: unknown) => (v instanceof Date ? v.toISOString().slice(0, 10) : v == null ? '–' : String(v).slice(0, 10));
+
+/** A table cell: text (escaped), or HTML built here from escaped parts. */
+type Cell = string | { html: string };
+const profileLink = (wallet: string): Cell => ({
+  html: `<a href="https://polymarket.com/profile/${encodeURIComponent(wallet)}"><code>${escapeXml(wallet)}</code></a>`,
+});
+const marketCell = (question: unknown, slug: unknown, conditionId: unknown): Cell => {
+  const title = escapeXml(String(question ?? '(question unknown)'));
+  const id = escapeXml(String(conditionId ?? ''));
+  if (slug == null || slug === '') return { html: `${title}<br><code>${id}</code>` };
+  return { html: `<a href="https://polymarket.com/market/${encodeURIComponent(String(slug))}">${title}</a><br><code>${escapeXml(String(slug))}</code> · <code>${id}</code>` };
+};
+
+/** One line per definition the numbers on the page rest on. */
+const DEFINITIONS: Array<[string, string]> = [
+  ['Volume and trades', "each match counted once, by its taker row: TradeFact holds the taker's row and every maker's row of a match, so summing them doubles both; a row whose role was not recorded counts as half a match (its transaction once)."],
+  ["Gamma's volume", "Gamma's own market volume can differ: Polymarket computes it over the market's whole life and by its own rules, while ours covers only the trades Silver holds."],
+  ['Per-wallet figures', 'every row of the wallet counts, maker rows included: the maker traded too.'],
+  ['Positions', 'per copied wallet and token at average cost: a BUY adds shares at its price, a SELL closes at most the shares held and realises (price − average cost) per share.'],
+  ['Unheld sells', 'what a SELL sells beyond the shares held (split, merge, transfer or bought before the data) is counted apart and never valued, not treated as a naked short.'],
+  ['Settlement', 'shares still held when the market resolves are worth 1 (winner) or 0, realised at the resolution time; positions on open markets stay at cost, unvalued.'],
+  ['PnL, ROI, win rate', 'over realisations (closing sells and settlements): PnL = proceeds − cost basis; ROI = PnL / cost basis; win rate = realisations with PnL > 0 / realisations.'],
+  ['Drawdown', 'running peak of cumulative realised PnL (from 0) minus cumulative PnL; realisations at the same instant are netted first.'],
+  ['Fixed stake', 'the copier buys the stake at the wallet\'s price on each BUY and sells the same fraction of its position as the wallet sold of its held shares, so no position loses more than its stake.'],
+  ['Calibration', 'the last CLOB price-history sample 1 and 7 days before resolution (not older than the horizon again) against the outcome (1 winner, 0 not), every outcome token; Brier score = mean squared error.'],
+];
 
 export async function writeGoldReport(options: GoldReportOptions): Promise<GoldReportResult> {
   const instance = await DuckDBInstance.create(options.goldPath, { access_mode: 'READ_ONLY' });
@@ -55,7 +82,9 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
       await rows(`SELECT (SELECT count(*) FROM gold_market_summary) AS markets, (SELECT count(*) FILTER (WHERE is_resolved) FROM gold_market_summary) AS resolved,
         (SELECT count(*) FROM gold_event_summary) AS events, (SELECT sum(trade_count) FROM gold_market_summary) AS trades,
         (SELECT sum(volume) FROM gold_market_summary) AS volume, (SELECT count(*) FROM gold_trader_profile) AS traders,
-        (SELECT count(*) FILTER (WHERE samples > 0) FROM gold_price_features) AS priced_tokens`)
+        (SELECT count(*) FILTER (WHERE samples > 0) FROM gold_price_features) AS priced_tokens,
+        (SELECT min(first_trade_at) FROM gold_market_summary) AS first_trade_at, (SELECT max(last_trade_at) FROM gold_market_summary) AS last_trade_at,
+        (SELECT sum(gamma_volume) FROM gold_market_summary WHERE trade_count > 0) AS gamma_volume`)
     )[0]!;
     const overall = (await rows('SELECT * FROM bt_overall'))[0]!;
     const fixed = (await rows('SELECT * FROM bt_fixed_size_summary'))[0]!;
@@ -68,30 +97,57 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
     const bestNote = best.length === 0 ? 'No copied wallet has enough resolved trades to be listed; showing every copied wallet by PnL.' : '';
     if (best.length === 0) best = await rows(`SELECT *, NULL AS win_rate_rank FROM bt_user_summary ORDER BY pnl DESC, wallet_address LIMIT 20`);
     const btCategories = await rows('SELECT * FROM bt_category ORDER BY pnl DESC, category');
-    const markets = await rows(`SELECT question, category, trade_count, volume, distinct_traders, is_resolved, winning_outcome FROM gold_market_summary
+    const markets = await rows(`SELECT question, market_slug, condition_id, category, trade_count, volume, gamma_volume, distinct_traders, is_resolved, winning_outcome FROM gold_market_summary
       ORDER BY volume DESC, condition_id LIMIT 15`);
+    const daily = await rows(`SELECT strftime(day, '%Y-%m-%d') AS day, drawdown FROM bt_daily ORDER BY day`);
+    const reliability = await rows('SELECT horizon_days, mean_probability, observed_frequency, forecasts FROM gold_calibration_reliability ORDER BY horizon_days, bucket_low');
+    const brier = await rows('SELECT horizon_days, category, forecasts, markets, brier_score, mean_probability, observed_frequency FROM gold_calibration_brier ORDER BY horizon_days, category = \'All\' DESC, forecasts DESC, category');
+    const topDaily = await rows(`SELECT volume_rank, question, strftime(day, '%Y-%m-%d') AS day, volume, price FROM gold_top_market_daily WHERE volume_rank <= 3 ORDER BY volume_rank, day`);
+    const walletPnl = await rows(`SELECT u.wallet_address, u.copy_rank, u.pnl, u.max_drawdown, u.roi_pct FROM bt_user_summary u ORDER BY u.pnl DESC, u.wallet_address LIMIT 15`);
 
     const series = (field: string, scale = 1): Point[] => monthly.map((m) => ({ label: String(m.month), value: num(m[field]) * scale })).filter((p) => Number.isFinite(p.value));
     const charts = [
       lineChart(series('cumulative_pnl'), { title: 'Copy-trading: cumulative PnL by month', format: money }),
       columnChart(series('pnl'), { title: 'Copy-trading: PnL per month', format: money }),
-      columnChart(series('roi', 100), { title: 'Copy-trading: monthly ROI (PnL / volume of resolved trades)', format: (v) => `${v.toFixed(0)}%` }),
-      lineChart(series('win_rate', 100), { title: 'Copy-trading: monthly win rate (resolved trades)', format: (v) => `${v.toFixed(0)}%` }),
+      columnChart(series('roi', 100), { title: 'Copy-trading: monthly ROI (PnL / cost basis realised)', format: (v) => `${v.toFixed(0)}%` }),
+      lineChart(series('win_rate', 100), { title: 'Copy-trading: monthly win rate (realisations)', format: (v) => `${v.toFixed(0)}%` }),
+      columnChart(
+        daily.map((d) => ({ label: String(d.day), value: -num(d.drawdown) })).filter((p) => Number.isFinite(p.value)),
+        { title: 'Copy-trading: drawdown from the running peak, by day', format: money },
+      ),
+      reliabilityChart(
+        [...new Set(reliability.map((r) => num(r.horizon_days)))].map((h) => ({
+          name: `${h} day${h === 1 ? '' : 's'} before`,
+          points: reliability.filter((r) => num(r.horizon_days) === h).map((r) => ({ x: num(r.mean_probability), y: num(r.observed_frequency), n: num(r.forecasts) })),
+        })),
+        { title: 'Calibration: how often outcomes priced at p happened', format: (v) => v.toFixed(1) },
+      ),
       barChart(
         traders.map((t) => ({ label: String(t.who).startsWith('0x') ? shortWallet(String(t.who)) : String(t.who), value: num(t.realised_pnl) })),
         { title: 'Top traders by realised PnL on resolved markets', format: money },
       ),
       barChart(
         categories.map((c) => ({ label: String(c.category), value: num(c.volume) })),
-        { title: 'Volume by market category', format: money },
+        { title: 'Volume by market category (each match once)', format: money },
       ),
     ];
+    for (const rank of [...new Set(topDaily.map((d) => num(d.volume_rank)))]) {
+      const days = topDaily.filter((d) => num(d.volume_rank) === rank);
+      const name = String(days[0]!.question ?? '(question unknown)');
+      const short = name.length > 60 ? `${name.slice(0, 59)}…` : name;
+      charts.push(
+        lineChart(days.map((d) => ({ label: String(d.day), value: num(d.price) })).filter((p) => Number.isFinite(p.value)), { title: `#${rank} ${short}: outcome-0 price by day`, format: (v) => v.toFixed(2) }),
+        columnChart(days.map((d) => ({ label: String(d.day), value: num(d.volume) })), { title: `#${rank} ${short}: volume by day`, format: money }),
+      );
+    }
 
     const cards: Array<[string, string]> = [
       ['Markets', `${count(num(overview.markets))} (${count(num(overview.resolved))} resolved)`],
       ['Events', count(num(overview.events))],
-      ['Trades', count(num(overview.trades))],
-      ['Volume', money(num(overview.volume))],
+      ['Matches (each once)', count(num(overview.trades))],
+      ['Volume (each match once)', money(num(overview.volume))],
+      ["Gamma's volume of the same markets", money(num(overview.gamma_volume))],
+      ['Trades from – to (UTC)', `${day(overview.first_trade_at)} – ${day(overview.last_trade_at)}`],
       ['Traders', count(num(overview.traders))],
       ['Tokens with price history', count(num(overview.priced_tokens))],
     ];
@@ -110,6 +166,7 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
     ];
 
     const html = page({
+      range: `${day(overview.first_trade_at)} to ${day(overview.last_trade_at)}`,
       built: `${String(build.built_at instanceof Date ? build.built_at.toISOString() : build.built_at)}`,
       source: `${build.silver_source === 'snapshot' ? 'the Silver snapshot' : 'Silver'} ${build.silver_path}`,
       cards,
@@ -117,11 +174,30 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
       charts,
       sections: [
         {
+          title: 'Definitions',
+          table: table(['Figure', 'Definition'], DEFINITIONS.map(([k, v]) => [k, v])),
+        },
+        {
+          title: 'Calibration: Brier score by horizon and category',
+          note: 'Lower is better: 0 is a perfect forecast, 0.25 what always saying 50% scores.',
+          table: table(
+            ['Days before resolution', 'Category', 'Forecasts', 'Markets', 'Brier score', 'Mean probability', 'Observed frequency'],
+            brier.map((b) => [String(b.horizon_days), String(b.category), count(num(b.forecasts)), count(num(b.markets)), num(b.brier_score).toFixed(4), num(b.mean_probability).toFixed(3), num(b.observed_frequency).toFixed(3)]),
+          ),
+        },
+        {
+          title: 'Copied wallets by PnL, with their worst drawdown',
+          table: table(
+            ['Copy rank', 'Wallet (Polymarket profile)', 'PnL', 'ROI', 'Worst drawdown'],
+            walletPnl.map((w) => [String(w.copy_rank), profileLink(String(w.wallet_address)), money(num(w.pnl)), pct(num(w.roi_pct)), money(num(w.max_drawdown))]),
+          ),
+        },
+        {
           title: 'Best wallets to copy',
           note: bestNote,
           table: table(
             ['Rank', 'Wallet', 'Trades', 'Realisations', 'Win rate', 'PnL', 'ROI', 'Worst drawdown', 'Unheld sells', 'Win-rate rank'],
-            best.map((b) => [String(b.profit_rank ?? b.copy_rank), shortWallet(String(b.wallet_address)), count(num(b.trades)), count(num(b.realisations)), pct(num(b.win_rate_pct)), money(num(b.pnl)), pct(num(b.roi_pct)), money(num(b.max_drawdown)), count(num(b.unheld_sells)), b.win_rate_rank == null ? '–' : String(b.win_rate_rank)]),
+            best.map((b) => [String(b.profit_rank ?? b.copy_rank), profileLink(String(b.wallet_address)), count(num(b.trades)), count(num(b.realisations)), pct(num(b.win_rate_pct)), money(num(b.pnl)), pct(num(b.roi_pct)), money(num(b.max_drawdown)), count(num(b.unheld_sells)), b.win_rate_rank == null ? '–' : String(b.win_rate_rank)]),
           ),
         },
         {
@@ -134,8 +210,8 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
         {
           title: 'Markets with the most volume',
           table: table(
-            ['Market', 'Category', 'Trades', 'Volume', 'Traders', 'Outcome'],
-            markets.map((m) => [String(m.question ?? '(question unknown)'), String(m.category), count(num(m.trades ?? m.trade_count)), money(num(m.volume)), count(num(m.distinct_traders)), m.is_resolved ? String(m.winning_outcome) : 'open']),
+            ['Market (slug · condition id)', 'Category', 'Matches', 'Volume', "Gamma's volume", 'Traders', 'Outcome'],
+            markets.map((m) => [marketCell(m.question, m.market_slug, m.condition_id), String(m.category), count(num(m.trade_count)), money(num(m.volume)), money(num(m.gamma_volume)), count(num(m.distinct_traders)), m.is_resolved ? String(m.winning_outcome) : 'open']),
           ),
         },
       ],
@@ -152,13 +228,14 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
   }
 }
 
-function table(header: string[], body: string[][]): string {
+function table(header: string[], body: Cell[][]): string {
   const th = header.map((h) => `<th>${escapeXml(h)}</th>`).join('');
-  const tr = body.map((r) => `<tr>${r.map((c) => `<td>${escapeXml(c)}</td>`).join('')}</tr>`).join('');
+  const tr = body.map((r) => `<tr>${r.map((c) => `<td>${typeof c === 'string' ? escapeXml(c) : c.html}</td>`).join('')}</tr>`).join('');
   return `<table><thead><tr>${th}</tr></thead><tbody>${tr || `<tr><td colspan="${header.length}">no rows</td></tr>`}</tbody></table>`;
 }
 
 interface PageParts {
+  range: string;
   built: string;
   source: string;
   cards: Array<[string, string]>;
@@ -188,11 +265,11 @@ table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}th,td{b
 th{background:#f5f5f5;font-weight:600}td:not(:first-child){font-variant-numeric:tabular-nums}
 .note{color:#616161;font-size:13px}code{font-size:12px}footer{color:#757575;font-size:12px;margin-top:30px}
 </style></head><body>
-<header><h1>PolyMarketAnalytics — Gold report</h1><p>Built ${escapeXml(p.built)} UTC from ${escapeXml(p.source)}. All times and months are UTC.</p></header>
+<header><h1>PolyMarketAnalytics — Gold report</h1><p>Trades from ${escapeXml(p.range)}. Built ${escapeXml(p.built)} UTC from ${escapeXml(p.source)}. All times and months are UTC.</p></header>
 <main>
 <h2>What Silver holds</h2>${cardHtml(p.cards)}
 <h2>Copying the leaderboard's top wallets</h2>
-<p class="note">Every trade of the copied wallets is judged at its market's resolution (only markets with a real winner count); trades on open markets are in no PnL and no win rate.</p>
+<p class="note">The copied wallets' positions are followed at average cost: closing sells and settlements at resolution (only markets with a real winner) are realised; sells of shares the wallet did not hold are counted apart, never valued; open positions stay at cost. See the definitions below.</p>
 ${cardHtml(p.btCards)}
 <h2>Charts</h2><div class="charts">${p.charts.join('\n')}</div>
 ${p.sections.map((s) => `<h2>${escapeXml(s.title)}</h2>${s.note ? `<p class="note">${escapeXml(s.note)}</p>` : ''}${s.table}`).join('\n')}

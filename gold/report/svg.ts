@@ -140,3 +140,46 @@ export function barChart(points: Point[], o: ChartOptions): string {
     .join('');
   return `${open(f, o)}<line x1="${x(0)}" x2="${x(0)}" y1="${f.top}" y2="${f.height - f.bottom}" stroke="${AXIS}"/>${bars}</svg>`;
 }
+
+export interface ReliabilitySeries {
+  name: string;
+  /** x: mean forecast probability of a bucket, y: how often the outcome happened; n: forecasts. */
+  points: Array<{ x: number; y: number; n: number }>;
+}
+
+const SERIES_COLOURS = ['#1565c0', '#ef6c00', '#6a1b9a', '#2e7d32'];
+
+/**
+ * A reliability diagram: observed frequency against forecast probability on [0, 1] × [0, 1],
+ * with the diagonal a calibrated market would follow; one line per series (horizon).
+ */
+export function reliabilityChart(series: ReliabilitySeries[], o: ChartOptions): string {
+  const f = frame({ ...o, height: o.height ?? 320 });
+  if (series.every((s) => s.points.length === 0)) return empty(f, o);
+  const side = Math.min(f.width - f.left - f.right - 120, f.height - f.top - f.bottom);
+  const x = (v: number) => +(f.left + v * side).toFixed(1);
+  const y = (v: number) => +(f.top + (1 - v) * side).toFixed(1);
+  const ticks = [0, 0.2, 0.4, 0.6, 0.8, 1];
+  const grid = ticks
+    .map(
+      (t) =>
+        `<line x1="${x(0)}" x2="${x(1)}" y1="${y(t)}" y2="${y(t)}" stroke="${GRID}"/><line x1="${x(t)}" x2="${x(t)}" y1="${y(0)}" y2="${y(1)}" stroke="${GRID}"/>` +
+        `<text x="${x(0) - 6}" y="${y(t) + 4}" text-anchor="end" class="tick">${o.format(t)}</text>` +
+        `<text x="${x(t)}" y="${y(0) + 16}" text-anchor="middle" class="tick">${o.format(t)}</text>`,
+    )
+    .join('');
+  const diagonal = `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="${AXIS}" stroke-dasharray="4 4"/>`;
+  const lines = series
+    .map((s, i) => {
+      const colour = SERIES_COLOURS[i % SERIES_COLOURS.length]!;
+      const pts = [...s.points].sort((a, b) => a.x - b.x);
+      const path = pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.x)},${y(p.y)}`).join(' ');
+      const dots = pts
+        .map((p) => `<circle cx="${x(p.x)}" cy="${y(p.y)}" r="3.5" fill="${colour}"><title>${escapeXml(`${s.name}: forecast ${p.x.toFixed(3)}, happened ${p.y.toFixed(3)} (${p.n} forecasts)`)}</title></circle>`)
+        .join('');
+      const legend = `<rect x="${x(1) + 20}" y="${f.top + 8 + i * 20}" width="12" height="12" fill="${colour}"/><text x="${x(1) + 38}" y="${f.top + 18 + i * 20}" class="tick">${escapeXml(s.name)}</text>`;
+      return `<path d="${path}" fill="none" stroke="${colour}" stroke-width="2"/>${dots}${legend}`;
+    })
+    .join('');
+  return `${open(f, o)}${grid}${diagonal}${lines}<text x="${x(0.5)}" y="${y(0) + 34}" text-anchor="middle" class="tick">market-implied probability</text></svg>`;
+}

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { buildGold, GOLD_TABLES, writeGoldReport } from '../../gold/index.ts';
+import { escapeXml } from '../../gold/report/svg.ts';
 import { chromiumPath, itNeeding } from '../prerequisite.ts';
 import { writeHandSilver } from './hand-silver.ts';
 
@@ -33,12 +34,15 @@ describe('gold report', function () {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('opens offline: no script, no stylesheet or image fetched from anywhere, charts inline', () => {
+  it('opens offline: no script, no stylesheet or image fetched from anywhere, charts inline (links to Polymarket are links, not fetches)', () => {
     expect(html).to.not.match(/<script/i);
-    expect(html).to.not.match(/\b(src|href)="(https?:)?\/\//i);
+    expect(html).to.not.match(/\bsrc="(https?:)?\/\//i);
+    expect(html).to.not.match(/<link\b/i);
     expect(html).to.not.match(/@import|url\(/i);
-    expect(html.match(/<svg /g)).to.have.length(6);
-    for (const title of ['cumulative PnL', 'PnL per month', 'monthly ROI', 'monthly win rate', 'Top traders', 'Volume by market category']) {
+    for (const [, url] of html.matchAll(/href="([^"]+)"/g)) expect(url).to.match(/^(csv\/[a-z_]+\.csv|https:\/\/polymarket\.com\/(profile|market)\/[^"]+)$/);
+    // 6 backtest and market charts, the drawdown, the reliability diagram, price and volume of the top 3 markets.
+    expect(html.match(/<svg /g)).to.have.length(14);
+    for (const title of ['cumulative PnL', 'PnL per month', 'monthly ROI', 'monthly win rate', 'Top traders', 'Volume by market category', 'drawdown from the running peak', 'Calibration', 'outcome-0 price by day', 'volume by day']) {
       expect(html).to.include(title);
     }
     expect(html).to.include('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;M1&quot;');
@@ -47,7 +51,16 @@ describe('gold report', function () {
   it('shows the hand-computed results (PnL 122, ROI 118.45%, W1 first)', () => {
     expect(html).to.include('$122');
     expect(html).to.include('118.5%');
-    expect(html).to.match(/0xw1<\/td>/);
+    expect(html).to.include('<a href="https://polymarket.com/profile/0xw1"><code>0xw1</code></a>');
+  });
+
+  it('states its definitions, the data range, the calibration and the drawdown', () => {
+    for (const line of ['each match counted once, by its taker row', "Gamma's own market volume can differ", 'at average cost', 'counted apart and never valued', 'Brier score']) {
+      expect(html).to.include(escapeXml(line));
+    }
+    expect(html).to.include('Trades from 2024-01-10 to 2024-03-24');
+    expect(html).to.include('Worst drawdown');
+    expect(html).to.include('<td>0.0163</td>'); // Brier, 1 day before, all categories
   });
 
   it('writes a CSV per Gold table with every row, linked from the page', async () => {
@@ -79,7 +92,7 @@ describe('gold report', function () {
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`file://${join(dir, 'gold', 'report.html')}`);
       const sizes = await page.$$eval('svg.chart', (svgs) => svgs.map((s) => s.getBoundingClientRect().height));
-      expect(sizes).to.have.length(6);
+      expect(sizes).to.have.length(14);
       for (const h of sizes) expect(h).to.be.greaterThan(100);
       expect(requests.filter((u) => !u.startsWith('file://'))).to.deep.equal([]);
     } finally {
