@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { PmaError, SinkError } from '../../../runtime/errors.ts';
+import { type PmaError, SinkError } from '../../../runtime/errors.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import { consumeLoop, DoneTracker, groupCaughtUp } from '../../../runtime/stage/index.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
