@@ -4,6 +4,7 @@
  * file, `PMA_SIM_*` variables or `pma sim` flags.
  */
 import { z } from 'zod';
+import { booleanish } from '../runtime/config.ts';
 import { type FaultRule, faultRuleSchema } from './http/faults.ts';
 import type { ProfileName, ProfileOverrides } from './profiles.ts';
 
@@ -17,14 +18,6 @@ const isoTime = z
     }
     return Math.floor(ms / 1000);
   });
-
-const flag = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean());
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const rate = z.coerce.number().min(0);
@@ -55,8 +48,8 @@ export const simOptionsSchema = z
     wallets: count(10, 50_000_000).optional(),
     worldStart: isoTime.default(Date.parse(DEFAULT_WORLD_START) / 1000),
     worldEnd: isoTime.default(Date.parse(DEFAULT_WORLD_END) / 1000),
-    fixtures: flag.default(true),
-    live: flag.default(false),
+    fixtures: booleanish.default(true),
+    live: booleanish.default(false),
     /** Simulated seconds per real second in live mode. */
     liveSpeed: z.coerce.number().positive().max(100_000).default(1),
     /** New fills per simulated second across the whole world in live mode. */
@@ -69,7 +62,7 @@ export const simOptionsSchema = z
     bookPeriodSec: z.coerce.number().positive().default(5),
     /** Real milliseconds between WebSocket ticks. */
     wsTickMs: z.coerce.number().int().min(10).max(60_000).default(500),
-    limits: flag.default(true),
+    limits: booleanish.default(true),
     /** Multiplies every published limit (e.g. 0.1 to hit them sooner in tests). */
     limitScale: z.coerce.number().positive().default(1),
     limitMode: z.enum(['delay', 'reject', 'mixed']).optional(),
