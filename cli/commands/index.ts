@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   ingest: () => import('./ingest.ts'),
   process: () => import('./process.ts'),
   sink: () => import('./sink.ts'),
+  compact: () => import('./compact.ts'),
   query: () => import('./query.ts'),
   replay: () => import('./replay.ts'),
   gold: () => import('./gold.ts'),

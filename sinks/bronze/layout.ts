@@ -9,6 +9,13 @@
  * holds, all with the same name: together they are one write group, and every offset from first to
  * last is in exactly one of them (or was dead-lettered). A file is written as `.<name>.tmp` first;
  * leading dots keep readers (DuckDB globs, pyarrow datasets) away from temporaries.
+ *
+ * A `dt=` entry is a symlink to a generation directory, `<data-dir>/bronze/.gen/<type>/dt=D/<n>`:
+ * compaction builds generation n+1 beside the live one and swaps the link with one rename, the
+ * only way to make a directory's whole content change in one step for a reader that globs (see
+ * compact.ts). Older data dirs have plain `dt=` directories; compaction turns them into links.
+ * A compacted file is `<topic>+compacted+<n>+<k>.parquet`; the write groups it holds are listed in
+ * the generation's `.groups.json` (and in the file's key-value metadata).
  */
 import { join } from 'node:path';
 import type { CleanTopicKey } from '../../schemas/clean-records.ts';
@@ -73,6 +80,37 @@ export function tempName(name: string): string {
 export function finalNameOfTemp(name: string): string | null {
   const m = TEMP.exec(name);
   return m && parseFileName(m[1]!) ? m[1]! : null;
+}
+
+export const GEN_DIR = '.gen';
+export const GROUPS_FILE = '.groups.json';
+const GEN = /^\d{6}$/;
+const COMPACTED = /^(.+)\+compacted\+(\d{6})\+(\d+)\.parquet$/;
+
+/** `<root>/.gen/<type>/dt=D`: the generations of one dt directory. */
+export function genParent(root: string, type: string, dt: string): string {
+  return join(root, GEN_DIR, type, dtDirName(dt));
+}
+
+export function genName(n: number): string {
+  return String(n).padStart(6, '0');
+}
+
+export function parseGenName(name: string): number | null {
+  return GEN.test(name) ? Number(name) : null;
+}
+
+/** What the `dt=` link holds: relative, so the data dir can move. */
+export function linkTarget(type: string, dt: string, gen: number): string {
+  return join('..', GEN_DIR, type, dtDirName(dt), genName(gen));
+}
+
+export function compactedName(topic: string, gen: number, k: number): string {
+  return `${topic}+compacted+${genName(gen)}+${k}.parquet`;
+}
+
+export function isCompactedName(name: string): boolean {
+  return COMPACTED.test(name);
 }
 
 export function parseDtDir(name: string): string | null {

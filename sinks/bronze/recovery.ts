@@ -6,15 +6,29 @@
  *   was already renamed, is rolled forward: its remaining temporaries are renamed too (renaming
  *   starts only after every file of the group is durable, so they are complete).
  * - Temporaries of a group with no renamed file are deleted: that group was never published.
- * - A partition resumes after the highest last offset of its files, whatever the committed
- *   consumer offset says.
+ * - A partition resumes after the highest last offset of its files (a compacted file counts for
+ *   every write group its generation lists), whatever the committed consumer offset says.
+ * - Only the generation a `dt=` link points at counts; the others are deleted (liveDtDirs).
  */
-import { readdir, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readdir, readFile, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { parsePartitionKey, partitionKey } from '../../transport/partition-key.ts';
 import { fsyncDir } from '../common/fs-durable.ts';
-import { type FileRange, finalNameOfTemp, parseDtDir, parseFileName } from './layout.ts';
+import {
+  dtDirName,
+  type FileRange,
+  finalNameOfTemp,
+  GEN_DIR,
+  GROUPS_FILE,
+  genName,
+  isCompactedName,
+  linkTarget,
+  parseDtDir,
+  parseFileName,
+  parseGenName,
+} from './layout.ts';
 
 export interface RecoveryReport {
   /** Next offset to write per partitionKey(topic, partition). */
@@ -34,16 +48,22 @@ export { partitionKey };
 export async function recoverBronze(root: string, logger: Logger): Promise<RecoveryReport> {
   const finals = new Map<string, string[]>();
   const temps = new Map<string, string[]>();
-  for (const type of await listDirs(root)) {
-    for (const dt of await listDirs(join(root, type))) {
-      if (parseDtDir(dt) === null) continue;
-      const dir = join(root, type, dt);
-      for (const entry of await readdir(dir)) {
-        if (parseFileName(entry)) push(finals, entry, dir);
-        else {
-          const final = finalNameOfTemp(entry);
-          if (final) push(temps, final, dir);
-        }
+  let files = 0;
+  for (const dir of await liveDtDirs(root, logger)) {
+    const entries = await readdir(dir);
+    const compacted = entries.some(isCompactedName) ? await readGroups(dir) : {};
+    for (const entry of entries) {
+      if (parseFileName(entry)) {
+        push(finals, entry, dir);
+        files++;
+      } else if (isCompactedName(entry)) {
+        const groups = compacted[entry];
+        if (!groups) throw new SinkError(`compacted bronze file ${entry} is not listed in ${GROUPS_FILE}`, { path: join(dir, entry) });
+        for (const group of groups) push(finals, group, dir);
+        files++;
+      } else {
+        const final = finalNameOfTemp(entry);
+        if (final) push(temps, final, dir);
       }
     }
   }
@@ -56,6 +76,7 @@ export async function recoverBronze(root: string, logger: Logger): Promise<Recov
         await rename(join(dir, `.${name}.tmp`), join(dir, name));
         push(finals, name, dir);
         rolledForward++;
+        files++;
       } else {
         await unlink(join(dir, `.${name}.tmp`));
         deleted++;
@@ -65,10 +86,9 @@ export async function recoverBronze(root: string, logger: Logger): Promise<Recov
   }
   const resume = new Map<string, number>();
   const ranges = new Map<string, FileRange[]>();
-  let files = 0;
-  for (const [name, dirs] of finals) {
-    const range = parseFileName(name)!;
-    files += dirs.length;
+  for (const name of finals.keys()) {
+    const range = parseFileName(name);
+    if (!range) throw new SinkError(`bronze write group name ${name} does not parse`, { name });
     const key = partitionKey(range.topic, range.partition);
     resume.set(key, Math.max(resume.get(key) ?? 0, range.last + 1));
     const list = ranges.get(key) ?? [];
@@ -78,6 +98,72 @@ export async function recoverBronze(root: string, logger: Logger): Promise<Recov
   for (const [key, list] of ranges) warnOnOverlap(key, list, logger);
   if (rolledForward + deleted > 0) logger.info('bronze recovery finished interrupted writes', { rolledForward, deleted });
   return { resume, rolledForward, deleted, files };
+}
+
+/**
+ * The directories readers see, after settling generations: the linked one of each dt stays, any
+ * other (a compaction's unfinished build, or the one a finished compaction replaced) is deleted,
+ * and a dt with generations but no link (killed between the two steps of creating it or of
+ * turning a plain directory into a link) is linked to its newest.
+ */
+export async function liveDtDirs(root: string, logger: Logger): Promise<string[]> {
+  const live: string[] = [];
+  for (const type of await listDirs(root)) {
+    if (type.startsWith('.')) continue;
+    const typePath = join(root, type);
+    const linked = new Map<string, number>();
+    const plain = new Set<string>();
+    for (const entry of await readdir(typePath, { withFileTypes: true })) {
+      const dt = parseDtDir(entry.name);
+      if (dt === null) continue;
+      if (entry.isSymbolicLink()) {
+        const gen = parseGenName(basename(await readlink(join(typePath, entry.name))));
+        if (gen === null) throw new SinkError(`bronze link ${entry.name} does not point at a generation`, { path: join(typePath, entry.name) });
+        linked.set(dt, gen);
+      } else if (entry.isDirectory()) {
+        plain.add(dt);
+        live.push(join(typePath, entry.name));
+      }
+    }
+    const genRoot = join(root, GEN_DIR, type);
+    for (const entry of await readdir(genRoot).catch(() => [] as string[])) {
+      const dt = parseDtDir(entry);
+      const parent = join(genRoot, entry);
+      if (dt === null) {
+        // A link made for a swap and never renamed into place.
+        if (entry.endsWith('.link')) await rm(parent, { force: true });
+        continue;
+      }
+      const gens = (await listDirs(parent)).map(parseGenName).filter((g): g is number => g !== null);
+      let keep = linked.get(dt);
+      if (keep === undefined && !plain.has(dt) && gens.length > 0) {
+        keep = Math.max(...gens);
+        await symlink(linkTarget(type, dt, keep), join(typePath, dtDirName(dt)));
+        await fsyncDir(typePath);
+        linked.set(dt, keep);
+        logger.info('bronze recovery linked a dt directory', { type, dt, gen: keep });
+      }
+      let removed = false;
+      for (const g of gens) {
+        if (g === keep) continue;
+        await rm(join(parent, genName(g)), { recursive: true, force: true });
+        removed = true;
+      }
+      if (removed) await fsyncDir(parent);
+    }
+    for (const [dt, gen] of linked) live.push(join(genRoot, dtDirName(dt), genName(gen)));
+  }
+  return live;
+}
+
+/** A generation's `.groups.json`: per compacted file, the names of the write groups it holds. */
+export async function readGroups(dir: string): Promise<Record<string, string[]>> {
+  try {
+    return JSON.parse(await readFile(join(dir, GROUPS_FILE), 'utf8')) as Record<string, string[]>;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw err;
+  }
 }
 
 function warnOnOverlap(key: string, list: FileRange[], logger: Logger): void {

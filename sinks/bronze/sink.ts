@@ -27,6 +27,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, RecordBatch, Transport } from '../../transport/types.ts';
 import { acquireDirLock, type DirLock } from '../common/dir-lock.ts';
+import { COMPACT_DEFAULTS, compactBronze } from './compact.ts';
 import { compileInspector, type Inspector } from './inspect.ts';
 import { bronzeRoot, typeDir, utcDate } from './layout.ts';
 import type { PackedBodies } from './body-buffer.ts';
@@ -54,6 +55,10 @@ export interface BronzeSinkOptions {
   maxPendingGroups?: number;
   /** Records per poll. Default 5,000. */
   pollRecords?: number;
+  /** Compact the dt directories written since the last compaction this often, and when the run ends. Default 5 min; 0 turns compaction off. */
+  compactEveryMs?: number;
+  /** Compaction's target file size. Default 64 MiB. */
+  compactTargetBytes?: number;
 }
 
 export interface BronzeSinkDeps {
@@ -96,6 +101,8 @@ export const BRONZE_DEFAULTS = {
   maxBufferedBytes: 96 * 1024 * 1024,
   maxPendingGroups: 2,
   pollRecords: 5_000,
+  compactEveryMs: 300_000,
+  compactTargetBytes: COMPACT_DEFAULTS.targetBytes,
 } as const;
 
 interface TopicState {
@@ -128,6 +135,9 @@ class BronzeSink {
   readonly #pending = new Set<Promise<void>>();
   readonly #knownDirs = new Set<string>();
   readonly #result: BronzeSinkResult = { rows: 0, files: 0, bytes: 0, deadLettered: 0, skipped: 0 };
+  /** `<type>/<dt>` written since the last compaction. */
+  readonly #touched = new Set<string>();
+  #lastCompaction = Date.now();
   #resumeFromFiles = new Map<string, number>();
   #bufferedBytes = 0;
   #failure: Error | undefined;
@@ -163,6 +173,7 @@ class BronzeSink {
         await this.#loop();
         await this.#flushAll();
         await this.#drain();
+        if (!this.#deps.signal.aborted) await this.#compact();
       } finally {
         await this.#consumer.close().catch((err) => this.#log.warn('closing the consumer failed', { err }));
         await this.#deadLetters.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
@@ -200,6 +211,7 @@ class BronzeSink {
         await this.#followAssignment();
         for (const batch of batches) await this.#take(batch);
         await this.#rollDue(Date.now());
+        if (this.#o.compactEveryMs > 0 && Date.now() - this.#lastCompaction >= this.#o.compactEveryMs) await this.#compact();
       },
       caughtUp: () => groupCaughtUp(this.#consumer, this.#deps.transport.admin(), this.#o.groupId, [...this.#topics.keys()]),
       failure: () => this.#failure,
@@ -369,6 +381,7 @@ class BronzeSink {
     const state = this.#topics.get(buf.topic)!;
     const range = { topic: buf.topic, partition: buf.partition, first: buf.first, last: buf.last };
     const parts = [...buf.byDt].filter(([, b]) => b.rows > 0).map(([dt, b]) => [dt, b.take()] as [string, PackedBodies]);
+    for (const [dt] of parts) this.#touched.add(`${state.type}/${dt}`);
     const prepared = writeTemporaries(state.dir, state.schemaName, range, parts, this.#pool, this.#knownDirs);
     const previous = this.#chains.get(key) ?? Promise.resolve();
     const done = (async () => {
@@ -397,6 +410,21 @@ class BronzeSink {
       // The files are what counts; a commit refused after a rebalance only costs the new owner a re-read.
       this.#log.warn('offset commit after publishing failed; the files already record the progress', { topic, partition, offset, err });
     }
+  }
+
+  /**
+   * Merges the small files of the dt directories written since the last time. Waits for every
+   * pending group first: a compaction swaps a dt's directory, so no temporary may be in it.
+   * Consuming waits meanwhile; compaction holds one row group at a time.
+   */
+  async #compact(): Promise<void> {
+    this.#lastCompaction = Date.now();
+    if (this.#o.compactEveryMs <= 0 || this.#touched.size === 0) return;
+    await this.#drain();
+    const only = new Set(this.#touched);
+    this.#touched.clear();
+    await compactBronze(this.#root, this.#pool, this.#log, { only, targetBytes: this.#o.compactTargetBytes });
+    this.#lastCompaction = Date.now();
   }
 
   async #drain(): Promise<void> {

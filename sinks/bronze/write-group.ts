@@ -8,10 +8,11 @@
  * Recovery (recovery.ts) rolls a group forward when step 2 was under way and deletes its
  * temporaries when it was not. Step 2 of a partition's groups runs in offset order.
  */
-import { mkdir, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fsyncDir } from '../common/fs-durable.ts';
-import { dtDirName, type FileRange, fileName, tempName } from './layout.ts';
+import { ensureDtDir } from './dt-dirs.ts';
+import { type FileRange, fileName, tempName } from './layout.ts';
 import type { PackedBodies } from './body-buffer.ts';
 import type { ParquetWriterPool } from './parquet/pool.ts';
 
@@ -40,8 +41,7 @@ export function writeTemporaries(
   let rows = 0;
   const written = parts.map(async ([dt, bodies]) => {
     rows += bodies.rows;
-    const dir = join(typeDir, dtDirName(dt));
-    await ensureDir(dir, knownDirs);
+    const dir = await ensureDtDir(typeDir, dt, knownDirs);
     const { bytes } = await pool.write(schema, range.partition, bodies, join(dir, tempName(name)));
     return { dir, name, bytes };
   });
@@ -57,18 +57,4 @@ export async function publish(parts: Array<{ dir: string; name: string; bytes: n
   }
   for (const dir of new Set(parts.map((p) => p.dir))) await fsyncDir(dir);
   return { files: parts.length, bytes };
-}
-
-/** Creates a directory (and parents) durably: each new entry's parent is fsynced. `known` caches those made or seen. */
-async function ensureDir(dir: string, known: Set<string>): Promise<void> {
-  if (known.has(dir)) return;
-  const created = await mkdir(dir, { recursive: true });
-  if (created !== undefined) {
-    let d = dir;
-    while (d.length >= created.length) {
-      await fsyncDir(dirname(d));
-      d = dirname(d);
-    }
-  }
-  known.add(dir);
 }

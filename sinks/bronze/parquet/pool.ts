@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { rebuildError, SinkError } from '../../../runtime/errors.ts';
 import type { PackedBodies } from '../body-buffer.ts';
-import type { WriteJob, WriteResult } from './worker.ts';
+import type { CompactJob, WriteJob, WriteResult } from './worker.ts';
 
 export class ParquetWriterPool {
   readonly #worker: Worker;
@@ -42,6 +42,17 @@ export class ParquetWriterPool {
         job,
         bodies.chunks.flatMap((c) => [c.bytes.buffer as ArrayBuffer, c.ends.buffer as ArrayBuffer, c.offsets.buffer as ArrayBuffer]),
       );
+    });
+  }
+
+  /** Rewrites the Parquet files `inputs`, in order, as one new file `path` (fsynced) with key-value `metadata`. */
+  compact(inputs: string[], path: string, metadata: Record<string, string>): Promise<{ bytes: number; rows: number }> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      const job: CompactJob = { id, kind: 'compact', inputs, path, metadata };
+      this.#worker.postMessage(job);
     });
   }
 
