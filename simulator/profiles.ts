@@ -149,6 +149,16 @@ const RULES_2025: readonly RateRule[] = [
 const CATEGORIES_2025 = ['OVERALL', 'POLITICS', 'SPORTS', 'CRYPTO', 'CULTURE', 'MENTIONS', 'WEATHER', 'ECONOMICS', 'TECH', 'FINANCE'];
 const CATEGORIES_CURRENT = ['OVERALL', 'POLITICS', 'SPORTS', 'ESPORTS', 'CRYPTO', 'CULTURE', 'MENTIONS', 'WEATHER', 'ECONOMICS', 'TECH', 'FINANCE'];
 
+/** The market channel behaves the same in both profiles. */
+const MARKET_CHANNEL: Profile['ws'] = {
+  tokensPerConnection: 500,
+  pingBeforeSubscribeCloses: true,
+  idleTimeoutMs: 60_000,
+  subscribeTimeoutMs: 30_000,
+  dynamicSubscribe: true,
+  customFeatures: true,
+};
+
 export const PROFILES: Record<ProfileName, Profile> = {
   current: {
     name: 'current',
@@ -189,14 +199,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
       pricesHistoryMaxSpanSec: 31 * 86_400,
       bookExtras: true,
     },
-    ws: {
-      tokensPerConnection: 500,
-      pingBeforeSubscribeCloses: true,
-      idleTimeoutMs: 60_000,
-      subscribeTimeoutMs: 30_000,
-      dynamicSubscribe: true,
-      customFeatures: true,
-    },
+    ws: MARKET_CHANNEL,
     limits: { mode: 'mixed', maxDelayMs: 5_000, rules: CURRENT_RULES },
   },
   '2025-12': {
@@ -238,14 +241,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
       pricesHistoryMaxSpanSec: 31 * 86_400,
       bookExtras: true,
     },
-    ws: {
-      tokensPerConnection: 500,
-      pingBeforeSubscribeCloses: true,
-      idleTimeoutMs: 60_000,
-      subscribeTimeoutMs: 30_000,
-      dynamicSubscribe: true,
-      customFeatures: true,
-    },
+    ws: MARKET_CHANNEL,
     limits: { mode: 'mixed', maxDelayMs: 5_000, rules: RULES_2025 },
   },
 };
