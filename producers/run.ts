@@ -236,6 +236,8 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
     );
   }
 
+  // Under --limit the events wait for the market listings: only then is it known which markets were taken.
+  let marketsListed: Promise<unknown> = Promise.resolve();
   if (wantsMarkets) {
     const publish = modes.has('markets');
     const task = ctx.metrics.task('markets', 'pages');
@@ -243,6 +245,7 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
     const needGamma = modes.has('markets') || modes.has('prices');
     const gamma = needGamma ? Promise.all([listings.gammaMarkets(false, publish), listings.gammaMarkets(true, publish)]) : Promise.resolve();
     const clob = listings.clobMarkets(publish);
+    marketsListed = Promise.all([gamma, clob]);
     jobs.push(
       gamma.finally(releasePrices),
       Promise.all([gamma, clob]).finally(() => {
@@ -258,7 +261,13 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
   }
   if (modes.has('events')) {
     const task = ctx.metrics.task('events', 'pages');
-    jobs.push(Promise.all([listings.gammaEvents(false), listings.gammaEvents(true)]).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')));
+    const taken = s.limit !== undefined && wantsMarkets ? (id: string) => catalog.get(id) !== undefined : undefined;
+    const listed = taken ? marketsListed.then(() => undefined) : Promise.resolve();
+    jobs.push(
+      listed
+        .then(() => Promise.all([listings.gammaEvents(false, taken), listings.gammaEvents(true, taken)]))
+        .finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
+    );
   }
   if (modes.has('leaderboard')) jobs.push(new LeaderboardFetcher(ctx).run());
 

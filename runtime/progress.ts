@@ -39,13 +39,21 @@ export class ProgressTask {
   #rate = 0;
   #doneRate = 0;
 
-  constructor(name: string, unit: string) {
+  readonly #doneBy: Counter | undefined;
+
+  /**
+   * `doneBy`: the counter that is also the task's units of work, for a task (a sink, the
+   * processors) whose work is its records; else `done` only moves through advance().
+   */
+  constructor(name: string, unit: string, doneBy?: Counter) {
     this.name = name;
     this.unit = unit;
+    this.#doneBy = doneBy;
   }
 
   add(counter: Counter, n = 1): void {
     this.counts[counter] += n;
+    if (counter === this.#doneBy) this.done += n;
   }
 
   /** Adds units of work to the known total (e.g. markets discovered). */
@@ -119,8 +127,8 @@ export class ProgressBoard {
     this.#tty = options.tty ?? Boolean((stream as NodeJS.WriteStream).isTTY);
   }
 
-  task(name: string, unit = 'items'): ProgressTask {
-    const t = new ProgressTask(name, unit);
+  task(name: string, unit = 'items', doneBy?: Counter): ProgressTask {
+    const t = new ProgressTask(name, unit, doneBy);
     this.#tasks.push(t);
     if (this.#multi) this.#addBar(t);
     return t;

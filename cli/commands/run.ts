@@ -99,9 +99,10 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   const { runSilverSink, defaultSnapshotPath } = await import('../../sinks/silver/index.ts');
   const { defaultSilverPath } = await import('../../sinks/silver/query-client.ts');
   const silverPath = defaultSilverPath(ctx.config.dataDir);
-  const processTask = board.task('process', 'records');
-  const bronzeTask = board.task('bronze', 'rows');
-  const silverTask = board.task('silver', 'records');
+  // These stages' work is their records: "done" counts them.
+  const processTask = board.task('process', 'records', 'records');
+  const bronzeTask = board.task('bronze', 'rows', 'records');
+  const silverTask = board.task('silver', 'records', 'records');
   const counter = watchCleanTopics(transport, processTask);
   board.start();
   let summary: string[] = [];
@@ -131,11 +132,14 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
       ),
     );
     following.abort();
-    await processing;
+    const followed = await processing;
     if (stopAll.aborted) throw failure ?? new AbortedError('stopped before the end; run again to continue where it stopped');
 
     processTask.status = 'catching up';
-    await guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: stopAll, until: 'caught-up' }));
+    const caughtUp = await guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: stopAll, until: 'caught-up' }));
+    counter.stop();
+    const processed = { emitted: emittedBy(followed) + emittedBy(caughtUp), deadLettered: followed.deadLettered + caughtUp.deadLettered };
+    settle(processTask, processed.emitted);
     processTask.end('done');
     drainSilver.abort();
     bronzeTask.status = 'writing';
@@ -149,8 +153,10 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
         onPublished: (g) => bronzeTask.add('records', g.rows),
       }),
     );
+    settle(bronzeTask, bronze.rows);
     bronzeTask.end('done');
     const silverResult = await silver;
+    settle(silverTask, silverResult.records);
     silverTask.end('done');
     if (stopAll.aborted) throw failure ?? new AbortedError('stopped before the end; run again to continue where it stopped');
 
@@ -172,9 +178,10 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     summary = [
       `pma run finished in ${((performance.now() - started) / 1000).toFixed(0)} s (${settings.source === 'sim' ? 'simulator' : 'live Polymarket'}):`,
       `  ingest    ${ingest.stopped ? 'stopped early' : 'complete'}; ${ingest.failures} failed request(s), ${ingest.gaps} gap(s), ${ingest.deadLetters} dead letter(s)`,
+      `  process   ${processed.emitted.toLocaleString('en-US')} new clean record(s), ${processed.deadLettered.toLocaleString('en-US')} dead-lettered`,
       `  log       ${ctx.config.transport === 'embedded' ? embeddedLogPath(ctx.config.dataDir) : ctx.config.brokers.join(',')}  (${(await recordsIn(transport, (n) => n.startsWith('pma.raw.'))).toLocaleString('en-US')} raw records, ${(await recordsIn(transport, (n) => CLEAN.has(n))).toLocaleString('en-US')} clean)`,
       `  bronze    ${bronzeRoot(ctx.config.dataDir)}  (${bronze.rows.toLocaleString('en-US')} new rows in ${bronze.files.toLocaleString('en-US')} Parquet files)`,
-      `  silver    ${silverPath}  (${counts})`,
+      `  silver    ${silverPath}  (${silverResult.records.toLocaleString('en-US')} record(s) applied; ${counts})`,
       `  snapshot  ${defaultSnapshotPath(silverPath)}  (for DuckDB/Python readers while a sink runs)`,
       ...goldLines,
       `next: pma query "SELECT * FROM MarketDim LIMIT 5"   |   pma status   |   pma replay --layer silver`,
@@ -214,13 +221,29 @@ async function recordsIn(transport: Transport, pick: (name: string) => boolean):
   return n;
 }
 
+/** Clean records a processors' run wrote, all topics together. */
+function emittedBy(result: { emitted: Partial<Record<string, number>> }): number {
+  return Object.values(result.emitted).reduce<number>((n, v) => n + (v ?? 0), 0);
+}
+
+/**
+ * Brings a task's records (and so its "done") to the stage's own count once it has ended: the
+ * live count is sampled, and may miss the last beat or, for the processors, the first second.
+ */
+function settle(task: ProgressTask, records: number): void {
+  if (records !== task.counts.records) task.add('records', records - task.counts.records);
+}
+
 /** Counts what the processors emit (growth of the clean topics) into a progress task, once a second. */
 function watchCleanTopics(transport: Transport, task: ProgressTask): { stop(): void } {
   let base: number | undefined;
   let last = 0;
+  let stopped = false;
   const timer = setInterval(() => {
     recordsIn(transport, (n) => CLEAN.has(n))
       .then((n) => {
+        // A count read before stop() lands after it, when the task already holds the final number.
+        if (stopped) return;
         base ??= n;
         const grown = n - base;
         if (grown > last) task.add('records', grown - last);
@@ -229,7 +252,12 @@ function watchCleanTopics(transport: Transport, task: ProgressTask): { stop(): v
       .catch(() => undefined);
   }, 1_000);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
 }
 
 async function silverCounts(path: string): Promise<string> {

@@ -51,6 +51,8 @@ interface ListingSpec {
   /** Whether pages are published (the mode is selected) or only used for discovery. */
   publish: boolean;
   discover?: (rows: Record<string, unknown>[]) => MarketInfo[];
+  /** What of a page is published (all of it when absent). */
+  narrow?: (rows: Record<string, unknown>[]) => Record<string, unknown>[];
 }
 
 interface Page {
@@ -118,8 +120,8 @@ export class Listings {
     return this.#unit(spec, () => this.#walkGamma(spec, '/markets', closed));
   }
 
-  /** Gamma events, open or closed ones. */
-  gammaEvents(closed: boolean): Promise<void> {
+  /** Gamma events, open or closed ones; with `taken`, only the events of those markets (see eventsOf). */
+  gammaEvents(closed: boolean, taken?: (conditionId: string) => boolean): Promise<void> {
     const spec: ListingSpec = {
       fetcher: 'events',
       endpoint: GAMMA_EVENTS_ENDPOINT,
@@ -128,6 +130,7 @@ export class Listings {
       toRaw: toRawGammaEvent,
       key: (r) => gammaEventKey(r as { id: string }),
       publish: true,
+      narrow: taken ? (rows) => eventsOf(rows, taken) : undefined,
     };
     return this.#unit(spec, () => this.#walkGamma(spec, '/events', closed));
   }
@@ -312,6 +315,7 @@ export class Listings {
         return id === undefined || accepted.has(id);
       });
     }
+    if (spec.narrow) rows = spec.narrow(rows);
     let items: PageItem[] = spec.publish ? rows.map((r) => ({ key: spec.key(r), api: r })) : [];
     items = items.filter((item) => {
       const digest = createHash('md5').update(JSON.stringify(item.api)).digest('base64');
@@ -334,4 +338,22 @@ export class Listings {
     ctx.metrics.task(spec.fetcher, 'pages')?.advance();
     if (discovery) discovery.enqueue(found);
   }
+}
+
+/**
+ * Under --limit: the events holding a market taken, each listing only the markets taken. An event
+ * comes whole from the API, and every market it lists would reach Silver as a bridge row and a
+ * MarketDim row with nothing but its key; the run is meant to hold the markets it took and no other.
+ */
+export function eventsOf(rows: Record<string, unknown>[], taken: (conditionId: string) => boolean): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (const event of rows) {
+    const markets = Array.isArray(event.markets) ? (event.markets as unknown[]) : [];
+    const kept = markets.filter((m) => {
+      const id = typeof m === 'object' && m !== null ? (m as { conditionId?: unknown }).conditionId : undefined;
+      return typeof id === 'string' && taken(id);
+    });
+    if (kept.length > 0) out.push({ ...event, markets: kept });
+  }
+  return out;
 }

@@ -71,7 +71,6 @@ export class PricesFetcher {
       if (ctx.settings.since !== undefined) start = Math.max(start, ctx.settings.since);
       state = initialPriceState(policy, start, end, market.volume);
     }
-    const before = stored?.complete ? stored.records : 0;
     let oldest = stored?.oldestTimestamp ?? null;
     const paramsOf = (req: PriceWindowRequest) => ({ market: unit.token, startTs: req.startTs, endTs: req.endTs, fidelity: req.fidelity });
     const fetchWindow = async (req: PriceWindowRequest): Promise<PriceWindowResult> => {
@@ -98,7 +97,8 @@ export class PricesFetcher {
         lastTimestamp: s.newest !== undefined ? s.newest * 1000 : null,
         oldestTimestamp: oldest,
         complete: s.complete,
-        records: before + s.records,
+        // The walk's own count runs across passes: an incremental pass starts from the last state.
+        records: s.records,
         detail: JSON.stringify({ gen: ctx.generation, market, walk: s }),
       });
       const res = await ctx.publisher.page({
