@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
@@ -89,6 +91,15 @@ describe('end to end on the simulator: ingest, process, Bronze hold the ground t
         condition_id: t.conditionId, outcome_index: t.outcomeIndex, role: t.role, unresolved: false, event_id: markets.get(t.conditionId as string)!.event, tx: t.transactionHash,
       });
       expect(r.dt).to.equal(Date.parse(new Date((t.timestamp as number) * 1000).toISOString().slice(0, 10)));
+    }
+  });
+
+  it('few files: at most 2 Parquet files in any dt directory of trades and prices (compaction at the end of the run)', () => {
+    const root = bronzeRoot(h.dir);
+    for (const type of ['trades', 'prices']) {
+      const perDt = readdirSync(join(root, type)).map((dt) => readdirSync(join(root, type, dt)).filter((f) => f.endsWith('.parquet')).length);
+      expect(perDt.length, type).to.be.greaterThan(3);
+      expect(Math.max(...perDt), type).to.be.at.most(2);
     }
   });
 
