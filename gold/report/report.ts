@@ -51,7 +51,7 @@ const marketCell = (question: unknown, slug: unknown, conditionId: unknown): Cel
 const DEFINITIONS: Array<[string, string]> = [
   ['Volume and trades', "each match counted once, by its taker row: TradeFact holds the taker's row and every maker's row of a match, so summing them doubles both; a row whose role was not recorded counts as half a match (its transaction once)."],
   ["Gamma's volume", "Gamma's own market volume can differ: Polymarket computes it over the market's whole life and by its own rules, while ours covers only the trades Silver holds."],
-  ['Per-wallet figures', 'every row of the wallet counts, maker rows included: the maker traded too.'],
+  ['Per-wallet figures', 'every row of the wallet counts, maker rows included: the maker traded too; traders\' PnL comes from their positions, as in the backtest.'],
   ['Positions', 'per copied wallet and token at average cost: a BUY adds shares at its price, a SELL closes at most the shares held and realises (price − average cost) per share.'],
   ['Unheld sells', 'what a SELL sells beyond the shares held (split, merge, transfer or bought before the data) is counted apart and never valued, not treated as a naked short.'],
   ['Settlement', 'shares still held when the market resolves are worth 1 (winner) or 0, realised at the resolution time; positions on open markets stay at cost, unvalued.'],
@@ -89,8 +89,8 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
     const overall = (await rows('SELECT * FROM bt_overall'))[0]!;
     const fixed = (await rows('SELECT * FROM bt_fixed_size_summary'))[0]!;
     const monthly = await rows(`SELECT strftime(month, '%Y-%m') AS month, * EXCLUDE (month) FROM bt_monthly ORDER BY 1`);
-    const traders = await rows(`SELECT coalesce(user_name, wallet_address) AS who, wallet_address, realised_pnl, resolved_trades, win_rate, volume
-      FROM gold_trader_profile WHERE resolved_trades > 0 ORDER BY realised_pnl DESC, wallet_address LIMIT 15`);
+    const traders = await rows(`SELECT coalesce(user_name, wallet_address) AS who, wallet_address, realised_pnl, realisations, win_rate, volume
+      FROM gold_trader_profile WHERE realisations > 0 ORDER BY realised_pnl DESC, wallet_address LIMIT 15`);
     const categories = await rows(`SELECT category, sum(volume) AS volume, sum(trade_count) AS trades, count(*) AS markets FROM gold_market_summary
       GROUP BY category HAVING sum(volume) > 0 ORDER BY volume DESC, category LIMIT 12`);
     let best = await rows(`SELECT * FROM bt_best_users ORDER BY profit_rank LIMIT 20`);
@@ -124,7 +124,7 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
       ),
       barChart(
         traders.map((t) => ({ label: String(t.who).startsWith('0x') ? shortWallet(String(t.who)) : String(t.who), value: num(t.realised_pnl) })),
-        { title: 'Top traders by realised PnL on resolved markets', format: money },
+        { title: 'Top traders by PnL of their positions (closing sells and settlements)', format: money },
       ),
       barChart(
         categories.map((c) => ({ label: String(c.category), value: num(c.volume) })),

@@ -1,7 +1,8 @@
 /**
- * The copy-trading backtest of spec section 6.3, corrected: it follows positions (positions.ts:
- * average cost, a SELL closes only shares held, the rest of a position settles at 1 or 0 when its
- * market has a real winner, sells of unheld shares are counted apart and never valued), and every
+ * The copy-trading backtest of spec section 6.3, corrected: it follows positions (positions.ts,
+ * gold_position_walk: average cost, a SELL closes only shares held, the rest of a position
+ * settles at 1 or 0 when its market has a real winner, sells of unheld shares are counted apart
+ * and never valued), and every
  * figure is built on REALISATIONS: a SELL closing held shares (at its time) or a settlement (at
  * the market's resolution time, or the position's last trade when later). Per realisation: cost
  * basis (average cost × shares), proceeds, PnL = proceeds − cost basis. ROI = PnL / cost basis;
@@ -15,7 +16,6 @@
  * the board, is not copied on the strength of an older row (the original filtered on rank before
  * taking the latest row, so it was).
  */
-import { buildTradeWalk } from './positions.ts';
 import { type GoldTable, lit } from './types.ts';
 
 /**
@@ -80,7 +80,7 @@ export const BACKTEST_TABLES: GoldTable[] = [
   {
     name: 'bt_trade_walk',
     description: 'one row per copied trade: the position walk (held before, average cost, shares closed and unheld, realised PnL) and the fixed-stake copier beside it',
-    build: buildTradeWalk,
+    select: () => `SELECT u.copy_rank, w.* EXCLUDE (trader_sk) FROM gold_position_walk w JOIN bt_top_users u USING (trader_sk)`,
   },
   {
     name: 'bt_trades',

@@ -17,16 +17,18 @@
  * held shares (nothing when the wallet held none). It only ever sells what it holds, so no
  * position can lose more than was staked in it.
  *
- * SQL would need a recursive query for the clamp at zero held shares, so the walk runs here over
- * one ordered read of the copied wallets' trades (bounded by --top-users: memory holds one row
- * per copied trade) and is appended to `bt_trade_walk`, one row per trade.
+ * SQL would need a recursive query for the clamp at zero held shares, so the walk runs here, over
+ * every wallet (the trader profiles use it too): the trades are numbered in walk order into a
+ * temporary table, read back a page at a time and the rows appended to `gold_position_walk`, so
+ * memory holds one page whatever the size of Silver.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { GoldParameters } from './types.ts';
 
 export interface WalkTrade {
   tradeSk: bigint;
-  copyRank: bigint;
+  /** The wallet (trader_sk). */
+  owner: bigint;
   tokenSk: bigint | null;
   side: string;
   price: number;
@@ -38,8 +40,7 @@ export type CopierAction = 'buy' | 'sell' | 'skip-unheld' | 'skip-price' | 'skip
 
 export interface WalkRow {
   tradeSk: bigint;
-  copyRank: bigint;
-  seq: number;
+  owner: bigint;
   action: WalkAction;
   heldBefore: number;
   avgCostBefore: number | null;
@@ -65,22 +66,24 @@ const EPSILON = 1e-9;
 
 /** Walks trades already ordered by wallet, token, time (BUY first), trade. */
 export function walkPositions(trades: Iterable<WalkTrade>, stake: number): WalkRow[] {
-  const out: WalkRow[] = [];
+  const step = positionWalker(stake);
+  return [...trades].map(step);
+}
+
+/** A walk's step function: its state is the current position, so pages can follow each other. */
+export function positionWalker(stake: number): (t: WalkTrade) => WalkRow {
   let key = '';
   let held = 0;
   let cost = 0;
   let cHeld = 0;
   let cCost = 0;
-  let seq = 0;
-  for (const t of trades) {
-    seq += 1;
-    const base = { tradeSk: t.tradeSk, copyRank: t.copyRank, seq, closedShares: 0, unheldShares: 0, costBasis: 0, proceeds: 0, realisedPnl: 0 };
+  return (t) => {
+    const base = { tradeSk: t.tradeSk, owner: t.owner, closedShares: 0, unheldShares: 0, costBasis: 0, proceeds: 0, realisedPnl: 0 };
     const copier = { copierShares: 0, copierStake: 0, copierCostBasis: 0, copierProceeds: 0, copierPnl: 0 };
     if (t.tokenSk === null) {
-      out.push({ ...base, ...copier, action: 'unknown-token', heldBefore: 0, avgCostBefore: null, heldAfter: 0, costAfter: 0, copierAction: 'unknown-token', copierHeldAfter: 0, copierCostAfter: 0 });
-      continue;
+      return { ...base, ...copier, action: 'unknown-token', heldBefore: 0, avgCostBefore: null, heldAfter: 0, costAfter: 0, copierAction: 'unknown-token', copierHeldAfter: 0, copierCostAfter: 0 };
     }
-    const k = `${t.copyRank}/${t.tokenSk}`;
+    const k = `${t.owner}/${t.tokenSk}`;
     if (k !== key) {
       key = k;
       held = cost = cHeld = cCost = 0;
@@ -98,8 +101,7 @@ export function walkPositions(trades: Iterable<WalkTrade>, stake: number): WalkR
         cHeld += copier.copierShares;
         cCost += stake;
       }
-      out.push({ ...base, ...copier, action: 'buy', heldBefore, avgCostBefore, heldAfter: held, costAfter: cost, copierAction, copierHeldAfter: cHeld, copierCostAfter: cCost });
-      continue;
+      return { ...base, ...copier, action: 'buy', heldBefore, avgCostBefore, heldAfter: held, costAfter: cost, copierAction, copierHeldAfter: cHeld, copierCostAfter: cCost };
     }
     const whole = held > EPSILON && t.size >= held - EPSILON;
     const closed = held > EPSILON ? Math.min(t.size, held) : 0;
@@ -126,43 +128,47 @@ export function walkPositions(trades: Iterable<WalkTrade>, stake: number): WalkR
       cHeld = whole ? 0 : cHeld - copier.copierShares;
       cCost = whole ? 0 : cCost - copier.copierCostBasis;
     }
-    out.push({ ...base, ...copier, action, heldBefore, avgCostBefore, heldAfter: held, costAfter: cost, copierAction, copierHeldAfter: cHeld, copierCostAfter: cCost });
-  }
-  return out;
+    return { ...base, ...copier, action, heldBefore, avgCostBefore, heldAfter: held, costAfter: cost, copierAction, copierHeldAfter: cHeld, copierCostAfter: cCost };
+  };
 }
 
-const WALK_COLUMNS = `trade_sk UHUGEINT, copy_rank BIGINT, seq BIGINT, action VARCHAR, held_before DOUBLE, avg_cost_before DOUBLE,
+const WALK_COLUMNS = `trade_sk UHUGEINT, trader_sk UBIGINT, seq BIGINT, action VARCHAR, held_before DOUBLE, avg_cost_before DOUBLE,
   closed_shares DOUBLE, unheld_shares DOUBLE, cost_basis DOUBLE, proceeds DOUBLE, realised_pnl DOUBLE, held_after DOUBLE, cost_after DOUBLE,
   copier_action VARCHAR, copier_shares DOUBLE, copier_stake DOUBLE, copier_cost_basis DOUBLE, copier_proceeds DOUBLE, copier_pnl DOUBLE,
   copier_held_after DOUBLE, copier_cost_after DOUBLE`;
 
-/** Creates and fills `bt_trade_walk` from gold_trade_outcome and bt_top_users. */
-export async function buildTradeWalk(conn: DuckDBConnection, p: GoldParameters): Promise<void> {
-  const result = await conn.stream(`
-    SELECT o.trade_sk, u.copy_rank, o.token_sk, o.side, o.price, o.size
-    FROM gold_trade_outcome o JOIN bt_top_users u USING (trader_sk)
-    ORDER BY u.copy_rank, o.token_sk NULLS LAST, o.trade_timestamp, CASE o.side WHEN 'BUY' THEN 0 ELSE 1 END, o.trade_sk`);
-  const trades: WalkTrade[] = [];
-  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    for (const [tradeSk, copyRank, tokenSk, side, price, size] of chunk.getRows()) {
-      trades.push({ tradeSk: tradeSk as bigint, copyRank: copyRank as bigint, tokenSk: tokenSk as bigint | null, side: String(side), price: Number(price), size: Number(size) });
+/** Creates and fills `gold_position_walk` from gold_trade_outcome: every wallet's trades. */
+export async function buildPositionWalk(conn: DuckDBConnection, p: GoldParameters): Promise<void> {
+  await conn.run(`CREATE TEMP TABLE walk_input AS
+    SELECT row_number() OVER (ORDER BY trader_sk, token_sk NULLS LAST, trade_timestamp, CASE side WHEN 'BUY' THEN 0 ELSE 1 END, trade_sk) AS seq,
+      trade_sk, trader_sk, token_sk, side, price, size
+    FROM gold_trade_outcome`);
+  await conn.run(`CREATE TABLE gold_position_walk (${WALK_COLUMNS})`);
+  const step = positionWalker(p.stake);
+  const rows = Math.max(1, Math.trunc(p.walkPageRows));
+  try {
+    for (let from = 0; ; from += rows) {
+      const page = (await conn.runAndReadAll(`SELECT seq, trade_sk, trader_sk, token_sk, side, price, size FROM walk_input WHERE seq > ${from} AND seq <= ${from + rows} ORDER BY seq`)).getRows();
+      if (page.length === 0) break;
+      const appender = await conn.createAppender('gold_position_walk');
+      for (const [seq, tradeSk, owner, tokenSk, side, price, size] of page) {
+        const r = step({ tradeSk: tradeSk as bigint, owner: owner as bigint, tokenSk: tokenSk as bigint | null, side: String(side), price: Number(price), size: Number(size) });
+        appender.appendUHugeInt(r.tradeSk);
+        appender.appendUBigInt(r.owner);
+        appender.appendBigInt(seq as bigint);
+        appender.appendVarchar(r.action);
+        appender.appendDouble(r.heldBefore);
+        if (r.avgCostBefore === null) appender.appendNull();
+        else appender.appendDouble(r.avgCostBefore);
+        for (const v of [r.closedShares, r.unheldShares, r.costBasis, r.proceeds, r.realisedPnl, r.heldAfter, r.costAfter]) appender.appendDouble(v);
+        appender.appendVarchar(r.copierAction);
+        for (const v of [r.copierShares, r.copierStake, r.copierCostBasis, r.copierProceeds, r.copierPnl, r.copierHeldAfter, r.copierCostAfter]) appender.appendDouble(v);
+        appender.endRow();
+      }
+      appender.flushSync();
+      appender.closeSync();
     }
+  } finally {
+    await conn.run('DROP TABLE IF EXISTS walk_input');
   }
-  await conn.run(`CREATE TABLE bt_trade_walk (${WALK_COLUMNS})`);
-  const appender = await conn.createAppender('bt_trade_walk');
-  for (const r of walkPositions(trades, p.stake)) {
-    appender.appendUHugeInt(r.tradeSk);
-    appender.appendBigInt(r.copyRank);
-    appender.appendBigInt(BigInt(r.seq));
-    appender.appendVarchar(r.action);
-    appender.appendDouble(r.heldBefore);
-    if (r.avgCostBefore === null) appender.appendNull();
-    else appender.appendDouble(r.avgCostBefore);
-    for (const v of [r.closedShares, r.unheldShares, r.costBasis, r.proceeds, r.realisedPnl, r.heldAfter, r.costAfter]) appender.appendDouble(v);
-    appender.appendVarchar(r.copierAction);
-    for (const v of [r.copierShares, r.copierStake, r.copierCostBasis, r.copierProceeds, r.copierPnl, r.copierHeldAfter, r.copierCostAfter]) appender.appendDouble(v);
-    appender.endRow();
-  }
-  appender.flushSync();
-  appender.closeSync();
 }

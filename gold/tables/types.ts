@@ -40,6 +40,8 @@ export interface GoldParameters {
   calibrationBucket: number;
   /** Price and volume over time: how many markets, by volume. */
   topMarkets: number;
+  /** Position walk: trades read back per page (memory holds one page). */
+  walkPageRows: number;
 }
 
 export const DEFAULT_GOLD_PARAMETERS: GoldParameters = {
@@ -54,6 +56,7 @@ export const DEFAULT_GOLD_PARAMETERS: GoldParameters = {
   calibrationHorizonDays: [1, 7],
   calibrationBucket: 0.1,
   topMarkets: 5,
+  walkPageRows: 200_000,
 };
 
 /** SQL text literal. */

@@ -101,25 +101,37 @@ describe('gold on a hand-computed Silver', function () {
     close(e.volume, 77.5);
   });
 
-  it('trader profiles count every row of the wallet (maker rows too): PnL of a winner bought at p is size*(1-p), of a loser sold at p is size*p; unresolved trades count in neither PnL nor win rate', async () => {
-    const t = await rows(`SELECT wallet_address, trade_count, volume, markets, buy_count, sell_count, buy_ratio, resolved_trades, realised_pnl, wins, losses, win_rate, roi FROM gold_trader_profile ORDER BY wallet_address`);
-    // W1: #1 +60, #2 +15, #5 open; M5 (A won): #11 +80, #12 -25, #13 +30, #14 -60, #15 -6.
-    expect(t[0]).to.include({ wallet_address: '0xw1', trade_count: 8n, markets: 3n, buy_count: 5n, sell_count: 3n, resolved_trades: 7n, wins: 4n, losses: 3n });
+  it('trader profiles: activity from every row of the wallet (maker rows too); PnL, win rate and ROI from its positions, as in the backtest', async () => {
+    const t = await rows(`SELECT wallet_address, trade_count, volume, markets, buy_count, sell_count, buy_ratio, resolved_trades, realised_pnl, realisations, wins, losses, win_rate, cost_basis, roi, unheld_sells, open_cost
+      FROM gold_trader_profile ORDER BY wallet_address`);
+    // W1: the backtest's numbers (+60, +15, +30, -6 on 86 of cost); #2 and 50 of #14 unheld; M2 open at 10.
+    expect(t[0]).to.include({ wallet_address: '0xw1', trade_count: 8n, markets: 3n, buy_count: 5n, sell_count: 3n, resolved_trades: 7n, realisations: 4n, wins: 3n, losses: 1n, unheld_sells: 2n });
     close(t[0]!.volume, 226); // 40 + 15 + 10 + 20 + 25 + 20 + 90 + 6
     close(t[0]!.buy_ratio, 5 / 8);
-    close(t[0]!.realised_pnl, 94);
-    close(t[0]!.win_rate, 4 / 7);
-    close(t[0]!.roi, 94 / 216);
-    // W2: #3 -7, #4 +30, #7 SELL Yes@0.80 x5 -1, #10 SELL Yes@0.05 x10 -9.5.
-    expect(t[1]).to.include({ wallet_address: '0xw2', trade_count: 4n, resolved_trades: 4n, wins: 1n, losses: 3n });
-    close(t[1]!.realised_pnl, 12.5);
-    close(t[1]!.win_rate, 1 / 4);
-    // W3: #6 on M4 (0/0 prices: not resolved), #8 BUY Yes@0.50 x2 without a token id, matched by outcome name: won (+1).
-    expect(t[2]).to.include({ wallet_address: '0xw3', trade_count: 2n, resolved_trades: 1n, wins: 1n, losses: 0n });
+    close(t[0]!.realised_pnl, 99);
+    close(t[0]!.cost_basis, 86);
+    close(t[0]!.win_rate, 0.75);
+    close(t[0]!.roi, 99 / 86);
+    close(t[0]!.open_cost, 10);
+    // W2: +30, -7; #7 and #10 unheld (the old per-trade valuation made #10 a -9.5 short).
+    expect(t[1]).to.include({ wallet_address: '0xw2', trade_count: 4n, resolved_trades: 4n, realisations: 2n, wins: 1n, losses: 1n, unheld_sells: 2n });
+    close(t[1]!.realised_pnl, 23);
+    close(t[1]!.win_rate, 0.5);
+    // W3: #6 on M4 (0/0 prices: not resolved, open at 2), #8 BUY Yes@0.50 x2 without a token id, matched by outcome name: settles +1.
+    expect(t[2]).to.include({ wallet_address: '0xw3', trade_count: 2n, resolved_trades: 1n, realisations: 1n, wins: 1n, losses: 0n });
     close(t[2]!.realised_pnl, 1);
-    // W4: the maker row #1m (sold the winner at 0.40: -60) and #9 on unresolved M4.
-    expect(t[3]).to.include({ wallet_address: '0xw4', trade_count: 2n, resolved_trades: 1n });
-    close(t[3]!.realised_pnl, -60);
+    close(t[2]!.open_cost, 2);
+    // W4: the maker row #1m sold Yes it never held (unheld, no PnL); #9 open at 3. W5: one unheld sell.
+    expect(t[3]).to.include({ wallet_address: '0xw4', trade_count: 2n, realisations: 0n, unheld_sells: 1n, realised_pnl: 0 });
+    close(t[3]!.open_cost, 3);
+    expect(t[4]).to.include({ wallet_address: '0xw5', trade_count: 1n, realisations: 0n, unheld_sells: 1n, realised_pnl: 0 });
+  });
+
+  it('each trade valued on its own as if held to resolution: a winner bought at p is worth size*(1-p), a loser sold at p size*p (a sell read as a short)', async () => {
+    const v = await rows(`SELECT trade_id, pnl FROM gold_trade_pnl ORDER BY trade_id`);
+    const expected: Record<string, number> = { '1': 60, '1m': -60, '2': 15, '3': -7, '4': 30, '7': -1, '8': 1, '10': -9.5, '11': 80, '12': -25, '13': 30, '14': -60, '15': -6 };
+    expect(v.map((r) => r.trade_id)).to.have.members(Object.keys(expected));
+    for (const r of v) close(r.pnl, expected[String(r.trade_id)]!);
   });
 
   it('price features: 6 samples of t1a; hourly series 0.55, 0.70, 0.60, 0.65, 0.30 gives two peaks and a trough', async () => {
@@ -339,6 +351,21 @@ describe('gold on a hand-computed Silver', function () {
     ]);
     const worst = await rows(`SELECT copy_rank, token_sk, sum(pnl) AS pnl FROM bt_fixed_size_realisations GROUP BY ALL HAVING sum(pnl) < 0`);
     for (const w of worst) expect(Number(w.pnl)).to.be.at.least(-100);
+  });
+
+  it('the position walk gives the same rows read back 3 trades a page as in one page (its state crosses pages)', async () => {
+    await build('gold-paged.duckdb', { topUsers: 2, walkPageRows: 3 });
+    const conn = await instance.connect();
+    try {
+      await conn.run(`ATTACH '${join(dir, 'gold-paged.duckdb')}' AS paged (READ_ONLY)`);
+      const diff = await conn.runAndReadAll(`SELECT count(*) FROM ((SELECT * FROM gold_position_walk EXCEPT ALL SELECT * FROM paged.gold_position_walk)
+        UNION ALL (SELECT * FROM paged.gold_position_walk EXCEPT ALL SELECT * FROM gold_position_walk))`);
+      expect(diff.getRows()[0]![0]).to.equal(0n);
+      expect((await conn.runAndReadAll('SELECT count(*) FROM paged.gold_position_walk')).getRows()[0]![0]).to.equal(17n);
+      await conn.run('DETACH paged');
+    } finally {
+      conn.closeSync();
+    }
   });
 
   it('best users to copy: listed from N realisations, win-rate rank only with more history', async () => {
