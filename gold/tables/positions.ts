@@ -22,7 +22,7 @@
  * temporary table, read back a page at a time and the rows appended to `gold_position_walk`, so
  * memory holds one page whatever the size of Silver.
  */
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { BIGINT, DOUBLE, type DuckDBConnection, DuckDBDataChunk, type DuckDBValue, UBIGINT, UHUGEINT, VARCHAR } from '@duckdb/node-api';
 import type { GoldParameters } from './types.ts';
 
 export interface WalkTrade {
@@ -137,6 +137,17 @@ const WALK_COLUMNS = `trade_sk UHUGEINT, trader_sk UBIGINT, seq BIGINT, action V
   copier_action VARCHAR, copier_shares DOUBLE, copier_stake DOUBLE, copier_cost_basis DOUBLE, copier_proceeds DOUBLE, copier_pnl DOUBLE,
   copier_held_after DOUBLE, copier_cost_after DOUBLE`;
 
+const WALK_TYPES = [UHUGEINT, UBIGINT, BIGINT, VARCHAR, ...Array(9).fill(DOUBLE), VARCHAR, ...Array(7).fill(DOUBLE)];
+
+/** One walk row as the table's columns, in WALK_COLUMNS order. */
+const walkValues = (seq: bigint, r: WalkRow): DuckDBValue[] => [
+  r.tradeSk, r.owner, seq, r.action, r.heldBefore, r.avgCostBefore, r.closedShares, r.unheldShares, r.costBasis, r.proceeds, r.realisedPnl, r.heldAfter,
+  r.costAfter, r.copierAction, r.copierShares, r.copierStake, r.copierCostBasis, r.copierProceeds, r.copierPnl, r.copierHeldAfter, r.copierCostAfter,
+];
+
+/** Rows per appended chunk: DuckDB's vector size. */
+const CHUNK = 2048;
+
 /** Creates and fills `gold_position_walk` from gold_trade_outcome: every wallet's trades. */
 export async function buildPositionWalk(conn: DuckDBConnection, p: GoldParameters): Promise<void> {
   await conn.run(`CREATE TEMP TABLE walk_input AS
@@ -151,19 +162,17 @@ export async function buildPositionWalk(conn: DuckDBConnection, p: GoldParameter
       const page = (await conn.runAndReadAll(`SELECT seq, trade_sk, trader_sk, token_sk, side, price, size FROM walk_input WHERE seq > ${from} AND seq <= ${from + rows} ORDER BY seq`)).getRows();
       if (page.length === 0) break;
       const appender = await conn.createAppender('gold_position_walk');
-      for (const [seq, tradeSk, owner, tokenSk, side, price, size] of page) {
-        const r = step({ tradeSk: tradeSk as bigint, owner: owner as bigint, tokenSk: tokenSk as bigint | null, side: String(side), price: Number(price), size: Number(size) });
-        appender.appendUHugeInt(r.tradeSk);
-        appender.appendUBigInt(r.owner);
-        appender.appendBigInt(seq as bigint);
-        appender.appendVarchar(r.action);
-        appender.appendDouble(r.heldBefore);
-        if (r.avgCostBefore === null) appender.appendNull();
-        else appender.appendDouble(r.avgCostBefore);
-        for (const v of [r.closedShares, r.unheldShares, r.costBasis, r.proceeds, r.realisedPnl, r.heldAfter, r.costAfter]) appender.appendDouble(v);
-        appender.appendVarchar(r.copierAction);
-        for (const v of [r.copierShares, r.copierStake, r.copierCostBasis, r.copierProceeds, r.copierPnl, r.copierHeldAfter, r.copierCostAfter]) appender.appendDouble(v);
-        appender.endRow();
+      // Whole chunks, column by column: a value-by-value append costs a native call per cell.
+      for (let i = 0; i < page.length; i += CHUNK) {
+        const slice = page.slice(i, i + CHUNK);
+        const columns: DuckDBValue[][] = WALK_TYPES.map(() => new Array(slice.length));
+        for (const [j, [seq, tradeSk, owner, tokenSk, side, price, size]] of slice.entries()) {
+          const r = step({ tradeSk: tradeSk as bigint, owner: owner as bigint, tokenSk: tokenSk as bigint | null, side: String(side), price: Number(price), size: Number(size) });
+          for (const [c, v] of walkValues(seq as bigint, r).entries()) columns[c]![j] = v;
+        }
+        const chunk = DuckDBDataChunk.create(WALK_TYPES, slice.length);
+        chunk.setColumns(columns);
+        appender.appendDataChunk(chunk);
       }
       appender.flushSync();
       appender.closeSync();
