@@ -103,7 +103,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   const processTask = board.task('process', 'records', 'records');
   const bronzeTask = board.task('bronze', 'rows', 'records');
   const silverTask = board.task('silver', 'records', 'records');
-  const counter = watchCleanTopics(transport, processTask);
+  const counter = await watchCleanTopics(transport, processTask);
   board.start();
   let summary: string[] = [];
   try {
@@ -228,15 +228,16 @@ function emittedBy(result: { emitted: Partial<Record<string, number>> }): number
 
 /**
  * Brings a task's records (and so its "done") to the stage's own count once it has ended: the
- * live count is sampled, and may miss the last beat or, for the processors, the first second.
+ * live count is sampled, and may miss the last beat.
  */
 function settle(task: ProgressTask, records: number): void {
   if (records !== task.counts.records) task.add('records', records - task.counts.records);
 }
 
 /** Counts what the processors emit (growth of the clean topics) into a progress task, once a second. */
-function watchCleanTopics(transport: Transport, task: ProgressTask): { stop(): void } {
-  let base: number | undefined;
+async function watchCleanTopics(transport: Transport, task: ProgressTask): Promise<{ stop(): void }> {
+  // Read before the processors start, so that what they write in their first second counts too.
+  const base = await recordsIn(transport, (n) => CLEAN.has(n));
   let last = 0;
   let stopped = false;
   const timer = setInterval(() => {
@@ -244,7 +245,6 @@ function watchCleanTopics(transport: Transport, task: ProgressTask): { stop(): v
       .then((n) => {
         // A count read before stop() lands after it, when the task already holds the final number.
         if (stopped) return;
-        base ??= n;
         const grown = n - base;
         if (grown > last) task.add('records', grown - last);
         last = grown;
