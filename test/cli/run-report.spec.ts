@@ -93,6 +93,11 @@ describe('what pma run and pma status say (issue 16 §5)', function () {
     const bridged = (await rows(silver, 'SELECT DISTINCT condition_id FROM EventMarketBridge')).map(([id]) => String(id));
     expect(bridged.filter((id) => !taken.has(id)), 'bridge rows to markets not taken').to.deep.equal([]);
     expect(bridged).to.have.length(5);
+    // pma status counts what the listings took, not every row they read on the way.
+    const listed = new Map((await cursorCounts(dir)).endpoints.map((e) => [e.endpoint, e.records]));
+    expect(listed.get('clob:/markets'), 'clob:/markets records').to.equal(5);
+    expect(listed.get('gamma:/markets'), 'gamma:/markets records').to.equal(5);
+    expect(listed.get('gamma:/events'), 'gamma:/events records').to.equal(wantEvents.length);
 
     // Every clean record of a fresh run is one Bronze row and one record Silver applied.
     const parquetRows = Number((await rows(':memory:', `SELECT count(*) FROM read_parquet('${join(dir, 'bronze')}/**/*.parquet')`))[0]![0]);

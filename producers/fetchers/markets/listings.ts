@@ -11,6 +11,7 @@ import type { IngestContext, RawTopic } from '../../context.ts';
 import { type ApiRequest, endpointId, paramsText } from '../../http/apis.ts';
 import { clobMarketKey, gammaEventKey, gammaMarketKey } from '../../keys.ts';
 import type { FetcherName } from '../../metrics.ts';
+import { type Cursor, cursorKey } from '../../records/cursors.ts';
 import type { ControlRecord, PageItem } from '../../records/publisher.ts';
 import {
   CLOB_END_CURSOR,
@@ -78,6 +79,8 @@ export class Listings {
   readonly digests: Map<string, string>;
   readonly #gammaRoute = new Map<string, Route>();
   readonly #offsetKnowledge = new Map<string, OffsetKnowledge>();
+  /** Per listing cursor: rows read by this run but left out (--limit), so its count says what was taken. */
+  readonly #leftOut = new Map<string, number>();
 
   constructor(ctx: IngestContext, discovery: Discovery | undefined, options: ListingsOptions = {}) {
     this.#ctx = ctx;
@@ -305,6 +308,7 @@ export class Listings {
     const ctx = this.#ctx;
     const discovery = this.#discovery;
     let rows = page?.rows ?? [];
+    const read = rows.length;
     let found: Discovered = { accepted: new Set(), control: [], trades: [], prices: [] };
     if (spec.discover && discovery && rows.length > 0) {
       found = discovery.add(spec.discover(rows));
@@ -316,6 +320,13 @@ export class Listings {
       });
     }
     if (spec.narrow) rows = spec.narrow(rows);
+    const own = cursorKey(spec.endpoint, spec.scope);
+    const leftOut = (this.#leftOut.get(own) ?? 0) + read - rows.length;
+    this.#leftOut.set(own, leftOut);
+    if (leftOut > 0) {
+      // The walk counts every row it reads; the cursor keeps that count less the rows left out.
+      control = control.map((c) => (c.key === own ? ctx.cursorRecord({ ...(c.value as Cursor), records: (c.value as Cursor).records - leftOut }) : c));
+    }
     let items: PageItem[] = spec.publish ? rows.map((r) => ({ key: spec.key(r), api: r })) : [];
     items = items.filter((item) => {
       const digest = createHash('md5').update(JSON.stringify(item.api)).digest('base64');
