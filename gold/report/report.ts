@@ -57,7 +57,7 @@ const DEFINITIONS: Array<[string, string]> = [
   ['Settlement', 'shares still held when the market resolves are worth 1 (winner) or 0, realised at the resolution time; positions on open markets stay at cost, unvalued.'],
   ['PnL, ROI, win rate', 'over realisations (closing sells and settlements): PnL = proceeds − cost basis; ROI = PnL / cost basis; win rate = realisations with PnL > 0 / realisations.'],
   ['Drawdown', 'running peak of cumulative realised PnL (from 0) minus cumulative PnL; realisations at the same instant are netted first.'],
-  ['Fixed stake', 'the copier buys the stake at the wallet\'s price on each BUY and sells the same fraction of its position as the wallet sold of its held shares, so no position loses more than its stake.'],
+  ['Fixed stake', 'the copier buys the stake at the wallet\'s price on each BUY (never more shares than the wallet\'s fill had) and sells the same fraction of its position as the wallet sold of its held shares, so no position loses more than its stake.'],
   ['Calibration', 'the last CLOB price-history sample 1 and 7 days before resolution (not older than the horizon again) against the outcome (1 winner, 0 not), every outcome token; Brier score = mean squared error.'],
 ];
 
@@ -162,7 +162,7 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
       ['Sells of unheld shares (not valued)', `${count(num(overall.unheld_sells))} (${money(num(overall.unheld_proceeds))})`],
       ['Open positions at cost', money(num(overall.open_cost))],
       [`Fixed $${JSON.parse(String(build.parameters)).stake} per copied buy: PnL / ROI`, `${money(num(fixed.total_pnl))} / ${pct(num(fixed.roi_pct))}`],
-      [`Fixed $${JSON.parse(String(build.parameters)).stake}: staked / worst drawdown`, `${money(num(fixed.capital_needed))} / ${money(num(fixed.max_drawdown))}`],
+      [`Fixed $${JSON.parse(String(build.parameters)).stake}: capital staked / worst drawdown`, `${money(num(fixed.capital_needed))} / ${money(num(fixed.max_drawdown))}`],
     ];
 
     const html = page({

@@ -187,7 +187,7 @@ export const BACKTEST_TABLES: GoldTable[] = [
   },
   {
     name: 'bt_fixed_size_trades',
-    description: "every copied trade as the fixed-stake copier saw it: a buy of the stake, a sell of the same fraction of its position as the wallet sold of its held shares, or skipped",
+    description: "every copied trade as the fixed-stake copier saw it: a buy of the stake (at most the wallet's fill), a sell of the same fraction of its position as the wallet sold of its held shares, or skipped",
     select: () => `
       SELECT t.copy_rank, t.wallet_address, t.trade_sk, t.market_sk, t.token_sk, t.category, t.trade_timestamp, t.trade_date, t.trade_month,
         t.side, t.price, t.is_resolved, t.final_price, w.copier_action AS action, w.copier_shares AS shares, w.copier_stake AS stake,
@@ -210,12 +210,12 @@ export const BACKTEST_TABLES: GoldTable[] = [
   {
     name: 'bt_fixed_size_summary',
     description: 'the fixed-stake variant overall: wallets, trades, buys copied, sells copied and skipped, capital staked, realisations, PnL, win rate, ROI, worst drawdown, open cost',
-    select: (p) => `
+    select: () => `
       SELECT (SELECT count(DISTINCT wallet_address) FROM bt_fixed_size_trades) AS users, (SELECT count(*) FROM bt_fixed_size_trades) AS trades,
         (SELECT count(*) FILTER (WHERE action = 'buy') FROM bt_fixed_size_trades) AS copied_buys,
         (SELECT count(*) FILTER (WHERE action = 'sell') FROM bt_fixed_size_trades) AS copied_sells,
         (SELECT count(*) FILTER (WHERE side = 'SELL' AND action <> 'sell') FROM bt_fixed_size_trades) AS skipped_sells,
-        ${p.stake} * (SELECT count(*) FILTER (WHERE action = 'buy') FROM bt_fixed_size_trades) AS capital_needed,
+        (SELECT coalesce(sum(stake), 0) FROM bt_fixed_size_trades) AS capital_needed,
         ${realisationSummary.replace('coalesce(sum(pnl), 0) AS pnl', 'coalesce(sum(pnl), 0) AS total_pnl')},
         coalesce((SELECT max(drawdown) FROM ${drawdowns('bt_fixed_size_realisations', [])}), 0) AS max_drawdown,
         (SELECT coalesce(sum(copier_held_cost), 0) FROM bt_positions WHERE final_price IS NULL) AS open_cost

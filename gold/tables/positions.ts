@@ -13,9 +13,11 @@
  *   last row per position).
  *
  * The fixed-stake copier walks beside it: it buys `stake` dollars at the wallet's price on each
- * BUY, and on each SELL sells the same fraction of its own position as the wallet sold of its
- * held shares (nothing when the wallet held none). It only ever sells what it holds, so no
- * position can lose more than was staked in it.
+ * BUY, but never more shares than the wallet's fill had (that fill is all the liquidity the data
+ * shows at that price: $100 of a 0.001 fill worth $0.003 would be 100,000 shares nobody sold),
+ * and on each SELL sells the same fraction of its own position as the wallet sold of its held
+ * shares (nothing when the wallet held none). It only ever sells what it holds, so no position
+ * can lose more than was staked in it.
  *
  * SQL would need a recursive query for the clamp at zero held shares, so the walk runs here, over
  * every wallet (the trader profiles use it too): the trades are numbered in walk order into a
@@ -96,10 +98,10 @@ export function positionWalker(stake: number): (t: WalkTrade) => WalkRow {
       let copierAction: CopierAction = 'skip-price';
       if (t.price > 0) {
         copierAction = 'buy';
-        copier.copierShares = stake / t.price;
-        copier.copierStake = stake;
+        copier.copierShares = Math.min(stake / t.price, t.size);
+        copier.copierStake = copier.copierShares * t.price;
         cHeld += copier.copierShares;
-        cCost += stake;
+        cCost += copier.copierStake;
       }
       return { ...base, ...copier, action: 'buy', heldBefore, avgCostBefore, heldAfter: held, costAfter: cost, copierAction, copierHeldAfter: cHeld, copierCostAfter: cCost };
     }

@@ -332,25 +332,45 @@ describe('gold on a hand-computed Silver', function () {
     expect(days).to.deep.equal([{ n: 15n, trades: 12n, realisations: 6n, pnl: 122 }]);
   });
 
-  it('fixed-size variant: $100 per copied buy, sells copied in proportion, unheld sells skipped; no position loses more than its stake', async () => {
+  it('fixed-size variant: $100 per copied buy but never more shares than the wallet got (every fill here is under $100, so the copier mirrors the wallet); unheld sells skipped', async () => {
     const s = await one(`SELECT * FROM bt_fixed_size_summary`);
-    // W1: t1a 250 shares +150; t5a 500 at 0.20, half sold at 0.50 (+75), 250 more at 0.40, all 500 sold at 0.60 (+150); t5b -100; t2a open.
-    // W2: t1b -100, t3b 400 shares +300; #7, #10 and W1's #2 skipped.
     expect(s).to.include({ users: 2n, trades: 12n, copied_buys: 7n, copied_sells: 2n, skipped_sells: 3n, realisations: 6n, wins: 4n, losses: 2n });
-    close(s.capital_needed, 700);
-    close(s.cost_basis, 600);
-    close(s.total_pnl, 475);
+    close(s.capital_needed, 113); // 40 + 10 + 20 + 20 + 6 + 7 + 10: each buy's own notional
+    close(s.cost_basis, 103);
+    close(s.total_pnl, 122);
     close(s.win_rate_pct, 66.67);
-    close(s.roi_pct, 79.17);
-    close(s.max_drawdown, 100);
-    close(s.open_cost, 100);
+    close(s.roi_pct, 118.45);
+    close(s.max_drawdown, 6);
+    close(s.open_cost, 10);
     const sells = await rows(`SELECT shares, cost_basis, proceeds, pnl FROM bt_fixed_size_trades WHERE action = 'sell' ORDER BY trade_timestamp`);
     expect(sells.map((x) => [Number(x.shares), Number(x.cost_basis), Number(x.proceeds), Number(x.pnl)])).to.deep.equal([
-      [250, 50, 125, 75],
-      [500, 150, 300, 150],
+      [50, 10, 25, 15],
+      [100, 30, 60, 30],
     ]);
-    const worst = await rows(`SELECT copy_rank, token_sk, sum(pnl) AS pnl FROM bt_fixed_size_realisations GROUP BY ALL HAVING sum(pnl) < 0`);
-    for (const w of worst) expect(Number(w.pnl)).to.be.at.least(-100);
+    const worst = await one(`SELECT min(pnl) AS worst FROM bt_fixed_size_trades`);
+    expect(Number(worst.worst)).to.be.at.least(-100); // was -1900: #10 "sold" 2,000 shares of the winner at 0.05
+  });
+
+  it('fixed-size variant at $15: the stake binds where the fill is bigger, the fill where it is smaller; no position loses more than its stake', async () => {
+    await build('gold-stake.duckdb', { topUsers: 2, stake: 15 });
+    const conn = await instance.connect();
+    try {
+      await conn.run(`ATTACH '${join(dir, 'gold-stake.duckdb')}' AS staked (READ_ONLY)`);
+      const s = (await conn.runAndReadAll('SELECT * FROM staked.bt_fixed_size_summary')).getRowObjectsJS()[0]!;
+      // W1: #1 37.5 shares for 15 (+22.5); #5 20 (the fill) for 10, open; #11 75 for 15, #12 sells half: 37.5 at 0.50 (+11.25);
+      // #13 37.5 for 15; #14 all 75 at 0.60 against 22.5 (+22.5); #15 20 (the fill) for 6 (-6). W2: #3 10 for 7 (-7), #4 40 for 10 (+30).
+      close(s.capital_needed, 78);
+      close(s.cost_basis, 68);
+      close(s.total_pnl, 73.25);
+      close(s.open_cost, 10);
+      const losses = (await conn.runAndReadAll(`SELECT p.copier_staked, r.pnl FROM staked.bt_fixed_size_realisations r
+        JOIN staked.bt_positions p USING (copy_rank, token_sk) WHERE r.pnl < 0`)).getRowObjectsJS();
+      expect(losses).to.have.length(2);
+      for (const l of losses) expect(Number(l.pnl)).to.be.at.least(-Number(l.copier_staked));
+      await conn.run('DETACH staked');
+    } finally {
+      conn.closeSync();
+    }
   });
 
   it('the position walk gives the same rows read back 3 trades a page as in one page (its state crosses pages)', async () => {

@@ -13,11 +13,17 @@ describe('gold position walk (no database)', () => {
   });
 
   it('the copier sells the fraction the wallet sold of what it held, and nothing after a buy it could not copy', () => {
-    const rows = walkPositions([trade(1, 'BUY', 0.25, 40), trade(2, 'SELL', 0.5, 10), trade(3, 'BUY', 0, 5, 2n), trade(4, 'SELL', 0.5, 5, 2n)], 100);
-    // 400 shares for $100; the wallet sells 10 of 40 held: the copier 100 of 400 at 0.50 against 0.25.
+    const rows = walkPositions([trade(1, 'BUY', 0.25, 1000), trade(2, 'SELL', 0.5, 250), trade(3, 'BUY', 0, 5, 2n), trade(4, 'SELL', 0.5, 5, 2n)], 100);
+    // 400 shares for $100; the wallet sells 250 of 1,000 held: the copier 100 of 400 at 0.50 against 0.25.
     expect(rows[1]).to.include({ copierAction: 'sell', copierShares: 100, copierCostBasis: 25, copierProceeds: 50, copierPnl: 25, copierHeldAfter: 300 });
     expect(rows[2]!.copierAction).to.equal('skip-price'); // a price of 0 buys no finite number of shares
     expect(rows[3]).to.include({ action: 'close', copierAction: 'skip-empty', copierShares: 0 });
+  });
+
+  it('the copier buys the stake, but never more shares than the wallet got', () => {
+    const [small, big] = walkPositions([trade(1, 'BUY', 0.001, 3), trade(2, 'BUY', 0.5, 1000, 2n)], 100);
+    expect(small).to.include({ copierShares: 3, copierStake: 0.003 }); // not 100,000 shares nobody sold
+    expect(big).to.include({ copierShares: 200, copierStake: 100 });
   });
 
   it('positions are per wallet and token: a new token or wallet starts flat; a trade without a token is set aside', () => {
