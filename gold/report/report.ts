@@ -263,7 +263,7 @@ main{max-width:1340px;margin:0 auto;padding:16px 28px 40px}h2{font-size:17px;mar
 .chart-title{font-size:14px;font-weight:600;fill:#212121}.tick{font-size:11px;fill:#616161}
 table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}th,td{border-bottom:1px solid #eee;padding:5px 8px;text-align:left}
 th{background:#f5f5f5;font-weight:600}td:not(:first-child){font-variant-numeric:tabular-nums}
-.note{color:#616161;font-size:13px}code{font-size:12px}footer{color:#757575;font-size:12px;margin-top:30px}
+.note{color:#616161;font-size:13px}code{font-size:12px;word-break:break-all}footer{color:#757575;font-size:12px;margin-top:30px}
 </style></head><body>
 <header><h1>PolyMarketAnalytics — Gold report</h1><p>Trades from ${escapeXml(p.range)}. Built ${escapeXml(p.built)} UTC from ${escapeXml(p.source)}. All times and months are UTC.</p></header>
 <main>
