@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
+import { GOLD_TABLES } from '../../gold/build.ts';
 import { SILVER_TABLES } from '../../sinks/silver/index.ts';
 
 const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
@@ -58,7 +59,7 @@ describe('pma run (npm start)', function () {
     }
     expect(r.stdout).to.match(/pma run finished in \d+ s \(simulator\)/);
     expect(files(join(dir, 'bronze'), '.parquet').length).to.be.greaterThan(0);
-    expect(files(join(dir, 'gold', 'csv'), '.csv').length).to.equal(21);
+    expect(files(join(dir, 'gold', 'csv'), '.csv').length).to.equal(GOLD_TABLES.length);
     expect(readFileSync(report, 'utf8')).to.include('<svg ');
 
     const instance = await DuckDBInstance.create(silver, { access_mode: 'READ_ONLY' });
