@@ -53,10 +53,24 @@ function frame(o: ChartOptions, left = 64): Frame {
   return { width: o.width ?? 640, height: o.height ?? 260, left, right: 30, top: 34, bottom: 46 };
 }
 
+/**
+ * Widths of a character, a little over the average of the report's sans-serif at the chart's
+ * font sizes: text is cut to fit by these, so a longer estimate only costs a few characters.
+ */
+const TITLE_CHAR_PX = 8.2;
+const TICK_CHAR_PX = 6.6;
+
+/** The text cut with an ellipsis to fit `px` (SVG text does not wrap or clip by itself). */
+function fitText(text: string, px: number, charPx: number): string {
+  const max = Math.max(1, Math.floor(px / charPx));
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 function open(f: Frame, o: ChartOptions): string {
+  const left = Math.min(f.left, 12);
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${f.width} ${f.height}" role="img" aria-label="${escapeXml(o.title)}" class="chart">` +
-    `<text x="${f.left}" y="20" class="chart-title">${escapeXml(o.title)}</text>`
+    `<text x="${left}" y="20" class="chart-title">${escapeXml(fitText(o.title, f.width - 2 * left, TITLE_CHAR_PX))}<title>${escapeXml(o.title)}</title></text>`
   );
 }
 
@@ -71,10 +85,19 @@ function valueAxis(f: Frame, ticks: number[], y: (v: number) => number, o: Chart
 }
 
 function categoryLabels(f: Frame, points: Point[], x: (i: number) => number): string {
-  // Counted back from the last label, so it is always shown and never crowds its neighbour.
-  const every = Math.max(1, Math.ceil(points.length / 10));
+  // As many labels as fit side by side at the widest one's width, counted back from the last
+  // label, so it is always shown and never crowds its neighbour.
+  const widest = Math.max(...points.map((p) => p.label.length)) * TICK_CHAR_PX + 12;
+  const slot = points.length > 1 ? Math.abs(x(1) - x(0)) : widest;
+  const every = Math.max(1, Math.ceil(widest / slot));
   return points
-    .map((p, i) => ((points.length - 1 - i) % every === 0 ? `<text x="${x(i)}" y="${f.height - f.bottom + 16}" text-anchor="middle" class="tick">${escapeXml(p.label)}</text>` : ''))
+    .map((p, i) => {
+      if ((points.length - 1 - i) % every !== 0) return '';
+      // A label at either edge is pulled in rather than cut by the chart's border.
+      const half = (p.label.length * TICK_CHAR_PX) / 2;
+      const [at, anchor] = x(i) + half > f.width - 2 ? [f.width - 2, 'end'] : x(i) - half < 2 ? [2, 'start'] : [x(i), 'middle'];
+      return `<text x="${at}" y="${f.height - f.bottom + 16}" text-anchor="${anchor}" class="tick">${escapeXml(p.label)}</text>`;
+    })
     .join('');
 }
 
@@ -130,7 +153,7 @@ export function barChart(points: Point[], o: ChartOptions): string {
       const yTop = f.top + i * row;
       const from = x(Math.min(0, p.value));
       const w = Math.max(0.5, Math.abs(x(p.value) - x(0)));
-      const label = p.label.length > 26 ? `${p.label.slice(0, 25)}…` : p.label;
+      const label = fitText(p.label, labelWidth - 14, TICK_CHAR_PX);
       return (
         `<text x="${f.left - 8}" y="${yTop + 15}" text-anchor="end" class="tick">${escapeXml(label)}<title>${escapeXml(p.label)}</title></text>` +
         `<rect x="${from}" y="${yTop + 3}" width="${w.toFixed(1)}" height="${row - 6}" fill="${p.value < 0 ? NEGATIVE : LINE}"/>` +
