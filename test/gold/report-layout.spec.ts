@@ -21,39 +21,39 @@ interface Problem {
   why: string;
 }
 
-/** Runs in the page: every chart's text inside its viewBox, and tick labels on one row apart. */
-function layoutProblems(): Problem[] {
-  const out: Problem[] = [];
-  for (const svg of Array.from(document.querySelectorAll<SVGSVGElement>('svg.chart'))) {
-    const chart = svg.getAttribute('aria-label') ?? '?';
+/**
+ * Runs in the page (plain JavaScript: the project is typed without the DOM): every chart's text
+ * inside its viewBox, tick labels on one row apart, and no sideways scroll.
+ */
+const LAYOUT_PROBLEMS = `(() => {
+  const out = [];
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const chart = svg.getAttribute('aria-label') || '?';
     const view = svg.viewBox.baseVal;
-    const texts = Array.from(svg.querySelectorAll<SVGTextElement>('text'));
+    const texts = Array.from(svg.querySelectorAll('text'));
     for (const t of texts) {
       const b = t.getBBox();
-      const shown = Array.from(t.childNodes)
-        .filter((n) => n.nodeType === Node.TEXT_NODE)
-        .map((n) => n.textContent)
-        .join('');
+      const shown = Array.from(t.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent).join('');
       if (b.x < view.x - 0.5 || b.x + b.width > view.x + view.width + 0.5) out.push({ chart, text: shown, why: 'runs past the chart' });
     }
-    const rows = new Map<string, DOMRect[]>();
+    const rows = new Map();
     for (const t of texts.filter((e) => e.classList.contains('tick'))) {
       const b = t.getBBox();
       const key = b.y.toFixed(0);
-      const row = rows.get(key) ?? [];
-      row.push(new DOMRect(b.x, b.y, b.width, b.height));
-      rows.set(key, row);
+      if (!rows.has(key)) rows.set(key, []);
+      rows.get(key).push({ x: b.x, width: b.width });
     }
     for (const row of rows.values()) {
       row.sort((a, b) => a.x - b.x);
       for (let i = 1; i < row.length; i++) {
-        if (row[i]!.x < row[i - 1]!.x + row[i - 1]!.width) out.push({ chart, text: `label ${i}`, why: 'overlaps the label before it' });
+        if (row[i].x < row[i - 1].x + row[i - 1].width) out.push({ chart, text: 'label ' + i, why: 'overlaps the label before it' });
       }
     }
   }
-  if (document.documentElement.scrollWidth > window.innerWidth) out.push({ chart: 'page', text: '', why: `page is ${document.documentElement.scrollWidth} px wide` });
+  const wide = document.documentElement.scrollWidth;
+  if (wide > window.innerWidth) out.push({ chart: 'page', text: '', why: 'page is ' + wide + ' px wide' });
   return out;
-}
+})()`;
 
 describeNeeding('gold report layout at 1280 px (headless Chromium)', noChromium, function () {
   this.timeout(120_000);
@@ -69,7 +69,7 @@ describeNeeding('gold report layout at 1280 px (headless Chromium)', noChromium,
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`file://${file}`);
-      return await page.evaluate(layoutProblems);
+      return (await page.evaluate(LAYOUT_PROBLEMS)) as Problem[];
     } finally {
       await browser.close();
     }
