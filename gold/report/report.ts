@@ -9,6 +9,23 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { lit } from '../tables/types.ts';
 import { barChart, columnChart, escapeXml, lineChart, type Point, reliabilityChart } from './svg.ts';
 
+/**
+ * A CSV lists its rows in the order the report shows them; a table the report does not show is
+ * sorted by all its columns, so two builds of the same Silver give the same file.
+ */
+const CSV_ORDER: Record<string, string> = {
+  gold_market_summary: 'volume DESC, condition_id',
+  gold_trader_profile: 'realised_pnl DESC, wallet_address',
+  bt_monthly: 'month',
+  bt_daily: 'day',
+  bt_best_users: 'profit_rank',
+  bt_user_summary: 'pnl DESC, wallet_address',
+  bt_category: 'pnl DESC, category',
+  gold_calibration_reliability: 'horizon_days, bucket_low',
+  gold_calibration_brier: "horizon_days, category = 'All' DESC, forecasts DESC, category",
+  gold_top_market_daily: 'volume_rank, day',
+};
+
 export interface GoldReportOptions {
   goldPath: string;
   /** Where report.html and csv/ go. */
@@ -73,7 +90,7 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
     const csvFiles: string[] = [];
     for (const t of tables) {
       const file = join(csvDir, `${t.name}.csv`);
-      await conn.run(`COPY (SELECT * FROM ${t.name}) TO ${lit(file)} (FORMAT csv, HEADER)`);
+      await conn.run(`COPY (SELECT * FROM ${t.name} ORDER BY ${CSV_ORDER[t.name] ?? 'ALL'}) TO ${lit(file)} (FORMAT csv, HEADER)`);
       csvFiles.push(file);
     }
 

@@ -78,6 +78,26 @@ describe('gold report', function () {
       conn.closeSync();
       gold.closeSync();
     }
+    // Sorted as the report lists them: the copied wallets by PnL, the markets by volume.
+    const column = async (table: string, name: string): Promise<number[]> => {
+      const memory = await DuckDBInstance.create(':memory:');
+      const c = await memory.connect();
+      try {
+        const file = join(dir, 'gold', 'csv', `${table}.csv`);
+        return (await c.runAndReadAll(`SELECT ${name}::DOUBLE FROM read_csv('${file}', header = true)`)).getRows().map((r) => Number(r[0]));
+      } finally {
+        c.closeSync();
+        memory.closeSync();
+      }
+    };
+    for (const [table, name] of [
+      ['bt_user_summary', 'pnl'],
+      ['gold_market_summary', 'volume'],
+    ] as const) {
+      const values = await column(table, name);
+      expect(values.length, table).to.be.greaterThan(1);
+      expect(values, table).to.deep.equal([...values].sort((a, b) => b - a));
+    }
     const monthly = readFileSync(join(dir, 'gold', 'csv', 'bt_monthly.csv'), 'utf8').trim().split('\n');
     expect(monthly[0]).to.match(/^month,trades,volume,realisations,wins,pnl,cumulative_pnl/);
     expect(monthly).to.have.length(5);
