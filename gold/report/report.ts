@@ -90,7 +90,7 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
     const csvFiles: string[] = [];
     for (const t of tables) {
       const file = join(csvDir, `${t.name}.csv`);
-      await conn.run(`COPY (SELECT * FROM ${t.name} ORDER BY ${CSV_ORDER[t.name] ?? 'ALL'}) TO ${lit(file)} (FORMAT csv, HEADER)`);
+      await conn.run(`COPY (SELECT * FROM ${t.name} ORDER BY ${CSV_ORDER[String(t.name)] ?? 'ALL'}) TO ${lit(file)} (FORMAT csv, HEADER)`);
       csvFiles.push(file);
     }
 
