@@ -12,7 +12,7 @@
  *    headers. CPU seconds per record of both processes are reported too: on a shared machine
  *    they say more about the code than the wall clock.
  */
-import type { ChildProcess, } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,10 +25,10 @@ import { runIngest } from '../producers/run.ts';
 import { ingestSettingsSchema } from '../producers/settings.ts';
 import { EmbeddedRegistry } from '../registry/embedded.ts';
 import { Serde } from '../registry/serde.ts';
-import { toRawTrade } from '../schemas/raw/index.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
 import { BenchError } from '../runtime/errors.ts';
 import { silentLogger } from '../runtime/logger.ts';
+import { toRawTrade } from '../schemas/raw/index.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { createEmbeddedTransport } from '../transport/embedded/index.ts';
 import type { BenchEnv } from './env.ts';
@@ -161,8 +161,16 @@ async function budget(s: Settings, write: (l: string) => void): Promise<boolean>
       rows.push([g.name, String(n), rate.toFixed(1), String(g.allowed), `${(used * 100).toFixed(1)}%`, `>= 95% ${used >= 0.95 ? 'met' : 'MISSED'}`]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const r of rows) write(r.map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
-    write(`server throttling in the window: ${last.throttled - first.throttled} held, ${last.rejected429 - first.rejected429} refused (429); throttling the producers saw over the run: ${run.clientThrottles.reject} refusals, ${run.clientThrottles.delay} held-looking responses`);
+    for (const r of rows)
+      write(
+        r
+          .map((c, i) => (i === 0 || i === 5 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+      );
+    write(
+      `server throttling in the window: ${last.throttled - first.throttled} held, ${last.rejected429 - first.rejected429} refused (429); throttling the producers saw over the run: ${run.clientThrottles.reject} refusals, ${run.clientThrottles.delay} held-looking responses`,
+    );
     return ok;
   } finally {
     await sim.close();
@@ -171,7 +179,9 @@ async function budget(s: Settings, write: (l: string) => void): Promise<boolean>
 
 async function throughput(s: Settings, write: (l: string) => void): Promise<boolean> {
   const roles = s.fillRoles ? 'with taker/maker labels' : 'without role labels';
-  write(`\n2. throughput: limits off, trades only, feed ${s.feed}${s.feed === 'v1' ? ` (${s.tradesPageSize} rows per page)` : ''}, ${s.tradeWorkers} workers, ${roles}, ${s.throughputSeconds} s after ${s.warmup} s`);
+  write(
+    `\n2. throughput: limits off, trades only, feed ${s.feed}${s.feed === 'v1' ? ` (${s.tradesPageSize} rows per page)` : ''}, ${s.tradeWorkers} workers, ${roles}, ${s.throughputSeconds} s after ${s.warmup} s`,
+  );
   const sim = await spawnSim(['--no-limits', '--no-fixtures', '--markets', '60', '--trades-per-market', '30000', '--seed', '5']);
   try {
     interface Mark {
@@ -207,8 +217,12 @@ async function throughput(s: Settings, write: (l: string) => void): Promise<bool
     for (const line of formatTable(rows).split('\n')) write(line);
     const perRecord = ((atEnd.cpu - atWarm.cpu) * 1e6) / measured.records;
     const simPerRecord = ((atEnd.simCpu - atWarm.simCpu) * 1e6) / measured.records;
-    write(`cpu per record: ingest ${perRecord.toFixed(1)} µs, simulator ${simPerRecord.toFixed(1)} µs (at 100% of 2 cores that is ${Math.round(2e6 / (perRecord + simPerRecord)).toLocaleString('en-US')} records/s); ingest event loop busy ${(performance.eventLoopUtilization(atEnd.elu, atWarm.elu).utilization * 100).toFixed(0)}%`);
-    write(`ceilings: "serve" = the simulator serving and this process parsing the same pages, ${ceiling.concurrency} at a time, nothing published; "log" = the embedded log taking the same records, Avro-encoded, with their headers`);
+    write(
+      `cpu per record: ingest ${perRecord.toFixed(1)} µs, simulator ${simPerRecord.toFixed(1)} µs (at 100% of 2 cores that is ${Math.round(2e6 / (perRecord + simPerRecord)).toLocaleString('en-US')} records/s); ingest event loop busy ${(performance.eventLoopUtilization(atEnd.elu, atWarm.elu).utilization * 100).toFixed(0)}%`,
+    );
+    write(
+      `ceilings: "serve" = the simulator serving and this process parsing the same pages, ${ceiling.concurrency} at a time, nothing published; "log" = the embedded log taking the same records, Avro-encoded, with their headers`,
+    );
     return goalsMet(rows.slice(0, 1));
   } finally {
     await sim.close();

@@ -64,12 +64,7 @@ function parseConsumer(out: string): { whole: JavaRate; fetch: JavaRate } {
   };
 }
 
-export async function runJavaPerf(
-  transport: Transport,
-  brokers: string[],
-  options: { records: number; recordBytes: number; partitions: number },
-  logger: Logger,
-): Promise<JavaPerfResult> {
+export async function runJavaPerf(transport: Transport, brokers: string[], options: { records: number; recordBytes: number; partitions: number }, logger: Logger): Promise<JavaPerfResult> {
   const topic = `pma.bench.java.${randomUUID().slice(0, 8)}`;
   const bootstrap = `bootstrap.servers=${brokers.join(',')}`;
   const size = String(Math.round(options.recordBytes));
@@ -79,8 +74,19 @@ export async function runJavaPerf(
     const produce = (extra: string[]) =>
       tool([
         'org.apache.kafka.tools.ProducerPerformance',
-        '--topic', topic, '--num-records', records, '--record-size', size, '--throughput', '-1',
-        '--command-property', bootstrap, 'acks=all', 'enable.idempotence=true', ...extra,
+        '--topic',
+        topic,
+        '--num-records',
+        records,
+        '--record-size',
+        size,
+        '--throughput',
+        '-1',
+        '--command-property',
+        bootstrap,
+        'acks=all',
+        'enable.idempotence=true',
+        ...extra,
       ]);
     logger.info('bench transport: Java ProducerPerformance, defaults', { topic });
     const producerDefaults = parseProducer('Java producer (defaults)', await produce([]));
@@ -90,13 +96,24 @@ export async function runJavaPerf(
     const consumed = parseConsumer(
       await tool([
         'org.apache.kafka.tools.ConsumerPerformance',
-        '--bootstrap-server', brokers.join(','), '--topic', topic, '--num-records', records,
-        '--group', `pma-bench-java-${randomUUID().slice(0, 8)}`, '--timeout', '60000',
+        '--bootstrap-server',
+        brokers.join(','),
+        '--topic',
+        topic,
+        '--num-records',
+        records,
+        '--group',
+        `pma-bench-java-${randomUUID().slice(0, 8)}`,
+        '--timeout',
+        '60000',
       ]),
     );
     return { producerDefaults, producerTuned, consumer: consumed.whole, consumerFetch: consumed.fetch };
   } finally {
-    await transport.admin().deleteTopics([topic]).catch((err) => logger.warn('bench transport: could not delete the Java topic', { topic, err }));
+    await transport
+      .admin()
+      .deleteTopics([topic])
+      .catch((err) => logger.warn('bench transport: could not delete the Java topic', { topic, err }));
   }
 }
 

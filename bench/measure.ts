@@ -218,29 +218,20 @@ export function formatTable(rows: ResultRow[]): string {
     const goals: string[] = [];
     if (r.goal !== undefined) goals.push(`>= ${int(r.goal)}/s ${perSecond(r.measured) >= r.goal ? 'met' : 'MISSED'}`);
     if (r.goalRatio !== undefined) goals.push(`>= ${Math.round(r.goalRatio * 100)}% ${ratio >= r.goalRatio ? 'met' : 'MISSED'}`);
-    return [
-      r.phase,
-      int(perSecond(r.measured)),
-      mbPerSecond(r.measured).toFixed(1),
-      int(perSecond(r.ceiling)),
-      mbPerSecond(r.ceiling).toFixed(1),
-      `${(ratio * 100).toFixed(0)}%`,
-      goals.join(', '),
-    ];
+    return [r.phase, int(perSecond(r.measured)), mbPerSecond(r.measured).toFixed(1), int(perSecond(r.ceiling)), mbPerSecond(r.ceiling).toFixed(1), `${(ratio * 100).toFixed(0)}%`, goals.join(', ')];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), ...lines.map(fmt)].join('\n');
 }
 
 /** True when every goal of every row was met. */
 export function goalsMet(rows: ResultRow[]): boolean {
-  return rows.every(
-    (r) =>
-      (r.goal === undefined || perSecond(r.measured) >= r.goal) &&
-      (r.goalRatio === undefined || perSecond(r.measured) / perSecond(r.ceiling) >= r.goalRatio),
-  );
+  return rows.every((r) => (r.goal === undefined || perSecond(r.measured) >= r.goal) && (r.goalRatio === undefined || perSecond(r.measured) / perSecond(r.ceiling) >= r.goalRatio));
 }
 
 export function formatRate(r: Rate): string {

@@ -45,7 +45,7 @@ export async function runSerdeBench(codec: TopicCodec<BenchTrade>, records: numb
     codec.decodeSync(codec.encode(trades[i]!));
   }
 
-  const phases: Record<string, (() => Promise<void> | void)> = {
+  const phases: Record<string, () => Promise<void> | void> = {
     rawEncode: () => {
       for (let i = 0; i < records; i++) rawEncode(trades[i]!);
     },
@@ -106,10 +106,7 @@ const settingsSchema = z
 export async function benchSerde(env: BenchEnv, flags: Record<string, unknown>): Promise<void> {
   // Settings: config file `bench: { serde: {...} }`, PMA_BENCH_SERDE_* variables, flags.
   const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.serde;
-  const settings = resolveSection(
-    settingsSchema,
-    sectionSources('bench-serde', Object.keys(settingsSchema.shape), { 'bench-serde': fileSection ?? {} }, process.env, flags),
-  );
+  const settings = resolveSection(settingsSchema, sectionSources('bench-serde', Object.keys(settingsSchema.shape), { 'bench-serde': fileSection ?? {} }, process.env, flags));
   // The registry of the bench lives in a scratch dir, never in the real data dir.
   const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-serde-'));
   env.onClose(() => rmSync(scratch, { recursive: true, force: true }));

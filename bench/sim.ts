@@ -1,4 +1,3 @@
-
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
@@ -174,7 +173,16 @@ function summarise(samples: Sample[], served?: ServedSample[]): string[][] {
   for (const route of [...routes, 'all']) {
     const s = route === 'all' ? samples : samples.filter((x) => x.route === route);
     const ms = s.map((x) => x.ms).sort((a, b) => a - b);
-    const row = [route, String(s.length), String(s.filter((x) => !x.ok).length), pct(ms, 0.5).toFixed(2), pct(ms, 0.9).toFixed(2), pct(ms, 0.99).toFixed(2), ms[ms.length - 1]!.toFixed(1), (s.reduce((a, x) => a + x.bytes, 0) / s.length / 1024).toFixed(1)];
+    const row = [
+      route,
+      String(s.length),
+      String(s.filter((x) => !x.ok).length),
+      pct(ms, 0.5).toFixed(2),
+      pct(ms, 0.9).toFixed(2),
+      pct(ms, 0.99).toFixed(2),
+      ms[ms.length - 1]!.toFixed(1),
+      (s.reduce((a, x) => a + x.bytes, 0) / s.length / 1024).toFixed(1),
+    ];
     if (served) {
       const sv = (route === 'all' ? served : served.filter((x) => x.route === route)).map((x) => x.ms).sort((a, b) => a - b);
       row.push(pct(sv, 0.5).toFixed(2), pct(sv, 0.99).toFixed(2));
@@ -224,7 +232,9 @@ function followServed(url: string): { stop(): Promise<ServedSample[]> } {
 }
 
 async function runBench(s: Settings, write: (line: string) => void): Promise<boolean> {
-  write(`pma bench sim: ${s.markets} markets, ${s.tradesPerMarket} fills/market, ${s.rate} req/s for ${s.duration} s (+${s.warmup} s warm-up), ${s.connections} connections, mix ${s.mix}; ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(2)}`);
+  write(
+    `pma bench sim: ${s.markets} markets, ${s.tradesPerMarket} fills/market, ${s.rate} req/s for ${s.duration} s (+${s.warmup} s warm-up), ${s.connections} connections, mix ${s.mix}; ${availableParallelism()} cores, load ${loadavg()[0]!.toFixed(2)}`,
+  );
   const worldOptions = { seed: s.seed, markets: s.markets, tradesPerMarket: s.tradesPerMarket };
   const sim = await spawnListening([PMA, 'sim', '--port', '0', '--no-limits', '--seed', String(s.seed), '--markets', String(s.markets), '--trades-per-market', String(s.tradesPerMarket)]);
   const idleRss = rssOf(sim.child.pid!);
@@ -255,11 +265,19 @@ async function runBench(s: Settings, write: (line: string) => void): Promise<boo
     const achieved = measured.samples.length / measured.seconds;
     const all = measured.samples.map((x) => x.ms).sort((a, b) => a - b);
     const p99 = pct(all, 0.99);
-    const servedP99 = pct(served.map((x) => x.ms).sort((a, b) => a - b), 0.99);
-    const ceilingP99 = pct(base.samples.map((x) => x.ms).sort((a, b) => a - b), 0.99);
+    const servedP99 = pct(
+      served.map((x) => x.ms).sort((a, b) => a - b),
+      0.99,
+    );
+    const ceilingP99 = pct(
+      base.samples.map((x) => x.ms).sort((a, b) => a - b),
+      0.99,
+    );
     const errors = measured.samples.filter((x) => !x.ok).length;
     write(`\nstart: ${sim.startMs.toFixed(0)} ms from spawn to listening (goal < 2000 ms: ${sim.startMs < 2_000 ? 'met' : 'MISSED'})`);
-    write(`simulator CPU: ${((cpuUsed / measured.seconds) * 100).toFixed(0)}% of one core, ${((cpuUsed * 1000) / measured.samples.length).toFixed(3)} ms per request (independent of other load on the machine)`);
+    write(
+      `simulator CPU: ${((cpuUsed / measured.seconds) * 100).toFixed(0)}% of one core, ${((cpuUsed * 1000) / measured.samples.length).toFixed(3)} ms per request (independent of other load on the machine)`,
+    );
     write(`\n${table(summarise(measured.samples, served))}`);
     write(`\n${table(summarise(base.samples))}`);
     const goals = [

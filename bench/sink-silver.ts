@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DuckDBAppender, DuckDBInstance } from '@duckdb/node-api';
 import { openRegistry } from '../registry/index.ts';
+import { Serde } from '../registry/serde.ts';
 import { BenchError } from '../runtime/errors.ts';
 import { silentLogger } from '../runtime/logger.ts';
-import { Serde } from '../registry/serde.ts';
 import type { CleanTrade } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { openTransport } from '../transport/index.ts';
@@ -37,7 +37,6 @@ export interface SilverSinkBenchResult {
   silverBytes: number;
   rows: ResultRow[];
 }
-
 
 export async function runSilverSinkBench(dir: string, records: number, days: number, batchRows: number): Promise<SilverSinkBenchResult> {
   const { bytes } = await fillTradeLog(dir, records, days);
@@ -63,7 +62,6 @@ export async function runSilverSinkBench(dir: string, records: number, days: num
     ],
   };
 }
-
 
 interface SinkReport {
   seconds: number;

@@ -34,13 +34,46 @@ export const GOAL_RATIO = 0.9;
 
 function benchMarket(i: number): CleanMarket {
   return {
-    condition_id: `0x${i.toString(16).padStart(64, '0')}`, source: 'GAMMA', observed_ts: Date.now(), gamma_id: String(i), question_id: null,
-    question: `Will asset #${i} close above its open on day ${i % 365}?`, slug: `bench-${i}`, description: 'A synthetic market for the tagger benchmark.',
-    category: i % 2 ? 'Crypto' : 'Sports', event_id: null, event_slug: null, outcomes: ['Yes', 'No'], token_ids: ['1', '2'], outcome_prices: [0.5, 0.5],
-    active: true, closed: false, archived: null, restricted: null, accepting_orders: null, enable_order_book: null, neg_risk: null, volume: i,
-    liquidity: null, volume_24hr: null, minimum_tick_size: null, minimum_order_size: null, maker_base_fee: null, taker_base_fee: null, start_ts: null,
-    end_ts: null, created_ts: null, updated_ts: null, closed_ts: null, game_start_ts: null, accepting_orders_ts: null, uma_resolution_status: null,
-    market_maker_address: null, tags: [], image: null, icon: null,
+    condition_id: `0x${i.toString(16).padStart(64, '0')}`,
+    source: 'GAMMA',
+    observed_ts: Date.now(),
+    gamma_id: String(i),
+    question_id: null,
+    question: `Will asset #${i} close above its open on day ${i % 365}?`,
+    slug: `bench-${i}`,
+    description: 'A synthetic market for the tagger benchmark.',
+    category: i % 2 ? 'Crypto' : 'Sports',
+    event_id: null,
+    event_slug: null,
+    outcomes: ['Yes', 'No'],
+    token_ids: ['1', '2'],
+    outcome_prices: [0.5, 0.5],
+    active: true,
+    closed: false,
+    archived: null,
+    restricted: null,
+    accepting_orders: null,
+    enable_order_book: null,
+    neg_risk: null,
+    volume: i,
+    liquidity: null,
+    volume_24hr: null,
+    minimum_tick_size: null,
+    minimum_order_size: null,
+    maker_base_fee: null,
+    taker_base_fee: null,
+    start_ts: null,
+    end_ts: null,
+    created_ts: null,
+    updated_ts: null,
+    closed_ts: null,
+    game_start_ts: null,
+    accepting_orders_ts: null,
+    uma_resolution_status: null,
+    market_maker_address: null,
+    tags: [],
+    image: null,
+    icon: null,
   };
 }
 
@@ -74,7 +107,10 @@ export async function benchTagger(env: BenchEnv, flags: Record<string, unknown>)
   const records = Array.from({ length: s.markets }, (_, i) => benchMarket(i + 1));
   const started = performance.now();
   for (let i = 0; i < records.length; i += 500) {
-    await producer.send(TOPICS.markets.name, records.slice(i, i + 500).map((m) => ({ key: Buffer.from(m.condition_id), value: codec.encode(m) })));
+    await producer.send(
+      TOPICS.markets.name,
+      records.slice(i, i + 500).map((m) => ({ key: Buffer.from(m.condition_id), value: codec.encode(m) })),
+    );
   }
   await producer.close();
   const admin = transport.admin();

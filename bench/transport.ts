@@ -24,22 +24,7 @@ import type { Logger } from '../runtime/logger.ts';
 import { openTransport } from '../transport/index.ts';
 import type { ProduceRecord, Transport } from '../transport/types.ts';
 import type { BenchEnv } from './env.ts';
-import {
-  collectGarbage,
-  formatRate,
-  formatTable,
-  goalsMet,
-  type Rate,
-  type Timing,
-  type ResultRow,
-  rawDecoder,
-  rawEncoder,
-  rawRead,
-  rawWrite,
-  rssSampler,
-  serial,
-  timed,
-} from './measure.ts';
+import { collectGarbage, formatRate, formatTable, goalsMet, type Rate, type ResultRow, rawDecoder, rawEncoder, rawRead, rawWrite, rssSampler, serial, type Timing, timed } from './measure.ts';
 
 /** The shape of a Data API trade, as the baseline recipe measured it (12 fields). */
 export const BENCH_TRADE_SCHEMA = {
@@ -166,13 +151,7 @@ export const CEILING_SHARE_GOAL = 0.5;
  * Runs the whole bench on an open transport and codec. `scratchDir` holds the raw ceiling file.
  * The topic is created here and deleted at the end.
  */
-export async function runTransportBench(
-  transport: Transport,
-  codec: TopicCodec<BenchTrade>,
-  options: TransportBenchOptions,
-  scratchDir: string,
-  logger: Logger,
-): Promise<TransportBenchResult> {
+export async function runTransportBench(transport: Transport, codec: TopicCodec<BenchTrade>, options: TransportBenchOptions, scratchDir: string, logger: Logger): Promise<TransportBenchResult> {
   const machine = { cpus: availableParallelism(), loadAverage: loadavg() };
   const rss = rssSampler();
   const { records: count, batch, partitions } = options;
@@ -344,10 +323,7 @@ const settingsSchema = z
 export async function benchTransport(env: BenchEnv, flags: Record<string, unknown>): Promise<void> {
   // Settings: config file `bench: { transport: {...} }`, PMA_BENCH_TRANSPORT_* variables, flags.
   const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.transport;
-  const settings = resolveSection(
-    settingsSchema,
-    sectionSources('bench-transport', Object.keys(settingsSchema.shape), { 'bench-transport': fileSection ?? {} }, process.env, flags),
-  );
+  const settings = resolveSection(settingsSchema, sectionSources('bench-transport', Object.keys(settingsSchema.shape), { 'bench-transport': fileSection ?? {} }, process.env, flags));
   // The embedded log and registry of the bench live in a scratch dir, never in the real data dir.
   const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-transport-'));
   env.onClose(() => rmSync(scratch, { recursive: true, force: true }));
@@ -364,9 +340,7 @@ export async function benchTransport(env: BenchEnv, flags: Record<string, unknow
     const { runJavaPerf, formatJavaComparison } = await import('./kafka-java.ts');
     const java = await runJavaPerf(transport, env.config.brokers, { records: settings.records, recordBytes: result.recordBytes, partitions: settings.partitions }, env.logger);
     const ours = { produce: result.produce.records / result.produce.seconds, consume: result.consume.records / result.consume.seconds };
-    process.stdout.write(
-      settings.json ? `${JSON.stringify({ ...result, java }, null, 2)}\n` : `${formatTransportBench(result)}\n\n${formatJavaComparison(ours, java)}\n`,
-    );
+    process.stdout.write(settings.json ? `${JSON.stringify({ ...result, java }, null, 2)}\n` : `${formatTransportBench(result)}\n\n${formatJavaComparison(ours, java)}\n`);
     return;
   }
   process.stdout.write(settings.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatTransportBench(result)}\n`);

@@ -8,13 +8,14 @@ import { type CommandContext, createContext } from './context.ts';
 
 export type ActionContext = CommandContext & { signal: AbortSignal; stop(reason: string): void };
 
-export function action<O extends Record<string, unknown>>(
-  fn: (ctx: ActionContext, options: O, args: string[]) => Promise<void> | void,
-): (...args: unknown[]) => Promise<void> {
+export function action<O extends Record<string, unknown>>(fn: (ctx: ActionContext, options: O, args: string[]) => Promise<void> | void): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     // Commander passes each declared argument in order; a variadic one arrives as an array.
-    const positional = args.slice(0, -2).flat().filter((a): a is string => typeof a === 'string');
+    const positional = args
+      .slice(0, -2)
+      .flat()
+      .filter((a): a is string => typeof a === 'string');
     const ctx = createContext(command);
     if (command.optsWithGlobals().checkConfig) {
       await checkConfig(ctx, command, () => fn(checkingContext(ctx), command.opts() as O, positional));

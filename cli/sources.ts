@@ -13,11 +13,7 @@ export interface Source {
   close(): Promise<void>;
 }
 
-export async function openSource(
-  settings: Pick<IngestSettings, 'source' | 'gammaUrl' | 'dataUrl' | 'clobUrl' | 'wsUrl'>,
-  logger: Logger,
-  simOptions: Record<string, unknown> = {},
-): Promise<Source> {
+export async function openSource(settings: Pick<IngestSettings, 'source' | 'gammaUrl' | 'dataUrl' | 'clobUrl' | 'wsUrl'>, logger: Logger, simOptions: Record<string, unknown> = {}): Promise<Source> {
   const overrides = { gamma: settings.gammaUrl, data: settings.dataUrl, clob: settings.clobUrl, ws: settings.wsUrl };
   const allGiven = Object.values(overrides).every((v) => v !== undefined);
   if (settings.source === 'live' || allGiven) {

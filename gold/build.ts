@@ -59,8 +59,7 @@ export async function buildGold(options: GoldBuildOptions): Promise<GoldBuildRes
     }
     await conn.run(`CREATE TABLE gold_tables AS SELECT * FROM (VALUES ${tables.map((t) => `(${lit(t.name)}, ${t.rows}, ${lit(t.description)})`).join(', ')}) v(name, rows, description)`);
     await conn.run(
-      `CREATE TABLE gold_build AS SELECT now()::TIMESTAMP AS built_at, ${lit(source.kind)} AS silver_source, ${lit(source.path)} AS silver_path, ` +
-        `${lit(JSON.stringify(parameters))} AS parameters`,
+      `CREATE TABLE gold_build AS SELECT now()::TIMESTAMP AS built_at, ${lit(source.kind)} AS silver_source, ${lit(source.path)} AS silver_path, ` + `${lit(JSON.stringify(parameters))} AS parameters`,
     );
     await conn.run(`CREATE TABLE gold_silver_offsets AS SELECT * FROM silver.silver_offsets`);
     await conn.run('COMMIT');

@@ -1,4 +1,5 @@
 /** The processors: raw topics to clean topics (`pma process`, and part of `pma run`). */
-export { NORMALISERS } from './normalise/index.ts';
+
 export { DEDUP_HEADER, SOURCE_HEADER } from './identity.ts';
+export { NORMALISERS } from './normalise/index.ts';
 export { PROCESSOR_DEFAULTS, type ProcessorDeps, type ProcessorOptions, type ProcessorResult, runProcessors } from './runner.ts';

@@ -4,9 +4,9 @@
  * headers of its last records. Reads with a throwaway consumer group and commits nothing.
  */
 import { randomUUID } from 'node:crypto';
+import type { TopicCodec } from '../registry/serde.ts';
 import { DecodeError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { TopicCodec } from '../registry/serde.ts';
 import type { CleanEvent, CleanMarket, CleanToken, CleanTopicKey } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { parsePartitionKey, partitionKey } from '../transport/partition-key.ts';
@@ -51,10 +51,11 @@ export async function rebuildState(input: RebuildInput): Promise<{ records: numb
       const { topic, partition } = parsePartitionKey(k);
       consumer.seek(topic, partition, from);
     }
-    const done = () => [...ends].every(([k, high]) => {
-      const { topic, partition } = parsePartitionKey(k);
-      return (consumer.position(topic, partition) ?? 0) >= high;
-    });
+    const done = () =>
+      [...ends].every(([k, high]) => {
+        const { topic, partition } = parsePartitionKey(k);
+        return (consumer.position(topic, partition) ?? 0) >= high;
+      });
     while (!done() && !input.signal.aborted) {
       for (const batch of await consumer.poll({ waitMs: 200, signal: input.signal })) {
         const key = byName.get(batch.topic)!;

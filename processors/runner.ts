@@ -16,11 +16,11 @@
 import type { Serde, TopicCodec } from '../registry/serde.ts';
 import { DecodeError, NormaliseError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
-import { consumeLoop, DeadLetterOutbox, decodeRecord, DoneTracker, groupCaughtUp, type Until, withDefaults, withSource } from '../runtime/stage/index.ts';
+import { consumeLoop, DeadLetterOutbox, DoneTracker, decodeRecord, groupCaughtUp, type Until, withDefaults, withSource } from '../runtime/stage/index.ts';
 import type { CleanPricePoint, CleanTopicKey, CleanTrade } from '../schemas/clean-records.ts';
 import { CLEAN_TOPIC_KEYS } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import type { ConsumedRecord, Consumer, Producer, ProduceRecord, RecordBatch, Transport } from '../transport/types.ts';
+import type { ConsumedRecord, Consumer, ProduceRecord, Producer, RecordBatch, Transport } from '../transport/types.ts';
 import { enrichPricePoint, enrichTrade } from './enrich.ts';
 import { DEDUP_HEADER, dedupIdentity, REFERENCE_TOPICS, SOURCE_HEADER } from './identity.ts';
 import { NORMALISERS } from './normalise/index.ts';
@@ -185,10 +185,7 @@ class ProcessorRunner {
 
   async #caughtUp(): Promise<boolean> {
     const admin = this.#deps.transport.admin();
-    return (
-      (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) &&
-      (await groupCaughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW))
-    );
+    return (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) && (await groupCaughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW));
   }
 
   async #take(batch: RecordBatch, round: Round): Promise<void> {

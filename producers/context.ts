@@ -5,10 +5,10 @@
  * records: failures (a request that gave up), gaps (history the API cannot give) and dead
  * letters (malformed bodies, records that do not fit their schema).
  */
-import { AbortedError, HttpError, describeError } from '../runtime/errors.ts';
+import { AbortedError, describeError, HttpError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { ApiCaller, MalformedBody } from './http/caller.ts';
 import { endpointId, paramsText } from './http/apis.ts';
+import type { ApiCaller, MalformedBody } from './http/caller.ts';
 import { type FetcherName, fetcherOf, type IngestMetrics } from './metrics.ts';
 import { type Cursor, type CursorStore, cursorKey, emptyCursor } from './records/cursors.ts';
 import type { ControlRecord, Encoder, Publisher } from './records/publisher.ts';

@@ -24,15 +24,7 @@ export function clobMarketKey(m: { condition_id: string }): string {
  * fills, and with maker rows included one match appears once per participant, so the key names
  * the transaction, the wallet, the token, the side, the price, the size and the time.
  */
-export function tradeKey(t: {
-  transactionHash: string;
-  proxyWallet: string;
-  asset: string;
-  side: string;
-  price: number;
-  size: number;
-  timestamp: number;
-}): string {
+export function tradeKey(t: { transactionHash: string; proxyWallet: string; asset: string; side: string; price: number; size: number; timestamp: number }): string {
   return `${t.transactionHash}|${t.proxyWallet.toLowerCase()}|${t.asset}|${t.side}|${t.price}|${t.size}|${t.timestamp}`;
 }
 

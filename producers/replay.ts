@@ -3,9 +3,11 @@
  * failure record names its unit (endpoint and scope); a unit whose cursor has since completed is
  * skipped, the others resume from their cursors, so the failed request is the first one sent.
  */
+
+import { TOPICS } from '../schemas/topics.ts';
 import type { Transport } from '../transport/types.ts';
 import type { FailureRecord, IngestContext } from './context.ts';
-import { boardScope, LeaderboardFetcher, type Board } from './fetchers/leaderboard.ts';
+import { type Board, boardScope, LeaderboardFetcher } from './fetchers/leaderboard.ts';
 import { MarketCatalog } from './fetchers/markets/catalog.ts';
 import { Discovery, PRICES_ENDPOINT, TRADES_ENDPOINT } from './fetchers/markets/discovery.ts';
 import { CLOB_MARKETS_ENDPOINT, GAMMA_EVENTS_ENDPOINT, GAMMA_MARKETS_ENDPOINT, Listings } from './fetchers/markets/listings.ts';
@@ -13,7 +15,6 @@ import { PricesFetcher } from './fetchers/prices/fetcher.ts';
 import { TradesFetcher } from './fetchers/trades/fetcher.ts';
 import { readDetail } from './fetchers/units.ts';
 import { readTopic } from './records/read.ts';
-import { TOPICS } from '../schemas/topics.ts';
 
 export interface ReplayReport {
   failures: number;
@@ -25,12 +26,17 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
   const decoder = ctx.enc.failures as unknown as { decode(b: Buffer): Promise<FailureRecord> };
   const units = new Map<string, { endpoint: string; scope: string }>();
   let failures = 0;
-  await readTopic(transport, TOPICS.failures.name, async (r) => {
-    if (!r.value) return;
-    const f = await decoder.decode(r.value);
-    failures++;
-    units.set(`${f.endpoint}|${f.scope ?? ''}`, { endpoint: f.endpoint, scope: f.scope ?? '' });
-  }, ctx.stop);
+  await readTopic(
+    transport,
+    TOPICS.failures.name,
+    async (r) => {
+      if (!r.value) return;
+      const f = await decoder.decode(r.value);
+      failures++;
+      units.set(`${f.endpoint}|${f.scope ?? ''}`, { endpoint: f.endpoint, scope: f.scope ?? '' });
+    },
+    ctx.stop,
+  );
   const catalog = new MarketCatalog();
   const trades = new TradesFetcher(ctx);
   const prices = new PricesFetcher(ctx, catalog);

@@ -15,7 +15,6 @@ import type { ProgressBoard } from '../runtime/progress.ts';
 import { ALL_TOPICS, TOPICS } from '../schemas/topics.ts';
 import type { Transport } from '../transport/types.ts';
 import { type Encoders, IngestContext } from './context.ts';
-import type { ChainState } from './follow/follow.ts';
 import { LeaderboardFetcher } from './fetchers/leaderboard.ts';
 import { MarketCatalog } from './fetchers/markets/catalog.ts';
 import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from './fetchers/markets/discovery.ts';
@@ -23,6 +22,8 @@ import { Listings } from './fetchers/markets/listings.ts';
 import { PricesFetcher } from './fetchers/prices/fetcher.ts';
 import { TradesFetcher } from './fetchers/trades/fetcher.ts';
 import { readDetail, unitStatus } from './fetchers/units.ts';
+import type { ChainState } from './follow/follow.ts';
+import { runFollow } from './follow/follow.ts';
 import type { ApiBaseUrls } from './http/apis.ts';
 import { ApiCaller } from './http/caller.ts';
 import { HttpClient } from './http/client.ts';
@@ -32,10 +33,9 @@ import { Feeder } from './pipeline/feeder.ts';
 import { BoundedQueue, drainWith } from './pipeline/queue.ts';
 import { type Cursor, CursorStore, emptyCursor } from './records/cursors.ts';
 import { Publisher } from './records/publisher.ts';
-import { type IngestSettings, type Mode, selectedModes } from './settings.ts';
 import { replayFailures } from './replay.ts';
 import { serverTime } from './server-time.ts';
-import { runFollow } from './follow/follow.ts';
+import { type IngestSettings, type Mode, selectedModes } from './settings.ts';
 
 export const RUN_ENDPOINT = 'pma:ingest';
 
@@ -85,9 +85,7 @@ const WRITES = [
 
 export async function ensureTopics(transport: Transport): Promise<void> {
   const names = new Set<string>(WRITES.map((t) => t.name));
-  await transport.admin().createTopics(
-    ALL_TOPICS.filter((t) => names.has(t.name)).map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })),
-  );
+  await transport.admin().createTopics(ALL_TOPICS.filter((t) => names.has(t.name)).map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
 }
 
 export async function openEncoders(serde: Serde): Promise<Encoders> {
@@ -219,9 +217,14 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
     const task = ctx.metrics.task('trades', 'markets');
     jobs.push(tradeFeed.run(tradeQueue, ctx.stop));
     jobs.push(
-      drainWith(tradeQueue, s.tradeWorkers ?? s.workers, async (u) => {
-        if ((await trades.run(u)) !== 'stopped') task?.advance();
-      }, ctx.stop).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
+      drainWith(
+        tradeQueue,
+        s.tradeWorkers ?? s.workers,
+        async (u) => {
+          if ((await trades.run(u)) !== 'stopped') task?.advance();
+        },
+        ctx.stop,
+      ).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
     );
   }
   if (priceQueue && priceFeed) {
@@ -230,9 +233,14 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
     // Discovery never waits on this (the feeder holds the units), so the listing is not held up.
     jobs.push(priceFeed.run(priceQueue, ctx.stop, gammaListed));
     jobs.push(
-      drainWith(priceQueue, s.priceWorkers, async (u) => {
-        if ((await prices.run(u)) !== 'stopped') task?.advance();
-      }, ctx.stop).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
+      drainWith(
+        priceQueue,
+        s.priceWorkers,
+        async (u) => {
+          if ((await prices.run(u)) !== 'stopped') task?.advance();
+        },
+        ctx.stop,
+      ).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
     );
   }
 
@@ -263,11 +271,7 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
     const task = ctx.metrics.task('events', 'pages');
     const taken = s.limit !== undefined && wantsMarkets ? (id: string) => catalog.get(id) !== undefined : undefined;
     const listed = taken ? marketsListed.then(() => undefined) : Promise.resolve();
-    jobs.push(
-      listed
-        .then(() => Promise.all([listings.gammaEvents(false, taken), listings.gammaEvents(true, taken)]))
-        .finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')),
-    );
+    jobs.push(listed.then(() => Promise.all([listings.gammaEvents(false, taken), listings.gammaEvents(true, taken)])).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')));
   }
   if (modes.has('leaderboard')) jobs.push(new LeaderboardFetcher(ctx).run());
 
@@ -285,14 +289,20 @@ function sweepUnits(ctx: IngestContext, discovery: Discovery, trades: boolean, p
   const order = (a: Cursor, b: Cursor) => rank(a) - rank(b);
   const rank = (c: Cursor) => (unitStatus(c, ctx.generation) === 'resume' ? 0 : 1);
   if (trades) {
-    const units = [...ctx.cursors.of(TRADES_ENDPOINT)].filter(due).sort(order).map((c) => ({ conditionId: c.scope }));
+    const units = [...ctx.cursors.of(TRADES_ENDPOINT)]
+      .filter(due)
+      .sort(order)
+      .map((c) => ({ conditionId: c.scope }));
     discovery.enqueue({ trades: units, prices: [] });
   }
   if (prices) {
-    const units = [...ctx.cursors.of(PRICES_ENDPOINT)].filter(due).sort(order).map((c) => {
-      const market = readDetail(c).market as { conditionId?: string } | undefined;
-      return { token: c.scope, conditionId: market?.conditionId ?? '' };
-    });
+    const units = [...ctx.cursors.of(PRICES_ENDPOINT)]
+      .filter(due)
+      .sort(order)
+      .map((c) => {
+        const market = readDetail(c).market as { conditionId?: string } | undefined;
+        return { token: c.scope, conditionId: market?.conditionId ?? '' };
+      });
     discovery.enqueue({ trades: [], prices: units });
   }
 }

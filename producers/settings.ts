@@ -19,7 +19,10 @@ const instant = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return Math.floor(ms / 1000);
 });
 
-const url = z.string().trim().regex(/^(https?|wss?):\/\/\S+$/, 'must be an http(s) or ws(s) URL');
+const url = z
+  .string()
+  .trim()
+  .regex(/^(https?|wss?):\/\/\S+$/, 'must be an http(s) or ws(s) URL');
 const positive = z.coerce.number().positive();
 
 const resolution = z.union([z.enum(['adaptive', 'hourly', 'minute']), z.coerce.number().int().positive()]);
@@ -120,16 +123,4 @@ export function resolutionPolicy(s: IngestSettings): ResolutionPolicy {
 }
 
 /** Every leaderboard category the current API offers (spec §4.8). */
-export const LEADERBOARD_CATEGORIES = [
-  'OVERALL',
-  'POLITICS',
-  'SPORTS',
-  'ESPORTS',
-  'CRYPTO',
-  'CULTURE',
-  'MENTIONS',
-  'WEATHER',
-  'ECONOMICS',
-  'TECH',
-  'FINANCE',
-] as const;
+export const LEADERBOARD_CATEGORIES = ['OVERALL', 'POLITICS', 'SPORTS', 'ESPORTS', 'CRYPTO', 'CULTURE', 'MENTIONS', 'WEATHER', 'ECONOMICS', 'TECH', 'FINANCE'] as const;

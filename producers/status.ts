@@ -73,22 +73,26 @@ function iso(ms: number | null): string {
 
 /** Plain-text tables of a ProducerStatus, for `pma status`. */
 export function formatProducerStatus(s: ProducerStatus): string {
-  const rows = s.endpoints.map((e) => [
-    e.endpoint,
-    `${e.complete}/${e.units}`,
-    String(e.records),
-    e.newestRecord === null ? '-' : iso(e.newestRecord),
-    iso(e.updatedAt),
-  ]);
+  const rows = s.endpoints.map((e) => [e.endpoint, `${e.complete}/${e.units}`, String(e.records), e.newestRecord === null ? '-' : iso(e.newestRecord), iso(e.updatedAt)]);
   const lines = [table(['endpoint', 'complete/units', 'records', 'newest record', 'updated'], rows)];
   if (s.gaps.length === 0) lines.push('gaps: none reported');
-  else lines.push(table(['gap endpoint', 'reason', 'count', 'examples'], s.gaps.map((g) => [g.endpoint, g.reason, String(g.count), g.examples.join('; ')])));
+  else
+    lines.push(
+      table(
+        ['gap endpoint', 'reason', 'count', 'examples'],
+        s.gaps.map((g) => [g.endpoint, g.reason, String(g.count), g.examples.join('; ')]),
+      ),
+    );
   return lines.join('\n\n');
 }
 
 function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
   const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

@@ -125,9 +125,7 @@ function recordProblem(r: AnyType, w: AnyType, path: string, dir: Direction): st
     const match = [field.name, ...field.aliases].map((n) => writerFields.get(n)).find((f) => f !== undefined);
     if (!match) {
       if (field.defaultValue() !== undefined) continue;
-      return dir === 'new-reads-old'
-        ? `field \`${fieldPath}\` added without a default`
-        : `field \`${fieldPath}\` removed, but the older schema has no default for it`;
+      return dir === 'new-reads-old' ? `field \`${fieldPath}\` added without a default` : `field \`${fieldPath}\` removed, but the older schema has no default for it`;
     }
     const inner = problem(field.type, match.type, fieldPath, dir);
     if (inner) return inner;

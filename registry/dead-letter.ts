@@ -22,7 +22,7 @@
  */
 import { type DecodeFailure, describeError } from '../runtime/errors.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import type { ConsumedRecord, Producer, ProduceRecord, RecordMetadata } from '../transport/types.ts';
+import type { ConsumedRecord, ProduceRecord, Producer, RecordMetadata } from '../transport/types.ts';
 
 export const DLQ_TOPIC = TOPICS.dlq.name;
 

@@ -16,14 +16,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { PmaError, RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
 import { type ParsedSchema, parseSchema } from './avro-schema.ts';
 import { checkCompatibility } from './compatibility.ts';
-import {
-  type CompatibilityLevel,
-  type CompatibilityResult,
-  DEFAULT_COMPATIBILITY,
-  isCompatibilityLevel,
-  type SchemaRegistry,
-  type SubjectVersion,
-} from './types.ts';
+import { type CompatibilityLevel, type CompatibilityResult, DEFAULT_COMPATIBILITY, isCompatibilityLevel, type SchemaRegistry, type SubjectVersion } from './types.ts';
 
 export interface EmbeddedRegistryOptions {
   /** The SQLite file (the embedded log's: `embeddedLogPath(dataDir)`). Created if missing. */
@@ -105,16 +98,10 @@ export class EmbeddedRegistry implements SchemaRegistry {
       const level = this.#levelOf(subject);
       const problems = checkCompatibility(candidate, prior, level);
       if (problems.length > 0) {
-        throw new SchemaCompatibilityError(
-          `schema for subject ${subject} refused: ${problems.join('; ')}`,
-          { subject, compatibility: level, messages: problems },
-          { errorCode: 409 },
-        );
+        throw new SchemaCompatibilityError(`schema for subject ${subject} refused: ${problems.join('; ')}`, { subject, compatibility: level, messages: problems }, { errorCode: 409 });
       }
       const now = Date.now();
-      const id =
-        existing?.id ??
-        Number(this.#run('INSERT INTO registry_schemas (canonical, schema, created_at) VALUES (?, ?, ?)', candidate.canonical, candidate.text, now).lastInsertRowid);
+      const id = existing?.id ?? Number(this.#run('INSERT INTO registry_schemas (canonical, schema, created_at) VALUES (?, ?, ?)', candidate.canonical, candidate.text, now).lastInsertRowid);
       const max = this.#get<{ v: number | null }>('SELECT MAX(version) AS v FROM registry_versions WHERE subject = ?', subject);
       this.#run('INSERT INTO registry_versions (subject, version, schema_id, deleted, created_at) VALUES (?, ?, ?, 0, ?)', subject, (max?.v ?? 0) + 1, id, now);
       return id;
@@ -132,10 +119,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
 
   async getVersionsById(id: number): Promise<Array<{ subject: string; version: number }>> {
     await this.getSchemaById(id);
-    return this.#all<{ subject: string; version: number }>(
-      'SELECT subject, version FROM registry_versions WHERE schema_id = ? AND deleted = 0 ORDER BY subject, version',
-      id,
-    );
+    return this.#all<{ subject: string; version: number }>('SELECT subject, version FROM registry_versions WHERE schema_id = ? AND deleted = 0 ORDER BY subject, version', id);
   }
 
   async getLatest(subject: string): Promise<SubjectVersion> {
@@ -253,11 +237,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
       if (!row) throw versionNotFound(subject, version);
       if (options.permanent) {
         if (row.deleted === 0) {
-          throw new SchemaNotFoundError(
-            `version ${row.version} of ${subject} must be soft-deleted before it is deleted permanently`,
-            { subject, version: row.version },
-            { errorCode: 40407 },
-          );
+          throw new SchemaNotFoundError(`version ${row.version} of ${subject} must be soft-deleted before it is deleted permanently`, { subject, version: row.version }, { errorCode: 40407 });
         }
         this.#run('DELETE FROM registry_versions WHERE subject = ? AND version = ?', subject, row.version);
         return row.version;
@@ -379,11 +359,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
 /** Refuses subject names Confluent would refuse (empty, too long, control characters). */
 export function checkSubject(subject: string): void {
   if (typeof subject !== 'string' || subject.length === 0 || subject.length > MAX_SUBJECT_LENGTH || /[\u0000-\u001f\u007f]/.test(subject)) {
-    throw new SchemaValidationError(
-      `invalid subject name ${JSON.stringify(subject)}: 1 to ${MAX_SUBJECT_LENGTH} characters, no control characters`,
-      { subject },
-      { errorCode: 42208 },
-    );
+    throw new SchemaValidationError(`invalid subject name ${JSON.stringify(subject)}: 1 to ${MAX_SUBJECT_LENGTH} characters, no control characters`, { subject }, { errorCode: 42208 });
   }
 }
 

@@ -8,23 +8,9 @@
  * SchemaValidationError, anything else RegistryError; the `errorCode` field keeps Confluent's code.
  */
 import { type COMPATIBILITY, SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
-import {
-  type ErrorContext,
-  type PmaError,
-  RegistryError,
-  SchemaCompatibilityError,
-  SchemaNotFoundError,
-  SchemaValidationError,
-} from '../runtime/errors.ts';
+import { type ErrorContext, type PmaError, RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
 import { parseSchema } from './avro-schema.ts';
-import {
-  type CompatibilityLevel,
-  type CompatibilityResult,
-  DEFAULT_COMPATIBILITY,
-  isCompatibilityLevel,
-  type SchemaRegistry,
-  type SubjectVersion,
-} from './types.ts';
+import { type CompatibilityLevel, type CompatibilityResult, DEFAULT_COMPATIBILITY, isCompatibilityLevel, type SchemaRegistry, type SubjectVersion } from './types.ts';
 
 export interface HttpRegistryOptions {
   /** Base URL, e.g. http://127.0.0.1:8081 (user:password@ in the URL becomes basic auth). */
@@ -79,10 +65,7 @@ export class HttpRegistry implements SchemaRegistry {
     // given, so it is given the subject's level (or the default when the subject has none).
     const level = (await this.getSubjectCompatibility(subject)) ?? DEFAULT_COMPATIBILITY;
     try {
-      const { id } = await this.#client.register(
-        { type: SchemaType.AVRO, schema: parsed.text },
-        { subject, compatibility: level as COMPATIBILITY, updateConfig: false },
-      );
+      const { id } = await this.#client.register({ type: SchemaType.AVRO, schema: parsed.text }, { subject, compatibility: level as COMPATIBILITY, updateConfig: false });
       return id;
     } catch (err) {
       throw fromLibraryError(err, { subject });

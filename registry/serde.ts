@@ -260,10 +260,11 @@ class AvroTopicCodec<T> implements TopicCodec<T> {
       return new SchemaValidationError(`topic ${this.topic}: value does not encode with ${this.subject}: ${(cause as Error).message}`, { topic: this.topic });
     }
     const shown = found.value === undefined ? 'nothing' : (JSON.stringify(found.value) ?? String(found.value));
-    return new SchemaValidationError(
-      `topic ${this.topic}: field \`${found.path || '(record)'}\` does not match ${found.type}: got ${shown.length > 120 ? `${shown.slice(0, 117)}...` : shown}`,
-      { topic: this.topic, field: found.path, value: found.value },
-    );
+    return new SchemaValidationError(`topic ${this.topic}: field \`${found.path || '(record)'}\` does not match ${found.type}: got ${shown.length > 120 ? `${shown.slice(0, 117)}...` : shown}`, {
+      topic: this.topic,
+      field: found.path,
+      value: found.value,
+    });
   }
 }
 

@@ -64,9 +64,7 @@ export function createRegistryServer(options: RegistryServerOptions): Server {
 }
 
 /** Starts serving on host:port (port 0 picks a free one); resolves with the base URL. */
-export async function startRegistryServer(
-  options: RegistryServerOptions & { host: string; port: number },
-): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function startRegistryServer(options: RegistryServerOptions & { host: string; port: number }): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createRegistryServer(options);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -10,10 +10,7 @@ import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 
 /** Comma-separated list or array, trimmed, empty items dropped. */
-export const stringList = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',') : v),
-  z.array(z.string().trim().min(1)).min(1),
-);
+export const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(z.string().trim().min(1)).min(1));
 
 /** A positive integer given as a number or a numeric string (flags and env arrive as strings). */
 export const positiveInt = z.coerce.number().int().positive();
@@ -96,10 +93,7 @@ interface Source {
  * Validates a section of settings drawn from several sources (later sources win) and throws a
  * ConfigError naming the flag, variable or file key of the first bad value.
  */
-export function resolveSection<S extends z.ZodObject>(
-  schema: S,
-  sources: Source[],
-): z.output<S> {
+export function resolveSection<S extends z.ZodObject>(schema: S, sources: Source[]): z.output<S> {
   const merged: Record<string, unknown> = {};
   const origin: Record<string, string> = {};
   for (const src of sources) {
@@ -159,9 +153,7 @@ export function sectionSources(
 const GLOBAL_KEY_NAMES = Object.keys(GLOBAL_KEYS);
 
 /** Top-level keys of the config file that hold a command's own settings. */
-export const CONFIG_SECTIONS = [
-  'run', 'ingest', 'process', 'sink', 'replay', 'gold', 'sim', 'tagger', 'bench', 'status', 'topics', 'registry', 'query',
-] as const;
+export const CONFIG_SECTIONS = ['run', 'ingest', 'process', 'sink', 'replay', 'gold', 'sim', 'tagger', 'bench', 'status', 'topics', 'registry', 'query'] as const;
 
 /** Resolves the global settings from defaults, the config file, PMA_* variables and flags. */
 export function loadGlobalConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): GlobalConfig {
@@ -169,17 +161,14 @@ export function loadGlobalConfig(flags: Record<string, unknown>, env: NodeJS.Pro
   const file = configPath ? readConfigFile(configPath) : {};
   for (const key of Object.keys(file)) {
     if (!GLOBAL_KEY_NAMES.includes(key) && !(CONFIG_SECTIONS as readonly string[]).includes(key)) {
-      throw new ConfigError(
-        `unknown key "${key}" in ${configPath}: expected a setting (${GLOBAL_KEY_NAMES.join(', ')}) or a command section (${CONFIG_SECTIONS.join(', ')})`,
-        { path: configPath, field: key },
-      );
+      throw new ConfigError(`unknown key "${key}" in ${configPath}: expected a setting (${GLOBAL_KEY_NAMES.join(', ')}) or a command section (${CONFIG_SECTIONS.join(', ')})`, {
+        path: configPath,
+        field: key,
+      });
     }
   }
   const fileGlobals = Object.fromEntries(Object.entries(file).filter(([k]) => GLOBAL_KEY_NAMES.includes(k)));
-  const parsed = resolveSection(
-    globalConfigSchema,
-    sectionSources(undefined, GLOBAL_KEY_NAMES, fileGlobals, env, flags, configPath),
-  );
+  const parsed = resolveSection(globalConfigSchema, sectionSources(undefined, GLOBAL_KEY_NAMES, fileGlobals, env, flags, configPath));
   const registry = parsed.registry ?? (parsed.transport === 'embedded' ? 'embedded' : 'http://127.0.0.1:8081');
   return { ...parsed, registry, dataDir: resolve(parsed.dataDir), file };
 }

@@ -29,11 +29,7 @@ export interface MetricsServer {
 }
 
 /** Serves the registry on `host:port` (port 0 picks a free one); resolves once listening. */
-export async function serveMetrics(
-  registry: Registry,
-  options: { port: number; host?: string },
-  logger?: Logger,
-): Promise<MetricsServer> {
+export async function serveMetrics(registry: Registry, options: { port: number; host?: string }, logger?: Logger): Promise<MetricsServer> {
   const host = options.host ?? '0.0.0.0';
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];

@@ -14,14 +14,14 @@
  * | GET    | /__sim/truth         | ground truth as JSON lines (`?type=trade&type=gap`, `?asOf=`)   |
  */
 import { ZodError } from 'zod';
-import { faultConfigSchema, type FaultInjector } from './http/faults.ts';
+import { type FaultInjector, faultConfigSchema } from './http/faults.ts';
 import type { RateLimiter } from './http/limits.ts';
 import type { RequestLog, SimStats } from './http/observe.ts';
 import { json, type SimResponse, text } from './http/types.ts';
 import type { Profile } from './profiles.ts';
 import { TRUTH_TYPES, type TruthType, truthCounts, truthRecords } from './truth.ts';
-import type { MarketChannel } from './ws/market-channel.ts';
 import type { World } from './world/world.ts';
+import type { MarketChannel } from './ws/market-channel.ts';
 
 export interface ControlDeps {
   world: World;

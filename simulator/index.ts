@@ -26,9 +26,9 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../runtime/errors.ts';
 import { type Logger, silentLogger } from '../runtime/logger.ts';
 import { controlHandler } from './control.ts';
-import { FaultInjector, type FaultConfig, faultConfigSchema } from './http/faults.ts';
+import { type FaultConfig, FaultInjector, faultConfigSchema } from './http/faults.ts';
 import { RateLimiter } from './http/limits.ts';
-import { type RequestLogEntry, RequestLog, SimStats } from './http/observe.ts';
+import { RequestLog, type RequestLogEntry, SimStats } from './http/observe.ts';
 import { Router } from './http/router.ts';
 import { createSimServer } from './http/server.ts';
 import type { SimContext } from './http/types.ts';
@@ -46,10 +46,10 @@ import { MarketChannel } from './ws/market-channel.ts';
 
 export type { FaultConfig, FaultRule } from './http/faults.ts';
 export type { RequestLogEntry } from './http/observe.ts';
+export * as keys from './keys.ts';
 export type { SimOptions, SimOptionsInput } from './options.ts';
 export type { Profile, ProfileName } from './profiles.ts';
 export type { TruthOptions, TruthRecord, TruthType } from './truth.ts';
-export * as keys from './keys.ts';
 
 export interface SimUrls {
   gamma: string;

@@ -8,16 +8,14 @@ import { booleanish } from '../runtime/config.ts';
 import { type FaultRule, faultRuleSchema } from './http/faults.ts';
 import type { ProfileName, ProfileOverrides } from './profiles.ts';
 
-const isoTime = z
-  .union([z.string(), z.date(), z.number()])
-  .transform((v, ctx) => {
-    const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v * 1000 : Date.parse(v);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 date-time or Unix seconds' });
-      return z.NEVER;
-    }
-    return Math.floor(ms / 1000);
-  });
+const isoTime = z.union([z.string(), z.date(), z.number()]).transform((v, ctx) => {
+  const ms = v instanceof Date ? v.getTime() : typeof v === 'number' ? v * 1000 : Date.parse(v);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 date-time or Unix seconds' });
+    return z.NEVER;
+  }
+  return Math.floor(ms / 1000);
+});
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const rate = z.coerce.number().min(0);

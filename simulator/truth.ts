@@ -15,12 +15,12 @@
  *   deepest row its offset cap reaches (a `gap` record where a board is deeper), with the values
  *   the board serves at `asOf` (they move in a live world: world/leaderboard.ts).
  */
-import { clobMarketKey, gammaEventKey, gammaMarketKey, leaderboardKey, pricePointKey, tagKey, tradeKey, type TruthType } from './keys.ts';
+import { clobMarketKey, gammaEventKey, gammaMarketKey, leaderboardKey, pricePointKey, type TruthType, tagKey, tradeKey } from './keys.ts';
 import type { Profile } from './profiles.ts';
 import { rowParty } from './serialize/data.ts';
-import { board, BOARD_ORDERS, boardRow, TIME_PERIODS } from './world/leaderboard.ts';
 import { fillAt, fillCount } from './world/fills.ts';
-import { round4, priceAt, seriesCount, seriesOf } from './world/prices.ts';
+import { BOARD_ORDERS, board, boardRow, TIME_PERIODS } from './world/leaderboard.ts';
+import { priceAt, round4, seriesCount, seriesOf } from './world/prices.ts';
 import { TAGS } from './world/tags.ts';
 import type { World } from './world/world.ts';
 
@@ -95,8 +95,14 @@ function* tradeTruth(world: World, profile: Profile, opts: TruthOptions, asOf: n
     if (rows > reach && wants(opts, 'gap')) {
       const oldestReached = count - 1 - Math.floor((reach - 1) / perFill);
       yield {
-        type: 'gap', key: `trades|${v.conditionId}`, endpoint: 'data:/trades', market: v.conditionId,
-        from: fillAt(world, m, 0).ts, to: fillAt(world, m, oldestReached).ts, missingRows: rows - reach, reason: 'offset cap',
+        type: 'gap',
+        key: `trades|${v.conditionId}`,
+        endpoint: 'data:/trades',
+        market: v.conditionId,
+        from: fillAt(world, m, 0).ts,
+        to: fillAt(world, m, oldestReached).ts,
+        missingRows: rows - reach,
+        reason: 'offset cap',
       };
     }
     if (!wants(opts, 'trade')) continue;
@@ -138,7 +144,16 @@ function* boardTruth(world: World, profile: Profile, opts: TruthOptions): Genera
       for (const orderBy of opts.leaderboardOrders ?? BOARD_ORDERS) {
         const b = board(world, category, timePeriod, orderBy, asOf);
         if (b.size > reach && wants(opts, 'gap')) {
-          yield { type: 'gap', key: `leaderboard|${timePeriod}/${orderBy}/${category}`, endpoint: 'data:/v1/leaderboard', category, timePeriod, orderBy, missingRows: b.size - reach, reason: 'offset cap' };
+          yield {
+            type: 'gap',
+            key: `leaderboard|${timePeriod}/${orderBy}/${category}`,
+            endpoint: 'data:/v1/leaderboard',
+            category,
+            timePeriod,
+            orderBy,
+            missingRows: b.size - reach,
+            reason: 'offset cap',
+          };
         }
         if (!wants(opts, 'leaderboard-row')) continue;
         for (let r = 0; r < Math.min(b.size, reach); r++) {

@@ -56,10 +56,7 @@ export interface TaggerSettingsSet {
 }
 
 /** Avro's wrapped union: exactly one key, the record's full name. */
-export type TagChange =
-  | { 'polymarket.TagDefined': TagDefined }
-  | { 'polymarket.TagExampleSet': TagExampleSet }
-  | { 'polymarket.TaggerSettingsSet': TaggerSettingsSet };
+export type TagChange = { 'polymarket.TagDefined': TagDefined } | { 'polymarket.TagExampleSet': TagExampleSet } | { 'polymarket.TaggerSettingsSet': TaggerSettingsSet };
 
 export interface TagEvent {
   eventId: string;

@@ -11,7 +11,12 @@ import type { VotingRule } from './classify/voting.ts';
 
 export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
 
-const modelName = z.string().trim().min(1).max(200).regex(/^[\w.:/-]+$/, 'model names use letters, digits and . : / - _');
+const modelName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[\w.:/-]+$/, 'model names use letters, digits and . : / - _');
 
 export const settingsSchema = z
   .object({

@@ -12,11 +12,7 @@ export function embeddedLogPath(dataDir: string): string {
   return join(dataDir, 'log.sqlite');
 }
 
-export async function openTransport(
-  config: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'>,
-  logger: Logger,
-  clientId = 'pma',
-): Promise<Transport> {
+export async function openTransport(config: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'>, logger: Logger, clientId = 'pma'): Promise<Transport> {
   if (config.transport === 'kafka') {
     const { createKafkaTransport } = await import('./kafka/index.ts');
     return createKafkaTransport({ brokers: config.brokers, clientId, logger });

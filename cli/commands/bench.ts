@@ -17,7 +17,7 @@ export function register(program: Command): void {
   const bench = program.command('bench').description('measure throughput beside the ceiling of this machine, in one run');
   bench
     .command('transport')
-    .description('produce and consume trade-shaped Avro records through the transport, beside this machine\'s ceiling')
+    .description("produce and consume trade-shaped Avro records through the transport, beside this machine's ceiling")
     .option('--records <n>', 'records to produce and consume (default 1000000)')
     .option('--batch <n>', 'records per send (default 1000)')
     .option('--partitions <n>', 'partitions of the bench topic (default 4)')

@@ -36,17 +36,9 @@ async function query(ctx: ActionContext, flags: Record<string, unknown>, [sql]: 
   if (!sql?.trim()) throw new ConfigError('give the SQL to run, e.g. pma query "SELECT count(*) FROM TradeFact"', { field: 'sql' });
   const { formatRows } = await import('../../sinks/silver/format.ts');
   const { defaultSilverPath, querySilver } = await import('../../sinks/silver/query-client.ts');
-  const answer = await querySilver(
-    { silverPath: settings.silverPath ?? defaultSilverPath(ctx.config.dataDir), source: settings.source, maxRows: settings.maxRows },
-    sql,
-  );
+  const answer = await querySilver({ silverPath: settings.silverPath ?? defaultSilverPath(ctx.config.dataDir), source: settings.source, maxRows: settings.maxRows }, sql);
   process.stdout.write(formatRows(answer.columns, answer.rows, settings.format));
-  const from =
-    answer.source.kind === 'live'
-      ? `the running sink (pid ${answer.source.pid})`
-      : answer.source.kind === 'file'
-        ? answer.source.path
-        : `the snapshot ${answer.source.path}`;
+  const from = answer.source.kind === 'live' ? `the running sink (pid ${answer.source.pid})` : answer.source.kind === 'file' ? answer.source.path : `the snapshot ${answer.source.path}`;
   const cut = answer.truncated ? ` (cut at --max-rows ${settings.maxRows})` : '';
   process.stderr.write(`${answer.rows.length} row${answer.rows.length === 1 ? '' : 's'}${cut} from ${from}\n`);
 }

@@ -9,11 +9,11 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { ConfigError } from '../../runtime/errors.ts';
-import { port, resolveSection, sectionSources } from '../../runtime/config.ts';
-import { openRegistry } from '../../registry/index.ts';
 import { EmbeddedRegistry } from '../../registry/embedded.ts';
+import { openRegistry } from '../../registry/index.ts';
 import { startRegistryServer } from '../../registry/server.ts';
+import { port, resolveSection, sectionSources } from '../../runtime/config.ts';
+import { ConfigError } from '../../runtime/errors.ts';
 import { embeddedLogPath } from '../../transport/index.ts';
 import { type ActionContext, action } from '../action.ts';
 

@@ -122,9 +122,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     // While ingest runs, the processors follow the raw topics.
     const following = new AbortController();
     processTask.status = 'following the log';
-    const processing = guard(
-      runProcessors({}, { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, following.signal]), until: 'signal' }),
-    );
+    const processing = guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, following.signal]), until: 'signal' }));
     const ingest = await guard(
       runIngest(
         { ...ingestSettings, follow: false, urls: source.urls },
@@ -144,14 +142,17 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     drainSilver.abort();
     bronzeTask.status = 'writing';
     const bronze = await guard(
-      runBronzeSink({ dataDir: ctx.config.dataDir }, {
-        transport,
-        serde,
-        logger: ctx.logger,
-        signal: stopAll,
-        until: 'caught-up',
-        onPublished: (g) => bronzeTask.add('records', g.rows),
-      }),
+      runBronzeSink(
+        { dataDir: ctx.config.dataDir },
+        {
+          transport,
+          serde,
+          logger: ctx.logger,
+          signal: stopAll,
+          until: 'caught-up',
+          onPublished: (g) => bronzeTask.add('records', g.rows),
+        },
+      ),
     );
     settle(bronzeTask, bronze.rows);
     bronzeTask.end('done');
@@ -169,10 +170,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
       goldTask.advance(gold.tables.length);
       const report = await writeGoldReport({ goldPath: gold.goldPath, outDir: goldDir });
       goldTask.end('done');
-      goldLines = [
-        `  gold      ${gold.goldPath}  (${gold.tables.length} tables)`,
-        `  report    ${report.html}  (opens offline; a CSV per table in ${report.csvDir})`,
-      ];
+      goldLines = [`  gold      ${gold.goldPath}  (${gold.tables.length} tables)`, `  report    ${report.html}  (opens offline; a CSV per table in ${report.csvDir})`];
     }
     const counts = await silverCounts(silverPath);
     summary = [

@@ -75,13 +75,14 @@ function typedFlags(command: Command): Record<string, unknown> {
   const opts = command.opts();
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(opts)) if (command.getOptionValueSource(k) === 'cli' || command.getOptionValueSource(k) === 'env') out[k] = opts[k];
-  if (out.fault) out.faults = (out.fault as string[]).map((f) => {
-    try {
-      return parseFaultFlag(f);
-    } catch (err) {
-      throw new ConfigError(`--fault "${f}": ${(err as Error).message}`, { flag: '--fault' });
-    }
-  });
+  if (out.fault)
+    out.faults = (out.fault as string[]).map((f) => {
+      try {
+        return parseFaultFlag(f);
+      } catch (err) {
+        throw new ConfigError(`--fault "${f}": ${(err as Error).message}`, { flag: '--fault' });
+      }
+    });
   delete out.fault;
   if (out.override) out.overrides = parseOverrides(out.override as string[]);
   delete out.override;

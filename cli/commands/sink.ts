@@ -6,8 +6,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { Serde } from '../../registry/serde.ts';
 import { openRegistry } from '../../registry/index.ts';
+import { Serde } from '../../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources, stringList } from '../../runtime/config.ts';
 import { CLEAN_TOPIC_KEYS, type CleanTopicKey } from '../../schemas/clean-records.ts';
 import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';

@@ -111,7 +111,10 @@ export function register(program: Command): void {
 async function status(ctx: ActionContext, flags: { partitions?: boolean; group?: string; json?: boolean }): Promise<void> {
   const options: StatusOptions = {
     partitions: flags.partitions ?? false,
-    groups: (flags.group ?? '').split(',').map((g) => g.trim()).filter(Boolean),
+    groups: (flags.group ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean),
   };
   if (ctx.config.transport === 'embedded' && !existsSync(embeddedLogPath(ctx.config.dataDir))) {
     // Reading status must not create an empty log where none was.

@@ -10,11 +10,11 @@ import { openRegistry } from '../../registry/index.ts';
 import { Serde } from '../../registry/serde.ts';
 import { booleanish, port, resolveSection, sectionSources, stringList } from '../../runtime/config.ts';
 import { ConfigError } from '../../runtime/errors.ts';
-import { openTransport } from '../../transport/index.ts';
 import { TaggerService, tagStorePath } from '../../tagger/service.ts';
-import { TagStore } from '../../tagger/store/tag-store.ts';
 import { parseSettings, type TaggerSettings } from '../../tagger/settings.ts';
+import { TagStore } from '../../tagger/store/tag-store.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, startWebServer } from '../../tagger/web/server.ts';
+import { openTransport } from '../../transport/index.ts';
 import { type ActionContext, action } from '../action.ts';
 
 const KEYS = ['host', 'port', 'ollamaUrl', 'models', 'reclassify', 'classify'] as const;

@@ -17,11 +17,7 @@ import { type ActionContext, action } from '../action.ts';
 export function register(program: Command): void {
   const topics = program.command('topics').description('list, create, describe and delete topics');
 
-  topics
-    .command('list', { isDefault: true })
-    .description('list topics with partitions, cleanup policy, retention and records held')
-    .option('--json', 'print JSON')
-    .action(action(list));
+  topics.command('list', { isDefault: true }).description('list topics with partitions, cleanup policy, retention and records held').option('--json', 'print JSON').action(action(list));
 
   topics
     .command('create')
@@ -33,10 +29,7 @@ export function register(program: Command): void {
     .option('--retention-bytes <bytes>', 'per partition, delete the oldest records past this size (delete policy)')
     .action(action(create));
 
-  topics
-    .command('init')
-    .description("create every topic of the pipeline's catalogue that is missing")
-    .action(action(init));
+  topics.command('init').description("create every topic of the pipeline's catalogue that is missing").action(action(init));
 
   topics
     .command('describe')
@@ -45,12 +38,7 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action(action(describe));
 
-  topics
-    .command('delete')
-    .description('delete a topic with all its records and committed offsets')
-    .argument('<name>', 'topic name')
-    .option('--yes', 'really delete (required)')
-    .action(action(remove));
+  topics.command('delete').description('delete a topic with all its records and committed offsets').argument('<name>', 'topic name').option('--yes', 'really delete (required)').action(action(remove));
 }
 
 async function open(ctx: ActionContext): Promise<Transport> {
@@ -68,11 +56,7 @@ function count(flag: string, value: unknown, min: number): number | undefined {
   return n;
 }
 
-async function create(
-  ctx: ActionContext,
-  flags: { partitions: string; compact?: boolean; retentionMs?: string; retentionBytes?: string },
-  [name]: string[],
-): Promise<void> {
+async function create(ctx: ActionContext, flags: { partitions: string; compact?: boolean; retentionMs?: string; retentionBytes?: string }, [name]: string[]): Promise<void> {
   const spec: TopicSpec = { name: name!, partitions: count('--partitions', flags.partitions, 1)!, cleanupPolicy: flags.compact ? 'compact' : 'delete' };
   const retentionMs = count('--retention-ms', flags.retentionMs, 1);
   const retentionBytes = count('--retention-bytes', flags.retentionBytes, 1);
@@ -103,20 +87,13 @@ async function list(ctx: ActionContext, flags: { json?: boolean }): Promise<void
     return;
   }
   if (rows.length === 0) {
-    process.stdout.write('no topics (pma topics init creates the pipeline\'s topics)\n');
+    process.stdout.write("no topics (pma topics init creates the pipeline's topics)\n");
     return;
   }
   process.stdout.write(
     `${table(
       ['topic', 'partitions', 'policy', 'retention', 'records', 'high'],
-      rows.map((r) => [
-        r.name,
-        String(r.partitions),
-        r.cleanupPolicy,
-        retention(r),
-        num(held(r.offsets)),
-        num(r.offsets.reduce((n, p) => n + p.high, 0)),
-      ]),
+      rows.map((r) => [r.name, String(r.partitions), r.cleanupPolicy, retention(r), num(held(r.offsets)), num(r.offsets.reduce((n, p) => n + p.high, 0))]),
       [false, true, false, false, true, true],
     )}\n`,
   );
@@ -187,14 +164,23 @@ export function num(n: number): string {
 }
 
 function duration(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
 }
 
 function bytes(n: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (n >= size && n % size === 0) return `${n / size} ${unit}`;
   }
   return `${n} B`;

@@ -66,16 +66,25 @@ const marketCell = (question: unknown, slug: unknown, conditionId: unknown): Cel
 
 /** One line per definition the numbers on the page rest on. */
 const DEFINITIONS: Array<[string, string]> = [
-  ['Volume and trades', "each match counted once, by its taker row: TradeFact holds the taker's row and every maker's row of a match, so summing them doubles both; a row whose role was not recorded counts as half a match (its transaction once)."],
+  [
+    'Volume and trades',
+    "each match counted once, by its taker row: TradeFact holds the taker's row and every maker's row of a match, so summing them doubles both; a row whose role was not recorded counts as half a match (its transaction once).",
+  ],
   ["Gamma's volume", "Gamma's own market volume can differ: Polymarket computes it over the market's whole life and by its own rules, while ours covers only the trades Silver holds."],
-  ['Per-wallet figures', 'every row of the wallet counts, maker rows included: the maker traded too; traders\' PnL comes from their positions, as in the backtest.'],
+  ['Per-wallet figures', "every row of the wallet counts, maker rows included: the maker traded too; traders' PnL comes from their positions, as in the backtest."],
   ['Positions', 'per copied wallet and token at average cost: a BUY adds shares at its price, a SELL closes at most the shares held and realises (price − average cost) per share.'],
   ['Unheld sells', 'what a SELL sells beyond the shares held (split, merge, transfer or bought before the data) is counted apart and never valued, not treated as a naked short.'],
   ['Settlement', 'shares still held when the market resolves are worth 1 (winner) or 0, realised at the resolution time; positions on open markets stay at cost, unvalued.'],
   ['PnL, ROI, win rate', 'over realisations (closing sells and settlements): PnL = proceeds − cost basis; ROI = PnL / cost basis; win rate = realisations with PnL > 0 / realisations.'],
   ['Drawdown', 'running peak of cumulative realised PnL (from 0) minus cumulative PnL; realisations at the same instant are netted first.'],
-  ['Fixed stake', 'the copier buys the stake at the wallet\'s price on each BUY (never more shares than the wallet\'s fill had) and sells the same fraction of its position as the wallet sold of its held shares, so no position loses more than its stake.'],
-  ['Calibration', 'the last CLOB price-history sample 1 and 7 days before resolution (not older than the horizon again) against the outcome (1 winner, 0 not), every outcome token; Brier score = mean squared error.'],
+  [
+    'Fixed stake',
+    "the copier buys the stake at the wallet's price on each BUY (never more shares than the wallet's fill had) and sells the same fraction of its position as the wallet sold of its held shares, so no position loses more than its stake.",
+  ],
+  [
+    'Calibration',
+    'the last CLOB price-history sample 1 and 7 days before resolution (not older than the horizon again) against the outcome (1 winner, 0 not), every outcome token; Brier score = mean squared error.',
+  ],
 ];
 
 export async function writeGoldReport(options: GoldReportOptions): Promise<GoldReportResult> {
@@ -118,7 +127,9 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
       ORDER BY volume DESC, condition_id LIMIT 15`);
     const daily = await rows(`SELECT strftime(day, '%Y-%m-%d') AS day, drawdown FROM bt_daily ORDER BY day`);
     const reliability = await rows('SELECT horizon_days, mean_probability, observed_frequency, forecasts FROM gold_calibration_reliability ORDER BY horizon_days, bucket_low');
-    const brier = await rows('SELECT horizon_days, category, forecasts, markets, brier_score, mean_probability, observed_frequency FROM gold_calibration_brier ORDER BY horizon_days, category = \'All\' DESC, forecasts DESC, category');
+    const brier = await rows(
+      "SELECT horizon_days, category, forecasts, markets, brier_score, mean_probability, observed_frequency FROM gold_calibration_brier ORDER BY horizon_days, category = 'All' DESC, forecasts DESC, category",
+    );
     const topDaily = await rows(`SELECT volume_rank, question, strftime(day, '%Y-%m-%d') AS day, volume, price FROM gold_top_market_daily WHERE volume_rank <= 3 ORDER BY volume_rank, day`);
     const walletPnl = await rows(`SELECT u.wallet_address, u.copy_rank, u.pnl, u.max_drawdown, u.roi_pct FROM bt_user_summary u ORDER BY u.pnl DESC, u.wallet_address LIMIT 15`);
 
@@ -153,8 +164,14 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
       const name = String(days[0]!.question ?? '(question unknown)');
       const short = name.length > 60 ? `${name.slice(0, 59)}…` : name;
       charts.push(
-        lineChart(days.map((d) => ({ label: String(d.day), value: num(d.price) })).filter((p) => Number.isFinite(p.value)), { title: `#${rank} ${short}: outcome-0 price by day`, format: (v) => v.toFixed(2) }),
-        columnChart(days.map((d) => ({ label: String(d.day), value: num(d.volume) })), { title: `#${rank} ${short}: volume by day`, format: money }),
+        lineChart(
+          days.map((d) => ({ label: String(d.day), value: num(d.price) })).filter((p) => Number.isFinite(p.value)),
+          { title: `#${rank} ${short}: outcome-0 price by day`, format: (v) => v.toFixed(2) },
+        ),
+        columnChart(
+          days.map((d) => ({ label: String(d.day), value: num(d.volume) })),
+          { title: `#${rank} ${short}: volume by day`, format: money },
+        ),
       );
     }
 
@@ -192,14 +209,25 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
       sections: [
         {
           title: 'Definitions',
-          table: table(['Figure', 'Definition'], DEFINITIONS.map(([k, v]) => [k, v])),
+          table: table(
+            ['Figure', 'Definition'],
+            DEFINITIONS.map(([k, v]) => [k, v]),
+          ),
         },
         {
           title: 'Calibration: Brier score by horizon and category',
           note: 'Lower is better: 0 is a perfect forecast, 0.25 what always saying 50% scores.',
           table: table(
             ['Days before resolution', 'Category', 'Forecasts', 'Markets', 'Brier score', 'Mean probability', 'Observed frequency'],
-            brier.map((b) => [String(b.horizon_days), String(b.category), count(num(b.forecasts)), count(num(b.markets)), num(b.brier_score).toFixed(4), num(b.mean_probability).toFixed(3), num(b.observed_frequency).toFixed(3)]),
+            brier.map((b) => [
+              String(b.horizon_days),
+              String(b.category),
+              count(num(b.forecasts)),
+              count(num(b.markets)),
+              num(b.brier_score).toFixed(4),
+              num(b.mean_probability).toFixed(3),
+              num(b.observed_frequency).toFixed(3),
+            ]),
           ),
         },
         {
@@ -214,21 +242,49 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
           note: bestNote,
           table: table(
             ['Rank', 'Wallet', 'Trades', 'Realisations', 'Win rate', 'PnL', 'ROI', 'Worst drawdown', 'Unheld sells', 'Win-rate rank'],
-            best.map((b) => [String(b.profit_rank ?? b.copy_rank), profileLink(String(b.wallet_address)), count(num(b.trades)), count(num(b.realisations)), pct(num(b.win_rate_pct)), money(num(b.pnl)), pct(num(b.roi_pct)), money(num(b.max_drawdown)), count(num(b.unheld_sells)), b.win_rate_rank == null ? '–' : String(b.win_rate_rank)]),
+            best.map((b) => [
+              String(b.profit_rank ?? b.copy_rank),
+              profileLink(String(b.wallet_address)),
+              count(num(b.trades)),
+              count(num(b.realisations)),
+              pct(num(b.win_rate_pct)),
+              money(num(b.pnl)),
+              pct(num(b.roi_pct)),
+              money(num(b.max_drawdown)),
+              count(num(b.unheld_sells)),
+              b.win_rate_rank == null ? '–' : String(b.win_rate_rank),
+            ]),
           ),
         },
         {
           title: 'Copy-trading by category',
           table: table(
             ['Category', 'Trades', 'Realisations', 'Win rate', 'PnL', 'ROI', 'Worst drawdown', 'Volume'],
-            btCategories.map((c) => [String(c.category), count(num(c.trades)), count(num(c.realisations)), pct(num(c.win_rate_pct)), money(num(c.pnl)), pct(num(c.roi_pct)), money(num(c.max_drawdown)), money(num(c.volume))]),
+            btCategories.map((c) => [
+              String(c.category),
+              count(num(c.trades)),
+              count(num(c.realisations)),
+              pct(num(c.win_rate_pct)),
+              money(num(c.pnl)),
+              pct(num(c.roi_pct)),
+              money(num(c.max_drawdown)),
+              money(num(c.volume)),
+            ]),
           ),
         },
         {
           title: 'Markets with the most volume',
           table: table(
             ['Market (slug · condition id)', 'Category', 'Matches', 'Volume', "Gamma's volume", 'Traders', 'Outcome'],
-            markets.map((m) => [marketCell(m.question, m.market_slug, m.condition_id), String(m.category), count(num(m.trade_count)), money(num(m.volume)), money(num(m.gamma_volume)), count(num(m.distinct_traders)), m.is_resolved ? String(m.winning_outcome) : 'open']),
+            markets.map((m) => [
+              marketCell(m.question, m.market_slug, m.condition_id),
+              String(m.category),
+              count(num(m.trade_count)),
+              money(num(m.volume)),
+              money(num(m.gamma_volume)),
+              count(num(m.distinct_traders)),
+              m.is_resolved ? String(m.winning_outcome) : 'open',
+            ]),
           ),
         },
       ],
@@ -291,7 +347,10 @@ ${cardHtml(p.btCards)}
 <h2>Charts</h2><div class="charts">${p.charts.join('\n')}</div>
 ${p.sections.map((s) => `<h2>${escapeXml(s.title)}</h2>${s.note ? `<p class="note">${escapeXml(s.note)}</p>` : ''}${s.table}`).join('\n')}
 <h2>Gold tables (one CSV each)</h2>
-${table(['Table', 'Rows', 'What a row is'], p.tables.map((t) => [t.name, t.rows.toLocaleString('en-US'), t.description])).replace(/<td>([a-z_]+)<\/td>/g, (_m, name: string) => (p.tables.some((t) => t.name === name) ? `<td><a href="csv/${name}.csv">${name}</a></td>` : `<td>${name}</td>`))}
+${table(
+  ['Table', 'Rows', 'What a row is'],
+  p.tables.map((t) => [t.name, t.rows.toLocaleString('en-US'), t.description]),
+).replace(/<td>([a-z_]+)<\/td>/g, (_m, name: string) => (p.tables.some((t) => t.name === name) ? `<td><a href="csv/${name}.csv">${name}</a></td>` : `<td>${name}</td>`))}
 <footer>Parameters: <code>${escapeXml(p.parameters)}</code></footer>
 </main></body></html>
 `;

@@ -113,9 +113,7 @@ export function lineChart(points: Point[], o: ChartOptions): string {
   const span = f.width - f.left - f.right;
   const x = (i: number) => +(f.left + (points.length === 1 ? span / 2 : (i / (points.length - 1)) * span)).toFixed(1);
   const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i)},${y(p.value)}`).join(' ');
-  const dots = points
-    .map((p, i) => `<circle cx="${x(i)}" cy="${y(p.value)}" r="3" fill="${LINE}"><title>${escapeXml(`${p.label}: ${o.format(p.value)}`)}</title></circle>`)
-    .join('');
+  const dots = points.map((p, i) => `<circle cx="${x(i)}" cy="${y(p.value)}" r="3" fill="${LINE}"><title>${escapeXml(`${p.label}: ${o.format(p.value)}`)}</title></circle>`).join('');
   return `${open(f, o)}${valueAxis(f, ticks, y, o)}<path d="${path}" fill="none" stroke="${LINE}" stroke-width="2"/>${dots}${categoryLabels(f, points, x)}</svg>`;
 }
 
@@ -198,7 +196,10 @@ export function reliabilityChart(series: ReliabilitySeries[], o: ChartOptions): 
       const pts = [...s.points].sort((a, b) => a.x - b.x);
       const path = pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.x)},${y(p.y)}`).join(' ');
       const dots = pts
-        .map((p) => `<circle cx="${x(p.x)}" cy="${y(p.y)}" r="3.5" fill="${colour}"><title>${escapeXml(`${s.name}: forecast ${p.x.toFixed(3)}, happened ${p.y.toFixed(3)} (${p.n} forecasts)`)}</title></circle>`)
+        .map(
+          (p) =>
+            `<circle cx="${x(p.x)}" cy="${y(p.y)}" r="3.5" fill="${colour}"><title>${escapeXml(`${s.name}: forecast ${p.x.toFixed(3)}, happened ${p.y.toFixed(3)} (${p.n} forecasts)`)}</title></circle>`,
+        )
         .join('');
       const legend = `<rect x="${x(1) + 20}" y="${f.top + 8 + i * 20}" width="12" height="12" fill="${colour}"/><text x="${x(1) + 38}" y="${f.top + 18 + i * 20}" class="tick">${escapeXml(s.name)}</text>`;
       return `<path d="${path}" fill="none" stroke="${colour}" stroke-width="2"/>${dots}${legend}`;

@@ -53,7 +53,6 @@ const periodTable = (period: 'day' | 'month', trades: string, realisations: stri
     greatest(0, max(peak) OVER w) - sum(pnl) OVER w AS drawdown, max_drawdown
   FROM p WINDOW w AS (ORDER BY period)`;
 
-
 export const BACKTEST_TABLES: GoldTable[] = [
   {
     name: 'bt_top_users',
@@ -177,17 +176,20 @@ export const BACKTEST_TABLES: GoldTable[] = [
   },
   {
     name: 'bt_daily',
-    description: 'one row per UTC day with copied trades or realisations: trades, volume, realisations, wins, PnL, cumulative PnL, cost basis, win rate, ROI, drawdown at the end of the day and worst within it',
+    description:
+      'one row per UTC day with copied trades or realisations: trades, volume, realisations, wins, PnL, cumulative PnL, cost basis, win rate, ROI, drawdown at the end of the day and worst within it',
     select: () => periodTable('day', 'bt_trades', 'bt_realisations'),
   },
   {
     name: 'bt_monthly',
-    description: 'one row per UTC month with copied trades or realisations: trades, volume, realisations, wins, PnL, cumulative PnL, cost basis, win rate, ROI, drawdown at month end and worst within it',
+    description:
+      'one row per UTC month with copied trades or realisations: trades, volume, realisations, wins, PnL, cumulative PnL, cost basis, win rate, ROI, drawdown at month end and worst within it',
     select: () => periodTable('month', 'bt_trades', 'bt_realisations'),
   },
   {
     name: 'bt_fixed_size_trades',
-    description: "every copied trade as the fixed-stake copier saw it: a buy of the stake (at most the wallet's fill), a sell of the same fraction of its position as the wallet sold of its held shares, or skipped",
+    description:
+      "every copied trade as the fixed-stake copier saw it: a buy of the stake (at most the wallet's fill), a sell of the same fraction of its position as the wallet sold of its held shares, or skipped",
     select: () => `
       SELECT t.copy_rank, t.wallet_address, t.trade_sk, t.market_sk, t.token_sk, t.category, t.trade_timestamp, t.trade_date, t.trade_month,
         t.side, t.price, t.is_resolved, t.final_price, w.copier_action AS action, w.copier_shares AS shares, w.copier_stake AS stake,

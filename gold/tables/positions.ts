@@ -143,8 +143,27 @@ const WALK_TYPES = [UHUGEINT, UBIGINT, BIGINT, VARCHAR, ...Array(9).fill(DOUBLE)
 
 /** One walk row as the table's columns, in WALK_COLUMNS order. */
 const walkValues = (seq: bigint, r: WalkRow): DuckDBValue[] => [
-  r.tradeSk, r.owner, seq, r.action, r.heldBefore, r.avgCostBefore, r.closedShares, r.unheldShares, r.costBasis, r.proceeds, r.realisedPnl, r.heldAfter,
-  r.costAfter, r.copierAction, r.copierShares, r.copierStake, r.copierCostBasis, r.copierProceeds, r.copierPnl, r.copierHeldAfter, r.copierCostAfter,
+  r.tradeSk,
+  r.owner,
+  seq,
+  r.action,
+  r.heldBefore,
+  r.avgCostBefore,
+  r.closedShares,
+  r.unheldShares,
+  r.costBasis,
+  r.proceeds,
+  r.realisedPnl,
+  r.heldAfter,
+  r.costAfter,
+  r.copierAction,
+  r.copierShares,
+  r.copierStake,
+  r.copierCostBasis,
+  r.copierProceeds,
+  r.copierPnl,
+  r.copierHeldAfter,
+  r.copierCostAfter,
 ];
 
 /** Rows per appended chunk: DuckDB's vector size. */

@@ -13,7 +13,7 @@ import type { GoldTable } from './types.ts';
 export const TRADER_TABLES: GoldTable[] = [
   {
     name: 'gold_trade_outcome',
-    description: "one row per trade: its token (matched by outcome name when the trade did not carry one), category, and value at resolution",
+    description: 'one row per trade: its token (matched by outcome name when the trade did not carry one), category, and value at resolution',
     select: () => `
       WITH by_name AS (
         SELECT market_sk, lower(outcome) AS outcome_key, min(token_sk) AS token_sk, count(*) AS n

@@ -1,6 +1,7 @@
 /** CLOB /markets records to a clean market and its outcome tokens (with winner flags). */
-import type { CleanMarket, CleanToken } from '../../schemas/clean-records.ts';
+
 import { NormaliseError } from '../../runtime/errors.ts';
+import type { CleanMarket, CleanToken } from '../../schemas/clean-records.ts';
 import { tagLabels } from './nested.ts';
 import { type CleanOutput, fetchedAt, type RawInput } from './types.ts';
 import { bool, decimal, field, jsonArray, type RawRecord, requiredText, text, timestamp } from './values.ts';

@@ -1,9 +1,10 @@
 /** Gamma /markets records to a clean market and its outcome tokens. */
-import type { CleanMarket, CleanToken } from '../../schemas/clean-records.ts';
+
 import { NormaliseError } from '../../runtime/errors.ts';
+import type { CleanMarket, CleanToken } from '../../schemas/clean-records.ts';
+import { firstEventRef, tagLabels } from './nested.ts';
 import { type CleanOutput, fetchedAt, type RawInput } from './types.ts';
 import { bool, decimal, decimalArray, field, jsonArray, requiredText, text, textArray, timestamp } from './values.ts';
-import { firstEventRef, tagLabels } from './nested.ts';
 
 export function normaliseGammaMarket(input: RawInput): CleanOutput[] {
   const raw = input.value;

@@ -5,10 +5,11 @@
  * record's `fetchedAt`, which the producer sets once per pass over a board; the page's own fetch
  * time (the header) stands in only for a record written without one.
  */
+
+import { NormaliseError } from '../../runtime/errors.ts';
 import type { CleanLeaderboardRow } from '../../schemas/clean-records.ts';
 import { type CleanOutput, fetchedAt, type RawInput, requiredKey } from './types.ts';
 import { bool, decimal, field, int32, requiredText, symbol, text, timestamp } from './values.ts';
-import { NormaliseError } from '../../runtime/errors.ts';
 
 export function normaliseLeaderboardRow(input: RawInput): CleanOutput[] {
   const raw = input.value;

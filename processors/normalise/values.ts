@@ -146,8 +146,7 @@ export function decimalArray(value: unknown, name: string): number[] {
 
 // Dates as the APIs write them: "2020-10-02T16:10:01.467Z", "2025-09-22T21:37:46.914643Z",
 // "2020-11-02 16:31:01+00", "2020-11-04", "...+00:00:00", "...-05:00", or no zone at all (UTC).
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:(Z|z|UTC)|([+-])(\d{2})(?::?(\d{2})(?::?(\d{2}))?)?)?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:(Z|z|UTC)|([+-])(\d{2})(?::?(\d{2})(?::?(\d{2}))?)?)?$/;
 
 /** Timestamps below this many units are seconds, at or above it milliseconds (1e11 s is the year 5138; 1e11 ms is 1973-03-03). */
 const SECONDS_BELOW = 1e11;

@@ -4,8 +4,9 @@
  * `#i`). All three price_change shapes are read (flat 2024, `changes` 2024-2025, `price_changes`
  * since 2025-09-15). Event types this code does not know are kept with their common fields.
  */
-import type { BookLevel, CleanBookEvent } from '../../schemas/clean-records.ts';
+
 import { NormaliseError } from '../../runtime/errors.ts';
+import type { BookLevel, CleanBookEvent } from '../../schemas/clean-records.ts';
 import { type CleanOutput, type RawInput, requiredKey } from './types.ts';
 import { decimal, field, jsonArray, type RawRecord, requiredDecimal, requiredText, requiredTimestamp, symbol, text } from './values.ts';
 

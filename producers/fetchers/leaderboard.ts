@@ -59,10 +59,15 @@ export class LeaderboardFetcher {
     const queue = new BoundedQueue<Board>(boards.length || 1);
     for (const b of boards) await queue.push(b);
     queue.close();
-    await drainWith(queue, this.#ctx.settings.workers, async (board) => {
-      const outcome = await this.#ctx.runUnit({ fetcher: 'leaderboard', endpoint: ENDPOINT, scope: boardScope(board) }, () => this.#board(board));
-      if (outcome !== 'stopped') task?.advance();
-    }, this.#ctx.stop);
+    await drainWith(
+      queue,
+      this.#ctx.settings.workers,
+      async (board) => {
+        const outcome = await this.#ctx.runUnit({ fetcher: 'leaderboard', endpoint: ENDPOINT, scope: boardScope(board) }, () => this.#board(board));
+        if (outcome !== 'stopped') task?.advance();
+      },
+      this.#ctx.stop,
+    );
     task?.end(this.#ctx.stop.aborted ? 'stopped' : 'done');
   }
 
@@ -73,10 +78,7 @@ export class LeaderboardFetcher {
     const stored = ctx.cursors.get(ENDPOINT, scope);
     const status = unitStatus(stored, ctx.generation);
     if (status === 'done') return;
-    const start: OffsetState =
-      status === 'resume' && stored
-        ? { offset: stored.offset ?? 0, pages: stored.page ?? 0, records: stored.records, complete: false, capped: false }
-        : initialOffsetState();
+    const start: OffsetState = status === 'resume' && stored ? { offset: stored.offset ?? 0, pages: stored.page ?? 0, records: stored.records, complete: false, capped: false } : initialOffsetState();
     const snapshot = boardSnapshot(status === 'resume' ? readDetail(stored).snap : undefined, ctx.generation);
     const limit = ctx.settings.leaderboardPageSize;
     let lastParams = '';

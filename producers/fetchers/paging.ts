@@ -122,11 +122,7 @@ export const CLOB_END_CURSOR = 'LTE=';
  * Follows opaque cursors. `endMarker` is a cursor value meaning "this was the last page" (the
  * CLOB's `LTE=`); a `past-end` answer (the CLOB's 400 for a cursor past the end) ends the walk.
  */
-export async function* walkCursor<T>(
-  initial: CursorState,
-  fetchPage: (cursor: string | undefined) => Promise<CursorPageResult<T>>,
-  endMarker?: string,
-): AsyncGenerator<CursorStep<T>> {
+export async function* walkCursor<T>(initial: CursorState, fetchPage: (cursor: string | undefined) => Promise<CursorPageResult<T>>, endMarker?: string): AsyncGenerator<CursorStep<T>> {
   const s = { ...initial };
   while (!s.complete) {
     const sent = s.cursor;

@@ -17,13 +17,13 @@ import { Listings } from '../fetchers/markets/listings.ts';
 import { PricesFetcher } from '../fetchers/prices/fetcher.ts';
 import { TradesFetcher } from '../fetchers/trades/fetcher.ts';
 import { readDetail } from '../fetchers/units.ts';
+import { wsEventKey } from '../keys.ts';
 import { sleep } from '../limits/retry.ts';
 import { Feeder } from '../pipeline/feeder.ts';
 import { BoundedQueue, drainWith } from '../pipeline/queue.ts';
-import type { Mode } from '../settings.ts';
 import { serverTime } from '../server-time.ts';
+import type { Mode } from '../settings.ts';
 import { MarketSocket, type SocketGap } from './market-socket.ts';
-import { wsEventKey } from '../keys.ts';
 
 export const WS_ENDPOINT = 'clob:ws-market';
 
@@ -169,14 +169,19 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
               gap_start: String(g.from),
               gap_end: String(g.to),
               tokens: String(g.tokens.length),
-              backfilled: modes.has('trades') ? 'trades over REST from each market\'s newest trade' : 'books re-snapshotted on resubscribe',
+              backfilled: modes.has('trades') ? "trades over REST from each market's newest trade" : 'books re-snapshotted on resubscribe',
             },
           },
         ],
         source: { endpoint: WS_ENDPOINT, params: JSON.stringify({ tokens: g.tokens.length }), fetchedAt: Date.now() },
       });
     }
-    if (modes.has('trades') || modes.has('prices')) subscribe(openPrices().map((u) => u.token).concat(wsTokensFromTrades(ctx, catalog)));
+    if (modes.has('trades') || modes.has('prices'))
+      subscribe(
+        openPrices()
+          .map((u) => u.token)
+          .concat(wsTokensFromTrades(ctx, catalog)),
+      );
     stats.polls++;
     task?.advance();
     await Promise.race([

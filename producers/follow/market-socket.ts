@@ -68,10 +68,14 @@ export class MarketSocket {
       const wait = backoffMs({ attempts: Number.POSITIVE_INFINITY, baseMs: 250, maxMs: 15_000 }, attempt, this.#o.random);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, wait);
-        signal.addEventListener('abort', () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
     this.#stopped = true;
@@ -104,12 +108,15 @@ export class MarketSocket {
         ping = setInterval(() => {
           if (ws.readyState === WebSocket.OPEN) ws.send('PING');
         }, this.#o.pingMs);
-        watchdog = setInterval(() => {
-          if (Date.now() - this.#lastData > this.#o.silenceMs) {
-            this.#o.logger.warn('market socket silent; reconnecting', { tokens: this.#tokens.size, silentMs: Date.now() - this.#lastData });
-            ws.terminate();
-          }
-        }, Math.max(50, Math.min(this.#o.silenceMs / 4, 5_000)));
+        watchdog = setInterval(
+          () => {
+            if (Date.now() - this.#lastData > this.#o.silenceMs) {
+              this.#o.logger.warn('market socket silent; reconnecting', { tokens: this.#tokens.size, silentMs: Date.now() - this.#lastData });
+              ws.terminate();
+            }
+          },
+          Math.max(50, Math.min(this.#o.silenceMs / 4, 5_000)),
+        );
         this.#o.onState?.('open');
       });
       ws.on('message', (data, isBinary) => {
@@ -122,9 +129,7 @@ export class MarketSocket {
           this.#o.logger.debug('non-JSON frame on the market socket', { frame: text.slice(0, 80) });
           return;
         }
-        const events = (Array.isArray(parsed) ? parsed : [parsed]).filter(
-          (e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e),
-        );
+        const events = (Array.isArray(parsed) ? parsed : [parsed]).filter((e): e is Record<string, unknown> => typeof e === 'object' && e !== null && !Array.isArray(e));
         const now = Date.now();
         if (this.#blindSince !== undefined) {
           this.#o.onGap({ from: this.#blindSince, to: now, tokens: [...this.#tokens] });

@@ -9,8 +9,8 @@
  */
 import type { z } from 'zod';
 import { AbortedError, HttpError, ResponseShapeError } from '../../runtime/errors.ts';
-import { DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy, backoffMs, sleep } from '../limits/retry.ts';
 import type { RateLimiter } from '../limits/rate-limiter.ts';
+import { backoffMs, DEFAULT_RETRY, isRetryableStatus, parseRetryAfter, type RetryPolicy, sleep } from '../limits/retry.ts';
 import { type ApiName, type ApiRequest, endpointId, paramsText } from './apis.ts';
 import { errorMessage, parseBody } from './body.ts';
 import type { HttpClient, HttpResponse } from './client.ts';
@@ -102,11 +102,7 @@ export class ApiCaller {
       }
       const message = errorMessage(response.text);
       const retryable = isRetryableStatus(response.status);
-      const httpError = new HttpError(
-        `HTTP ${response.status}: ${message}`,
-        { endpoint: id, params, body: response.text.slice(0, 2_000), attempts: attempt },
-        { status: response.status, retryable },
-      );
+      const httpError = new HttpError(`HTTP ${response.status}: ${message}`, { endpoint: id, params, body: response.text.slice(0, 2_000), attempts: attempt }, { status: response.status, retryable });
       if (!retryable) throw httpError;
       lastError = httpError;
       const retryAfter = parseRetryAfter(response.headers['retry-after']) ?? retryAfterFromBody(response.text);

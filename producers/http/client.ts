@@ -86,9 +86,7 @@ export class HttpClient {
       });
       const encoding = res.headers['content-encoding'];
       const text =
-        encoding === undefined || encoding === 'identity'
-          ? await res.body.text()
-          : (await decode(Buffer.from(await res.body.arrayBuffer()), encoding, res.statusCode, where)).toString('utf8');
+        encoding === undefined || encoding === 'identity' ? await res.body.text() : (await decode(Buffer.from(await res.body.arrayBuffer()), encoding, res.statusCode, where)).toString('utf8');
       return {
         status: res.statusCode,
         headers: flattenHeaders(res.headers),
@@ -100,11 +98,11 @@ export class HttpClient {
       if (signal?.aborted) throw new AbortedError('request aborted', { endpoint: where.endpoint });
       if (err instanceof HttpError) throw err;
       const timedOut = timeout.aborted || isTimeout(err);
-      throw new HttpError(
-        timedOut ? `request timed out after ${Math.round(performance.now() - started)} ms` : `network error: ${errorText(err)}`,
-        where,
-        { reason: timedOut ? 'timeout' : 'network', retryable: true, cause: err },
-      );
+      throw new HttpError(timedOut ? `request timed out after ${Math.round(performance.now() - started)} ms` : `network error: ${errorText(err)}`, where, {
+        reason: timedOut ? 'timeout' : 'network',
+        retryable: true,
+        cause: err,
+      });
     }
   }
 

@@ -86,12 +86,7 @@ function waitFor(waiters: Array<() => void>, signal?: AbortSignal): Promise<void
  * is closed and drained (or the signal stops new items). The first error of `work` is rethrown
  * after all loops have ended.
  */
-export async function drainWith<T>(
-  queue: BoundedQueue<T>,
-  workers: number,
-  work: (item: T) => Promise<void>,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function drainWith<T>(queue: BoundedQueue<T>, workers: number, work: (item: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
   let failure: unknown;
   const loop = async () => {
     for (;;) {

@@ -7,7 +7,7 @@
  * promise resolves when both are durable, so a cursor never runs ahead of its records.
  */
 import { DLQ_HEADERS, deadLetterErrorText } from '../../registry/dead-letter.ts';
-import { SchemaValidationError, describeError } from '../../runtime/errors.ts';
+import { describeError, SchemaValidationError } from '../../runtime/errors.ts';
 import type { ProduceRecord, Producer } from '../../transport/types.ts';
 import { type SourceInfo, sourceHeaders } from './headers.ts';
 

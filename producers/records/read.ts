@@ -5,12 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumedRecord, Transport } from '../../transport/types.ts';
 
-export async function readTopic(
-  transport: Transport,
-  topic: string,
-  onRecord: (r: ConsumedRecord) => Promise<void> | void,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function readTopic(transport: Transport, topic: string, onRecord: (r: ConsumedRecord) => Promise<void> | void, signal?: AbortSignal): Promise<void> {
   const admin = transport.admin();
   if (!(await admin.describeTopic(topic))) return;
   const ends = new Map((await admin.offsets(topic)).map((p) => [p.partition, p.high]));

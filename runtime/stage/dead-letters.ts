@@ -3,7 +3,7 @@
  * does before committing past them, so a crash in between re-reads the record rather than losing
  * it. The producer is made on the first letter: most runs have none.
  */
-import { type DeadLetterReason, sendDeadLetters, type DeadLetter } from '../../registry/dead-letter.ts';
+import { type DeadLetter, type DeadLetterReason, sendDeadLetters } from '../../registry/dead-letter.ts';
 import type { ConsumedRecord, Producer, Transport } from '../../transport/types.ts';
 import type { Logger } from '../logger.ts';
 

@@ -7,29 +7,13 @@
  */
 import { loadSchema } from '../index.ts';
 import { compileRecordMapper, type RecordMapper } from './mapper.ts';
-import type {
-  RawClobMarket,
-  RawGammaEvent,
-  RawGammaMarket,
-  RawLeaderboardRow,
-  RawPricePoint,
-  RawTrade,
-  RawWsMarketEvent,
-} from './types.ts';
+import type { RawClobMarket, RawGammaEvent, RawGammaMarket, RawLeaderboardRow, RawPricePoint, RawTrade, RawWsMarketEvent } from './types.ts';
 
-export type * from './types.ts';
 export { RecordMapper } from './mapper.ts';
+export type * from './types.ts';
 
 /** The raw schema names, as `schemas/topics.ts` names them. */
-export const RAW_SCHEMAS = [
-  'raw-gamma-market',
-  'raw-gamma-event',
-  'raw-clob-market',
-  'raw-trade',
-  'raw-leaderboard-row',
-  'raw-price-point',
-  'raw-ws-market-event',
-] as const;
+export const RAW_SCHEMAS = ['raw-gamma-market', 'raw-gamma-event', 'raw-clob-market', 'raw-trade', 'raw-leaderboard-row', 'raw-price-point', 'raw-ws-market-event'] as const;
 export type RawSchemaName = (typeof RAW_SCHEMAS)[number];
 
 const mappers = new Map<string, RecordMapper>();

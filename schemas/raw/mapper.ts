@@ -159,12 +159,7 @@ function compileRecord(schema: AvroSchemaJson, named: Map<string, RecordMapper>,
   return mapper;
 }
 
-function compileFieldType(
-  type: unknown,
-  field: AvroSchemaJson,
-  named: Map<string, RecordMapper>,
-  ns: string,
-): { kind: Kind; nullable: boolean } {
+function compileFieldType(type: unknown, field: AvroSchemaJson, named: Map<string, RecordMapper>, ns: string): { kind: Kind; nullable: boolean } {
   if (Array.isArray(type)) {
     const branches = type.filter((t) => t !== 'null');
     if (branches.length !== 1 || branches.length === type.length) {

@@ -188,7 +188,164 @@ export interface RawGammaMarket {
   extra: Record<string, string>;
 }
 
-export const rawGammaMarketFields = ["id","question","conditionId","slug","twitterCardImage","resolutionSource","endDate","category","ammType","liquidity","sponsorName","sponsorImage","startDate","xAxisValue","yAxisValue","denominationToken","fee","image","icon","lowerBound","upperBound","description","outcomes","outcomePrices","volume","active","marketType","formatType","lowerBoundDate","upperBoundDate","closed","marketMakerAddress","createdBy","updatedBy","createdAt","updatedAt","closedTime","wideFormat","new","mailchimpTag","featured","archived","resolvedBy","restricted","marketGroup","groupItemTitle","groupItemThreshold","questionID","umaEndDate","enableOrderBook","orderPriceMinTickSize","orderMinSize","umaResolutionStatus","curationOrder","volumeNum","liquidityNum","endDateIso","startDateIso","umaEndDateIso","hasReviewedDates","readyForCron","commentsEnabled","volume24hr","volume1wk","volume1mo","volume1yr","gameStartTime","secondsDelay","clobTokenIds","disqusThread","shortOutcomes","teamAID","teamBID","umaBond","umaReward","fpmmLive","volume24hrAmm","volume1wkAmm","volume1moAmm","volume1yrAmm","volume24hrClob","volume1wkClob","volume1moClob","volume1yrClob","volumeAmm","volumeClob","liquidityAmm","liquidityClob","makerBaseFee","takerBaseFee","customLiveness","acceptingOrders","notificationsEnabled","score","imageOptimized","iconOptimized","events","categories","tags","creator","ready","funded","pastSlugs","readyTimestamp","fundedTimestamp","acceptingOrdersTimestamp","competitive","rewardsMinSize","rewardsMaxSpread","spread","automaticallyResolved","oneDayPriceChange","oneHourPriceChange","oneWeekPriceChange","oneMonthPriceChange","oneYearPriceChange","lastTradePrice","bestBid","bestAsk","automaticallyActive","clearBookOnStart","chartColor","seriesColor","showGmpSeries","showGmpOutcome","manualActivation","negRiskOther","gameId","groupItemRange","sportsMarketType","line","umaResolutionStatuses","pendingDeployment","deploying","deployingTimestamp","scheduledDeploymentTimestamp","rfqEnabled","eventStartTime","feesEnabled","feeSchedule","approved","clobRewards","comboStatus","cyom","feeType","holdingRewardsEnabled","makerRebatesFeeShareBps","marketMetadata","negRisk","negRiskMarketID","negRiskRequestID","pagerDutyNotificationEnabled","positionIds","requiresTranslation","submitted_by","extra"] as const;
+export const rawGammaMarketFields = [
+  'id',
+  'question',
+  'conditionId',
+  'slug',
+  'twitterCardImage',
+  'resolutionSource',
+  'endDate',
+  'category',
+  'ammType',
+  'liquidity',
+  'sponsorName',
+  'sponsorImage',
+  'startDate',
+  'xAxisValue',
+  'yAxisValue',
+  'denominationToken',
+  'fee',
+  'image',
+  'icon',
+  'lowerBound',
+  'upperBound',
+  'description',
+  'outcomes',
+  'outcomePrices',
+  'volume',
+  'active',
+  'marketType',
+  'formatType',
+  'lowerBoundDate',
+  'upperBoundDate',
+  'closed',
+  'marketMakerAddress',
+  'createdBy',
+  'updatedBy',
+  'createdAt',
+  'updatedAt',
+  'closedTime',
+  'wideFormat',
+  'new',
+  'mailchimpTag',
+  'featured',
+  'archived',
+  'resolvedBy',
+  'restricted',
+  'marketGroup',
+  'groupItemTitle',
+  'groupItemThreshold',
+  'questionID',
+  'umaEndDate',
+  'enableOrderBook',
+  'orderPriceMinTickSize',
+  'orderMinSize',
+  'umaResolutionStatus',
+  'curationOrder',
+  'volumeNum',
+  'liquidityNum',
+  'endDateIso',
+  'startDateIso',
+  'umaEndDateIso',
+  'hasReviewedDates',
+  'readyForCron',
+  'commentsEnabled',
+  'volume24hr',
+  'volume1wk',
+  'volume1mo',
+  'volume1yr',
+  'gameStartTime',
+  'secondsDelay',
+  'clobTokenIds',
+  'disqusThread',
+  'shortOutcomes',
+  'teamAID',
+  'teamBID',
+  'umaBond',
+  'umaReward',
+  'fpmmLive',
+  'volume24hrAmm',
+  'volume1wkAmm',
+  'volume1moAmm',
+  'volume1yrAmm',
+  'volume24hrClob',
+  'volume1wkClob',
+  'volume1moClob',
+  'volume1yrClob',
+  'volumeAmm',
+  'volumeClob',
+  'liquidityAmm',
+  'liquidityClob',
+  'makerBaseFee',
+  'takerBaseFee',
+  'customLiveness',
+  'acceptingOrders',
+  'notificationsEnabled',
+  'score',
+  'imageOptimized',
+  'iconOptimized',
+  'events',
+  'categories',
+  'tags',
+  'creator',
+  'ready',
+  'funded',
+  'pastSlugs',
+  'readyTimestamp',
+  'fundedTimestamp',
+  'acceptingOrdersTimestamp',
+  'competitive',
+  'rewardsMinSize',
+  'rewardsMaxSpread',
+  'spread',
+  'automaticallyResolved',
+  'oneDayPriceChange',
+  'oneHourPriceChange',
+  'oneWeekPriceChange',
+  'oneMonthPriceChange',
+  'oneYearPriceChange',
+  'lastTradePrice',
+  'bestBid',
+  'bestAsk',
+  'automaticallyActive',
+  'clearBookOnStart',
+  'chartColor',
+  'seriesColor',
+  'showGmpSeries',
+  'showGmpOutcome',
+  'manualActivation',
+  'negRiskOther',
+  'gameId',
+  'groupItemRange',
+  'sportsMarketType',
+  'line',
+  'umaResolutionStatuses',
+  'pendingDeployment',
+  'deploying',
+  'deployingTimestamp',
+  'scheduledDeploymentTimestamp',
+  'rfqEnabled',
+  'eventStartTime',
+  'feesEnabled',
+  'feeSchedule',
+  'approved',
+  'clobRewards',
+  'comboStatus',
+  'cyom',
+  'feeType',
+  'holdingRewardsEnabled',
+  'makerRebatesFeeShareBps',
+  'marketMetadata',
+  'negRisk',
+  'negRiskMarketID',
+  'negRiskRequestID',
+  'pagerDutyNotificationEnabled',
+  'positionIds',
+  'requiresTranslation',
+  'submitted_by',
+  'extra',
+] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawGammaMarketFieldsMatch: ExactKeys<RawGammaMarket, typeof rawGammaMarketFields> = true;
 
@@ -316,7 +473,109 @@ export interface RawGammaEvent {
   extra: Record<string, string>;
 }
 
-export const rawGammaEventFields = ["id","ticker","slug","title","subtitle","description","resolutionSource","startDate","creationDate","endDate","image","icon","active","closed","archived","new","featured","restricted","liquidity","volume","openInterest","sortBy","category","subcategory","isTemplate","templateVariables","published_at","createdBy","updatedBy","createdAt","updatedAt","commentsEnabled","competitive","volume24hr","volume1wk","volume1mo","volume1yr","featuredImage","disqusThread","parentEvent","enableOrderBook","liquidityAmm","liquidityClob","negRisk","negRiskMarketID","negRiskFeeBips","commentCount","imageOptimized","iconOptimized","featuredImageOptimized","subEvents","markets","series","categories","collections","tags","cyom","closedTime","showAllOutcomes","showMarketImages","automaticallyResolved","enableNegRisk","automaticallyActive","eventDate","startTime","eventWeek","seriesSlug","score","elapsed","period","live","ended","finishedTimestamp","gmpChartMode","eventCreators","tweetCount","chats","featuredOrder","estimateValue","cantEstimate","estimatedValue","templates","spreadsMainLine","totalsMainLine","carouselMap","pendingDeployment","deploying","deployingTimestamp","scheduledDeploymentTimestamp","gameStatus","countryName","cumulativeMarkets","electionType","eventMetadata","gameId","negRiskAugmented","parentEventId","requiresTranslation","sport","teams","extra"] as const;
+export const rawGammaEventFields = [
+  'id',
+  'ticker',
+  'slug',
+  'title',
+  'subtitle',
+  'description',
+  'resolutionSource',
+  'startDate',
+  'creationDate',
+  'endDate',
+  'image',
+  'icon',
+  'active',
+  'closed',
+  'archived',
+  'new',
+  'featured',
+  'restricted',
+  'liquidity',
+  'volume',
+  'openInterest',
+  'sortBy',
+  'category',
+  'subcategory',
+  'isTemplate',
+  'templateVariables',
+  'published_at',
+  'createdBy',
+  'updatedBy',
+  'createdAt',
+  'updatedAt',
+  'commentsEnabled',
+  'competitive',
+  'volume24hr',
+  'volume1wk',
+  'volume1mo',
+  'volume1yr',
+  'featuredImage',
+  'disqusThread',
+  'parentEvent',
+  'enableOrderBook',
+  'liquidityAmm',
+  'liquidityClob',
+  'negRisk',
+  'negRiskMarketID',
+  'negRiskFeeBips',
+  'commentCount',
+  'imageOptimized',
+  'iconOptimized',
+  'featuredImageOptimized',
+  'subEvents',
+  'markets',
+  'series',
+  'categories',
+  'collections',
+  'tags',
+  'cyom',
+  'closedTime',
+  'showAllOutcomes',
+  'showMarketImages',
+  'automaticallyResolved',
+  'enableNegRisk',
+  'automaticallyActive',
+  'eventDate',
+  'startTime',
+  'eventWeek',
+  'seriesSlug',
+  'score',
+  'elapsed',
+  'period',
+  'live',
+  'ended',
+  'finishedTimestamp',
+  'gmpChartMode',
+  'eventCreators',
+  'tweetCount',
+  'chats',
+  'featuredOrder',
+  'estimateValue',
+  'cantEstimate',
+  'estimatedValue',
+  'templates',
+  'spreadsMainLine',
+  'totalsMainLine',
+  'carouselMap',
+  'pendingDeployment',
+  'deploying',
+  'deployingTimestamp',
+  'scheduledDeploymentTimestamp',
+  'gameStatus',
+  'countryName',
+  'cumulativeMarkets',
+  'electionType',
+  'eventMetadata',
+  'gameId',
+  'negRiskAugmented',
+  'parentEventId',
+  'requiresTranslation',
+  'sport',
+  'teams',
+  'extra',
+] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawGammaEventFieldsMatch: ExactKeys<RawGammaEvent, typeof rawGammaEventFields> = true;
 
@@ -332,7 +591,7 @@ export interface RawClobToken {
   extra: Record<string, string>;
 }
 
-export const rawClobTokenFields = ["token_id","outcome","price","winner","extra"] as const;
+export const rawClobTokenFields = ['token_id', 'outcome', 'price', 'winner', 'extra'] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawClobTokenFieldsMatch: ExactKeys<RawClobToken, typeof rawClobTokenFields> = true;
 
@@ -375,7 +634,38 @@ export interface RawClobMarket {
   extra: Record<string, string>;
 }
 
-export const rawClobMarketFields = ["condition_id","question_id","question","description","market_slug","enable_order_book","active","closed","archived","accepting_orders","accepting_order_timestamp","minimum_order_size","minimum_tick_size","end_date_iso","game_start_time","seconds_delay","fpmm","maker_base_fee","taker_base_fee","notifications_enabled","neg_risk","neg_risk_market_id","neg_risk_request_id","icon","image","rewards","is_50_50_outcome","tokens","tags","extra"] as const;
+export const rawClobMarketFields = [
+  'condition_id',
+  'question_id',
+  'question',
+  'description',
+  'market_slug',
+  'enable_order_book',
+  'active',
+  'closed',
+  'archived',
+  'accepting_orders',
+  'accepting_order_timestamp',
+  'minimum_order_size',
+  'minimum_tick_size',
+  'end_date_iso',
+  'game_start_time',
+  'seconds_delay',
+  'fpmm',
+  'maker_base_fee',
+  'taker_base_fee',
+  'notifications_enabled',
+  'neg_risk',
+  'neg_risk_market_id',
+  'neg_risk_request_id',
+  'icon',
+  'image',
+  'rewards',
+  'is_50_50_outcome',
+  'tokens',
+  'tags',
+  'extra',
+] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawClobMarketFieldsMatch: ExactKeys<RawClobMarket, typeof rawClobMarketFields> = true;
 
@@ -411,7 +701,28 @@ export interface RawTrade {
   extra: Record<string, string>;
 }
 
-export const rawTradeFields = ["proxyWallet","side","asset","conditionId","size","price","timestamp","title","slug","icon","eventSlug","outcome","outcomeIndex","name","pseudonym","bio","profileImage","profileImageOptimized","transactionHash","extra"] as const;
+export const rawTradeFields = [
+  'proxyWallet',
+  'side',
+  'asset',
+  'conditionId',
+  'size',
+  'price',
+  'timestamp',
+  'title',
+  'slug',
+  'icon',
+  'eventSlug',
+  'outcome',
+  'outcomeIndex',
+  'name',
+  'pseudonym',
+  'bio',
+  'profileImage',
+  'profileImageOptimized',
+  'transactionHash',
+  'extra',
+] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawTradeFieldsMatch: ExactKeys<RawTrade, typeof rawTradeFields> = true;
 
@@ -440,7 +751,21 @@ export interface RawLeaderboardRow {
   extra: Record<string, string>;
 }
 
-export const rawLeaderboardRowFields = ["rank","proxyWallet","userName","xUsername","verifiedBadge","vol","pnl","profileImage","category","timePeriod","orderBy","fetchedAt","extra"] as const;
+export const rawLeaderboardRowFields = [
+  'rank',
+  'proxyWallet',
+  'userName',
+  'xUsername',
+  'verifiedBadge',
+  'vol',
+  'pnl',
+  'profileImage',
+  'category',
+  'timePeriod',
+  'orderBy',
+  'fetchedAt',
+  'extra',
+] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawLeaderboardRowFieldsMatch: ExactKeys<RawLeaderboardRow, typeof rawLeaderboardRowFields> = true;
 
@@ -466,7 +791,7 @@ export interface RawPricePoint {
   extra: Record<string, string>;
 }
 
-export const rawPricePointFields = ["t","p","token","interval","fidelity","startTs","endTs","fetchedAt","extra"] as const;
+export const rawPricePointFields = ['t', 'p', 'token', 'interval', 'fidelity', 'startTs', 'endTs', 'fetchedAt', 'extra'] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawPricePointFieldsMatch: ExactKeys<RawPricePoint, typeof rawPricePointFields> = true;
 
@@ -478,7 +803,7 @@ export interface RawBookLevel {
   extra: Record<string, string>;
 }
 
-export const rawBookLevelFields = ["price","size","extra"] as const;
+export const rawBookLevelFields = ['price', 'size', 'extra'] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawBookLevelFieldsMatch: ExactKeys<RawBookLevel, typeof rawBookLevelFields> = true;
 
@@ -491,7 +816,7 @@ export interface RawLegacyPriceChange {
   extra: Record<string, string>;
 }
 
-export const rawLegacyPriceChangeFields = ["price","side","size","extra"] as const;
+export const rawLegacyPriceChangeFields = ['price', 'side', 'size', 'extra'] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawLegacyPriceChangeFieldsMatch: ExactKeys<RawLegacyPriceChange, typeof rawLegacyPriceChangeFields> = true;
 
@@ -512,7 +837,7 @@ export interface RawPriceChange {
   extra: Record<string, string>;
 }
 
-export const rawPriceChangeFields = ["asset_id","price","size","side","hash","best_bid","best_ask","extra"] as const;
+export const rawPriceChangeFields = ['asset_id', 'price', 'size', 'side', 'hash', 'best_bid', 'best_ask', 'extra'] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawPriceChangeFieldsMatch: ExactKeys<RawPriceChange, typeof rawPriceChangeFields> = true;
 
@@ -581,6 +906,52 @@ export interface RawWsMarketEvent {
   extra: Record<string, string>;
 }
 
-export const rawWsMarketEventFields = ["event_type","market","asset_id","timestamp","hash","bids","asks","tick_size","last_trade_price","min_order_size","neg_risk","price","size","side","changes","price_changes","fee_rate_bps","transaction_hash","old_tick_size","new_tick_size","best_bid","best_ask","spread","id","question","slug","description","assets_ids","outcomes","event_message","tags","condition_id","active","clob_token_ids","sports_market_type","line","game_start_time","order_price_min_tick_size","group_item_title","taker_base_fee","fees_enabled","fee_schedule","winning_asset_id","winning_outcome","extra"] as const;
+export const rawWsMarketEventFields = [
+  'event_type',
+  'market',
+  'asset_id',
+  'timestamp',
+  'hash',
+  'bids',
+  'asks',
+  'tick_size',
+  'last_trade_price',
+  'min_order_size',
+  'neg_risk',
+  'price',
+  'size',
+  'side',
+  'changes',
+  'price_changes',
+  'fee_rate_bps',
+  'transaction_hash',
+  'old_tick_size',
+  'new_tick_size',
+  'best_bid',
+  'best_ask',
+  'spread',
+  'id',
+  'question',
+  'slug',
+  'description',
+  'assets_ids',
+  'outcomes',
+  'event_message',
+  'tags',
+  'condition_id',
+  'active',
+  'clob_token_ids',
+  'sports_market_type',
+  'line',
+  'game_start_time',
+  'order_price_min_tick_size',
+  'group_item_title',
+  'taker_base_fee',
+  'fees_enabled',
+  'fee_schedule',
+  'winning_asset_id',
+  'winning_outcome',
+  'extra',
+] as const;
 /** Compile-time proof that the interface and the field list agree. */
 export const rawWsMarketEventFieldsMatch: ExactKeys<RawWsMarketEvent, typeof rawWsMarketEventFields> = true;

@@ -20,9 +20,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../runtime/errors.ts';
 import { hash, S, unit } from '../core/hash.ts';
 
-export const FAULT_KINDS = [
-  'error', 'reset', 'hang', 'slow', 'malformed', 'truncated', 'duplicate', 'shift', 'unknown-field', 'missing-field', 'rate-limit', 'ws-drop', 'ws-silent',
-] as const;
+export const FAULT_KINDS = ['error', 'reset', 'hang', 'slow', 'malformed', 'truncated', 'duplicate', 'shift', 'unknown-field', 'missing-field', 'rate-limit', 'ws-drop', 'ws-silent'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const faultRuleSchema = z

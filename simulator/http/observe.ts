@@ -99,8 +99,14 @@ export class SimStats {
     const mb = (n: number) => Math.round(n / 1e5) / 10;
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.space_size]));
     return {
-      rss: mb(u.rss), heapUsed: mb(u.heapUsed), heapTotal: mb(u.heapTotal), external: mb(u.external), arrayBuffers: mb(u.arrayBuffers),
-      newSpace: mb(spaces.new_space ?? 0), oldSpace: mb(spaces.old_space ?? 0), largeObjectSpace: mb(spaces.large_object_space ?? 0),
+      rss: mb(u.rss),
+      heapUsed: mb(u.heapUsed),
+      heapTotal: mb(u.heapTotal),
+      external: mb(u.external),
+      arrayBuffers: mb(u.arrayBuffers),
+      newSpace: mb(spaces.new_space ?? 0),
+      oldSpace: mb(spaces.old_space ?? 0),
+      largeObjectSpace: mb(spaces.large_object_space ?? 0),
     };
   }
 

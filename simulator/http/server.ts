@@ -9,14 +9,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Logger } from '../../runtime/logger.ts';
 import { describeError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
 import type { Overlay } from '../world/fixtures.ts';
 import { addUnknownField, DEFAULT_MISSING_FIELD, dropField, type FiredFault } from './faults.ts';
 import type { RateLimiter } from './limits.ts';
 import type { RequestLog, SimStats } from './observe.ts';
 import type { Router } from './router.ts';
-import { type ApiName, bodyOf, envelopeOf, gammaError, plainError, type SimContext, headersOf, JSON_TYPE, type LazyRecords, recordsOf, type SimRequest, type SimResponse, text } from './types.ts';
+import { type ApiName, bodyOf, envelopeOf, gammaError, headersOf, JSON_TYPE, type LazyRecords, plainError, recordsOf, type SimContext, type SimRequest, type SimResponse, text } from './types.ts';
 
 const APIS: readonly ApiName[] = ['gamma', 'data', 'clob'];
 const MAX_BODY = 1 << 20;

@@ -47,8 +47,13 @@ export class ListingIndexes {
     const closedE: number[] = [];
     for (let e = 0; e < ne; e++) (w.isEventClosed(e, t) ? closedE : openE).push(e);
     this.#status = {
-      at: t, markets: n, events: ne,
-      openMarkets: Int32Array.from(open), closedMarkets: Int32Array.from(closed), openEvents: Int32Array.from(openE), closedEvents: Int32Array.from(closedE),
+      at: t,
+      markets: n,
+      events: ne,
+      openMarkets: Int32Array.from(open),
+      closedMarkets: Int32Array.from(closed),
+      openEvents: Int32Array.from(openE),
+      closedEvents: Int32Array.from(closedE),
     };
     return this.#status;
   }
@@ -125,15 +130,7 @@ export function positionIn(order: Order, i: number): number {
  * accepts, skipping `skip` of them, collecting up to `take`. Returns the items and whether more
  * matching items remain.
  */
-export function walk(
-  n: number,
-  order: Order | null,
-  ascending: boolean,
-  from: number,
-  keep: (i: number) => boolean,
-  skip: number,
-  take: number,
-): { items: number[]; more: boolean } {
+export function walk(n: number, order: Order | null, ascending: boolean, from: number, keep: (i: number) => boolean, skip: number, take: number): { items: number[]; more: boolean } {
   const items: number[] = [];
   let skipped = 0;
   const at = (p: number) => (order ? order.perm[p]! : p);

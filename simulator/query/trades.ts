@@ -5,7 +5,7 @@
  * amount) scan. A time window is a binary search per market. The order is total, so the v2 cursor
  * (the last row's position) resumes exactly after that row.
  */
-import { fillAt, fillCount, type Fill, fillTime, inCrowd, modInverse } from '../world/fills.ts';
+import { type Fill, fillAt, fillCount, fillTime, inCrowd, modInverse } from '../world/fills.ts';
 import type { World } from '../world/world.ts';
 
 export interface TradeQuery {

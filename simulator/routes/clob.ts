@@ -98,7 +98,13 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     const F = world.F;
     const order = world.fixtures.clobOrder;
     const inverse = new Map(order.map((m, p) => [m, p]));
-    return listing(req, world.marketCount(req.now), (p) => (p < F ? order[p]! : p), (m) => (m < F ? inverse.get(m)! : m), render);
+    return listing(
+      req,
+      world.marketCount(req.now),
+      (p) => (p < F ? order[p]! : p),
+      (m) => (m < F ? inverse.get(m)! : m),
+      render,
+    );
   };
 
   /** Open markets in the rewards program, by id (kept per status snapshot). */
@@ -136,13 +142,15 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     return json(200, clobMarketJson(req.ctx.world, m, req.now));
   };
 
-  const withBook = (fn: (book: Book, req: SimRequest) => SimResponse): Handler => (req) => {
-    const tok = tokenParam(req.ctx.world, req);
-    if (isResponse(tok)) return tok;
-    const book = bookOf(req.ctx.world, tok, req.now);
-    if (isResponse(book)) return book;
-    return fn(book, req);
-  };
+  const withBook =
+    (fn: (book: Book, req: SimRequest) => SimResponse): Handler =>
+    (req) => {
+      const tok = tokenParam(req.ctx.world, req);
+      if (isResponse(tok)) return tok;
+      const book = bookOf(req.ctx.world, tok, req.now);
+      if (isResponse(book)) return book;
+      return fn(book, req);
+    };
 
   const book = withBook((b, req) => json(200, bookJson(req.ctx.world, b, Math.floor(req.now * 1000), req.ctx.profile.clob.bookExtras)));
   const price = withBook((b, req) => {
@@ -205,13 +213,15 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
   };
 
   /** POST batch returning a map token → value. */
-  const batchMap = (value: (b: Book, item: { token_id: string; side?: string }) => string): Handler => (req) => {
-    const parts = eachKnownToken(req, (item, m, o) => {
-      const b = currentBook(req.ctx.world, m, o, req.now);
-      return b ? `${JSON.stringify(item.token_id)}:${value(b, item)}` : null;
-    });
-    return isResponse(parts) ? parts : json(200, `{${parts.join(',')}}`);
-  };
+  const batchMap =
+    (value: (b: Book, item: { token_id: string; side?: string }) => string): Handler =>
+    (req) => {
+      const parts = eachKnownToken(req, (item, m, o) => {
+        const b = currentBook(req.ctx.world, m, o, req.now);
+        return b ? `${JSON.stringify(item.token_id)}:${value(b, item)}` : null;
+      });
+      return isResponse(parts) ? parts : json(200, `{${parts.join(',')}}`);
+    };
 
   const prices = batchMap((b, item) => {
     const side = (item.side ?? 'SELL').toUpperCase() === 'BUY' ? 'BUY' : 'SELL';
@@ -306,4 +316,3 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     r('POST', '/batch-prices-history', batchPricesHistory),
   ];
 }
-

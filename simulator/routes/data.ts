@@ -30,12 +30,18 @@ function resolveScope(world: World, req: SimRequest, names: { market: string; ev
   if (marketRaw && eventRaw) return new Bad(names.market, `${names.market} and ${names.event} are mutually exclusive`);
   let markets: number[] | null = null;
   if (marketRaw) {
-    const ids = marketRaw.split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = marketRaw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.some((id) => !CONDITION_RE.test(id))) return new Bad(names.market, `invalid ${names.market} parameter`);
     if (maxMarkets !== null && ids.length > maxMarkets) return new Bad(names.market, `at most ${maxMarkets} condition ids are allowed`);
     markets = [...new Set(ids.map((id) => world.marketOfCondition(id)).filter((m) => m >= 0))];
   } else if (eventRaw) {
-    const ids = eventRaw.split(',').map((s) => s.trim()).filter(Boolean);
+    const ids = eventRaw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (ids.some((id) => !/^\d+$/.test(id))) return new Bad(names.event, `invalid ${names.event} parameter`);
     markets = [];
     for (const id of ids) {
@@ -281,12 +287,7 @@ export function dataRoutes(v2: boolean): Route[] {
     );
   };
 
-  const routes: Route[] = [
-    r('GET', '/', () => json(200, '{"data":"OK"}')),
-    r('GET', '/ok', () => json(200, '{"data":"OK"}')),
-    r('GET', '/trades', trades),
-    r('GET', '/v1/leaderboard', leaderboard),
-  ];
+  const routes: Route[] = [r('GET', '/', () => json(200, '{"data":"OK"}')), r('GET', '/ok', () => json(200, '{"data":"OK"}')), r('GET', '/trades', trades), r('GET', '/v1/leaderboard', leaderboard)];
   if (v2) routes.push(r('GET', '/v2/trades', v2Trades), r('GET', '/v2/leaderboard', v2Leaderboard), r('GET', '/v2/prices-history', v2PricesHistory));
   return routes;
 }

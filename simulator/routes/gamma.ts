@@ -3,9 +3,10 @@
  * clamp, 422 past the offset cap, the profile's `closed` default), their keyset twins, single
  * records by id and slug (with `$schema`), tags, and `/status`.
  */
-import { eventJson, marketJson, tagJson } from '../serialize/gamma.ts';
+
+import { gammaError, type Handler, json, lazyPage, page, type Route, type SimRequest, type SimResponse, text } from '../http/types.ts';
 import { EVENT_ORDER_FIELDS, type ListingIndexes, MARKET_ORDER_FIELDS, type Order, positionIn, walk } from '../query/listing.ts';
-import { type Handler, gammaError, json, lazyPage, page, type Route, type SimRequest, type SimResponse, text } from '../http/types.ts';
+import { eventJson, marketJson, tagJson } from '../serialize/gamma.ts';
 import { tagCatalog } from '../world/tags.ts';
 import type { World } from '../world/world.ts';
 import { Bad, base64Decode, base64Encode, boolParam, dateParam, firstBad, intParam, listParam, numParam } from './params.ts';
@@ -191,7 +192,16 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     const extra = dup && offset > 0 ? Math.min(dup.rows, offset) : 0;
     offset -= extra;
     const lists = idx.lists(req.now);
-    const { items } = select(world.marketCount(req.now), idx.marketOrder(order.field, req.now), order, f, (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets), null, offset, paging.limit + extra);
+    const { items } = select(
+      world.marketCount(req.now),
+      idx.marketOrder(order.field, req.now),
+      order,
+      f,
+      (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets),
+      null,
+      offset,
+      paging.limit + extra,
+    );
     const it = includeTag(req);
     return lazyPage(items, (m) => marketJson(world, m, req.now, { withEvents: true, includeTag: it, schema: false }));
   };
@@ -215,11 +225,24 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
       from = m;
     }
     const lists = idx.lists(req.now);
-    const { items, more } = select(world.marketCount(req.now), idx.marketOrder(order.field, req.now), order, f, (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets), from, 0, take);
+    const { items, more } = select(
+      world.marketCount(req.now),
+      idx.marketOrder(order.field, req.now),
+      order,
+      f,
+      (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets),
+      from,
+      0,
+      take,
+    );
     const it = includeTag(req);
     const last = items[items.length - 1];
     const next = more && last !== undefined ? encodeCursor({ o: order.field, a: order.ascending, id: world.marketId(last) }) : null;
-    return lazyPage(items, (m) => marketJson(world, m, req.now, { withEvents: true, includeTag: it, schema: false }), (inner) => `{"markets":[${inner}]${next ? `,"next_cursor":"${next}"` : ''}}`);
+    return lazyPage(
+      items,
+      (m) => marketJson(world, m, req.now, { withEvents: true, includeTag: it, schema: false }),
+      (inner) => `{"markets":[${inner}]${next ? `,"next_cursor":"${next}"` : ''}}`,
+    );
   };
 
   const marketById: Handler = (req) => {
@@ -237,7 +260,13 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
   const marketTags: Handler = (req) => {
     const m = req.ctx.world.marketOfId(Number(req.params.id));
     if (m < 0) return notFound();
-    return page(req.ctx.world.tagsOf(m).map((id) => tagCatalog.byId.get(id)).filter((t) => t !== undefined).map((t) => tagJson(t)));
+    return page(
+      req.ctx.world
+        .tagsOf(m)
+        .map((id) => tagCatalog.byId.get(id))
+        .filter((t) => t !== undefined)
+        .map((t) => tagJson(t)),
+    );
   };
 
   const eventFilter = (req: SimRequest, keyset: boolean): Filter | SimResponse => {
@@ -266,8 +295,17 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     if (keyset && recurrence !== null && !['daily', 'weekly', 'monthly', 'hourly', 'annual'].includes(recurrence)) return validation('invalid recurrence');
     const titleSearch = q.get('title_search')?.toLowerCase() ?? null;
     let only: number[] | null = null;
-    if (q.has('id')) only = listParam(q, 'id').map((s) => world.eventOfId(Number(s))).filter((e) => e >= 0);
-    if (q.has('slug')) only = [...(only ?? []), ...listParam(q, 'slug').map((s) => world.eventOfSlug(s)).filter((e) => e >= 0)];
+    if (q.has('id'))
+      only = listParam(q, 'id')
+        .map((s) => world.eventOfId(Number(s)))
+        .filter((e) => e >= 0);
+    if (q.has('slug'))
+      only = [
+        ...(only ?? []),
+        ...listParam(q, 'slug')
+          .map((s) => world.eventOfSlug(s))
+          .filter((e) => e >= 0),
+      ];
     if (only !== null) only = [...new Set(only)].sort((a, b) => a - b);
     const nothing = active === false || archived === true || featured === true || cyom === true;
     const keep = (e: number) => {
@@ -291,7 +329,14 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
       if (titleSearch !== null && !world.event(e).title.toLowerCase().includes(titleSearch)) return false;
       return true;
     };
-    const simple = !nothing && tagIds.length === 0 && slugTag === null && exclude.length === 0 && recurrence === null && titleSearch === null && [volMin, volMax, startMin, startMax, endMin, endMax].every((v) => v === undefined);
+    const simple =
+      !nothing &&
+      tagIds.length === 0 &&
+      slugTag === null &&
+      exclude.length === 0 &&
+      recurrence === null &&
+      titleSearch === null &&
+      [volMin, volMax, startMin, startMax, endMin, endMax].every((v) => v === undefined);
     return { keep, only, closed: simple ? ((closed as boolean | undefined) ?? null) : undefined };
   };
 
@@ -343,7 +388,11 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     const includeMarkets = req.query.get('include_markets') !== 'false';
     const last = items[items.length - 1];
     const next = more && last !== undefined ? encodeCursor({ o: order.field, a: order.ascending, id: world.eventId(last) }) : null;
-    return lazyPage(items, (e) => eventJson(world, e, req.now, { includeMarkets, schema: false }), (inner) => `{"events":[${inner}]${next ? `,"next_cursor":"${next}"` : ''}}`);
+    return lazyPage(
+      items,
+      (e) => eventJson(world, e, req.now, { includeMarkets, schema: false }),
+      (inner) => `{"events":[${inner}]${next ? `,"next_cursor":"${next}"` : ''}}`,
+    );
   };
 
   const eventById: Handler = (req) => {
@@ -361,7 +410,13 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
   const eventTags: Handler = (req) => {
     const e = req.ctx.world.eventOfId(Number(req.params.id));
     if (e < 0) return notFound();
-    return page(req.ctx.world.eventTags(e).map((id) => tagCatalog.byId.get(id)).filter((t) => t !== undefined).map((t) => tagJson(t)));
+    return page(
+      req.ctx.world
+        .eventTags(e)
+        .map((id) => tagCatalog.byId.get(id))
+        .filter((t) => t !== undefined)
+        .map((t) => tagJson(t)),
+    );
   };
 
   const tags: Handler = (req) => {

@@ -47,7 +47,9 @@ export function isoZ(t: number): string {
 export function isoFrac(t: number, salt: number): string {
   const hv = hash(salt, 5, t);
   const digits = 1 + (hv % 6);
-  const frac = String(hv % 1_000_000).padStart(6, '0').slice(0, digits);
+  const frac = String(hv % 1_000_000)
+    .padStart(6, '0')
+    .slice(0, digits);
   const [d, h] = parts(t);
   return `${d}T${h}.${frac}Z`;
 }

@@ -39,7 +39,11 @@ export function tagJson(tag: Tag, schema = false): string {
 }
 
 function tagsJson(ids: readonly number[]): string {
-  return `[${ids.map((id) => tagCatalog.byId.get(id)).filter((t) => t !== undefined).map((t) => tagJson(t)).join(',')}]`;
+  return `[${ids
+    .map((id) => tagCatalog.byId.get(id))
+    .filter((t) => t !== undefined)
+    .map((t) => tagJson(t))
+    .join(',')}]`;
 }
 
 /** Outcome prices as Gamma shows them: the result once closed, else the current probabilities. */
@@ -69,20 +73,46 @@ function eventSummaryJson(world: World, e: number, t: number): string {
   const closed = world.isEventClosed(e, t);
   const volume = Math.round(world.eventVolume(e) * 100) / 100;
   const parts = [
-    `"id":${q(ev.id)}`, `"ticker":${q(ev.ticker)}`, `"slug":${q(ev.slug)}`, `"title":${q(ev.title)}`, `"description":${q(ev.description)}`,
-    `"startDate":${q(isoZ(ev.startDate))}`, `"creationDate":${q(isoZ(ev.createdAt))}`, `"endDate":${q(isoZ(ev.endDate))}`,
-    `"image":${q(ev.image)}`, `"icon":${q(ev.icon)}`, '"active":true', `"closed":${closed}`, '"archived":false', '"featured":false', '"restricted":true',
-    `"liquidity":${closed ? 0 : dec(volume * 0.05, 4)}`, `"volume":${volume}`, `"openInterest":${closed ? 0 : dec(volume * 0.1, 4)}`, '"sortBy":"ascending"',
-    `"category":${q(ev.category.charAt(0) + ev.category.slice(1).toLowerCase())}`, `"published_at":${q(pgTime(ev.createdAt))}`,
-    `"createdAt":${q(isoFrac(ev.createdAt, world.seed + e))}`, `"updatedAt":${q(isoFrac(Math.min(t, ev.endDate + 86_400), world.seed + e + 1))}`,
-    '"competitive":0', '"volume24hr":0', '"volume1wk":0', '"volume1mo":0', '"volume1yr":0', '"liquidityAmm":0', `"liquidityClob":${closed ? 0 : dec(volume * 0.05, 4)}`,
-    '"commentCount":0', '"cyom":false',
+    `"id":${q(ev.id)}`,
+    `"ticker":${q(ev.ticker)}`,
+    `"slug":${q(ev.slug)}`,
+    `"title":${q(ev.title)}`,
+    `"description":${q(ev.description)}`,
+    `"startDate":${q(isoZ(ev.startDate))}`,
+    `"creationDate":${q(isoZ(ev.createdAt))}`,
+    `"endDate":${q(isoZ(ev.endDate))}`,
+    `"image":${q(ev.image)}`,
+    `"icon":${q(ev.icon)}`,
+    '"active":true',
+    `"closed":${closed}`,
+    '"archived":false',
+    '"featured":false',
+    '"restricted":true',
+    `"liquidity":${closed ? 0 : dec(volume * 0.05, 4)}`,
+    `"volume":${volume}`,
+    `"openInterest":${closed ? 0 : dec(volume * 0.1, 4)}`,
+    '"sortBy":"ascending"',
+    `"category":${q(ev.category.charAt(0) + ev.category.slice(1).toLowerCase())}`,
+    `"published_at":${q(pgTime(ev.createdAt))}`,
+    `"createdAt":${q(isoFrac(ev.createdAt, world.seed + e))}`,
+    `"updatedAt":${q(isoFrac(Math.min(t, ev.endDate + 86_400), world.seed + e + 1))}`,
+    '"competitive":0',
+    '"volume24hr":0',
+    '"volume1wk":0',
+    '"volume1mo":0',
+    '"volume1yr":0',
+    '"liquidityAmm":0',
+    `"liquidityClob":${closed ? 0 : dec(volume * 0.05, 4)}`,
+    '"commentCount":0',
+    '"cyom":false',
   ];
   if (closed) parts.push(`"closedTime":${q(isoFrac(world.closeTime(ev.firstMarket), world.seed + e + 2))}`);
   parts.push('"showAllOutcomes":true', `"showMarketImages":${ev.marketCount > 1}`, `"enableNegRisk":${ev.negRisk}`, '"negRiskAugmented":false', '"pendingDeployment":false', '"deploying":false');
   if (ev.seriesSlug) {
     const s = SERIES.find((x) => x.slug === ev.seriesSlug)!;
-    parts.push(`"series":[{"id":${q(String(s.id))},"ticker":${q(s.slug)},"slug":${q(s.slug)},"title":${q(s.title)},"seriesType":"single","recurrence":${q(s.recurrence)},"active":true,"closed":false,"archived":false}]`);
+    parts.push(
+      `"series":[{"id":${q(String(s.id))},"ticker":${q(s.slug)},"slug":${q(s.slug)},"title":${q(s.title)},"seriesType":"single","recurrence":${q(s.recurrence)},"active":true,"closed":false,"archived":false}]`,
+    );
   }
   return `{${parts.join(',')}}`;
 }
@@ -100,41 +130,93 @@ export function marketJson(world: World, m: number, t: number, opts: MarketJsonO
   const open = !closed;
   const recent = open ? Math.round(v.volume * (0.01 + (h % 100) / 1000) * 1e6) / 1e6 : 0;
   const p: string[] = [
-    `"id":${q(v.id)}`, `"question":${q(v.question)}`, `"conditionId":${q(v.conditionId)}`, `"slug":${q(v.slug)}`,
-    `"resolutionSource":${q(v.resolutionSource)}`, `"endDate":${q(isoZ(v.endDate))}`, `"liquidity":${q(String(liquidity))}`,
-    `"startDate":${q(isoFrac(v.startDate, world.seed + m))}`, `"image":${q(v.image)}`, `"icon":${q(v.icon)}`, `"description":${q(v.description)}`,
-    `"outcomes":${stringArray(v.outcomes)}`, `"outcomePrices":${stringArray(prices)}`, `"volume":${q(String(v.volume))}`,
-    '"active":true', `"closed":${closed}`, `"marketMakerAddress":""`,
-    `"createdAt":${q(isoFrac(v.createdAt, world.seed + m + 1))}`, `"updatedAt":${q(isoFrac(Math.min(t, closed ? v.closeTime + 3_600 : t), world.seed + m + 2))}`,
+    `"id":${q(v.id)}`,
+    `"question":${q(v.question)}`,
+    `"conditionId":${q(v.conditionId)}`,
+    `"slug":${q(v.slug)}`,
+    `"resolutionSource":${q(v.resolutionSource)}`,
+    `"endDate":${q(isoZ(v.endDate))}`,
+    `"liquidity":${q(String(liquidity))}`,
+    `"startDate":${q(isoFrac(v.startDate, world.seed + m))}`,
+    `"image":${q(v.image)}`,
+    `"icon":${q(v.icon)}`,
+    `"description":${q(v.description)}`,
+    `"outcomes":${stringArray(v.outcomes)}`,
+    `"outcomePrices":${stringArray(prices)}`,
+    `"volume":${q(String(v.volume))}`,
+    '"active":true',
+    `"closed":${closed}`,
+    `"marketMakerAddress":""`,
+    `"createdAt":${q(isoFrac(v.createdAt, world.seed + m + 1))}`,
+    `"updatedAt":${q(isoFrac(Math.min(t, closed ? v.closeTime + 3_600 : t), world.seed + m + 2))}`,
   ];
   if (closed) p.push(`"closedTime":${q(pgTime(v.closeTime))}`);
   p.push('"new":false', '"featured":false', '"archived":false', '"restricted":true');
   if (v.groupItem) p.push(`"groupItemTitle":${q(v.groupItem)}`, `"groupItemThreshold":${q(String(v.index - world.eventMarkets(v.event)[0]))}`);
-  p.push(
-    `"questionID":${q(v.questionId)}`, `"enableOrderBook":${v.enableOrderBook}`, `"orderPriceMinTickSize":${v.baseTick}`, `"orderMinSize":${v.minOrderSize}`,
-  );
+  p.push(`"questionID":${q(v.questionId)}`, `"enableOrderBook":${v.enableOrderBook}`, `"orderPriceMinTickSize":${v.baseTick}`, `"orderMinSize":${v.minOrderSize}`);
   if (closed) p.push('"umaResolutionStatus":"resolved"');
   p.push(
-    `"volumeNum":${volumeNum}`, `"liquidityNum":${liquidity}`, `"endDateIso":${q(dateOnly(v.endDate))}`, `"startDateIso":${q(dateOnly(v.startDate))}`,
-    '"hasReviewedDates":true', `"volume24hr":${recent}`, `"volume1wk":${recent * 3}`, `"volume1mo":${recent * 5}`, `"volume1yr":${open ? volumeNum : 0}`,
+    `"volumeNum":${volumeNum}`,
+    `"liquidityNum":${liquidity}`,
+    `"endDateIso":${q(dateOnly(v.endDate))}`,
+    `"startDateIso":${q(dateOnly(v.startDate))}`,
+    '"hasReviewedDates":true',
+    `"volume24hr":${recent}`,
+    `"volume1wk":${recent * 3}`,
+    `"volume1mo":${recent * 5}`,
+    `"volume1yr":${open ? volumeNum : 0}`,
   );
   if (v.gameStartTime !== null) p.push(`"gameStartTime":${q(pgTime(v.gameStartTime))}`, '"secondsDelay":3');
   p.push(
-    `"clobTokenIds":${stringArray(v.tokens)}`, '"umaBond":"500"', '"umaReward":"5"',
-    `"volume24hrClob":${recent}`, `"volume1wkClob":${recent * 3}`, `"volume1moClob":${recent * 5}`, `"volume1yrClob":${open ? volumeNum : 0}`,
-    `"volumeClob":${volumeNum}`, `"liquidityClob":${liquidity}`, '"makerBaseFee":0', '"takerBaseFee":0', '"customLiveness":0',
-    `"acceptingOrders":${open && v.enableOrderBook}`, `"negRisk":${v.negRisk}`,
+    `"clobTokenIds":${stringArray(v.tokens)}`,
+    '"umaBond":"500"',
+    '"umaReward":"5"',
+    `"volume24hrClob":${recent}`,
+    `"volume1wkClob":${recent * 3}`,
+    `"volume1moClob":${recent * 5}`,
+    `"volume1yrClob":${open ? volumeNum : 0}`,
+    `"volumeClob":${volumeNum}`,
+    `"liquidityClob":${liquidity}`,
+    '"makerBaseFee":0',
+    '"takerBaseFee":0',
+    '"customLiveness":0',
+    `"acceptingOrders":${open && v.enableOrderBook}`,
+    `"negRisk":${v.negRisk}`,
   );
   if (v.negRisk) p.push(`"negRiskMarketID":${q(`0x${v.conditionId.slice(2, 58)}${'0'.repeat(8)}`)}`, `"negRiskRequestID":${q(v.questionId)}`);
   if (opts.withEvents) p.push(`"events":[${eventSummaryJson(world, v.event, t)}]`);
   p.push(
-    '"ready":false', '"funded":false', `"acceptingOrdersTimestamp":${q(isoZ(v.createdAt + 60))}`, '"cyom":false', `"competitive":${open ? dec(0.5 + (h % 500) / 1000, 6) : 0}`,
-    '"pagerDutyNotificationEnabled":false', '"approved":true', `"rewardsMinSize":${open ? 50 : 0}`, `"rewardsMaxSpread":${open ? 3.5 : 0}`,
-    `"spread":${qt.spread}`, `"oneDayPriceChange":${open ? dec(((h % 200) - 100) / 10_000, 4) : 0}`, '"oneHourPriceChange":0', '"oneWeekPriceChange":0', '"oneMonthPriceChange":0',
-    `"lastTradePrice":${qt.last}`, `"bestBid":${qt.bestBid}`, `"bestAsk":${qt.bestAsk}`, '"automaticallyActive":true', '"clearBookOnStart":true',
-    '"seriesColor":""', '"showGmpSeries":false', '"showGmpOutcome":false', '"manualActivation":false', '"negRiskOther":false',
-    `"umaResolutionStatuses":${closed ? q('["proposed", "resolved"]') : q('[]')}`, '"pendingDeployment":false', '"deploying":false',
-    '"rfqEnabled":false', '"holdingRewardsEnabled":false', '"feesEnabled":false', '"requiresTranslation":false',
+    '"ready":false',
+    '"funded":false',
+    `"acceptingOrdersTimestamp":${q(isoZ(v.createdAt + 60))}`,
+    '"cyom":false',
+    `"competitive":${open ? dec(0.5 + (h % 500) / 1000, 6) : 0}`,
+    '"pagerDutyNotificationEnabled":false',
+    '"approved":true',
+    `"rewardsMinSize":${open ? 50 : 0}`,
+    `"rewardsMaxSpread":${open ? 3.5 : 0}`,
+    `"spread":${qt.spread}`,
+    `"oneDayPriceChange":${open ? dec(((h % 200) - 100) / 10_000, 4) : 0}`,
+    '"oneHourPriceChange":0',
+    '"oneWeekPriceChange":0',
+    '"oneMonthPriceChange":0',
+    `"lastTradePrice":${qt.last}`,
+    `"bestBid":${qt.bestBid}`,
+    `"bestAsk":${qt.bestAsk}`,
+    '"automaticallyActive":true',
+    '"clearBookOnStart":true',
+    '"seriesColor":""',
+    '"showGmpSeries":false',
+    '"showGmpOutcome":false',
+    '"manualActivation":false',
+    '"negRiskOther":false',
+    `"umaResolutionStatuses":${closed ? q('["proposed", "resolved"]') : q('[]')}`,
+    '"pendingDeployment":false',
+    '"deploying":false',
+    '"rfqEnabled":false',
+    '"holdingRewardsEnabled":false',
+    '"feesEnabled":false',
+    '"requiresTranslation":false',
   );
   if (opts.includeTag) p.push(`"tags":${tagsJson(v.tags)}`);
   const text = `{${p.join(',')}}`;
@@ -153,14 +235,40 @@ export function eventJson(world: World, e: number, t: number, opts: EventJsonOpt
   const volume = Math.round(world.eventVolume(e) * 1e6) / 1e6;
   const h = hash(world.seed, S.eventMisc, e, 7);
   const p: string[] = [
-    `"id":${q(ev.id)}`, `"ticker":${q(ev.ticker)}`, `"slug":${q(ev.slug)}`, `"title":${q(ev.title)}`, `"description":${q(ev.description)}`,
-    `"resolutionSource":${q(ev.resolutionSource)}`, `"startDate":${q(isoZ(ev.startDate))}`, `"creationDate":${q(isoZ(ev.createdAt))}`, `"endDate":${q(isoZ(ev.endDate))}`,
-    `"image":${q(ev.image)}`, `"icon":${q(ev.icon)}`, '"active":true', `"closed":${closed}`, '"archived":false', '"new":false', '"featured":false', '"restricted":true',
-    `"liquidity":${closed ? 0 : dec(volume * 0.05, 4)}`, `"volume":${volume}`, `"openInterest":${closed ? 0 : dec(volume * 0.1, 4)}`,
-    '"sortBy":"ascending"', `"category":${q(ev.category.charAt(0) + ev.category.slice(1).toLowerCase())}`, `"published_at":${q(pgTime(ev.createdAt))}`,
-    `"createdAt":${q(isoFrac(ev.createdAt, world.seed + e + 3))}`, `"updatedAt":${q(isoFrac(Math.min(t, ev.endDate + 86_400), world.seed + e + 4))}`,
-    `"competitive":${closed ? 0 : dec((h % 1000) / 1000, 6)}`, '"volume24hr":0', '"volume1wk":0', '"volume1mo":0', '"volume1yr":0',
-    '"enableOrderBook":true', '"liquidityAmm":0', `"liquidityClob":${closed ? 0 : dec(volume * 0.05, 4)}`, `"negRisk":${ev.negRisk}`,
+    `"id":${q(ev.id)}`,
+    `"ticker":${q(ev.ticker)}`,
+    `"slug":${q(ev.slug)}`,
+    `"title":${q(ev.title)}`,
+    `"description":${q(ev.description)}`,
+    `"resolutionSource":${q(ev.resolutionSource)}`,
+    `"startDate":${q(isoZ(ev.startDate))}`,
+    `"creationDate":${q(isoZ(ev.createdAt))}`,
+    `"endDate":${q(isoZ(ev.endDate))}`,
+    `"image":${q(ev.image)}`,
+    `"icon":${q(ev.icon)}`,
+    '"active":true',
+    `"closed":${closed}`,
+    '"archived":false',
+    '"new":false',
+    '"featured":false',
+    '"restricted":true',
+    `"liquidity":${closed ? 0 : dec(volume * 0.05, 4)}`,
+    `"volume":${volume}`,
+    `"openInterest":${closed ? 0 : dec(volume * 0.1, 4)}`,
+    '"sortBy":"ascending"',
+    `"category":${q(ev.category.charAt(0) + ev.category.slice(1).toLowerCase())}`,
+    `"published_at":${q(pgTime(ev.createdAt))}`,
+    `"createdAt":${q(isoFrac(ev.createdAt, world.seed + e + 3))}`,
+    `"updatedAt":${q(isoFrac(Math.min(t, ev.endDate + 86_400), world.seed + e + 4))}`,
+    `"competitive":${closed ? 0 : dec((h % 1000) / 1000, 6)}`,
+    '"volume24hr":0',
+    '"volume1wk":0',
+    '"volume1mo":0',
+    '"volume1yr":0',
+    '"enableOrderBook":true',
+    '"liquidityAmm":0',
+    `"liquidityClob":${closed ? 0 : dec(volume * 0.05, 4)}`,
+    `"negRisk":${ev.negRisk}`,
   ];
   if (ev.negRisk) p.push(`"negRiskMarketID":${q(`0x${world.conditionId(ev.firstMarket).slice(2, 58)}${'0'.repeat(8)}`)}`);
   p.push(`"commentCount":${h % 40}`);
@@ -171,7 +279,9 @@ export function eventJson(world: World, e: number, t: number, opts: EventJsonOpt
   }
   if (ev.seriesSlug) {
     const s = SERIES.find((x) => x.slug === ev.seriesSlug)!;
-    p.push(`"series":[{"id":${q(String(s.id))},"ticker":${q(s.slug)},"slug":${q(s.slug)},"title":${q(s.title)},"seriesType":"single","recurrence":${q(s.recurrence)},"layout":"default","active":true,"closed":false,"archived":false,"new":false,"featured":false,"restricted":true,"commentsEnabled":false,"competitive":"0","volume24hr":0,"volume":0,"liquidity":0}]`);
+    p.push(
+      `"series":[{"id":${q(String(s.id))},"ticker":${q(s.slug)},"slug":${q(s.slug)},"title":${q(s.title)},"seriesType":"single","recurrence":${q(s.recurrence)},"layout":"default","active":true,"closed":false,"archived":false,"new":false,"featured":false,"restricted":true,"commentsEnabled":false,"competitive":"0","volume24hr":0,"volume":0,"liquidity":0}]`,
+    );
   }
   p.push(`"tags":${tagsJson(ev.tags)}`, '"cyom":false');
   if (closed) p.push(`"closedTime":${q(isoZ(world.closeTime(ev.firstMarket)))}`);

@@ -9,8 +9,8 @@
  * (glibc keeps freed page-sized blocks) far beyond what the pages need.
  */
 import type { TradeRow } from '../query/trades.ts';
-import type { World } from '../world/world.ts';
 import { plainProfileKey, profileKeysJson } from '../world/text.ts';
+import type { World } from '../world/world.ts';
 import { q } from './format.ts';
 
 const enc = (s: string) => Buffer.from(s, 'utf8');

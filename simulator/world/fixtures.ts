@@ -75,8 +75,18 @@ export interface FixtureWorld {
 
 export function emptyFixtureWorld(): FixtureWorld {
   return {
-    markets: [], events: [], overlays: [], wsBooks: new Map(), boardRows: [], clobOrder: [],
-    byGammaId: new Map(), byCondition: new Map(), byToken: new Map(), bySlug: new Map(), eventsById: new Map(), eventsBySlug: new Map(),
+    markets: [],
+    events: [],
+    overlays: [],
+    wsBooks: new Map(),
+    boardRows: [],
+    clobOrder: [],
+    byGammaId: new Map(),
+    byCondition: new Map(),
+    byToken: new Map(),
+    bySlug: new Map(),
+    eventsById: new Map(),
+    eventsBySlug: new Map(),
   };
 }
 
@@ -93,12 +103,43 @@ function derivedTokenId(seed: number, conditionId: string, o: number): string {
   return s.slice(0, 77);
 }
 
-function baseEvent(id: number, m: number, category: Category, tags: readonly number[], title: string, slug: string, createdAt: number, endDate: number, image: string, description: string): FixtureEvent {
+function baseEvent(
+  id: number,
+  m: number,
+  category: Category,
+  tags: readonly number[],
+  title: string,
+  slug: string,
+  createdAt: number,
+  endDate: number,
+  image: string,
+  description: string,
+): FixtureEvent {
   return {
-    id, firstMarket: m, marketCount: 1, category, tags,
+    id,
+    firstMarket: m,
+    marketCount: 1,
+    category,
+    tags,
     view: {
-      id: String(id), slug, ticker: slug, title, description, resolutionSource: '', category, createdAt, startDate: createdAt, endDate,
-      firstMarket: m, marketCount: 1, negRisk: false, image, icon: image, tags, seriesSlug: null, fixtureText: null,
+      id: String(id),
+      slug,
+      ticker: slug,
+      title,
+      description,
+      resolutionSource: '',
+      category,
+      createdAt,
+      startDate: createdAt,
+      endDate,
+      firstMarket: m,
+      marketCount: 1,
+      negRisk: false,
+      image,
+      icon: image,
+      tags,
+      seriesSlug: null,
+      fixtureText: null,
     },
   };
 }
@@ -133,15 +174,45 @@ export function loadFixtureWorld(seed: number): FixtureWorld {
     ...baseEvent(Number(ev.id), 0, 'POLITICS', [2], String(ev.title), String(ev.slug), secs(String(ev.createdAt)), secs(String(ev.endDate)), String(ev.image), String(ev.description)),
   });
   addMarket({
-    gammaId: Number(m12.id), conditionId: String(m12.conditionId), tokens: tokens12,
-    createdAt: secs(String(m12.createdAt)), endDate: secs(String(m12.endDate)), closeTime: secs(String(m12.closedTime)), event: 0, fills: [],
-    gammaText: m12Text!, clobText: null,
+    gammaId: Number(m12.id),
+    conditionId: String(m12.conditionId),
+    tokens: tokens12,
+    createdAt: secs(String(m12.createdAt)),
+    endDate: secs(String(m12.endDate)),
+    closeTime: secs(String(m12.closedTime)),
+    event: 0,
+    fills: [],
+    gammaText: m12Text!,
+    clobText: null,
     view: {
-      id: String(m12.id), conditionId: String(m12.conditionId), questionId: `0x${'0'.repeat(64)}`, tokens: tokens12, outcomes: outcomes12,
-      question: String(m12.question), slug: String(m12.slug), description: String(m12.description), resolutionSource: '', image: String(m12.image), icon: String(m12.icon),
-      groupItem: '', event: 0, category: 'POLITICS', createdAt: secs(String(m12.createdAt)), startDate: secs(String(m12.createdAt)), endDate: secs(String(m12.endDate)),
-      closeTime: secs(String(m12.closedTime)), winner: null, enableOrderBook: false, negRisk: false, baseTick: 0.01, minOrderSize: 15, sports: false, gameStartTime: null,
-      volume: Number(m12.volume), liquidity: Number(m12.liquidity), tags: [2],
+      id: String(m12.id),
+      conditionId: String(m12.conditionId),
+      questionId: `0x${'0'.repeat(64)}`,
+      tokens: tokens12,
+      outcomes: outcomes12,
+      question: String(m12.question),
+      slug: String(m12.slug),
+      description: String(m12.description),
+      resolutionSource: '',
+      image: String(m12.image),
+      icon: String(m12.icon),
+      groupItem: '',
+      event: 0,
+      category: 'POLITICS',
+      createdAt: secs(String(m12.createdAt)),
+      startDate: secs(String(m12.createdAt)),
+      endDate: secs(String(m12.endDate)),
+      closeTime: secs(String(m12.closedTime)),
+      winner: null,
+      enableOrderBook: false,
+      negRisk: false,
+      baseTick: 0.01,
+      minOrderSize: 15,
+      sports: false,
+      gameStartTime: null,
+      volume: Number(m12.volume),
+      liquidity: Number(m12.liquidity),
+      tags: [2],
     },
   });
 
@@ -161,14 +232,45 @@ export function loadFixtureWorld(seed: number): FixtureWorld {
     const e = w.events.length;
     addEvent(baseEvent(eid, m, 'SPORTS', [1], String(c.question), String(c.market_slug), created, end, String(c.image), String(c.description)));
     addMarket({
-      gammaId: gid, conditionId: String(c.condition_id), tokens: [toks[0]!.token_id, toks[1]!.token_id], createdAt: created, endDate: end, closeTime: close, event: e, fills: [],
-      gammaText: null, clobText: text,
+      gammaId: gid,
+      conditionId: String(c.condition_id),
+      tokens: [toks[0]!.token_id, toks[1]!.token_id],
+      createdAt: created,
+      endDate: end,
+      closeTime: close,
+      event: e,
+      fills: [],
+      gammaText: null,
+      clobText: text,
       view: {
-        id: String(gid), conditionId: String(c.condition_id), questionId: String(c.question_id), tokens: [toks[0]!.token_id, toks[1]!.token_id],
-        outcomes: [toks[0]!.outcome, toks[1]!.outcome], question: String(c.question), slug: String(c.market_slug), description: String(c.description), resolutionSource: '',
-        image: String(c.image), icon: String(c.icon), groupItem: '', event: e, category: 'SPORTS', createdAt: created, startDate: created, endDate: end, closeTime: close,
-        winner: toks[0]!.winner ? 0 : toks[1]!.winner ? 1 : null, enableOrderBook: Boolean(c.enable_order_book), negRisk: Boolean(c.neg_risk),
-        baseTick: Number(c.minimum_tick_size), minOrderSize: Number(c.minimum_order_size), sports: game !== null, gameStartTime: game, volume: 0, liquidity: 0, tags: [1],
+        id: String(gid),
+        conditionId: String(c.condition_id),
+        questionId: String(c.question_id),
+        tokens: [toks[0]!.token_id, toks[1]!.token_id],
+        outcomes: [toks[0]!.outcome, toks[1]!.outcome],
+        question: String(c.question),
+        slug: String(c.market_slug),
+        description: String(c.description),
+        resolutionSource: '',
+        image: String(c.image),
+        icon: String(c.icon),
+        groupItem: '',
+        event: e,
+        category: 'SPORTS',
+        createdAt: created,
+        startDate: created,
+        endDate: end,
+        closeTime: close,
+        winner: toks[0]!.winner ? 0 : toks[1]!.winner ? 1 : null,
+        enableOrderBook: Boolean(c.enable_order_book),
+        negRisk: Boolean(c.neg_risk),
+        baseTick: Number(c.minimum_tick_size),
+        minOrderSize: Number(c.minimum_order_size),
+        sports: game !== null,
+        gameStartTime: game,
+        volume: 0,
+        liquidity: 0,
+        tags: [1],
       },
     });
     gid++;
@@ -196,17 +298,54 @@ export function loadFixtureWorld(seed: number): FixtureWorld {
     const image = `https://polymarket-upload.s3.us-east-2.amazonaws.com/${slug}.png`;
     addEvent(baseEvent(eid, m, 'POLITICS', [2], question, slug, created, end, image, 'A market whose trades were captured on 2025-12-11.'));
     addMarket({
-      gammaId: gid, conditionId, tokens, createdAt: created, endDate: end, closeTime: end, event: e, fills, gammaText: null, clobText: null,
+      gammaId: gid,
+      conditionId,
+      tokens,
+      createdAt: created,
+      endDate: end,
+      closeTime: end,
+      event: e,
+      fills,
+      gammaText: null,
+      clobText: null,
       view: {
-        id: String(gid), conditionId, questionId: `0x${conditionId.slice(2, 10)}${'0'.repeat(56)}`, tokens, outcomes: ['Yes', 'No'], question, slug,
-        description: 'A market whose trades were captured on 2025-12-11.', resolutionSource: '', image, icon: image, groupItem: '', event: e, category: 'POLITICS',
-        createdAt: created, startDate: created, endDate: end, closeTime: end, winner: (hash(seed, 780, at) & 1) as 0 | 1, enableOrderBook: true, negRisk: false,
-        baseTick: 0.001, minOrderSize: 5, sports: false, gameStartTime: null,
-        volume: Math.round(fills.reduce((a, f) => a + f.size, 0) * 1e6) / 1e6, liquidity: 0, tags: [2],
+        id: String(gid),
+        conditionId,
+        questionId: `0x${conditionId.slice(2, 10)}${'0'.repeat(56)}`,
+        tokens,
+        outcomes: ['Yes', 'No'],
+        question,
+        slug,
+        description: 'A market whose trades were captured on 2025-12-11.',
+        resolutionSource: '',
+        image,
+        icon: image,
+        groupItem: '',
+        event: e,
+        category: 'POLITICS',
+        createdAt: created,
+        startDate: created,
+        endDate: end,
+        closeTime: end,
+        winner: (hash(seed, 780, at) & 1) as 0 | 1,
+        enableOrderBook: true,
+        negRisk: false,
+        baseTick: 0.001,
+        minOrderSize: 5,
+        sports: false,
+        gameStartTime: null,
+        volume: Math.round(fills.reduce((a, f) => a + f.size, 0) * 1e6) / 1e6,
+        liquidity: 0,
+        tags: [2],
       },
     });
     w.overlays.push({
-      api: 'data', path: '/trades', query: { market: conditionId, startTs: '*', endTs: '*', limit: '500' }, status: 200, body: Buffer.from(arrayText), source: 'data-trades.projected.json',
+      api: 'data',
+      path: '/trades',
+      query: { market: conditionId, startTs: '*', endTs: '*', limit: '500' },
+      status: 200,
+      body: Buffer.from(arrayText),
+      source: 'data-trades.projected.json',
     });
     gid++;
     eid++;
@@ -217,19 +356,46 @@ export function loadFixtureWorld(seed: number): FixtureWorld {
 
   // Whole-body overlays.
   w.overlays.push(
-    { api: 'clob', path: '/book', query: { token_id: '72610532355343625199299853218161700546393390326785971247545541945337255643692' }, status: 200, body: readBytes('clob-book.json'), source: 'clob-book.json' },
-    { api: 'gamma', path: '/events', query: { id: '1113725', include_markets: 'false' }, status: 200, body: readBytes('gamma-events.json'), source: 'gamma-events.json' },
-    { api: 'data', path: '/v1/leaderboard', query: { timePeriod: 'WEEK', orderBy: 'VOL', limit: '2' }, status: 200, body: readBytes('data-leaderboard-week-vol.json'), source: 'data-leaderboard-week-vol.json' },
-    { api: 'data', path: '/v1/leaderboard', query: { timePeriod: 'DAY', orderBy: 'PNL', limit: '3' }, status: 200, body: readBytes('data-leaderboard-day-pnl.truncated.json'), source: 'data-leaderboard-day-pnl.truncated.json' },
     {
-      api: 'data', path: '/v1/leaderboard',
+      api: 'clob',
+      path: '/book',
+      query: { token_id: '72610532355343625199299853218161700546393390326785971247545541945337255643692' },
+      status: 200,
+      body: readBytes('clob-book.json'),
+      source: 'clob-book.json',
+    },
+    { api: 'gamma', path: '/events', query: { id: '1113725', include_markets: 'false' }, status: 200, body: readBytes('gamma-events.json'), source: 'gamma-events.json' },
+    {
+      api: 'data',
+      path: '/v1/leaderboard',
+      query: { timePeriod: 'WEEK', orderBy: 'VOL', limit: '2' },
+      status: 200,
+      body: readBytes('data-leaderboard-week-vol.json'),
+      source: 'data-leaderboard-week-vol.json',
+    },
+    {
+      api: 'data',
+      path: '/v1/leaderboard',
+      query: { timePeriod: 'DAY', orderBy: 'PNL', limit: '3' },
+      status: 200,
+      body: readBytes('data-leaderboard-day-pnl.truncated.json'),
+      source: 'data-leaderboard-day-pnl.truncated.json',
+    },
+    {
+      api: 'data',
+      path: '/v1/leaderboard',
       query: { category: 'all', market: '0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af', timePeriod: 'all', orderBy: 'VOL', limit: '50', offset: '0' },
-      status: 400, body: readBytes('data-leaderboard.error-invalid-category.json'), source: 'data-leaderboard.error-invalid-category.json',
+      status: 400,
+      body: readBytes('data-leaderboard.error-invalid-category.json'),
+      source: 'data-leaderboard.error-invalid-category.json',
     },
   );
 
   // Leaderboard rows at the top of their boards.
-  for (const [file, timePeriod, orderBy] of [['data-leaderboard-week-vol.json', 'WEEK', 'VOL'], ['data-leaderboard-day-pnl.truncated.json', 'DAY', 'PNL']] as const) {
+  for (const [file, timePeriod, orderBy] of [
+    ['data-leaderboard-week-vol.json', 'WEEK', 'VOL'],
+    ['data-leaderboard-day-pnl.truncated.json', 'DAY', 'PNL'],
+  ] as const) {
     const text = read(file);
     arrayElementTexts(text, text.indexOf('[')).forEach((rowText, i) => {
       const r = JSON.parse(rowText) as { proxyWallet: string; userName: string; vol: number; pnl: number };

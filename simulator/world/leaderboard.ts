@@ -67,8 +67,16 @@ export function board(world: World, category: string, timePeriod: string, orderB
   // Between 1% and 3% per refresh, so two epochs never serve the same values.
   const drift = 1 + epoch * (0.01 + 0.02 * unit(world.seed, S.boardValue, key, 0, 5));
   return {
-    category, timePeriod, orderBy, key, drift, size: Math.max(size, fixtureRows.length), a, b: hash(world.seed, S.boardWallet, key, 2) % world.P,
-    aInverse: modInverse(a, world.P), fixtureRows,
+    category,
+    timePeriod,
+    orderBy,
+    key,
+    drift,
+    size: Math.max(size, fixtureRows.length),
+    a,
+    b: hash(world.seed, S.boardWallet, key, 2) % world.P,
+    aInverse: modInverse(a, world.P),
+    fixtureRows,
   };
 }
 
@@ -98,8 +106,17 @@ export function boardRow(world: World, b: Board, r: number): BoardRow {
   const fixture = b.fixtureRows.find((f) => f.rank === r);
   if (fixture) {
     return {
-      rank: r, tiedRank: r + 1, wallet: fixture.proxyWallet, walletIndex: -1, userName: fixture.userName, xUsername: '', verifiedBadge: false,
-      vol: fixture.vol, pnl: fixture.pnl, profileImage: '', fixtureText: fixture.text,
+      rank: r,
+      tiedRank: r + 1,
+      wallet: fixture.proxyWallet,
+      walletIndex: -1,
+      userName: fixture.userName,
+      xUsername: '',
+      verifiedBadge: false,
+      vol: fixture.vol,
+      pnl: fixture.pnl,
+      profileImage: '',
+      fixtureText: fixture.text,
     };
   }
   let tiedRank = r + 1;

@@ -9,11 +9,20 @@ export type Category = (typeof CATEGORIES)[number];
 
 /** Share of events per category (sports and politics dominate, as on Polymarket). */
 const CATEGORY_WEIGHTS: Record<Category, number> = {
-  POLITICS: 0.22, SPORTS: 0.3, CRYPTO: 0.16, CULTURE: 0.08, ECONOMICS: 0.06, TECH: 0.05, WEATHER: 0.03, MENTIONS: 0.04, FINANCE: 0.04, ESPORTS: 0.02,
+  POLITICS: 0.22,
+  SPORTS: 0.3,
+  CRYPTO: 0.16,
+  CULTURE: 0.08,
+  ECONOMICS: 0.06,
+  TECH: 0.05,
+  WEATHER: 0.03,
+  MENTIONS: 0.04,
+  FINANCE: 0.04,
+  ESPORTS: 0.02,
 };
 
 export function categoryOf(seed: number, e: number): Category {
-  let u = (hash(seed, S.eventCategory, e) / 4294967296);
+  let u = hash(seed, S.eventCategory, e) / 4294967296;
   for (const c of CATEGORIES) {
     u -= CATEGORY_WEIGHTS[c];
     if (u < 0) return c;
@@ -21,7 +30,28 @@ export function categoryOf(seed: number, e: number): Category {
   return 'POLITICS';
 }
 
-const PEOPLE = ['Alvarez', 'Brennan', 'Chen', 'Dubois', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ivanova', 'Johnson', 'Kowalski', 'Lindqvist', 'Moreau', 'Nakamura', 'Okafor', 'Petrov', 'Quinn', 'Rossi', 'Silva', 'Tanaka'];
+const PEOPLE = [
+  'Alvarez',
+  'Brennan',
+  'Chen',
+  'Dubois',
+  'Eriksen',
+  'Fischer',
+  'Garcia',
+  'Haddad',
+  'Ivanova',
+  'Johnson',
+  'Kowalski',
+  'Lindqvist',
+  'Moreau',
+  'Nakamura',
+  'Okafor',
+  'Petrov',
+  'Quinn',
+  'Rossi',
+  'Silva',
+  'Tanaka',
+];
 const PLACES = ['Ohio', 'Texas', 'Ontario', 'Bavaria', 'Catalonia', 'Queensland', 'Lagos', 'Santiago', 'Kyoto', 'Lisbon', 'Nevada', 'Arizona', 'Georgia', 'Quebec', 'Victoria'];
 const TEAMS = ['Falcons', 'Tigers', 'Rangers', 'Mariners', 'Comets', 'Wolves', 'Pioneers', 'Hawks', 'Sharks', 'Titans', 'Owls', 'Rockets', 'Bulls', 'Storm', 'Vikings', 'Lions', 'Foxes', 'Ravens'];
 const LEAGUES = ['NBA', 'NFL', 'MLB', 'NHL', 'EPL', 'UCL', 'NCAAB', 'ATP', 'MLS', 'F1'];
@@ -125,7 +155,15 @@ export function eventText(seed: number, e: number, category: Category, endTs: nu
     case 'TECH': {
       const co = p(COMPANIES, 1);
       const title = `Will ${co} release a new model by ${month} ${1 + (w(2) % 28)}?`;
-      return { title, question: () => title, groupItem: () => co, outcomes: yesNo, description: `Resolves "Yes" if ${co} publicly releases a new model before the date above.`, resolutionSource: '', sports: false };
+      return {
+        title,
+        question: () => title,
+        groupItem: () => co,
+        outcomes: yesNo,
+        description: `Resolves "Yes" if ${co} publicly releases a new model before the date above.`,
+        resolutionSource: '',
+        sports: false,
+      };
     }
     case 'WEATHER': {
       const city = p(CITIES, 1);
@@ -144,7 +182,15 @@ export function eventText(seed: number, e: number, category: Category, endTs: nu
       const who = p(PEOPLE, 1);
       const word = ['tariff', 'crypto', 'inflation', 'border', 'AI'][w(2) % 5]!;
       const title = `Will ${who} say "${word}" this week?`;
-      return { title, question: () => title, groupItem: () => word, outcomes: yesNo, description: `Resolves "Yes" if ${who} is recorded saying "${word}" before the end date.`, resolutionSource: '', sports: false };
+      return {
+        title,
+        question: () => title,
+        groupItem: () => word,
+        outcomes: yesNo,
+        description: `Resolves "Yes" if ${who} is recorded saying "${word}" before the end date.`,
+        resolutionSource: '',
+        sports: false,
+      };
     }
     case 'ESPORTS': {
       const game = p(GAMES, 1);
@@ -211,4 +257,3 @@ export function walletProfile(seed: number, w: number): { name: string; pseudony
     profileImage: (h >>> 28) % 8 === 0 ? `https://polymarket-upload.s3.us-east-2.amazonaws.com/profile-image-${w}.png` : '',
   };
 }
-

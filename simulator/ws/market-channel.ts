@@ -13,8 +13,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { addUnknownField, type FaultInjector } from '../http/faults.ts';
 import { S, unit } from '../core/hash.ts';
+import { addUnknownField, type FaultInjector } from '../http/faults.ts';
 import type { SimStats } from '../http/observe.ts';
 import type { Profile } from '../profiles.ts';
 import { currentBook, wsBookJson } from '../serialize/clob.ts';
@@ -277,15 +277,21 @@ export class MarketChannel {
           const a = bookAt(world, m, o, ePrev);
           const b = bookAt(world, m, o, eNow);
           for (const ch of diffBooks(a, b)) {
-            changes.push(`{"asset_id":${q(v.tokens[o]!)},"price":"${formatPrice(ch.price)}","size":"${formatSize(ch.size)}","side":"${ch.side}","hash":"${b.hash}","best_bid":"${top(bestBid(b))}","best_ask":"${top(bestAsk(b))}"}`);
+            changes.push(
+              `{"asset_id":${q(v.tokens[o]!)},"price":"${formatPrice(ch.price)}","size":"${formatSize(ch.size)}","side":"${ch.side}","hash":"${b.hash}","best_bid":"${top(bestBid(b))}","best_ask":"${top(bestAsk(b))}"}`,
+            );
           }
           if (a.tick !== b.tick) {
-            out.push(`{"asset_id":${q(v.tokens[o]!)},"event_type":"tick_size_change","market":${q(v.conditionId)},"new_tick_size":"${formatPrice(b.tick)}","old_tick_size":"${formatPrice(a.tick)}","timestamp":"${tMs}"}`);
+            out.push(
+              `{"asset_id":${q(v.tokens[o]!)},"event_type":"tick_size_change","market":${q(v.conditionId)},"new_tick_size":"${formatPrice(b.tick)}","old_tick_size":"${formatPrice(a.tick)}","timestamp":"${tMs}"}`,
+            );
           }
           if (custom && (bestBid(a) !== bestBid(b) || bestAsk(a) !== bestAsk(b))) {
             const bb = bestBid(b);
             const ba = bestAsk(b);
-            out.push(`{"event_type":"best_bid_ask","market":${q(v.conditionId)},"asset_id":${q(v.tokens[o]!)},"best_bid":"${top(bb)}","best_ask":"${top(ba)}","spread":"${bb !== null && ba !== null ? formatPrice(ba - bb) : ''}","timestamp":"${tMs}"}`);
+            out.push(
+              `{"event_type":"best_bid_ask","market":${q(v.conditionId)},"asset_id":${q(v.tokens[o]!)},"best_bid":"${top(bb)}","best_ask":"${top(ba)}","spread":"${bb !== null && ba !== null ? formatPrice(ba - bb) : ''}","timestamp":"${tMs}"}`,
+            );
           }
         }
         if (changes.length > 0) out.push(`{"market":${q(v.conditionId)},"price_changes":[${changes.join(',')}],"timestamp":"${tMs}","event_type":"price_change"}`);

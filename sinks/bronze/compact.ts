@@ -23,20 +23,7 @@ import type { Logger } from '../../runtime/logger.ts';
 import { acquireDirLock } from '../common/dir-lock.ts';
 import { fsyncDir, writeNewFileDurably } from '../common/fs-durable.ts';
 import { ensureDir } from './dt-dirs.ts';
-import {
-  bronzeRoot,
-  compactedName,
-  dtDirName,
-  GEN_DIR,
-  GROUPS_FILE,
-  genName,
-  genParent,
-  isCompactedName,
-  linkTarget,
-  parseDtDir,
-  parseFileName,
-  parseGenName,
-} from './layout.ts';
+import { bronzeRoot, compactedName, dtDirName, GEN_DIR, GROUPS_FILE, genName, genParent, isCompactedName, linkTarget, parseDtDir, parseFileName, parseGenName } from './layout.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
 import { readGroups, recoverBronze } from './recovery.ts';
 

@@ -1,6 +1,7 @@
 /** The Bronze layer: clean topics to Hive-partitioned Parquet, exactly once. */
-export { bronzeRoot, fileName, parseFileName, utcDate } from './layout.ts';
+
 export { COMPACT_DEFAULTS, type CompactOptions, type CompactResult, compactBronze, runBronzeCompaction } from './compact.ts';
+export { bronzeRoot, fileName, parseFileName, utcDate } from './layout.ts';
 export { recoverBronze } from './recovery.ts';
 export {
   BRONZE_DEFAULTS,

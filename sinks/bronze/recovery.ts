@@ -16,19 +16,7 @@ import { SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { parsePartitionKey, partitionKey } from '../../transport/partition-key.ts';
 import { fsyncDir } from '../common/fs-durable.ts';
-import {
-  dtDirName,
-  type FileRange,
-  finalNameOfTemp,
-  GEN_DIR,
-  GROUPS_FILE,
-  genName,
-  isCompactedName,
-  linkTarget,
-  parseDtDir,
-  parseFileName,
-  parseGenName,
-} from './layout.ts';
+import { dtDirName, type FileRange, finalNameOfTemp, GEN_DIR, GROUPS_FILE, genName, isCompactedName, linkTarget, parseDtDir, parseFileName, parseGenName } from './layout.ts';
 
 export interface RecoveryReport {
   /** Next offset to write per partitionKey(topic, partition). */

@@ -27,10 +27,10 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, RecordBatch, Transport } from '../../transport/types.ts';
 import { acquireDirLock, type DirLock } from '../common/dir-lock.ts';
+import type { PackedBodies } from './body-buffer.ts';
 import { COMPACT_DEFAULTS, compactBronze } from './compact.ts';
 import { compileInspector, type Inspector } from './inspect.ts';
 import { bronzeRoot, typeDir, utcDate } from './layout.ts';
-import type { PackedBodies } from './body-buffer.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
 import { recoverBronze } from './recovery.ts';
@@ -160,9 +160,7 @@ class BronzeSink {
       const report = await recoverBronze(this.#root, this.#log);
       this.#resumeFromFiles = report.resume;
       this.#log.info('bronze sink starting', { root: this.#root, files: report.files, partitionsWithFiles: report.resume.size });
-      await this.#deps.transport.admin().createTopics(
-        [...this.#o.topics.map((k) => TOPICS[k]), TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })),
-      );
+      await this.#deps.transport.admin().createTopics([...this.#o.topics.map((k) => TOPICS[k]), TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
       for (const type of this.#o.topics) await this.#addTopic(type);
       this.#pool = new ParquetWriterPool();
       this.#deadLetters = new DeadLetterOutbox(this.#deps.transport, 'bronze', this.#log);
@@ -282,9 +280,10 @@ class BronzeSink {
       buf.cover(record.offset, now);
       if (record.value === null) continue;
       try {
-        const size = readSchemaId(record.value) === state.codec.schemaId
-          ? this.#appendCurrent(state, buf, record.value, 5, record.value.length, record.offset)
-          : await this.#appendEvolved(state, buf, record.value, batch.partition, record.offset);
+        const size =
+          readSchemaId(record.value) === state.codec.schemaId
+            ? this.#appendCurrent(state, buf, record.value, 5, record.value.length, record.offset)
+            : await this.#appendEvolved(state, buf, record.value, batch.partition, record.offset);
         buf.rows++;
         buf.bytes += size;
         this.#bufferedBytes += size;

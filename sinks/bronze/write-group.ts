@@ -11,9 +11,9 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../common/fs-durable.ts';
+import type { PackedBodies } from './body-buffer.ts';
 import { ensureDtDir } from './dt-dirs.ts';
 import { type FileRange, fileName, tempName } from './layout.ts';
-import type { PackedBodies } from './body-buffer.ts';
 import type { ParquetWriterPool } from './parquet/pool.ts';
 
 export interface GroupResult {
@@ -29,14 +29,7 @@ export interface PreparedGroup {
 }
 
 /** Step 1: starts writing every `dt`'s rows of the group to its temporary file. */
-export function writeTemporaries(
-  typeDir: string,
-  schema: string,
-  range: FileRange,
-  parts: Array<[string, PackedBodies]>,
-  pool: ParquetWriterPool,
-  knownDirs: Set<string>,
-): PreparedGroup {
+export function writeTemporaries(typeDir: string, schema: string, range: FileRange, parts: Array<[string, PackedBodies]>, pool: ParquetWriterPool, knownDirs: Set<string>): PreparedGroup {
   const name = fileName(range);
   let rows = 0;
   const written = parts.map(async ([dt, bodies]) => {

@@ -11,7 +11,11 @@ const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UI
 
 export function formatRows(columns: QueryColumn[], rows: JsonValue[][], format: RowFormat): string {
   if (format === 'json') {
-    return `${JSON.stringify(rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i] ?? null]))), null, 2)}\n`;
+    return `${JSON.stringify(
+      rows.map((r) => Object.fromEntries(columns.map((c, i) => [c.name, r[i] ?? null]))),
+      null,
+      2,
+    )}\n`;
   }
   if (format === 'csv') {
     const line = (cells: string[]) => cells.map(csvCell).join(',');
@@ -20,7 +24,11 @@ export function formatRows(columns: QueryColumn[], rows: JsonValue[][], format: 
   const text = rows.map((r) => r.map((v) => clip(v === null ? 'NULL' : cellText(v))));
   const widths = columns.map((c, i) => Math.max(c.name.length, ...text.map((r) => r[i]!.length)));
   const right = columns.map((c) => NUMERIC.test(c.type));
-  const render = (cells: string[]) => cells.map((s, i) => (right[i] ? s.padStart(widths[i]!) : s.padEnd(widths[i]!))).join(' │ ').trimEnd();
+  const render = (cells: string[]) =>
+    cells
+      .map((s, i) => (right[i] ? s.padStart(widths[i]!) : s.padEnd(widths[i]!)))
+      .join(' │ ')
+      .trimEnd();
   return `${[render(columns.map((c) => c.name)), widths.map((w) => '─'.repeat(w)).join('─┼─'), ...text.map(render)].join('\n')}\n`;
 }
 

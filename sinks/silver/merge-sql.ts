@@ -105,17 +105,10 @@ export function foldStatements(m: TableMerge, batchTable: string): string[] {
   const names = m.columns.map((c) => q(c.name)).join(', ');
   if (m.strategy === 'upsert') {
     const target = (m.conflict ?? keys.map((k) => k.name)).map(q).join(', ');
-    const action =
-      rest.length === 0
-        ? 'DO NOTHING'
-        : `DO UPDATE SET ${rest.map((c) => `${q(c.name)} = ${combine(c, `${m.table}.${q(c.name)}`, `excluded.${q(c.name)}`)}`).join(', ')}`;
+    const action = rest.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${rest.map((c) => `${q(c.name)} = ${combine(c, `${m.table}.${q(c.name)}`, `excluded.${q(c.name)}`)}`).join(', ')}`;
     return [`INSERT INTO ${m.table} (${names}) SELECT ${names} FROM ${batchTable} ON CONFLICT (${target}) ${action}`];
   }
   const match = keys.map((k) => `t.${q(k.name)} = b.${q(k.name)}`).join(' AND ');
-  const update =
-    rest.length === 0 ? '' : ` WHEN MATCHED THEN UPDATE SET ${rest.map((c) => `${q(c.name)} = ${combine(c, `t.${q(c.name)}`, `b.${q(c.name)}`)}`).join(', ')}`;
-  return [
-    `MERGE INTO ${m.table} AS t USING ${batchTable} AS b ON ${match}${update} ` +
-      `WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${m.columns.map((c) => `b.${q(c.name)}`).join(', ')})`,
-  ];
+  const update = rest.length === 0 ? '' : ` WHEN MATCHED THEN UPDATE SET ${rest.map((c) => `${q(c.name)} = ${combine(c, `t.${q(c.name)}`, `b.${q(c.name)}`)}`).join(', ')}`;
+  return [`MERGE INTO ${m.table} AS t USING ${batchTable} AS b ON ${match}${update} ` + `WHEN NOT MATCHED THEN INSERT (${names}) VALUES (${m.columns.map((c) => `b.${q(c.name)}`).join(', ')})`];
 }

@@ -21,8 +21,7 @@ const same = (name: string, rule: MergeRule = 'latest') => c(name, rule, `"${nam
  * dimension's own records). Staged rows are grouped on the raw values first, so the keys are
  * hashed once per distinct value rather than once per row.
  */
-const distinctOf = (topic: SilverTopicKey, fields: string[]) =>
-  `(SELECT min(_seq) AS _seq, ${fields.map((f) => `"${f}"`).join(', ')} FROM ${stageView(topic)} GROUP BY ALL)`;
+const distinctOf = (topic: SilverTopicKey, fields: string[]) => `(SELECT min(_seq) AS _seq, ${fields.map((f) => `"${f}"`).join(', ')} FROM ${stageView(topic)} GROUP BY ALL)`;
 
 /** The dimensions: table, surrogate key, natural id column, and how a record's field becomes that id. */
 const DIMENSIONS = {
@@ -51,82 +50,79 @@ const OBSERVED = [c('first_observed_at', 'min', ts('observed_ts')), c('last_obse
 const marketStub = (topic: SilverTopicKey, conditionField: string) => dimension('market', distinctOf(topic, [conditionField]), conditionField);
 const eventStub = (topic: SilverTopicKey, eventField: string) => dimension('event', distinctOf(topic, [eventField]), eventField);
 const tokenStub = (topic: SilverTopicKey, conditionField: string) =>
-  dimension('token', distinctOf(topic, ['token_id', conditionField]), 'token_id', [
-    c('market_sk', 'first', keyOrNull(hex(conditionField))),
-    c('condition_id', 'first', hex(conditionField)),
-  ]);
+  dimension('token', distinctOf(topic, ['token_id', conditionField]), 'token_id', [c('market_sk', 'first', keyOrNull(hex(conditionField))), c('condition_id', 'first', hex(conditionField))]);
 
 const MARKETS = dimension('market', stageView('markets'), 'condition_id', [
-    c('gamma_market_id', 'latest', text('gamma_id')),
-    c('question_id', 'latest', hex('question_id')),
-    c('question', 'latest', text('question')),
-    c('market_slug', 'latest', text('slug')),
-    c('description', 'latest', text('description')),
-    c('category', 'latest', text('category')),
-    c('event_sk', 'latest', keyOrNull(text('event_id'))),
-    c('event_id', 'latest', text('event_id')),
-    c('event_slug', 'latest', text('event_slug')),
-    c('outcomes', 'latest', list('outcomes')),
-    c('token_ids', 'latest', list('token_ids')),
-    c('outcome_prices', 'latest', list('outcome_prices')),
-    c('is_active', 'latest', '"active"'),
-    c('is_closed', 'latest', '"closed"'),
-    c('is_archived', 'latest', '"archived"'),
-    c('is_restricted', 'latest', '"restricted"'),
-    same('accepting_orders'),
-    same('enable_order_book'),
-    same('neg_risk'),
-    same('volume'),
-    same('liquidity'),
-    same('volume_24hr'),
-    same('minimum_tick_size'),
-    same('minimum_order_size'),
-    same('maker_base_fee'),
-    same('taker_base_fee'),
-    c('start_date', 'latest', ts('start_ts')),
-    c('end_date', 'latest', ts('end_ts')),
-    c('created_at', 'latest', ts('created_ts')),
-    c('updated_at', 'latest', ts('updated_ts')),
-    c('closed_time', 'latest', ts('closed_ts')),
-    c('game_start_time', 'latest', ts('game_start_ts')),
-    c('uma_resolution_status', 'latest', text('uma_resolution_status')),
-    c('market_maker_address', 'latest', hex('market_maker_address')),
-    c('tags', 'latest', list('tags')),
-    c('image', 'latest', text('image')),
-    c('icon', 'latest', text('icon')),
-    ...OBSERVED,
+  c('gamma_market_id', 'latest', text('gamma_id')),
+  c('question_id', 'latest', hex('question_id')),
+  c('question', 'latest', text('question')),
+  c('market_slug', 'latest', text('slug')),
+  c('description', 'latest', text('description')),
+  c('category', 'latest', text('category')),
+  c('event_sk', 'latest', keyOrNull(text('event_id'))),
+  c('event_id', 'latest', text('event_id')),
+  c('event_slug', 'latest', text('event_slug')),
+  c('outcomes', 'latest', list('outcomes')),
+  c('token_ids', 'latest', list('token_ids')),
+  c('outcome_prices', 'latest', list('outcome_prices')),
+  c('is_active', 'latest', '"active"'),
+  c('is_closed', 'latest', '"closed"'),
+  c('is_archived', 'latest', '"archived"'),
+  c('is_restricted', 'latest', '"restricted"'),
+  same('accepting_orders'),
+  same('enable_order_book'),
+  same('neg_risk'),
+  same('volume'),
+  same('liquidity'),
+  same('volume_24hr'),
+  same('minimum_tick_size'),
+  same('minimum_order_size'),
+  same('maker_base_fee'),
+  same('taker_base_fee'),
+  c('start_date', 'latest', ts('start_ts')),
+  c('end_date', 'latest', ts('end_ts')),
+  c('created_at', 'latest', ts('created_ts')),
+  c('updated_at', 'latest', ts('updated_ts')),
+  c('closed_time', 'latest', ts('closed_ts')),
+  c('game_start_time', 'latest', ts('game_start_ts')),
+  c('uma_resolution_status', 'latest', text('uma_resolution_status')),
+  c('market_maker_address', 'latest', hex('market_maker_address')),
+  c('tags', 'latest', list('tags')),
+  c('image', 'latest', text('image')),
+  c('icon', 'latest', text('icon')),
+  ...OBSERVED,
 ]);
 
 const TOKENS = dimension('token', stageView('tokens'), 'token_id', [
-    c('market_sk', 'latest', keyOrNull(hex('condition_id'))),
-    c('condition_id', 'latest', hex('condition_id')),
-    c('outcome', 'latest', text('outcome')),
-    same('outcome_index'),
-    same('price'),
-    c('is_winner', 'latest', '"winner"'),
-    ...OBSERVED,
+  c('market_sk', 'latest', keyOrNull(hex('condition_id'))),
+  c('condition_id', 'latest', hex('condition_id')),
+  c('outcome', 'latest', text('outcome')),
+  same('outcome_index'),
+  same('price'),
+  c('is_winner', 'latest', '"winner"'),
+  ...OBSERVED,
 ]);
 
 const EVENTS = dimension('event', stageView('events'), 'event_id', [
-    ...['ticker', 'slug', 'title', 'subtitle', 'description', 'category', 'subcategory', 'series_slug'].map((f) => c(f, 'latest', text(f))),
-    c('is_active', 'latest', '"active"'),
-    c('is_closed', 'latest', '"closed"'),
-    c('is_archived', 'latest', '"archived"'),
-    c('is_featured', 'latest', '"featured"'),
-    c('is_restricted', 'latest', '"restricted"'),
-    same('neg_risk'),
-    ...['liquidity', 'volume', 'open_interest', 'volume_24hr', 'competitive'].map((f) => same(f)),
-    c('comment_count', 'latest', '"comment_count"::BIGINT'),
-    c('start_date', 'latest', ts('start_ts')),
-    c('end_date', 'latest', ts('end_ts')),
-    c('created_at', 'latest', ts('created_ts')),
-    c('updated_at', 'latest', ts('updated_ts')),
-    c('closed_time', 'latest', ts('closed_ts')),
-    c('published_at', 'latest', ts('published_ts')),
-    c('tags', 'latest', list('tags')),
-    c('image', 'latest', text('image')),
-    c('icon', 'latest', text('icon')),
-    ...OBSERVED,
+  ...['ticker', 'slug', 'title', 'subtitle', 'description', 'category', 'subcategory', 'series_slug'].map((f) => c(f, 'latest', text(f))),
+  c('is_active', 'latest', '"active"'),
+  c('is_closed', 'latest', '"closed"'),
+  c('is_archived', 'latest', '"archived"'),
+  c('is_featured', 'latest', '"featured"'),
+  c('is_restricted', 'latest', '"restricted"'),
+  same('neg_risk'),
+  ...['liquidity', 'volume', 'open_interest', 'volume_24hr', 'competitive'].map((f) => same(f)),
+  c('comment_count', 'latest', '"comment_count"::BIGINT'),
+  c('start_date', 'latest', ts('start_ts')),
+  c('end_date', 'latest', ts('end_ts')),
+  c('created_at', 'latest', ts('created_ts')),
+  c('updated_at', 'latest', ts('updated_ts')),
+  c('closed_time', 'latest', ts('closed_ts')),
+  c('published_at', 'latest', ts('published_ts')),
+  c('tags', 'latest', list('tags')),
+  c('image', 'latest', text('image')),
+  c('icon', 'latest', text('icon')),
+  ...OBSERVED,
 ]);
 
 const TRADES: TableMerge = {
@@ -202,12 +198,9 @@ interface ProfileGroup {
 function traderStatements(topic: SilverTopicKey, walletField: string, seenExpr: string, profile: ProfileGroup): string[] {
   const batch = `batch_traders_${topic}`;
   const fieldNames = profile.fields.map((f) => f.name);
-  const struct = (prefix: string, at: string) =>
-    `{'at': ${prefix}${at}, ${fieldNames.map((n) => `'${n}': ${prefix}${n}`).join(', ')}}`;
+  const struct = (prefix: string, at: string) => `{'at': ${prefix}${at}, ${fieldNames.map((n) => `'${n}': ${prefix}${n}`).join(', ')}}`;
   const anyField = fieldNames.map((n) => `${n} IS NOT NULL`).join(' OR ');
-  const newer =
-    `(excluded.${profile.at} IS NOT NULL AND (TraderDim.${profile.at} IS NULL OR ` +
-    `${struct('excluded.', profile.at)} > ${struct('TraderDim.', profile.at)}))`;
+  const newer = `(excluded.${profile.at} IS NOT NULL AND (TraderDim.${profile.at} IS NULL OR ` + `${struct('excluded.', profile.at)} > ${struct('TraderDim.', profile.at)}))`;
   // Stored values are named with the table: inside a struct literal a bare name is ambiguous.
   const pick = (col: string) => `${col} = CASE WHEN ${newer} THEN excluded.${col} ELSE TraderDim.${col} END`;
   // Grouped on the raw wallet first (cheap), then on the normalised one (hashing once per wallet).
@@ -266,11 +259,7 @@ export const FOLDS: Readonly<Record<SilverTopicKey, FoldStep[]>> = {
       }),
     },
   ],
-  prices: [
-    { merge: PRICES },
-    { merge: tokenStub('prices', 'condition_id') },
-    { merge: marketStub('prices', 'condition_id') },
-  ],
+  prices: [{ merge: PRICES }, { merge: tokenStub('prices', 'condition_id') }, { merge: marketStub('prices', 'condition_id') }],
   leaderboard: [
     { merge: LEADERBOARD },
     {

@@ -8,9 +8,7 @@ import { partitionKey } from '../../transport/partition-key.ts';
 import type { ConsumedRecord, RecordBatch } from '../../transport/types.ts';
 import type { PartitionOffset } from './writer.ts';
 
-export type Admission =
-  | { kind: 'take'; records: ConsumedRecord[]; skippedTo?: number }
-  | { kind: 'seek'; offset: number };
+export type Admission = { kind: 'take'; records: ConsumedRecord[]; skippedTo?: number } | { kind: 'seek'; offset: number };
 
 export class PartitionPositions {
   readonly #next = new Map<string, PartitionOffset>();

@@ -68,10 +68,7 @@ async function storedOffsets(path: string): Promise<PartitionOffset[] | undefine
 }
 
 /** Records in the log that `offsets` have not reached, per topic, given each partition's start and end. */
-export function recordsBehind(
-  offsets: readonly PartitionOffset[],
-  ends: ReadonlyArray<{ topic: string; partition: number; low: number; high: number }>,
-): Map<string, number> {
+export function recordsBehind(offsets: readonly PartitionOffset[], ends: ReadonlyArray<{ topic: string; partition: number; low: number; high: number }>): Map<string, number> {
   const at = new Map(offsets.map((o) => [partitionKey(o.topic, o.partition), o.offset]));
   const out = new Map<string, number>();
   for (const e of ends) {

@@ -49,10 +49,7 @@ export async function querySilver(target: QueryTarget, sql: string): Promise<Que
   if ((source === 'auto' || source === 'snapshot') && existsSync(snapshotPath)) {
     return { ...(await askFile(snapshotPath, sql, target.maxRows)), source: { kind: 'snapshot', path: snapshotPath } };
   }
-  throw new QueryError(
-    `no Silver to query: neither ${target.silverPath} nor its snapshot exists (build it with "pma sink --layer silver" or "npm start")`,
-    { path: target.silverPath },
-  );
+  throw new QueryError(`no Silver to query: neither ${target.silverPath} nor its snapshot exists (build it with "pma sink --layer silver" or "npm start")`, { path: target.silverPath });
 }
 
 /** The sink's answer, or undefined when its endpoint does not answer (it stopped meanwhile). */

@@ -16,16 +16,7 @@ import { dimKeySql } from './keys.ts';
 export const SILVER_SCHEMA_VERSION = 1;
 
 /** The analyst-facing tables, in dependency order. */
-export const SILVER_TABLES = [
-  'MarketDim',
-  'MarketTokenDim',
-  'EventDim',
-  'EventMarketBridge',
-  'TraderDim',
-  'TradeFact',
-  'PriceHistoryFact',
-  'LeaderboardSnapshot',
-] as const;
+export const SILVER_TABLES = ['MarketDim', 'MarketTokenDim', 'EventDim', 'EventMarketBridge', 'TraderDim', 'TradeFact', 'PriceHistoryFact', 'LeaderboardSnapshot'] as const;
 export type SilverTable = (typeof SILVER_TABLES)[number];
 
 /** The sink's progress per (topic, partition): the next offset to apply, stored with the data. */
@@ -199,9 +190,6 @@ export async function ensureSilverSchema(conn: DuckDBConnection, path: string): 
   }
   const version = String(rows[0]![0]);
   if (version !== String(SILVER_SCHEMA_VERSION)) {
-    throw new SinkError(
-      `${path} holds Silver schema version ${version}, this build writes version ${SILVER_SCHEMA_VERSION}: rebuild it with "pma replay --layer silver"`,
-      { path, value: version },
-    );
+    throw new SinkError(`${path} holds Silver schema version ${version}, this build writes version ${SILVER_SCHEMA_VERSION}: rebuild it with "pma replay --layer silver"`, { path, value: version });
   }
 }

@@ -126,15 +126,20 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
     consumer = transport.consumer({ groupId: options.groupId, fromBeginning: true, maxRecords: Math.min(options.batchRows, 20_000), clientId: 'pma-silver-sink' });
     await consumer.subscribe(topicNames);
     if (options.serveQueries !== false) {
-      endpoint = await serveQueries(instance, options.path, () => ({
-        pid: process.pid,
-        path: options.path,
-        offsets: positions.all(),
-        records: state.records,
-        commits: state.commits,
-        committedAt: state.committedAt,
-        snapshot: state.snapshot ?? null,
-      }), logger);
+      endpoint = await serveQueries(
+        instance,
+        options.path,
+        () => ({
+          pid: process.pid,
+          path: options.path,
+          offsets: positions.all(),
+          records: state.records,
+          commits: state.commits,
+          committedAt: state.committedAt,
+          snapshot: state.snapshot ?? null,
+        }),
+        logger,
+      );
     }
     if (options.snapshotPath && !existsSync(options.snapshotPath)) {
       state.snapshot = await publishSnapshot(writer.conn, options.path, options.snapshotPath);
@@ -262,10 +267,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
         positionAssigned();
         const behind = await stage(batches);
         // Far behind the log, batches fill up to their size; near its end, they go out within batchMaxMs.
-        const due =
-          w.staged >= options.batchRows ||
-          batches.length === 0 ||
-          (!behind && firstStagedAt > 0 && Date.now() - firstStagedAt >= options.batchMaxMs);
+        const due = w.staged >= options.batchRows || batches.length === 0 || (!behind && firstStagedAt > 0 && Date.now() - firstStagedAt >= options.batchMaxMs);
         if (due) {
           await commit();
           await snapshotIfDue(false);

@@ -5,17 +5,9 @@
  * the merge statements (merges.ts, built by merge-sql.ts) normalise and deduplicate in SQL, where it is fast.
  * Timestamps are staged as DOUBLE epoch milliseconds (exact below 2^53) to avoid a BigInt per value.
  */
-import { type DuckDBAppender, type DuckDBConnection, DOUBLE, LIST, VARCHAR } from '@duckdb/node-api';
-import type {
-  CleanEvent,
-  CleanLeaderboardRow,
-  CleanMarket,
-  CleanPricePoint,
-  CleanRecordByTopic,
-  CleanToken,
-  CleanTrade,
-} from '../../schemas/clean-records.ts';
+import { DOUBLE, type DuckDBAppender, type DuckDBConnection, LIST, VARCHAR } from '@duckdb/node-api';
 import { SinkError } from '../../runtime/errors.ts';
+import type { CleanEvent, CleanLeaderboardRow, CleanMarket, CleanPricePoint, CleanRecordByTopic, CleanToken, CleanTrade } from '../../schemas/clean-records.ts';
 
 export type StageType = 'VARCHAR' | 'DOUBLE' | 'INTEGER' | 'BOOLEAN' | 'TS' | 'VARCHAR[]' | 'DOUBLE[]';
 type StageValue = string | number | boolean | null | readonly string[] | readonly number[];

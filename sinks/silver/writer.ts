@@ -138,8 +138,7 @@ export class SilverWriter {
     this.#seq = 0;
     const buffer = this.#buffer;
     this.#buffer = buffer === 0 ? 1 : 0;
-    const done =
-      offsets.length === 0 && Object.keys(records).length === 0 ? Promise.resolve({ records, millis: 0 }) : this.#fold(buffer, records, offsets);
+    const done = offsets.length === 0 && Object.keys(records).length === 0 ? Promise.resolve({ records, millis: 0 }) : this.#fold(buffer, records, offsets);
     this.#inFlight = done.catch(() => ({ records: {}, millis: 0 }));
     return { done };
   }
@@ -181,9 +180,7 @@ export class SilverWriter {
       }
       if (offsets.length > 0) {
         const values = offsets.map((o) => `(${sqlString(o.topic)}, ${o.partition | 0}, ${Math.trunc(o.offset)})`).join(', ');
-        await this.conn.run(
-          `INSERT INTO ${OFFSETS_TABLE} VALUES ${values} ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset`,
-        );
+        await this.conn.run(`INSERT INTO ${OFFSETS_TABLE} VALUES ${values} ON CONFLICT (topic, "partition") DO UPDATE SET next_offset = excluded.next_offset`);
       }
       await this.conn.run('COMMIT');
     } catch (err) {

@@ -58,10 +58,7 @@ export async function askModel(caller: ModelCaller, model: string, messages: Cha
     if (signal.aborted) throw new AbortedError('classification aborted', { model });
     attempts++;
     try {
-      const reply = await caller.limiter.run(
-        () => caller.client.chat({ model, messages, format: ANSWER_JSON_SCHEMA, options: { ...CHAT_OPTIONS } }, { signal, stream: caller.policy.stream }),
-        signal,
-      );
+      const reply = await caller.limiter.run(() => caller.client.chat({ model, messages, format: ANSWER_JSON_SCHEMA, options: { ...CHAT_OPTIONS } }, { signal, stream: caller.policy.stream }), signal);
       const answer = parseAnswer(reply.content, { model });
       return { model, ...answer, error: null, attempts, elapsedMs: performance.now() - started, requestMs: reply.elapsedMs };
     } catch (err) {

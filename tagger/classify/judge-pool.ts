@@ -24,13 +24,7 @@ export function poolDecider(config: PoolConfig): string {
   return `pool[${config.models.join(',')}] ${describeRule(config.rule)}`;
 }
 
-export async function judge(
-  caller: ModelCaller,
-  config: PoolConfig,
-  tag: TagForPrompt,
-  market: MarketText,
-  signal: AbortSignal,
-): Promise<PoolResult> {
+export async function judge(caller: ModelCaller, config: PoolConfig, tag: TagForPrompt, market: MarketText, signal: AbortSignal): Promise<PoolResult> {
   const messages = buildMessages(tag, market);
   const votes = await Promise.all(config.models.map((model) => askModel(caller, model, messages, signal)));
   return {

@@ -5,14 +5,7 @@
  * AbortedError.
  */
 import { AbortedError, LlmError } from '../../runtime/errors.ts';
-import {
-  type ChatReply,
-  type ChatRequest,
-  chatChunkSchema,
-  errorBodySchema,
-  type ModelInfo,
-  tagsReplySchema,
-} from './types.ts';
+import { type ChatReply, type ChatRequest, chatChunkSchema, errorBodySchema, type ModelInfo, tagsReplySchema } from './types.ts';
 
 export interface OllamaClientOptions {
   /** e.g. http://127.0.0.1:11434 */
@@ -49,9 +42,7 @@ export class OllamaClient {
   /** The server's installed models (`GET /api/tags`). */
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
     const endpoint = `${this.baseUrl}/api/tags`;
-    const body = await this.#exchange(endpoint, { method: 'GET' }, this.#listTimeoutMs, signal, async (res) =>
-      parseJson(await readCapped(res, endpoint), endpoint),
-    );
+    const body = await this.#exchange(endpoint, { method: 'GET' }, this.#listTimeoutMs, signal, async (res) => parseJson(await readCapped(res, endpoint), endpoint));
     const parsed = tagsReplySchema.safeParse(body);
     if (!parsed.success) {
       throw new LlmError('bad-response', `/api/tags answered an unexpected shape: ${parsed.error.issues[0]?.message}`, {
@@ -89,14 +80,7 @@ export class OllamaClient {
    * Runs one HTTP exchange under a timeout and the caller's signal, mapping every failure to an
    * LlmError (or AbortedError when the caller aborted).
    */
-  async #exchange<T>(
-    endpoint: string,
-    init: RequestInit,
-    timeoutMs: number,
-    signal: AbortSignal | undefined,
-    read: (res: Response, idle: IdleWatch) => Promise<T>,
-    model?: string,
-  ): Promise<T> {
+  async #exchange<T>(endpoint: string, init: RequestInit, timeoutMs: number, signal: AbortSignal | undefined, read: (res: Response, idle: IdleWatch) => Promise<T>, model?: string): Promise<T> {
     if (signal?.aborted) throw new AbortedError('ollama request aborted', { endpoint });
     const controller = new AbortController();
     let timedOut = false;
@@ -249,11 +233,7 @@ async function readStream(res: Response, context: { endpoint: string; model: str
   throw new LlmError('bad-response', 'stream ended before its done line', context);
 }
 
-function consumeLine(
-  line: string,
-  parts: string[],
-  context: { endpoint: string; model: string },
-): { finished: boolean; doneReason: string | null; model: string | null } {
+function consumeLine(line: string, parts: string[], context: { endpoint: string; model: string }): { finished: boolean; doneReason: string | null; model: string | null } {
   const value = safeParse(line);
   const error = errorBodySchema.safeParse(value);
   if (error.success) throw new LlmError('http-status', `Ollama failed mid-stream: ${error.data.error}`, context);

@@ -108,10 +108,7 @@ export async function startFakeOllama(options: FakeOllamaOptions): Promise<FakeO
           return;
         }
         if ('status' in reply) return json(res, reply.status, { error: reply.error });
-        const content =
-          'content' in reply
-            ? reply.content
-            : JSON.stringify({ answer: reply.answer, confidence: reply.confidence ?? 0.9, reason: reply.reason ?? `scripted ${reply.answer}` });
+        const content = 'content' in reply ? reply.content : JSON.stringify({ answer: reply.answer, confidence: reply.confidence ?? 0.9, reason: reply.reason ?? `scripted ${reply.answer}` });
         if (request.stream) return streamChat(res, request.model, content);
         return json(res, 200, chatBody(request.model, content, true));
       } finally {

@@ -45,10 +45,7 @@ export const tagsReplySchema = z.object({
       name: z.string().min(1),
       size: z.number().optional(),
       modified_at: z.string().optional(),
-      details: z
-        .object({ family: z.string().optional(), parameter_size: z.string().optional() })
-        .partial()
-        .optional(),
+      details: z.object({ family: z.string().optional(), parameter_size: z.string().optional() }).partial().optional(),
     }),
   ),
 });

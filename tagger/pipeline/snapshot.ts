@@ -32,7 +32,10 @@ export async function pipelineSnapshot(admin: Admin, view: LogView, rates: RateH
   const sizes = new Map<string, number>();
   await Promise.all(
     topics.map(async (name) => {
-      sizes.set(name, (await admin.offsets(name)).reduce((s, o) => s + (o.high - o.low), 0));
+      sizes.set(
+        name,
+        (await admin.offsets(name)).reduce((s, o) => s + (o.high - o.low), 0),
+      );
     }),
   );
   const topicRows = await Promise.all(topics.map(async (name) => ({ name, records: sizes.get(name) ?? 0, rate: await rates.series(name, takenAt) })));

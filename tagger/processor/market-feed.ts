@@ -8,7 +8,7 @@
 import type { TopicCodec } from '../../registry/serde.ts';
 import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { consumeLoop, DeadLetterOutbox, decodeRecordAsync, DoneTracker } from '../../runtime/stage/index.ts';
+import { consumeLoop, DeadLetterOutbox, DoneTracker, decodeRecordAsync } from '../../runtime/stage/index.ts';
 import type { CleanMarket } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ConsumedRecord, Consumer, Transport } from '../../transport/types.ts';

@@ -60,8 +60,22 @@ export async function applyDecisions(tx: Tx, events: ReadonlyArray<Positioned<Ta
          votes, prompt_version, via, previous, decided_at, log_offset)
        VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, epoch_ms(?::BIGINT), ?::BIGINT)').join(', ')}`,
       part.flatMap(({ value: d, offset }) => [
-        d.decisionId, d.tag, d.market, d.decision, d.deciderKind, d.decider, d.confidence, d.reason, d.rule, d.leaning,
-        JSON.stringify(d.votes), d.promptVersion, d.via, d.previous, d.decidedAt, offset,
+        d.decisionId,
+        d.tag,
+        d.market,
+        d.decision,
+        d.deciderKind,
+        d.decider,
+        d.confidence,
+        d.reason,
+        d.rule,
+        d.leaning,
+        JSON.stringify(d.votes),
+        d.promptVersion,
+        d.via,
+        d.previous,
+        d.decidedAt,
+        offset,
       ]),
     );
   }
@@ -70,7 +84,7 @@ export async function applyDecisions(tx: Tx, events: ReadonlyArray<Positioned<Ta
   const pairKeys = [...new Set(fresh.map((e) => pairKey(e.value.market, e.value.tag)))];
   for (const part of chunks(pairKeys)) {
     const rows = await tx.all(
-      "SELECT market_id, tag_id, decision_id, decision, decider_kind, epoch_ms(decided_at) AS at FROM MarketTagState WHERE list_contains(?::VARCHAR[], market_id || chr(0) || tag_id)",
+      'SELECT market_id, tag_id, decision_id, decision, decider_kind, epoch_ms(decided_at) AS at FROM MarketTagState WHERE list_contains(?::VARCHAR[], market_id || chr(0) || tag_id)',
       [listValue(part)],
     );
     for (const r of rows) {

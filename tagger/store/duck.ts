@@ -105,11 +105,7 @@ export async function openDuckFile(path: string): Promise<DuckFile> {
   } catch (err) {
     const message = (err as Error).message;
     const locked = /lock/i.test(message);
-    throw new SinkError(
-      locked ? `${path} is open in another process (another "pma tagger"?): only one process can write it` : `cannot open ${path}: ${message}`,
-      { path },
-      { cause: err },
-    );
+    throw new SinkError(locked ? `${path} is open in another process (another "pma tagger"?): only one process can write it` : `cannot open ${path}: ${message}`, { path }, { cause: err });
   }
   const writer = new Session(await instance.connect());
   const reader = new Session(await instance.connect());

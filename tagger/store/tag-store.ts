@@ -11,7 +11,7 @@ import { listValue } from '@duckdb/node-api';
 import type { CleanMarket } from '../../schemas/clean-records.ts';
 import type { MarketText, TagForPrompt } from '../classify/prompt.ts';
 import type { TagDecisionEvent, TagEvent, VoteRecord } from '../events.ts';
-import { applyCatalogEvent, applyDecisions, pairKey, type Positioned } from './apply.ts';
+import { applyCatalogEvent, applyDecisions, type Positioned, pairKey } from './apply.ts';
 import { type DuckFile, openDuckFile, type Row } from './duck.ts';
 import { SCHEMA_SQL, TAG_TABLES } from './schema.ts';
 
@@ -88,7 +88,10 @@ export class TagStore {
   static async open(path: string): Promise<TagStore> {
     const file = await openDuckFile(path);
     try {
-      for (const statement of SCHEMA_SQL.split(';').map((s) => s.trim()).filter(Boolean)) await file.writer.run(statement);
+      for (const statement of SCHEMA_SQL.split(';')
+        .map((s) => s.trim())
+        .filter(Boolean))
+        await file.writer.run(statement);
     } catch (err) {
       file.close();
       throw err;
@@ -113,13 +116,7 @@ export class TagStore {
   }
 
   /** Applies one partition's events and records its next offset, in one transaction. */
-  async applyBatch(
-    topic: string,
-    partition: number,
-    kind: 'decisions' | 'catalog',
-    events: Array<Positioned<TagDecisionEvent>> | Array<Positioned<TagEvent>>,
-    nextOffset: number,
-  ): Promise<void> {
+  async applyBatch(topic: string, partition: number, kind: 'decisions' | 'catalog', events: Array<Positioned<TagDecisionEvent>> | Array<Positioned<TagEvent>>, nextOffset: number): Promise<void> {
     await this.#file.writer.transaction(async (tx) => {
       if (kind === 'decisions') await applyDecisions(tx, events as Array<Positioned<TagDecisionEvent>>);
       else for (const e of events) await applyCatalogEvent(tx, e as Positioned<TagEvent>);
@@ -241,10 +238,10 @@ export class TagStore {
   /** Of the given pairs, those that already have a decision (any state). */
   async decidedPairs(marketIds: readonly string[], tagIds: readonly string[]): Promise<Set<string>> {
     if (marketIds.length === 0 || tagIds.length === 0) return new Set();
-    const rows = await this.#file.reader.all(
-      'SELECT market_id, tag_id FROM MarketTagState WHERE list_contains(?::VARCHAR[], market_id) AND list_contains(?::VARCHAR[], tag_id)',
-      [varcharList(marketIds), varcharList(tagIds)],
-    );
+    const rows = await this.#file.reader.all('SELECT market_id, tag_id FROM MarketTagState WHERE list_contains(?::VARCHAR[], market_id) AND list_contains(?::VARCHAR[], tag_id)', [
+      varcharList(marketIds),
+      varcharList(tagIds),
+    ]);
     return new Set(rows.map((r) => pairKey(r.market_id as string, r.tag_id as string)));
   }
 
@@ -327,9 +324,7 @@ export class TagStore {
   }
 
   async judgeCount(): Promise<number> {
-    const row = await this.#file.reader.one(
-      `SELECT count(*) AS n FROM MarketTagState s JOIN Tags t ON t.tag_id = s.tag_id AND t.is_active WHERE s.decision = 'UNSURE'`,
-    );
+    const row = await this.#file.reader.one(`SELECT count(*) AS n FROM MarketTagState s JOIN Tags t ON t.tag_id = s.tag_id AND t.is_active WHERE s.decision = 'UNSURE'`);
     return (row?.n as number) ?? 0;
   }
 

@@ -40,4 +40,3 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
 export function raw(trusted: string): SafeHtml {
   return new SafeHtml(trusted);
 }
-

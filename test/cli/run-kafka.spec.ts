@@ -14,7 +14,7 @@ import { silentLogger } from '../../runtime/logger.ts';
 import { SILVER_TABLES } from '../../sinks/silver/index.ts';
 import { createKafkaTransport } from '../../transport/kafka/index.ts';
 import { describeNeeding } from '../prerequisite.ts';
-import { kafkaAvailability, type KafkaTestEnv } from '../transport/kafka/broker.ts';
+import { type KafkaTestEnv, kafkaAvailability } from '../transport/kafka/broker.ts';
 
 const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 const { env: found, missing } = await kafkaAvailability();
@@ -22,11 +22,8 @@ const env = found as KafkaTestEnv;
 
 function pma(args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [PMA, ...args],
-      { env: { ...process.env, PMA_LOG_LEVEL: 'warn' }, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    execFile(process.execPath, [PMA, ...args], { env: { ...process.env, PMA_LOG_LEVEL: 'warn' }, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
 }

@@ -79,7 +79,10 @@ describe('what pma run and pma status say (issue 16 §5)', function () {
 
     // Only the five markets taken, each with its listing's columns, not a bare key.
     const markets = (await rows(silver, 'SELECT condition_id, question FROM MarketDim')).map(([id, q]) => ({ id: String(id), question: q }));
-    expect(markets.filter((m) => m.question === null).map((m) => m.id), 'key-only MarketDim rows').to.deep.equal([]);
+    expect(
+      markets.filter((m) => m.question === null).map((m) => m.id),
+      'key-only MarketDim rows',
+    ).to.deep.equal([]);
     expect(markets).to.have.length(5);
     const taken = new Set(markets.map((m) => m.id));
 
@@ -91,7 +94,10 @@ describe('what pma run and pma status say (issue 16 §5)', function () {
     const events = (await rows(silver, 'SELECT event_id FROM EventDim ORDER BY event_id')).map(([id]) => String(id));
     expect(events).to.deep.equal(wantEvents);
     const bridged = (await rows(silver, 'SELECT DISTINCT condition_id FROM EventMarketBridge')).map(([id]) => String(id));
-    expect(bridged.filter((id) => !taken.has(id)), 'bridge rows to markets not taken').to.deep.equal([]);
+    expect(
+      bridged.filter((id) => !taken.has(id)),
+      'bridge rows to markets not taken',
+    ).to.deep.equal([]);
     expect(bridged).to.have.length(5);
     // pma status counts what the listings took, not every row they read on the way.
     const listed = new Map((await cursorCounts(dir)).endpoints.map((e) => [e.endpoint, e.records]));

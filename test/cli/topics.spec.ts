@@ -80,10 +80,12 @@ describe('cli/topics and cli/status', function () {
     expect(none.stdout).to.contain('no embedded log');
     const transport = await createEmbeddedTransport({ path: embeddedLogPath(dataDir), logger: silentLogger });
     await transport.admin().createTopics([{ name: 'raw', partitions: 2 }]);
-    await transport.producer().send('raw', [
-      ...Array.from({ length: 7 }, () => ({ key: null, value: Buffer.from('a'), partition: 0 })),
-      ...Array.from({ length: 5 }, () => ({ key: null, value: Buffer.from('b'), partition: 1 })),
-    ]);
+    await transport
+      .producer()
+      .send('raw', [
+        ...Array.from({ length: 7 }, () => ({ key: null, value: Buffer.from('a'), partition: 0 })),
+        ...Array.from({ length: 5 }, () => ({ key: null, value: Buffer.from('b'), partition: 1 })),
+      ]);
     const c = transport.consumer({ groupId: 'proc' });
     await c.subscribe(['raw']);
     await c.commit([{ topic: 'raw', partition: 0, offset: 4 }]);

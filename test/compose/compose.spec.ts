@@ -105,7 +105,10 @@ describe('docker-compose.yml', () => {
       const probed = /127\.0\.0\.1:(\d+)/.exec(probe)?.[1];
       if (probed) {
         expect(s.command!.join(' '), `${name} serves the port its health check probes`).to.include(probed);
-        expect((s.ports ?? []).some((p) => p.endsWith(`:${probed}`)), `${name} publishes ${probed}`).to.equal(true);
+        expect(
+          (s.ports ?? []).some((p) => p.endsWith(`:${probed}`)),
+          `${name} publishes ${probed}`,
+        ).to.equal(true);
       }
     }
   });

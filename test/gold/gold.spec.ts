@@ -14,8 +14,7 @@ describe('gold on a hand-computed Silver', function () {
   let built: GoldBuildResult;
   let instance: DuckDBInstance;
 
-  const build = async (name: string, parameters: Partial<GoldParameters>) =>
-    buildGold({ silverPath: join(dir, 'silver.duckdb'), goldPath: join(dir, name), parameters });
+  const build = async (name: string, parameters: Partial<GoldParameters>) => buildGold({ silverPath: join(dir, 'silver.duckdb'), goldPath: join(dir, name), parameters });
 
   async function rows(sql: string): Promise<Row[]> {
     const conn = await instance.connect();
@@ -59,7 +58,13 @@ describe('gold on a hand-computed Silver', function () {
   it('each match counts once in market volume: the maker row of #1 is left out, the unlabelled pair #9/#9m is one match', async () => {
     const m = await rows(`SELECT condition_id, trade_count, volume FROM gold_market_summary ORDER BY 1`);
     // M1: taker rows 1, 2, 3, 7, 8, 10 = 40 + 15 + 7 + 4 + 1 + 0.5; M4: #6 (2) and half of #9 + #9m (3 + 3).
-    expect(m.map((r) => [r.condition_id, Number(r.trade_count)])).to.deep.equal([['0xm1', 6], ['0xm2', 1], ['0xm3', 1], ['0xm4', 2], ['0xm5', 5]]);
+    expect(m.map((r) => [r.condition_id, Number(r.trade_count)])).to.deep.equal([
+      ['0xm1', 6],
+      ['0xm2', 1],
+      ['0xm3', 1],
+      ['0xm4', 2],
+      ['0xm5', 5],
+    ]);
     close(m[0]!.volume, 67.5);
     close(m[3]!.volume, 5);
   });
@@ -102,7 +107,8 @@ describe('gold on a hand-computed Silver', function () {
   });
 
   it('trader profiles: activity from every row of the wallet (maker rows too); PnL, win rate and ROI from its positions, as in the backtest', async () => {
-    const t = await rows(`SELECT wallet_address, trade_count, volume, markets, buy_count, sell_count, buy_ratio, resolved_trades, realised_pnl, realisations, wins, losses, win_rate, cost_basis, roi, unheld_sells, open_cost
+    const t =
+      await rows(`SELECT wallet_address, trade_count, volume, markets, buy_count, sell_count, buy_ratio, resolved_trades, realised_pnl, realisations, wins, losses, win_rate, cost_basis, roi, unheld_sells, open_cost
       FROM gold_trader_profile ORDER BY wallet_address`);
     // W1: the backtest's numbers (+60, +15, +30, -6 on 86 of cost); #2 and 50 of #14 unheld; M2 open at 10.
     expect(t[0]).to.include({ wallet_address: '0xw1', trade_count: 8n, markets: 3n, buy_count: 5n, sell_count: 3n, resolved_trades: 7n, realisations: 4n, wins: 3n, losses: 1n, unheld_sells: 2n });
@@ -148,13 +154,17 @@ describe('gold on a hand-computed Silver', function () {
     close(f.price_return, -0.4);
     close(f.max_magnitude, 0.5); // |0.30 - 0.60| / 0.60
     close(f.mean_magnitude, (0.05 / 0.55 + 0.05 / 0.7 + 0.5) / 3);
-    const inflections = await rows(`SELECT strftime(hour, '%H') AS h, kind FROM gold_price_inflections WHERE token_sk = (SELECT token_sk FROM gold_price_features WHERE token_id = 't1a') ORDER BY hour`);
+    const inflections = await rows(
+      `SELECT strftime(hour, '%H') AS h, kind FROM gold_price_inflections WHERE token_sk = (SELECT token_sk FROM gold_price_features WHERE token_id = 't1a') ORDER BY hour`,
+    );
     expect(inflections).to.deep.equal([
       { h: '01', kind: 'peak' },
       { h: '02', kind: 'trough' },
       { h: '03', kind: 'peak' },
     ]);
-    const moves = await rows(`SELECT strftime(hour, '%H') AS h, round(change_pct, 2) AS pct, rank FROM gold_price_major_moves WHERE token_sk = (SELECT token_sk FROM gold_price_features WHERE token_id = 't1a') ORDER BY rank`);
+    const moves = await rows(
+      `SELECT strftime(hour, '%H') AS h, round(change_pct, 2) AS pct, rank FROM gold_price_major_moves WHERE token_sk = (SELECT token_sk FROM gold_price_features WHERE token_id = 't1a') ORDER BY rank`,
+    );
     expect(moves).to.deep.equal([
       { h: '04', pct: -53.85, rank: 1n },
       { h: '01', pct: 27.27, rank: 2n },
@@ -220,8 +230,18 @@ describe('gold on a hand-computed Silver', function () {
   it('backtest position walk: buy-sell-buy-sell at average cost, a partial close, a close with unheld shares, sells of unheld shares valued at nothing', async () => {
     const walk = await rows(`SELECT trade_id, action, held_before, avg_cost_before, closed_shares, unheld_shares, cost_basis, proceeds, realised_pnl, held_after
       FROM bt_trades WHERE trade_id IN ('11', '12', '13', '14', '2', '7', '10') ORDER BY copy_rank, seq`);
-    const r = (trade_id: string, action: string, held_before: number, avg_cost_before: number | null, closed_shares: number, unheld_shares: number, cost_basis: number, proceeds: number, realised_pnl: number, held_after: number) =>
-      ({ trade_id, action, held_before, avg_cost_before, closed_shares, unheld_shares, cost_basis, proceeds, realised_pnl, held_after });
+    const r = (
+      trade_id: string,
+      action: string,
+      held_before: number,
+      avg_cost_before: number | null,
+      closed_shares: number,
+      unheld_shares: number,
+      cost_basis: number,
+      proceeds: number,
+      realised_pnl: number,
+      held_after: number,
+    ) => ({ trade_id, action, held_before, avg_cost_before, closed_shares, unheld_shares, cost_basis, proceeds, realised_pnl, held_after });
     const expected = [
       r('2', 'unheld', 0, null, 0, 50, 0, 0, 0, 0), // W1 sold No it never bought: counted apart, no PnL
       r('11', 'buy', 0, null, 0, 0, 0, 0, 0, 100), // 100 A at 0.20: cost 20
@@ -304,7 +324,9 @@ describe('gold on a hand-computed Silver', function () {
       { category: 'Politics', trades: 1n, realisations: 0n, wins: 0n, pnl: 0, cost_basis: 0, volume: 10, max_drawdown: 0 },
       { category: 'Sports', trades: 10n, realisations: 5n, wins: 3n, pnl: 92, cost_basis: 93, volume: 227.5, max_drawdown: 6 },
     ]);
-    const m = await rows(`SELECT strftime(month, '%Y-%m') AS month, trades, realisations, wins, pnl, cumulative_pnl, cost_basis, volume, win_rate, roi, drawdown, max_drawdown FROM bt_monthly ORDER BY month`);
+    const m = await rows(
+      `SELECT strftime(month, '%Y-%m') AS month, trades, realisations, wins, pnl, cumulative_pnl, cost_basis, volume, win_rate, roi, drawdown, max_drawdown FROM bt_monthly ORDER BY month`,
+    );
     expect(m.map((r) => [r.month, r.trades, r.realisations, r.wins])).to.deep.equal([
       ['2024-01', 2n, 0n, 0n],
       ['2024-02', 3n, 0n, 0n],
@@ -363,8 +385,10 @@ describe('gold on a hand-computed Silver', function () {
       close(s.cost_basis, 68);
       close(s.total_pnl, 73.25);
       close(s.open_cost, 10);
-      const losses = (await conn.runAndReadAll(`SELECT p.copier_staked, r.pnl FROM staked.bt_fixed_size_realisations r
-        JOIN staked.bt_positions p USING (copy_rank, token_sk) WHERE r.pnl < 0`)).getRowObjectsJS();
+      const losses = (
+        await conn.runAndReadAll(`SELECT p.copier_staked, r.pnl FROM staked.bt_fixed_size_realisations r
+        JOIN staked.bt_positions p USING (copy_rank, token_sk) WHERE r.pnl < 0`)
+      ).getRowObjectsJS();
       expect(losses).to.have.length(2);
       for (const l of losses) expect(Number(l.pnl)).to.be.at.least(-Number(l.copier_staked));
       await conn.run('DETACH staked');

@@ -82,7 +82,10 @@ export async function writeHandSilver(path: string): Promise<void> {
   const instance = await openSilverDatabase(path);
   const conn = await instance.connect();
   try {
-    for (const statement of SQL.split(';').map((s) => s.trim()).filter(Boolean)) await conn.run(statement);
+    for (const statement of SQL.split(';')
+      .map((s) => s.trim())
+      .filter(Boolean))
+      await conn.run(statement);
   } finally {
     conn.closeSync();
     instance.closeSync();

@@ -42,7 +42,18 @@ describe('gold report', function () {
     for (const [, url] of html.matchAll(/href="([^"]+)"/g)) expect(url).to.match(/^(csv\/[a-z_]+\.csv|https:\/\/polymarket\.com\/(profile|market)\/[^"]+)$/);
     // 6 backtest and market charts, the drawdown, the reliability diagram, price and volume of the top 3 markets.
     expect(html.match(/<svg /g)).to.have.length(14);
-    for (const title of ['cumulative PnL', 'PnL per month', 'monthly ROI', 'monthly win rate', 'Top traders', 'Volume by market category', 'drawdown from the running peak', 'Calibration', 'outcome-0 price by day', 'volume by day']) {
+    for (const title of [
+      'cumulative PnL',
+      'PnL per month',
+      'monthly ROI',
+      'monthly win rate',
+      'Top traders',
+      'Volume by market category',
+      'drawdown from the running peak',
+      'Calibration',
+      'outcome-0 price by day',
+      'volume by day',
+    ]) {
       expect(html).to.include(title);
     }
     expect(html).to.include('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;M1&quot;');
@@ -98,7 +109,9 @@ describe('gold report', function () {
       expect(values.length, table).to.be.greaterThan(1);
       expect(values, table).to.deep.equal([...values].sort((a, b) => b - a));
     }
-    const monthly = readFileSync(join(dir, 'gold', 'csv', 'bt_monthly.csv'), 'utf8').trim().split('\n');
+    const monthly = readFileSync(join(dir, 'gold', 'csv', 'bt_monthly.csv'), 'utf8')
+      .trim()
+      .split('\n');
     expect(monthly[0]).to.match(/^month,trades,volume,realisations,wins,pnl,cumulative_pnl/);
     expect(monthly).to.have.length(5);
   });

@@ -30,8 +30,7 @@ async function publish(h: LogHarness, rows: ReturnType<typeof boardPass>): Promi
   await producer.close();
 }
 
-const process = (h: LogHarness) =>
-  runProcessors({}, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });
+const process = (h: LogHarness) => runProcessors({}, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });
 
 async function cleanRows(h: LogHarness): Promise<CleanLeaderboardRow[]> {
   const codec = await h.serde.codecFor<CleanLeaderboardRow>(TOPICS.leaderboard);

@@ -8,7 +8,7 @@ import { type RawSchemaName, rawMapper } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionForKey } from '../../transport/partitioner.ts';
 import type { ConsumedRecord } from '../../transport/types.ts';
-import { type LogHarness, useLogHarness, readTopic } from '../sinks/log-harness.ts';
+import { type LogHarness, readTopic, useLogHarness } from '../sinks/log-harness.ts';
 
 type RawTopic = 'rawGammaMarkets' | 'rawGammaEvents' | 'rawClobMarkets' | 'rawTrades' | 'rawPrices' | 'rawLeaderboard' | 'rawMarketWs';
 
@@ -98,7 +98,18 @@ describe('processors: raw topics to clean topics on the embedded log', function 
     expect(result.unresolved).to.equal(0);
     const records = await readTopic(h.transport, TOPICS.trades.name);
     const trades = (await decodeAll(h, 'trades', records)).sort((a, b) => String(a.trade_id).localeCompare(String(b.trade_id)));
-    expect(trades[0]).to.include({ trade_id: 'fill-1', condition_id: COND(1), token_id: TOKEN(1, 1), outcome: 'No', outcome_index: 1, event_id: 'ev1', event_slug: 'event-ev1', role: 'TAKER', unresolved: false, timestamp: 1_765_000_001_000 });
+    expect(trades[0]).to.include({
+      trade_id: 'fill-1',
+      condition_id: COND(1),
+      token_id: TOKEN(1, 1),
+      outcome: 'No',
+      outcome_index: 1,
+      event_id: 'ev1',
+      event_slug: 'event-ev1',
+      role: 'TAKER',
+      unresolved: false,
+      timestamp: 1_765_000_001_000,
+    });
     expect(trades[1]).to.include({ trade_id: 'fill-2', token_id: TOKEN(2, 0), outcome: 'Yes', outcome_index: 0, event_id: 'ev2', role: 'TAKER' });
     expect(records.every((r) => r.headers[DEDUP_HEADER]?.length === 16 && r.headers[SOURCE_HEADER]?.startsWith('pma.raw.trades/'))).to.equal(true);
     const [price] = await decodeAll(h, 'prices', await readTopic(h.transport, TOPICS.prices.name));
@@ -124,7 +135,10 @@ describe('processors: raw topics to clean topics on the embedded log', function 
     for (const group of ['pma-process.facts', 'pma-process.reference']) {
       for (const topic of group.endsWith('facts') ? [TOPICS.rawTrades.name] : [TOPICS.rawGammaMarkets.name]) {
         const parts = await h.transport.admin().offsets(topic);
-        await h.transport.admin().setGroupOffsets(group, parts.map((p) => ({ topic, partition: p.partition, offset: 0 })));
+        await h.transport.admin().setGroupOffsets(
+          group,
+          parts.map((p) => ({ topic, partition: p.partition, offset: 0 })),
+        );
       }
     }
     const replay = await process(h);
@@ -139,9 +153,7 @@ describe('processors: raw topics to clean topics on the embedded log', function 
     // order, so once that one is out the held one has been read, and its absence means held, not
     // not yet read.
     const partitions = TOPICS.rawTrades.partitions;
-    const behind = Array.from({ length: 100 }, (_, i) => i + 2).find(
-      (i) => partitionForKey(Buffer.from(`fill-${i}`), partitions) === partitionForKey(Buffer.from('fill-1'), partitions),
-    )!;
+    const behind = Array.from({ length: 100 }, (_, i) => i + 2).find((i) => partitionForKey(Buffer.from(`fill-${i}`), partitions) === partitionForKey(Buffer.from('fill-1'), partitions))!;
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(8)]);
     await publishRaw(h, 'rawTrades', [trade(1, 7), trade(behind, 8)]);
     const controller = new AbortController();
@@ -159,7 +171,11 @@ describe('processors: raw topics to clean topics on the embedded log', function 
   });
 
   it('sends trades whose market never comes out flagged unresolved after the wait, never dropped, and bounds the buffer', async () => {
-    await publishRaw(h, 'rawTrades', Array.from({ length: 10 }, (_, i) => trade(i, 99)));
+    await publishRaw(
+      h,
+      'rawTrades',
+      Array.from({ length: 10 }, (_, i) => trade(i, 99)),
+    );
     const controller = new AbortController();
     const running = runProcessors({ retryWaitMs: 400, retryCapacity: 4 }, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: controller.signal, until: 'signal' });
     let trades: ConsumedRecord[] = [];

@@ -44,7 +44,10 @@ describe('pma ingest (the command)', function () {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'pma-ingest-cli-'));
     // A world that takes a while at the published limits, served by a simulator the command starts itself.
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ sim: { seed: 2, markets: 120, tradesPerMarket: 60, pricePoints: 40, leaderboardSize: 30 }, ingest: { source: 'sim', resolution: 'minute' } }));
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ sim: { seed: 2, markets: 120, tradesPerMarket: 60, pricePoints: 40, leaderboardSize: 30 }, ingest: { source: 'sim', resolution: 'minute' } }),
+    );
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 

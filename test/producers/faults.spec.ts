@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { startSimulator, type Simulator } from '../../simulator/index.ts';
+import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
 
@@ -70,16 +70,11 @@ describe('producers under faults', function () {
       });
       log = await openTestLog();
       // Small pages, so markets span several pages and rows can move between them.
-      const summary = await ingest(
-        log,
-        settingsFor(sim, { resolution: 'minute', requestTimeout: 0.5, attempts: 12, tradesPageSize: 37, tradesV2PageSize: 37, leaderboardPageSize: 20, workers: 3 }),
-      );
+      const summary = await ingest(log, settingsFor(sim, { resolution: 'minute', requestTimeout: 0.5, attempts: 12, tradesPageSize: 37, tradesV2PageSize: 37, leaderboardPageSize: 20, workers: 3 }));
       expect(summary.failures, 'failures').to.equal(0);
       const fired = sim.stats() as { faults: Record<string, number> };
       // Bodies that reached the client broken: a 2xx answer with a malformed or truncated body.
-      const malformedServed = sim.requestLog
-        .entries()
-        .filter((e) => e.status >= 200 && e.status < 300 && e.faults.some((f) => f === 'malformed' || f === 'truncated')).length;
+      const malformedServed = sim.requestLog.entries().filter((e) => e.status >= 200 && e.status < 300 && e.faults.some((f) => f === 'malformed' || f === 'truncated')).length;
       expect(malformedServed).to.be.greaterThan(0);
       if (feed === 'v1') expect(fired.faults.shift ?? 0, 'shifts').to.be.greaterThan(0);
       expect(fired.faults.duplicate ?? 0, 'duplicates').to.be.greaterThan(0);

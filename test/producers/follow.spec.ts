@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
-import { startSimulator, type Simulator } from '../../simulator/index.ts';
+import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { ingest, settingsFor } from './helpers/ingest.ts';
 import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
 

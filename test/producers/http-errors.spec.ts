@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { z } from 'zod';
+import { refusal } from '../../producers/fetchers/units.ts';
 import { ApiCaller } from '../../producers/http/caller.ts';
 import { HttpClient } from '../../producers/http/client.ts';
-import { refusal } from '../../producers/fetchers/units.ts';
 import { RateLimiter } from '../../producers/limits/rate-limiter.ts';
 import { HttpError } from '../../runtime/errors.ts';
 import { json, type TinyServer, tinyServer } from './helpers/tiny-server.ts';

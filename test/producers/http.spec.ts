@@ -1,11 +1,11 @@
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { z } from 'zod';
-import { AbortedError, HttpError } from '../../runtime/errors.ts';
+import { encodeQuery } from '../../producers/http/apis.ts';
 import { ApiCaller, type MalformedBody } from '../../producers/http/caller.ts';
 import { HttpClient } from '../../producers/http/client.ts';
-import { encodeQuery } from '../../producers/http/apis.ts';
 import { RateLimiter } from '../../producers/limits/rate-limiter.ts';
+import { AbortedError, HttpError } from '../../runtime/errors.ts';
 import { json, type TinyServer, tinyServer } from './helpers/tiny-server.ts';
 
 const rows = z.array(z.looseObject({ id: z.number() }));
@@ -109,10 +109,7 @@ describe('producers/http', () => {
     const bodies = ['{"truncated": [', JSON.stringify({ not: 'an array' }), JSON.stringify([{ id: 3 }])];
     server = await tinyServer((_req, res) => json(res, 200, bodies[server!.seen.length - 1]!));
     const got: MalformedBody[] = [];
-    const result = await caller(clientFor(server.base), { onMalformed: async (m) => void got.push(m) }).call(
-      { api: 'data', endpoint: '/trades', params: { market: 'm' } },
-      rows,
-    );
+    const result = await caller(clientFor(server.base), { onMalformed: async (m) => void got.push(m) }).call({ api: 'data', endpoint: '/trades', params: { market: 'm' } }, rows);
     expect(result.value).to.deep.equal([{ id: 3 }]);
     expect(got.map((m) => m.error.reason)).to.deep.equal(['not-json', 'bad-shape']);
     expect(got.map((m) => m.response.text)).to.deep.equal(bodies.slice(0, 2));
@@ -121,7 +118,9 @@ describe('producers/http', () => {
 
   it('throws a 4xx other than 429 at once, with status and message, for the fetcher to read', async () => {
     server = await tinyServer((_req, res) => json(res, 400, { error: 'max historical trades offset of 3000 exceeded' }));
-    const err = await caller(clientFor(server.base)).call({ api: 'data', endpoint: '/trades' }, rows).catch((e: unknown) => e);
+    const err = await caller(clientFor(server.base))
+      .call({ api: 'data', endpoint: '/trades' }, rows)
+      .catch((e: unknown) => e);
     expect(err).to.be.instanceOf(HttpError);
     expect(err).to.include({ status: 400, retryable: false });
     expect((err as HttpError).message).to.contain('offset of 3000');

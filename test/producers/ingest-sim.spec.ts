@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { startSimulator, type Simulator } from '../../simulator/index.ts';
-import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { TOPICS } from '../../schemas/topics.ts';
+import { type Simulator, startSimulator } from '../../simulator/index.ts';
+import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
 
 describe('producers against the simulator', function () {

@@ -62,9 +62,7 @@ function snapshotsPerBoard(rows: Row[]): Map<string, Expected[][]> {
     snaps.set(s, list);
     out.set(b, snaps);
   }
-  return new Map(
-    [...out].map(([b, snaps]) => [b, [...snaps].sort((x, y) => x[0] - y[0]).map(([, list]) => list.sort((x, y) => x.rank - y.rank || x.wallet.localeCompare(y.wallet)))]),
-  );
+  return new Map([...out].map(([b, snaps]) => [b, [...snaps].sort((x, y) => x[0] - y[0]).map(([, list]) => list.sort((x, y) => x.rank - y.rank || x.wallet.localeCompare(y.wallet)))]));
 }
 
 describe('leaderboards as history: every pass over a board is a complete snapshot', function () {
@@ -93,8 +91,7 @@ describe('leaderboards as history: every pass over a board is a complete snapsho
     }),
     urls: sim.urls,
   });
-  const ingest = (signal = new AbortController().signal) =>
-    runIngest(settings(), { transport: h.transport, serde: h.serde, logger: silentLogger, signal, metrics: new Registry(), graceMs: 2_000 });
+  const ingest = (signal = new AbortController().signal) => runIngest(settings(), { transport: h.transport, serde: h.serde, logger: silentLogger, signal, metrics: new Registry(), graceMs: 2_000 });
   const boardTruth = () => expectedBoards([...sim.truth({ types: ['leaderboard-row'] })]);
 
   async function query(sql: string): Promise<Row[]> {
@@ -162,7 +159,10 @@ describe('leaderboards as history: every pass over a board is a complete snapsho
     for (const [b, rows] of pass1) {
       const later = pass2.get(b)!;
       expect(later.map((r) => [r.rank, r.wallet])).to.deep.equal(rows.map((r) => [r.rank, r.wallet]));
-      expect(later.every((r, i) => r.pnl !== rows[i]!.pnl && r.vol !== rows[i]!.vol), b).to.equal(true);
+      expect(
+        later.every((r, i) => r.pnl !== rows[i]!.pnl && r.vol !== rows[i]!.vol),
+        b,
+      ).to.equal(true);
     }
   });
 
@@ -226,7 +226,19 @@ describe('leaderboards as history: a board finished by --retry-failures keeps th
     h = await openLogHarness();
     const run = (extra: Record<string, unknown>) =>
       runIngest(
-        { ...ingestSettingsSchema.parse({ source: 'sim', mode: 'leaderboard', rateLimits: 'off', retryBaseMs: 5, retryMaxMs: 100, leaderboardCategories: CATEGORIES.join(','), leaderboardPageSize: 25, ...extra }), urls: sim.urls },
+        {
+          ...ingestSettingsSchema.parse({
+            source: 'sim',
+            mode: 'leaderboard',
+            rateLimits: 'off',
+            retryBaseMs: 5,
+            retryMaxMs: 100,
+            leaderboardCategories: CATEGORIES.join(','),
+            leaderboardPageSize: 25,
+            ...extra,
+          }),
+          urls: sim.urls,
+        },
         { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, metrics: new Registry() },
       );
     const first = await run({ attempts: 1 });

@@ -15,9 +15,7 @@ describe('producers/fetchers/markets: events under --limit', () => {
         const kept = eventsOf(page as Record<string, unknown>[], (id) => taken.has(id));
         expect(page).to.deep.equal(before);
         // Worked out apart: which events hold a market taken, and which of their markets those are.
-        const want = page
-          .map((e) => ({ ...e, markets: (e.markets ?? []).filter((m) => taken.has(m.conditionId)) }))
-          .filter((e) => e.markets.length > 0);
+        const want = page.map((e) => ({ ...e, markets: (e.markets ?? []).filter((m) => taken.has(m.conditionId)) })).filter((e) => e.markets.length > 0);
         expect(kept).to.deep.equal(want);
       }),
     );

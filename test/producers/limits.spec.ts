@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { AbortedError } from '../../runtime/errors.ts';
+import { groupsFor, publishedLimits } from '../../producers/limits/published.ts';
 import { RateLimiter } from '../../producers/limits/rate-limiter.ts';
 import { backoffMs, parseRetryAfter } from '../../producers/limits/retry.ts';
 import { TokenBucket } from '../../producers/limits/token-bucket.ts';
-import { groupsFor, publishedLimits } from '../../producers/limits/published.ts';
+import { AbortedError } from '../../runtime/errors.ts';
 
 describe('producers/limits', () => {
   it('admits a burst of `capacity` at once, then no faster than the rate', async () => {
@@ -85,7 +85,7 @@ describe('producers/limits', () => {
     expect(groupsFor('data', '/v1/leaderboard')).to.deep.equal(['data', 'global']);
     const limiter = new RateLimiter({ profile: 'current', overrides: { 'data:/trades': 'off', data: 50 } });
     expect(limiter.bucketsFor('data', '/trades').map((b) => b.name)).to.deep.equal(['data', 'global']);
-    expect(limiter.bucketsFor("data", "/trades")[0]!.ceiling).to.be.closeTo((50 * 0.985 - 1) / 10, 1e-9);
+    expect(limiter.bucketsFor('data', '/trades')[0]!.ceiling).to.be.closeTo((50 * 0.985 - 1) / 10, 1e-9);
     expect(new RateLimiter({ profile: 'off' }).bucketsFor('data', '/trades')).to.deep.equal([]);
   });
 

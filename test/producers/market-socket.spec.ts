@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { silentLogger } from '../../runtime/logger.ts';
 import { MarketSocket, type SocketGap } from '../../producers/follow/market-socket.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 
 interface Conn {
   ws: WebSocket;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
-import { startSimulator, type Simulator } from '../../simulator/index.ts';
+import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { ingest, settingsFor, writtenKeys } from './helpers/ingest.ts';
 import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
 
@@ -60,7 +60,10 @@ describe('pma ingest options', function () {
     expect((await readAll(log.transport, TOPICS.rawTrades.name)).length).to.equal(once);
     // Markets closed long before the first run are not asked again; open ones once each.
     const open = [...sim.truth({ types: ['clob-market'] })].filter((r) => !r.closed).length;
-    const asked = sim.requestLog.entries().slice(before).filter((e) => e.route.includes('trades') && e.query.includes('taker_only=false'));
+    const asked = sim.requestLog
+      .entries()
+      .slice(before)
+      .filter((e) => e.route.includes('trades') && e.query.includes('taker_only=false'));
     expect(asked.length).to.be.at.most(open);
     await ingest(log, settingsFor(sim, { mode: 'trades', fresh: true }));
     expect((await readAll(log.transport, TOPICS.rawTrades.name)).length).to.equal(2 * once);

@@ -1,14 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  CLOB_END_CURSOR,
-  type CursorPageResult,
-  initialOffsetState,
-  type OffsetKnowledge,
-  type OffsetPageResult,
-  walkCursor,
-  walkOffset,
-} from '../../producers/fetchers/paging.ts';
+import { CLOB_END_CURSOR, type CursorPageResult, initialOffsetState, type OffsetKnowledge, type OffsetPageResult, walkCursor, walkOffset } from '../../producers/fetchers/paging.ts';
 import { BoundedQueue, drainWith } from '../../producers/pipeline/queue.ts';
 
 async function collect<T>(gen: AsyncGenerator<{ rows: T[] }>): Promise<{ rows: T[]; steps: number }> {
@@ -24,20 +16,15 @@ async function collect<T>(gen: AsyncGenerator<{ rows: T[] }>): Promise<{ rows: T
 describe('producers/fetchers/paging', () => {
   it('offset walks read every row whatever the silent clamp, and stop at a refused offset', async () => {
     await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: 300 }),
-        fc.integer({ min: 1, max: 80 }),
-        fc.integer({ min: 1, max: 120 }),
-        async (total, clamp, limit) => {
-          const all = Array.from({ length: total }, (_, i) => i);
-          const fetch = async (offset: number, l: number): Promise<OffsetPageResult<number>> => ({
-            kind: 'rows',
-            rows: all.slice(offset, offset + Math.min(l, clamp)),
-          });
-          const { rows } = await collect(walkOffset(initialOffsetState(), fetch, { honouredLimit: 0 }, limit));
-          expect(rows).to.deep.equal(all);
-        },
-      ),
+      fc.asyncProperty(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 120 }), async (total, clamp, limit) => {
+        const all = Array.from({ length: total }, (_, i) => i);
+        const fetch = async (offset: number, l: number): Promise<OffsetPageResult<number>> => ({
+          kind: 'rows',
+          rows: all.slice(offset, offset + Math.min(l, clamp)),
+        });
+        const { rows } = await collect(walkOffset(initialOffsetState(), fetch, { honouredLimit: 0 }, limit));
+        expect(rows).to.deep.equal(all);
+      }),
     );
     const k: OffsetKnowledge = { honouredLimit: 0 };
     const all = Array.from({ length: 500 }, (_, i) => i);

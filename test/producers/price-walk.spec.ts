@@ -1,14 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  initialPriceState,
-  newPriceKnowledge,
-  type PricePoint,
-  type PriceWindowRequest,
-  type PriceWindowResult,
-  walkPrices,
-} from '../../producers/fetchers/prices/walk.ts';
 import { DEFAULT_RESOLUTION, startResolution } from '../../producers/fetchers/prices/resolution.ts';
+import { initialPriceState, newPriceKnowledge, type PricePoint, type PriceWindowRequest, type PriceWindowResult, walkPrices } from '../../producers/fetchers/prices/walk.ts';
 
 /** A model of /prices-history: a window cap, points every `fidelity` minutes, a trailing "now" point. */
 function model(series: (t: number) => number, capSec: number, now: number, log: PriceWindowRequest[] = []) {
@@ -33,7 +26,12 @@ describe('producers/fetchers/prices', () => {
         const k = newPriceKnowledge();
         const policy = { ...DEFAULT_RESOLUTION, mode: 'fixed' as const, fixedFidelity: 60 };
         const ts: number[] = [];
-        for await (const step of walkPrices(initialPriceState(policy, start, end, undefined), model(() => 0.5, cap, end + 999_999, log), k, policy)) {
+        for await (const step of walkPrices(
+          initialPriceState(policy, start, end, undefined),
+          model(() => 0.5, cap, end + 999_999, log),
+          k,
+          policy,
+        )) {
           ts.push(...step.points.map((p) => p.t));
         }
         const accepted = log.filter((r) => r.endTs - r.startTs <= cap);

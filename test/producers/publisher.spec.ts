@@ -1,10 +1,10 @@
 import { expect } from 'chai';
+import { type Cursor, CursorStore, cursorKey, emptyCursor } from '../../producers/records/cursors.ts';
+import { HEADERS } from '../../producers/records/headers.ts';
+import { Publisher } from '../../producers/records/publisher.ts';
 import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
 import { toRawTrade } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { type Cursor, CursorStore, emptyCursor, cursorKey } from '../../producers/records/cursors.ts';
-import { HEADERS } from '../../producers/records/headers.ts';
-import { Publisher } from '../../producers/records/publisher.ts';
 import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
 
 const trade = (i: number) => ({
@@ -38,7 +38,11 @@ describe('producers/records', () => {
     const res = await publisher.page({
       encoder: trades,
       toRaw: toRawTrade,
-      items: [{ key: 'k1', api: trade(1) }, { key: 'k2', api: bad }, { key: 'k3', api: trade(3), headers: { [HEADERS.fillRole]: 'maker' } }],
+      items: [
+        { key: 'k1', api: trade(1) },
+        { key: 'k2', api: bad },
+        { key: 'k3', api: trade(3), headers: { [HEADERS.fillRole]: 'maker' } },
+      ],
       source,
       control: [{ encoder: cursors, key: cursorKey('data:/trades', '0xa'), value: cursor }],
     });

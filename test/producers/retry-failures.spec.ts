@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
-import { startSimulator, type Simulator } from '../../simulator/index.ts';
+import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
 
@@ -33,10 +33,18 @@ describe('pma ingest --retry-failures', function () {
     const before = sim.requestLog.size;
     const replay = await ingest(log, settingsFor(sim, { retryFailures: true, leaderboardCategories: 'OVERALL,SPORTS' }));
     expect(replay.failures).to.equal(0);
-    const boards = sim.requestLog.entries().slice(before).filter((e) => e.route === 'data:/v1/leaderboard');
+    const boards = sim.requestLog
+      .entries()
+      .slice(before)
+      .filter((e) => e.route === 'data:/v1/leaderboard');
     expect(boards.length).to.be.greaterThan(0);
     // Only the failed units were replayed: no trades were asked for again.
-    expect(sim.requestLog.entries().slice(before).filter((e) => e.route.includes('trades'))).to.have.length(0);
+    expect(
+      sim.requestLog
+        .entries()
+        .slice(before)
+        .filter((e) => e.route.includes('trades')),
+    ).to.have.length(0);
     const rows = (await writtenKeys(log))['leaderboard-row']!;
     const truth = [...sim.truth({ types: ['leaderboard-row'] })].filter((r) => r.category === 'OVERALL' || r.category === 'SPORTS');
     expect(rows.size).to.equal(truth.length);
@@ -45,6 +53,11 @@ describe('pma ingest --retry-failures', function () {
     // A second replay finds every failed unit complete and asks for nothing.
     const again = sim.requestLog.size;
     await ingest(log, settingsFor(sim, { retryFailures: true }));
-    expect(sim.requestLog.entries().slice(again).filter((e) => e.route !== 'clob:/time')).to.have.length(0);
+    expect(
+      sim.requestLog
+        .entries()
+        .slice(again)
+        .filter((e) => e.route !== 'clob:/time'),
+    ).to.have.length(0);
   });
 });

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { startSimulator, type Simulator } from '../../simulator/index.ts';
-import { truthKeys, writtenKeys } from './helpers/ingest.ts';
+import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { seededRandom } from '../seeded-random.ts';
+import { truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { openTestLog } from './helpers/log.ts';
 
 const PMA = new URL('../../cli/pma.ts', import.meta.url).pathname;
@@ -14,18 +14,29 @@ const PMA = new URL('../../cli/pma.ts', import.meta.url).pathname;
 function startIngest(sim: Simulator, dataDir: string): ChildProcess {
   const args = [
     PMA,
-    '--data-dir', dataDir,
-    '--log-level', 'warn',
+    '--data-dir',
+    dataDir,
+    '--log-level',
+    'warn',
     'ingest',
-    '--source', 'sim',
-    '--gamma-url', sim.urls.gamma,
-    '--data-url', sim.urls.data,
-    '--clob-url', sim.urls.clob,
-    '--ws-url', sim.urls.ws,
-    '--rate-limits', 'current',
-    '--resolution', 'minute',
-    '--workers', '2',
-    '--price-workers', '2',
+    '--source',
+    'sim',
+    '--gamma-url',
+    sim.urls.gamma,
+    '--data-url',
+    sim.urls.data,
+    '--clob-url',
+    sim.urls.clob,
+    '--ws-url',
+    sim.urls.ws,
+    '--rate-limits',
+    'current',
+    '--resolution',
+    'minute',
+    '--workers',
+    '2',
+    '--price-workers',
+    '2',
   ];
   return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PMA_INGEST_TRADES_V2_PAGE_SIZE: '40', PMA_INGEST_LEADERBOARD_PAGE_SIZE: '20' } });
 }

@@ -52,9 +52,7 @@ async function run(initial: TradeWalkState, fetch: ReturnType<typeof model>, k: 
   return { published, gaps, last };
 }
 
-const tradesArb = fc
-  .array(fc.integer({ min: 1_000, max: 1_400 }), { maxLength: 400 })
-  .map((times) => times.map((ts, i): TradeRow => ({ key: `k${i}`, ts, raw: {} })));
+const tradesArb = fc.array(fc.integer({ min: 1_000, max: 1_400 }), { maxLength: 400 }).map((times) => times.map((ts, i): TradeRow => ({ key: `k${i}`, ts, raw: {} })));
 
 const apiArb = fc.record({
   cap: fc.integer({ min: 10, max: 80 }),
@@ -97,12 +95,7 @@ describe('producers/fetchers/trades/walk', () => {
   it('reports a gap instead of losing rows silently when the API ignores start/end', async () => {
     const rows = Array.from({ length: 50 }, (_, i): TradeRow => ({ key: `k${i}`, ts: 1_000 + i, raw: {} }));
     const k = newKnowledge();
-    const { published, gaps, last } = await run(
-      initialWalkState(1, 5_000),
-      model(rows, { cap: 20, capMode: 'refuse', clamp: 10, windows: false, endExclusive: false }),
-      k,
-      10,
-    );
+    const { published, gaps, last } = await run(initialWalkState(1, 5_000), model(rows, { cap: 20, capMode: 'refuse', clamp: 10, windows: false, endExclusive: false }), k, 10);
     expect(k.windows).to.equal('ignored');
     expect(published.map((r) => r.ts).sort()).to.deep.equal(rows.slice(-30).map((r) => r.ts));
     expect(gaps).to.have.length(1);
@@ -115,12 +108,7 @@ describe('producers/fetchers/trades/walk', () => {
       ...Array.from({ length: 30 }, (_, i): TradeRow => ({ key: `hot${i}`, ts: 1_500, raw: {} })),
       ...Array.from({ length: 15 }, (_, i): TradeRow => ({ key: `old${i}`, ts: 1_000 + i, raw: {} })),
     ];
-    const { published, gaps } = await run(
-      initialWalkState(1, 1_500),
-      model(rows, { cap: 19, capMode: 'refuse', clamp: 10, windows: true, endExclusive: false }),
-      newKnowledge(),
-      10,
-    );
+    const { published, gaps } = await run(initialWalkState(1, 1_500), model(rows, { cap: 19, capMode: 'refuse', clamp: 10, windows: true, endExclusive: false }), newKnowledge(), 10);
     expect(gaps.map((g) => [g.start, g.end, g.reason])).to.deep.equal([[1_500, 1_500, 'offset-cap-one-second']]);
     expect(published.filter((r) => r.key.startsWith('old'))).to.have.length(15);
   });

@@ -56,14 +56,19 @@ describe('registry/compatibility', () => {
   it('names nullability changes and nested paths', () => {
     const v1: Field[] = [{ name: 'note', type: ['null', 'string'], default: null }];
     expect(check([{ name: 'note', type: 'string' }], 'BACKWARD', [v1])[0]).to.contain('field `note` changed from [null, string] to string');
-    const nested = (t: string): Field[] => [
-      { name: 'levels', type: { type: 'array', items: { type: 'record', name: 'Level', fields: [{ name: 'price', type: t }] } } },
-    ];
+    const nested = (t: string): Field[] => [{ name: 'levels', type: { type: 'array', items: { type: 'record', name: 'Level', fields: [{ name: 'price', type: t }] } } }];
     expect(check(nested('double'), 'BACKWARD', [nested('string')])[0]).to.contain('field `levels[].price` changed from string to double');
     const inUnion = (fields: Field[]): Field[] => [{ name: 'meta', type: ['null', { type: 'record', name: 'Meta', fields }], default: null }];
-    expect(check(inUnion([{ name: 'a', type: 'string' }, { name: 'b', type: 'long' }]), 'BACKWARD', [inUnion([{ name: 'a', type: 'string' }])])[0]).to.contain(
-      'field `meta.b` added without a default',
-    );
+    expect(
+      check(
+        inUnion([
+          { name: 'a', type: 'string' },
+          { name: 'b', type: 'long' },
+        ]),
+        'BACKWARD',
+        [inUnion([{ name: 'a', type: 'string' }])],
+      )[0],
+    ).to.contain('field `meta.b` added without a default');
   });
 
   it('names enum symbols lost, and accepts them with an enum default', () => {
@@ -90,7 +95,10 @@ describe('registry/compatibility', () => {
 
   it('property: refused exactly when avsc refuses, and the message names a field of one of the schemas', () => {
     const prim = fc.constantFrom('string', 'int', 'long', 'double', 'boolean', 'bytes');
-    const fieldType = fc.oneof(prim, prim.map((p) => ['null', p]));
+    const fieldType = fc.oneof(
+      prim,
+      prim.map((p) => ['null', p]),
+    );
     const fieldsArb = fc.uniqueArray(fc.record({ name: fc.constantFrom('a', 'b', 'c', 'd', 'e'), type: fieldType, withDefault: fc.boolean() }), {
       selector: (f) => f.name,
       minLength: 1,

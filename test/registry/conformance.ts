@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { PmaError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../../runtime/errors.ts';
 import type { SchemaRegistry } from '../../registry/types.ts';
+import { PmaError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../../runtime/errors.ts';
 
 type Field = { name: string; type: unknown; default?: unknown };
 const schemaOf = (fields: Field[], name = 'Fill') => JSON.stringify({ type: 'record', name, namespace: 'conformance', fields });
@@ -195,9 +195,7 @@ export function registryConformance(name: string, open: () => SchemaRegistry): v
     it('refuses text that is not an Avro schema', async () => {
       const s = subject('invalid');
       expect(await rejection(registry.register(s, '{not json'))).to.be.instanceOf(SchemaValidationError);
-      expect(await rejection(registry.register(s, '{"type":"record","name":"R","fields":[{"name":"a","type":"nope"}]}'))).to.be.instanceOf(
-        SchemaValidationError,
-      );
+      expect(await rejection(registry.register(s, '{"type":"record","name":"R","fields":[{"name":"a","type":"nope"}]}'))).to.be.instanceOf(SchemaValidationError);
     });
 
     it('deletes versions and subjects (soft, then permanent); ids stay readable', async () => {

@@ -139,12 +139,27 @@ describe('registry/serde', () => {
     };
     const magic = Buffer.from(good);
     magic[0] = 1;
-    expectReason(decodeFailure(() => codec.decodeSync(magic, where)), 'bad-magic-byte');
-    expectReason(decodeFailure(() => codec.decodeSync(good.subarray(0, 3), where)), 'truncated');
-    expectReason(decodeFailure(() => codec.decodeSync(good.subarray(0, good.length - 2), where)), 'truncated');
-    expectReason(decodeFailure(() => codec.decodeSync(Buffer.concat([good, Buffer.from([1, 2])]), where)), 'undecodable-body');
+    expectReason(
+      decodeFailure(() => codec.decodeSync(magic, where)),
+      'bad-magic-byte',
+    );
+    expectReason(
+      decodeFailure(() => codec.decodeSync(good.subarray(0, 3), where)),
+      'truncated',
+    );
+    expectReason(
+      decodeFailure(() => codec.decodeSync(good.subarray(0, good.length - 2), where)),
+      'truncated',
+    );
+    expectReason(
+      decodeFailure(() => codec.decodeSync(Buffer.concat([good, Buffer.from([1, 2])]), where)),
+      'undecodable-body',
+    );
     const garbage = Buffer.concat([good.subarray(0, 5), Buffer.from([0x02, 0x41, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xf0, 0x3f, 0x7f])]);
-    expectReason(decodeFailure(() => codec.decodeSync(garbage, where)), 'truncated');
+    expectReason(
+      decodeFailure(() => codec.decodeSync(garbage, where)),
+      'truncated',
+    );
     const trades = await serde.codecFor(TOPICS.rawTrades);
     const badUnion = Buffer.concat([trades.encode(toRawTrade({})).subarray(0, 5), Buffer.from([0x08])]);
     expect(decodeFailure(() => trades.decodeSync(badUnion)).reason).to.equal('undecodable-body');

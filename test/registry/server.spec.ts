@@ -16,14 +16,13 @@ import { Serde } from '../../registry/serde.ts';
 import { toRawGammaMarket, toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { FIXTURE_DIR } from '../../simulator/world/fixtures.ts';
-import { registryConformance } from './conformance.ts';
 import { describeNeeding, pythonWith } from '../prerequisite.ts';
+import { registryConformance } from './conformance.ts';
 import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
-const record = (fields: Array<{ name: string; type: unknown; default?: unknown }>, name = 'Quote') =>
-  JSON.stringify({ type: 'record', name, namespace: 'polymarket.test', fields });
+const record = (fields: Array<{ name: string; type: unknown; default?: unknown }>, name = 'Quote') => JSON.stringify({ type: 'record', name, namespace: 'polymarket.test', fields });
 const QUOTE_V1 = record([
   { name: 'token', type: 'string' },
   { name: 'price', type: 'string' },

@@ -84,7 +84,6 @@ describe('runtime/config', () => {
       .to.throw(ConfigError)
       .with.property('message')
       .that.matches(/^PMA_INGEST_WORKERS: /);
-    expect(() => resolveSection(schema, sectionSources('ingest', keys, { ingest: { wrokers: 1 } }, {}, {}, 'c.yaml')))
-      .to.throw(ConfigError, /unknown setting "wrokers" in c.yaml: ingest.wrokers/);
+    expect(() => resolveSection(schema, sectionSources('ingest', keys, { ingest: { wrokers: 1 } }, {}, {}, 'c.yaml'))).to.throw(ConfigError, /unknown setting "wrokers" in c.yaml: ingest.wrokers/);
   });
 });

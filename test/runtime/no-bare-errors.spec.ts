@@ -3,9 +3,9 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ConfigError, SinkError } from '../../runtime/errors.ts';
+import { parseFaultFlag } from '../../simulator/http/faults.ts';
 import { compileColumns } from '../../sinks/bronze/arrow/record-columns.ts';
 import { compileInspector } from '../../sinks/bronze/inspect.ts';
-import { parseFaultFlag } from '../../simulator/http/faults.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE_DIRS = ['cli', 'runtime', 'transport', 'registry', 'schemas', 'producers', 'processors', 'sinks', 'gold', 'simulator', 'tagger', 'bench'];
@@ -20,17 +20,23 @@ function* sources(dir: string): Generator<string> {
 
 describe('runtime/errors: only catalogue errors are thrown', () => {
   it('finds no bare `throw new Error(` in the source folders', () => {
-    const bare = SOURCE_DIRS.flatMap((d) => [...sources(join(ROOT, d))])
-      .flatMap((file) =>
-        readFileSync(file, 'utf8')
-          .split('\n')
-          .flatMap((line, i) => (line.includes('throw new Error(') ? [`${relative(ROOT, file)}:${i + 1}`] : [])),
-      );
+    const bare = SOURCE_DIRS.flatMap((d) => [...sources(join(ROOT, d))]).flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line, i) => (line.includes('throw new Error(') ? [`${relative(ROOT, file)}:${i + 1}`] : [])),
+    );
     expect(bare).to.deep.equal([]);
   });
 
   it('raises a schema Bronze cannot map, or a bad --fault option, as its catalogue class', () => {
-    const schema = (type: unknown) => ({ type: 'record', name: 'R', fields: [{ name: 'ts', type: 'long' }, { name: 'f', type }] });
+    const schema = (type: unknown) => ({
+      type: 'record',
+      name: 'R',
+      fields: [
+        { name: 'ts', type: 'long' },
+        { name: 'f', type },
+      ],
+    });
     expect(() => compileColumns(schema('fixed'))).to.throw(SinkError, /no Parquet column mapping/);
     expect(() => compileColumns(schema(['int', 'string']))).to.throw(SinkError, /unions map/);
     expect(() => compileInspector(schema('long'), 'missing')).to.throw(SinkError, /has no field missing/);

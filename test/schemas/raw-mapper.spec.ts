@@ -3,16 +3,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { SchemaValidationError } from '../../runtime/errors.ts';
 import { loadSchema } from '../../schemas/index.ts';
-import {
-  fromRawPricePoint,
-  RAW_SCHEMAS,
-  rawMapper,
-  toRawClobMarket,
-  toRawLeaderboardRow,
-  toRawPricePoint,
-  toRawTrade,
-  toRawWsMarketEvent,
-} from '../../schemas/raw/index.ts';
+import { fromRawPricePoint, RAW_SCHEMAS, rawMapper, toRawClobMarket, toRawLeaderboardRow, toRawPricePoint, toRawTrade, toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import * as types from '../../schemas/raw/types.ts';
 
 const TRADE = {

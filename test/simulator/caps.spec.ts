@@ -77,7 +77,27 @@ describe('simulator caps and errors: current profile', () => {
   it('Data /trades rows: every key present, seconds, newest first; start/end are honoured; startTs is ignored', async () => {
     const market = busyMarket(h.sim, 60);
     const { body } = await getJson<Row[]>(`${h.sim.urls.data}/trades?${qs({ market, limit: 60 })}`);
-    const keys = ['proxyWallet', 'side', 'asset', 'conditionId', 'size', 'price', 'timestamp', 'title', 'slug', 'icon', 'eventSlug', 'outcome', 'outcomeIndex', 'name', 'pseudonym', 'bio', 'profileImage', 'profileImageOptimized', 'transactionHash'];
+    const keys = [
+      'proxyWallet',
+      'side',
+      'asset',
+      'conditionId',
+      'size',
+      'price',
+      'timestamp',
+      'title',
+      'slug',
+      'icon',
+      'eventSlug',
+      'outcome',
+      'outcomeIndex',
+      'name',
+      'pseudonym',
+      'bio',
+      'profileImage',
+      'profileImageOptimized',
+      'transactionHash',
+    ];
     for (const r of body) expect(Object.keys(r)).to.deep.equal(keys);
     const ts = body.map((r) => r.timestamp as number);
     expect(ts).to.deep.equal([...ts].sort((a, b) => b - a));
@@ -94,7 +114,7 @@ describe('simulator caps and errors: current profile', () => {
     expect(cash.every((r) => (r.size as number) * (r.price as number) >= 50)).to.equal(true);
   });
 
-  it('Data /trades?user= finds that wallet\'s rows across markets', async () => {
+  it("Data /trades?user= finds that wallet's rows across markets", async () => {
     const trade = [...h.sim.truth({ types: ['trade'] })][500]!;
     const wallet = trade.proxyWallet as string;
     const rows = (await getJson<Row[]>(`${h.sim.urls.data}/trades?${qs({ user: wallet, takerOnly: false, limit: 10_000 })}`)).body;
@@ -131,7 +151,9 @@ describe('simulator caps and errors: current profile', () => {
     const ranks: number[] = [];
     let cursor: string | null = null;
     do {
-      const r: { body: { data: Row[]; pagination: { next_cursor: string | null } } } = await getJson(`${h.sim.urls.data}/v2/leaderboard?${qs({ time_period: 'all', limit: 50, cursor: cursor ?? undefined })}`);
+      const r: { body: { data: Row[]; pagination: { next_cursor: string | null } } } = await getJson(
+        `${h.sim.urls.data}/v2/leaderboard?${qs({ time_period: 'all', limit: 50, cursor: cursor ?? undefined })}`,
+      );
       ranks.push(...r.body.data.map((x) => x.rank as number));
       cursor = r.body.pagination.next_cursor;
     } while (cursor);
@@ -143,10 +165,15 @@ describe('simulator caps and errors: current profile', () => {
   });
 
   it('CLOB books: worst level first, strings, extras; /midpoint answers "mid"; closed or unknown tokens 404 with the observed body', async () => {
-    const page = (await getJson<{ data: Array<{ closed: boolean; enable_order_book: boolean; tokens: Array<{ token_id: string; winner: boolean; price: number }> }> }>(`${h.sim.urls.clob}/markets`)).body.data;
+    const page = (await getJson<{ data: Array<{ closed: boolean; enable_order_book: boolean; tokens: Array<{ token_id: string; winner: boolean; price: number }> }> }>(`${h.sim.urls.clob}/markets`))
+      .body.data;
     const open = page.find((m) => !m.closed && m.enable_order_book)!;
     const token = open.tokens[0]!.token_id;
-    const book = (await getJson<{ bids: Array<{ price: string; size: string }>; asks: Array<{ price: string }>; timestamp: string; hash: string; tick_size: string; last_trade_price: string }>(`${h.sim.urls.clob}/book?token_id=${token}`)).body;
+    const book = (
+      await getJson<{ bids: Array<{ price: string; size: string }>; asks: Array<{ price: string }>; timestamp: string; hash: string; tick_size: string; last_trade_price: string }>(
+        `${h.sim.urls.clob}/book?token_id=${token}`,
+      )
+    ).body;
     const bids = book.bids.map((l) => Number(l.price));
     const asks = book.asks.map((l) => Number(l.price));
     expect(bids).to.deep.equal([...bids].sort((a, b) => a - b));
@@ -206,7 +233,8 @@ describe('simulator caps and errors: current profile', () => {
     expect((await getJson(`${h.sim.urls.clob}/prices-history?${qs({ market: old, interval: 'max', fidelity: 60 })}`)).body).to.deep.equal({ history: [] });
     const full = (await getJson<{ history: Row[] }>(`${h.sim.urls.clob}/prices-history?${qs({ market: old, interval: 'max', fidelity: 720 })}`)).body.history;
     expect(full.length).to.be.greaterThan(0);
-    const past = (await getJson<{ history: Array<{ t: number }> }>(`${h.sim.urls.clob}/prices-history?${qs({ market: open, startTs: now - 1_000_000, endTs: now - 500_000, fidelity: 1 })}`)).body.history;
+    const past = (await getJson<{ history: Array<{ t: number }> }>(`${h.sim.urls.clob}/prices-history?${qs({ market: open, startTs: now - 1_000_000, endTs: now - 500_000, fidelity: 1 })}`)).body
+      .history;
     expect(past[past.length - 1]!.t).to.equal(now);
     expect(past.slice(0, -1).every((p) => p.t <= now - 500_000)).to.equal(true);
   });
@@ -226,9 +254,12 @@ describe('simulator caps and errors: current profile', () => {
   it('a port already in use is a ConfigError naming --port', async () => {
     const port = Number(new URL(h.sim.url).port);
     let error: unknown;
-    await startSimulator({ port, markets: 5 }).then((s) => s.close(), (err) => {
-      error = err;
-    });
+    await startSimulator({ port, markets: 5 }).then(
+      (s) => s.close(),
+      (err) => {
+        error = err;
+      },
+    );
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as ConfigError).context.flag).to.equal('--port');
   });
@@ -274,7 +305,12 @@ describe('simulator caps and errors: 2025-12 profile', () => {
 });
 
 describe('simulator profile overrides', () => {
-  const h = useSimulator({ ...WORLD, markets: 50, profile: 'current', overrides: { data: { tradesMaxOffset: 3_000, tradesOffsetError: 'max historical activity offset of 3000 exceeded' }, gamma: { listLimitMax: 20 } } });
+  const h = useSimulator({
+    ...WORLD,
+    markets: 50,
+    profile: 'current',
+    overrides: { data: { tradesMaxOffset: 3_000, tradesOffsetError: 'max historical activity offset of 3000 exceeded' }, gamma: { listLimitMax: 20 } },
+  });
 
   it('each knob can be changed on its own', async () => {
     expect((await getJson(`${h.sim.urls.data}/trades?offset=3001`)).body).to.deep.equal({ error: 'max historical activity offset of 3000 exceeded' });

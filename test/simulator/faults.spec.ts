@@ -36,10 +36,10 @@ describe('simulator faults', () => {
     expect(bad.statusCode).to.equal(400);
     await bad.body.dump();
     await (await request(`${h.sim.url}/__sim/faults`, { method: 'DELETE' })).body.dump();
-    expect(((await getJson<{ rules: unknown[] }>(`${h.sim.url}/__sim/faults`)).body).rules).to.deep.equal([]);
+    expect((await getJson<{ rules: unknown[] }>(`${h.sim.url}/__sim/faults`)).body.rules).to.deep.equal([]);
   });
 
-  it('error: a 5xx with the API\'s error body, only on the selected routes, at the configured rate', async () => {
+  it("error: a 5xx with the API's error body, only on the selected routes, at the configured rate", async () => {
     await setFaults(h.sim.url, [{ kind: 'error', rate: 0.25, routes: ['data:/trades'] }]);
     let errors = 0;
     for (let i = 0; i < 400; i++) {
@@ -74,15 +74,21 @@ describe('simulator faults', () => {
   it('reset and hang: the client sees the connection fail', async () => {
     await setFaults(h.sim.url, [{ kind: 'reset', rate: 1, routes: ['data:/trades'] }]);
     let failed = false;
-    await request(`${h.sim.urls.data}/trades`).then((r) => r.body.dump(), () => {
-      failed = true;
-    });
+    await request(`${h.sim.urls.data}/trades`).then(
+      (r) => r.body.dump(),
+      () => {
+        failed = true;
+      },
+    );
     expect(failed).to.equal(true);
     await setFaults(h.sim.url, [{ kind: 'hang', rate: 1, routes: ['data:/trades'], delayMs: 150 }]);
     failed = false;
-    await request(`${h.sim.urls.data}/trades`).then((r) => r.body.dump(), () => {
-      failed = true;
-    });
+    await request(`${h.sim.urls.data}/trades`).then(
+      (r) => r.body.dump(),
+      () => {
+        failed = true;
+      },
+    );
     expect(failed).to.equal(true);
   });
 
@@ -136,7 +142,10 @@ describe('simulator faults', () => {
     try {
       const market = [...sim.truth({ types: ['trade'], takerOnly: true })].reduce((acc, r) => acc.set(r.conditionId as string, (acc.get(r.conditionId as string) ?? 0) + 1), new Map<string, number>());
       const m = [...market].find(([, n]) => n >= 40)![0];
-      const all = [...sim.truth({ types: ['trade'], takerOnly: true })].filter((r) => r.conditionId === m).map((r) => r.key).reverse();
+      const all = [...sim.truth({ types: ['trade'], takerOnly: true })]
+        .filter((r) => r.conditionId === m)
+        .map((r) => r.key)
+        .reverse();
       const key = (r: Row) => [r.transactionHash, (r.proxyWallet as string).toLowerCase(), r.asset, r.side, r.price, r.size, r.timestamp].join('|');
       const p1 = (await getJson<Row[]>(`${sim.urls.data}/trades?${qs({ market: m, limit: 20, offset: 0 })}`)).body.map(key);
       expect(p1).to.deep.equal(all.slice(4, 24));

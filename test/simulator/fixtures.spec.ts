@@ -20,14 +20,11 @@ const sharedPresent = existsSync(SHARED);
 describe('simulator fixtures: byte for byte', () => {
   const h = useSimulator({ seed: 3, markets: 1_100, events: 400, tradesPerMarket: 3, profile: '2025-12' });
 
-  (sharedPresent ? it : it.skip)(
-    `the copies in simulator/fixtures equal the shared samples${sharedPresent ? '' : ` [pending: no ${SHARED} beside the repository]`}`,
-    () => {
-      const names = readdirSync(FIXTURE_DIR).filter((n) => n.endsWith('.json'));
-      expect(names.length).to.be.greaterThan(10);
-      for (const n of names) expect(file(n).equals(readFileSync(`${SHARED}${n}`)), n).to.equal(true);
-    },
-  );
+  (sharedPresent ? it : it.skip)(`the copies in simulator/fixtures equal the shared samples${sharedPresent ? '' : ` [pending: no ${SHARED} beside the repository]`}`, () => {
+    const names = readdirSync(FIXTURE_DIR).filter((n) => n.endsWith('.json'));
+    expect(names.length).to.be.greaterThan(10);
+    for (const n of names) expect(file(n).equals(readFileSync(`${SHARED}${n}`)), n).to.equal(true);
+  });
 
   it('whole bodies: book, event, leaderboard pages and the invalid-category error', async () => {
     const book = await fetchRaw(`${h.sim.urls.clob}/book?token_id=72610532355343625199299853218161700546393390326785971247545541945337255643692`);
@@ -38,9 +35,7 @@ describe('simulator fixtures: byte for byte', () => {
     expect(week.bytes.equals(file('data-leaderboard-week-vol.json'))).to.equal(true);
     const day = await fetchRaw(`${h.sim.urls.data}/v1/leaderboard?timePeriod=DAY&orderBy=PNL&limit=3`);
     expect(day.bytes.equals(file('data-leaderboard-day-pnl.truncated.json'))).to.equal(true);
-    const err = await fetchRaw(
-      `${h.sim.urls.data}/v1/leaderboard?category=all&market=0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af&timePeriod=all&orderBy=VOL&limit=50&offset=0`,
-    );
+    const err = await fetchRaw(`${h.sim.urls.data}/v1/leaderboard?category=all&market=0xbd31dc8a20211944f6b70f31557f1001557b59905b7738480ca09bd4532f84af&timePeriod=all&orderBy=VOL&limit=50&offset=0`);
     expect(err.status).to.equal(400);
     expect(err.bytes.equals(file('data-leaderboard.error-invalid-category.json'))).to.equal(true);
   });

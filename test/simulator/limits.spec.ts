@@ -42,7 +42,7 @@ describe('simulator rate limits', () => {
       expect(refused!.headers['content-type']).to.match(/^text\/plain/);
       expect(Number(refused!.headers['retry-after'])).to.be.at.least(1);
       expect((await fetchRaw(`${h.sim.urls.data}/v1/leaderboard?limit=1`)).status).to.equal(200);
-      expect((h.sim.stats().rejected429 as number)).to.be.at.least(2);
+      expect(h.sim.stats().rejected429 as number).to.be.at.least(2);
     });
   });
 

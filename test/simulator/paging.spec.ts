@@ -10,8 +10,15 @@ import { getJson, qs, useSimulator } from './helpers.ts';
 type Row = Record<string, unknown>;
 const WORLD = { seed: 42, markets: 60, events: 25, tradesPerMarket: 20, pricePoints: 15, leaderboardSize: 60 };
 
-function truthKeys(sim: ReturnType<typeof useSimulator>['sim'], type: 'gamma-market' | 'gamma-event' | 'clob-market' | 'trade' | 'price-point' | 'leaderboard-row', filter: (r: Row) => boolean = () => true): string[] {
-  return [...sim.truth({ types: [type] })].filter(filter).map((r) => r.key).sort();
+function truthKeys(
+  sim: ReturnType<typeof useSimulator>['sim'],
+  type: 'gamma-market' | 'gamma-event' | 'clob-market' | 'trade' | 'price-point' | 'leaderboard-row',
+  filter: (r: Row) => boolean = () => true,
+): string[] {
+  return [...sim.truth({ types: [type] })]
+    .filter(filter)
+    .map((r) => r.key)
+    .sort();
 }
 
 /** Walks offset pages of `path` until an empty page; returns every row. */
@@ -96,7 +103,10 @@ describe('simulator paging equals the ground truth (current profile)', () => {
   it('Data /trades with the default takerOnly=true gives exactly the taker rows', async () => {
     const market = [...h.sim.truth({ types: ['trade'] })].find((r) => r.role === 'TAKER')!.conditionId as string;
     const rows = await walkOffset(h.sim.urls.data, '/trades', { market }, 50);
-    const want = [...h.sim.truth({ types: ['trade'], takerOnly: true })].filter((r) => r.conditionId === market).map((r) => r.key).sort();
+    const want = [...h.sim.truth({ types: ['trade'], takerOnly: true })]
+      .filter((r) => r.conditionId === market)
+      .map((r) => r.key)
+      .sort();
     expect(noDuplicates(rows.map((r) => keys.tradeKey(r as never)))).to.deep.equal(want);
   });
 
@@ -113,7 +123,10 @@ describe('simulator paging equals the ground truth (current profile)', () => {
       if (!body.pagination.has_more) break;
       cursor = body.pagination.next_cursor;
     }
-    const want = [...h.sim.truth({ types: ['trade'] })].filter((r) => markets.includes(r.conditionId as string)).map((r) => r.key).sort();
+    const want = [...h.sim.truth({ types: ['trade'] })]
+      .filter((r) => markets.includes(r.conditionId as string))
+      .map((r) => r.key)
+      .sort();
     expect(noDuplicates(got)).to.deep.equal(want);
   });
 

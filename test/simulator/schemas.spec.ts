@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import WebSocket from 'ws';
 import { loadSchema } from '../../schemas/index.ts';
 import { type RawSchemaName, rawMapper } from '../../schemas/raw/index.ts';
-import { startSimulator, type Simulator } from '../../simulator/index.ts';
+import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { getJson, qs } from './helpers.ts';
 
 type Row = Record<string, unknown>;
@@ -54,7 +54,11 @@ describe('simulator responses fit the raw Avro schemas', () => {
   it('Data trades and leaderboard rows', async () => {
     const trades = (await getJson<Row[]>(`${sim.urls.data}/trades?limit=500&takerOnly=false`)).body;
     checkAll('raw-trade', trades);
-    for (const [timePeriod, orderBy] of [['WEEK', 'VOL'], ['DAY', 'PNL'], ['ALL', 'PNL']]) {
+    for (const [timePeriod, orderBy] of [
+      ['WEEK', 'VOL'],
+      ['DAY', 'PNL'],
+      ['ALL', 'PNL'],
+    ]) {
       const rows = (await getJson<Row[]>(`${sim.urls.data}/v1/leaderboard?${qs({ timePeriod: timePeriod!, orderBy: orderBy!, limit: 50 })}`)).body;
       checkAll('raw-leaderboard-row', rows, { category: 'OVERALL', timePeriod, orderBy, fetchedAt: 1_790_000_000_000 });
     }

@@ -42,7 +42,10 @@ describe('simulator large pages stream a slice at a time', () => {
     const deadline = Date.now() + 5_000;
     let logged: number[] = [];
     while (Date.now() < deadline) {
-      logged = s.sim.requestLog.entries().filter((e) => e.route === 'clob:/markets').map((e) => e.status);
+      logged = s.sim.requestLog
+        .entries()
+        .filter((e) => e.route === 'clob:/markets')
+        .map((e) => e.status);
       if (logged.length > 0) break;
       await new Promise((r) => setTimeout(r, 10));
     }

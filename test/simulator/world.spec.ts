@@ -30,8 +30,14 @@ describe('simulator world', () => {
         const t = ids.tokenId(m, o);
         const w = ids.wallet(m);
         return (
-          /^0x[0-9a-f]{64}$/.test(c) && ids.marketOfCondition(c) === m && /^[1-9]\d{76}$/.test(t) && ids.tokenOf(t)?.[0] === m && ids.tokenOf(t)?.[1] === o &&
-          /^0x[0-9a-f]{40}$/.test(w) && ids.walletIndex(w) === m && ids.walletIndex(w.toUpperCase().replace('0X', '0x')) === m
+          /^0x[0-9a-f]{64}$/.test(c) &&
+          ids.marketOfCondition(c) === m &&
+          /^[1-9]\d{76}$/.test(t) &&
+          ids.tokenOf(t)?.[0] === m &&
+          ids.tokenOf(t)?.[1] === o &&
+          /^0x[0-9a-f]{40}$/.test(w) &&
+          ids.walletIndex(w) === m &&
+          ids.walletIndex(w.toUpperCase().replace('0X', '0x')) === m
         );
       }),
     );
@@ -111,7 +117,9 @@ describe('simulator world', () => {
       expect(world.marketOfSlug(v.slug)).to.equal(m);
       if (world.isClosed(m, now)) closed++;
     }
-    expect(closed).to.be.greaterThan(50).and.lessThan(world.marketCount() - 20);
+    expect(closed)
+      .to.be.greaterThan(50)
+      .and.lessThan(world.marketCount() - 20);
   });
 });
 

@@ -97,7 +97,16 @@ describe('simulator market WebSocket', () => {
 
   before(async () => {
     sim = await startSimulator({
-      port: 0, limits: false, seed: 21, markets: 120, events: 50, tradesPerMarket: 30, live: true, liveSpeed: 1, liveTradeRate: 2, wsTickMs: 40,
+      port: 0,
+      limits: false,
+      seed: 21,
+      markets: 120,
+      events: 50,
+      tradesPerMarket: 30,
+      live: true,
+      liveSpeed: 1,
+      liveTradeRate: 2,
+      wsTickMs: 40,
       overrides: { ws: { idleTimeoutMs: 400 } },
     });
   });
@@ -191,7 +200,18 @@ describe('simulator market WebSocket', () => {
   });
 
   it('beyond the per-connection token cap a connection goes silent but still answers PING', async () => {
-    const s = await startSimulator({ port: 0, limits: false, seed: 21, markets: 120, events: 50, tradesPerMarket: 30, live: true, liveTradeRate: 5, wsTickMs: 40, overrides: { ws: { tokensPerConnection: 1 } } });
+    const s = await startSimulator({
+      port: 0,
+      limits: false,
+      seed: 21,
+      markets: 120,
+      events: 50,
+      tradesPerMarket: 30,
+      live: true,
+      liveTradeRate: 5,
+      wsTickMs: 40,
+      overrides: { ws: { tokensPerConnection: 1 } },
+    });
     try {
       const markets = busyOpenMarkets(s, 3);
       const tokens = markets.flatMap((m) => [...s.world.market(m).tokens]);

@@ -4,9 +4,9 @@
  * across the range a JS number holds exactly, doubles including the awkward ones.
  */
 import fc from 'fast-check';
+import type { CleanRecordByTopic, CleanTopicKey } from '../../schemas/clean-records.ts';
 import { loadSchema } from '../../schemas/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import type { CleanRecordByTopic, CleanTopicKey } from '../../schemas/clean-records.ts';
 
 type AvroType = string | AvroType[] | { type: string; [k: string]: unknown };
 

@@ -5,9 +5,10 @@
  * change Settings, and watch Pipeline while an ingest runs. Screenshots of each page go to
  * test-artifacts/tagger/. Outside CI the suite is pending if chromium is missing.
  */
-import { expect } from 'chai';
+
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { runProcessors } from '../../processors/runner.ts';
@@ -223,7 +224,10 @@ describeNeeding('tagger in a browser: the whole loop', missing, function () {
       // The panel refreshes itself every 2 s. The ingest may already have finished its small
       // backfill, so add records ourselves and wait for the page to show them without a reload.
       const more = h.transport.producer();
-      await more.send(TOPICS.rawTrades.name, [1, 2, 3].map(() => ({ key: null, value: Buffer.from([1, 0, 0, 0, 1, 2]) })));
+      await more.send(
+        TOPICS.rawTrades.name,
+        [1, 2, 3].map(() => ({ key: null, value: Buffer.from([1, 0, 0, 0, 1, 2]) })),
+      );
       await more.close();
       await until(async () => (await records()) > first, 'a live refresh', 20_000);
       await shot('pipeline');

@@ -48,7 +48,10 @@ describe('tagger: classification as a stream processor', () => {
 
   async function publishMarkets(list: ReturnType<typeof market>[]): Promise<void> {
     const producer = h.transport.producer();
-    await producer.send(TOPICS.markets.name, list.map((m) => ({ key: Buffer.from(m.condition_id), value: h.codecs.markets.encode(m) })));
+    await producer.send(
+      TOPICS.markets.name,
+      list.map((m) => ({ key: Buffer.from(m.condition_id), value: h.codecs.markets.encode(m) })),
+    );
     await producer.close();
   }
 

@@ -6,10 +6,10 @@ import { EmbeddedRegistry } from '../../registry/embedded.ts';
 import { Serde } from '../../registry/serde.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import type { CleanMarket } from '../../schemas/clean-records.ts';
-import { embeddedLogPath } from '../../transport/index.ts';
-import { createEmbeddedTransport } from '../../transport/embedded/index.ts';
-import type { Transport } from '../../transport/types.ts';
 import { prepareTagTopics, type TagCodecs } from '../../tagger/topics.ts';
+import { createEmbeddedTransport } from '../../transport/embedded/index.ts';
+import { embeddedLogPath } from '../../transport/index.ts';
+import type { Transport } from '../../transport/types.ts';
 
 export interface Harness {
   dir: string;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { silentLogger } from '../../runtime/logger.ts';
-import type { ModelCaller } from '../../tagger/classify/ask-model.ts';
 import { ANSWER_JSON_SCHEMA } from '../../tagger/classify/answer.ts';
+import type { ModelCaller } from '../../tagger/classify/ask-model.ts';
 import { judge } from '../../tagger/classify/judge-pool.ts';
 import { AvailabilityGate } from '../../tagger/ollama/availability.ts';
 import { OllamaClient } from '../../tagger/ollama/client.ts';

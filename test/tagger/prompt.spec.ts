@@ -34,7 +34,7 @@ describe('tagger/classify/prompt', () => {
     expect(user).to.contain('<<<EXAMPLES_BELONG');
     expect(user).to.contain('<<<EXAMPLES_NOT_BELONG');
     expect(user).to.contain('Q4');
-    expect(user).not.to.contain("Q5");
+    expect(user).not.to.contain('Q5');
   });
 
   it('accepts exactly the schema it sends to the model', () => {

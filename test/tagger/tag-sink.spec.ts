@@ -1,5 +1,5 @@
-import { expect } from 'chai';
 import { join } from 'node:path';
+import { expect } from 'chai';
 import { silentLogger } from '../../runtime/logger.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { humanDecision, type TagDecisionEvent, type TagEvent, tagEvent } from '../../tagger/events.ts';
@@ -79,7 +79,14 @@ describe('tagger/sink: the tag tables are a fold of the tag topics', () => {
       expect(snap.MarketTagDim!.map((r) => r.market_id)).to.deep.equal([m1]);
       expect(JSON.parse(snap.TaggerSettings![0]!.value as string)).to.deep.equal({ models: ['a', 'b'] });
       const history = await store.history({ limit: 10, offset: 0, tagId: 'crypto' });
-      expect(history.map((r) => r.decider)).to.deep.equal(['bob', 'pool[a,b] majority(quorum=2)', 'pool[a,b] majority(quorum=2)', 'ann', 'pool[a,b] majority(quorum=2)', 'pool[a,b] majority(quorum=2)']);
+      expect(history.map((r) => r.decider)).to.deep.equal([
+        'bob',
+        'pool[a,b] majority(quorum=2)',
+        'pool[a,b] majority(quorum=2)',
+        'ann',
+        'pool[a,b] majority(quorum=2)',
+        'pool[a,b] majority(quorum=2)',
+      ]);
       expect(history.find((r) => r.decisionId === 'd5')!.current).to.equal(false);
       expect(history[0]!.reason).to.equal('not a flip market');
     } finally {

@@ -17,9 +17,7 @@ const arbVote: fc.Arbitrary<Vote> = fc
 const arbRule: fc.Arbitrary<VotingRule> = fc.oneof(
   fc.constant({ kind: 'unanimous' } as const),
   fc.integer({ min: 2, max: 5 }).map((quorum) => ({ kind: 'majority', quorum }) as const),
-  fc
-    .record({ threshold: fc.double({ min: 0.05, max: 1, noNaN: true }), quorum: fc.integer({ min: 1, max: 4 }) })
-    .map((r) => ({ kind: 'confidence', ...r }) as const),
+  fc.record({ threshold: fc.double({ min: 0.05, max: 1, noNaN: true }), quorum: fc.integer({ min: 1, max: 4 }) }).map((r) => ({ kind: 'confidence', ...r }) as const),
 );
 
 const flip = (v: Vote): Vote => ({ ...v, answer: v.answer === 'yes' ? 'no' : v.answer === 'no' ? 'yes' : v.answer });

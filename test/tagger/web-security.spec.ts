@@ -1,6 +1,6 @@
+import { request } from 'node:http';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { request } from 'node:http';
 import { silentLogger } from '../../runtime/logger.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { TaggerService } from '../../tagger/service.ts';
@@ -88,7 +88,10 @@ describe('tagger/web: untrusted text and forged requests', () => {
         expect(body, path).not.to.contain('<style');
         // Attribute names only: quoted values (where escaped market text lives) are blanked first.
         const tags = body.match(/<[a-z][^>]*>/gi) ?? [];
-        expect(tags.map((t) => t.replace(/"[^"]*"/g, '""')).filter((t) => /\s(?:on[a-z]+|style)=/i.test(t)), path).to.deep.equal([]);
+        expect(
+          tags.map((t) => t.replace(/"[^"]*"/g, '""')).filter((t) => /\s(?:on[a-z]+|style)=/i.test(t)),
+          path,
+        ).to.deep.equal([]);
       }
       expect(CSP).to.contain("script-src 'self'").and.not.to.contain('unsafe');
     });

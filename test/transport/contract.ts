@@ -110,7 +110,13 @@ export function transportContract(name: string, make: () => Promise<ContractTran
       const producer = transport.producer();
       const result = await producer.sendBatch([
         { topic: a, records: [{ key: Buffer.from('x'), value: Buffer.from('a1') }] },
-        { topic: b, records: [{ key: null, value: Buffer.from('b1') }, { key: null, value: Buffer.from('b2') }] },
+        {
+          topic: b,
+          records: [
+            { key: null, value: Buffer.from('b1') },
+            { key: null, value: Buffer.from('b2') },
+          ],
+        },
       ]);
       expect(result).to.have.length(2);
       expect(result[0]!.map((m) => m.topic)).to.deep.equal([a]);
@@ -180,7 +186,10 @@ export function transportContract(name: string, make: () => Promise<ContractTran
     it('commits offsets durably, and a new member of the group resumes after the commit', async () => {
       const t = await topic(1);
       const producer = transport.producer();
-      await producer.send(t, Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`first-${i}`) })));
+      await producer.send(
+        t,
+        Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`first-${i}`) })),
+      );
       const groupId = unique('g');
       const first = transport.consumer({ groupId, fromBeginning: true });
       await first.subscribe([t]);
@@ -249,7 +258,17 @@ export function transportContract(name: string, make: () => Promise<ContractTran
         return pa.length > 0 && pb.length > 0 && pa.every((p) => !pb.includes(p)) && [...pa, ...pb].sort().join() === all.join();
       });
       await b.close();
-      await pollUntil([a], seen, settleMs, () => a.assignment().map((x) => String(x.partition)).sort().join() === all.join());
+      await pollUntil(
+        [a],
+        seen,
+        settleMs,
+        () =>
+          a
+            .assignment()
+            .map((x) => String(x.partition))
+            .sort()
+            .join() === all.join(),
+      );
       await pollUntil([a], seen, settleMs, () => seen.size === 40);
       expect([...seen.keys()].sort()).to.have.length(40);
       await a.close();
@@ -426,9 +445,7 @@ export function transportContract(name: string, make: () => Promise<ContractTran
       for (const ack of acked) {
         const records = byBatch.get(`${ack.run}/${ack.seq}`);
         expect(records, `acknowledged send ${ack.run}/${ack.seq}`).to.not.equal(undefined);
-        const expected = ack.ranges.flatMap(([partition, first, last]) =>
-          Array.from({ length: last - first + 1 }, (_, i) => `${partition}/${first + i}`),
-        );
+        const expected = ack.ranges.flatMap(([partition, first, last]) => Array.from({ length: last - first + 1 }, (_, i) => `${partition}/${first + i}`));
         expect(records!.map((r) => `${r.partition}/${r.offset}`).sort()).to.deep.equal(expected.sort());
       }
       await options.verifyStorage?.(made);
@@ -451,14 +468,7 @@ interface Ack {
 }
 
 /** Starts the producing child, kills it with SIGKILL `killAfterMs` after its first acknowledgement, and returns what it acknowledged. */
-async function produceUntilKilled(
-  made: ContractTransport,
-  topic: string,
-  partitions: number,
-  run: string,
-  spread: boolean,
-  killAfterMs: number,
-): Promise<Ack[]> {
+async function produceUntilKilled(made: ContractTransport, topic: string, partitions: number, run: string, spread: boolean, killAfterMs: number): Promise<Ack[]> {
   const args = [CHILD, JSON.stringify(made.openConfig), topic, String(partitions), run, spread ? 'spread' : 'single'];
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -508,12 +518,7 @@ async function drain(consumers: Consumer[], count: number, timeoutMs: number): P
 }
 
 /** Polls `consumers` together, remembering records by topic/partition/offset, until `done()`. */
-async function pollUntil(
-  consumers: Consumer[],
-  seen: Map<string, ConsumedRecord>,
-  timeoutMs: number,
-  done: () => boolean,
-): Promise<void> {
+async function pollUntil(consumers: Consumer[], seen: Map<string, ConsumedRecord>, timeoutMs: number, done: () => boolean): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) throw new Error(`condition not reached in ${timeoutMs} ms`);

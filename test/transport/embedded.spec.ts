@@ -7,10 +7,10 @@ import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'chai';
 import { PmaError } from '../../runtime/errors.ts';
-import type { ConsumedRecord } from '../../transport/types.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { createEmbeddedTransport, type EmbeddedTransport, type EmbeddedTransportOptions } from '../../transport/embedded/index.ts';
 import { embeddedLogPath } from '../../transport/index.ts';
+import type { ConsumedRecord } from '../../transport/types.ts';
 import { type ContractTransport, transportContract } from './contract.ts';
 
 async function makeEmbedded(): Promise<ContractTransport> {
@@ -104,7 +104,7 @@ describe('transport/embedded (beyond the contract)', function () {
     const batches = await polled;
     const latency = Date.now() - sentAt;
     expect(batches[0]!.records[0]!.value!.toString()).to.equal('from-child');
-    expect(latency, "woke long before the 30 s wait ended").to.be.below(5_000);
+    expect(latency, 'woke long before the 30 s wait ended').to.be.below(5_000);
   });
 
   it('shares a group with a consumer in another process, and takes over when that process is SIGKILLed', async () => {
@@ -173,7 +173,10 @@ describe('transport/embedded (beyond the contract)', function () {
     expect(new Set([...sends.keys()].map((k) => k.split('/')[0])).size, 'all three processes wrote').to.equal(3);
     for (const [send, indexes] of sends) {
       const n = Number(send.split('/')[2]);
-      expect(indexes.sort((x, y) => x - y), `send ${send} whole`).to.deep.equal([...Array(n).keys()]);
+      expect(
+        indexes.sort((x, y) => x - y),
+        `send ${send} whole`,
+      ).to.deep.equal([...Array(n).keys()]);
     }
   });
 
@@ -225,11 +228,17 @@ describe('transport/embedded (beyond the contract)', function () {
     await t.admin().createTopics([{ name: 'inflight', partitions: 2 }]);
     const producer = t.producer();
     const sends = Array.from({ length: 30 }, (_, n) =>
-      producer.send('inflight', Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`${n}-${i}`), partition: n % 2 }))),
+      producer.send(
+        'inflight',
+        Array.from({ length: 10 }, (_, i) => ({ key: null, value: Buffer.from(`${n}-${i}`), partition: n % 2 })),
+      ),
     );
     const results = await Promise.all(sends);
     results.forEach((meta, n) => {
-      expect(meta.map((m) => m.offset), `send ${n}`).to.deep.equal(Array.from({ length: 10 }, (_, i) => Math.floor(n / 2) * 10 + i));
+      expect(
+        meta.map((m) => m.offset),
+        `send ${n}`,
+      ).to.deep.equal(Array.from({ length: 10 }, (_, i) => Math.floor(n / 2) * 10 + i));
     });
   });
 
@@ -265,7 +274,10 @@ describe('transport/embedded (beyond the contract)', function () {
     ]);
     const producer = t.producer();
     const old = Date.now() - 3_600_000;
-    await producer.send('aged', [0, 1, 2].map((i) => ({ key: null, value: Buffer.from(`old${i}`), timestamp: old })));
+    await producer.send(
+      'aged',
+      [0, 1, 2].map((i) => ({ key: null, value: Buffer.from(`old${i}`), timestamp: old })),
+    );
     await producer.send('aged', [{ key: null, value: Buffer.from('recent') }]);
     for (let i = 0; i < 10; i++) await producer.send('sized', [{ key: null, value: Buffer.alloc(300, i) }]);
     const c = t.consumer({ groupId: 'early' });
@@ -347,7 +359,10 @@ describe('transport/embedded (beyond the contract)', function () {
     const t = await make();
     await t.admin().createTopics([{ name: 'limits', partitions: 1 }]);
     const producer = t.producer();
-    await producer.send('limits', Array.from({ length: 50 }, (_, i) => ({ key: null, value: Buffer.alloc(100, i) })));
+    await producer.send(
+      'limits',
+      Array.from({ length: 50 }, (_, i) => ({ key: null, value: Buffer.alloc(100, i) })),
+    );
     await producer.send('limits', [{ key: null, value: Buffer.alloc(10_000) }]);
     const c = t.consumer({ groupId: 'g', maxRecords: 7, maxBytes: 450 });
     await c.subscribe(['limits']);
@@ -365,7 +380,10 @@ describe('transport/embedded (beyond the contract)', function () {
   it('keeps records and committed offsets across a reopen, and starts a recreated topic afresh', async () => {
     let t = await make();
     await t.admin().createTopics([{ name: 'keep', partitions: 1 }]);
-    await t.producer().send('keep', [{ key: null, value: Buffer.from('a') }, { key: null, value: Buffer.from('b') }]);
+    await t.producer().send('keep', [
+      { key: null, value: Buffer.from('a') },
+      { key: null, value: Buffer.from('b') },
+    ]);
     const c = t.consumer({ groupId: 'g' });
     await c.subscribe(['keep']);
     await c.poll({ waitMs: 0 });

@@ -7,9 +7,9 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { silentLogger } from '../../runtime/logger.ts';
 import { HttpRegistry } from '../../registry/http.ts';
 import { Serde } from '../../registry/serde.ts';
+import { silentLogger } from '../../runtime/logger.ts';
 import { loadSchema } from '../../schemas/index.ts';
 import { createKafkaTransport } from '../../transport/kafka/index.ts';
 import { partitionForKey } from '../../transport/partitioner.ts';
@@ -39,7 +39,13 @@ function runPython(python: string, args: string[], input = ''): Promise<Array<Re
     child.once('error', reject);
     child.once('close', (code) => {
       if (code !== 0) reject(new Error(`third_party.py ${args[0]} exited ${code}: ${err.trim()}`));
-      else resolve(out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+      else
+        resolve(
+          out
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Record<string, unknown>),
+        );
     });
     child.stdin.end(input);
   });
@@ -75,8 +81,7 @@ function tradeValues(n: number, seed: number): Array<Record<string, unknown>> {
 }
 
 const { python, missing: noPython } = pythonWith(['confluent_kafka.schema_registry.avro']);
-const missing =
-  noBroker ?? noPython ?? (env.registryUrl ? undefined : 'no schema registry beside the broker (`npm run kafka:up` starts one)');
+const missing = noBroker ?? noPython ?? (env.registryUrl ? undefined : 'no schema registry beside the broker (`npm run kafka:up` starts one)');
 
 describeNeeding(`third-party Kafka clients: Python confluent-kafka (${found?.source ?? 'no broker'})`, missing, function () {
   this.timeout(180_000);

@@ -14,8 +14,7 @@ const { env: found, missing: noBroker } = await kafkaAvailability();
 // Undefined while the suite is pending; only the test reads it, and it does not run then.
 const env = found as KafkaTestEnv;
 const control = found?.control;
-const missing =
-  noBroker ?? (control ? undefined : `no restartable broker: the broker at ${env.brokers.join(',')} was not started by kafka.sh here`);
+const missing = noBroker ?? (control ? undefined : `no restartable broker: the broker at ${env.brokers.join(',')} was not started by kafka.sh here`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describeNeeding(`kafka broker restart mid-stream (${found?.source ?? 'no broker'})`, missing, function () {
@@ -106,7 +105,10 @@ describeNeeding(`kafka broker restart mid-stream (${found?.source ?? 'no broker'
     await consumer.close();
     expect(await transport.admin().groupOffsets(groupId, topic)).to.deep.equal(final);
 
-    await producer.send(topic, Array.from({ length: 30 }, (_, i) => ({ key: Buffer.from(`after${i}`), value: Buffer.from(`after${i}`) })));
+    await producer.send(
+      topic,
+      Array.from({ length: 30 }, (_, i) => ({ key: Buffer.from(`after${i}`), value: Buffer.from(`after${i}`) })),
+    );
     const resumed = transport.consumer({ groupId });
     await resumed.subscribe([topic]);
     const fresh: string[] = [];

@@ -15,7 +15,7 @@ import { partitionForKey } from '../../transport/partitioner.ts';
 import type { Consumer, ProduceRecord, Transport } from '../../transport/types.ts';
 import { describeNeeding } from '../prerequisite.ts';
 import { type ContractTransport, transportContract } from './contract.ts';
-import { kafkaAvailability, type KafkaTestEnv, uniqueTopic } from './kafka/broker.ts';
+import { type KafkaTestEnv, kafkaAvailability, uniqueTopic } from './kafka/broker.ts';
 
 const { env: found, missing } = await kafkaAvailability();
 // Undefined while the suites are pending; only hooks and tests read it, and those do not run then.
@@ -96,8 +96,7 @@ async function pollUntil(consumer: Consumer, count: number, ms = 30_000) {
   return out;
 }
 
-const records = (n: number, prefix = 'k'): ProduceRecord[] =>
-  Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`${prefix}${i}`), value: Buffer.from(`v${i}`) }));
+const records = (n: number, prefix = 'k'): ProduceRecord[] => Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`${prefix}${i}`), value: Buffer.from(`v${i}`) }));
 
 describeNeeding(`kafka (${source})`, missing, () => {
   transportContract(`kafka (${source})`, () => makeKafka(env), {
@@ -136,8 +135,7 @@ describeNeeding(`kafka (${source})`, missing, () => {
         includeSynonyms: false,
         resources: [compacted, limited, forever].map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name })),
       });
-      const config = (name: string, key: string) =>
-        resources.find((r) => r.resourceName === name)?.configEntries.find((e) => e.configName === key)?.configValue;
+      const config = (name: string, key: string) => resources.find((r) => r.resourceName === name)?.configEntries.find((e) => e.configName === key)?.configValue;
       expect(config(compacted, 'cleanup.policy')).to.equal('compact');
       expect(config(limited, 'cleanup.policy')).to.equal('delete');
       expect(config(limited, 'retention.ms')).to.equal('3600000');
@@ -159,14 +157,20 @@ describeNeeding(`kafka (${source})`, missing, () => {
       await transport.admin().createTopics([{ name: topic, partitions: 2 }]);
       await transport.admin().createTopics([{ name: topic, partitions: 2 }]);
       let error: unknown;
-      await transport.admin().createTopics([{ name: topic, partitions: 3 }]).catch((e: unknown) => {
-        error = e;
-      });
+      await transport
+        .admin()
+        .createTopics([{ name: topic, partitions: 3 }])
+        .catch((e: unknown) => {
+          error = e;
+        });
       expect(error).to.have.property('code', 'PMA_ERR_TOPIC');
       error = undefined;
-      await transport.producer().send(uniqueTopic('missing'), records(1)).catch((e: unknown) => {
-        error = e;
-      });
+      await transport
+        .producer()
+        .send(uniqueTopic('missing'), records(1))
+        .catch((e: unknown) => {
+          error = e;
+        });
       expect(error).to.have.property('code', 'PMA_ERR_TOPIC');
       await transport.admin().deleteTopics([topic]);
     });
@@ -193,7 +197,10 @@ describeNeeding(`kafka (${source})`, missing, () => {
       const topic = uniqueTopic('big');
       await transport.admin().createTopics([{ name: topic, partitions: 1 }]);
       const value = Buffer.alloc(20_000, 1);
-      const meta = await transport.producer().send(topic, Array.from({ length: 200 }, () => ({ key: null, value })));
+      const meta = await transport.producer().send(
+        topic,
+        Array.from({ length: 200 }, () => ({ key: null, value })),
+      );
       expect(meta.map((m) => m.offset)).to.deep.equal(Array.from({ length: 200 }, (_, i) => i));
       expect((await transport.admin().offsets(topic))[0]).to.include({ low: 0, high: 200 });
       await transport.admin().deleteTopics([topic]);

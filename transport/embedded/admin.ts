@@ -1,13 +1,6 @@
 /** Topic and group administration on the embedded log. */
 import { ConsumerStateError, TopicError } from '../../runtime/errors.ts';
-import type {
-  Admin,
-  PartitionLag,
-  PartitionOffsets,
-  TopicDescription,
-  TopicPartitionOffset,
-  TopicSpec,
-} from '../types.ts';
+import type { Admin, PartitionLag, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '../types.ts';
 import { describe, type TopicCatalog } from './catalog.ts';
 import type { LogDatabase } from './database.ts';
 import type { LogMaintenance, MaintenanceReport } from './maintenance.ts';
@@ -48,23 +41,20 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
       const now = Date.now();
       for (const spec of specs) {
         const policy = spec.cleanupPolicy ?? 'delete';
-        const existing = db
-          .stmt('SELECT partitions, cleanup_policy FROM log_topics WHERE name = ?')
-          .get(spec.name) as { partitions: number; cleanup_policy: string } | undefined;
+        const existing = db.stmt('SELECT partitions, cleanup_policy FROM log_topics WHERE name = ?').get(spec.name) as { partitions: number; cleanup_policy: string } | undefined;
         if (existing) {
           if (existing.partitions !== spec.partitions || existing.cleanup_policy !== policy) {
-            throw new TopicError(
-              `topic "${spec.name}" exists with ${existing.partitions} partitions and cleanup policy ${existing.cleanup_policy}, not ${spec.partitions} and ${policy}`,
-              { topic: spec.name, partitions: existing.partitions, requested: spec.partitions },
-            );
+            throw new TopicError(`topic "${spec.name}" exists with ${existing.partitions} partitions and cleanup policy ${existing.cleanup_policy}, not ${spec.partitions} and ${policy}`, {
+              topic: spec.name,
+              partitions: existing.partitions,
+              requested: spec.partitions,
+            });
           }
           // Like Kafka, an existing topic keeps its settings: creating it again changes nothing.
           continue;
         }
         const row = db
-          .stmt(
-            'INSERT INTO log_topics (name, partitions, cleanup_policy, retention_ms, retention_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
-          )
+          .stmt('INSERT INTO log_topics (name, partitions, cleanup_policy, retention_ms, retention_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id')
           .get(spec.name, spec.partitions, policy, spec.retentionMs ?? null, spec.retentionBytes ?? null, now) as { id: number };
         const partition = db.stmt('INSERT INTO log_partitions (topic_id, partition) VALUES (?, ?)');
         for (let p = 0; p < spec.partitions; p++) partition.run(row.id, p);
@@ -117,9 +107,10 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
   }
 
   async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
-    const rows = this.#db
-      .stmt('SELECT partition, next_offset FROM log_group_offsets WHERE group_id = ? AND topic = ? ORDER BY partition')
-      .all(groupId, topic) as Array<{ partition: number; next_offset: number }>;
+    const rows = this.#db.stmt('SELECT partition, next_offset FROM log_group_offsets WHERE group_id = ? AND topic = ? ORDER BY partition').all(groupId, topic) as Array<{
+      partition: number;
+      next_offset: number;
+    }>;
     return rows.map((r) => ({ topic, partition: r.partition, offset: r.next_offset }));
   }
 
@@ -127,9 +118,7 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
     const db = this.#db;
     db.write(
       () => {
-        const live = db
-          .stmt('SELECT count(*) AS n FROM log_group_members WHERE group_id = ? AND heartbeat_at + session_timeout_ms >= ?')
-          .get(groupId, Date.now()) as { n: number };
+        const live = db.stmt('SELECT count(*) AS n FROM log_group_members WHERE group_id = ? AND heartbeat_at + session_timeout_ms >= ?').get(groupId, Date.now()) as { n: number };
         if (live.n > 0) {
           throw new ConsumerStateError(`cannot set offsets of group "${groupId}": it has ${live.n} live member(s); stop them first`, {
             group: groupId,
@@ -157,11 +146,12 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
   async lag(groupId: string, topic: string): Promise<PartitionLag[]> {
     const meta = this.#topic(topic);
     return this.#db.read(() => {
-      const committed = new Map((
-        this.#db
-          .stmt('SELECT partition, next_offset FROM log_group_offsets WHERE group_id = ? AND topic = ?')
-          .all(groupId, topic) as Array<{ partition: number; next_offset: number }>
-      ).map((r) => [r.partition, r.next_offset]));
+      const committed = new Map(
+        (this.#db.stmt('SELECT partition, next_offset FROM log_group_offsets WHERE group_id = ? AND topic = ?').all(groupId, topic) as Array<{ partition: number; next_offset: number }>).map((r) => [
+          r.partition,
+          r.next_offset,
+        ]),
+      );
       return partitionBounds(this.#db, meta).map(({ partition, low, high }) => {
         const c = committed.get(partition);
         return { topic, partition, committed: c ?? null, high, lag: Math.max(0, c === undefined ? high - low : high - Math.max(c, low)) };
@@ -170,9 +160,7 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
   }
 
   async listGroups(): Promise<string[]> {
-    const rows = this.#db
-      .stmt('SELECT group_id FROM log_group_offsets UNION SELECT group_id FROM log_group_members ORDER BY 1')
-      .all() as Array<{ group_id: string }>;
+    const rows = this.#db.stmt('SELECT group_id FROM log_group_offsets UNION SELECT group_id FROM log_group_members ORDER BY 1').all() as Array<{ group_id: string }>;
     return rows.map((r) => r.group_id);
   }
 

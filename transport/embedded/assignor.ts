@@ -16,10 +16,7 @@ export interface TopicPartition {
 }
 
 /** Partitions per member id; members with nothing assigned map to an empty list. */
-export function rangeAssign(
-  members: readonly MemberSubscription[],
-  partitionCounts: ReadonlyMap<string, number>,
-): Map<string, TopicPartition[]> {
+export function rangeAssign(members: readonly MemberSubscription[], partitionCounts: ReadonlyMap<string, number>): Map<string, TopicPartition[]> {
   const result = new Map<string, TopicPartition[]>(members.map((m) => [m.memberId, []]));
   const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
   for (const topic of topics) {

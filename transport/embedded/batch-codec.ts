@@ -87,15 +87,7 @@ export function measure(items: readonly Encodable[], start: number, end: number)
 }
 
 /** Writes `items[start..end)` into `buf` (at least `measure(...).size` bytes long) from byte 0. */
-function write(
-  buf: Buffer,
-  items: readonly Encodable[],
-  start: number,
-  end: number,
-  delta: (i: number) => number,
-  timestamp: (i: number) => number,
-  measured: Measured,
-): EncodedBatch {
+function write(buf: Buffer, items: readonly Encodable[], start: number, end: number, delta: (i: number) => number, timestamp: (i: number) => number, measured: Measured): EncodedBatch {
   buf[0] = FORMAT;
   buf.writeUInt32LE(end - start, 5);
   let pos = HEADER_BYTES;
@@ -152,14 +144,7 @@ function writeString(buf: Buffer, pos: number, s: string): number {
  * defaulting to `now`) into `target` if it is large enough, else into a new buffer. The payload
  * is a view of that buffer, valid until the buffer is reused.
  */
-export function encodeProduced(
-  records: readonly ProduceRecord[],
-  start: number,
-  end: number,
-  now: number,
-  target?: Buffer,
-  measured = measure(records, start, end),
-): EncodedBatch {
+export function encodeProduced(records: readonly ProduceRecord[], start: number, end: number, now: number, target?: Buffer, measured = measure(records, start, end)): EncodedBatch {
   const buf = target && target.length >= measured.size ? target : Buffer.allocUnsafe(measured.size);
   return write(
     buf,
@@ -206,13 +191,7 @@ export interface DecodeBudget {
  * budget lasts. The first record of a poll is taken whatever its size, so an oversized record
  * still flows. Returns the offset of the last record taken, or -1 if none was.
  */
-export function decodeBatch(
-  payload: Uint8Array,
-  where: BatchLocation,
-  fromOffset: number,
-  out: ConsumedRecord[],
-  budget: DecodeBudget,
-): number {
+export function decodeBatch(payload: Uint8Array, where: BatchLocation, fromOffset: number, out: ConsumedRecord[], budget: DecodeBudget): number {
   const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   if (buf.length < HEADER_BYTES || buf[0] !== FORMAT) throw corrupt(where, `unknown batch format ${buf[0]}`);
   if (crc32(buf.subarray(5)) !== buf.readUInt32LE(1)) throw corrupt(where, 'checksum mismatch');

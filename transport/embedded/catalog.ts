@@ -38,9 +38,7 @@ export class TopicCatalog {
   refreshIfChanged(): boolean {
     const version = (this.#db.stmt(TOPICS_VERSION_SQL).get() as { value: number }).value;
     if (version === this.#version) return false;
-    const rows = this.#db
-      .stmt('SELECT id, name, partitions, cleanup_policy, retention_ms, retention_bytes FROM log_topics ORDER BY name')
-      .all() as unknown as TopicRow[];
+    const rows = this.#db.stmt('SELECT id, name, partitions, cleanup_policy, retention_ms, retention_bytes FROM log_topics ORDER BY name').all() as unknown as TopicRow[];
     this.#byName = new Map(
       rows.map((r) => [
         r.name,

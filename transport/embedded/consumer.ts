@@ -99,10 +99,12 @@ export class EmbeddedConsumer implements Consumer {
         const now = Date.now();
         for (const o of offsets) {
           if (!member.owns(o.topic, o.partition)) {
-            throw new ConsumerStateError(
-              'cannot commit: the partition is not assigned to this member (it was rebalanced away); its records will be delivered again to the new owner',
-              { topic: o.topic, partition: o.partition, offset: o.offset, group: member.groupId },
-            );
+            throw new ConsumerStateError('cannot commit: the partition is not assigned to this member (it was rebalanced away); its records will be delivered again to the new owner', {
+              topic: o.topic,
+              partition: o.partition,
+              offset: o.offset,
+              group: member.groupId,
+            });
           }
           upsert.run(member.groupId, o.topic, o.partition, o.offset, now);
         }
@@ -149,9 +151,7 @@ export class EmbeddedConsumer implements Consumer {
   }
 
   assignment(): Array<{ topic: string; partition: number }> {
-    return [...this.#positions.values()]
-      .map((p) => ({ topic: p.topic.name, partition: p.partition }))
-      .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+    return [...this.#positions.values()].map((p) => ({ topic: p.topic.name, partition: p.partition })).sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }
 
   async close(): Promise<void> {
@@ -220,9 +220,9 @@ export class EmbeddedConsumer implements Consumer {
       this.#pendingSeeks.delete(key);
       return { topic, partition: tp.partition, next: pending };
     }
-    const committed = this.#deps.db
-      .stmt('SELECT next_offset FROM log_group_offsets WHERE group_id = ? AND topic = ? AND partition = ?')
-      .get(this.#deps.member.groupId, tp.topic, tp.partition) as { next_offset: number } | undefined;
+    const committed = this.#deps.db.stmt('SELECT next_offset FROM log_group_offsets WHERE group_id = ? AND topic = ? AND partition = ?').get(this.#deps.member.groupId, tp.topic, tp.partition) as
+      | { next_offset: number }
+      | undefined;
     if (committed) return { topic, partition: tp.partition, next: committed.next_offset };
     const bounds = partitionBounds(this.#deps.db, topic).find((b) => b.partition === tp.partition);
     if (!bounds) throw new TransportError('assigned partition has no log', { topic: tp.topic, partition: tp.partition });

@@ -35,9 +35,7 @@ export function fetchRecords(db: LogDatabase, positions: Position[], limits: Fet
   const budget: DecodeBudget = { records: limits.maxRecords, bytes: limits.maxBytes, taken: 0 };
   const out: RecordBatch[] = [];
   const bounds = db.stmt('SELECT log_start, next_offset FROM log_partitions WHERE topic_id = ? AND partition = ?');
-  const rows = db.stmt(
-    'SELECT base_offset, last_offset, payload FROM log_batches WHERE topic_id = ? AND partition = ? AND last_offset >= ? ORDER BY last_offset',
-  );
+  const rows = db.stmt('SELECT base_offset, last_offset, payload FROM log_batches WHERE topic_id = ? AND partition = ? AND last_offset >= ? ORDER BY last_offset');
   db.read(() => {
     for (const pos of positions) {
       if (budget.taken > 0 && (budget.records <= 0 || budget.bytes <= 0)) break;

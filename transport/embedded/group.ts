@@ -27,8 +27,7 @@ export interface GroupSync {
   generation: number;
 }
 
-const BUMP_GENERATION =
-  'INSERT INTO log_groups (group_id, generation) VALUES (?, 1) ON CONFLICT (group_id) DO UPDATE SET generation = generation + 1';
+const BUMP_GENERATION = 'INSERT INTO log_groups (group_id, generation) VALUES (?, 1) ON CONFLICT (group_id) DO UPDATE SET generation = generation + 1';
 
 export class GroupMember {
   readonly groupId: string;
@@ -40,11 +39,7 @@ export class GroupMember {
   readonly #logger: Logger;
   #topics: string[] = [];
 
-  constructor(
-    deps: { db: LogDatabase; catalog: TopicCatalog; logger: Logger },
-    ids: { groupId: string; memberId: string; clientId: string },
-    sessionTimeoutMs: number,
-  ) {
+  constructor(deps: { db: LogDatabase; catalog: TopicCatalog; logger: Logger }, ids: { groupId: string; memberId: string; clientId: string }, sessionTimeoutMs: number) {
     this.#db = deps.db;
     this.#catalog = deps.catalog;
     this.#logger = deps.logger;
@@ -75,9 +70,7 @@ export class GroupMember {
 
   /** The group's generation: it moves whenever membership or ownership changes. */
   generation(): number {
-    const row = this.#db.stmt('SELECT generation FROM log_groups WHERE group_id = ?').get(this.groupId) as
-      | { generation: number }
-      | undefined;
+    const row = this.#db.stmt('SELECT generation FROM log_groups WHERE group_id = ?').get(this.groupId) as { generation: number } | undefined;
     return row?.generation ?? 0;
   }
 
@@ -86,9 +79,7 @@ export class GroupMember {
     return this.#db.write(
       () => {
         const now = Date.now();
-        const beat = this.#db
-          .stmt('UPDATE log_group_members SET heartbeat_at = ? WHERE group_id = ? AND member_id = ?')
-          .run(now, this.groupId, this.memberId);
+        const beat = this.#db.stmt('UPDATE log_group_members SET heartbeat_at = ? WHERE group_id = ? AND member_id = ?').run(now, this.groupId, this.memberId);
         let rejoined = false;
         if (beat.changes === 0) {
           this.#logger.warn('consumer group member was expired (no heartbeat within its session timeout); rejoining', {
@@ -96,9 +87,7 @@ export class GroupMember {
             member: this.memberId,
           });
           this.#db
-            .stmt(
-              'INSERT INTO log_group_members (group_id, member_id, client_id, topics, session_timeout_ms, joined_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            )
+            .stmt('INSERT INTO log_group_members (group_id, member_id, client_id, topics, session_timeout_ms, joined_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
             .run(this.groupId, this.memberId, this.#clientId, JSON.stringify(this.#topics), this.#sessionTimeoutMs, now, now);
           this.#db.stmt(BUMP_GENERATION).run(this.groupId);
           rejoined = true;
@@ -114,9 +103,7 @@ export class GroupMember {
     this.#db.write(
       () => {
         this.#db.stmt('DELETE FROM log_group_owners WHERE group_id = ? AND member_id = ?').run(this.groupId, this.memberId);
-        const left = this.#db
-          .stmt('DELETE FROM log_group_members WHERE group_id = ? AND member_id = ?')
-          .run(this.groupId, this.memberId);
+        const left = this.#db.stmt('DELETE FROM log_group_members WHERE group_id = ? AND member_id = ?').run(this.groupId, this.memberId);
         if (left.changes > 0) this.#db.stmt(BUMP_GENERATION).run(this.groupId);
       },
       { group: this.groupId },
@@ -125,22 +112,14 @@ export class GroupMember {
 
   /** True if this member owns the partition right now (call inside the committing transaction). */
   owns(topic: string, partition: number): boolean {
-    const row = this.#db
-      .stmt('SELECT member_id FROM log_group_owners WHERE group_id = ? AND topic = ? AND partition = ?')
-      .get(this.groupId, topic, partition) as { member_id: string } | undefined;
+    const row = this.#db.stmt('SELECT member_id FROM log_group_owners WHERE group_id = ? AND topic = ? AND partition = ?').get(this.groupId, topic, partition) as { member_id: string } | undefined;
     return row?.member_id === this.memberId;
   }
 
   #syncInside(now: number, rejoined: boolean): GroupSync {
     const db = this.#db;
-    const expired = db
-      .stmt('DELETE FROM log_group_members WHERE group_id = ? AND heartbeat_at + session_timeout_ms < ? RETURNING member_id')
-      .all(this.groupId, now) as Array<{ member_id: string }>;
-    const orphans = db
-      .stmt(
-        'DELETE FROM log_group_owners WHERE group_id = ? AND member_id NOT IN (SELECT member_id FROM log_group_members WHERE group_id = ?)',
-      )
-      .run(this.groupId, this.groupId);
+    const expired = db.stmt('DELETE FROM log_group_members WHERE group_id = ? AND heartbeat_at + session_timeout_ms < ? RETURNING member_id').all(this.groupId, now) as Array<{ member_id: string }>;
+    const orphans = db.stmt('DELETE FROM log_group_owners WHERE group_id = ? AND member_id NOT IN (SELECT member_id FROM log_group_members WHERE group_id = ?)').run(this.groupId, this.groupId);
     if (expired.length > 0) {
       this.#logger.info('consumer group: expired members without heartbeat', {
         group: this.groupId,
@@ -159,9 +138,7 @@ export class GroupMember {
     const target = rangeAssign(members, counts).get(this.memberId) ?? [];
     const wanted = new Set(target.map((t) => partitionKey(t.topic, t.partition)));
 
-    const owned = db
-      .stmt('SELECT topic, partition FROM log_group_owners WHERE group_id = ? AND member_id = ?')
-      .all(this.groupId, this.memberId) as Array<{ topic: string; partition: number }>;
+    const owned = db.stmt('SELECT topic, partition FROM log_group_owners WHERE group_id = ? AND member_id = ?').all(this.groupId, this.memberId) as Array<{ topic: string; partition: number }>;
     const ownedKeys = new Set<string>();
     const release = db.stmt('DELETE FROM log_group_owners WHERE group_id = ? AND topic = ? AND partition = ? AND member_id = ?');
     const result: TopicPartition[] = [];
@@ -174,9 +151,7 @@ export class GroupMember {
         changed = true;
       }
     }
-    const claim = db.stmt(
-      'INSERT INTO log_group_owners (group_id, topic, partition, member_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    );
+    const claim = db.stmt('INSERT INTO log_group_owners (group_id, topic, partition, member_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
     for (const t of target) {
       if (ownedKeys.has(partitionKey(t.topic, t.partition))) continue;
       if (claim.run(this.groupId, t.topic, t.partition, this.memberId).changes > 0) result.push(t);

@@ -95,16 +95,8 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
     consumer(consumerOptions: ConsumerOptions): Consumer {
       checkOpen();
       const clientId = consumerOptions.clientId ?? 'pma';
-      const member = new GroupMember(
-        { db, catalog, logger },
-        { groupId: consumerOptions.groupId, memberId: `${clientId}-${process.pid}-${randomUUID()}`, clientId },
-        sessionTimeoutMs,
-      );
-      const consumer: EmbeddedConsumer = new EmbeddedConsumer(
-        { db, catalog, notifier, logger, member, heartbeatMs },
-        consumerOptions,
-        () => consumers.delete(consumer),
-      );
+      const member = new GroupMember({ db, catalog, logger }, { groupId: consumerOptions.groupId, memberId: `${clientId}-${process.pid}-${randomUUID()}`, clientId }, sessionTimeoutMs);
+      const consumer: EmbeddedConsumer = new EmbeddedConsumer({ db, catalog, notifier, logger, member, heartbeatMs }, consumerOptions, () => consumers.delete(consumer));
       consumers.add(consumer);
       return consumer;
     },

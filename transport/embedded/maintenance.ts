@@ -65,10 +65,7 @@ export class LogMaintenance {
   #timer: NodeJS.Timeout | undefined;
   #scheduled: NodeJS.Immediate | undefined;
 
-  constructor(
-    deps: { db: LogDatabase; catalog: TopicCatalog; logger: Logger; notifier: ChangeNotifier },
-    options: MaintenanceOptions,
-  ) {
+  constructor(deps: { db: LogDatabase; catalog: TopicCatalog; logger: Logger; notifier: ChangeNotifier }, options: MaintenanceOptions) {
     this.#db = deps.db;
     this.#catalog = deps.catalog;
     this.#logger = deps.logger;
@@ -153,9 +150,7 @@ export class LogMaintenance {
         if (topic.retentionMs !== null) {
           // Whole batches from the start of the log whose newest record is past retention.
           const first = db
-            .stmt(
-              'SELECT base_offset FROM log_batches WHERE topic_id = ? AND partition = ? AND max_ts >= ? ORDER BY last_offset LIMIT 1',
-            )
+            .stmt('SELECT base_offset FROM log_batches WHERE topic_id = ? AND partition = ? AND max_ts >= ? ORDER BY last_offset LIMIT 1')
             .get(topic.id, partition, Date.now() - topic.retentionMs) as { base_offset: number } | undefined;
           keepFrom = first ? first.base_offset : p.next_offset;
         }
@@ -163,9 +158,10 @@ export class LogMaintenance {
           // The oldest batches, until what is left fits in retentionBytes.
           let excess = p.bytes - topic.retentionBytes;
           let sizeKeepFrom = p.log_start;
-          for (const b of db
-            .stmt('SELECT last_offset, bytes FROM log_batches WHERE topic_id = ? AND partition = ? ORDER BY last_offset')
-            .iterate(topic.id, partition) as Iterable<{ last_offset: number; bytes: number }>) {
+          for (const b of db.stmt('SELECT last_offset, bytes FROM log_batches WHERE topic_id = ? AND partition = ? ORDER BY last_offset').iterate(topic.id, partition) as Iterable<{
+            last_offset: number;
+            bytes: number;
+          }>) {
             if (excess <= 0) break;
             excess -= b.bytes;
             sizeKeepFrom = b.last_offset + 1;
@@ -173,19 +169,10 @@ export class LogMaintenance {
           keepFrom = Math.max(keepFrom ?? 0, sizeKeepFrom);
         }
         if (keepFrom === undefined || keepFrom <= p.log_start) return;
-        const removed = db
-          .stmt('DELETE FROM log_batches WHERE topic_id = ? AND partition = ? AND last_offset < ? RETURNING bytes')
-          .all(topic.id, partition, keepFrom) as Array<{ bytes: number }>;
+        const removed = db.stmt('DELETE FROM log_batches WHERE topic_id = ? AND partition = ? AND last_offset < ? RETURNING bytes').all(topic.id, partition, keepFrom) as Array<{ bytes: number }>;
         const bytes = removed.reduce((n, r) => n + r.bytes, 0);
-        const start = db
-          .stmt('SELECT base_offset FROM log_batches WHERE topic_id = ? AND partition = ? ORDER BY last_offset LIMIT 1')
-          .get(topic.id, partition) as { base_offset: number } | undefined;
-        db.stmt('UPDATE log_partitions SET log_start = ?, bytes = bytes - ? WHERE topic_id = ? AND partition = ?').run(
-          start ? start.base_offset : p.next_offset,
-          bytes,
-          topic.id,
-          partition,
-        );
+        const start = db.stmt('SELECT base_offset FROM log_batches WHERE topic_id = ? AND partition = ? ORDER BY last_offset LIMIT 1').get(topic.id, partition) as { base_offset: number } | undefined;
+        db.stmt('UPDATE log_partitions SET log_start = ?, bytes = bytes - ? WHERE topic_id = ? AND partition = ?').run(start ? start.base_offset : p.next_offset, bytes, topic.id, partition);
         report.expiredBatches += removed.length;
       },
       { topic: topic.name, partition },
@@ -200,9 +187,7 @@ export class LogMaintenance {
         if (!p || (p.dirty_bytes === 0 && !force)) return;
         if (!force && p.dirty_bytes < this.#options.minDirtyRatio * p.bytes) return;
         const rows = db
-          .stmt(
-            'SELECT id, base_offset, last_offset, record_count, payload FROM log_batches WHERE topic_id = ? AND partition = ? ORDER BY last_offset',
-          )
+          .stmt('SELECT id, base_offset, last_offset, record_count, payload FROM log_batches WHERE topic_id = ? AND partition = ? ORDER BY last_offset')
           .all(topic.id, partition) as Array<{ id: number; base_offset: number; record_count: number; payload: Uint8Array }>;
         const batches = rows.map((row) => {
           const records: ConsumedRecord[] = [];
@@ -213,8 +198,7 @@ export class LogMaintenance {
         const latest = new Map<string, number>();
         for (const b of batches) for (const r of b.records) if (r.key) latest.set(r.key.toString('latin1'), r.offset);
         const tombstoneCutoff = Date.now() - this.#options.tombstoneRetentionMs;
-        const survives = (r: ConsumedRecord) =>
-          (r.key === null || latest.get(r.key.toString('latin1')) === r.offset) && !(r.value === null && r.timestamp < tombstoneCutoff);
+        const survives = (r: ConsumedRecord) => (r.key === null || latest.get(r.key.toString('latin1')) === r.offset) && !(r.value === null && r.timestamp < tombstoneCutoff);
 
         const removeIds: number[] = [];
         const writes: ConsumedRecord[][] = [];
@@ -243,33 +227,19 @@ export class LogMaintenance {
         flush();
         // Rewrite only if records go, or if several small batches can become one.
         if (removed === 0 && removeIds.length <= 1) {
-          db.stmt('UPDATE log_partitions SET dirty_bytes = 0, compacted_at = ? WHERE topic_id = ? AND partition = ?').run(
-            Date.now(),
-            topic.id,
-            partition,
-          );
+          db.stmt('UPDATE log_partitions SET dirty_bytes = 0, compacted_at = ? WHERE topic_id = ? AND partition = ?').run(Date.now(), topic.id, partition);
           return;
         }
         const del = db.stmt('DELETE FROM log_batches WHERE id = ?');
         for (const id of removeIds) del.run(id);
-        const insert = db.stmt(
-          'INSERT INTO log_batches (topic_id, partition, base_offset, last_offset, record_count, first_ts, max_ts, bytes, payload) ' +
-            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        );
+        const insert = db.stmt('INSERT INTO log_batches (topic_id, partition, base_offset, last_offset, record_count, first_ts, max_ts, bytes, payload) ' + 'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
         for (const records of writes) {
           const base = records[0]!.offset;
           const e = encodeStored(records, base);
           insert.run(topic.id, partition, base, base + e.lastDelta, e.count, e.firstTimestamp, e.maxTimestamp, e.dataBytes, e.payload);
         }
-        const total = db
-          .stmt('SELECT coalesce(sum(bytes), 0) AS bytes FROM log_batches WHERE topic_id = ? AND partition = ?')
-          .get(topic.id, partition) as { bytes: number };
-        db.stmt('UPDATE log_partitions SET bytes = ?, dirty_bytes = 0, compacted_at = ? WHERE topic_id = ? AND partition = ?').run(
-          total.bytes,
-          Date.now(),
-          topic.id,
-          partition,
-        );
+        const total = db.stmt('SELECT coalesce(sum(bytes), 0) AS bytes FROM log_batches WHERE topic_id = ? AND partition = ?').get(topic.id, partition) as { bytes: number };
+        db.stmt('UPDATE log_partitions SET bytes = ?, dirty_bytes = 0, compacted_at = ? WHERE topic_id = ? AND partition = ?').run(total.bytes, Date.now(), topic.id, partition);
         report.compactedRecords += removed;
         report.compactedPartitions++;
       },
@@ -278,9 +248,7 @@ export class LogMaintenance {
   }
 
   #partitionRow(topic: TopicMeta, partition: number): PartitionRow | undefined {
-    return this.#db
-      .stmt('SELECT partition, log_start, next_offset, bytes, dirty_bytes FROM log_partitions WHERE topic_id = ? AND partition = ?')
-      .get(topic.id, partition) as PartitionRow | undefined;
+    return this.#db.stmt('SELECT partition, log_start, next_offset, bytes, dirty_bytes FROM log_partitions WHERE topic_id = ? AND partition = ?').get(topic.id, partition) as PartitionRow | undefined;
   }
 
   /** Gives free pages back to the file system once a good share of the file is free. */

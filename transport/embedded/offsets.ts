@@ -6,9 +6,11 @@ import type { LogDatabase } from './database.ts';
 
 /** Low (log start) and high (next offset) of every partition of a topic. */
 export function partitionBounds(db: LogDatabase, topic: TopicMeta): PartitionOffsets[] {
-  const rows = db
-    .stmt('SELECT partition, log_start, next_offset FROM log_partitions WHERE topic_id = ? ORDER BY partition')
-    .all(topic.id) as Array<{ partition: number; log_start: number; next_offset: number }>;
+  const rows = db.stmt('SELECT partition, log_start, next_offset FROM log_partitions WHERE topic_id = ? ORDER BY partition').all(topic.id) as Array<{
+    partition: number;
+    log_start: number;
+    next_offset: number;
+  }>;
   return rows.map((r) => ({ partition: r.partition, low: r.log_start, high: r.next_offset }));
 }
 
@@ -17,9 +19,7 @@ export function partitionBounds(db: LogDatabase, topic: TopicMeta): PartitionOff
  * if none). Batches whose largest timestamp is smaller are skipped without reading their records.
  */
 export function offsetsForTimestamp(db: LogDatabase, topic: TopicMeta, timestamp: number): TopicPartitionOffset[] {
-  const firstBatch = db.stmt(
-    'SELECT base_offset, last_offset, payload FROM log_batches WHERE topic_id = ? AND partition = ? AND max_ts >= ? ORDER BY last_offset LIMIT 1',
-  );
+  const firstBatch = db.stmt('SELECT base_offset, last_offset, payload FROM log_batches WHERE topic_id = ? AND partition = ? AND max_ts >= ? ORDER BY last_offset LIMIT 1');
   return db.read(() =>
     partitionBounds(db, topic).map(({ partition, high }) => {
       const row = firstBatch.get(topic.id, partition, timestamp) as { base_offset: number; payload: Uint8Array } | undefined;

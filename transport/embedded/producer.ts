@@ -36,7 +36,6 @@ interface PendingBatch {
   indexes: number[];
 }
 
-
 export class EmbeddedProducer implements Producer {
   readonly #deps: ProducerDeps;
   readonly #partitioner = new Partitioner();
@@ -128,8 +127,7 @@ export class EmbeddedProducer implements Producer {
     byPartition.forEach((group, partition) => {
       if (!group) return;
       const { records: list, indexes } = group;
-      const add = (start: number, end: number) =>
-        out.push({ topic: meta, partition, records: list, start, end, measured: measure(list, start, end), topicIndex, indexes });
+      const add = (start: number, end: number) => out.push({ topic: meta, partition, records: list, start, end, measured: measure(list, start, end), topicIndex, indexes });
       let start = 0;
       let bytes = 0;
       for (let i = 0; i < list.length; i++) {

@@ -86,15 +86,10 @@ export function migrate(db: DatabaseSync): void {
   const row = db.prepare("SELECT value FROM log_meta WHERE key = 'schema_version'").get() as { value: number } | undefined;
   const current = row?.value ?? 0;
   if (current > MIGRATIONS.length) {
-    throw new TransportError(
-      `the embedded log was written by a newer version (schema ${current}, this build knows ${MIGRATIONS.length})`,
-      { schemaVersion: current },
-    );
+    throw new TransportError(`the embedded log was written by a newer version (schema ${current}, this build knows ${MIGRATIONS.length})`, { schemaVersion: current });
   }
   for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
-  db.prepare("INSERT INTO log_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
-    MIGRATIONS.length,
-  );
+  db.prepare("INSERT INTO log_meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(MIGRATIONS.length);
 }
 
 /** Bumped whenever a topic is created or deleted, so consumers know to re-read topic metadata. */

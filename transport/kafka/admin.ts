@@ -5,14 +5,7 @@
  */
 import kafkajs from 'kafkajs';
 import { TopicError, TransportError } from '../../runtime/errors.ts';
-import type {
-  Admin,
-  PartitionLag,
-  PartitionOffsets,
-  TopicDescription,
-  TopicPartitionOffset,
-  TopicSpec,
-} from '../types.ts';
+import type { Admin, PartitionLag, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '../types.ts';
 import type { KafkaClient } from './client.ts';
 import { isRetriable, isUnknownTopic, protocolErrorType, wrapKafkaError } from './errors.ts';
 import { describeFromConfig, type TopicConfig, topicConfigFor, validateTopicSpec } from './topic-config.ts';
@@ -97,7 +90,10 @@ export class KafkaAdmin implements Admin {
         // Created, but waiting for leaders read metadata the broker had not published yet (seen
         // right after a broker restart): wait, bounded, until every new topic is visible.
         if (protocolErrorType(err) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
-        await waitForTopics(admin, missing.map((s) => s.name));
+        await waitForTopics(
+          admin,
+          missing.map((s) => s.name),
+        );
       }
     });
     for (const spec of missing) {
@@ -122,9 +118,7 @@ export class KafkaAdmin implements Admin {
     const present = names.filter((n) => existing.has(n));
     for (const n of names) this.#partitionCounts.delete(n);
     if (present.length === 0) return;
-    await this.#call('cannot delete topics', { topics: present.join(',') }, (admin) =>
-      admin.deleteTopics({ topics: present }),
-    );
+    await this.#call('cannot delete topics', { topics: present.join(',') }, (admin) => admin.deleteTopics({ topics: present }));
   }
 
   async #listTopicNames(): Promise<string[]> {
@@ -151,9 +145,7 @@ export class KafkaAdmin implements Admin {
   async #describe(names: string[]): Promise<TopicDescription[]> {
     if (names.length === 0) return [];
     const context = { topics: names.join(',') };
-    const metadata = await this.#call('cannot read topic metadata', context, (admin) =>
-      admin.fetchTopicMetadata({ topics: names }),
-    );
+    const metadata = await this.#call('cannot read topic metadata', context, (admin) => admin.fetchTopicMetadata({ topics: names }));
     const configs = await this.#call('cannot read topic configs', context, (admin) =>
       admin.describeConfigs({
         includeSynonyms: false,
@@ -203,24 +195,16 @@ export class KafkaAdmin implements Admin {
         }
       }
     });
-    return rows
-      .map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) }))
-      .sort((a, b) => a.partition - b.partition);
+    return rows.map((r) => ({ partition: r.partition, low: Number(r.low), high: Number(r.high) })).sort((a, b) => a.partition - b.partition);
   }
 
   async offsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]> {
-    const rows = await this.#call('cannot read offsets by timestamp', { topic, timestamp }, (admin) =>
-      admin.fetchTopicOffsetsByTimestamp(topic, timestamp),
-    );
-    return rows
-      .map((r) => ({ topic, partition: r.partition, offset: Number(r.offset) }))
-      .sort((a, b) => a.partition - b.partition);
+    const rows = await this.#call('cannot read offsets by timestamp', { topic, timestamp }, (admin) => admin.fetchTopicOffsetsByTimestamp(topic, timestamp));
+    return rows.map((r) => ({ topic, partition: r.partition, offset: Number(r.offset) })).sort((a, b) => a.partition - b.partition);
   }
 
   async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
-    const rows = await this.#call('cannot read group offsets', { groupId, topic }, (admin) =>
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    );
+    const rows = await this.#call('cannot read group offsets', { groupId, topic }, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
     return (rows.find((r) => r.topic === topic)?.partitions ?? [])
       .map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) }))
       .filter((p) => p.offset >= 0)
@@ -235,9 +219,7 @@ export class KafkaAdmin implements Admin {
       byTopic.set(o.topic, list);
     }
     for (const [topic, partitions] of byTopic) {
-      await this.#call('cannot set group offsets', { groupId, topic }, (admin) =>
-        admin.setOffsets({ groupId, topic, partitions }),
-      );
+      await this.#call('cannot set group offsets', { groupId, topic }, (admin) => admin.setOffsets({ groupId, topic, partitions }));
     }
   }
 

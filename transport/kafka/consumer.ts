@@ -63,14 +63,7 @@ export class KafkaConsumer implements Consumer {
   #failure: PmaError | undefined;
   #closed = false;
 
-  constructor(
-    client: KafkaClient,
-    admin: KafkaAdmin,
-    options: ConsumerOptions,
-    logger: Logger,
-    onClose: () => void,
-    tuning: KafkaConsumerTuning = {},
-  ) {
+  constructor(client: KafkaClient, admin: KafkaAdmin, options: ConsumerOptions, logger: Logger, onClose: () => void, tuning: KafkaConsumerTuning = {}) {
     if (!options.groupId) throw new ConsumerStateError('a consumer needs a groupId', { field: 'groupId' });
     this.#client = client;
     this.#admin = admin;

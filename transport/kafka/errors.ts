@@ -30,13 +30,7 @@ export function protocolErrorType(err: unknown): string | undefined {
 }
 
 export function isUnknownTopic(err: unknown): boolean {
-  return chain(err).some(
-    (e) =>
-      e.type === 'UNKNOWN_TOPIC_OR_PARTITION' ||
-      e.type === 'UNKNOWN_TOPIC_ID' ||
-      e.name === 'KafkaJSTopicMetadataNotLoaded' ||
-      e.name === 'KafkaJSMetadataNotLoaded',
-  );
+  return chain(err).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'UNKNOWN_TOPIC_ID' || e.name === 'KafkaJSTopicMetadataNotLoaded' || e.name === 'KafkaJSMetadataNotLoaded');
 }
 
 /**

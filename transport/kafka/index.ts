@@ -36,22 +36,13 @@ class KafkaTransport implements Transport {
   }
 
   producer(options: ProducerOptions = {}): Producer {
-    const producer: Producer = new KafkaProducer(this.#client(options.clientId), this.#admin, this.#options.producer ?? {}, () =>
-      this.#open.delete(producer),
-    );
+    const producer: Producer = new KafkaProducer(this.#client(options.clientId), this.#admin, this.#options.producer ?? {}, () => this.#open.delete(producer));
     this.#open.add(producer);
     return producer;
   }
 
   consumer(options: ConsumerOptions): Consumer {
-    const consumer: Consumer = new KafkaConsumer(
-      this.#client(options.clientId),
-      this.#admin,
-      options,
-      this.#options.logger,
-      () => this.#open.delete(consumer),
-      this.#options.consumer,
-    );
+    const consumer: Consumer = new KafkaConsumer(this.#client(options.clientId), this.#admin, options, this.#options.logger, () => this.#open.delete(consumer), this.#options.consumer);
     this.#open.add(consumer);
     return consumer;
   }

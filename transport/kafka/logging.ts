@@ -30,10 +30,7 @@ export function kafkajsLogCreator(logger: Logger): kafkajs.logCreator {
   const log = logger.child({ component: 'kafkajs' });
   return () =>
     ({ namespace, level, log: entry }) => {
-      const { message, timestamp: _timestamp, logger: _name, stack, ...fields } = entry as unknown as Record<
-        string,
-        unknown
-      > & { message: string };
+      const { message, timestamp: _timestamp, logger: _name, stack, ...fields } = entry as unknown as Record<string, unknown> & { message: string };
       const withNamespace = { namespace, ...fields };
       if (EXPECTED.has(message) || isResponseError(namespace, message)) log.debug(message, withNamespace);
       else if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(message, withNamespace);

@@ -11,7 +11,7 @@ import kafkajs from 'kafkajs';
 import { ConfigError, PmaError, TopicError, TransportError } from '../../runtime/errors.ts';
 import { parsePartitionKey, partitionKey } from '../partition-key.ts';
 import { partitionForKey } from '../partitioner.ts';
-import type { Headers, Producer, ProduceRecord, RecordMetadata } from '../types.ts';
+import type { Headers, ProduceRecord, Producer, RecordMetadata } from '../types.ts';
 import type { KafkaAdmin } from './admin.ts';
 import type { KafkaClient } from './client.ts';
 import { wrapKafkaError } from './errors.ts';
@@ -191,10 +191,7 @@ export class KafkaProducer implements Producer {
         const messages = byTopic.get(topic) ?? [];
         const from: Origin[] = [];
         let bytes = 0;
-        while (
-          c.at < c.list.length &&
-          (from.length === 0 || (from.length < this.#maxBatchRecords && bytes + c.list[c.at]!.bytes <= this.#maxBatchBytes))
-        ) {
+        while (c.at < c.list.length && (from.length === 0 || (from.length < this.#maxBatchRecords && bytes + c.list[c.at]!.bytes <= this.#maxBatchBytes))) {
           const p = c.list[c.at++]!;
           bytes += p.bytes;
           messages.push(p.message);

@@ -5,9 +5,9 @@
  * from an earlier run are not written again; the sweep at start hands over those with work left.
  */
 import type { IngestContext } from '../../context.ts';
-import type { ControlRecord } from '../../records/publisher.ts';
 import type { Feeder } from '../../pipeline/feeder.ts';
 import { emptyCursor } from '../../records/cursors.ts';
+import type { ControlRecord } from '../../records/publisher.ts';
 import type { MarketCatalog, MarketInfo } from './catalog.ts';
 
 export const TRADES_ENDPOINT = 'data:/trades';

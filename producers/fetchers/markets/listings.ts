@@ -13,26 +13,9 @@ import { clobMarketKey, gammaEventKey, gammaMarketKey } from '../../keys.ts';
 import type { FetcherName } from '../../metrics.ts';
 import { type Cursor, cursorKey } from '../../records/cursors.ts';
 import type { ControlRecord, PageItem } from '../../records/publisher.ts';
-import {
-  CLOB_END_CURSOR,
-  type CursorPageResult,
-  type CursorState,
-  initialOffsetState,
-  type OffsetKnowledge,
-  type OffsetPageResult,
-  walkCursor,
-  walkOffset,
-} from '../paging.ts';
-import {
-  type ClobMarketJson,
-  clobMarketsPage,
-  gammaEventsKeysetPage,
-  gammaEventsPage,
-  type GammaMarketJson,
-  gammaMarketsKeysetPage,
-  gammaMarketsPage,
-} from '../shapes.ts';
-import { refusal, unitStatus, readDetail } from '../units.ts';
+import { CLOB_END_CURSOR, type CursorPageResult, type CursorState, initialOffsetState, type OffsetKnowledge, type OffsetPageResult, walkCursor, walkOffset } from '../paging.ts';
+import { type ClobMarketJson, clobMarketsPage, type GammaMarketJson, gammaEventsKeysetPage, gammaEventsPage, gammaMarketsKeysetPage, gammaMarketsPage } from '../shapes.ts';
+import { readDetail, refusal, unitStatus } from '../units.ts';
 import { fromClob, fromGamma, type MarketInfo } from './catalog.ts';
 import type { Discovered, Discovery } from './discovery.ts';
 
@@ -149,9 +132,7 @@ export class Listings {
     const status = this.#status(spec.endpoint, spec.scope);
     if (status === 'done') return;
     const state: CursorState =
-      status === 'resume' && stored
-        ? { cursor: stored.cursor ?? undefined, pages: stored.page ?? 0, records: stored.records, complete: false }
-        : { pages: 0, records: 0, complete: false };
+      status === 'resume' && stored ? { cursor: stored.cursor ?? undefined, pages: stored.page ?? 0, records: stored.records, complete: false } : { pages: 0, records: 0, complete: false };
     let page: Page | undefined;
     const fetchPage = async (cursor: string | undefined): Promise<CursorPageResult<Record<string, unknown>>> => {
       const request: ApiRequest = { api: 'clob', endpoint: '/markets', params: cursor === undefined ? {} : { next_cursor: cursor } };
@@ -200,8 +181,7 @@ export class Listings {
   async #walkGammaKeyset(spec: ListingSpec, route: '/markets' | '/events', closed: boolean, resume: boolean): Promise<boolean> {
     const ctx = this.#ctx;
     const stored = ctx.cursors.get(spec.endpoint, spec.scope);
-    const state: CursorState =
-      resume && stored ? { cursor: stored.cursor ?? undefined, pages: stored.page ?? 0, records: stored.records, complete: false } : { pages: 0, records: 0, complete: false };
+    const state: CursorState = resume && stored ? { cursor: stored.cursor ?? undefined, pages: stored.page ?? 0, records: stored.records, complete: false } : { pages: 0, records: 0, complete: false };
     const endpoint = `${route}/keyset`;
     const shape = route === '/markets' ? gammaMarketsKeysetPage : gammaEventsKeysetPage;
     let page: Page | undefined;
@@ -251,10 +231,7 @@ export class Listings {
   async #walkGammaOffset(spec: ListingSpec, route: '/markets' | '/events', closed: boolean, resume: boolean): Promise<void> {
     const ctx = this.#ctx;
     const stored = ctx.cursors.get(spec.endpoint, spec.scope);
-    const state =
-      resume && stored
-        ? { offset: stored.offset ?? 0, pages: stored.page ?? 0, records: stored.records, complete: false, capped: false }
-        : initialOffsetState();
+    const state = resume && stored ? { offset: stored.offset ?? 0, pages: stored.page ?? 0, records: stored.records, complete: false, capped: false } : initialOffsetState();
     const knowledge = this.#offsetKnowledge.get(route) ?? { honouredLimit: 0 };
     this.#offsetKnowledge.set(route, knowledge);
     const shape = route === '/markets' ? gammaMarketsPage : gammaEventsPage;

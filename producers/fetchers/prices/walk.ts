@@ -73,12 +73,7 @@ export interface PriceStep {
 
 export type FetchPriceWindow = (req: PriceWindowRequest) => Promise<PriceWindowResult>;
 
-export async function* walkPrices(
-  initial: PriceWalkState,
-  fetchWindow: FetchPriceWindow,
-  knowledge: PriceKnowledge,
-  policy: ResolutionPolicy,
-): AsyncGenerator<PriceStep> {
+export async function* walkPrices(initial: PriceWalkState, fetchWindow: FetchPriceWindow, knowledge: PriceKnowledge, policy: ResolutionPolicy): AsyncGenerator<PriceStep> {
   let s: PriceWalkState = structuredClone(initial);
   while (!s.complete) {
     const request: PriceWindowRequest = {
@@ -90,11 +85,7 @@ export async function* walkPrices(
     if (res.kind === 'window-refused') {
       const tried = request.endTs - request.startTs;
       if (tried <= 60) {
-        throw new HttpError(
-          `prices-history refuses even a ${tried}-second window: ${res.message}`,
-          { endpoint: 'clob:/prices-history', params: JSON.stringify(request) },
-          { retryable: false },
-        );
+        throw new HttpError(`prices-history refuses even a ${tried}-second window: ${res.message}`, { endpoint: 'clob:/prices-history', params: JSON.stringify(request) }, { retryable: false });
       }
       knowledge.maxWindowSec = Math.min(knowledge.maxWindowSec, Math.floor(tried / 2));
       continue;
@@ -103,7 +94,14 @@ export async function* walkPrices(
     const skip = new Set(s.skipTs);
     const points = res.points.filter((p) => p.t >= request.startTs && p.t <= request.endTs && !skip.has(p.t));
     next.skipTs = [];
-    if (next.tier === 'mid' && widenAndCheck(next.range, points.map((p) => p.p), policy)) {
+    if (
+      next.tier === 'mid' &&
+      widenAndCheck(
+        next.range,
+        points.map((p) => p.p),
+        policy,
+      )
+    ) {
       next.tier = 'high';
       next.fidelity = policy.fineFidelity;
       if (next.fidelity !== request.fidelity) {

@@ -26,17 +26,7 @@ import { TRADES_ENDPOINT, type TradeUnit } from '../markets/discovery.ts';
 import { type TradeRowJson, tradesPage, type V2TradeRowJson, v2TradesPage } from '../shapes.ts';
 import { capFromMessage, type Detail, readDetail, refusal, unitStatus } from '../units.ts';
 import { initialV2State, type V2Page, type V2PageRequest, type V2WalkState, walkTradesV2 } from './v2-walk.ts';
-import {
-  type EndpointKnowledge,
-  initialWalkState,
-  newKnowledge,
-  type TradeGap,
-  type TradePageRequest,
-  type TradePageResult,
-  type TradeRow,
-  type TradeWalkState,
-  walkTrades,
-} from './walk.ts';
+import { type EndpointKnowledge, initialWalkState, newKnowledge, type TradeGap, type TradePageRequest, type TradePageResult, type TradeRow, type TradeWalkState, walkTrades } from './walk.ts';
 
 const TAKER = { [HEADERS.fillRole]: 'taker' };
 const MAKER = { [HEADERS.fillRole]: 'maker' };

@@ -121,12 +121,7 @@ export type FetchTradePage = (req: TradePageRequest) => Promise<TradePageResult>
  * step's rows and state before pulling the next, so a restart from the last stored state
  * re-reads at most the page in flight.
  */
-export async function* walkTrades(
-  initial: TradeWalkState,
-  fetchPage: FetchTradePage,
-  knowledge: EndpointKnowledge,
-  limit: number,
-): AsyncGenerator<WalkStep> {
+export async function* walkTrades(initial: TradeWalkState, fetchPage: FetchTradePage, knowledge: EndpointKnowledge, limit: number): AsyncGenerator<WalkStep> {
   let s: TradeWalkState = structuredClone(initial);
   while (!s.complete) {
     if (knowledge.maxOffset !== undefined && s.offset > knowledge.maxOffset) {
@@ -269,9 +264,7 @@ function splitWindow(prev: TradeWalkState, k: EndpointKnowledge, why: string, ki
   }
   if (s.oldest >= s.end) {
     const gap: TradeGap | undefined =
-      kind === 'cap'
-        ? { start: s.end, end: s.end, reason: 'offset-cap-one-second', detail: `${why}; more rows at second ${s.end} than one walk can reach` }
-        : undefined;
+      kind === 'cap' ? { start: s.end, end: s.end, reason: 'offset-cap-one-second', detail: `${why}; more rows at second ${s.end} than one walk can reach` } : undefined;
     s.end -= 1;
     s.boundaryKeys = [];
     if (s.end < s.start) s.complete = true;
@@ -290,4 +283,3 @@ function reportRest(prev: TradeWalkState, reason: TradeGap['reason'], detail: st
   if (end < s.start) return { rows: [], state: s };
   return { rows: [], state: s, gap: { start: s.start, end, reason, detail } };
 }
-

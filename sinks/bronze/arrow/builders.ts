@@ -151,7 +151,12 @@ export class Utf8Builder implements ColumnBuilder {
     for (let i = 0; i < n; i++) values.push(old.toString('utf8', offsets[i]!, offsets[i + 1]!));
     let size = 0;
     const encoded = values.map((v) => Buffer.from(v, 'utf8'));
-    this.#data = Buffer.allocUnsafe(Math.max(4096, encoded.reduce((s, b) => s + b.length, 0)));
+    this.#data = Buffer.allocUnsafe(
+      Math.max(
+        4096,
+        encoded.reduce((s, b) => s + b.length, 0),
+      ),
+    );
     for (let i = 0; i < n; i++) {
       size += encoded[i]!.copy(this.#data, size);
       offsets[i + 1] = size;

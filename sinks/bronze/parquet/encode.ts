@@ -13,11 +13,7 @@ export function encodeParquet(ipcStream: Uint8Array): Uint8Array {
 }
 
 export function writerProperties(metadata?: Map<string, string>): WriterProperties {
-  let builder = new WriterPropertiesBuilder()
-    .setCompression(Compression.ZSTD)
-    .setDictionaryEnabled(false)
-    .setMaxRowGroupSize(ROW_GROUP_ROWS)
-    .setCreatedBy('pma bronze sink (parquet-wasm)');
+  let builder = new WriterPropertiesBuilder().setCompression(Compression.ZSTD).setDictionaryEnabled(false).setMaxRowGroupSize(ROW_GROUP_ROWS).setCreatedBy('pma bronze sink (parquet-wasm)');
   if (metadata) builder = builder.setKeyValueMetadata(metadata);
   return builder.build();
 }

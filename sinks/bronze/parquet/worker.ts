@@ -3,14 +3,15 @@
  * Parquet and writes each file new and fsynced before it answers, so the main thread keeps
  * consuming meanwhile.
  */
-import { parentPort } from 'node:worker_threads';
+
 import { open, readFile } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
 import { tableToIPC } from 'apache-arrow';
 import { ParquetFile, readParquet, transformParquetStream } from 'parquet-wasm/node';
 import { PmaError, type SerializedError, SinkError, serializeError } from '../../../runtime/errors.ts';
 import { loadSchema } from '../../../schemas/index.ts';
-import { type CompiledColumns, compileColumns } from '../arrow/record-columns.ts';
 import { writeNewFileDurably } from '../../common/fs-durable.ts';
+import { type CompiledColumns, compileColumns } from '../arrow/record-columns.ts';
 import type { BodyChunk } from '../body-buffer.ts';
 import { encodeParquet, writerProperties } from './encode.ts';
 

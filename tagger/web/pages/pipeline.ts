@@ -3,9 +3,9 @@
  * lag per topic and consumer group, dead letters and failures with the latest reasons, and
  * records per second over the last hour.
  */
-import { pipelineSnapshot, type PipelineSnapshot } from '../../pipeline/snapshot.ts';
-import type { RegisterPage, WebDeps } from '../deps.ts';
+import { type PipelineSnapshot, pipelineSnapshot } from '../../pipeline/snapshot.ts';
 import { lineChart, sparkline } from '../chart.ts';
+import type { RegisterPage, WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { fmtNum, fmtTime } from '../layout.ts';
 

@@ -1,8 +1,8 @@
 /** Settings: Ollama URL, models, voting rule, threshold, quorum, concurrency; "test connection". */
 import type { Context } from 'hono';
+import { describeError } from '../../../runtime/errors.ts';
 import type { ModelInfo } from '../../ollama/types.ts';
 import type { TaggerSettings } from '../../settings.ts';
-import { describeError } from '../../../runtime/errors.ts';
 import type { RegisterPage, WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfField } from '../layout.ts';
@@ -58,7 +58,8 @@ async function testResult(deps: WebDeps, url: string, chosen: readonly string[])
 
 async function form(c: Context, deps: WebDeps, s: TaggerSettings): Promise<SafeHtml> {
   const token = deps.token(c);
-  const rule = (value: string, label: string, help: string) => html`<label class="radio"><input type="radio" name="rule" value="${value}" ${s.rule === value ? html`checked` : ''}> <strong>${label}</strong> <span class="muted">${help}</span></label>`;
+  const rule = (value: string, label: string, help: string) =>
+    html`<label class="radio"><input type="radio" name="rule" value="${value}" ${s.rule === value ? html`checked` : ''}> <strong>${label}</strong> <span class="muted">${help}</span></label>`;
   return html`
 <section class="panel">
   <h1>Settings</h1>

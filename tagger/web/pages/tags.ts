@@ -1,8 +1,9 @@
 /** Tags: create, rename, describe, activate and deactivate; counts per decision state. */
+
+import type { TagRow } from '../../store/tag-store.ts';
+import type { RegisterPage } from '../deps.ts';
 import { html } from '../html.ts';
 import { csrfField, fmtNum, fmtTime } from '../layout.ts';
-import type { RegisterPage } from '../deps.ts';
-import type { TagRow } from '../../store/tag-store.ts';
 
 const DONE: Record<string, string> = {
   created: 'Tag created; markets in the catalogue are being classified.',
@@ -31,9 +32,10 @@ export const registerTags: RegisterPage = (app, deps) => {
 
   app.post('/tags/:id', async (c) => {
     const form = await deps.form(c);
-    const error = await deps.service
-      .updateTag(c.req.param('id'), { name: form.name ?? '', description: form.description ?? '' }, deps.service.settings.reviewer)
-      .then(() => null, (err: Error) => err);
+    const error = await deps.service.updateTag(c.req.param('id'), { name: form.name ?? '', description: form.description ?? '' }, deps.service.settings.reviewer).then(
+      () => null,
+      (err: Error) => err,
+    );
     if (error) return deps.page(c, { title: 'Tags', page: 'tags', status: 422, message: { kind: 'error', text: error.message }, body: await body(deps.token(c), await deps.service.store.tags(), {}) });
     return c.redirect('/tags?done=saved', 303);
   });

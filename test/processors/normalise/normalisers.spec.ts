@@ -1,5 +1,5 @@
-import { expect } from 'chai';
 import type avro from 'avsc';
+import { expect } from 'chai';
 import { NORMALISERS } from '../../../processors/normalise/index.ts';
 import type { CleanOutput, RawInput } from '../../../processors/normalise/types.ts';
 import { NormaliseError } from '../../../runtime/errors.ts';
@@ -37,7 +37,10 @@ describe('processors/normalise: fixtures through the raw schemas into clean reco
   it('clean field lists match the .avsc files exactly', () => {
     for (const [topic, fields] of Object.entries(CLEAN_FIELDS)) {
       const schema = schemaJson(TOPICS[topic as CleanTopicKey].schema) as unknown as { fields: Array<{ name: string }> };
-      expect(schema.fields.map((f) => f.name), topic).to.deep.equal([...fields]);
+      expect(
+        schema.fields.map((f) => f.name),
+        topic,
+      ).to.deep.equal([...fields]);
     }
   });
 
@@ -135,9 +138,25 @@ describe('processors/normalise: fixtures through the raw schemas into clean reco
 
   it('a full Data API trade row keeps its token, outcome and names; the recorded role is read', () => {
     const row = {
-      proxyWallet: '0x07e24e524ab1474b6e656bc322fab8f47f779474', side: 'BUY', asset: '123', conditionId: '0xc0', size: 10, price: 0.999000000999,
-      timestamp: 1765404888, title: 'T', slug: 's', icon: '', eventSlug: 'ev', outcome: 'Yes', outcomeIndex: 0, name: 'n', pseudonym: 'p',
-      bio: '', profileImage: '', profileImageOptimized: '', transactionHash: '0xhash',
+      proxyWallet: '0x07e24e524ab1474b6e656bc322fab8f47f779474',
+      side: 'BUY',
+      asset: '123',
+      conditionId: '0xc0',
+      size: 10,
+      price: 0.999000000999,
+      timestamp: 1765404888,
+      title: 'T',
+      slug: 's',
+      icon: '',
+      eventSlug: 'ev',
+      outcome: 'Yes',
+      outcomeIndex: 0,
+      name: 'n',
+      pseudonym: 'p',
+      bio: '',
+      profileImage: '',
+      profileImageOptimized: '',
+      transactionHash: '0xhash',
     };
     const [trade] = byTopic(run('rawTrades', row, 'key-9', { 'pma-fill-role': 'maker' }), 'trades');
     expect(trade).to.include({ trade_id: 'key-9', token_id: '123', outcome: 'Yes', outcome_index: 0, event_slug: 'ev', price: 0.999000000999, role: 'MAKER', market_slug: 's' });
@@ -148,9 +167,18 @@ describe('processors/normalise: fixtures through the raw schemas into clean reco
     const out = run('rawLeaderboard', { ...rows[1]!, category: 'OVERALL', timePeriod: 'WEEK', orderBy: 'VOL', fetchedAt: 1_765_000_000_123 });
     const [row] = byTopic(out, 'leaderboard');
     expect(row).to.deep.equal({
-      snapshot_ts: 1_765_000_000_123, category: 'OVERALL', time_period: 'WEEK', order_by: 'VOL', rank: 2,
-      proxy_wallet: '0x2005d16a84ceefa912d4e380cd32e7ff827875ea', user_name: 'RN1', x_username: 'RN1polymarket', verified_badge: false,
-      vol: 26644164.223832004, pnl: 303702.9884043636, profile_image: rows[1]!.profileImage,
+      snapshot_ts: 1_765_000_000_123,
+      category: 'OVERALL',
+      time_period: 'WEEK',
+      order_by: 'VOL',
+      rank: 2,
+      proxy_wallet: '0x2005d16a84ceefa912d4e380cd32e7ff827875ea',
+      user_name: 'RN1',
+      x_username: 'RN1polymarket',
+      verified_badge: false,
+      vol: 26644164.223832004,
+      pnl: 303702.9884043636,
+      profile_image: rows[1]!.profileImage,
     });
     const [dflt] = byTopic(run('rawLeaderboard', { ...rows[0]! }), 'leaderboard');
     expect(dflt).to.include({ snapshot_ts: FETCHED, category: 'OVERALL', time_period: 'DAY', order_by: 'PNL', rank: 1 });

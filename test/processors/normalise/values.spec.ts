@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { NormaliseError } from '../../../runtime/errors.ts';
 import { bool, decimal, decimalArray, field, int32, symbol, textArray, timestamp } from '../../../processors/normalise/values.ts';
+import { NormaliseError } from '../../../runtime/errors.ts';
 
 const MIN = Date.UTC(1970, 0, 1);
 const MAX = Date.UTC(2100, 0, 1);

@@ -48,7 +48,18 @@ describe('processors/state', () => {
 
   describe('lookup tables and enrichment', () => {
     const market = (over: Partial<CleanMarket> = {}): CleanMarket =>
-      ({ condition_id: '0xc', source: 'GAMMA', observed_ts: 0, outcomes: ['Yes', 'No'], token_ids: ['t0', 't1'], outcome_prices: [], event_id: 'e1', event_slug: 'ev', tags: [], ...over }) as CleanMarket;
+      ({
+        condition_id: '0xc',
+        source: 'GAMMA',
+        observed_ts: 0,
+        outcomes: ['Yes', 'No'],
+        token_ids: ['t0', 't1'],
+        outcome_prices: [],
+        event_id: 'e1',
+        event_slug: 'ev',
+        tags: [],
+        ...over,
+      }) as CleanMarket;
     const trade = (over: Partial<CleanTrade> = {}): CleanTrade =>
       ({ trade_id: 'k', condition_id: '0xc', token_id: null, outcome: null, outcome_index: null, event_id: null, event_slug: null, unresolved: false, ...over }) as CleanTrade;
 

@@ -3,8 +3,8 @@ import { Registry } from 'prom-client';
 import { type IngestOptions, type IngestSummary, runIngest } from '../../../producers/run.ts';
 import { ingestSettingsSchema } from '../../../producers/settings.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
-import type { Simulator, TruthType } from '../../../simulator/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
+import type { Simulator, TruthType } from '../../../simulator/index.ts';
 import { readAll, type TestLog } from './log.ts';
 
 export function settingsFor(sim: Simulator, extra: Record<string, unknown> = {}): IngestOptions {

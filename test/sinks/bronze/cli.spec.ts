@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { cleanRecord } from '../clean-arbitrary.ts';
 import { startPma } from '../kill-loop.ts';
-import { type LogHarness, useLogHarness, publishClean } from '../log-harness.ts';
+import { type LogHarness, publishClean, useLogHarness } from '../log-harness.ts';
 
 describe('pma sink and pma process on the command line', function () {
   this.timeout(120_000);

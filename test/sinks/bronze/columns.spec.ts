@@ -6,12 +6,12 @@ import { tableToIPC } from 'apache-arrow';
 import avro from 'avsc';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { compileColumns } from '../../../sinks/bronze/arrow/record-columns.ts';
-import { encodeParquet } from '../../../sinks/bronze/parquet/encode.ts';
 import { DecodeError } from '../../../runtime/errors.ts';
 import { CLEAN_TOPIC_KEYS, type CleanTopicKey } from '../../../schemas/clean-records.ts';
 import { loadSchema } from '../../../schemas/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
+import { compileColumns } from '../../../sinks/bronze/arrow/record-columns.ts';
+import { encodeParquet } from '../../../sinks/bronze/parquet/encode.ts';
 import { cleanRecord } from '../clean-arbitrary.ts';
 import { comparable as json, plain } from '../duck-values.ts';
 
@@ -72,6 +72,14 @@ describe('sinks/bronze/arrow: Avro records to Arrow columns to Parquet', functio
     const table = cols.finish();
     expect(table.numRows).to.equal(2);
     expect(table.getChild('_offset')!.toArray()).to.deep.equal(new BigInt64Array([1n, 3n]));
-    expect(json(table.getChild('bids')!.get(1)?.toArray().map((s: { toJSON(): unknown }) => s.toJSON()))).to.deep.equal(json(good[2]!.bids));
+    expect(
+      json(
+        table
+          .getChild('bids')!
+          .get(1)
+          ?.toArray()
+          .map((s: { toJSON(): unknown }) => s.toJSON()),
+      ),
+    ).to.deep.equal(json(good[2]!.bids));
   });
 });

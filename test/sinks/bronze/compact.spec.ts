@@ -24,7 +24,11 @@ function filesPerDt(root: string, type: string): Map<string, string[]> {
   const dir = join(root, type);
   const out = new Map<string, string[]>();
   if (!existsSync(dir)) return out;
-  for (const dt of readdirSync(dir)) out.set(dt, readdirSync(join(dir, dt)).filter((f) => f.endsWith('.parquet')));
+  for (const dt of readdirSync(dir))
+    out.set(
+      dt,
+      readdirSync(join(dir, dt)).filter((f) => f.endsWith('.parquet')),
+    );
   return out;
 }
 
@@ -36,7 +40,9 @@ async function counts(root: string, type = 'trades', id = 'trade_id'): Promise<{
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   try {
-    const [row] = (await con.runAndReadAll(`SELECT count(*)::INTEGER AS n, count(DISTINCT ${id})::INTEGER AS d FROM read_parquet('${root}/${type}/*/*.parquet', hive_partitioning = true)`)).getRowObjectsJS();
+    const [row] = (
+      await con.runAndReadAll(`SELECT count(*)::INTEGER AS n, count(DISTINCT ${id})::INTEGER AS d FROM read_parquet('${root}/${type}/*/*.parquet', hive_partitioning = true)`)
+    ).getRowObjectsJS();
     return row as { n: number; d: number };
   } finally {
     con.closeSync();
@@ -69,7 +75,10 @@ describe('sinks/bronze: compaction of dt directories (few, well-sized files, exa
     // A second run and a replay from offset 0 add nothing; new records land and are merged in.
     expect((await sinkUntilCaughtUp(h)).rows).to.equal(0);
     const parts = await h.transport.admin().offsets(TOPICS.trades.name);
-    await h.transport.admin().setGroupOffsets('pma-sink-bronze', parts.map((p) => ({ topic: TOPICS.trades.name, partition: p.partition, offset: 0 })));
+    await h.transport.admin().setGroupOffsets(
+      'pma-sink-bronze',
+      parts.map((p) => ({ topic: TOPICS.trades.name, partition: p.partition, offset: 0 })),
+    );
     expect((await sinkUntilCaughtUp(h)).rows).to.equal(0);
     await publishClean(h, 'trades', trades(700, 2), (t) => t.trade_id);
     expect((await sinkUntilCaughtUp(h, { rollRows: 100 })).rows).to.equal(700);

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import { timestamp } from '../../../processors/normalise/values.ts';
 import { runProcessors } from '../../../processors/index.ts';
+import { timestamp } from '../../../processors/normalise/values.ts';
 import { runIngest } from '../../../producers/run.ts';
 import { ingestSettingsSchema } from '../../../producers/settings.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
@@ -84,11 +84,31 @@ describe('end to end on the simulator: ingest, process, Bronze hold the ground t
     for (const t of truth('trade')) {
       const r = byKey.get(t.key)!;
       expect({
-        price: r.price, size: r.size, side: r.side, timestamp: r.timestamp, proxy_wallet: (r.proxy_wallet as string).toLowerCase(), token_id: r.token_id,
-        condition_id: r.condition_id, outcome_index: r.outcome_index, role: r.role, unresolved: r.unresolved, event_id: r.event_id, tx: r.transaction_hash,
+        price: r.price,
+        size: r.size,
+        side: r.side,
+        timestamp: r.timestamp,
+        proxy_wallet: (r.proxy_wallet as string).toLowerCase(),
+        token_id: r.token_id,
+        condition_id: r.condition_id,
+        outcome_index: r.outcome_index,
+        role: r.role,
+        unresolved: r.unresolved,
+        event_id: r.event_id,
+        tx: r.transaction_hash,
       }).to.deep.equal({
-        price: t.price, size: t.size, side: t.side, timestamp: (t.timestamp as number) * 1000, proxy_wallet: (t.proxyWallet as string).toLowerCase(), token_id: t.asset,
-        condition_id: t.conditionId, outcome_index: t.outcomeIndex, role: t.role, unresolved: false, event_id: markets.get(t.conditionId as string)!.event, tx: t.transactionHash,
+        price: t.price,
+        size: t.size,
+        side: t.side,
+        timestamp: (t.timestamp as number) * 1000,
+        proxy_wallet: (t.proxyWallet as string).toLowerCase(),
+        token_id: t.asset,
+        condition_id: t.conditionId,
+        outcome_index: t.outcomeIndex,
+        role: t.role,
+        unresolved: false,
+        event_id: markets.get(t.conditionId as string)!.event,
+        tx: t.transactionHash,
       });
       expect(r.dt).to.equal(Date.parse(new Date((t.timestamp as number) * 1000).toISOString().slice(0, 10)));
     }
@@ -118,10 +138,18 @@ describe('end to end on the simulator: ingest, process, Bronze hold the ground t
     for (const t of sample(truth('leaderboard-row'), 6)) {
       const r = byKey.get(t.key)!;
       expect(r.rank).to.equal(t.rank);
-      const page = (await getJson(`${sim.urls.data}/v1/leaderboard?category=${t.category}&timePeriod=${t.timePeriod}&orderBy=${t.orderBy}&limit=1&offset=${(t.rank as number) - 1}`)) as unknown as Row[];
+      const page = (await getJson(
+        `${sim.urls.data}/v1/leaderboard?category=${t.category}&timePeriod=${t.timePeriod}&orderBy=${t.orderBy}&limit=1&offset=${(t.rank as number) - 1}`,
+      )) as unknown as Row[];
       const served = page[0]!;
       expect({ wallet: r.proxy_wallet, user: r.user_name, x: r.x_username, vol: r.vol, pnl: r.pnl, verified: r.verified_badge, image: r.profile_image }).to.deep.equal({
-        wallet: served.proxyWallet, user: served.userName, x: served.xUsername, vol: served.vol, pnl: served.pnl, verified: served.verifiedBadge, image: served.profileImage,
+        wallet: served.proxyWallet,
+        user: served.userName,
+        x: served.xUsername,
+        vol: served.vol,
+        pnl: served.pnl,
+        verified: served.verifiedBadge,
+        image: served.profileImage,
       });
     }
   });
@@ -140,12 +168,31 @@ describe('end to end on the simulator: ingest, process, Bronze hold the ground t
       const r = gammaByKey.get(t.key)!;
       const list = (v: unknown) => (v === undefined ? [] : JSON.parse(v as string));
       expect({
-        condition_id: r.condition_id, question: r.question, slug: r.slug, description: r.description, outcomes: r.outcomes, token_ids: r.token_ids,
-        outcome_prices: r.outcome_prices, volume: r.volume, active: r.active, closed: r.closed, end_ts: r.end_ts, event_id: r.event_id,
+        condition_id: r.condition_id,
+        question: r.question,
+        slug: r.slug,
+        description: r.description,
+        outcomes: r.outcomes,
+        token_ids: r.token_ids,
+        outcome_prices: r.outcome_prices,
+        volume: r.volume,
+        active: r.active,
+        closed: r.closed,
+        end_ts: r.end_ts,
+        event_id: r.event_id,
       }).to.deep.equal({
-        condition_id: served.conditionId, question: served.question, slug: served.slug, description: served.description, outcomes: list(served.outcomes),
-        token_ids: list(served.clobTokenIds), outcome_prices: list(served.outcomePrices).map(Number), volume: served.volume === undefined ? (served.volumeNum ?? null) : Number(served.volume),
-        active: served.active ?? null, closed: served.closed ?? null, end_ts: timestamp(served.endDate, 'endDate'), event_id: (served.events as Row[])[0]!.id,
+        condition_id: served.conditionId,
+        question: served.question,
+        slug: served.slug,
+        description: served.description,
+        outcomes: list(served.outcomes),
+        token_ids: list(served.clobTokenIds),
+        outcome_prices: list(served.outcomePrices).map(Number),
+        volume: served.volume === undefined ? (served.volumeNum ?? null) : Number(served.volume),
+        active: served.active ?? null,
+        closed: served.closed ?? null,
+        end_ts: timestamp(served.endDate, 'endDate'),
+        event_id: (served.events as Row[])[0]!.id,
       });
     }
     for (const t of sample(truth('clob-market'), 5)) {
@@ -159,7 +206,10 @@ describe('end to end on the simulator: ingest, process, Bronze hold the ground t
       const served = await getJson(`${sim.urls.gamma}/events/${t.id}`);
       const r = events.get(t.key)!;
       expect({ slug: r.slug, title: r.title, volume: r.volume, markets: r.market_condition_ids }).to.deep.equal({
-        slug: served.slug, title: served.title, volume: served.volume ?? null, markets: ((served.markets as Row[] | undefined) ?? []).map((m) => m.conditionId),
+        slug: served.slug,
+        title: served.title,
+        volume: served.volume ?? null,
+        markets: ((served.markets as Row[] | undefined) ?? []).map((m) => m.conditionId),
       });
     }
   });

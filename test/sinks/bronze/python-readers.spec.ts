@@ -4,12 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { silentLogger } from '../../../runtime/logger.ts';
-import { TOPICS } from '../../../schemas/topics.ts';
 import { CLEAN_TOPIC_KEYS, type CleanBookEvent, type CleanTrade, EVENT_TIME_FIELD } from '../../../schemas/clean-records.ts';
+import { TOPICS } from '../../../schemas/topics.ts';
 import { bronzeRoot, runBronzeCompaction, runBronzeSink, utcDate } from '../../../sinks/bronze/index.ts';
+import { describeNeeding, pythonWith } from '../../prerequisite.ts';
 import { cleanRecord } from '../clean-arbitrary.ts';
 import { comparable } from '../duck-values.ts';
-import { describeNeeding, pythonWith } from '../../prerequisite.ts';
 import { type LogHarness, openLogHarness, publishClean } from '../log-harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,12 +36,8 @@ describeNeeding('sinks/bronze: files read back by pyarrow, polars and duckdb fro
 
   it('same rows, same values (strings from all of Unicode, nested book levels, UTC timestamps), same dt partitions', async () => {
     const t0 = Date.UTC(2025, 10, 30, 20, 0, 0);
-    const trades: CleanTrade[] = fc
-      .sample(cleanRecord('trades'), { numRuns: 700, seed: 21 })
-      .map((t, i) => ({ ...t, trade_id: `t${i}`, timestamp: t0 + i * 997_000 }));
-    const books: CleanBookEvent[] = fc
-      .sample(cleanRecord('book'), { numRuns: 300, seed: 22 })
-      .map((b, i) => ({ ...b, event_id: `b${i}`, timestamp: t0 + i * 3_600_000 }));
+    const trades: CleanTrade[] = fc.sample(cleanRecord('trades'), { numRuns: 700, seed: 21 }).map((t, i) => ({ ...t, trade_id: `t${i}`, timestamp: t0 + i * 997_000 }));
+    const books: CleanBookEvent[] = fc.sample(cleanRecord('book'), { numRuns: 300, seed: 22 }).map((b, i) => ({ ...b, event_id: `b${i}`, timestamp: t0 + i * 3_600_000 }));
     await publishClean(h, 'trades', trades, (t) => t.trade_id);
     await publishClean(h, 'book', books, (b) => b.event_id);
     await runBronzeSink({ dataDir: h.dir, rollRows: 150 }, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });
@@ -76,7 +72,11 @@ describeNeeding('sinks/bronze: files read back by pyarrow, polars and duckdb fro
       await publishClean(h, type, records as never[], () => `${type}-${Math.random()}`);
     }
     // The log also holds the first test's trades and books: every record in it is a row.
-    for (const type of CLEAN_TOPIC_KEYS) sent.set(type, (await h.transport.admin().offsets(TOPICS[type].name)).reduce((n, p) => n + p.high - p.low, 0));
+    for (const type of CLEAN_TOPIC_KEYS)
+      sent.set(
+        type,
+        (await h.transport.admin().offsets(TOPICS[type].name)).reduce((n, p) => n + p.high - p.low, 0),
+      );
     const dataDir = `${h.dir}/all-types`;
     const run = (compactEveryMs: number) =>
       runBronzeSink({ dataDir, rollRows: 60, compactEveryMs }, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });

@@ -11,7 +11,7 @@ import { TOPICS } from '../../../schemas/topics.ts';
 import { type BronzeSinkOptions, bronzeRoot, parseFileName, recoverBronze, runBronzeSink, utcDate } from '../../../sinks/bronze/index.ts';
 import { cleanRecord } from '../clean-arbitrary.ts';
 import { comparable, plain } from '../duck-values.ts';
-import { type LogHarness, useLogHarness, publishClean, readTopic } from '../log-harness.ts';
+import { type LogHarness, publishClean, readTopic, useLogHarness } from '../log-harness.ts';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2025, 11, 8, 22, 0, 0);
@@ -112,7 +112,10 @@ describe('sinks/bronze: the Bronze sink on the embedded log', function () {
 
     const group = 'pma-sink-bronze';
     const parts = await h.transport.admin().offsets(TOPICS.trades.name);
-    await h.transport.admin().setGroupOffsets(group, parts.map((p) => ({ topic: TOPICS.trades.name, partition: p.partition, offset: 0 })));
+    await h.transport.admin().setGroupOffsets(
+      group,
+      parts.map((p) => ({ topic: TOPICS.trades.name, partition: p.partition, offset: 0 })),
+    );
     const replay = await sinkUntilCaughtUp(h);
     expect(replay.rows).to.equal(0);
     expect(files(root, 'trades').sort()).to.deep.equal(before);
@@ -236,9 +239,7 @@ describe('sinks/bronze: the Bronze sink on the embedded log', function () {
   });
 
   it('keeps leaderboard rows of one snapshot in the snapshot date', async () => {
-    const rows: CleanLeaderboardRow[] = fc
-      .sample(cleanRecord('leaderboard'), { numRuns: 5, seed: 10 })
-      .map((r, i) => ({ ...r, rank: i + 1, snapshot_ts: Date.UTC(2025, 0, 31, 23, 59, 59, 999) }));
+    const rows: CleanLeaderboardRow[] = fc.sample(cleanRecord('leaderboard'), { numRuns: 5, seed: 10 }).map((r, i) => ({ ...r, rank: i + 1, snapshot_ts: Date.UTC(2025, 0, 31, 23, 59, 59, 999) }));
     await publishClean(h, 'leaderboard', rows, (r) => `${r.rank}`);
     await sinkUntilCaughtUp(h);
     expect(new Set(files(bronzeRoot(h.dir), 'leaderboard').map(([dt]) => dt))).to.deep.equal(new Set(['dt=2025-01-31']));

@@ -8,19 +8,11 @@ import { join } from 'node:path';
 import { EmbeddedRegistry } from '../../../registry/embedded.ts';
 import { Serde } from '../../../registry/serde.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
-import type {
-  CleanEvent,
-  CleanLeaderboardRow,
-  CleanMarket,
-  CleanPricePoint,
-  CleanRecordByTopic,
-  CleanToken,
-  CleanTrade,
-} from '../../../schemas/clean-records.ts';
+import type { CleanEvent, CleanLeaderboardRow, CleanMarket, CleanPricePoint, CleanRecordByTopic, CleanToken, CleanTrade } from '../../../schemas/clean-records.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
+import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
 import { embeddedLogPath } from '../../../transport/index.ts';
-import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
 import { seededRandom as rng } from '../../seeded-random.ts';
 
 const hex = (r: () => number, n: number) => {

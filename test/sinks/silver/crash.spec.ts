@@ -4,9 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { silentLogger } from '../../../runtime/logger.ts';
-import { SILVER_TOPIC_KEYS } from '../../../sinks/silver/index.ts';
-import { runSilverSink } from '../../../sinks/silver/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
+import { runSilverSink, SILVER_TOPIC_KEYS } from '../../../sinks/silver/index.ts';
 import { seededRandom as rng } from '../../seeded-random.ts';
 import { cleanWorld, openTestLog, type TestLog } from './clean-world.ts';
 import { silverCounts, silverDifferences } from './compare.ts';
@@ -44,8 +43,7 @@ function startSink(dir: string, path: string, groupId: string): Sink {
       resolve({ code, signal });
     }),
   );
-  const commits = (n: number) =>
-    n <= seen || child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve }));
+  const commits = (n: number) => (n <= seen || child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => waiting.push({ n, resolve })));
   return { child, exited, commits };
 }
 
@@ -96,7 +94,10 @@ describe('silver sink killed with SIGKILL', function () {
       await log.publish('events', slice(world.events, i));
       await log.publish('tokens', slice(world.tokens, i));
       await log.publish('trades', slice(world.trades, i));
-      await log.publish('trades', slice(world.trades, Math.floor(r() * (i + 1))).filter(() => r() < 0.3));
+      await log.publish(
+        'trades',
+        slice(world.trades, Math.floor(r() * (i + 1))).filter(() => r() < 0.3),
+      );
       await log.publish('prices', slice(world.prices, i));
       await log.publish('leaderboard', slice(world.leaderboard, i));
       // Killed after a random number of its commits plus a random delay: mid-batch, mid-merge or mid-commit.
@@ -119,7 +120,17 @@ describe('silver sink killed with SIGKILL', function () {
 
     const rebuilt = join(log.dir, 'rebuilt.duckdb');
     await runSilverSink(
-      { path: rebuilt, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'rebuild', batchRows: 50_000, batchMaxMs: 1_000, until: 'caught-up', start: { from: 'beginning' }, serveQueries: false },
+      {
+        path: rebuilt,
+        snapshotPath: null,
+        snapshotIntervalMs: 60_000,
+        groupId: 'rebuild',
+        batchRows: 50_000,
+        batchMaxMs: 1_000,
+        until: 'caught-up',
+        start: { from: 'beginning' },
+        serveQueries: false,
+      },
       { transport: log.transport, serde: log.serde, logger: silentLogger, signal: new AbortController().signal },
     );
     expect(await silverDifferences(path, rebuilt), `seed ${seed}`).to.deep.equal([]);

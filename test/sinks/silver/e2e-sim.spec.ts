@@ -73,11 +73,25 @@ describe('end to end on the simulator: Silver holds the ground truth exactly onc
        FROM TradeFact f JOIN TraderDim t USING (trader_sk)`,
     );
     const trades = truth('trade');
-    exactlyOnce('trade', trades.map((t) => t.key), got.map((r) => r.trade_id as string));
+    exactlyOnce(
+      'trade',
+      trades.map((t) => t.key),
+      got.map((r) => r.trade_id as string),
+    );
     const byId = new Map(got.map((r) => [r.trade_id as string, r]));
     for (const t of trades) {
       const r = byId.get(t.key)!;
-      expect({ market: r.market_sk, token: r.token_sk, trader: r.trader_sk, side: r.side, price: r.price, size: r.size, ts: Number(r.ts), tx: r.transaction_hash, wallet: r.wallet_address }).to.deep.equal({
+      expect({
+        market: r.market_sk,
+        token: r.token_sk,
+        trader: r.trader_sk,
+        side: r.side,
+        price: r.price,
+        size: r.size,
+        ts: Number(r.ts),
+        tx: r.transaction_hash,
+        wallet: r.wallet_address,
+      }).to.deep.equal({
         market: marketKey(t.conditionId as string),
         token: tokenKey(t.asset as string),
         trader: traderKey(t.proxyWallet as string),
@@ -94,9 +108,17 @@ describe('end to end on the simulator: Silver holds the ground truth exactly onc
   it('markets, tokens and events: one row each; token winner flags as the CLOB serves them', async () => {
     const markets = truth('clob-market');
     const got = await rows('SELECT condition_id FROM MarketDim');
-    exactlyOnce('market', markets.map((m) => (m.condition_id as string).toLowerCase()), got.map((r) => r.condition_id as string));
+    exactlyOnce(
+      'market',
+      markets.map((m) => (m.condition_id as string).toLowerCase()),
+      got.map((r) => r.condition_id as string),
+    );
     const tokens = await rows('SELECT token_id, market_sk, is_winner FROM MarketTokenDim');
-    exactlyOnce('token', markets.flatMap((m) => m.tokens as string[]), tokens.map((r) => r.token_id as string));
+    exactlyOnce(
+      'token',
+      markets.flatMap((m) => m.tokens as string[]),
+      tokens.map((r) => r.token_id as string),
+    );
     const marketOf = new Map(markets.flatMap((m) => (m.tokens as string[]).map((t) => [t, m] as const)));
     for (const t of tokens) expect(t.market_sk).to.equal(marketKey(marketOf.get(t.token_id as string)!.condition_id as string));
     // Winner flags as the CLOB serves them (open markets: none; resolved ones: the winner).
@@ -107,12 +129,20 @@ describe('end to end on the simulator: Silver holds the ground truth exactly onc
     }
     expect([...flags.values()].filter(Boolean).length, 'some markets resolved').to.be.greaterThan(0);
     const events = await rows('SELECT event_id FROM EventDim');
-    exactlyOnce('event', truth('gamma-event').map((e) => e.id as string), events.map((r) => r.event_id as string));
+    exactlyOnce(
+      'event',
+      truth('gamma-event').map((e) => e.id as string),
+      events.map((r) => r.event_id as string),
+    );
   });
 
   it('price points and leaderboard rows: every one once', async () => {
     const prices = await rows(`SELECT k.token_id, epoch(p.price_timestamp)::BIGINT AS t FROM PriceHistoryFact p JOIN MarketTokenDim k USING (token_sk)`);
-    exactlyOnce('price-point', truth('price-point').map((p) => `${p.token}|${p.t}`), prices.map((r) => `${r.token_id}|${r.t}`));
+    exactlyOnce(
+      'price-point',
+      truth('price-point').map((p) => `${p.token}|${p.t}`),
+      prices.map((r) => `${r.token_id}|${r.t}`),
+    );
     const board = await rows('SELECT time_period, order_by, category, wallet_address FROM LeaderboardSnapshot');
     exactlyOnce(
       'leaderboard-row',

@@ -1,8 +1,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { dimKeySql, tradeKeySql } from '../../../sinks/silver/keys.ts';
 import { dimKey, marketKey, tradeKey, traderKey } from '../../../sinks/silver/index.ts';
+import { dimKeySql, tradeKeySql } from '../../../sinks/silver/keys.ts';
 
 describe('silver keys', () => {
   let instance: DuckDBInstance;

@@ -1,6 +1,6 @@
+import type { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import type { DuckDBInstance } from '@duckdb/node-api';
 import type { CleanRecordByTopic, CleanToken, CleanTrade } from '../../../schemas/clean-records.ts';
 import { SILVER_TABLES } from '../../../sinks/silver/index.ts';
 import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
@@ -80,7 +80,13 @@ describe('silver merge rules', () => {
 
   it('trades: one row per trade id, enrichment kept when a later copy lacks it', async () => {
     const bare: CleanTrade = { ...trade, token_id: null, outcome: null, event_id: null, unresolved: true };
-    const tables = await load([[{ topic: 'trades', value: bare }, { topic: 'trades', value: trade }], [{ topic: 'trades', value: bare }]]);
+    const tables = await load([
+      [
+        { topic: 'trades', value: bare },
+        { topic: 'trades', value: trade },
+      ],
+      [{ topic: 'trades', value: bare }],
+    ]);
     expect(tables.TradeFact).to.have.length(1);
     const row = tables.TradeFact![0] as Record<string, unknown>;
     expect(row.trade_id).to.equal(trade.trade_id);
@@ -94,8 +100,20 @@ describe('silver merge rules', () => {
     const early = { ...board, snapshot_ts: board.snapshot_ts - 10_000, user_name: 'old name', rank: 2 };
     const late = { ...board, user_name: 'new name' };
     const t: CleanTrade = { ...trade, proxy_wallet: board.proxy_wallet.toUpperCase().replace('0X', '0x'), timestamp: board.snapshot_ts + 5_000 };
-    const a = await load([[{ topic: 'leaderboard', value: late }], [{ topic: 'leaderboard', value: early }, { topic: 'trades', value: t }]]);
-    const b = await load([[{ topic: 'trades', value: t }, { topic: 'leaderboard', value: early }], [{ topic: 'leaderboard', value: late }]]);
+    const a = await load([
+      [{ topic: 'leaderboard', value: late }],
+      [
+        { topic: 'leaderboard', value: early },
+        { topic: 'trades', value: t },
+      ],
+    ]);
+    const b = await load([
+      [
+        { topic: 'trades', value: t },
+        { topic: 'leaderboard', value: early },
+      ],
+      [{ topic: 'leaderboard', value: late }],
+    ]);
     expect(a.TraderDim).to.deep.equal(b.TraderDim);
     expect(a.TraderDim).to.have.length(1);
     const row = a.TraderDim![0] as Record<string, unknown>;
@@ -110,7 +128,13 @@ describe('silver merge rules', () => {
     const first = { ...ev, market_condition_ids: ['0xAA', '0xbb'] };
     const second = { ...ev, market_condition_ids: ['0xcc'] };
     const empty = { ...ev, market_condition_ids: [] };
-    const tables = await load([[{ topic: 'events', value: first }], [{ topic: 'events', value: second }, { topic: 'events', value: empty }]]);
+    const tables = await load([
+      [{ topic: 'events', value: first }],
+      [
+        { topic: 'events', value: second },
+        { topic: 'events', value: empty },
+      ],
+    ]);
     expect(tables.EventMarketBridge!.map((r) => (r as { condition_id: string }).condition_id)).to.deep.equal(['0xcc']);
     expect(tables.MarketDim!.map((r) => (r as { condition_id: string }).condition_id).sort()).to.deep.equal(['0xaa', '0xbb', '0xcc']);
   });
@@ -197,7 +221,12 @@ function interleave<T>(logs: T[][], random: () => number): T[] {
 function blank<T extends object>(v: T, r: () => number): T {
   const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
   for (const [k, val] of Object.entries(out)) {
-    if (typeof val === 'string' && r() < 0.3 && !['condition_id', 'token_id', 'trade_id', 'event_id', 'proxy_wallet', 'side', 'role', 'category', 'time_period', 'order_by', 'transaction_hash', 'source', 'outcome'].includes(k)) out[k] = '';
+    if (
+      typeof val === 'string' &&
+      r() < 0.3 &&
+      !['condition_id', 'token_id', 'trade_id', 'event_id', 'proxy_wallet', 'side', 'role', 'category', 'time_period', 'order_by', 'transaction_hash', 'source', 'outcome'].includes(k)
+    )
+      out[k] = '';
     if (typeof val === 'number' && r() < 0.3 && k === 'price' && 'winner' in out) out[k] = null;
   }
   return out as T;

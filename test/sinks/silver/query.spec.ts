@@ -26,9 +26,7 @@ describe('silver query output formats', () => {
   ];
 
   it('aligns a table, numbers to the right, NULL shown', () => {
-    expect(formatRows(columns, rows, 'table')).to.equal(
-      ['name        │  n │ tags', '────────────┼────┼──────────', 'a, "quoted" │ 12 │ ["x","y"]', 'NULL        │  3 │ NULL', ''].join('\n'),
-    );
+    expect(formatRows(columns, rows, 'table')).to.equal(['name        │  n │ tags', '────────────┼────┼──────────', 'a, "quoted" │ 12 │ ["x","y"]', 'NULL        │  3 │ NULL', ''].join('\n'));
   });
 
   it('writes CSV with RFC 4180 quoting and JSON as objects', () => {

@@ -15,10 +15,7 @@ describe('silver rebuild (pma replay --layer silver)', function () {
   const world = cleanWorld(21, { markets: 10, tradesPerMarket: 120, wallets: 25, pricesPerToken: 8 });
   const deps = () => ({ transport: log.transport, serde: log.serde, logger: silentLogger, signal: new AbortController().signal });
   const sink = (extra: Partial<SilverSinkOptions> = {}) =>
-    runSilverSink(
-      { path, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'live', batchRows: 400, batchMaxMs: 100, until: 'caught-up', serveQueries: false, ...extra },
-      deps(),
-    );
+    runSilverSink({ path, snapshotPath: null, snapshotIntervalMs: 60_000, groupId: 'live', batchRows: 400, batchMaxMs: 100, until: 'caught-up', serveQueries: false, ...extra }, deps());
 
   before(async () => {
     log = await openTestLog();
@@ -28,7 +25,10 @@ describe('silver rebuild (pma replay --layer silver)', function () {
     await log.publish('markets', world.markets);
     await log.publish('trades', world.trades.slice(0, third));
     await sink();
-    await log.publish('tokens', world.tokens.map((t) => ({ ...t, winner: false, price: 0.5 })));
+    await log.publish(
+      'tokens',
+      world.tokens.map((t) => ({ ...t, winner: false, price: 0.5 })),
+    );
     await log.publish('trades', world.trades.slice(third - 50, 2 * third));
     await log.publish('events', world.events);
     await sink();
@@ -37,7 +37,10 @@ describe('silver rebuild (pma replay --layer silver)', function () {
     await log.publish('trades', world.trades.slice(0, 30));
     await log.publish('prices', world.prices);
     await log.publish('leaderboard', world.leaderboard);
-    await log.publish('markets', world.markets.map((m) => ({ ...m, observed_ts: m.observed_ts + 10_000, description: '' })));
+    await log.publish(
+      'markets',
+      world.markets.map((m) => ({ ...m, observed_ts: m.observed_ts + 10_000, description: '' })),
+    );
     await sink();
     reference = join(log.dir, 'incremental.duckdb');
     copyFileSync(path, reference);

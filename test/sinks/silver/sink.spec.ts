@@ -22,8 +22,7 @@ const options = (path: string, extra: Partial<SilverSinkOptions> = {}): SilverSi
   ...extra,
 });
 
-const run = (log: TestLog, opts: SilverSinkOptions, signal = new AbortController().signal) =>
-  runSilverSink(opts, { transport: log.transport, serde: log.serde, logger: silentLogger, signal });
+const run = (log: TestLog, opts: SilverSinkOptions, signal = new AbortController().signal) => runSilverSink(opts, { transport: log.transport, serde: log.serde, logger: silentLogger, signal });
 
 async function rows(path: string, sql: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
@@ -51,8 +50,14 @@ describe('silver sink on the embedded log', function () {
   it('holds every record exactly once, keyed by keys derived from the natural keys', async () => {
     await log.publishWorld(world);
     // Producers re-fetch: a third of the trades and prices, and every market, arrive twice.
-    await log.publish('trades', world.trades.filter((_t, i) => i % 3 === 0));
-    await log.publish('prices', world.prices.filter((_p, i) => i % 3 === 1));
+    await log.publish(
+      'trades',
+      world.trades.filter((_t, i) => i % 3 === 0),
+    );
+    await log.publish(
+      'prices',
+      world.prices.filter((_p, i) => i % 3 === 1),
+    );
     await log.publish('markets', world.markets);
     const path = join(log.dir, 'silver.duckdb');
     const result = await run(log, options(path));
@@ -80,7 +85,12 @@ describe('silver sink on the embedded log', function () {
       expect([r.price, r.size]).to.deep.equal([t.price, t.size]);
     }
     const winners = await rows(path, 'SELECT token_id, is_winner FROM MarketTokenDim WHERE is_winner');
-    expect(winners.map((w) => w.token_id).sort()).to.deep.equal(world.tokens.filter((t) => t.winner).map((t) => t.token_id).sort());
+    expect(winners.map((w) => w.token_id).sort()).to.deep.equal(
+      world.tokens
+        .filter((t) => t.winner)
+        .map((t) => t.token_id)
+        .sort(),
+    );
   });
 
   it('resumes where it stopped and equals a rebuild from the beginning, row for row', async () => {
@@ -115,10 +125,7 @@ describe('silver sink on the embedded log', function () {
     rmSync(path);
     const lag = await log.transport.admin().lag('silver-test', TOPICS.trades.name);
     expect(lag.every((p) => p.lag === 0)).to.equal(true);
-    const second = await Promise.race([
-      run(log, options(path)),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the caught-up run did not end')), 60_000)),
-    ]);
+    const second = await Promise.race([run(log, options(path)), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the caught-up run did not end')), 60_000))]);
     expect(second.reason).to.equal('caught-up');
     expect(await silverCounts(path)).to.deep.equal(before);
     expect((await rows(path, 'SELECT count(*)::INT AS n FROM MarketDim WHERE question IS NULL'))[0]!.n).to.equal(0);

@@ -31,8 +31,20 @@ describe('transport/embedded/assignor', () => {
 
   it('does not depend on the order members are listed in', () => {
     const counts = new Map([['t', 5]]);
-    const a = rangeAssign([{ memberId: 'x', topics: ['t'] }, { memberId: 'y', topics: ['t'] }], counts);
-    const b = rangeAssign([{ memberId: 'y', topics: ['t'] }, { memberId: 'x', topics: ['t'] }], counts);
+    const a = rangeAssign(
+      [
+        { memberId: 'x', topics: ['t'] },
+        { memberId: 'y', topics: ['t'] },
+      ],
+      counts,
+    );
+    const b = rangeAssign(
+      [
+        { memberId: 'y', topics: ['t'] },
+        { memberId: 'x', topics: ['t'] },
+      ],
+      counts,
+    );
     expect(a.get('x')).to.deep.equal(b.get('x'));
     expect(a.get('x')!.map((tp) => tp.partition)).to.deep.equal([0, 1, 2]);
   });

@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import { decodeBatch, encodeProduced, encodeStored } from '../../../transport/embedded/batch-codec.ts';
 import type { ConsumedRecord, ProduceRecord } from '../../../transport/types.ts';
 
-const bytes = fc.option(fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)), { nil: null });
+const bytes = fc.option(
+  fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
+  { nil: null },
+);
 const record: fc.Arbitrary<ProduceRecord> = fc.record(
   {
     key: bytes,
@@ -52,24 +55,18 @@ describe('transport/embedded/batch-codec', () => {
 
   it('starts at the requested offset and stops within the budget, taking at least one record per poll', () => {
     fc.assert(
-      fc.property(
-        fc.array(record, { minLength: 1, maxLength: 30 }),
-        fc.nat(40),
-        fc.integer({ min: 0, max: 10 }),
-        fc.integer({ min: 0, max: 300 }),
-        (records, from, maxRecords, maxBytes) => {
-          const e = encodeProduced(records, 0, records.length, 1);
-          const out: ConsumedRecord[] = [];
-          const budget = { records: maxRecords, bytes: maxBytes, taken: 0 };
-          decodeBatch(e.payload, where, 100 + from, out, budget);
-          const eligible = Math.max(0, records.length - from);
-          expect(out.length).to.be.at.most(Math.max(1, maxRecords));
-          if (eligible > 0) expect(out.length).to.be.at.least(1);
-          for (const [i, r] of out.entries()) expect(r.offset).to.equal(100 + from + i);
-          const used = out.slice(1).reduce((n, r) => n + (r.key?.length ?? 0) + (r.value?.length ?? 0), 0);
-          if (out.length > 1) expect(used).to.be.at.most(maxBytes);
-        },
-      ),
+      fc.property(fc.array(record, { minLength: 1, maxLength: 30 }), fc.nat(40), fc.integer({ min: 0, max: 10 }), fc.integer({ min: 0, max: 300 }), (records, from, maxRecords, maxBytes) => {
+        const e = encodeProduced(records, 0, records.length, 1);
+        const out: ConsumedRecord[] = [];
+        const budget = { records: maxRecords, bytes: maxBytes, taken: 0 };
+        decodeBatch(e.payload, where, 100 + from, out, budget);
+        const eligible = Math.max(0, records.length - from);
+        expect(out.length).to.be.at.most(Math.max(1, maxRecords));
+        if (eligible > 0) expect(out.length).to.be.at.least(1);
+        for (const [i, r] of out.entries()) expect(r.offset).to.equal(100 + from + i);
+        const used = out.slice(1).reduce((n, r) => n + (r.key?.length ?? 0) + (r.value?.length ?? 0), 0);
+        if (out.length > 1) expect(used).to.be.at.most(maxBytes);
+      }),
     );
   });
 

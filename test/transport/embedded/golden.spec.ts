@@ -211,7 +211,10 @@ describe('transport/embedded golden stored formats', function () {
             partition: r.partition,
             ...seen({ offset: r.offset, timestamp: r.timestamp, key: bytesOf(r.key), value: valueBytes(r.value), headers: r.headers }),
           }));
-          expect(mine.map((r) => ({ partition: r.partition, ...seen(r) })), t.name).to.deep.equal(want);
+          expect(
+            mine.map((r) => ({ partition: r.partition, ...seen(r) })),
+            t.name,
+          ).to.deep.equal(want);
           for (const { partition, high } of t.offsets) expect(consumer.position(t.name, partition), `${t.name}[${partition}]`).to.equal(high);
         }
       } finally {

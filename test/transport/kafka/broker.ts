@@ -100,11 +100,7 @@ async function waitForPort(port: number, child: ChildProcess, what: string, ms: 
 async function startRegistry(): Promise<string> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'pma-test-registry-'));
-  const child = spawn(
-    process.execPath,
-    [join(repoRoot, 'cli/pma.ts'), '--data-dir', dataDir, 'registry', 'serve', '--host', '127.0.0.1', '--port', String(port)],
-    { stdio: 'ignore' },
-  );
+  const child = spawn(process.execPath, [join(repoRoot, 'cli/pma.ts'), '--data-dir', dataDir, 'registry', 'serve', '--host', '127.0.0.1', '--port', String(port)], { stdio: 'ignore' });
   process.once('exit', () => {
     child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });

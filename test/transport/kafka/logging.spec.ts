@@ -4,7 +4,10 @@ import type { LogFields, Logger } from '../../../runtime/logger.ts';
 import { kafkajsLogCreator } from '../../../transport/kafka/logging.ts';
 
 function recordingLogger(lines: Array<{ level: string; msg: string; fields: LogFields }>, bindings: LogFields = {}): Logger {
-  const at = (level: string) => (msg: string, fields: LogFields = {}) => lines.push({ level, msg, fields: { ...bindings, ...fields } });
+  const at =
+    (level: string) =>
+    (msg: string, fields: LogFields = {}) =>
+      lines.push({ level, msg, fields: { ...bindings, ...fields } });
   return {
     trace: at('trace'),
     debug: at('debug'),

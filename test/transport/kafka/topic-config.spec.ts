@@ -19,9 +19,7 @@ describe('kafka topic configs', () => {
     expect(compact['cleanup.policy']).to.equal('compact');
     expect(compact).to.have.property('segment.ms');
     expect(compact).to.have.property('min.cleanable.dirty.ratio');
-    expect(topicConfigFor({ name: 't', partitions: 1, cleanupPolicy: 'compact', retentionMs: 1_000 })['cleanup.policy']).to.equal(
-      'compact,delete',
-    );
+    expect(topicConfigFor({ name: 't', partitions: 1, cleanupPolicy: 'compact', retentionMs: 1_000 })['cleanup.policy']).to.equal('compact,delete');
   });
 
   it('describes back what it wrote', () => {

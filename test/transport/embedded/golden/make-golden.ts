@@ -29,22 +29,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
-import { silentLogger } from '../../../../runtime/logger.ts';
 import { EmbeddedRegistry } from '../../../../registry/embedded.ts';
 import { Serde } from '../../../../registry/serde.ts';
+import { silentLogger } from '../../../../runtime/logger.ts';
 import { encodeProduced } from '../../../../transport/embedded/batch-codec.ts';
 import { createEmbeddedTransport } from '../../../../transport/embedded/index.ts';
 import type { ProduceRecord, TopicSpec } from '../../../../transport/types.ts';
-import {
-  bytesOf,
-  type GoldenBatchRecord,
-  type GoldenExpectation,
-  type GoldenRecord,
-  type GoldenTopic,
-  type JsonAvroValue,
-  type JsonBytes,
-  plainHeaders,
-} from './format.ts';
+import { bytesOf, type GoldenBatchRecord, type GoldenExpectation, type GoldenRecord, type GoldenTopic, type JsonAvroValue, type JsonBytes, plainHeaders } from './format.ts';
 
 const T0 = Date.UTC(2024, 5, 1, 12, 0, 0);
 const BOOKKEEPING_TS = T0 - 3_600_000;
@@ -84,20 +75,17 @@ const MARKET_V1 = {
 const MARKET_V2 = { ...MARKET_V1, fields: [...MARKET_V1.fields, { name: 'question', type: ['null', 'string'], default: null }] };
 
 /** Registry steps in order; ids are what a fresh registry hands out (1, 2, ...), checked as we go. */
-const REGISTRATIONS: Array<
-  | { subject: string; schema: object; expectId: number; expectVersion: number }
-  | { subject: string; compatibility: 'FULL' }
-  | { subject: string; softDeleteVersion: number }
-> = [
-  { subject: 'golden.trades-value', schema: TRADE_V1, expectId: 1, expectVersion: 1 },
-  { subject: 'golden.trades-value', schema: TRADE_V2, expectId: 2, expectVersion: 2 },
-  { subject: 'golden.markets-value', compatibility: 'FULL' },
-  { subject: 'golden.markets-value', schema: MARKET_V1, expectId: 3, expectVersion: 1 },
-  // The same schema under a second subject keeps its id.
-  { subject: 'golden.trades-archive-value', schema: TRADE_V1, expectId: 1, expectVersion: 1 },
-  { subject: 'golden.markets-value', schema: MARKET_V2, expectId: 4, expectVersion: 2 },
-  { subject: 'golden.markets-value', softDeleteVersion: 2 },
-];
+const REGISTRATIONS: Array<{ subject: string; schema: object; expectId: number; expectVersion: number } | { subject: string; compatibility: 'FULL' } | { subject: string; softDeleteVersion: number }> =
+  [
+    { subject: 'golden.trades-value', schema: TRADE_V1, expectId: 1, expectVersion: 1 },
+    { subject: 'golden.trades-value', schema: TRADE_V2, expectId: 2, expectVersion: 2 },
+    { subject: 'golden.markets-value', compatibility: 'FULL' },
+    { subject: 'golden.markets-value', schema: MARKET_V1, expectId: 3, expectVersion: 1 },
+    // The same schema under a second subject keeps its id.
+    { subject: 'golden.trades-archive-value', schema: TRADE_V1, expectId: 1, expectVersion: 1 },
+    { subject: 'golden.markets-value', schema: MARKET_V2, expectId: 4, expectVersion: 2 },
+    { subject: 'golden.markets-value', softDeleteVersion: 2 },
+  ];
 
 const SUBJECTS: GoldenExpectation['registry']['subjects'] = [
   { subject: 'golden.markets-value', versions: [{ version: 1, id: 3 }], deletedVersions: [{ version: 2, id: 4 }], compatibility: 'FULL' },
@@ -225,7 +213,15 @@ const BATCH_RECORDS: GoldenBatchRecord[] = [
   { key: utf8('k1'), value: utf8('v1'), headers: { a: '1', b: '2' }, timestamp: T0 },
   { key: null, value: { hex: '00ff7f80' } },
   { key: { hex: '' }, value: null, headers: { '': '' }, timestamp: T0 + 1 },
-  { key: utf8('ключ'), value: utf8('значение'), headers: plainHeaders([['名前', '値 🚀'], ['__proto__', 'not a prototype']]), timestamp: T0 - 5000 },
+  {
+    key: utf8('ключ'),
+    value: utf8('значение'),
+    headers: plainHeaders([
+      ['名前', '値 🚀'],
+      ['__proto__', 'not a prototype'],
+    ]),
+    timestamp: T0 - 5000,
+  },
 ];
 
 // ---- Writing --------------------------------------------------------------------------------
