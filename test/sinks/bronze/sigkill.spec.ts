@@ -1,5 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { type RawSchemaName, rawMapper } from '../../../schemas/raw/index.ts';
@@ -62,7 +62,25 @@ function tempFiles(root: string): string[] {
   return out;
 }
 
-describe('exactly once through SIGKILLs: processor and Bronze sink killed at 20 random moments each', function () {
+/** dt directories whose generations are not exactly the one their link names. */
+function unsettledGenerations(root: string): number {
+  let n = 0;
+  for (const type of existsSync(join(root, '.gen')) ? readdirSync(join(root, '.gen')) : []) {
+    for (const dt of readdirSync(join(root, '.gen', type))) {
+      // The swap's new link, staged and not yet renamed over dt=D.
+      if (dt.endsWith('.link')) {
+        n++;
+        continue;
+      }
+      const link = join(root, type, dt);
+      const gens = readdirSync(join(root, '.gen', type, dt));
+      if (!existsSync(link) || gens.length !== 1 || gens[0] !== basename(readlinkSync(link))) n++;
+    }
+  }
+  return n;
+}
+
+describe('exactly once through SIGKILLs: processor, Bronze sink and Bronze compaction killed at 20 random moments each', function () {
   this.timeout(600_000);
   let h: LogHarness;
   useLogHarness((opened) => {
@@ -106,6 +124,28 @@ describe('exactly once through SIGKILLs: processor and Bronze sink killed at 20 
       expect(outcome.code, `${args[0]}: ${outcome.stderr} (${context})`).to.equal(0);
     }
 
+    // Then compaction killed at 20 random moments, on every dt the data has: each run rewrites them all (--min-files 1),
+    // so a kill lands while a generation is built, linked or the replaced one deleted.
+    let midSwap = 0;
+    const compactor = await killLoop(h.dir, ['compact', '--min-files', '1'], {
+      times: 20,
+      maxRounds: 60,
+      random,
+      minMs: 300,
+      maxMs: 4_000,
+      between: async () => {
+        if (unsettledGenerations(bronzeRoot(h.dir)) > 0) midSwap++;
+      },
+    });
+    expect(compactor.killed, `compaction runs killed mid-work (${context})`).to.be.at.least(20);
+    // Kills that left a generation built but not linked, or replaced but not deleted, for recovery to settle.
+    expect(midSwap, `compaction runs killed between building and deleting a generation (${context})`).to.be.at.least(3);
+
+    // A last sink run settles what the last kill left and finds nothing to add.
+    const settled = await startPma(h.dir, ['sink', '--layer', 'bronze', '--until-caught-up', '--json']).done;
+    expect(settled.code, `${settled.stderr} (${context})`).to.equal(0);
+    expect(JSON.parse(settled.stdout).bronze.rows, context).to.equal(0);
+
     const clean = await readTopic(h.transport, TOPICS.trades.name);
     const keys = clean.map((r) => r.key!.toString());
     expect(new Set(keys).size, `duplicate clean trades (${context})`).to.equal(keys.length);
@@ -113,6 +153,8 @@ describe('exactly once through SIGKILLs: processor and Bronze sink killed at 20 
 
     const root = bronzeRoot(h.dir);
     expect(tempFiles(root), context).to.deep.equal([]);
+    // One generation per dt directory is left: the one its link names.
+    expect(unsettledGenerations(root), context).to.equal(0);
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     const count = async (type: string, id: string) =>
