@@ -5,15 +5,12 @@
  * rounds and each reports its median, so machine noise hits both sides alike.
  * Goal: the codec keeps at least 80% of raw avsc's records/s for encode and decodeSync.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import avro from 'avsc';
 import { z } from 'zod';
 import { openRegistry } from '../registry/index.ts';
 import { Serde, type TopicCodec } from '../registry/serde.ts';
-import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
-import type { BenchEnv } from './env.ts';
+import { positiveInt } from '../runtime/config.ts';
+import { type BenchEnv, benchScratch, benchSettings } from './env.ts';
 import { formatTable, goalsMet, type Rate, type ResultRow, rawDecoder, rawEncoder, timed } from './measure.ts';
 import { BENCH_TRADE_SCHEMA, type BenchTrade, makeTrades } from './transport.ts';
 
@@ -104,12 +101,8 @@ const settingsSchema = z
   .strict();
 
 export async function benchSerde(env: BenchEnv, flags: Record<string, unknown>): Promise<void> {
-  // Settings: config file `bench: { serde: {...} }`, PMA_BENCH_SERDE_* variables, flags.
-  const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.serde;
-  const settings = resolveSection(settingsSchema, sectionSources('bench-serde', Object.keys(settingsSchema.shape), { 'bench-serde': fileSection ?? {} }, process.env, flags));
-  // The registry of the bench lives in a scratch dir, never in the real data dir.
-  const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-serde-'));
-  env.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  const settings = benchSettings(env, 'serde', settingsSchema, flags);
+  const scratch = benchScratch(env, 'serde');
   const registry = await openRegistry({ registry: env.config.registry, dataDir: scratch });
   env.onClose(() => registry.close());
   const codec = await new Serde(registry).codec<BenchTrade>('pma.bench.serde', BENCH_TRADE_SCHEMA as unknown as Record<string, unknown>);

@@ -7,19 +7,16 @@
  * ideal. Goal: at least 90%.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { openRegistry } from '../registry/index.ts';
 import { Serde } from '../registry/serde.ts';
-import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
+import { positiveInt } from '../runtime/config.ts';
 import type { CleanMarket } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { CLASSIFIER_GROUP } from '../tagger/processor/market-feed.ts';
 import { TaggerService } from '../tagger/service.ts';
 import { openTransport } from '../transport/index.ts';
-import type { BenchEnv } from './env.ts';
+import { type BenchEnv, benchScratch, benchSettings } from './env.ts';
 
 const settingsSchema = z
   .object({
@@ -79,11 +76,8 @@ function benchMarket(i: number): CleanMarket {
 
 /** Whether the goal was met; undefined when stopped before the end. */
 export async function benchTagger(env: BenchEnv, flags: Record<string, unknown>): Promise<boolean | undefined> {
-  const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.tagger;
-  const s = resolveSection(settingsSchema, sectionSources('bench-tagger', Object.keys(settingsSchema.shape), { 'bench-tagger': fileSection ?? {} }, process.env, flags));
-  // The log, registry and tag store of the bench live in a scratch dir, never in the real data dir.
-  const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-tagger-'));
-  env.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  const s = benchSettings(env, 'tagger', settingsSchema, flags);
+  const scratch = benchScratch(env, 'tagger');
   const transport = await openTransport({ ...env.config, transport: 'embedded', dataDir: scratch }, env.logger, 'pma-bench');
   env.onClose(() => transport.close());
   const registry = await openRegistry({ registry: 'embedded', dataDir: scratch });

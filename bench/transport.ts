@@ -11,19 +11,18 @@
  * (`--transport kafka` uses the configured brokers and registry).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { z } from 'zod';
 import { openRegistry } from '../registry/index.ts';
 import { Serde, type TopicCodec } from '../registry/serde.ts';
-import { positiveInt, resolveSection, sectionSources } from '../runtime/config.ts';
+import { positiveInt } from '../runtime/config.ts';
 import { TransportError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { openTransport } from '../transport/index.ts';
 import type { ProduceRecord, Transport } from '../transport/types.ts';
-import type { BenchEnv } from './env.ts';
+import { type BenchEnv, benchScratch, benchSettings } from './env.ts';
 import { collectGarbage, formatRate, formatTable, goalsMet, type Rate, type ResultRow, rawDecoder, rawEncoder, rawRead, rawWrite, rssSampler, serial, type Timing, timed } from './measure.ts';
 
 /** The shape of a Data API trade, as the baseline recipe measured it (12 fields). */
@@ -321,12 +320,8 @@ const settingsSchema = z
   .strict();
 
 export async function benchTransport(env: BenchEnv, flags: Record<string, unknown>): Promise<void> {
-  // Settings: config file `bench: { transport: {...} }`, PMA_BENCH_TRANSPORT_* variables, flags.
-  const fileSection = (env.config.file.bench as Record<string, unknown> | undefined)?.transport;
-  const settings = resolveSection(settingsSchema, sectionSources('bench-transport', Object.keys(settingsSchema.shape), { 'bench-transport': fileSection ?? {} }, process.env, flags));
-  // The embedded log and registry of the bench live in a scratch dir, never in the real data dir.
-  const scratch = mkdtempSync(join(tmpdir(), 'pma-bench-transport-'));
-  env.onClose(() => rmSync(scratch, { recursive: true, force: true }));
+  const settings = benchSettings(env, 'transport', settingsSchema, flags);
+  const scratch = benchScratch(env, 'transport');
   const config = { ...env.config, dataDir: env.config.transport === 'embedded' ? scratch : env.config.dataDir };
   const transport = await openTransport(config, env.logger, 'pma-bench');
   env.onClose(() => transport.close());
