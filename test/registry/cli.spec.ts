@@ -1,28 +1,16 @@
 /** `pma registry register | list | get` as real processes, on the embedded registry and over HTTP. */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { type ChildResult, runChild } from '../run-child.ts';
 import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
 const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 
-function pma(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PMA, ...args, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function pma(...args: string[]): Promise<ChildResult> {
+  return runChild(process.execPath, [PMA, ...args, '--log-level', 'warn']);
 }
 
 describe('pma registry (CLI)', function () {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { expect } from 'chai';
 import { EmbeddedRegistry } from '../../registry/embedded.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { createEmbeddedTransport } from '../../transport/embedded/index.ts';
+import { runChild } from '../run-child.ts';
 import { registryConformance } from './conformance.ts';
 
 describe('registry/embedded', () => {
@@ -80,19 +80,11 @@ describe('registry/embedded', () => {
       await r.close();
       process.stdout.write(JSON.stringify(out));
     `;
-    const run = (n: number) =>
-      new Promise<number[]>((resolve, reject) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script, path, String(n)], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-        });
-        child.stderr.on('data', (d) => {
-          err += d;
-        });
-        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child ${n} exited ${code}: ${err}`))));
-      });
+    const run = async (n: number): Promise<number[]> => {
+      const { code, stdout, stderr } = await runChild(process.execPath, ['--input-type=module', '-e', script, path, String(n)]);
+      if (code !== 0) throw new Error(`child ${n} exited ${code}: ${stderr}`);
+      return JSON.parse(stdout);
+    };
     const results = await Promise.all([0, 1, 2, 3].map(run));
     const sharedIds = results.map((ids) => ids.filter((_, i) => i % 2 === 0));
     for (const ids of sharedIds) expect(ids).to.deep.equal(sharedIds[0]);

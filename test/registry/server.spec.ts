@@ -3,7 +3,6 @@
  * the REST details standard clients depend on, @kafkajs/confluent-schema-registry driving it, and
  * Python's confluent-kafka SchemaRegistryClient + AvroSerializer/AvroDeserializer.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +16,7 @@ import { toRawGammaMarket, toRawWsMarketEvent } from '../../schemas/raw/index.ts
 import { TOPICS } from '../../schemas/topics.ts';
 import { FIXTURE_DIR } from '../../simulator/world/fixtures.ts';
 import { describeNeeding, pythonWith } from '../prerequisite.ts';
+import { runChild } from '../run-child.ts';
 import { registryConformance } from './conformance.ts';
 import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
@@ -276,22 +276,8 @@ interface PythonReport {
   decoded_raw: unknown[];
 }
 
-function runPython(python: string, script: string, input: unknown): Promise<PythonReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-    });
-    child.stderr.on('data', (d) => {
-      err += d;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`python exited ${code}: ${err}`));
-      else resolve(JSON.parse(out));
-    });
-    child.stdin.end(JSON.stringify(input));
-  });
+async function runPython(python: string, script: string, input: unknown): Promise<PythonReport> {
+  const { code, stdout, stderr } = await runChild(python, [script], { input: JSON.stringify(input) });
+  if (code !== 0) throw new Error(`python exited ${code}: ${stderr}`);
+  return JSON.parse(stdout);
 }
