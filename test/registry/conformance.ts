@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { SchemaRegistry } from '../../registry/types.ts';
 import { PmaError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../../runtime/errors.ts';
+import { rejectionOf } from '../expect-error.ts';
 
 type Field = { name: string; type: unknown; default?: unknown };
 const schemaOf = (fields: Field[], name = 'Fill') => JSON.stringify({ type: 'record', name, namespace: 'conformance', fields });
@@ -33,15 +34,7 @@ const CHANGES_PRICE_TYPE = schemaOf([
 /** A registry error: Confluent's code is a field of the registry's error classes. */
 type RegistryFailure = PmaError & { errorCode?: number };
 
-async function rejection(promise: Promise<unknown>): Promise<RegistryFailure> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(PmaError);
-    return err as RegistryFailure;
-  }
-  expect.fail('expected the call to fail');
-}
+const rejection = (promise: Promise<unknown>): Promise<RegistryFailure> => rejectionOf<RegistryFailure>(promise, PmaError);
 
 export function registryConformance(name: string, open: () => SchemaRegistry): void {
   describe(`SchemaRegistry conformance: ${name}`, () => {

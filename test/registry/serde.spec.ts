@@ -9,38 +9,19 @@ import { DecodeError, type DecodeFailure, RegistryError, SchemaNotFoundError, Sc
 import { loadSchema } from '../../schemas/index.ts';
 import { toRawTrade } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
+import { testRecordSchema } from '../avro-test-record.ts';
+import { rejectionOf, thrownBy } from '../expect-error.ts';
 
-const QUOTE_V1 = {
-  type: 'record',
-  name: 'Quote',
-  namespace: 'polymarket.test',
-  fields: [
-    { name: 'token', type: 'string' },
-    { name: 'price', type: 'double' },
-    { name: 'levels', type: { type: 'array', items: { type: 'record', name: 'Level', fields: [{ name: 'size', type: 'long' }] } } },
-  ],
-};
+const QUOTE_V1 = testRecordSchema('Quote', [
+  { name: 'token', type: 'string' },
+  { name: 'price', type: 'double' },
+  { name: 'levels', type: { type: 'array', items: { type: 'record', name: 'Level', fields: [{ name: 'size', type: 'long' }] } } },
+]);
 const QUOTE_V2 = { ...QUOTE_V1, fields: [...QUOTE_V1.fields, { name: 'venue', type: 'string', default: 'clob' }] };
 const quote = { token: '7161', price: 0.52, levels: [{ size: 3 }, { size: 5 }] };
 
-function decodeFailure(fn: () => unknown): DecodeError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(DecodeError);
-    return err as DecodeError;
-  }
-  expect.fail('expected a DecodeError');
-}
-
-async function rejected(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  expect.fail('expected a rejection');
-}
+const decodeFailure = (fn: () => unknown): DecodeError => thrownBy(fn, DecodeError);
+const rejected = (p: Promise<unknown>): Promise<Error> => rejectionOf(p);
 
 describe('registry/serde', () => {
   let dir: string;

@@ -15,6 +15,7 @@ import { Serde } from '../../registry/serde.ts';
 import { toRawGammaMarket, toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { FIXTURE_DIR } from '../../simulator/world/fixtures.ts';
+import { type TestField, testRecordSchema } from '../avro-test-record.ts';
 import { describeNeeding, pythonWith } from '../prerequisite.ts';
 import { runChild } from '../run-child.ts';
 import { registryConformance } from './conformance.ts';
@@ -22,7 +23,7 @@ import { type ServeProcess, startServeProcess } from './serve-process.ts';
 
 const CONTENT_TYPE = 'application/vnd.schemaregistry.v1+json';
 const unique = (label: string) => `${label}-${randomUUID().slice(0, 8)}`;
-const record = (fields: Array<{ name: string; type: unknown; default?: unknown }>, name = 'Quote') => JSON.stringify({ type: 'record', name, namespace: 'polymarket.test', fields });
+const record = (fields: TestField[], name = 'Quote') => JSON.stringify(testRecordSchema(name, fields));
 const QUOTE_V1 = record([
   { name: 'token', type: 'string' },
   { name: 'price', type: 'string' },

@@ -5,6 +5,7 @@ import { SchemaValidationError } from '../../runtime/errors.ts';
 import { loadSchema } from '../../schemas/index.ts';
 import { fromRawPricePoint, RAW_SCHEMAS, rawMapper, toRawClobMarket, toRawLeaderboardRow, toRawPricePoint, toRawTrade, toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import * as types from '../../schemas/raw/types.ts';
+import { thrownBy } from '../expect-error.ts';
 
 const TRADE = {
   proxyWallet: '0x07e24e524ab1474b6e656bc322fab8f47f779474',
@@ -16,15 +17,7 @@ const TRADE = {
   transactionHash: '0x6c5e878948ba9096a10476eeb3cb12c63186cd53f7ce53ede2de4c78eaaaf265',
 };
 
-function thrown(fn: () => unknown): SchemaValidationError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(SchemaValidationError);
-    return err as SchemaValidationError;
-  }
-  expect.fail('expected a SchemaValidationError');
-}
+const thrown = (fn: () => unknown): SchemaValidationError => thrownBy(fn, SchemaValidationError);
 
 describe('raw mapping', () => {
   it('the TypeScript field lists equal the fields of their .avsc', () => {

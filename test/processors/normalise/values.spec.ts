@@ -2,19 +2,14 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { bool, decimal, decimalArray, field, int32, symbol, textArray, timestamp } from '../../../processors/normalise/values.ts';
 import { NormaliseError } from '../../../runtime/errors.ts';
+import { thrownBy } from '../../expect-error.ts';
 
 const MIN = Date.UTC(1970, 0, 1);
 const MAX = Date.UTC(2100, 0, 1);
 
 function throwsNormalise(fn: () => unknown, field?: string): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(NormaliseError);
-    if (field) expect((err as NormaliseError).context.field).to.equal(field);
-    return;
-  }
-  expect.fail('expected a NormaliseError');
+  const err = thrownBy(fn, NormaliseError);
+  if (field) expect(err.context.field).to.equal(field);
 }
 
 describe('processors/normalise/values', () => {

@@ -17,16 +17,12 @@ import { TOPICS } from '../../../schemas/topics.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
 import { embeddedLogPath } from '../../../transport/index.ts';
 import type { ConsumedRecord, Consumer, ProduceRecord, RecordBatch } from '../../../transport/types.ts';
+import { testRecordSchema } from '../../avro-test-record.ts';
 
-const SCHEMA = {
-  type: 'record',
-  name: 'Point',
-  namespace: 'polymarket.test',
-  fields: [
-    { name: 't', type: 'long' },
-    { name: 'p', type: 'double' },
-  ],
-};
+const SCHEMA = testRecordSchema('Point', [
+  { name: 't', type: 'long' },
+  { name: 'p', type: 'double' },
+]);
 type Point = { t: number; p: number };
 const SOURCE = 'dlq-test.points';
 
