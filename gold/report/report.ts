@@ -64,6 +64,17 @@ const marketCell = (question: unknown, slug: unknown, conditionId: unknown): Cel
   return { html: `<a href="https://polymarket.com/market/${encodeURIComponent(String(slug))}">${title}</a><br><code>${escapeXml(String(slug))}</code> · <code>${id}</code>` };
 };
 
+/** The copy-trading result columns, the same for a wallet as for a category, so the two tables read alike. */
+const COPY_RESULT_HEADER = ['Trades', 'Realisations', 'Win rate', 'PnL', 'ROI', 'Worst drawdown'];
+const copyResultCells = (r: Record<string, unknown>): Cell[] => [
+  count(num(r.trades)),
+  count(num(r.realisations)),
+  pct(num(r.win_rate_pct)),
+  money(num(r.pnl)),
+  pct(num(r.roi_pct)),
+  money(num(r.max_drawdown)),
+];
+
 /** One line per definition the numbers on the page rest on. */
 const DEFINITIONS: Array<[string, string]> = [
   [
@@ -241,16 +252,11 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
           title: 'Best wallets to copy',
           note: bestNote,
           table: table(
-            ['Rank', 'Wallet', 'Trades', 'Realisations', 'Win rate', 'PnL', 'ROI', 'Worst drawdown', 'Unheld sells', 'Win-rate rank'],
+            ['Rank', 'Wallet', ...COPY_RESULT_HEADER, 'Unheld sells', 'Win-rate rank'],
             best.map((b) => [
               String(b.profit_rank ?? b.copy_rank),
               profileLink(String(b.wallet_address)),
-              count(num(b.trades)),
-              count(num(b.realisations)),
-              pct(num(b.win_rate_pct)),
-              money(num(b.pnl)),
-              pct(num(b.roi_pct)),
-              money(num(b.max_drawdown)),
+              ...copyResultCells(b),
               count(num(b.unheld_sells)),
               b.win_rate_rank == null ? '–' : String(b.win_rate_rank),
             ]),
@@ -259,17 +265,8 @@ export async function writeGoldReport(options: GoldReportOptions): Promise<GoldR
         {
           title: 'Copy-trading by category',
           table: table(
-            ['Category', 'Trades', 'Realisations', 'Win rate', 'PnL', 'ROI', 'Worst drawdown', 'Volume'],
-            btCategories.map((c) => [
-              String(c.category),
-              count(num(c.trades)),
-              count(num(c.realisations)),
-              pct(num(c.win_rate_pct)),
-              money(num(c.pnl)),
-              pct(num(c.roi_pct)),
-              money(num(c.max_drawdown)),
-              money(num(c.volume)),
-            ]),
+            ['Category', ...COPY_RESULT_HEADER, 'Volume'],
+            btCategories.map((c) => [String(c.category), ...copyResultCells(c), money(num(c.volume))]),
           ),
         },
         {

@@ -103,13 +103,18 @@ function categoryLabels(f: Frame, points: Point[], x: (i: number) => number): st
 
 const empty = (f: Frame, o: ChartOptions) => `${open(f, o)}<text x="${f.width / 2}" y="${f.height / 2}" text-anchor="middle" class="tick">no data</text></svg>`;
 
+/** The value axis of a line or column chart: round ticks that take in zero, and the y of a value between them. */
+function valueScale(f: Frame, points: Point[]): { ticks: number[]; y: (v: number) => number } {
+  const ticks = niceTicks(Math.min(...points.map((p) => p.value)), Math.max(...points.map((p) => p.value)));
+  const [lo, hi] = [ticks[0]!, ticks[ticks.length - 1]!];
+  return { ticks, y: (v) => +(f.top + ((hi - v) / (hi - lo)) * (f.height - f.top - f.bottom)).toFixed(1) };
+}
+
 /** A line over ordered labels (months), with a dot and a title on each point. */
 export function lineChart(points: Point[], o: ChartOptions): string {
   const f = frame(o);
   if (points.length === 0) return empty(f, o);
-  const ticks = niceTicks(Math.min(...points.map((p) => p.value)), Math.max(...points.map((p) => p.value)));
-  const [lo, hi] = [ticks[0]!, ticks[ticks.length - 1]!];
-  const y = (v: number) => +(f.top + ((hi - v) / (hi - lo)) * (f.height - f.top - f.bottom)).toFixed(1);
+  const { ticks, y } = valueScale(f, points);
   const span = f.width - f.left - f.right;
   const x = (i: number) => +(f.left + (points.length === 1 ? span / 2 : (i / (points.length - 1)) * span)).toFixed(1);
   const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(i)},${y(p.value)}`).join(' ');
@@ -121,9 +126,7 @@ export function lineChart(points: Point[], o: ChartOptions): string {
 export function columnChart(points: Point[], o: ChartOptions): string {
   const f = frame(o);
   if (points.length === 0) return empty(f, o);
-  const ticks = niceTicks(Math.min(...points.map((p) => p.value)), Math.max(...points.map((p) => p.value)));
-  const [lo, hi] = [ticks[0]!, ticks[ticks.length - 1]!];
-  const y = (v: number) => +(f.top + ((hi - v) / (hi - lo)) * (f.height - f.top - f.bottom)).toFixed(1);
+  const { ticks, y } = valueScale(f, points);
   const slot = (f.width - f.left - f.right) / points.length;
   const x = (i: number) => +(f.left + slot * (i + 0.5)).toFixed(1);
   const bars = points
