@@ -14,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { PmaError, RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
+import { cachedStatement, inTransaction, NEW_FILE_PRAGMAS } from '../runtime/sqlite.ts';
 import { type ParsedSchema, parseSchema } from './avro-schema.ts';
 import { checkCompatibility } from './compatibility.ts';
 import { type CompatibilityLevel, type CompatibilityResult, DEFAULT_COMPATIBILITY, isCompatibilityLevel, type SchemaRegistry, type SubjectVersion } from './types.ts';
@@ -28,8 +29,6 @@ export interface EmbeddedRegistryOptions {
 /** Subject names: what Confluent accepts in practice, minus control characters. */
 const MAX_SUBJECT_LENGTH = 255;
 const GLOBAL_SCOPE = '';
-/** The page size the embedded log gives a new file. */
-const LOG_PAGE_SIZE = 16_384;
 
 const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS registry_schemas (
@@ -73,9 +72,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
     mkdirSync(dirname(options.path), { recursive: true });
     try {
       this.#db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
-      // When the registry creates the file, give it the layout the embedded log sets on a new
-      // file (transport/embedded/database.ts): these two only take effect before the first table.
-      this.#db.exec(`PRAGMA page_size = ${LOG_PAGE_SIZE}; PRAGMA auto_vacuum = INCREMENTAL;`);
+      this.#db.exec(NEW_FILE_PRAGMAS);
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec('PRAGMA synchronous = FULL');
       this.#db.exec('PRAGMA foreign_keys = ON');
@@ -302,29 +299,12 @@ export class EmbeddedRegistry implements SchemaRegistry {
   /** Runs `fn` in an IMMEDIATE transaction: the write lock is taken up front, so no upgrade can fail. */
   #write<T>(fn: () => T): T {
     this.#ensureOpen();
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-    } catch (err) {
-      throw asRegistryError(err);
-    }
-    try {
-      const result = fn();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw asRegistryError(err);
-    }
+    return inTransaction(this.#db, 'BEGIN IMMEDIATE', fn, asRegistryError);
   }
 
   #statement(sql: string): StatementSync {
     this.#ensureOpen();
-    let st = this.#statements.get(sql);
-    if (!st) {
-      st = this.#db.prepare(sql);
-      this.#statements.set(sql, st);
-    }
-    return st;
+    return cachedStatement(this.#db, this.#statements, sql);
   }
 
   #get<T = Record<string, unknown>>(sql: string, ...params: Array<string | number>): T | undefined {

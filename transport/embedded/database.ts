@@ -8,15 +8,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { type ErrorContext, PmaError, TransportError } from '../../runtime/errors.ts';
+import { cachedStatement, inTransaction, NEW_FILE_PRAGMAS } from '../../runtime/sqlite.ts';
 import { migrate } from './schema.ts';
 
 export interface DatabaseOptions {
   /** How long a write waits for another process's write lock before failing. */
   busyTimeoutMs: number;
 }
-
-/** Page size for a new file: log batches are blobs of tens of KiB, which fewer, larger pages hold better. */
-const NEW_FILE_PAGE_SIZE = 16_384;
 
 export class LogDatabase {
   readonly path: string;
@@ -33,8 +31,7 @@ export class LogDatabase {
       throw new TransportError(`cannot open the embedded log: ${(err as Error).message}`, { path }, { cause: err });
     }
     try {
-      // page_size and auto_vacuum only take effect on a file that has no tables yet.
-      this.#db.exec(`PRAGMA page_size=${NEW_FILE_PAGE_SIZE}; PRAGMA auto_vacuum=INCREMENTAL;`);
+      this.#db.exec(NEW_FILE_PRAGMAS);
       this.#db.exec('PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=OFF;');
       this.#db.exec('PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=4000; PRAGMA journal_size_limit=67108864;');
       this.write(() => migrate(this.#db));
@@ -47,12 +44,7 @@ export class LogDatabase {
 
   /** A prepared statement, compiled once per connection. */
   stmt(sql: string): StatementSync {
-    let s = this.#statements.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#statements.set(sql, s);
-    }
-    return s;
+    return cachedStatement(this.#db, this.#statements, sql);
   }
 
   /** Runs `fn` in a write transaction (BEGIN IMMEDIATE): all of it commits durably, or none. */
@@ -88,19 +80,9 @@ export class LogDatabase {
   #transaction<T>(begin: string, fn: () => T, context: ErrorContext): T {
     if (!this.#db.isOpen) throw new TransportError('the embedded log is closed', { path: this.path, ...context });
     if (this.#db.isTransaction) return fn();
-    try {
-      this.#db.exec(begin);
-    } catch (err) {
-      throw asTransportError(err, 'cannot start a transaction on the embedded log', { path: this.path, ...context });
-    }
-    try {
-      const result = fn();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw asTransportError(err, 'embedded log operation failed', { path: this.path, ...context });
-    }
+    return inTransaction(this.#db, begin, fn, (err, starting) =>
+      asTransportError(err, starting ? 'cannot start a transaction on the embedded log' : 'embedded log operation failed', { path: this.path, ...context }),
+    );
   }
 }
 
