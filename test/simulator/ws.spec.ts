@@ -86,6 +86,9 @@ function busyOpenMarkets(sim: Simulator, n: number): number[] {
   return open.sort((a, b) => w.liveRate(b) - w.liveRate(a)).slice(0, n);
 }
 
+/** One live world for every test here, so the cap test sees the same markets as the rest. */
+const LIVE_WORLD = { port: 0, limits: false, seed: 21, markets: 120, events: 50, tradesPerMarket: 30, live: true, wsTickMs: 40 } as const;
+
 describe('simulator market WebSocket', () => {
   let sim: Simulator;
   const clients: Client[] = [];
@@ -96,19 +99,7 @@ describe('simulator market WebSocket', () => {
   };
 
   before(async () => {
-    sim = await startSimulator({
-      port: 0,
-      limits: false,
-      seed: 21,
-      markets: 120,
-      events: 50,
-      tradesPerMarket: 30,
-      live: true,
-      liveSpeed: 1,
-      liveTradeRate: 2,
-      wsTickMs: 40,
-      overrides: { ws: { idleTimeoutMs: 400 } },
-    });
+    sim = await startSimulator({ ...LIVE_WORLD, liveSpeed: 1, liveTradeRate: 2, overrides: { ws: { idleTimeoutMs: 400 } } });
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
@@ -200,18 +191,7 @@ describe('simulator market WebSocket', () => {
   });
 
   it('beyond the per-connection token cap a connection goes silent but still answers PING', async () => {
-    const s = await startSimulator({
-      port: 0,
-      limits: false,
-      seed: 21,
-      markets: 120,
-      events: 50,
-      tradesPerMarket: 30,
-      live: true,
-      liveTradeRate: 5,
-      wsTickMs: 40,
-      overrides: { ws: { tokensPerConnection: 1 } },
-    });
+    const s = await startSimulator({ ...LIVE_WORLD, liveTradeRate: 5, overrides: { ws: { tokensPerConnection: 1 } } });
     try {
       const markets = busyOpenMarkets(s, 3);
       const tokens = markets.flatMap((m) => [...s.world.market(m).tokens]);
