@@ -9,6 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ import type { CleanTrade } from '../schemas/clean-records.ts';
 import { loadSchema } from '../schemas/index.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { BodyBuffer, type PackedBodies } from '../sinks/bronze/body-buffer.ts';
-import { BRONZE_DEFAULTS } from '../sinks/bronze/index.ts';
+import { BRONZE_DEFAULTS, bronzeRoot } from '../sinks/bronze/index.ts';
 import { ParquetWriterPool } from '../sinks/bronze/parquet/pool.ts';
 import type { BenchEnv } from './env.ts';
 import { formatTable, goalsMet, type Rate, type ResultRow, timed } from './measure.ts';
@@ -39,7 +40,19 @@ export interface SinkBenchResult {
   files: number;
   parquetBytes: number;
   writers: Array<{ writer: string; rate: Rate }>;
+  /** The trades directory after the run (compacted by the sink at its end), as readers see it. */
+  layout: BronzeLayout;
+  compactionSeconds: number;
   rows: ResultRow[];
+}
+
+export interface BronzeLayout {
+  dts: number;
+  files: number;
+  maxFilesPerDt: number;
+  meanFileBytes: number;
+  /** pyarrow.dataset over the directory vs the same rows in one file (null: no Python with pyarrow). */
+  pyarrow: { rows: number; datasetSeconds: number; oneFileSeconds: number } | null;
 }
 
 export async function runBronzeSinkBench(dir: string, records: number, days: number, compareRows: number): Promise<SinkBenchResult> {
@@ -49,7 +62,9 @@ export async function runBronzeSinkBench(dir: string, records: number, days: num
   // The sink phase is the real command in its own process, so its peak RSS is its own.
   const report = await runSinkProcess(dir);
   if (report.bronze.rows !== records) throw new BenchError(`the sink wrote ${report.bronze.rows} rows, expected ${records}`);
-  const sink: Rate = { records, bytes, seconds: report.seconds };
+  // The sink's rate is its writing; the compaction at the end of its run is reported apart.
+  const sink: Rate = { records, bytes, seconds: report.seconds - report.bronze.compaction.seconds };
+  const layout = await measureLayout(join(bronzeRoot(dir), 'trades'), dir);
   const ceiling = await ceilingRun(dir, records, days, encode, bytes);
   const duck = await duckdbRun(dir, Math.min(compareRows, records), days, encode);
   const writers = [
@@ -66,12 +81,43 @@ export async function runBronzeSinkBench(dir: string, records: number, days: num
     files: report.bronze.files,
     parquetBytes: report.bronze.bytes,
     writers,
+    layout,
+    compactionSeconds: report.bronze.compaction.seconds,
     rows: [{ phase: 'bronze sink: log -> Parquet files', measured: sink, ceiling, goalRatio: BRONZE_CEILING_SHARE_GOAL }],
   };
 }
 
+/** Files per dt and their size, through the dt links; pyarrow's read time of them vs one file. */
+async function measureLayout(typeDir: string, scratch: string): Promise<BronzeLayout> {
+  const counts: number[] = [];
+  let bytes = 0;
+  for (const dt of await readdir(typeDir)) {
+    const files = (await readdir(join(typeDir, dt))).filter((f) => f.endsWith('.parquet'));
+    counts.push(files.length);
+    for (const f of files) bytes += (await stat(join(typeDir, dt, f))).size;
+  }
+  const files = counts.reduce((a, b) => a + b, 0);
+  return { dts: counts.length, files, maxFilesPerDt: Math.max(0, ...counts), meanFileBytes: files ? bytes / files : 0, pyarrow: await pyarrowReadTimes(typeDir, scratch) };
+}
+
+const PYARROW_TIMES = `
+import json, os, sys, time
+import pyarrow.dataset as ds, pyarrow.parquet as pq
+t = time.perf_counter(); table = ds.dataset(sys.argv[1], format="parquet", partitioning="hive").to_table(); a = time.perf_counter() - t
+one = os.path.join(sys.argv[2], "one.parquet"); pq.write_table(table, one, compression="zstd")
+t = time.perf_counter(); pq.read_table(one); b = time.perf_counter() - t
+print(json.dumps({"rows": table.num_rows, "datasetSeconds": a, "oneFileSeconds": b}))
+`;
+
+function pyarrowReadTimes(typeDir: string, scratch: string): Promise<BronzeLayout['pyarrow']> {
+  const python = process.env.PMA_PYTHON ?? 'python3';
+  return new Promise((resolve) => {
+    execFile(python, ['-c', PYARROW_TIMES, typeDir, scratch], { maxBuffer: 1024 * 1024 }, (err, stdout) => resolve(err ? null : JSON.parse(stdout)));
+  });
+}
+
 interface SinkReport {
-  bronze: { rows: number; files: number; bytes: number };
+  bronze: { rows: number; files: number; bytes: number; compaction: { dirs: number; filesBefore: number; filesAfter: number; seconds: number } };
   seconds: number;
   peakRssBytes: number;
 }
@@ -203,6 +249,10 @@ export function formatSinkBench(r: SinkBenchResult): string {
     '',
     `peak RSS during the sink phase: ${mb(r.peakRssBytes)} (goal < ${mb(BRONZE_RSS_GOAL_BYTES)}: ${rssOk ? 'met' : 'MISSED'})`,
     `files written: ${r.files}, ${mb(r.parquetBytes)} of Parquet (${(r.parquetBytes / r.records).toFixed(1)} B/row)`,
+    `after the run's compaction (${r.compactionSeconds.toFixed(1)} s, not in the rate above): ${r.layout.files} files in ${r.layout.dts} dt directories (at most ${r.layout.maxFilesPerDt} in one), ${(r.layout.meanFileBytes / 1024 ** 2).toFixed(2)} MiB a file on average`,
+    r.layout.pyarrow
+      ? `pyarrow.dataset reads them in ${r.layout.pyarrow.datasetSeconds.toFixed(2)} s; the same ${r.layout.pyarrow.rows.toLocaleString('en-US')} rows as one file: ${r.layout.pyarrow.oneFileSeconds.toFixed(2)} s`
+      : 'pyarrow read times: no python with pyarrow (set PMA_PYTHON, e.g. .ci/venv/bin/python from .ci/python-venv.sh)',
     '',
     'Parquet writers compared on the same rows, from Avro bodies in memory:',
     ...r.writers.map((w) => `  ${w.writer}: ${Math.round(w.rate.records / w.rate.seconds).toLocaleString('en-US')} rows/s (${w.rate.records.toLocaleString('en-US')} rows in ${w.rate.seconds.toFixed(2)} s)`),

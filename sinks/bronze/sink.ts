@@ -12,6 +12,8 @@
  * - Memory is bounded: each buffer by its limits, all of them together by `maxBufferedBytes`
  *   (the largest is flushed first), and finished groups waiting for the writer thread by
  *   `maxPendingGroups` (consuming waits for the disk).
+ * - Small files are merged per `dt` directory (compact.ts): every `compactEveryMs` for the
+ *   directories written since, and when a run ends; the first time, every directory.
  * - The main thread only consumes, checks each record and routes its Avro body to its partition
  *   and `dt`; the writer thread builds the Arrow columns from those bytes and encodes Parquet.
  *   Records written with an older schema are decoded with schema resolution and encoded with the
@@ -90,6 +92,8 @@ export interface BronzeSinkResult {
   deadLettered: number;
   /** Records below the resume point (already in Bronze). */
   skipped: number;
+  /** What this run's compactions did (files: before and after, in the dt directories compacted). */
+  compaction: { dirs: number; filesBefore: number; filesAfter: number; seconds: number };
 }
 
 export const BRONZE_DEFAULTS = {
@@ -134,10 +138,11 @@ class BronzeSink {
   readonly #chains = new Map<string, Promise<void>>();
   readonly #pending = new Set<Promise<void>>();
   readonly #knownDirs = new Set<string>();
-  readonly #result: BronzeSinkResult = { rows: 0, files: 0, bytes: 0, deadLettered: 0, skipped: 0 };
+  readonly #result: BronzeSinkResult = { rows: 0, files: 0, bytes: 0, deadLettered: 0, skipped: 0, compaction: { dirs: 0, filesBefore: 0, filesAfter: 0, seconds: 0 } };
   /** `<type>/<dt>` written since the last compaction. */
   readonly #touched = new Set<string>();
   #lastCompaction = Date.now();
+  #compactAll = true;
   #resumeFromFiles = new Map<string, number>();
   #bufferedBytes = 0;
   #failure: Error | undefined;
@@ -418,11 +423,19 @@ class BronzeSink {
    */
   async #compact(): Promise<void> {
     this.#lastCompaction = Date.now();
-    if (this.#o.compactEveryMs <= 0 || this.#touched.size === 0) return;
+    if (this.#o.compactEveryMs <= 0 || (!this.#compactAll && this.#touched.size === 0)) return;
     await this.#drain();
-    const only = new Set(this.#touched);
+    // The first time, every dt: a run killed or stopped before its compaction left small files behind.
+    const only = this.#compactAll ? undefined : new Set(this.#touched);
     this.#touched.clear();
-    await compactBronze(this.#root, this.#pool, this.#log, { only, targetBytes: this.#o.compactTargetBytes });
+    this.#compactAll = false;
+    const started = performance.now();
+    const done = await compactBronze(this.#root, this.#pool, this.#log, { only, targetBytes: this.#o.compactTargetBytes });
+    const total = this.#result.compaction;
+    total.dirs += done.dirs;
+    total.filesBefore += done.filesBefore;
+    total.filesAfter += done.filesAfter;
+    total.seconds += (performance.now() - started) / 1000;
     this.#lastCompaction = Date.now();
   }
 
