@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { type Simulator, startSimulator } from '../../simulator/index.ts';
-import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
-import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
+import type { Simulator } from '../../simulator/index.ts';
+import { expectTruthKeys, ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
+import { readAll } from './helpers/log.ts';
+import { simAndLogPerTest } from './helpers/sim-and-log.ts';
 
 const FAULTS = [
   { kind: 'error' as const, rate: 0.1 },
@@ -46,16 +47,11 @@ function neverArrived(sim: Simulator, written: Map<string, number>): Set<string>
 
 describe('producers under faults', function () {
   this.timeout(180_000);
-  let sim: Simulator;
-  let log: TestLog;
-  afterEach(async () => {
-    await log?.close();
-    await sim?.close();
-  });
+  const start = simAndLogPerTest();
 
   for (const feed of ['v2', 'v1'] as const) {
     it(`completes with every record in place and every malformed body dead-lettered (${feed} trade feed)`, async () => {
-      sim = await startSimulator({
+      const { sim, log } = await start({
         port: 0,
         seed: 5,
         markets: 30,
@@ -68,7 +64,6 @@ describe('producers under faults', function () {
         faults: FAULTS,
         overrides: feed === 'v1' ? { data: { v2Routes: false } } : {},
       });
-      log = await openTestLog();
       // Small pages, so markets span several pages and rows can move between them.
       const summary = await ingest(log, settingsFor(sim, { resolution: 'minute', requestTimeout: 0.5, attempts: 12, tradesPageSize: 37, tradesV2PageSize: 37, leaderboardPageSize: 20, workers: 3 }));
       expect(summary.failures, 'failures').to.equal(0);
@@ -89,14 +84,7 @@ describe('producers under faults', function () {
       }
 
       const got = await writtenKeys(log);
-      const want = truthKeys(sim);
-      const unreachable = neverArrived(sim, got.trade!);
-      for (const [type, keys] of Object.entries(want)) {
-        const written = got[type]!;
-        const missing = [...keys].filter((k) => !written.has(k) && !(type === 'trade' && unreachable.has(k)));
-        const extra = [...written.keys()].filter((k) => !keys.has(k));
-        expect({ type, missing: missing.slice(0, 3), extra: extra.slice(0, 3) }).to.deep.equal({ type, missing: [], extra: [] });
-      }
+      expectTruthKeys(got, truthKeys(sim), { unreachable: { trade: neverArrived(sim, got.trade!) } });
     });
   }
 });

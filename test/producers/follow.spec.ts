@@ -1,20 +1,15 @@
 import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
-import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { ingest, settingsFor } from './helpers/ingest.ts';
-import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
+import { readAll } from './helpers/log.ts';
+import { simAndLogPerTest } from './helpers/sim-and-log.ts';
 
 describe('producers in follow mode', function () {
   this.timeout(120_000);
-  let sim: Simulator;
-  let log: TestLog;
-  afterEach(async () => {
-    await log?.close();
-    await sim?.close();
-  });
+  const start = simAndLogPerTest();
 
   it('keeps every trade the live simulator makes while its WebSocket is dropped again and again', async () => {
-    sim = await startSimulator({
+    const { sim, log } = await start({
       port: 0,
       seed: 4,
       markets: 25,
@@ -28,7 +23,6 @@ describe('producers in follow mode', function () {
       liveNewMarketRate: 120,
       wsTickMs: 100,
     });
-    log = await openTestLog();
     const stop = new AbortController();
     const options = settingsFor(sim, {
       mode: 'markets,trades',

@@ -1,23 +1,17 @@
 import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
-import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
-import { openTestLog, readAll, type TestLog } from './helpers/log.ts';
+import { readAll } from './helpers/log.ts';
+import { simAndLogPerTest } from './helpers/sim-and-log.ts';
 
 describe('pma ingest --retry-failures', function () {
   this.timeout(60_000);
-  let sim: Simulator;
-  let log: TestLog;
-  afterEach(async () => {
-    await log?.close();
-    await sim?.close();
-  });
+  const start = simAndLogPerTest();
 
   it('records requests that gave up in pma.failures, goes on, and replays exactly those later', async () => {
-    sim = await startSimulator({ port: 0, seed: 8, markets: 10, tradesPerMarket: 20, pricePoints: 20, leaderboardSize: 30, limits: false });
+    const { sim, log } = await start({ port: 0, seed: 8, markets: 10, tradesPerMarket: 20, pricePoints: 20, leaderboardSize: 30, limits: false });
     // Every leaderboard request fails, whatever the retries.
     sim.setFaults({ seed: 1, rules: [{ kind: 'error', rate: 1, routes: ['data:/v1/leaderboard'], status: 503 }] });
-    log = await openTestLog();
     const first = await ingest(log, settingsFor(sim, { mode: 'leaderboard,trades', attempts: 2, leaderboardCategories: 'OVERALL,SPORTS' }));
     expect(first.failures).to.equal(16);
     expect((await writtenKeys(log))['leaderboard-row']!.size).to.equal(0);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { seededRandom } from '../seeded-random.ts';
-import { truthKeys, writtenKeys } from './helpers/ingest.ts';
+import { expectTruthKeys, truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { openTestLog } from './helpers/log.ts';
 
 const PMA = new URL('../../cli/pma.ts', import.meta.url).pathname;
@@ -92,14 +92,7 @@ describe('producers survive SIGKILL', function () {
 
     const log = await openTestLog(dataDir);
     try {
-      const got = await writtenKeys(log);
-      const want = truthKeys(sim);
-      for (const [type, keys] of Object.entries(want)) {
-        const written = got[type]!;
-        const missing = [...keys].filter((k) => !written.has(k));
-        const extra = [...written.keys()].filter((k) => !keys.has(k));
-        expect({ seed, type, missing: missing.slice(0, 3), extra: extra.slice(0, 3) }).to.deep.equal({ seed, type, missing: [], extra: [] });
-      }
+      expectTruthKeys(await writtenKeys(log), truthKeys(sim), { note: `seed ${seed}` });
     } finally {
       await log.transport.close();
       await log.registry.close();

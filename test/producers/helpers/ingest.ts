@@ -1,4 +1,5 @@
 /** Runs the producers in this process against a simulator, and reads back what they wrote. */
+import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { type IngestOptions, type IngestSummary, runIngest } from '../../../producers/run.ts';
 import { ingestSettingsSchema } from '../../../producers/settings.ts';
@@ -44,4 +45,24 @@ export function truthKeys(sim: Simulator, types: readonly TruthType[] = ['gamma-
   for (const t of types) out[t] = new Set();
   for (const r of sim.truth({ types: [...types] })) out[r.type]!.add(r.key);
   return out;
+}
+
+/**
+ * Fails unless every type's written keys are exactly its truth keys (less any the test knows no
+ * client can read), naming a few of each difference so a failure says what went wrong.
+ * `once` also fails on keys written more than once; `note` goes into the failure (a seed, say).
+ */
+export function expectTruthKeys(
+  got: Record<string, Map<string, number>>,
+  want: Record<string, Set<string>>,
+  options: { once?: boolean; unreachable?: Record<string, ReadonlySet<string>>; note?: string } = {},
+): void {
+  for (const [type, keys] of Object.entries(want)) {
+    const written = got[type]!;
+    const unreachable = options.unreachable?.[type];
+    const missing = [...keys].filter((k) => !written.has(k) && !unreachable?.has(k));
+    const extra = [...written.keys()].filter((k) => !keys.has(k));
+    const dup = options.once ? [...written].filter(([, n]) => n > 1).map(([k]) => k) : [];
+    expect({ type, missing: missing.slice(0, 5), extra: extra.slice(0, 5), dup: dup.slice(0, 5) }, options.note).to.deep.equal({ type, missing: [], extra: [], dup: [] });
+  }
 }
