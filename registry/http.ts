@@ -124,12 +124,7 @@ export class HttpRegistry implements SchemaRegistry {
   }
 
   async getSubjectCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
-    try {
-      return level((await this.#request<{ compatibilityLevel: string }>('GET', ['config', subject], undefined, { subject })).compatibilityLevel);
-    } catch (err) {
-      if (err instanceof SchemaNotFoundError) return undefined;
-      throw err;
-    }
+    return this.#subjectLevel('GET', subject);
   }
 
   async setSubjectCompatibility(subject: string, compatibility: CompatibilityLevel): Promise<void> {
@@ -137,8 +132,13 @@ export class HttpRegistry implements SchemaRegistry {
   }
 
   async deleteSubjectCompatibility(subject: string): Promise<CompatibilityLevel | undefined> {
+    return this.#subjectLevel('DELETE', subject);
+  }
+
+  /** A subject's own compatibility level (read, or removed and returned); undefined when it has none. */
+  async #subjectLevel(method: 'GET' | 'DELETE', subject: string): Promise<CompatibilityLevel | undefined> {
     try {
-      return level((await this.#request<{ compatibilityLevel: string }>('DELETE', ['config', subject], undefined, { subject })).compatibilityLevel);
+      return level((await this.#request<{ compatibilityLevel: string }>(method, ['config', subject], undefined, { subject })).compatibilityLevel);
     } catch (err) {
       if (err instanceof SchemaNotFoundError) return undefined;
       throw err;

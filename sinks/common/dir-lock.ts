@@ -30,7 +30,7 @@ export async function acquireDirLock(dir: string, what: string): Promise<DirLock
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const owner = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-    if (Number.isSafeInteger(owner) && owner !== process.pid && isAlive(owner)) {
+    if (Number.isSafeInteger(owner) && owner !== process.pid && processAlive(owner)) {
       throw new SinkError(`another ${what} (pid ${owner}) is writing ${dir}; stop it first`, { path, pid: owner });
     }
     await unlink(path).catch(() => undefined);
@@ -38,7 +38,8 @@ export async function acquireDirLock(dir: string, what: string): Promise<DirLock
   throw new SinkError(`cannot take the lock ${path}`, { path });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs; EPERM means it does, under another user. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

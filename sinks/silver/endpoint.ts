@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { PmaError, QueryError, serializeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import { processAlive } from '../common/dir-lock.ts';
 import { runReadOnlyQuery } from './read-only-query.ts';
 
 export interface EndpointAdvert {
@@ -39,15 +40,6 @@ export function readAdvert(silverPath: string): EndpointAdvert | undefined {
   }
   if (!Number.isInteger(advert.pid) || !Number.isInteger(advert.port) || typeof advert.token !== 'string') return undefined;
   return processAlive(advert.pid) ? advert : undefined;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface QueryEndpoint {

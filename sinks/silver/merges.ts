@@ -47,6 +47,17 @@ const dimension = (dim: keyof typeof DIMENSIONS, from: string, field: string, co
 /** When a dimension row was first and last seen in a record of its own. */
 const OBSERVED = [c('first_observed_at', 'min', ts('observed_ts')), c('last_observed_at', 'max', ts('observed_ts'))];
 
+/** Gamma's lifecycle timestamps, which markets and events name alike. */
+const GAMMA_TIMES = [
+  c('start_date', 'latest', ts('start_ts')),
+  c('end_date', 'latest', ts('end_ts')),
+  c('created_at', 'latest', ts('created_ts')),
+  c('updated_at', 'latest', ts('updated_ts')),
+  c('closed_time', 'latest', ts('closed_ts')),
+];
+/** The tags and pictures Gamma gives markets and events alike, then when the row was seen. */
+const GAMMA_LOOKS = [c('tags', 'latest', list('tags')), c('image', 'latest', text('image')), c('icon', 'latest', text('icon')), ...OBSERVED];
+
 const marketStub = (topic: SilverTopicKey, conditionField: string) => dimension('market', distinctOf(topic, [conditionField]), conditionField);
 const eventStub = (topic: SilverTopicKey, eventField: string) => dimension('event', distinctOf(topic, [eventField]), eventField);
 const tokenStub = (topic: SilverTopicKey, conditionField: string) =>
@@ -79,18 +90,11 @@ const MARKETS = dimension('market', stageView('markets'), 'condition_id', [
   same('minimum_order_size'),
   same('maker_base_fee'),
   same('taker_base_fee'),
-  c('start_date', 'latest', ts('start_ts')),
-  c('end_date', 'latest', ts('end_ts')),
-  c('created_at', 'latest', ts('created_ts')),
-  c('updated_at', 'latest', ts('updated_ts')),
-  c('closed_time', 'latest', ts('closed_ts')),
+  ...GAMMA_TIMES,
   c('game_start_time', 'latest', ts('game_start_ts')),
   c('uma_resolution_status', 'latest', text('uma_resolution_status')),
   c('market_maker_address', 'latest', hex('market_maker_address')),
-  c('tags', 'latest', list('tags')),
-  c('image', 'latest', text('image')),
-  c('icon', 'latest', text('icon')),
-  ...OBSERVED,
+  ...GAMMA_LOOKS,
 ]);
 
 const TOKENS = dimension('token', stageView('tokens'), 'token_id', [
@@ -113,16 +117,9 @@ const EVENTS = dimension('event', stageView('events'), 'event_id', [
   same('neg_risk'),
   ...['liquidity', 'volume', 'open_interest', 'volume_24hr', 'competitive'].map((f) => same(f)),
   c('comment_count', 'latest', '"comment_count"::BIGINT'),
-  c('start_date', 'latest', ts('start_ts')),
-  c('end_date', 'latest', ts('end_ts')),
-  c('created_at', 'latest', ts('created_ts')),
-  c('updated_at', 'latest', ts('updated_ts')),
-  c('closed_time', 'latest', ts('closed_ts')),
+  ...GAMMA_TIMES,
   c('published_at', 'latest', ts('published_ts')),
-  c('tags', 'latest', list('tags')),
-  c('image', 'latest', text('image')),
-  c('icon', 'latest', text('icon')),
-  ...OBSERVED,
+  ...GAMMA_LOOKS,
 ]);
 
 const TRADES: TableMerge = {

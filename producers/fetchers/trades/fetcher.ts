@@ -16,6 +16,7 @@
  * incremental pass from its newest second, unless it had closed before that.
  */
 import { toRawTrade } from '../../../schemas/raw/index.ts';
+import { rawTradeFields } from '../../../schemas/raw/types.ts';
 import type { IngestContext } from '../../context.ts';
 import { paramsText } from '../../http/apis.ts';
 import { tradeKey } from '../../keys.ts';
@@ -308,28 +309,11 @@ function v1Row(raw: TradeRowJson): TradeRow {
   return { key: tradeKey(raw), ts: raw.timestamp, raw };
 }
 
-/** v2 names of the v1 fields of the raw trade schema; other v2 keys keep their names (and go to `extra`). */
-const V2_KNOWN = new Set([
-  'proxy_wallet',
-  'side',
-  'token_id',
-  'condition_id',
-  'size',
-  'price',
-  'timestamp',
-  'title',
-  'slug',
-  'icon',
-  'event_slug',
-  'outcome',
-  'outcome_index',
-  'name',
-  'pseudonym',
-  'bio',
-  'profile_image',
-  'profile_image_optimized',
-  'transaction_hash',
-]);
+/**
+ * v2 names of the v1 fields of the raw trade schema: snake_case, and `asset` is `token_id`. Other
+ * v2 keys keep their names (and go to `extra`).
+ */
+const V2_KNOWN = new Set(rawTradeFields.filter((f) => f !== 'extra').map((f) => (f === 'asset' ? 'token_id' : f.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))));
 
 /** The fill key of a v2 row (the same as its v1 row's), without building the v1 object. */
 function v2Key(r: V2TradeRowJson): string {
