@@ -1,36 +1,21 @@
 import { expect } from 'chai';
-import { runProcessors } from '../../processors/index.ts';
-import { silentLogger } from '../../runtime/logger.ts';
 import type { CleanLeaderboardRow } from '../../schemas/clean-records.ts';
-import { rawMapper } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { type LogHarness, readTopic, useLogHarness } from '../sinks/log-harness.ts';
+import { processToEnd, publishRaw, type RawItem } from './raw-in.ts';
 
 /** One board's rows as one pass of the producer writes them: board context and the pass's snapshot on every row. */
-function boardPass(snapshot: number, fetchedAt: number, values: number[]) {
+function boardPass(snapshot: number, fetchedAt: number, values: number[]): RawItem[] {
   return values.map((pnl, i) => {
     const wallet = `0x${String(i + 1).padStart(40, 'b')}`;
     return {
       key: `WEEK/PNL/OVERALL/${wallet}`,
       json: { rank: String(i + 1), proxyWallet: wallet, userName: `trader${i}`, vol: pnl * 10, pnl },
       context: { category: 'OVERALL', timePeriod: 'WEEK', orderBy: 'PNL', fetchedAt: snapshot },
-      fetchedAt,
+      headers: { 'pma-fetched-at': String(fetchedAt) },
     };
   });
 }
-
-async function publish(h: LogHarness, rows: ReturnType<typeof boardPass>): Promise<void> {
-  const codec = await h.serde.codecFor<Record<string, unknown>>(TOPICS.rawLeaderboard);
-  const mapper = rawMapper('raw-leaderboard-row');
-  const producer = h.transport.producer();
-  await producer.send(
-    TOPICS.rawLeaderboard.name,
-    rows.map((r) => ({ key: Buffer.from(r.key), value: codec.encode(mapper.toRaw(r.json, r.context)), headers: { 'pma-fetched-at': String(r.fetchedAt) } })),
-  );
-  await producer.close();
-}
-
-const process = (h: LogHarness) => runProcessors({}, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });
 
 async function cleanRows(h: LogHarness): Promise<CleanLeaderboardRow[]> {
   const codec = await h.serde.codecFor<CleanLeaderboardRow>(TOPICS.leaderboard);
@@ -51,16 +36,16 @@ describe('processors: leaderboard snapshots', function () {
 
   it('keeps every snapshot of a board; a board fetched again within its snapshot is dropped, also across a restart', async () => {
     // One pass, its pages fetched twice (a restart re-reads the page in flight): same snapshot, later fetch time.
-    await publish(h, boardPass(S1, S1 + 40, first));
-    await publish(h, boardPass(S1, S1 + 90_000, first));
-    const run1 = await process(h);
+    await publishRaw(h, 'rawLeaderboard', boardPass(S1, S1 + 40, first));
+    await publishRaw(h, 'rawLeaderboard', boardPass(S1, S1 + 90_000, first));
+    const run1 = await processToEnd(h);
     expect(run1.emitted.leaderboard).to.equal(first.length);
     expect(run1.duplicates).to.equal(first.length);
 
     // The next pass, with the board's values changed; and the first pass's rows once more, after a processor restart.
-    await publish(h, boardPass(S1, S1 + 120_000, first));
-    await publish(h, boardPass(S2, S2 + 40, second));
-    const run2 = await process(h);
+    await publishRaw(h, 'rawLeaderboard', boardPass(S1, S1 + 120_000, first));
+    await publishRaw(h, 'rawLeaderboard', boardPass(S2, S2 + 40, second));
+    const run2 = await processToEnd(h);
     expect(run2.emitted.leaderboard).to.equal(second.length);
     expect(run2.duplicates).to.equal(first.length);
 

@@ -1,35 +1,13 @@
 import { expect } from 'chai';
 import { DEDUP_HEADER, runProcessors, SOURCE_HEADER } from '../../processors/index.ts';
-import type { ProcessorOptions } from '../../processors/runner.ts';
 import { DLQ_HEADERS } from '../../registry/dead-letter.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import type { CleanTrade } from '../../schemas/clean-records.ts';
-import { type RawSchemaName, rawMapper } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionForKey } from '../../transport/partitioner.ts';
 import type { ConsumedRecord } from '../../transport/types.ts';
 import { type LogHarness, readTopic, useLogHarness } from '../sinks/log-harness.ts';
-
-type RawTopic = 'rawGammaMarkets' | 'rawGammaEvents' | 'rawClobMarkets' | 'rawTrades' | 'rawPrices' | 'rawLeaderboard' | 'rawMarketWs';
-
-interface RawItem {
-  key: string;
-  json: Record<string, unknown>;
-  context?: Record<string, unknown>;
-  headers?: Record<string, string>;
-}
-
-async function publishRaw(h: LogHarness, topic: RawTopic, items: RawItem[]): Promise<void> {
-  const def = TOPICS[topic];
-  const codec = await h.serde.codecFor<Record<string, unknown>>(def);
-  const mapper = rawMapper(def.schema as RawSchemaName);
-  const producer = h.transport.producer();
-  await producer.send(
-    def.name,
-    items.map((i) => ({ key: Buffer.from(i.key), value: codec.encode(mapper.toRaw(i.json, i.context ?? {})), headers: { 'pma-fetched-at': '1765400000000', ...i.headers } })),
-  );
-  await producer.close();
-}
+import { processToEnd, publishRaw, type RawItem } from './raw-in.ts';
 
 const COND = (i: number) => `0x${String(i).padStart(64, 'c')}`;
 const TOKEN = (i: number, k: number) => `${9_000_000 + i * 10 + k}`;
@@ -78,10 +56,6 @@ async function until(check: () => Promise<boolean>, what: string, ms = 20_000): 
   }
 }
 
-async function process(h: LogHarness, options: ProcessorOptions = {}) {
-  return runProcessors(options, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });
-}
-
 describe('processors: raw topics to clean topics on the embedded log', function () {
   this.timeout(120_000);
   let h: LogHarness;
@@ -93,7 +67,7 @@ describe('processors: raw topics to clean topics on the embedded log', function 
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(1), gammaMarket(2)]);
     await publishRaw(h, 'rawTrades', [trade(1, 1), trade(2, 2, { asset: '', outcome: null, outcomeIndex: 0 })]);
     await publishRaw(h, 'rawPrices', [{ key: `${TOKEN(1, 0)}|1765000000`, json: { t: 1_765_000_000, p: 0.41 }, context: { token: TOKEN(1, 0), fidelity: 60 } }]);
-    const result = await process(h);
+    const result = await processToEnd(h);
     expect(result.emitted).to.deep.equal({ markets: 2, tokens: 4, trades: 2, prices: 1 });
     expect(result.unresolved).to.equal(0);
     const records = await readTopic(h.transport, TOPICS.trades.name);
@@ -119,7 +93,7 @@ describe('processors: raw topics to clean topics on the embedded log', function 
   it('deduplicates by key within the window and across restarts; unchanged markets are dropped, changed ones kept', async () => {
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(1)]);
     await publishRaw(h, 'rawTrades', [trade(1, 1), trade(2, 1), trade(1, 1)]);
-    const first = await process(h);
+    const first = await processToEnd(h);
     expect(first.emitted.trades).to.equal(2);
     expect(first.duplicates).to.equal(1);
 
@@ -128,7 +102,7 @@ describe('processors: raw topics to clean topics on the embedded log', function 
     const changed = gammaMarket(1);
     changed.json.question = 'Market 1, reworded?';
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(1), changed]);
-    const second = await process(h);
+    const second = await processToEnd(h);
     expect(second.emitted).to.deep.equal({ trades: 1, markets: 1 });
 
     // A processor that crashed before committing reads everything again: nothing new comes out.
@@ -141,7 +115,7 @@ describe('processors: raw topics to clean topics on the embedded log', function 
         );
       }
     }
-    const replay = await process(h);
+    const replay = await processToEnd(h);
     expect(replay.emitted).to.deep.equal({});
     expect(replay.duplicates).to.equal(15); // 6 trades, and 3 market records each giving a market and 2 tokens
     const trades = await readTopic(h.transport, TOPICS.trades.name);
@@ -190,14 +164,14 @@ describe('processors: raw topics to clean topics on the embedded log', function 
     const values = (await decodeAll(h, 'trades', trades)) as unknown as CleanTrade[];
     expect(values.every((t) => t.unresolved && t.event_id === null && t.token_id !== null && t.outcome !== null)).to.equal(true);
     // All offsets are finished, so a restart emits nothing again.
-    const again = await process(h);
+    const again = await processToEnd(h);
     expect(again.consumed).to.equal(0);
   });
 
   it('in a caught-up run, trades still waiting at the end go out unresolved', async () => {
     await publishRaw(h, 'rawTrades', [trade(1, 50), trade(2, 51)]);
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(50)]);
-    const result = await process(h);
+    const result = await processToEnd(h);
     expect(result.emitted.trades).to.equal(2);
     expect(result.unresolved).to.equal(1);
   });
@@ -208,7 +182,7 @@ describe('processors: raw topics to clean topics on the embedded log', function 
     const producer = h.transport.producer();
     await producer.send(TOPICS.rawTrades.name, [{ key: Buffer.from('garbage'), value: Buffer.from('not avro') }]);
     await producer.close();
-    const result = await process(h);
+    const result = await processToEnd(h);
     expect(result.emitted.trades).to.equal(2);
     expect(result.deadLettered).to.equal(3);
     const dlq = await readTopic(h.transport, TOPICS.dlq.name);
@@ -227,9 +201,9 @@ describe('processors: raw topics to clean topics on the embedded log', function 
 
   it('rebuilds the lookup tables from the clean topics on start', async () => {
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(3)]);
-    await process(h);
+    await processToEnd(h);
     await publishRaw(h, 'rawTrades', [trade(1, 3)]);
-    const second = await process(h);
+    const second = await processToEnd(h);
     expect(second.unresolved).to.equal(0);
     const [t] = await decodeAll(h, 'trades', await readTopic(h.transport, TOPICS.trades.name));
     expect(t).to.include({ event_id: 'ev3', token_id: TOKEN(3, 1) });
