@@ -8,12 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { silentLogger } from '../../runtime/logger.ts';
-import { SILVER_TABLES } from '../../sinks/silver/index.ts';
 import { createKafkaTransport } from '../../transport/kafka/index.ts';
 import { describeNeeding } from '../prerequisite.ts';
+import { silverCounts } from '../sinks/silver/compare.ts';
 import { type KafkaTestEnv, kafkaAvailability } from '../transport/kafka/broker.ts';
 
 const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
@@ -26,19 +25,6 @@ function pma(args: string[], timeoutMs: number): Promise<{ code: number; stdout:
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
-}
-
-async function counts(path: string): Promise<Record<string, number>> {
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-  const conn = await instance.connect();
-  try {
-    const out: Record<string, number> = {};
-    for (const table of SILVER_TABLES) out[table] = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${table}`)).getRows()[0]![0]);
-    return out;
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
 }
 
 describeNeeding('pma run on Kafka (real broker)', missing, function () {
@@ -67,8 +53,8 @@ describeNeeding('pma run on Kafka (real broker)', missing, function () {
     expect(onKafka.stdout).to.match(/pma run finished in \d+ s \(simulator\)/);
     const embedded = await pma(['--data-dir', join(dir, 'embedded'), ...world], 170_000);
     expect(embedded.code, embedded.stderr).to.equal(0);
-    const kafka = await counts(join(dir, 'kafka', 'silver.duckdb'));
+    const kafka = await silverCounts(join(dir, 'kafka', 'silver.duckdb'));
     expect(kafka.TradeFact).to.be.greaterThan(0);
-    expect(kafka).to.deep.equal(await counts(join(dir, 'embedded', 'silver.duckdb')));
+    expect(kafka).to.deep.equal(await silverCounts(join(dir, 'embedded', 'silver.duckdb')));
   });
 });
