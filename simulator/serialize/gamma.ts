@@ -67,17 +67,22 @@ function quote(world: World, m: number, t: number): { bestBid: number; bestAsk: 
   return { bestBid: bb, bestAsk: ba, spread: Math.round((ba - bb) * 1000) / 1000, last: last ? Math.round(last.price * 1000) / 1000 : 0 };
 }
 
-/** Event summary as embedded in a market's `events[]`. */
-function eventSummaryJson(world: World, e: number, t: number): string {
+/**
+ * The fields an event object opens with, in Gamma's order, both in a market's `events[]` and in
+ * /events; the full object (`full`) also has `resolutionSource` and `new`. Each form draws the
+ * fractional seconds of its timestamps from its own seeds, so a world serialises as it always did.
+ */
+function eventHead(world: World, e: number, t: number, volume: number, full: boolean): string[] {
   const ev = world.event(e);
   const closed = world.isEventClosed(e, t);
-  const volume = Math.round(world.eventVolume(e) * 100) / 100;
-  const parts = [
+  const seed = world.seed + e + (full ? 3 : 0);
+  return [
     `"id":${q(ev.id)}`,
     `"ticker":${q(ev.ticker)}`,
     `"slug":${q(ev.slug)}`,
     `"title":${q(ev.title)}`,
     `"description":${q(ev.description)}`,
+    ...(full ? [`"resolutionSource":${q(ev.resolutionSource)}`] : []),
     `"startDate":${q(isoZ(ev.startDate))}`,
     `"creationDate":${q(isoZ(ev.createdAt))}`,
     `"endDate":${q(isoZ(ev.endDate))}`,
@@ -86,6 +91,7 @@ function eventSummaryJson(world: World, e: number, t: number): string {
     '"active":true',
     `"closed":${closed}`,
     '"archived":false',
+    ...(full ? ['"new":false'] : []),
     '"featured":false',
     '"restricted":true',
     `"liquidity":${closed ? 0 : dec(volume * 0.05, 4)}`,
@@ -94,8 +100,18 @@ function eventSummaryJson(world: World, e: number, t: number): string {
     '"sortBy":"ascending"',
     `"category":${q(ev.category.charAt(0) + ev.category.slice(1).toLowerCase())}`,
     `"published_at":${q(pgTime(ev.createdAt))}`,
-    `"createdAt":${q(isoFrac(ev.createdAt, world.seed + e))}`,
-    `"updatedAt":${q(isoFrac(Math.min(t, ev.endDate + 86_400), world.seed + e + 1))}`,
+    `"createdAt":${q(isoFrac(ev.createdAt, seed))}`,
+    `"updatedAt":${q(isoFrac(Math.min(t, ev.endDate + 86_400), seed + 1))}`,
+  ];
+}
+
+/** Event summary as embedded in a market's `events[]`. */
+function eventSummaryJson(world: World, e: number, t: number): string {
+  const ev = world.event(e);
+  const closed = world.isEventClosed(e, t);
+  const volume = Math.round(world.eventVolume(e) * 100) / 100;
+  const parts = [
+    ...eventHead(world, e, t, volume, false),
     '"competitive":0',
     '"volume24hr":0',
     '"volume1wk":0',
@@ -235,31 +251,7 @@ export function eventJson(world: World, e: number, t: number, opts: EventJsonOpt
   const volume = Math.round(world.eventVolume(e) * 1e6) / 1e6;
   const h = hash(world.seed, S.eventMisc, e, 7);
   const p: string[] = [
-    `"id":${q(ev.id)}`,
-    `"ticker":${q(ev.ticker)}`,
-    `"slug":${q(ev.slug)}`,
-    `"title":${q(ev.title)}`,
-    `"description":${q(ev.description)}`,
-    `"resolutionSource":${q(ev.resolutionSource)}`,
-    `"startDate":${q(isoZ(ev.startDate))}`,
-    `"creationDate":${q(isoZ(ev.createdAt))}`,
-    `"endDate":${q(isoZ(ev.endDate))}`,
-    `"image":${q(ev.image)}`,
-    `"icon":${q(ev.icon)}`,
-    '"active":true',
-    `"closed":${closed}`,
-    '"archived":false',
-    '"new":false',
-    '"featured":false',
-    '"restricted":true',
-    `"liquidity":${closed ? 0 : dec(volume * 0.05, 4)}`,
-    `"volume":${volume}`,
-    `"openInterest":${closed ? 0 : dec(volume * 0.1, 4)}`,
-    '"sortBy":"ascending"',
-    `"category":${q(ev.category.charAt(0) + ev.category.slice(1).toLowerCase())}`,
-    `"published_at":${q(pgTime(ev.createdAt))}`,
-    `"createdAt":${q(isoFrac(ev.createdAt, world.seed + e + 3))}`,
-    `"updatedAt":${q(isoFrac(Math.min(t, ev.endDate + 86_400), world.seed + e + 4))}`,
+    ...eventHead(world, e, t, volume, true),
     `"competitive":${closed ? 0 : dec((h % 1000) / 1000, 6)}`,
     '"volume24hr":0',
     '"volume1wk":0',
