@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { buildGold, type GoldBuildResult, type GoldParameters } from '../../gold/index.ts';
+import { queryRows } from '../duckdb-rows.ts';
 import { writeHandSilver } from './hand-silver.ts';
-
-type Row = Record<string, unknown>;
 
 describe('gold on a hand-computed Silver', function () {
   this.timeout(60_000);
@@ -16,14 +15,7 @@ describe('gold on a hand-computed Silver', function () {
 
   const build = async (name: string, parameters: Partial<GoldParameters>) => buildGold({ silverPath: join(dir, 'silver.duckdb'), goldPath: join(dir, name), parameters });
 
-  async function rows(sql: string): Promise<Row[]> {
-    const conn = await instance.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-    } finally {
-      conn.closeSync();
-    }
-  }
+  const rows = (sql: string) => queryRows(instance, sql);
   const one = async (sql: string) => (await rows(sql))[0]!;
   const close = (actual: unknown, expected: number) => expect(Number(actual)).to.be.closeTo(expected, 1e-9);
 

@@ -17,9 +17,8 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { type Simulator, startSimulator, type TruthRecord } from '../../simulator/index.ts';
 import { bronzeRoot, runBronzeSink } from '../../sinks/bronze/index.ts';
 import { runSilverSink } from '../../sinks/silver/index.ts';
+import { queryRows, type Row } from '../duckdb-rows.ts';
 import { type LogHarness, openLogHarness, readTopic } from '../sinks/log-harness.ts';
-
-type Row = Record<string, unknown>;
 
 const CATEGORIES = ['OVERALL', 'POLITICS'];
 /** World seconds between two refreshes of the simulator's boards (simulator/world/leaderboard.ts). */
@@ -94,14 +93,7 @@ describe('leaderboards as history: every pass over a board is a complete snapsho
   const ingest = (signal = new AbortController().signal) => runIngest(settings(), { transport: h.transport, serde: h.serde, logger: silentLogger, signal, metrics: new Registry(), graceMs: 2_000 });
   const boardTruth = () => expectedBoards([...sim.truth({ types: ['leaderboard-row'] })]);
 
-  async function query(sql: string): Promise<Row[]> {
-    const conn = await db.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-    } finally {
-      conn.closeSync();
-    }
-  }
+  const query = (sql: string) => queryRows(db, sql);
 
   before(async () => {
     // A live world whose clock stands (almost) still: the boards change only when the test moves it.

@@ -8,10 +8,9 @@ import { ingestSettingsSchema } from '../../../producers/settings.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import { type Simulator, startSimulator, type TruthRecord } from '../../../simulator/index.ts';
 import { marketKey, runSilverSink, type SilverSinkOptions, tokenKey, traderKey } from '../../../sinks/silver/index.ts';
+import { queryRows } from '../../duckdb-rows.ts';
 import { openTestLog, type TestLog } from './clean-world.ts';
 import { silverDifferences } from './compare.ts';
-
-type Row = Record<string, unknown>;
 
 describe('end to end on the simulator: Silver holds the ground truth exactly once, with keys stable across a rebuild', function () {
   this.timeout(300_000);
@@ -44,14 +43,7 @@ describe('end to end on the simulator: Silver holds the ground truth exactly onc
   });
 
   const truth = (type: TruthRecord['type']) => [...sim.truth({ types: [type] })];
-  async function rows(sql: string): Promise<Row[]> {
-    const conn = await db.connect();
-    try {
-      return (await conn.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-    } finally {
-      conn.closeSync();
-    }
-  }
+  const rows = (sql: string) => queryRows(db, sql);
 
   /** Each truth key once among the rows, and no row without a truth record. */
   function exactlyOnce(type: string, expected: string[], got: string[]): void {
