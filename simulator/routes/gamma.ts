@@ -13,6 +13,15 @@ import { Bad, base64Decode, base64Encode, boolParam, dateParam, firstBad, intPar
 
 const validation = (message: string) => gammaError(422, 'validation error', message);
 const notFound = () => gammaError(404, 'not found error', 'record not found');
+
+/** The tags of a market or event, as /markets/{id}/tags and /events/{id}/tags list them. */
+const tagsPage = (ids: readonly number[]): SimResponse =>
+  page(
+    ids
+      .map((id) => tagCatalog.byId.get(id))
+      .filter((t) => t !== undefined)
+      .map((t) => tagJson(t)),
+  );
 const OFFSET_TOO_LARGE = 'offset too large, use /markets/keyset for deeper pagination';
 
 interface OrderSpec {
@@ -245,28 +254,15 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     );
   };
 
-  const marketById: Handler = (req) => {
-    const m = req.ctx.world.marketOfId(Number(req.params.id));
-    if (m < 0 || req.ctx.world.createdAt(m) > req.now) return notFound();
-    return json(200, marketJson(req.ctx.world, m, req.now, { withEvents: true, includeTag: includeTag(req), schema: true }));
-  };
-
-  const marketBySlug: Handler = (req) => {
-    const m = req.ctx.world.marketOfSlug(req.params.slug!);
-    if (m < 0 || req.ctx.world.createdAt(m) > req.now) return notFound();
-    return json(200, marketJson(req.ctx.world, m, req.now, { withEvents: true, includeTag: includeTag(req), schema: true }));
-  };
+  /** One market looked up by id or slug (-1 when unknown); one not created yet is not found either. */
+  const oneMarket = (req: SimRequest, m: number): SimResponse =>
+    m < 0 || req.ctx.world.createdAt(m) > req.now ? notFound() : json(200, marketJson(req.ctx.world, m, req.now, { withEvents: true, includeTag: includeTag(req), schema: true }));
+  const marketById: Handler = (req) => oneMarket(req, req.ctx.world.marketOfId(Number(req.params.id)));
+  const marketBySlug: Handler = (req) => oneMarket(req, req.ctx.world.marketOfSlug(req.params.slug!));
 
   const marketTags: Handler = (req) => {
     const m = req.ctx.world.marketOfId(Number(req.params.id));
-    if (m < 0) return notFound();
-    return page(
-      req.ctx.world
-        .tagsOf(m)
-        .map((id) => tagCatalog.byId.get(id))
-        .filter((t) => t !== undefined)
-        .map((t) => tagJson(t)),
-    );
+    return m < 0 ? notFound() : tagsPage(req.ctx.world.tagsOf(m));
   };
 
   const eventFilter = (req: SimRequest, keyset: boolean): Filter | SimResponse => {
@@ -395,28 +391,14 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     );
   };
 
-  const eventById: Handler = (req) => {
-    const e = req.ctx.world.eventOfId(Number(req.params.id));
-    if (e < 0) return notFound();
-    return json(200, eventJson(req.ctx.world, e, req.now, { includeMarkets: true, schema: true }));
-  };
-
-  const eventBySlug: Handler = (req) => {
-    const e = req.ctx.world.eventOfSlug(req.params.slug!);
-    if (e < 0) return notFound();
-    return json(200, eventJson(req.ctx.world, e, req.now, { includeMarkets: true, schema: true }));
-  };
+  /** One event looked up by id or slug (-1 when unknown), with its markets. */
+  const oneEvent = (req: SimRequest, e: number): SimResponse => (e < 0 ? notFound() : json(200, eventJson(req.ctx.world, e, req.now, { includeMarkets: true, schema: true })));
+  const eventById: Handler = (req) => oneEvent(req, req.ctx.world.eventOfId(Number(req.params.id)));
+  const eventBySlug: Handler = (req) => oneEvent(req, req.ctx.world.eventOfSlug(req.params.slug!));
 
   const eventTags: Handler = (req) => {
     const e = req.ctx.world.eventOfId(Number(req.params.id));
-    if (e < 0) return notFound();
-    return page(
-      req.ctx.world
-        .eventTags(e)
-        .map((id) => tagCatalog.byId.get(id))
-        .filter((t) => t !== undefined)
-        .map((t) => tagJson(t)),
-    );
+    return e < 0 ? notFound() : tagsPage(req.ctx.world.eventTags(e));
   };
 
   const tags: Handler = (req) => {
