@@ -32,6 +32,16 @@ async function walkOffset(base: string, path: string, params: Record<string, str
   }
 }
 
+/** Offset paging with the page size cycling through `sizes`, advancing by what each page held, until an empty page. */
+async function walkVaryingPages(sizes: number[], pageUrl: (limit: number, offset: number) => string): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (let i = 0; ; i++) {
+    const { body } = await getJson<Row[]>(pageUrl(sizes[i % sizes.length]!, rows.length));
+    if (body.length === 0) return rows;
+    rows.push(...body);
+  }
+}
+
 function noDuplicates(list: string[]): string[] {
   expect(new Set(list).size, 'a key came twice').to.equal(list.length);
   return [...list].sort();
@@ -179,16 +189,8 @@ describe('simulator paging equals the ground truth (current profile)', () => {
     expect(want.length).to.equal(market.n);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 3, max: 120 }), { minLength: 1, maxLength: 12 }), async (sizes) => {
-        const got: string[] = [];
-        let offset = 0;
-        for (let i = 0; ; i++) {
-          const limit = sizes[i % sizes.length]!;
-          const { body } = await getJson<Row[]>(`${h.sim.urls.data}/trades?${qs({ market: market.c, takerOnly: false, limit, offset })}`);
-          if (body.length === 0) break;
-          got.push(...body.map((r) => keys.tradeKey(r as never)));
-          offset += body.length;
-        }
-        expect(noDuplicates(got)).to.deep.equal(want);
+        const got = await walkVaryingPages(sizes, (limit, offset) => `${h.sim.urls.data}/trades?${qs({ market: market.c, takerOnly: false, limit, offset })}`);
+        expect(noDuplicates(got.map((r) => keys.tradeKey(r as never)))).to.deep.equal(want);
       }),
       { numRuns: 15, seed: 7 },
     );
@@ -214,16 +216,8 @@ describe('simulator paging equals the ground truth (2025-12 profile)', () => {
     const want = truthKeys(h.sim, 'gamma-market');
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 6 }), async (sizes) => {
-        const got: string[] = [];
-        let offset = 0;
-        for (let i = 0; ; i++) {
-          const limit = sizes[i % sizes.length]!;
-          const { body } = await getJson<Row[]>(`${h.sim.urls.gamma}/markets?${qs({ limit, offset })}`);
-          if (body.length === 0) break;
-          got.push(...body.map((m) => String(m.id)));
-          offset += body.length;
-        }
-        expect(noDuplicates(got)).to.deep.equal(want);
+        const got = await walkVaryingPages(sizes, (limit, offset) => `${h.sim.urls.gamma}/markets?${qs({ limit, offset })}`);
+        expect(noDuplicates(got.map((m) => String(m.id)))).to.deep.equal(want);
       }),
       { numRuns: 10, seed: 11 },
     );
