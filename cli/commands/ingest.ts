@@ -5,13 +5,11 @@
 import { Command, Option } from 'commander';
 import { runIngest } from '../../producers/index.ts';
 import { INGEST_KEYS, ingestSettingsSchema } from '../../producers/settings.ts';
-import { openRegistry } from '../../registry/index.ts';
-import { Serde } from '../../registry/serde.ts';
 import { resolveSection, sectionSources } from '../../runtime/config.ts';
 import { createMetricsRegistry, serveMetrics } from '../../runtime/metrics.ts';
 import { ProgressBoard } from '../../runtime/progress.ts';
-import { openTransport } from '../../transport/index.ts';
 import { action } from '../action.ts';
+import { openLogAndSerde } from '../open.ts';
 import { openSource } from '../sources.ts';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), ...value.split(',')];
@@ -44,10 +42,7 @@ export function register(program: Command): void {
         action(async (ctx, flags: Record<string, unknown>) => {
           const settings = resolveSection(ingestSettingsSchema, sectionSources('ingest', INGEST_KEYS, ctx.config.file, process.env, flags));
           const logger = ctx.logger;
-          const transport = await openTransport(ctx.config, logger, 'pma-ingest');
-          ctx.onClose(() => transport.close());
-          const registry = await openRegistry(ctx.config);
-          ctx.onClose(() => registry.close());
+          const { transport, serde } = await openLogAndSerde(ctx, 'pma-ingest');
           const metrics = createMetricsRegistry({ labels: { stage: 'ingest' } });
           if (settings.metricsPort !== undefined) {
             const server = await serveMetrics(metrics, { port: settings.metricsPort }, logger);
@@ -68,7 +63,7 @@ export function register(program: Command): void {
           board.start();
           let summary: Awaited<ReturnType<typeof runIngest>>;
           try {
-            summary = await runIngest({ ...settings, urls: source.urls }, { transport, serde: new Serde(registry), logger, signal: ctx.signal, metrics, progress: board });
+            summary = await runIngest({ ...settings, urls: source.urls }, { transport, serde, logger, signal: ctx.signal, metrics, progress: board });
           } finally {
             const table = board.stop();
             if (board.tasks().length > 0) process.stdout.write(`${table}\n`);

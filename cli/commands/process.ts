@@ -6,11 +6,9 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PROCESSOR_DEFAULTS, runProcessors } from '../../processors/index.ts';
-import { openRegistry } from '../../registry/index.ts';
-import { Serde } from '../../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
-import { openTransport } from '../../transport/index.ts';
 import { type ActionContext, action } from '../action.ts';
+import { openLogAndSerde } from '../open.ts';
 
 const KEYS = ['untilCaughtUp', 'dedupWindow', 'retryWaitMs', 'retryCapacity'] as const;
 
@@ -36,13 +34,10 @@ export function register(program: Command): void {
 
 async function processRaw(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(processSchema, sectionSources('process', KEYS, ctx.config.file, process.env, flags));
-  const transport = await openTransport(ctx.config, ctx.logger, 'pma-process');
-  ctx.onClose(() => transport.close());
-  const registry = await openRegistry(ctx.config);
-  ctx.onClose(() => registry.close());
+  const { transport, serde } = await openLogAndSerde(ctx, 'pma-process');
   const result = await runProcessors(
     { dedupWindow: settings.dedupWindow, retryWaitMs: settings.retryWaitMs, retryCapacity: settings.retryCapacity },
-    { transport, serde: new Serde(registry), logger: ctx.logger, signal: ctx.signal, until: settings.untilCaughtUp ? 'caught-up' : 'signal' },
+    { transport, serde, logger: ctx.logger, signal: ctx.signal, until: settings.untilCaughtUp ? 'caught-up' : 'signal' },
   );
   const emitted = Object.entries(result.emitted)
     .map(([k, n]) => `${k} ${n}`)

@@ -9,13 +9,12 @@ import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openRegistry } from '../../registry/index.ts';
-import { Serde } from '../../registry/serde.ts';
+import type { Serde } from '../../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
 import { ConfigError } from '../../runtime/errors.ts';
-import { openTransport } from '../../transport/index.ts';
 import type { Transport } from '../../transport/types.ts';
 import { type ActionContext, action } from '../action.ts';
+import { openLogAndSerde } from '../open.ts';
 
 const schema = z
   .object({
@@ -59,11 +58,7 @@ async function replay(ctx: ActionContext, flags: Record<string, unknown>): Promi
     throw new ConfigError('--from applies to Silver only: Bronze is rebuilt from the beginning (its files are its progress)', { flag: '--from' });
   }
   const into = settings.into === undefined ? undefined : resolve(settings.into);
-  const transport = await openTransport(ctx.config, ctx.logger, 'pma-replay');
-  ctx.onClose(() => transport.close());
-  const registry = await openRegistry(ctx.config);
-  ctx.onClose(() => registry.close());
-  const serde = new Serde(registry);
+  const { transport, serde } = await openLogAndSerde(ctx, 'pma-replay');
   const stamp = Date.now();
   const started = performance.now();
   const report: Record<string, unknown> = {};

@@ -12,17 +12,16 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { openRegistry } from '../../registry/index.ts';
-import { Serde } from '../../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
 import { AbortedError, describeError } from '../../runtime/errors.ts';
 import { createMetricsRegistry } from '../../runtime/metrics.ts';
 import { ProgressBoard, type ProgressTask } from '../../runtime/progress.ts';
 import { CLEAN_TOPIC_KEYS } from '../../schemas/clean-records.ts';
 import { ALL_TOPICS, TOPICS } from '../../schemas/topics.ts';
-import { embeddedLogPath, openTransport } from '../../transport/index.ts';
+import { embeddedLogPath } from '../../transport/index.ts';
 import type { Transport } from '../../transport/types.ts';
 import { type ActionContext, action } from '../action.ts';
+import { openLogAndSerde } from '../open.ts';
 import { openSource } from '../sources.ts';
 
 const schema = z
@@ -67,11 +66,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     }
   }
   const started = performance.now();
-  const transport = await openTransport(ctx.config, ctx.logger, 'pma-run');
-  ctx.onClose(() => transport.close());
-  const registry = await openRegistry(ctx.config);
-  ctx.onClose(() => registry.close());
-  const serde = new Serde(registry);
+  const { transport, serde } = await openLogAndSerde(ctx, 'pma-run');
   await transport.admin().createTopics(ALL_TOPICS.map(({ name, partitions, cleanupPolicy, retentionMs, retentionBytes }) => ({ name, partitions, cleanupPolicy, retentionMs, retentionBytes })));
   const simSection = (ctx.config.file.sim ?? {}) as Record<string, unknown>;
   const source = await openSource(ingestSettings, ctx.logger, { markets: settings.simMarkets, ...simSection });

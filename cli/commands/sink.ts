@@ -6,14 +6,14 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openRegistry } from '../../registry/index.ts';
-import { Serde } from '../../registry/serde.ts';
+import type { Serde } from '../../registry/serde.ts';
 import { booleanish, positiveInt, resolveSection, sectionSources, stringList } from '../../runtime/config.ts';
 import { CLEAN_TOPIC_KEYS, type CleanTopicKey } from '../../schemas/clean-records.ts';
 import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';
 import type { SilverTopicKey } from '../../sinks/silver/index.ts';
-import { openTransport } from '../../transport/index.ts';
+import type { Transport } from '../../transport/types.ts';
 import { type ActionContext, action } from '../action.ts';
+import { openLogAndSerde } from '../open.ts';
 
 const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath', 'silverBatchRows', 'silverSnapshotSeconds', 'json'] as const;
 
@@ -55,11 +55,7 @@ export function register(program: Command): void {
 
 async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(sinkSchema, sectionSources('sink', KEYS, ctx.config.file, process.env, flags));
-  const transport = await openTransport(ctx.config, ctx.logger, 'pma-sink');
-  ctx.onClose(() => transport.close());
-  const registry = await openRegistry(ctx.config);
-  ctx.onClose(() => registry.close());
-  const serde = new Serde(registry);
+  const { transport, serde } = await openLogAndSerde(ctx, 'pma-sink');
   const until = settings.untilCaughtUp ? 'caught-up' : 'signal';
   const started = process.hrtime.bigint();
   const report: Record<string, unknown> = {};
@@ -102,7 +98,7 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
   }
 }
 
-async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Awaited<ReturnType<typeof openTransport>>, serde: Serde) {
+async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Transport, serde: Serde) {
   const { runSilverSink, defaultSnapshotPath, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
   const path = settings.silverPath ?? join(ctx.config.dataDir, 'silver.duckdb');
   const topics = settings.topics?.filter((t) => (SILVER_TOPIC_KEYS as readonly string[]).includes(t));

@@ -6,16 +6,14 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { openRegistry } from '../../registry/index.ts';
-import { Serde } from '../../registry/serde.ts';
 import { booleanish, port, resolveSection, sectionSources, stringList } from '../../runtime/config.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import { TaggerService, tagStorePath } from '../../tagger/service.ts';
 import { parseSettings, type TaggerSettings } from '../../tagger/settings.ts';
 import { TagStore } from '../../tagger/store/tag-store.ts';
 import { DEFAULT_HOST, DEFAULT_PORT, startWebServer } from '../../tagger/web/server.ts';
-import { openTransport } from '../../transport/index.ts';
 import { type ActionContext, action } from '../action.ts';
+import { openLogAndSerde } from '../open.ts';
 
 const KEYS = ['host', 'port', 'ollamaUrl', 'models', 'reclassify', 'classify'] as const;
 
@@ -48,14 +46,6 @@ export function register(program: Command): void {
     .action(action(rebuild));
 }
 
-async function open(ctx: ActionContext) {
-  const transport = await openTransport(ctx.config, ctx.logger, 'pma-tagger');
-  ctx.onClose(() => transport.close());
-  const registry = await openRegistry(ctx.config);
-  ctx.onClose(() => registry.close());
-  return { transport, serde: new Serde(registry) };
-}
-
 async function serve(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(taggerSchema, sectionSources('tagger', KEYS, ctx.config.file, process.env, flags));
   const overrides: Partial<TaggerSettings> = {};
@@ -68,7 +58,7 @@ async function serve(ctx: ActionContext, flags: Record<string, unknown>): Promis
       throw new ConfigError(`${flag}: ${checked.message}`, { flag, field: checked.field });
     }
   }
-  const { transport, serde } = await open(ctx);
+  const { transport, serde } = await openLogAndSerde(ctx, 'pma-tagger');
   const service = await TaggerService.start({
     transport,
     serde,
@@ -92,7 +82,7 @@ async function rebuild(ctx: ActionContext, flags: { into?: string }): Promise<vo
   const target = flags.into ?? tagStorePath(ctx.config.dataDir);
   // Fails with a clear message while a running "pma tagger" holds the file.
   if (existsSync(target)) (await TagStore.open(target)).close();
-  const { transport, serde } = await open(ctx);
+  const { transport, serde } = await openLogAndSerde(ctx, 'pma-tagger');
   const fresh = `${target}.rebuild-${process.pid}`;
   rmSync(fresh, { force: true });
   const service = await TaggerService.start({
