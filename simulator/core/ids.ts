@@ -67,11 +67,7 @@ export class IdCodec {
 
   /** Market index of a condition id, or -1 if this world never issued it. */
   marketOfCondition(id: string): number {
-    if (id.length !== 66 || !id.startsWith('0x')) return -1;
-    const head = Number.parseInt(id.slice(2, 10), 16);
-    if (!Number.isFinite(head)) return -1;
-    const m = this.#condition.decode(head);
-    return this.conditionId(m) === id.toLowerCase() ? m : -1;
+    return indexOfHex(id, 66, this.#condition, (m) => this.conditionId(m));
   }
 
   questionId(m: number): string {
@@ -80,11 +76,7 @@ export class IdCodec {
 
   /** Market index of a question id, or -1. */
   marketOfQuestion(id: string): number {
-    if (id.length !== 66 || !id.startsWith('0x')) return -1;
-    const head = Number.parseInt(id.slice(2, 10), 16);
-    if (!Number.isFinite(head)) return -1;
-    const m = this.#question.decode(head);
-    return this.questionId(m) === id.toLowerCase() ? m : -1;
+    return indexOfHex(id, 66, this.#question, (m) => this.questionId(m));
   }
 
   /**
@@ -125,12 +117,7 @@ export class IdCodec {
 
   /** Pool index of a wallet address (any case), or -1. */
   walletIndex(address: string): number {
-    if (address.length !== 42 || !address.startsWith('0x')) return -1;
-    const lower = address.toLowerCase();
-    const head = Number.parseInt(lower.slice(2, 10), 16);
-    if (!Number.isFinite(head)) return -1;
-    const w = this.#walletPerm.decode(head);
-    return this.wallet(w) === lower ? w : -1;
+    return indexOfHex(address, 42, this.#walletPerm, (w) => this.wallet(w));
   }
 
   /** Transaction hash of the match that starts at fill `k` of market `m`. */
@@ -162,4 +149,16 @@ export class IdCodec {
   bookHash(m: number, o: number, epoch: number): string {
     return hexWords(this.#seed, S.bookHashWord, m * 2 + o, epoch, 5);
   }
+}
+
+/**
+ * Inverts a 0x id (any case) of `length` characters whose first 8 hex digits are an index under
+ * `permutation`: the index, or -1 when rebuilding the id from it does not give `id` back (never issued).
+ */
+function indexOfHex(id: string, length: number, permutation: Feistel, idOf: (i: number) => string): number {
+  if (id.length !== length || !id.startsWith('0x')) return -1;
+  const head = Number.parseInt(id.slice(2, 10), 16);
+  if (!Number.isFinite(head)) return -1;
+  const i = permutation.decode(head);
+  return idOf(i) === id.toLowerCase() ? i : -1;
 }
