@@ -4,14 +4,13 @@
  * Silver's tables, and the simulator's own truth of which market belongs to which event.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { createWorld } from '../../simulator/index.ts';
 import { truthRecords } from '../../simulator/truth.ts';
+import { tempDirPerTest } from '../temp-dir.ts';
 
 const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 
@@ -66,16 +65,12 @@ async function cursorCounts(dir: string): Promise<{ endpoints: EndpointCount[]; 
 
 describe('what pma run and pma status say (issue 16 §5)', function () {
   this.timeout(300_000);
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pma-run-report-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDirPerTest('pma-run-report-');
 
   it('--limit 5 writes only those five markets and their events, and the table counts what process, Bronze and Silver did', async () => {
-    const r = await pma(['--data-dir', dir, 'run', '--source', 'sim', '--sim-markets', '20', '--limit', '5', '--no-gold']);
+    const r = await pma(['--data-dir', tmp.path, 'run', '--source', 'sim', '--sim-markets', '20', '--limit', '5', '--no-gold']);
     expect(r.code, r.stderr).to.equal(0);
-    const silver = join(dir, 'silver.duckdb');
+    const silver = join(tmp.path, 'silver.duckdb');
 
     // Only the five markets taken, each with its listing's columns, not a bare key.
     const markets = (await rows(silver, 'SELECT condition_id, question FROM MarketDim')).map(([id, q]) => ({ id: String(id), question: q }));
@@ -100,13 +95,13 @@ describe('what pma run and pma status say (issue 16 §5)', function () {
     ).to.deep.equal([]);
     expect(bridged).to.have.length(5);
     // pma status counts what the listings took, not every row they read on the way.
-    const listed = new Map((await cursorCounts(dir)).endpoints.map((e) => [e.endpoint, e.records]));
+    const listed = new Map((await cursorCounts(tmp.path)).endpoints.map((e) => [e.endpoint, e.records]));
     expect(listed.get('clob:/markets'), 'clob:/markets records').to.equal(5);
     expect(listed.get('gamma:/markets'), 'gamma:/markets records').to.equal(5);
     expect(listed.get('gamma:/events'), 'gamma:/events records').to.equal(wantEvents.length);
 
     // Every clean record of a fresh run is one Bronze row and one record Silver applied.
-    const parquetRows = Number((await rows(':memory:', `SELECT count(*) FROM read_parquet('${join(dir, 'bronze')}/**/*.parquet')`))[0]![0]);
+    const parquetRows = Number((await rows(':memory:', `SELECT count(*) FROM read_parquet('${join(tmp.path, 'bronze')}/**/*.parquet')`))[0]![0]);
     expect(parquetRows).to.be.greaterThan(0);
     for (const task of ['process', 'bronze', 'silver']) {
       const row = tableRow(r.stdout, task);
@@ -123,10 +118,10 @@ describe('what pma run and pma status say (issue 16 §5)', function () {
   });
 
   it('pma status gives the same cursor counts after a rerun that finds nothing new', async () => {
-    const args = ['--data-dir', dir, 'run', '--source', 'sim', '--sim-markets', '12', '--no-gold'];
+    const args = ['--data-dir', tmp.path, 'run', '--source', 'sim', '--sim-markets', '12', '--no-gold'];
     const first = await pma(args);
     expect(first.code, first.stderr).to.equal(0);
-    const before = await cursorCounts(dir);
+    const before = await cursorCounts(tmp.path);
     const prices = before.endpoints.find((e) => e.endpoint === 'clob:/prices-history')!;
     const trades = before.endpoints.find((e) => e.endpoint === 'data:/trades')!;
     // The cursors count the records their units published: what the raw topics hold after one run.
@@ -136,7 +131,7 @@ describe('what pma run and pma status say (issue 16 §5)', function () {
 
     const again = await pma(args);
     expect(again.code, again.stderr).to.equal(0);
-    const after = await cursorCounts(dir);
+    const after = await cursorCounts(tmp.path);
     expect(after.endpoints).to.deep.equal(before.endpoints);
   });
 });

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { GOLD_TABLES } from '../../gold/build.ts';
 import { SILVER_TABLES } from '../../sinks/silver/index.ts';
+import { tempDirPerTest } from '../temp-dir.ts';
 
 const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 
@@ -31,35 +31,31 @@ function files(dir: string, suffix: string): string[] {
 
 describe('pma run (npm start)', function () {
   this.timeout(180_000);
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pma-run-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDirPerTest('pma-run-');
 
   it('says in one line that the live APIs cannot be reached, and names --source sim', async () => {
-    const r = await pma(['--data-dir', dir, 'run'], { PMA_INGEST_GAMMA_URL: 'http://127.0.0.1:1' });
+    const r = await pma(['--data-dir', tmp.path, 'run'], { PMA_INGEST_GAMMA_URL: 'http://127.0.0.1:1' });
     expect(r.code).to.equal(1);
     const lines = r.stderr.trim().split('\n');
     expect(lines).to.have.length(1);
     expect(lines[0]).to.match(/live Polymarket APIs cannot be reached/);
     expect(lines[0]).to.include('--source sim');
     expect(r.stdout).to.equal('');
-    expect(existsSync(join(dir, 'silver.duckdb'))).to.equal(false);
+    expect(existsSync(join(tmp.path, 'silver.duckdb'))).to.equal(false);
   });
 
   it('--source sim on a fresh data dir gives Bronze files, a Silver file with every table filled and a Gold report, then says where they are', async () => {
-    const r = await pma(['--data-dir', dir, 'run', '--source', 'sim', '--sim-markets', '12']);
+    const r = await pma(['--data-dir', tmp.path, 'run', '--source', 'sim', '--sim-markets', '12']);
     expect(r.code, r.stderr).to.equal(0);
-    const silver = join(dir, 'silver.duckdb');
-    const report = join(dir, 'gold', 'report.html');
-    for (const where of [join(dir, 'bronze'), silver, join(dir, 'silver.snapshot.duckdb'), join(dir, 'gold', 'gold.duckdb'), report]) {
+    const silver = join(tmp.path, 'silver.duckdb');
+    const report = join(tmp.path, 'gold', 'report.html');
+    for (const where of [join(tmp.path, 'bronze'), silver, join(tmp.path, 'silver.snapshot.duckdb'), join(tmp.path, 'gold', 'gold.duckdb'), report]) {
       expect(r.stdout, where).to.include(where);
       expect(existsSync(where), where).to.equal(true);
     }
     expect(r.stdout).to.match(/pma run finished in \d+ s \(simulator\)/);
-    expect(files(join(dir, 'bronze'), '.parquet').length).to.be.greaterThan(0);
-    expect(files(join(dir, 'gold', 'csv'), '.csv').length).to.equal(GOLD_TABLES.length);
+    expect(files(join(tmp.path, 'bronze'), '.parquet').length).to.be.greaterThan(0);
+    expect(files(join(tmp.path, 'gold', 'csv'), '.csv').length).to.equal(GOLD_TABLES.length);
     expect(readFileSync(report, 'utf8')).to.include('<svg ');
 
     const instance = await DuckDBInstance.create(silver, { access_mode: 'READ_ONLY' });
@@ -77,7 +73,7 @@ describe('pma run (npm start)', function () {
     }
 
     // A second run finds nothing new in the (static) simulated world and still ends well.
-    const again = await pma(['--data-dir', dir, 'run', '--source', 'sim', '--sim-markets', '12']);
+    const again = await pma(['--data-dir', tmp.path, 'run', '--source', 'sim', '--sim-markets', '12']);
     expect(again.code, again.stderr).to.equal(0);
     expect(again.stdout).to.match(/pma run finished/);
   });

@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { loadGlobalConfig, resolveSection, sectionSources } from '../../runtime/config.ts';
 import { ConfigError } from '../../runtime/errors.ts';
+import { tempDirPerTest } from '../temp-dir.ts';
 
 describe('runtime/config', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pma-config-'));
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const tmp = tempDirPerTest('pma-config-');
 
   it('uses defaults when nothing is given', () => {
     const c = loadGlobalConfig({}, {});
@@ -23,7 +19,7 @@ describe('runtime/config', () => {
   });
 
   it('lets flags win over environment, and environment over the config file', () => {
-    const file = join(dir, 'pma.yaml');
+    const file = join(tmp.path, 'pma.yaml');
     writeFileSync(file, 'transport: kafka\nbrokers: [a:1, b:2]\nlogFormat: json\ndataDir: /tmp/from-file\n');
     const fromFile = loadGlobalConfig({ config: file }, {});
     expect(fromFile.transport).to.equal('kafka');
@@ -38,7 +34,7 @@ describe('runtime/config', () => {
   });
 
   it('reads the config file path from PMA_CONFIG, in JSON too', () => {
-    const file = join(dir, 'pma.json');
+    const file = join(tmp.path, 'pma.json');
     writeFileSync(file, JSON.stringify({ registry: 'http://reg:8081' }));
     expect(loadGlobalConfig({}, { PMA_CONFIG: file }).registry).to.equal('http://reg:8081');
   });
@@ -52,7 +48,7 @@ describe('runtime/config', () => {
       .to.throw(ConfigError)
       .with.property('message')
       .that.matches(/^PMA_TRANSPORT: .*"carrier-pigeon"/);
-    const file = join(dir, 'bad.json');
+    const file = join(tmp.path, 'bad.json');
     writeFileSync(file, JSON.stringify({ logFormat: 'xml' }));
     expect(() => loadGlobalConfig({ config: file }, {}))
       .to.throw(ConfigError)
@@ -61,7 +57,7 @@ describe('runtime/config', () => {
   });
 
   it('refuses an unknown key in the config file, and a file that is not an object', () => {
-    const file = join(dir, 'typo.json');
+    const file = join(tmp.path, 'typo.json');
     writeFileSync(file, JSON.stringify({ transprot: 'kafka' }));
     expect(() => loadGlobalConfig({ config: file }, {})).to.throw(ConfigError, /unknown key "transprot"/);
     writeFileSync(file, JSON.stringify({ transport: 'kafka', ingest: { workers: 2 } }));
@@ -70,7 +66,7 @@ describe('runtime/config', () => {
     expect(() => loadGlobalConfig({ config: file }, {})).to.throw(ConfigError, /object at the top level/);
     writeFileSync(file, '{nope');
     expect(() => loadGlobalConfig({ config: file }, {})).to.throw(ConfigError, /not valid/);
-    expect(() => loadGlobalConfig({ config: join(dir, 'missing.json') }, {})).to.throw(ConfigError, /cannot read/);
+    expect(() => loadGlobalConfig({ config: join(tmp.path, 'missing.json') }, {})).to.throw(ConfigError, /cannot read/);
   });
 
   it('resolves a command section from file section, PMA_<SECTION>_* and flags', () => {
