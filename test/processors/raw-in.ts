@@ -29,6 +29,6 @@ export async function publishRaw(h: LogHarness, topic: RawTopic, items: RawItem[
 }
 
 /** One processors run that stops once it has caught up with every raw topic. */
-export function processToEnd(h: LogHarness, options: ProcessorOptions = {}) {
+export function processToEnd(h: Pick<LogHarness, 'transport' | 'serde'>, options: ProcessorOptions = {}) {
   return runProcessors(options, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up' });
 }

@@ -13,7 +13,7 @@ export function settingsFor(sim: Simulator, extra: Record<string, unknown> = {})
   return { ...settings, urls: sim.urls };
 }
 
-export async function ingest(log: TestLog, options: IngestOptions, signal: AbortSignal = new AbortController().signal): Promise<IngestSummary> {
+export async function ingest(log: Pick<TestLog, 'transport' | 'serde'>, options: IngestOptions, signal: AbortSignal = new AbortController().signal): Promise<IngestSummary> {
   return runIngest(options, { transport: log.transport, serde: log.serde, logger: silentLogger, signal, metrics: new Registry() });
 }
 

@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
-import { Registry } from 'prom-client';
-import { runProcessors } from '../../../processors/index.ts';
-import { runIngest } from '../../../producers/run.ts';
-import { ingestSettingsSchema } from '../../../producers/settings.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import { type Simulator, startSimulator, type TruthRecord } from '../../../simulator/index.ts';
 import { marketKey, runSilverSink, type SilverSinkOptions, tokenKey, traderKey } from '../../../sinks/silver/index.ts';
 import { queryRows } from '../../duckdb-rows.ts';
+import { processToEnd } from '../../processors/raw-in.ts';
+import { ingest, settingsFor } from '../../producers/helpers/ingest.ts';
 import { openTestLog, type TestLog } from './clean-world.ts';
 import { silverDifferences } from './compare.ts';
 
@@ -27,11 +25,9 @@ describe('end to end on the simulator: Silver holds the ground truth exactly onc
   before(async () => {
     sim = await startSimulator({ port: 0, seed: 8, markets: 24, tradesPerMarket: 40, pricePoints: 30, leaderboardSize: 20, limits: false });
     log = await openTestLog();
-    const settings = ingestSettingsSchema.parse({ source: 'sim', rateLimits: 'off', attempts: 8, retryBaseMs: 5, retryMaxMs: 100, resolution: 'minute' });
-    const signal = new AbortController().signal;
-    const summary = await runIngest({ ...settings, urls: sim.urls }, { transport: log.transport, serde: log.serde, logger: silentLogger, signal, metrics: new Registry() });
+    const summary = await ingest(log, settingsFor(sim, { resolution: 'minute' }));
     expect(summary.failures).to.equal(0);
-    await runProcessors({}, { transport: log.transport, serde: log.serde, logger: silentLogger, signal, until: 'caught-up' });
+    await processToEnd(log);
     path = join(log.dir, 'silver.duckdb');
     await sink(path);
     db = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
