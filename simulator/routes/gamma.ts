@@ -177,6 +177,38 @@ function decodeCursor(text: string): KeysetCursor | null {
   }
 }
 
+interface KeysetPaging {
+  take: number;
+  order: OrderSpec;
+  filter: Filter;
+  /** Index of the row the page starts after; null: from the first. */
+  from: number | null;
+}
+
+/**
+ * The query of /markets/keyset or /events/keyset, checked in this order: offset refused, limit,
+ * order, the list's filters, then the cursor, which must name a row of this world under the same order.
+ */
+function parseKeyset(req: SimRequest, limitMax: number, fields: readonly string[], filter: () => Filter | SimResponse, indexOfId: (id: number) => number): KeysetPaging | SimResponse {
+  if (req.query.has('offset')) return validation('offset is not supported, use after_cursor');
+  const limit = intParam(req.query, 'limit', 1);
+  if (limit instanceof Bad) return validation(limit.message);
+  const take = Math.min((limit as number | undefined) ?? req.ctx.profile.gamma.keysetLimitDefault, limitMax);
+  const order = parseOrder(req, fields, true);
+  if ('status' in order) return order;
+  const f = filter();
+  if ('status' in f) return f;
+  let from: number | null = null;
+  const after = req.query.get('after_cursor');
+  if (after) {
+    const c = decodeCursor(after);
+    const i = c ? indexOfId(c.id) : -1;
+    if (!c || i < 0 || c.o !== order.field || c.a !== order.ascending) return validation('invalid cursor');
+    from = i;
+  }
+  return { take, order, filter: f, from };
+}
+
 /** Position just after the item with gamma id `id` in the order, or null if unknown. */
 function resumeAfter(index: number, order: Order | null, ascending: boolean): number {
   const p = order ? positionIn(order, index) : index;
@@ -217,22 +249,15 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
 
   const marketsKeyset: Handler = (req) => {
     const { world, profile } = req.ctx;
-    if (req.query.has('offset')) return validation('offset is not supported, use after_cursor');
-    const limit = intParam(req.query, 'limit', 1);
-    if (limit instanceof Bad) return validation(limit.message);
-    const take = Math.min((limit as number | undefined) ?? profile.gamma.keysetLimitDefault, profile.gamma.marketsKeysetLimitMax);
-    const order = parseOrder(req, MARKET_ORDER_FIELDS, true);
-    if ('status' in order) return order;
-    const f = marketFilter(world, req, true);
-    if ('status' in f) return f;
-    let from: number | null = null;
-    const after = req.query.get('after_cursor');
-    if (after) {
-      const c = decodeCursor(after);
-      const m = c ? world.marketOfId(c.id) : -1;
-      if (!c || m < 0 || c.o !== order.field || c.a !== order.ascending) return validation('invalid cursor');
-      from = m;
-    }
+    const keyset = parseKeyset(
+      req,
+      profile.gamma.marketsKeysetLimitMax,
+      MARKET_ORDER_FIELDS,
+      () => marketFilter(world, req, true),
+      (id) => world.marketOfId(id),
+    );
+    if ('status' in keyset) return keyset;
+    const { take, order, filter: f, from } = keyset;
     const lists = idx.lists(req.now);
     const { items, more } = select(
       world.marketCount(req.now),
@@ -364,22 +389,15 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
 
   const eventsKeyset: Handler = (req) => {
     const { world, profile } = req.ctx;
-    if (req.query.has('offset')) return validation('offset is not supported, use after_cursor');
-    const limit = intParam(req.query, 'limit', 1);
-    if (limit instanceof Bad) return validation(limit.message);
-    const take = Math.min((limit as number | undefined) ?? profile.gamma.keysetLimitDefault, profile.gamma.eventsKeysetLimitMax);
-    const order = parseOrder(req, EVENT_ORDER_FIELDS, true);
-    if ('status' in order) return order;
-    const f = eventFilter(req, true);
-    if ('status' in f) return f;
-    let from: number | null = null;
-    const after = req.query.get('after_cursor');
-    if (after) {
-      const c = decodeCursor(after);
-      const e = c ? world.eventOfId(c.id) : -1;
-      if (!c || e < 0 || c.o !== order.field || c.a !== order.ascending) return validation('invalid cursor');
-      from = e;
-    }
+    const keyset = parseKeyset(
+      req,
+      profile.gamma.eventsKeysetLimitMax,
+      EVENT_ORDER_FIELDS,
+      () => eventFilter(req, true),
+      (id) => world.eventOfId(id),
+    );
+    if ('status' in keyset) return keyset;
+    const { take, order, filter: f, from } = keyset;
     const { items, more } = selectEvents(req, f, order, from, 0, take);
     const includeMarkets = req.query.get('include_markets') !== 'false';
     const last = items[items.length - 1];
