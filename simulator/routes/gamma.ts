@@ -220,6 +220,11 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
   const r = (method: 'GET' | 'POST', template: string, handler: Handler): Route => ({ api: 'gamma', method, template, handler });
   const includeTag = (req: SimRequest) => req.query.get('include_tag') === 'true';
 
+  const selectMarkets = (req: SimRequest, f: Filter, order: OrderSpec, after: number | null, skip: number, take: number) => {
+    const lists = idx.lists(req.now);
+    return select(req.ctx.world.marketCount(req.now), idx.marketOrder(order.field, req.now), order, f, (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets), after, skip, take);
+  };
+
   const markets: Handler = (req) => {
     const { world, profile } = req.ctx;
     const paging = parsePaging(req, profile.gamma.listLimitMax, profile.gamma.listLimitDefault, profile.gamma.listMaxOffset);
@@ -232,17 +237,7 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     const dup = req.fault('duplicate');
     const extra = dup && offset > 0 ? Math.min(dup.rows, offset) : 0;
     offset -= extra;
-    const lists = idx.lists(req.now);
-    const { items } = select(
-      world.marketCount(req.now),
-      idx.marketOrder(order.field, req.now),
-      order,
-      f,
-      (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets),
-      null,
-      offset,
-      paging.limit + extra,
-    );
+    const { items } = selectMarkets(req, f, order, null, offset, paging.limit + extra);
     const it = includeTag(req);
     return lazyPage(items, (m) => marketJson(world, m, req.now, { withEvents: true, includeTag: it, schema: false }));
   };
@@ -258,17 +253,7 @@ export function gammaRoutes(idx: ListingIndexes, keyset: boolean): Route[] {
     );
     if ('status' in keyset) return keyset;
     const { take, order, filter: f, from } = keyset;
-    const lists = idx.lists(req.now);
-    const { items, more } = select(
-      world.marketCount(req.now),
-      idx.marketOrder(order.field, req.now),
-      order,
-      f,
-      (c) => (c === null ? null : c ? lists.closedMarkets : lists.openMarkets),
-      from,
-      0,
-      take,
-    );
+    const { items, more } = selectMarkets(req, f, order, from, 0, take);
     const it = includeTag(req);
     const last = items[items.length - 1];
     const next = more && last !== undefined ? encodeCursor({ o: order.field, a: order.ascending, id: world.marketId(last) }) : null;
