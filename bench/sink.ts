@@ -255,7 +255,9 @@ export function formatSinkBench(r: SinkBenchResult): string {
       : 'pyarrow read times: no python with pyarrow (set PMA_PYTHON, e.g. .ci/venv/bin/python from .ci/python-venv.sh)',
     '',
     'Parquet writers compared on the same rows, from Avro bodies in memory:',
-    ...r.writers.map((w) => `  ${w.writer}: ${Math.round(w.rate.records / w.rate.seconds).toLocaleString('en-US')} rows/s (${w.rate.records.toLocaleString('en-US')} rows in ${w.rate.seconds.toFixed(2)} s)`),
+    ...r.writers.map(
+      (w) => `  ${w.writer}: ${Math.round(w.rate.records / w.rate.seconds).toLocaleString('en-US')} rows/s (${w.rate.records.toLocaleString('en-US')} rows in ${w.rate.seconds.toFixed(2)} s)`,
+    ),
     '',
     goalsMet(r.rows) && rssOk ? 'all goals met' : 'some goals MISSED',
   ].join('\n');

@@ -106,7 +106,7 @@ describe('sinks/bronze: compaction of dt directories (few, well-sized files, exa
           await new Promise((r) => setTimeout(r, 100));
         }
       };
-      await waitFor('the earlier run\'s files compacted', async () => most() === 1);
+      await waitFor("the earlier run's files compacted", async () => most() === 1);
       await publishClean(h, 'trades', trades(600, 9), (t) => t.trade_id);
       await waitFor('new rows written and compacted while running', async () => most() === 1 && (await counts(root)).n === 1_600);
     } finally {

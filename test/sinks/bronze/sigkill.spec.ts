@@ -7,7 +7,7 @@ import { TOPICS } from '../../../schemas/topics.ts';
 import { bronzeRoot } from '../../../sinks/bronze/index.ts';
 import { seededRandom } from '../../seeded-random.ts';
 import { killLoop, startPma } from '../kill-loop.ts';
-import { type LogHarness, useLogHarness, readTopic } from '../log-harness.ts';
+import { type LogHarness, readTopic, useLogHarness } from '../log-harness.ts';
 
 const MARKETS = 20;
 const COND = (m: number) => `0x${String(m).padStart(64, '0')}`;
@@ -119,7 +119,10 @@ describe('exactly once through SIGKILLs: processor, Bronze sink and Bronze compa
     // killed mid-work still exercises recovery, and the exactly-once checks below are unchanged.
     expect(sink.killed, `sink runs killed mid-work (${context})`).to.be.at.least(5);
 
-    for (const args of [['process', '--until-caught-up'], ['sink', '--layer', 'bronze', '--until-caught-up']]) {
+    for (const args of [
+      ['process', '--until-caught-up'],
+      ['sink', '--layer', 'bronze', '--until-caught-up'],
+    ]) {
       const outcome = await startPma(h.dir, args).done;
       expect(outcome.code, `${args[0]}: ${outcome.stderr} (${context})`).to.equal(0);
     }
@@ -158,7 +161,11 @@ describe('exactly once through SIGKILLs: processor, Bronze sink and Bronze compa
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
     const count = async (type: string, id: string) =>
-      (await con.runAndReadAll(`SELECT count(*)::INTEGER AS n, count(DISTINCT ${id})::INTEGER AS d, count(*) FILTER (unresolved)::INTEGER AS u FROM read_parquet('${root}/${type}/*/*.parquet', hive_partitioning = true)`)).getRowObjectsJS()[0];
+      (
+        await con.runAndReadAll(
+          `SELECT count(*)::INTEGER AS n, count(DISTINCT ${id})::INTEGER AS d, count(*) FILTER (unresolved)::INTEGER AS u FROM read_parquet('${root}/${type}/*/*.parquet', hive_partitioning = true)`,
+        )
+      ).getRowObjectsJS()[0];
     expect(await count('trades', 'trade_id'), context).to.deep.equal({ n: tradesSent, d: tradesSent, u: 0 });
     expect(await count('prices', 'token_id || timestamp::VARCHAR'), context).to.deep.equal({ n: pricesSent, d: pricesSent, u: 0 });
     con.closeSync();
