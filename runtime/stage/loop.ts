@@ -9,7 +9,7 @@
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Consumer, RecordBatch } from '../../transport/types.ts';
-import { AbortedError } from '../errors.ts';
+import { AbortedError, ConsumerStateError } from '../errors.ts';
 import type { StopReason, Until } from './options.ts';
 
 export interface ConsumeLoop {
@@ -38,6 +38,7 @@ export interface ConsumeLoop {
 
 export async function consumeLoop(loop: ConsumeLoop): Promise<StopReason> {
   const { signal, sources } = loop;
+  if (loop.until === 'caught-up' && !loop.caughtUp) throw new ConsumerStateError('a stage that runs until caught up needs its caughtUp check');
   const every = loop.until === 'caught-up' && loop.checkCaughtUp === 'every-turn';
   const whenIdle = loop.until === 'caught-up' && !every;
   while (!signal.aborted) {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { type PmaError, SinkError } from '../../../runtime/errors.ts';
+import { ConsumerStateError, type PmaError, SinkError } from '../../../runtime/errors.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import { consumeLoop, DoneTracker, groupCaughtUp } from '../../../runtime/stage/index.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
@@ -130,6 +130,17 @@ describe('runtime/stage consumeLoop (real embedded transport)', function () {
     });
     expect(reason).to.equal('stopped');
     expect(empty).to.equal(1);
+    await consumer.close();
+  });
+
+  it('refuses to run until caught up without a way to tell', async () => {
+    const consumer = transport.consumer({ groupId: 'no-check' });
+    try {
+      await consumeLoop({ signal: new AbortController().signal, until: 'caught-up', sources: [consumer], waitMs: () => 10, handle: async () => {} });
+      expect.fail('ran without a caughtUp check');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConsumerStateError);
+    }
     await consumer.close();
   });
 
