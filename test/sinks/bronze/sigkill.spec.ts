@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
-import { type RawSchemaName, rawMapper } from '../../../schemas/raw/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { bronzeRoot } from '../../../sinks/bronze/index.ts';
+import { publishRaw, type RawItem } from '../../processors/raw-in.ts';
 import { seededRandom } from '../../seeded-random.ts';
 import { killLoop, startPma } from '../kill-loop.ts';
 import { type LogHarness, readTopic, useLogHarness } from '../log-harness.ts';
@@ -31,17 +31,13 @@ function tradeJson(i: number) {
   };
 }
 
-async function publish(h: LogHarness, topic: 'rawGammaMarkets' | 'rawTrades' | 'rawPrices', items: Array<{ key: string; json: object; context?: object }>) {
-  const def = TOPICS[topic];
-  const codec = await h.serde.codecFor<Record<string, unknown>>(def);
-  const mapper = rawMapper(def.schema as RawSchemaName);
-  const producer = h.transport.producer();
-  await producer.send(
-    def.name,
-    items.map((i) => ({ key: Buffer.from(i.key), value: codec.encode(mapper.toRaw(i.json, (i.context ?? {}) as Record<string, unknown>)), headers: { 'pma-fill-role': 'taker' } })),
+/** Every record labelled a taker fill, as the producers label the rows of a taker-only walk. */
+const publish = (h: LogHarness, topic: 'rawGammaMarkets' | 'rawTrades' | 'rawPrices', items: RawItem[]) =>
+  publishRaw(
+    h,
+    topic,
+    items.map((i) => ({ ...i, headers: { 'pma-fill-role': 'taker' } })),
   );
-  await producer.close();
-}
 
 const trades = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => ({ key: `fill-${from + k}`, json: tradeJson(from + k) }));
 const prices = (from: number, to: number) =>
