@@ -30,11 +30,6 @@ export function decodeRecord<T>(codec: TopicCodec<T>, record: ConsumedRecord): D
   }
 }
 
-/** Decodes a record, waiting for the registry when it must. */
-export async function decodeRecordAsync<T>(codec: TopicCodec<T>, record: ConsumedRecord): Promise<T | DecodeError> {
-  return decodeRecord(codec, record);
-}
-
 function failure(err: unknown, record: ConsumedRecord): DecodeError {
   if (!(err instanceof DecodeError)) throw err;
   return withSource(err, record);

@@ -4,7 +4,7 @@
  */
 export { groupCaughtUp, LogEnds } from './caught-up.ts';
 export { DeadLetterOutbox } from './dead-letters.ts';
-export { type Decoded, decodeRecord, decodeRecordAsync, withSource } from './decode.ts';
+export { type Decoded, decodeRecord, withSource } from './decode.ts';
 export { DoneTracker } from './done-tracker.ts';
 export { type ConsumeLoop, consumeLoop } from './loop.ts';
 export { type StopReason, type Until, type WithDefaults, withDefaults } from './options.ts';

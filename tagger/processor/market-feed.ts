@@ -8,7 +8,7 @@
 import type { TopicCodec } from '../../registry/serde.ts';
 import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { consumeLoop, DeadLetterOutbox, DoneTracker, decodeRecordAsync } from '../../runtime/stage/index.ts';
+import { consumeLoop, DeadLetterOutbox, DoneTracker, decodeRecord } from '../../runtime/stage/index.ts';
 import type { CleanMarket } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ConsumedRecord, Consumer, Transport } from '../../transport/types.ts';
@@ -84,7 +84,7 @@ export class MarketFeed {
     const { store, classifier, markets } = this.#o;
     const decoded: Array<{ record: ConsumedRecord; market: CleanMarket | null }> = [];
     for (const record of records) {
-      const value = record.value === null ? null : await decodeRecordAsync(markets, record);
+      const value = record.value === null ? null : await decodeRecord(markets, record);
       if (value instanceof DecodeError) deadLetters.add(record, value.reason, value);
       decoded.push({ record, market: value instanceof DecodeError ? null : value });
     }

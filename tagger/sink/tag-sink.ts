@@ -8,7 +8,7 @@
 import type { TopicCodec } from '../../registry/serde.ts';
 import { AbortedError, ConsumerStateError, DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { consumeLoop, DeadLetterOutbox, decodeRecordAsync } from '../../runtime/stage/index.ts';
+import { consumeLoop, DeadLetterOutbox, decodeRecord } from '../../runtime/stage/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, RecordBatch, Transport } from '../../transport/types.ts';
@@ -137,7 +137,7 @@ export class TagSink {
     const events: Array<Positioned<unknown>> = [];
     for (const record of batch.records) {
       if (record.value === null) continue;
-      const value = await decodeRecordAsync(codec, record);
+      const value = await decodeRecord(codec, record);
       if (value instanceof DecodeError) this.#deadLetters!.add(record, value.reason, value);
       else events.push({ value, offset: record.offset });
     }

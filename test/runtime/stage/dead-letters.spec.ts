@@ -12,7 +12,7 @@ import { EmbeddedRegistry } from '../../../registry/embedded.ts';
 import { Serde, type TopicCodec } from '../../../registry/serde.ts';
 import { DecodeError, NormaliseError, RegistryError } from '../../../runtime/errors.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
-import { DeadLetterOutbox, decodeRecord, decodeRecordAsync } from '../../../runtime/stage/index.ts';
+import { DeadLetterOutbox, decodeRecord } from '../../../runtime/stage/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
 import { embeddedLogPath } from '../../../transport/index.ts';
@@ -38,7 +38,7 @@ async function drain(consumer: Consumer, want: number): Promise<ConsumedRecord[]
 async function decodeBatch<T>(codec: TopicCodec<T>, batch: RecordBatch, outbox: DeadLetterOutbox): Promise<Array<{ record: ConsumedRecord; value: T | null }>> {
   const good: Array<{ record: ConsumedRecord; value: T | null }> = [];
   for (const record of batch.records) {
-    const value = record.value === null ? null : await decodeRecordAsync(codec, record);
+    const value = record.value === null ? null : await decodeRecord(codec, record);
     if (value instanceof DecodeError) outbox.add(record, value.reason, value);
     else good.push({ record, value });
   }
@@ -189,7 +189,7 @@ describe('runtime/stage decoding and dead letters (real embedded transport)', fu
     for (let i = 0; i < 50 && !batch; i++) [batch] = await consumer.poll({ waitMs: 200 });
     await registry.close();
     try {
-      await decodeRecordAsync(codec, batch!.records[0]!);
+      await decodeRecord(codec, batch!.records[0]!);
       expect.fail('decoded with the registry closed');
     } catch (err) {
       expect(err).to.be.instanceOf(RegistryError);
