@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { seededRandom } from '../../bench/chaos/seeded-random.ts';
 import { type Simulator, startSimulator } from '../../simulator/index.ts';
-import { seededRandom } from '../seeded-random.ts';
 import { expectTruthKeys, truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { openTestLog } from './helpers/log.ts';
 

@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
+import { seededRandom } from '../../../bench/chaos/seeded-random.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { bronzeRoot } from '../../../sinks/bronze/index.ts';
 import { publishRaw, type RawItem } from '../../processors/raw-in.ts';
-import { seededRandom } from '../../seeded-random.ts';
 import { killLoop, startPma } from '../kill-loop.ts';
 import { type LogHarness, readTopic, useLogHarness } from '../log-harness.ts';
 

@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seededRandom as rng } from '../../../bench/chaos/seeded-random.ts';
 import { EmbeddedRegistry } from '../../../registry/embedded.ts';
 import { Serde } from '../../../registry/serde.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
@@ -13,7 +14,6 @@ import { TOPICS } from '../../../schemas/topics.ts';
 import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
 import { embeddedLogPath } from '../../../transport/index.ts';
-import { seededRandom as rng } from '../../seeded-random.ts';
 
 const hex = (r: () => number, n: number) => {
   let s = '0x';

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
+import { seededRandom as rng } from '../../../bench/chaos/seeded-random.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { runSilverSink, SILVER_TOPIC_KEYS } from '../../../sinks/silver/index.ts';
-import { seededRandom as rng } from '../../seeded-random.ts';
 import { cleanWorld, openTestLog, type TestLog } from './clean-world.ts';
 import { silverCounts, silverDifferences } from './compare.ts';
 

@@ -1,11 +1,11 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { seededRandom as rng } from '../../../bench/chaos/seeded-random.ts';
 import type { CleanRecordByTopic, CleanToken, CleanTrade } from '../../../schemas/clean-records.ts';
 import { SILVER_TABLES } from '../../../sinks/silver/index.ts';
 import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
 import { openSilverDatabase, readStoredOffsets, SilverWriter } from '../../../sinks/silver/writer.ts';
-import { seededRandom as rng } from '../../seeded-random.ts';
 import { cleanWorld, keyOf } from './clean-world.ts';
 
 type Staged = { [K in SilverTopicKey]: { topic: K; value: CleanRecordByTopic[K] } }[SilverTopicKey];

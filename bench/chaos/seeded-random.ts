@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32) for tests: the same seed gives the same sequence, so a failing run replays. */
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence, so a failing run or chaos scenario replays. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
