@@ -2,37 +2,9 @@
  * Runs a `pma` subcommand as a real child process again and again, SIGKILLing it at random
  * moments (seeded, so a failure replays), for crash-safety tests.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startPma } from '../../bench/chaos/pma-child.ts';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const PMA = join(ROOT, 'cli', 'pma.ts');
-
-export interface RunOutcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export function startPma(dataDir: string, args: string[]): { child: ChildProcess; done: Promise<RunOutcome> } {
-  const child = spawn(process.execPath, [PMA, '--data-dir', dataDir, '--log-level', 'error', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, PMA_LOG_LEVEL: 'error' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const done = new Promise<RunOutcome>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
-}
+export { startPma } from '../../bench/chaos/pma-child.ts';
 
 export interface KillLoopResult {
   killed: number;
