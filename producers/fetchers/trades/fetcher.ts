@@ -15,6 +15,7 @@
  * A market's walk resumes from its cursor; a market finished in an earlier run gets an
  * incremental pass from its newest second, unless it had closed before that.
  */
+import type { z } from 'zod';
 import { toRawTrade } from '../../../schemas/raw/index.ts';
 import { rawTradeFields } from '../../../schemas/raw/types.ts';
 import type { IngestContext } from '../../context.ts';
@@ -54,6 +55,8 @@ interface TradeDetail extends Detail {
 }
 
 interface Step {
+  /** The feed that served this step (a v2 walk falls back to v1 where v2 is not served). */
+  feed: Feed;
   rows: TradeRow[];
   gap?: TradeGap;
   /** The cursor fields and detail after this step. */
@@ -148,8 +151,8 @@ export class TradesFetcher {
           }),
         );
       }
-      const takers = step.rows.length > 0 && ctx.settings.fillRoles ? await this.#takerKeys(conditionId, step.rows, current.feed ?? feed) : undefined;
-      current = nextDetail(current, step.walk, ctx.generation);
+      const takers = step.rows.length > 0 && ctx.settings.fillRoles ? await this.#takerKeys(conditionId, step.rows, step.feed) : undefined;
+      current = nextDetail({ ...current, feed: step.feed }, step.walk, ctx.generation);
       last = step.walk;
       const stored = ctx.cursorOf(TRADES_ENDPOINT, conditionId);
       control.push(
@@ -200,6 +203,7 @@ export class TradesFetcher {
     for await (const step of walkTrades({ ...walk, lastPageKeys: [] }, fetchPage, this.knowledge, ctx.settings.tradesPageSize)) {
       const s = step.state;
       yield {
+        feed: 'v1',
         rows: step.rows,
         gap: step.gap,
         walk: s,
@@ -241,12 +245,36 @@ export class TradesFetcher {
       }
       const s = step.state;
       yield {
+        feed: 'v2',
         rows: step.rows,
         walk: s,
         params,
         fetchedAt,
         cursor: { offset: null, cursor: s.cursor ?? null, windowStart: s.start, windowEnd: s.end, newest: s.newest, oldest: s.oldest, complete: s.complete, records: s.records, pages: s.pages },
       };
+    }
+  }
+
+  /** Keys of the v2 taker rows in [lo, hi], or undefined when /v2/trades is not served. */
+  async #v2TakerKeys(conditionId: string, lo: number, hi: number): Promise<Set<string> | undefined> {
+    const keys = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
+      const params = { market: conditionId, taker_only: true, limit: this.#ctx.settings.tradesV2PageSize, start: lo, end: hi, cursor };
+      let res: z.infer<typeof v2TradesPage>;
+      try {
+        res = (await this.#ctx.caller.call({ api: 'data', endpoint: '/v2/trades', params }, v2TradesPage)).value;
+      } catch (err) {
+        if (refusal(err)?.status === 404) {
+          this.#feed = 'v1';
+          return undefined;
+        }
+        throw err;
+      }
+      for (const row of res.data) keys.add(v2Key(row));
+      const next = res.pagination.next_cursor;
+      if (!res.pagination.has_more || !next || res.data.length === 0) return keys;
+      cursor = next;
     }
   }
 
@@ -265,15 +293,9 @@ export class TradesFetcher {
     const keys = new Set<string>();
     const caller = this.#ctx.caller;
     if (feed === 'v2') {
-      let cursor: string | undefined;
-      for (;;) {
-        const params = { market: conditionId, taker_only: true, limit: this.#ctx.settings.tradesV2PageSize, start: lo, end: hi, cursor };
-        const res = (await caller.call({ api: 'data', endpoint: '/v2/trades', params }, v2TradesPage)).value;
-        for (const row of res.data) keys.add(v2Key(row));
-        const next = res.pagination.next_cursor;
-        if (!res.pagination.has_more || !next || res.data.length === 0) return keys;
-        cursor = next;
-      }
+      const v2 = await this.#v2TakerKeys(conditionId, lo, hi);
+      if (v2) return v2;
+      // The v2 feed served the rows but no longer answers (404): the v1 listing labels them.
     }
     const limit = this.#ctx.settings.tradesPageSize;
     let previous = new Set<string>();
