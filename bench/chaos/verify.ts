@@ -1,0 +1,46 @@
+/**
+ * `pma verify --repair --json` as the storage scenarios call it, its report read against the
+ * contract: exit 0 when nothing is wrong or everything was repaired, 1 when damage remains, and
+ * `{ ok, findings: [{ layer, kind, topic?, partition?, from?, to?, detail, repaired?, action?, lost? }] }`.
+ */
+import { BenchError } from '../../runtime/errors.ts';
+import { startPma } from './pma-child.ts';
+
+export interface VerifyFinding {
+  layer: string;
+  kind: string;
+  topic?: string;
+  partition?: number;
+  from?: number;
+  to?: number;
+  detail: string;
+  repaired?: boolean;
+  action?: string;
+  lost?: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  findings: VerifyFinding[];
+  exitCode: number | null;
+  /** What it printed, for the scenario's report when its answer is not what was expected. */
+  raw: string;
+}
+
+export async function verifyRepair(dataDir: string, global: readonly string[]): Promise<VerifyReport> {
+  const out = await startPma(dataDir, ['verify', '--repair', '--json'], { global }).done;
+  const raw = `exit ${out.code}; stdout: ${out.stdout.trim().slice(0, 600)}; stderr: ${out.stderr.trim().slice(0, 600)}`;
+  const line = out.stdout
+    .trim()
+    .split('\n')
+    .findLast((l) => l.startsWith('{'));
+  if (!line) throw new BenchError(`pma verify --repair --json printed no JSON report (${raw})`, { path: dataDir });
+  let parsed: { ok?: unknown; findings?: unknown };
+  try {
+    parsed = JSON.parse(line);
+  } catch (err) {
+    throw new BenchError(`pma verify --repair --json printed a report that is not JSON (${raw})`, { path: dataDir }, { cause: err });
+  }
+  if (typeof parsed.ok !== 'boolean' || !Array.isArray(parsed.findings)) throw new BenchError(`pma verify --json report lacks ok or findings (${raw})`, { path: dataDir });
+  return { ok: parsed.ok, findings: parsed.findings as VerifyFinding[], exitCode: out.code, raw };
+}
