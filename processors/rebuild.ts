@@ -10,7 +10,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { CleanEvent, CleanMarket, CleanToken, CleanTopicKey } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { parsePartitionKey, partitionKey } from '../transport/partition-key.ts';
-import type { Transport } from '../transport/types.ts';
+import type { TopicPartitionOffset, Transport } from '../transport/types.ts';
 import { DEDUP_HEADER, REFERENCE_TOPICS } from './identity.ts';
 import type { DedupWindow } from './state/dedup-window.ts';
 import type { LookupTables } from './state/lookup.ts';
@@ -24,17 +24,26 @@ export interface RebuildInput {
   signal: AbortSignal;
 }
 
-export async function rebuildState(input: RebuildInput): Promise<{ records: number; millis: number }> {
+export interface Rebuilt {
+  records: number;
+  millis: number;
+  /** Per partition of the reference topics, the offset the lookup tables are built up to. */
+  referenceEnds: TopicPartitionOffset[];
+}
+
+export async function rebuildState(input: RebuildInput): Promise<Rebuilt> {
   const started = Date.now();
   const { transport, lookup, windows, codecs } = input;
   const admin = transport.admin();
   const byName = new Map<string, CleanTopicKey>();
   const ends = new Map<string, number>();
   const starts = new Map<string, number>();
+  const referenceEnds: TopicPartitionOffset[] = [];
   for (const [key, window] of windows) {
     const name = TOPICS[key].name;
     byName.set(name, key);
     for (const o of await admin.offsets(name)) {
+      if (REFERENCE_TOPICS.has(key)) referenceEnds.push({ topic: name, partition: o.partition, offset: o.high });
       const from = REFERENCE_TOPICS.has(key) ? o.low : Math.max(o.low, o.high - window.capacity);
       if (from < o.high) {
         starts.set(partitionKey(name, o.partition), from);
@@ -42,7 +51,7 @@ export async function rebuildState(input: RebuildInput): Promise<{ records: numb
       }
     }
   }
-  if (ends.size === 0) return { records: 0, millis: Date.now() - started };
+  if (ends.size === 0) return { records: 0, millis: Date.now() - started, referenceEnds };
   const consumer = transport.consumer({ groupId: `pma-process-rebuild-${randomUUID()}`, fromBeginning: true, maxRecords: 20_000 });
   let records = 0;
   try {
@@ -80,5 +89,5 @@ export async function rebuildState(input: RebuildInput): Promise<{ records: numb
   } finally {
     await consumer.close();
   }
-  return { records, millis: Date.now() - started };
+  return { records, millis: Date.now() - started, referenceEnds };
 }

@@ -9,8 +9,9 @@
  * whose output is not yet acknowledged, held records included: a crash re-reads them, and the
  * dedup windows (rebuilt from the clean topics' tails) drop what was already emitted.
  *
- * Reference topics (markets, events) are read by their own consumer group and polled first, so
- * trades rarely wait for their market. Anything that cannot be decoded or normalised goes to
+ * Raw reference topics (markets, events) are read by their own consumer group and polled first, so
+ * trades rarely wait for their market. Every instance also reads the clean reference topics whole
+ * (ReferenceTable), so a trade finds its market whichever instance emitted it. Anything that cannot be decoded or normalised goes to
  * `pma.dlq` with its reason and source offset, and the stream goes on.
  */
 import type { Serde, TopicCodec } from '../registry/serde.ts';
@@ -29,6 +30,7 @@ import type { RawRecord } from './normalise/values.ts';
 import { rebuildState } from './rebuild.ts';
 import { DedupWindow } from './state/dedup-window.ts';
 import { LookupTables } from './state/lookup.ts';
+import { ReferenceTable } from './state/reference-table.ts';
 import { RetryBuffer } from './state/retry-buffer.ts';
 
 export interface ProcessorOptions {
@@ -113,6 +115,7 @@ class ProcessorRunner {
   #deadLetters!: DeadLetterOutbox;
   #reference!: Consumer;
   #facts!: Consumer;
+  #table!: ReferenceTable;
 
   constructor(options: Required<ProcessorOptions>, deps: ProcessorDeps) {
     this.#o = options;
@@ -133,7 +136,8 @@ class ProcessorRunner {
       this.#windows.set(key, new DedupWindow(this.#o.dedupWindow));
     }
     const rebuilt = await rebuildState({ transport, logger: this.#log, lookup: this.#lookup, windows: this.#windows, codecs: this.#cleanCodecs, signal });
-    this.#log.info('processor state rebuilt from the clean topics', { ...rebuilt, tokens: this.#lookup.tokenCount, markets: this.#lookup.marketCount });
+    this.#log.info('processor state rebuilt from the clean topics', { records: rebuilt.records, millis: rebuilt.millis, tokens: this.#lookup.tokenCount, markets: this.#lookup.marketCount });
+    this.#table = await ReferenceTable.open({ transport, logger: this.#log, lookup: this.#lookup, windows: this.#windows, codecs: this.#cleanCodecs }, this.#o.groupId, rebuilt.referenceEnds);
 
     this.#producer = transport.producer({ clientId: 'pma-process' });
     this.#reference = transport.consumer({ groupId: `${this.#o.groupId}.reference`, maxRecords: this.#o.pollRecords, clientId: 'pma-process' });
@@ -146,6 +150,7 @@ class ProcessorRunner {
       await this.#deadLetters.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
       await this.#reference.close().catch((err) => this.#log.warn('closing a consumer failed', { err }));
       await this.#facts.close().catch((err) => this.#log.warn('closing a consumer failed', { err }));
+      await this.#table.close().catch((err) => this.#log.warn('closing the reference table failed', { err }));
       await this.#producer.close().catch((err) => this.#log.warn('closing the producer failed', { err }));
     }
     this.#result.deadLettered = this.#deadLetters.sent;
@@ -157,11 +162,14 @@ class ProcessorRunner {
     const reason = await consumeLoop({
       signal: this.#deps.signal,
       until: this.#deps.until,
-      sources: [this.#reference, this.#facts],
+      sources: [this.#table.consumer, this.#reference, this.#facts],
       waitMs: () => this.#waitMs(),
       handle: async (batches) => {
         const round = new Round();
-        for (const batch of batches) await this.#take(batch, round);
+        for (const batch of batches) {
+          if (ReferenceTable.owns(batch.topic)) this.#released(await this.#table.absorb(batch), round);
+          else await this.#take(batch, round);
+        }
         for (const held of this.#retry.expired(Date.now())) this.#emitHeld(held, round, true);
         await this.#send(round);
       },
@@ -185,7 +193,13 @@ class ProcessorRunner {
 
   async #caughtUp(): Promise<boolean> {
     const admin = this.#deps.transport.admin();
-    return (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) && (await groupCaughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW));
+    // The groups first: once every raw reference record is committed, its clean output is in the
+    // log, and the table must then have read it before held records give up waiting.
+    return (
+      (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) &&
+      (await groupCaughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW)) &&
+      (await this.#table.caughtUp(admin))
+    );
   }
 
   async #take(batch: RecordBatch, round: Round): Promise<void> {
@@ -230,9 +244,7 @@ class ProcessorRunner {
     }
     if (REFERENCE_TOPICS.has(out.topic)) {
       this.#emit(out, id, source, round);
-      for (const key of this.#lookup.apply(out.topic as 'markets' | 'tokens' | 'events', out.value as never)) {
-        for (const held of this.#retry.release(key)) this.#retryHeld(held, round);
-      }
+      this.#released(this.#lookup.apply(out.topic as 'markets' | 'tokens' | 'events', out.value as never), round);
       return false;
     }
     if (out.topic === 'trades' || out.topic === 'prices') {
@@ -244,6 +256,12 @@ class ProcessorRunner {
     }
     this.#emit(out, id, source, round);
     return false;
+  }
+
+  #released(keys: string[], round: Round): void {
+    for (const key of keys) {
+      for (const held of this.#retry.release(key)) this.#retryHeld(held, round);
+    }
   }
 
   #missing(out: Held['out']): string[] {

@@ -1,0 +1,111 @@
+/**
+ * The reference data (clean markets, tokens, events) every processor instance reads whole, as a
+ * global table does in Kafka Streams. Raw reference partitions are shared out among the
+ * instances of the group, so without this an instance would know only the markets it emitted
+ * itself and send the trades of every other market out unresolved: with it, enrichment is the
+ * same with one processor or N.
+ *
+ * The table continues from where the start-up rebuild stopped, through a consumer of its own
+ * group (one member, so it is assigned every partition) that never commits: its position lives
+ * only as long as the instance, as the rebuild that replaces it on the next start.
+ *
+ * Tokens feed only the dedup window: every token is also in its market's record (token ids and
+ * outcomes, in order), and a token read before its market would tell the market's event without
+ * the event's slug, completing a held trade too early.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TopicCodec } from '../../registry/serde.ts';
+import { DecodeError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { CleanEvent, CleanMarket, CleanToken, CleanTopicKey } from '../../schemas/clean-records.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { partitionKey } from '../../transport/partition-key.ts';
+import type { Admin, Consumer, RecordBatch, TopicPartitionOffset, Transport } from '../../transport/types.ts';
+import { DEDUP_HEADER } from '../identity.ts';
+import type { DedupWindow } from './dedup-window.ts';
+import type { LookupTables } from './lookup.ts';
+
+type ReferenceKey = 'markets' | 'tokens' | 'events';
+const REFERENCE_KEYS: readonly ReferenceKey[] = ['markets', 'tokens', 'events'];
+const KEY_OF = new Map<string, ReferenceKey>(REFERENCE_KEYS.map((k) => [TOPICS[k].name, k]));
+
+export const REFERENCE_CLEAN: readonly string[] = REFERENCE_KEYS.map((k) => TOPICS[k].name);
+
+export interface ReferenceTableDeps {
+  transport: Transport;
+  logger: Logger;
+  lookup: LookupTables;
+  windows: Map<CleanTopicKey, DedupWindow>;
+  codecs: Map<CleanTopicKey, TopicCodec<unknown>>;
+}
+
+export class ReferenceTable {
+  readonly consumer: Consumer;
+  readonly #deps: ReferenceTableDeps;
+  /** Next offset to read per partition, from the rebuild's ends on. */
+  readonly #next = new Map<string, number>();
+
+  private constructor(consumer: Consumer, deps: ReferenceTableDeps) {
+    this.consumer = consumer;
+    this.#deps = deps;
+  }
+
+  /** Opens the table at `from`: per reference partition, the offset the rebuild read up to. */
+  static async open(deps: ReferenceTableDeps, groupPrefix: string, from: readonly TopicPartitionOffset[]): Promise<ReferenceTable> {
+    const consumer = deps.transport.consumer({ groupId: `${groupPrefix}.table-${randomUUID()}`, fromBeginning: true, maxRecords: 5_000, clientId: 'pma-process' });
+    const table = new ReferenceTable(consumer, deps);
+    try {
+      await consumer.subscribe([...REFERENCE_CLEAN]);
+      for (const o of from) {
+        table.#next.set(partitionKey(o.topic, o.partition), o.offset);
+        consumer.seek(o.topic, o.partition, o.offset);
+      }
+    } catch (err) {
+      await consumer.close();
+      throw err;
+    }
+    return table;
+  }
+
+  static owns(topic: string): boolean {
+    return KEY_OF.has(topic);
+  }
+
+  /** Folds one batch into the lookup tables and dedup windows; returns the keys that became known. */
+  async absorb(batch: RecordBatch): Promise<string[]> {
+    const key = KEY_OF.get(batch.topic)!;
+    const window = this.#deps.windows.get(key)!;
+    const codec = this.#deps.codecs.get(key)!;
+    const known: string[] = [];
+    for (const record of batch.records) {
+      this.#next.set(partitionKey(record.topic, record.partition), record.offset + 1);
+      const id = record.headers[DEDUP_HEADER];
+      if (id) window.add(id);
+      if (record.value === null || key === 'tokens') continue;
+      try {
+        const value = await codec.decode(record.value, { partition: record.partition, offset: record.offset });
+        known.push(...this.#deps.lookup.apply(key, value as CleanMarket | CleanToken | CleanEvent));
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err;
+        this.#deps.logger.warn('skipping an unreadable clean reference record', { topic: record.topic, partition: record.partition, offset: record.offset, err });
+      }
+    }
+    return known;
+  }
+
+  /** Whether every reference partition is read up to its end as of now. */
+  async caughtUp(admin: Admin): Promise<boolean> {
+    for (const topic of REFERENCE_CLEAN) {
+      for (const { partition, high } of await admin.offsets(topic)) {
+        const k = partitionKey(topic, partition);
+        const next = Math.max(this.#next.get(k) ?? 0, this.consumer.position(topic, partition) ?? 0);
+        if (next < high) return false;
+      }
+    }
+    return true;
+  }
+
+  close(): Promise<void> {
+    return this.consumer.close();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Several processor instances in one consumer group over one log, and a world of markets and
+ * trades whose enrichment is known from the field values alone (the oracle for "the same with 1
+ * or N processors").
+ */
+import { expect } from 'chai';
+import { runProcessors } from '../../processors/index.ts';
+import type { ProcessorOptions, ProcessorResult } from '../../processors/runner.ts';
+import type { Serde } from '../../registry/serde.ts';
+import { silentLogger } from '../../runtime/logger.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import type { ConsumedRecord, Transport } from '../../transport/types.ts';
+import type { RawItem } from './raw-in.ts';
+
+export const COND = (i: number) => `0x${String(i).padStart(64, 'c')}`;
+export const TOKEN = (i: number, k: number) => `${9_000_000 + i * 10 + k}`;
+
+export function gammaMarket(i: number): RawItem {
+  return {
+    key: `${1000 + i}`,
+    json: {
+      id: `${1000 + i}`,
+      conditionId: COND(i),
+      question: `Market ${i}?`,
+      outcomes: '["Yes", "No"]',
+      outcomePrices: '["0.4", "0.6"]',
+      clobTokenIds: JSON.stringify([TOKEN(i, 0), TOKEN(i, 1)]),
+      events: [{ id: `ev${i}`, slug: `event-ev${i}` }],
+    },
+  };
+}
+
+/** A trade of market `m` that names neither its token nor its outcome: only the market's record can complete it. */
+export function bareTrade(m: number, k: number): RawItem {
+  return {
+    key: `fill-${m}-${k}`,
+    json: {
+      proxyWallet: `0x${String(k).padStart(40, 'a')}`,
+      side: k % 2 ? 'BUY' : 'SELL',
+      asset: '',
+      conditionId: COND(m),
+      size: 10 + k,
+      price: 0.5,
+      timestamp: 1_765_000_000 + k,
+      outcome: null,
+      outcomeIndex: k % 2,
+      transactionHash: `0x${String(m * 1000 + k).padStart(64, 'f')}`,
+    },
+    headers: { 'pma-fill-role': 'taker' },
+  };
+}
+
+/** Checks every clean trade against the world: each fill once, enriched as its market says. */
+export async function expectTradesEnriched(serde: Serde, records: ConsumedRecord[], markets: number, perMarket: number): Promise<void> {
+  const codec = await serde.codecFor<Record<string, unknown>>(TOPICS.trades);
+  const seen = new Map<string, Record<string, unknown>>();
+  for (const r of records) {
+    const t = (await codec.decode(r.value!)) as Record<string, unknown>;
+    expect(seen.has(String(t.trade_id)), `trade ${t.trade_id} twice`).to.equal(false);
+    seen.set(String(t.trade_id), t);
+  }
+  expect(seen.size).to.equal(markets * perMarket);
+  const wrong: string[] = [];
+  for (let m = 1; m <= markets; m++) {
+    for (let k = 0; k < perMarket; k++) {
+      const t = seen.get(`fill-${m}-${k}`);
+      const want = { condition_id: COND(m), token_id: TOKEN(m, k % 2), outcome: k % 2 ? 'No' : 'Yes', event_id: `ev${m}`, event_slug: `event-ev${m}`, unresolved: false };
+      if (!t || Object.entries(want).some(([f, v]) => t[f] !== v)) wrong.push(`fill-${m}-${k}: ${JSON.stringify(t && { token_id: t.token_id, event_id: t.event_id, unresolved: t.unresolved })}`);
+    }
+  }
+  expect(wrong, `${wrong.length} trades not enriched as their market says`).to.deep.equal([]);
+}
+
+export interface RunningProcessors {
+  /** Aborts every instance and gathers their results. */
+  stop(): Promise<ProcessorResult[]>;
+}
+
+/** Starts `n` processors in one group, each with its own transport from `open`, running until stopped. */
+export function startProcessors(n: number, open: () => Promise<{ transport: Transport; serde: Serde }>, options: ProcessorOptions = {}): RunningProcessors {
+  const controllers = Array.from({ length: n }, () => new AbortController());
+  const runs = controllers.map(async (controller) => {
+    const { transport, serde } = await open();
+    try {
+      return await runProcessors(options, { transport, serde, logger: silentLogger, signal: controller.signal, until: 'signal' });
+    } finally {
+      await transport.close();
+    }
+  });
+  return {
+    async stop() {
+      for (const c of controllers) c.abort();
+      return Promise.all(runs);
+    },
+  };
+}
+
+/** Polls `check` every 100 ms until it holds; fails naming `what` after `ms`. */
+export async function waitFor(check: () => Promise<boolean>, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Records in a topic: the sum of its partitions' high watermarks minus their low ones. */
+export async function topicCount(transport: Transport, topic: string): Promise<number> {
+  return (await transport.admin().offsets(topic)).reduce((n, o) => n + o.high - o.low, 0);
+}

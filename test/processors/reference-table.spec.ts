@@ -1,0 +1,78 @@
+/**
+ * Issue 15, finding 2: with several processors in one group each owns some raw reference
+ * partitions, yet every instance must enrich every trade: the clean reference topics are read
+ * whole by each (a global table), so three processors resolve what one does.
+ */
+import { DatabaseSync } from 'node:sqlite';
+import { expect } from 'chai';
+import { silentLogger } from '../../runtime/logger.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { createEmbeddedTransport } from '../../transport/embedded/index.ts';
+import { embeddedLogPath } from '../../transport/index.ts';
+import { type LogHarness, readTopic, useLogHarness } from '../sinks/log-harness.ts';
+import { bareTrade, expectTradesEnriched, gammaMarket, startProcessors, topicCount, waitFor } from './instances.ts';
+import { processToEnd, publishRaw } from './raw-in.ts';
+
+const MARKETS = 24;
+const PER_MARKET = 10;
+
+function members(h: LogHarness, groupId: string): number {
+  const db = new DatabaseSync(embeddedLogPath(h.dir), { readOnly: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM log_group_members WHERE group_id = ?').get(groupId) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+describe('processors: several instances in one group share the reference data (embedded log)', function () {
+  this.timeout(120_000);
+  let h: LogHarness;
+  useLogHarness((opened) => {
+    h = opened;
+  }, 'each');
+
+  it('three processors enrich every trade as one does: none unresolved, each fill once', async () => {
+    const running = startProcessors(3, async () => ({ transport: await createEmbeddedTransport({ path: embeddedLogPath(h.dir), logger: silentLogger }), serde: h.serde }), { retryWaitMs: 3_000 });
+    try {
+      // The raw partitions must be shared out before anything is read, or one instance reads it all.
+      await waitFor(async () => members(h, 'pma-process.reference') === 3 && members(h, 'pma-process.facts') === 3, 'three members in both groups');
+      await publishRaw(
+        h,
+        'rawTrades',
+        Array.from({ length: MARKETS * PER_MARKET }, (_, i) => bareTrade(1 + Math.floor(i / PER_MARKET), i % PER_MARKET)),
+      );
+      await publishRaw(
+        h,
+        'rawGammaMarkets',
+        Array.from({ length: MARKETS }, (_, i) => gammaMarket(i + 1)),
+      );
+      await waitFor(async () => (await topicCount(h.transport, TOPICS.trades.name)) >= MARKETS * PER_MARKET, 'every trade on the clean topic');
+    } finally {
+      const results = await running.stop();
+      expect(results.reduce((n, r) => n + r.unresolved, 0)).to.equal(0);
+    }
+    await expectTradesEnriched(h.serde, await readTopic(h.transport, TOPICS.trades.name), MARKETS, PER_MARKET);
+  });
+
+  it('a caught-up run of three ends only when the markets the others emitted have been read', async () => {
+    await publishRaw(
+      h,
+      'rawTrades',
+      Array.from({ length: MARKETS * PER_MARKET }, (_, i) => bareTrade(1 + Math.floor(i / PER_MARKET), i % PER_MARKET)),
+    );
+    await publishRaw(
+      h,
+      'rawGammaMarkets',
+      Array.from({ length: MARKETS }, (_, i) => gammaMarket(i + 1)),
+    );
+    const others = await Promise.all([1, 2].map(() => createEmbeddedTransport({ path: embeddedLogPath(h.dir), logger: silentLogger })));
+    try {
+      const results = await Promise.all([h.transport, ...others].map((transport) => processToEnd({ transport, serde: h.serde })));
+      expect(results.reduce((n, r) => n + r.unresolved, 0)).to.equal(0);
+    } finally {
+      for (const t of others) await t.close();
+    }
+    await expectTradesEnriched(h.serde, await readTopic(h.transport, TOPICS.trades.name), MARKETS, PER_MARKET);
+  });
+});
