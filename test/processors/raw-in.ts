@@ -16,7 +16,7 @@ export interface RawItem {
   headers?: Record<string, string>;
 }
 
-export async function publishRaw(h: LogHarness, topic: RawTopic, items: RawItem[]): Promise<void> {
+export async function publishRaw(h: Pick<LogHarness, 'transport' | 'serde'>, topic: RawTopic, items: RawItem[]): Promise<void> {
   const def = TOPICS[topic];
   const codec = await h.serde.codecFor<Record<string, unknown>>(def);
   const mapper = rawMapper(def.schema as RawSchemaName);

@@ -1,0 +1,81 @@
+/**
+ * Processors in one group on the real broker (issue 15): several instances enrich as one does
+ * (finding 2).
+ */
+import { expect } from 'chai';
+import kafkajs from 'kafkajs';
+import { HttpRegistry } from '../../registry/http.ts';
+import { Serde } from '../../registry/serde.ts';
+import { silentLogger } from '../../runtime/logger.ts';
+import { ALL_TOPICS, TOPICS } from '../../schemas/topics.ts';
+import { createKafkaTransport } from '../../transport/kafka/index.ts';
+import type { Transport } from '../../transport/types.ts';
+import { describeNeeding } from '../prerequisite.ts';
+import { bareTrade, expectTradesEnriched, gammaMarket, startProcessors, waitFor } from '../processors/instances.ts';
+import { publishRaw } from '../processors/raw-in.ts';
+import { readTopic } from '../sinks/log-harness.ts';
+import { type KafkaTestEnv, kafkaAvailability } from './kafka/broker.ts';
+
+const { env: found, missing: noBroker } = await kafkaAvailability();
+const env = found as KafkaTestEnv;
+const missing = noBroker ?? (env.registryUrl ? undefined : 'no schema registry beside the broker (`npm run kafka:up` starts one)');
+
+const MARKETS = 24;
+const PER_MARKET = 10;
+
+describeNeeding(`processors in one group on Kafka (${found?.source ?? 'no broker'})`, missing, function () {
+  this.timeout(300_000);
+  let transport: Transport;
+  let registry: HttpRegistry;
+  let serde: Serde;
+  let kafkaAdmin: kafkajs.Admin;
+  const open = async () => ({ transport: createKafkaTransport({ brokers: env.brokers, clientId: 'pma-processors-test', logger: silentLogger }), serde });
+
+  async function members(groupId: string): Promise<number> {
+    const { groups } = await kafkaAdmin.describeGroups([groupId]);
+    return groups[0]?.state === 'Stable' ? groups[0].members.length : 0;
+  }
+
+  beforeEach(async () => {
+    transport = createKafkaTransport({ brokers: env.brokers, clientId: 'pma-processors-test', logger: silentLogger });
+    registry = new HttpRegistry({ url: env.registryUrl! });
+    serde = new Serde(registry);
+    kafkaAdmin = new kafkajs.Kafka({ brokers: env.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await kafkaAdmin.connect();
+    // Topic and group names are fixed (one pipeline per cluster): each test starts without them.
+    const admin = transport.admin();
+    const ours = (await admin.listTopics()).map((t) => t.name).filter((name) => name.startsWith('pma.'));
+    if (ours.length > 0) await admin.deleteTopics(ours);
+    const groups = (await admin.listGroups()).filter((g) => g.startsWith('pma-process'));
+    if (groups.length > 0) await kafkaAdmin.deleteGroups(groups).catch(() => undefined);
+    await admin.createTopics(ALL_TOPICS.map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
+  });
+
+  afterEach(async () => {
+    await kafkaAdmin?.disconnect();
+    await transport?.close();
+    await registry?.close();
+  });
+
+  it('three processors enrich every trade as one does: none unresolved, each fill once', async () => {
+    const running = startProcessors(3, open, { retryWaitMs: 5_000 });
+    try {
+      await waitFor(async () => (await members('pma-process.reference')) === 3 && (await members('pma-process.facts')) === 3, 'three members in both groups', 120_000);
+      await publishRaw(
+        { transport, serde },
+        'rawTrades',
+        Array.from({ length: MARKETS * PER_MARKET }, (_, i) => bareTrade(1 + Math.floor(i / PER_MARKET), i % PER_MARKET)),
+      );
+      await publishRaw(
+        { transport, serde },
+        'rawGammaMarkets',
+        Array.from({ length: MARKETS }, (_, i) => gammaMarket(i + 1)),
+      );
+      await waitFor(async () => (await readTopic(transport, TOPICS.trades.name)).length >= MARKETS * PER_MARKET, 'every trade on the clean topic', 120_000);
+    } finally {
+      const results = await running.stop();
+      expect(results.reduce((n, r) => n + r.unresolved, 0)).to.equal(0);
+    }
+    await expectTradesEnriched(serde, await readTopic(transport, TOPICS.trades.name), MARKETS, PER_MARKET);
+  });
+});
