@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   tagger: () => import('./tagger.ts'),
   bench: () => import('./bench.ts'),
   status: () => import('./status.ts'),
+  verify: () => import('./verify.ts'),
   topics: () => import('./topics.ts'),
   registry: () => import('./registry.ts'),
 };

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { TransportError } from '../../runtime/errors.ts';
 import { embeddedLogPath, openTransport } from '../../transport/index.ts';
 import type { PartitionLag, PartitionOffsets, Transport } from '../../transport/types.ts';
 import { type ActionContext, action } from '../action.ts';
@@ -95,8 +96,26 @@ export const lagSection: StatusSection = {
   },
 };
 
+/**
+ * The cheap checks of `pma verify`: file names against the log, Silver's offsets, the snapshot,
+ * leftovers. Any finding makes status exit 1; `pma verify` reads every batch and row.
+ */
+export const damageSection: StatusSection = {
+  name: 'damage',
+  async collect(ctx) {
+    const { collectFindings, formatFindings } = await import('./verify.ts');
+    const findings = await collectFindings(ctx.action, { thorough: false, repair: false, signal: ctx.action.signal });
+    if (findings.length > 0) process.exitCode = 1;
+    const text =
+      findings.length === 0
+        ? ['none found by the quick checks (pma verify checks every batch and row)']
+        : [...formatFindings(findings, false), 'run pma verify for the full check, pma verify --repair to fix'];
+    return { text, json: findings };
+  },
+};
+
 /** The sections `pma status` prints, in order. Parts of the pipeline append theirs here. */
-export const STATUS_SECTIONS: StatusSection[] = [topicsSection, lagSection, cursorsSection, silverSection];
+export const STATUS_SECTIONS: StatusSection[] = [topicsSection, lagSection, cursorsSection, silverSection, damageSection];
 
 export function register(program: Command): void {
   program
@@ -116,11 +135,24 @@ async function status(ctx: ActionContext, flags: { partitions?: boolean; group?:
       .map((g) => g.trim())
       .filter(Boolean),
   };
-  if (ctx.config.transport === 'embedded' && !existsSync(embeddedLogPath(ctx.config.dataDir))) {
-    // Reading status must not create an empty log where none was.
-    const message = `no embedded log at ${embeddedLogPath(ctx.config.dataDir)} yet (run pma topics init, or pma run)`;
-    process.stdout.write(flags.json ? `${JSON.stringify({ message })}\n` : `${message}\n`);
-    return;
+  if (ctx.config.transport === 'embedded') {
+    const { unreadableDir } = await import('./verify.ts');
+    const { checkLogFile } = await import('../../transport/embedded/verify.ts');
+    const path = embeddedLogPath(ctx.config.dataDir);
+    // Opening the transport on a damaged file would hide the damage (an emptied file gets new, empty tables): look first.
+    const problem =
+      unreadableDir(ctx.config.dataDir) ??
+      (() => {
+        const state = checkLogFile(path, false);
+        return state.state === 'unreadable' ? state.finding : undefined;
+      })();
+    if (problem) throw new TransportError(`the embedded log cannot be used: ${problem.detail}`, { path });
+    if (!existsSync(path)) {
+      // Reading status must not create an empty log where none was.
+      const message = `no embedded log at ${path} yet (run pma topics init, or pma run)`;
+      process.stdout.write(flags.json ? `${JSON.stringify({ message })}\n` : `${message}\n`);
+      return;
+    }
   }
   let opened: Promise<Transport> | undefined;
   const statusContext: StatusContext = {
