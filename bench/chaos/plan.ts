@@ -74,6 +74,9 @@ export function planFor(seed: number, kind: ScenarioKind, options: PlanOptions =
     leaderboardSize: 20 + Math.floor(random() * 40),
     faultSeed: 1 + Math.floor(random() * 1_000_000),
     faults: kind === 'faults-retry' ? faultMix(random, true) : random() < 0.5 ? faultMix(random, false) : [],
+    // The 2025-12 caps scaled down to the small world, so that some histories and boards are out of
+    // reach and their gap records are checked (pages of 40 trades and 20 board rows reach them exactly).
+    ...(profile === '2025-12' ? { overrides: { data: { tradesMaxOffset: 80, tradesLimitMax: 40, leaderboardMaxOffset: 40, leaderboardLimitMax: 20 } } } : {}),
   };
   const total = options.kills ?? 8;
   const kills: Record<Stage, number[]> = { ingest: [], process: [], bronze: [], silver: [] };

@@ -61,7 +61,7 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
   const started = Date.now();
   const say = options.say ?? (() => {});
   const dataDir = join(options.workDir, 'data');
-  const sim = await startSimulator({ port: 0, limits: false, requestLogSize: 5_000_000, ...plan.world });
+  const sim = await startWorld(plan);
   let disk: SmallDisk | undefined;
   try {
     if (plan.kind === 'disk-full') disk = mountSmallDisk(dataDir, 512);
@@ -176,9 +176,7 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
 
     result.faultsInjected = sim.requestLog.entries().reduce((n, e) => n + e.faults.length, 0);
     if (oracleRuns) {
-      const rebuilt = join(options.workDir, `rebuilt-${Date.now()}`);
-      await complete('replay --layer silver', ['replay', '--layer', 'silver', '--into', rebuilt]);
-      result.oracle = await oracle(plan, options, dataDir, sim, join(rebuilt, 'silver.duckdb'));
+      result.oracle = await judge(plan, options, sim);
       result.problems.push(...result.oracle.problems);
     }
     result.seconds = (Date.now() - started) / 1000;
@@ -189,7 +187,17 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
   }
 }
 
-async function oracle(plan: ChaosPlan, options: RunOptions, dataDir: string, sim: Simulator, rebuiltSilver: string): Promise<OracleReport> {
+/**
+ * The oracle on a scenario's data dir: Silver rebuilt from the log beside it, then every check.
+ * `sim` serves the plan's world (a simulator started again from the plan gives the same truth).
+ */
+export async function judge(plan: ChaosPlan, options: RunOptions, sim: Simulator): Promise<OracleReport> {
+  const dataDir = join(options.workDir, 'data');
+  const rebuilt = join(options.workDir, `rebuilt-${Date.now()}`);
+  const global = plan.transport === 'kafka' && options.kafka ? kafkaGlobal(options.kafka) : [];
+  const out = await startPma(dataDir, ['replay', '--layer', 'silver', '--into', rebuilt], { global }).done;
+  if (out.code !== 0) throw new BenchError(`replay --layer silver failed (exit ${out.code ?? out.signal}) ${replayLine(plan)}:\n${tail(out.stderr)}`, { path: rebuilt });
+  const rebuiltSilver = join(rebuilt, 'silver.duckdb');
   const kafka = plan.transport === 'kafka' ? options.kafka : undefined;
   const transport = await openTransport({ transport: plan.transport, brokers: kafka ? kafka.brokers.split(',') : [], dataDir }, silentLogger, 'pma-chaos-oracle');
   const registry = await openRegistry({ registry: kafka ? kafka.registry : 'embedded', dataDir });
@@ -199,6 +207,11 @@ async function oracle(plan: ChaosPlan, options: RunOptions, dataDir: string, sim
     await registry.close();
     await transport.close();
   }
+}
+
+/** The simulator of a plan's world, limits off (the fault mix is the plan's), every request logged. */
+export function startWorld(plan: ChaosPlan): Promise<Simulator> {
+  return startSimulator({ port: 0, limits: false, requestLogSize: 5_000_000, ...plan.world });
 }
 
 function sleepUntil(at: number): Promise<void> {
