@@ -1,8 +1,10 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
 import { parseFileName } from '../../sinks/bronze/layout.ts';
+import { openLogHarness, readTopic } from '../sinks/log-harness.ts';
 import { bronzeRows, buildVerifyWorld, pma, type VerifyWorld } from './verify-world.ts';
 
 type Row = Record<string, unknown>;
@@ -81,5 +83,101 @@ describe('pma verify: on a data dir built from the simulator', function () {
     expect(statSync(victim.path).isFile(), 'the write group is named as before').to.equal(true);
     const again = await pma(dir, 'verify', '--json');
     expect(again.json).to.deep.equal({ ok: true, findings: [] });
+  });
+
+  it('a damaged log batch: verify names its topic, partition and offsets; --repair quarantines it, dead-letters each lost offset and exits 1 (the records are gone)', async () => {
+    const dir = world.copy();
+    const db = new DatabaseSync(join(dir, 'log.sqlite'));
+    const batch = db
+      .prepare(
+        'SELECT b.id, b.partition, b.base_offset, b.last_offset, b.record_count, b.payload FROM log_batches b JOIN log_topics t ON t.id = b.topic_id WHERE t.name = ? AND b.record_count > 1 ORDER BY b.id LIMIT 1',
+      )
+      .get(TOPICS.trades.name) as { id: number; partition: number; base_offset: number; last_offset: number; record_count: number; payload: Uint8Array };
+    const payload = Buffer.from(batch.payload);
+    payload[payload.length - 3]! ^= 0xff;
+    db.prepare('UPDATE log_batches SET payload = ? WHERE id = ?').run(payload, batch.id);
+    db.close();
+
+    const found = await pma(dir, 'verify', '--json');
+    expect(found.code, found.stderr).to.equal(1);
+    expect(found.json!.findings).to.have.length(1);
+    expect(found.json!.findings[0]).to.include({
+      layer: 'log',
+      kind: 'crc',
+      topic: TOPICS.trades.name,
+      partition: batch.partition,
+      from: batch.base_offset,
+      to: batch.last_offset,
+      lost: batch.record_count,
+    });
+
+    const repaired = await pma(dir, 'verify', '--repair');
+    expect(repaired.code, repaired.stderr).to.equal(1);
+    expect(repaired.stdout)
+      .to.match(/log\s+crc\s+pma\.trades/)
+      .and.to.match(/quarantined/);
+
+    const h = await openLogHarness(dir);
+    try {
+      const letters = (await readTopic(h.transport, 'pma.dlq')).filter((r) => r.headers['pma.dlq.stage'] === 'verify');
+      const expected = Array.from({ length: batch.last_offset - batch.base_offset + 1 }, (_, i) => batch.base_offset + i);
+      expect(letters.map((r) => [r.headers['pma.dlq.source.topic'], Number(r.headers['pma.dlq.source.partition']), Number(r.headers['pma.dlq.source.offset'])])).to.deep.equal(
+        expected.map((o) => [TOPICS.trades.name, batch.partition, o]),
+      );
+      // The log reads past the hole: every other record of the partition is still there.
+      const rest = (await readTopic(h.transport, TOPICS.trades.name)).filter((r) => r.partition === batch.partition);
+      expect(rest.some((r) => r.offset >= batch.base_offset && r.offset <= batch.last_offset)).to.equal(false);
+      expect(rest.length).to.be.greaterThan(0);
+    } finally {
+      await h.close();
+    }
+    const after = await pma(dir, 'verify', '--json');
+    expect(after.code).to.equal(1);
+    expect(after.json!.findings.map((f) => [f.layer, f.kind, f.from, f.to, f.lost])).to.deep.equal([['log', 'lost', batch.base_offset, batch.last_offset, batch.record_count]]);
+  });
+
+  for (const [name, damage, what] of [
+    ['truncated', (p: string) => truncateSync(p, Math.floor(statSync(p).size / 3)), /malformed|not a readable/],
+    ['overwritten with other bytes', (p: string) => writeFileSync(p, Buffer.alloc(statSync(p).size, 0x5a)), /cannot be opened as an SQLite database|not a database/],
+    ['emptied to zero bytes', (p: string) => truncateSync(p, 0), /without any of the log's tables/],
+    [
+      'replaced by another SQLite database',
+      (p: string) => {
+        rmSync(p);
+        const other = new DatabaseSync(p);
+        other.exec('CREATE TABLE notes (x TEXT)');
+        other.close();
+      },
+      /without any of the log's tables/,
+    ],
+  ] as const) {
+    it(`a log.sqlite ${name}: verify and status exit non-zero naming the file and what is wrong, never "no embedded log yet"`, async () => {
+      const dir = world.copy();
+      const path = join(dir, 'log.sqlite');
+      for (const side of ['-wal', '-shm']) rmSync(path + side, { force: true });
+      damage(path);
+      const verified = await pma(dir, 'verify', '--json');
+      expect(verified.code, verified.stderr).to.equal(1);
+      expect(verified.json!.findings).to.have.length(1);
+      expect(verified.json!.findings[0]).to.include({ layer: 'log', kind: 'unreadable' });
+      expect(verified.json!.findings[0]!.detail).to.include(path).and.to.match(what);
+      const status = await pma(dir, 'status');
+      expect(status.code).to.equal(1);
+      expect(status.stderr).to.include(path).and.to.match(what);
+      expect(status.stdout + status.stderr).to.not.include('no embedded log');
+    });
+  }
+
+  it('a data dir that cannot be read: status says so and fails, instead of "no embedded log yet"', async () => {
+    const dir = world.copy();
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const status = await pma(file, 'status');
+    expect(status.code).to.equal(1);
+    expect(status.stderr).to.include(file).and.to.include('ENOTDIR');
+    expect(status.stdout + status.stderr).to.not.include('no embedded log');
+    const verified = await pma(file, 'verify', '--json');
+    expect(verified.code).to.equal(1);
+    expect(verified.json!.findings[0]).to.include({ layer: 'log', kind: 'unreadable' });
   });
 });
