@@ -1,10 +1,13 @@
-import { readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
-import { parseFileName } from '../../sinks/bronze/layout.ts';
+import { fileName, parseFileName, tempName } from '../../sinks/bronze/layout.ts';
+import { OFFSETS_TABLE, SILVER_TABLES } from '../../sinks/silver/index.ts';
 import { openLogHarness, readTopic } from '../sinks/log-harness.ts';
+import { silverDifferences } from '../sinks/silver/compare.ts';
 import { bronzeRows, buildVerifyWorld, pma, type VerifyWorld } from './verify-world.ts';
 
 type Row = Record<string, unknown>;
@@ -180,4 +183,104 @@ describe('pma verify: on a data dir built from the simulator', function () {
     expect(verified.code).to.equal(1);
     expect(verified.json!.findings[0]).to.include({ layer: 'log', kind: 'unreadable' });
   });
+
+  it('one dt file of a write group spanning several days deleted: the quick check cannot see it, verify finds the rows, --repair writes that file back', async () => {
+    const dir = world.copy();
+    const files = tradeFiles(dir);
+    const spanning = files.find((f) => files.filter((g) => g.name === f.name).length > 1);
+    expect(spanning, 'a write group with files in two dt directories').to.not.equal(undefined);
+    rmSync(spanning!.path);
+    const status = await pma(dir, 'status', '--json');
+    expect(status.code, 'names only: the group still has files').to.equal(0);
+    const found = await pma(dir, 'verify', '--json');
+    expect(found.code).to.equal(1);
+    expect(found.json!.findings.map((f) => [f.layer, f.kind, f.partition])).to.deep.equal([['bronze', 'missing', spanning!.partition]]);
+    const repaired = await pma(dir, 'verify', '--repair', '--json');
+    expect(repaired.code, JSON.stringify(repaired.json)).to.equal(0);
+    expect(statSync(spanning!.path).isFile()).to.equal(true);
+    expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
+  });
+
+  it('a Bronze file copied under an overlapping name: duplicates are reported and not repaired (exit 1)', async () => {
+    const dir = world.copy();
+    const f = tradeFiles(dir).find((x) => x.last > x.first)!;
+    const twin = join(dirname(f.path), fileName({ topic: TOPICS.trades.name, partition: f.partition, first: f.first + 1, last: f.last }));
+    copyFileSync(f.path, twin);
+    const found = await pma(dir, 'verify', '--repair', '--json');
+    expect(found.code).to.equal(1);
+    const kinds = found.json!.findings.map((x) => [x.layer, x.kind, x.partition, x.repaired]);
+    expect(kinds).to.deep.include(['bronze', 'duplicate', f.partition, false]);
+    expect(kinds.every(([, kind]) => kind === 'duplicate')).to.equal(true);
+  });
+
+  it('Silver offsets past the end of the log: reported as ahead, --repair rebuilds Silver from the log to the rows of the healthy file', async () => {
+    const dir = world.copy();
+    await duck(join(dir, 'silver.duckdb'), `UPDATE ${OFFSETS_TABLE} SET next_offset = next_offset + 1000 WHERE topic = '${TOPICS.trades.name}' AND "partition" = 0`);
+    const found = await pma(dir, 'verify', '--json');
+    expect(found.code).to.equal(1);
+    expect(found.json!.findings.map((f) => [f.layer, f.kind, f.topic, f.partition])).to.deep.equal([['silver', 'ahead', TOPICS.trades.name, 0]]);
+    const repaired = await pma(dir, 'verify', '--repair', '--json');
+    expect(repaired.code, repaired.stderr).to.equal(0);
+    expect(repaired.json!.findings[0]!.action).to.match(/^rebuilt/);
+    expect(await silverDifferences(join(world.dir, 'silver.duckdb'), join(dir, 'silver.duckdb'))).to.deep.equal([]);
+    expect(await silverDifferences(join(world.dir, 'silver.duckdb'), join(dir, 'silver.snapshot.duckdb'))).to.deep.equal([]);
+    expect((await pma(dir, 'verify', '--json')).json).to.deep.equal({ ok: true, findings: [] });
+  });
+
+  it('the Silver file deleted after its sink committed: reported missing, --repair rebuilds it to the rows of the healthy file', async () => {
+    const dir = world.copy();
+    rmSync(join(dir, 'silver.duckdb'));
+    rmSync(join(dir, 'silver.duckdb.wal'), { force: true });
+    const found = await pma(dir, 'verify', '--json');
+    expect(found.json!.findings.map((f) => [f.layer, f.kind])).to.deep.equal([['silver', 'missing']]);
+    const repaired = await pma(dir, 'verify', '--repair', '--json');
+    expect(repaired.code, repaired.stderr).to.equal(0);
+    expect(await silverDifferences(join(world.dir, 'silver.duckdb'), join(dir, 'silver.duckdb'))).to.deep.equal([]);
+  });
+
+  it('a snapshot older than Silver with no sink running: stale, --repair publishes it again', async () => {
+    const dir = world.copy();
+    const snapshot = join(dir, 'silver.snapshot.duckdb');
+    await duck(snapshot, `UPDATE ${OFFSETS_TABLE} SET next_offset = next_offset - 3 WHERE topic = '${TOPICS.trades.name}' AND "partition" = 1`);
+    const status = await pma(dir, 'status', '--json');
+    expect(status.code).to.equal(1);
+    expect((JSON.parse(status.stdout).damage as Row[]).map((f) => [f.layer, f.kind])).to.deep.equal([['snapshot', 'stale']]);
+    const repaired = await pma(dir, 'verify', '--repair', '--json');
+    expect(repaired.code, repaired.stderr).to.equal(0);
+    expect(await silverDifferences(join(dir, 'silver.duckdb'), snapshot, [OFFSETS_TABLE, ...SILVER_TABLES])).to.deep.equal([]);
+  });
+
+  it('temporaries left by killed writers (a Bronze .tmp, a snapshot copy of a dead pid): leftovers, --repair deletes them', async () => {
+    const dir = world.copy();
+    const f = tradeFiles(dir)[0]!;
+    const temp = join(dirname(f.path), tempName(fileName({ topic: TOPICS.trades.name, partition: f.partition, first: 10_000_000, last: 10_000_001 })));
+    copyFileSync(f.path, temp);
+    const copy = join(dir, 'silver.snapshot.duckdb.tmp-999999999');
+    writeFileSync(copy, 'half a copy');
+    const found = await pma(dir, 'verify', '--json');
+    expect(found.code).to.equal(1);
+    expect(found.json!.findings.map((x) => [x.layer, x.kind]).sort()).to.deep.equal([
+      ['temp', 'leftover'],
+      ['temp', 'leftover'],
+    ]);
+    expect(found.json!.findings.map((x) => x.detail).join('\n'))
+      .to.include(temp)
+      .and.to.include(copy);
+    const repaired = await pma(dir, 'verify', '--repair');
+    expect(repaired.code, repaired.stdout).to.equal(0);
+    expect([existsSync(temp), existsSync(copy)]).to.deep.equal([false, false]);
+    expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
+  });
 });
+
+/** Runs one statement against a DuckDB file (the damage a test does). */
+async function duck(path: string, sql: string): Promise<void> {
+  const db = await DuckDBInstance.create(path);
+  const con = await db.connect();
+  try {
+    await con.run(sql);
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
