@@ -10,6 +10,7 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Serde } from '../../registry/serde.ts';
+import { AbortedError, describeError } from '../../runtime/errors.ts';
 import { type Finding, type LogRecordSource, settle } from '../../runtime/verify.ts';
 import type { CleanTopicKey } from '../../schemas/clean-records.ts';
 import { embeddedLogPath, openTransport } from '../../transport/index.ts';
@@ -89,14 +90,19 @@ export async function collectFindings(ctx: CommandContext, options: CollectOptio
         for (const f of findings) settle(f, false, 'cannot repair: the records are gone from the log');
         if (damaged.length > 0) {
           const { quarantineBatches } = await import('../../transport/embedded/quarantine.ts');
-          const lost = await quarantineBatches(
-            path,
-            await openedTransport(),
-            damaged.map((d) => ({ id: d.id, topic: d.finding.topic!, partition: d.finding.partition!, from: d.finding.from!, to: d.finding.to!, reason: d.finding.detail })),
-          );
-          for (const d of damaged) {
-            d.finding.lost = lost.get(d.id) ?? 0;
-            settle(d.finding, false, `quarantined (${d.finding.lost} records lost, one dead letter each in pma.dlq)`);
+          try {
+            const lost = await quarantineBatches(
+              path,
+              await openedTransport(),
+              damaged.map((d) => ({ id: d.id, topic: d.finding.topic!, partition: d.finding.partition!, from: d.finding.from!, to: d.finding.to!, reason: d.finding.detail })),
+            );
+            for (const d of damaged) {
+              d.finding.lost = lost.get(d.id) ?? 0;
+              settle(d.finding, false, `quarantined (${d.finding.lost} records lost, one dead letter each in pma.dlq)`);
+            }
+          } catch (err) {
+            if (err instanceof AbortedError) throw err;
+            for (const d of damaged) settle(d.finding, false, `cannot repair: quarantine failed: ${describeError(err)}`);
           }
         }
       }
@@ -121,17 +127,36 @@ export async function collectFindings(ctx: CommandContext, options: CollectOptio
     }
     return serde;
   };
-  findings.push(...(await bronzeFindings(ctx, source, options, openedSerde)));
+  await guarded('bronze', findings, options, async () => findings.push(...(await bronzeFindings(ctx, source, options, openedSerde))));
 
   const silver = await import('../../sinks/silver/verify.ts');
   const { defaultSilverPath } = await import('../../sinks/silver/query-client.ts');
   const silverPath = defaultSilverPath(dataDir);
-  const check = await silver.checkSilver({ silverPath }, source);
-  if (options.repair && check.findings.length > 0) {
-    await silver.repairSilver(check, silverPath, { transport: await openedTransport(), serde: await openedSerde(), logger: ctx.logger, signal: options.signal });
-  }
-  findings.push(...check.findings);
+  await guarded('silver', findings, options, async () => {
+    const check = await silver.checkSilver({ silverPath }, source);
+    try {
+      if (options.repair && check.findings.length > 0) {
+        await silver.repairSilver(check, silverPath, { transport: await openedTransport(), serde: await openedSerde(), logger: ctx.logger, signal: options.signal });
+      }
+    } finally {
+      findings.push(...check.findings);
+    }
+  });
   return findings;
+}
+
+/**
+ * Runs one layer's checks; if they fail (a file vanishing mid-read, a disk full during a repair),
+ * that becomes a finding, so the report still says what the other layers hold and exits 1.
+ */
+async function guarded(layer: Finding['layer'], findings: Finding[], options: CollectOptions, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof AbortedError) throw err;
+    const f: Finding = { layer, kind: 'failed', detail: `the ${layer} check stopped: ${describeError(err)}` };
+    findings.push(options.repair ? settle(f, false, 'cannot repair: the check itself failed') : f);
+  }
 }
 
 async function bronzeFindings(ctx: CommandContext, source: LogRecordSource, options: CollectOptions, serde: () => Promise<Serde>): Promise<Finding[]> {
