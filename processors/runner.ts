@@ -5,9 +5,14 @@
  *
  * Each round's output is produced and acknowledged before the next poll, so a slow output slows
  * consuming and memory stays bounded (poll size, retry buffer, dedup windows; the lookup tables
- * grow only with the number of markets). Input offsets are committed only up to the lowest record
- * whose output is not yet acknowledged, held records included: a crash re-reads them, and the
- * dedup windows (rebuilt from the clean topics' tails) drop what was already emitted.
+ * grow only with the number of markets). Output is exactly once: per input partition, a round's
+ * clean records and that partition's next input offset commit as one transaction
+ * (TransactionalProducer), so a processor killed mid-round leaves neither, and whoever owns the
+ * partition next (fencing the one before) reads its records again. The offset committed is the
+ * lowest record still open, held records included; records after a held one that went out
+ * before a crash are dropped on the re-read by the dedup windows (rebuilt from the clean topics'
+ * tails, and fed by every instance's output through the reference table). Dead letters go out
+ * at least once, before the transaction.
  *
  * Raw reference topics (markets, events) are read by their own consumer group and polled first, so
  * trades rarely wait for their market. Every instance also reads the clean reference topics whole
@@ -15,13 +20,14 @@
  * `pma.dlq` with its reason and source offset, and the stream goes on.
  */
 import type { Serde, TopicCodec } from '../registry/serde.ts';
-import { DecodeError, NormaliseError } from '../runtime/errors.ts';
+import { ConsumerStateError, DecodeError, NormaliseError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { consumeLoop, DeadLetterOutbox, DoneTracker, decodeRecord, groupCaughtUp, type Until, withDefaults, withSource } from '../runtime/stage/index.ts';
 import type { CleanPricePoint, CleanTopicKey, CleanTrade } from '../schemas/clean-records.ts';
 import { CLEAN_TOPIC_KEYS } from '../schemas/clean-records.ts';
 import { TOPICS } from '../schemas/topics.ts';
-import type { ConsumedRecord, Consumer, ProduceRecord, Producer, RecordBatch, Transport } from '../transport/types.ts';
+import { parsePartitionKey, partitionKey } from '../transport/partition-key.ts';
+import type { ConsumedRecord, Consumer, ProduceRecord, RecordBatch, TransactionalProducer, Transport } from '../transport/types.ts';
 import { enrichPricePoint, enrichTrade } from './enrich.ts';
 import { DEDUP_HEADER, dedupIdentity, REFERENCE_TOPICS, SOURCE_HEADER } from './identity.ts';
 import { NORMALISERS } from './normalise/index.ts';
@@ -82,17 +88,22 @@ interface Held {
   source: ConsumedRecord;
 }
 
-/** One round's clean records, plus the input offsets they finish. */
+/** One round's clean records by the input partition they came from, plus the input offsets they finish. */
 class Round {
-  readonly records = new Map<string, ProduceRecord[]>();
+  /** Input partition key -> output topic -> records. */
+  readonly records = new Map<string, Map<string, ProduceRecord[]>>();
   readonly finishes: ConsumedRecord[] = [];
-  count = 0;
 
-  add(topic: string, record: ProduceRecord): void {
-    const list = this.records.get(topic);
+  add(source: ConsumedRecord, topic: string, record: ProduceRecord): void {
+    const input = partitionKey(source.topic, source.partition);
+    let byTopic = this.records.get(input);
+    if (!byTopic) {
+      byTopic = new Map();
+      this.records.set(input, byTopic);
+    }
+    const list = byTopic.get(topic);
     if (list) list.push(record);
-    else this.records.set(topic, [record]);
-    this.count++;
+    else byTopic.set(topic, [record]);
   }
 }
 
@@ -111,7 +122,9 @@ class ProcessorRunner {
   readonly #done = new DoneTracker();
   readonly #retry: RetryBuffer<Held>;
   readonly #result: ProcessorResult = { consumed: 0, emitted: {}, duplicates: 0, deadLettered: 0, unresolved: 0, filtered: 0 };
-  #producer!: Producer;
+  #producer!: TransactionalProducer;
+  /** Per input partition, the next offset last committed with its output. */
+  readonly #committed = new Map<string, number>();
   #deadLetters!: DeadLetterOutbox;
   #reference!: Consumer;
   #facts!: Consumer;
@@ -139,7 +152,7 @@ class ProcessorRunner {
     this.#log.info('processor state rebuilt from the clean topics', { records: rebuilt.records, millis: rebuilt.millis, tokens: this.#lookup.tokenCount, markets: this.#lookup.marketCount });
     this.#table = await ReferenceTable.open({ transport, logger: this.#log, lookup: this.#lookup, windows: this.#windows, codecs: this.#cleanCodecs }, this.#o.groupId, rebuilt.referenceEnds);
 
-    this.#producer = transport.producer({ clientId: 'pma-process' });
+    this.#producer = transport.transactionalProducer({ clientId: 'pma-process' });
     this.#reference = transport.consumer({ groupId: `${this.#o.groupId}.reference`, maxRecords: this.#o.pollRecords, clientId: 'pma-process' });
     this.#facts = transport.consumer({ groupId: `${this.#o.groupId}.facts`, maxRecords: this.#o.pollRecords, clientId: 'pma-process' });
     try {
@@ -287,7 +300,7 @@ class ProcessorRunner {
 
   #emit(out: CleanOutput, id: string, source: ConsumedRecord, round: Round): void {
     const codec = this.#cleanCodecs.get(out.topic)!;
-    round.add(TOPICS[out.topic].name, {
+    round.add(source, TOPICS[out.topic].name, {
       key: Buffer.from(out.key),
       value: codec.encode(out.value),
       headers: { [DEDUP_HEADER]: id, [SOURCE_HEADER]: `${source.topic}/${source.partition}/${source.offset}` },
@@ -295,22 +308,40 @@ class ProcessorRunner {
     this.#result.emitted[out.topic] = (this.#result.emitted[out.topic] ?? 0) + 1;
   }
 
-  /** Produces the round and its dead letters (durable before this resolves), then finishes and commits its inputs. */
+  /**
+   * Sends the round's dead letters (durable first), then per input partition its clean records
+   * with the partition's next offset, in one transaction each.
+   */
   async #send(round: Round): Promise<void> {
     await this.#deadLetters.flush();
-    if (round.count > 0) {
-      await this.#producer.sendBatch([...round.records].map(([topic, records]) => ({ topic, records })));
-    }
     for (const r of round.finishes) this.#done.finish(r.topic, r.partition, r.offset);
-    await this.#commit();
+    await this.#commit(round.records);
   }
 
-  async #commit(): Promise<void> {
-    try {
-      await this.#done.commit((topic) => (REFERENCE_RAW.includes(topic) ? this.#reference : this.#facts));
-    } catch (err) {
-      this.#log.warn('input offset commit failed; records will be read again and deduplicated', { err });
+  /** Commits every input partition whose offset moved or that has output, each with its output. */
+  async #commit(records = new Map<string, Map<string, ProduceRecord[]>>()): Promise<void> {
+    const moved = new Map(this.#done.takeCommittable().map((o) => [partitionKey(o.topic, o.partition), o.offset]));
+    for (const input of new Set([...records.keys(), ...moved.keys()])) {
+      const { topic, partition } = parsePartitionKey(input);
+      const offset = moved.get(input) ?? this.#committed.get(input);
+      const batches = [...(records.get(input) ?? [])].map(([t, list]) => ({ topic: t, records: list }));
+      if (offset === undefined) throw new ConsumerStateError('output without an input offset to commit it with', { topic, partition });
+      try {
+        await this.#producer.commitStep(this.#consumerOf(topic), { topic, partition, offset }, batches);
+        this.#committed.set(input, offset);
+      } catch (err) {
+        if (!(err instanceof ConsumerStateError && err.context.fenced)) {
+          if (moved.has(input)) this.#done.uncommitted([{ topic, partition, offset }]);
+          throw err;
+        }
+        // Another instance owns the partition now and reads these records again: ours are void.
+        this.#log.warn('input partition taken over by another processor; this round of it was not written', { topic, partition, offset, records: batches.reduce((n, b) => n + b.records.length, 0) });
+      }
     }
+  }
+
+  #consumerOf(topic: string): Consumer {
+    return REFERENCE_RAW.includes(topic) ? this.#reference : this.#facts;
   }
 }
 

@@ -126,6 +126,31 @@ export interface Producer {
   close(): Promise<void>;
 }
 
+/** Records for one topic, as `sendBatch` takes them. */
+export interface TopicRecords {
+  topic: string;
+  records: ProduceRecord[];
+}
+
+/**
+ * Exactly-once read-process-write, as Kafka Streams does it: the output of an input partition's
+ * records and that partition's next input offset are committed together, or not at all. On
+ * Kafka one transaction per input partition (transactional id = group, topic, partition, so the
+ * partition's next owner fences the one before, even a live zombie) with the offset sent in it,
+ * read by `read_committed` consumers; on the embedded log one SQLite transaction that also checks
+ * the committing member still owns the partition.
+ */
+export interface TransactionalProducer {
+  /**
+   * Appends `batches` and commits `input` (the next offset to read of a partition `consumer`
+   * owns) atomically; with no records it commits the offset alone, transactionally. Rejects
+   * having done neither with ConsumerStateError (`context.fenced`) when another member owns the
+   * partition now: its records will be read again by that member.
+   */
+  commitStep(consumer: Consumer, input: TopicPartitionOffset, batches: TopicRecords[]): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface ConsumerOptions {
   groupId: string;
   /** Where to start on partitions the group never committed. Default 'earliest'. */
@@ -170,6 +195,8 @@ export interface Transport {
   admin(): Admin;
   producer(options?: ProducerOptions): Producer;
   consumer(options: ConsumerOptions): Consumer;
+  /** A producer whose output commits with its consumers' input offsets (see TransactionalProducer). */
+  transactionalProducer(options?: ProducerOptions): TransactionalProducer;
   /** Closes every producer and consumer it made, then itself. */
   close(): Promise<void>;
 }

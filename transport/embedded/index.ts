@@ -13,9 +13,9 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { TransportError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import type { Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.ts';
+import type { Consumer, ConsumerOptions, Producer, ProducerOptions, TransactionalProducer, Transport } from '../types.ts';
 import { type EmbeddedAdmin, EmbeddedAdminImpl } from './admin.ts';
-import { TopicCatalog } from './catalog.ts';
+import { TopicCatalog, type TopicMeta } from './catalog.ts';
 import { EmbeddedConsumer } from './consumer.ts';
 import { LogDatabase } from './database.ts';
 import { GroupMember } from './group.ts';
@@ -61,6 +61,11 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
   const writer = new LogWriter({ path, busyTimeoutMs: options.busyTimeoutMs ?? 10_000 }, logger);
   const producers = new Set<Producer>();
   const consumers = new Set<Consumer>();
+  const members = new WeakMap<Consumer, GroupMember>();
+  const afterWrite = (written: Map<TopicMeta, number>) => {
+    notifier.changed();
+    maintenance.noteWrite(written);
+  };
   let closed = false;
   maintenance.start();
 
@@ -78,17 +83,13 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
     producer(_options?: ProducerOptions): Producer {
       checkOpen();
       writer.start();
-      const producer: EmbeddedProducer = new EmbeddedProducer(
-        {
-          writer,
-          catalog,
-          afterWrite: (written) => {
-            notifier.changed();
-            maintenance.noteWrite(written);
-          },
-        },
-        () => producers.delete(producer),
-      );
+      const producer: EmbeddedProducer = new EmbeddedProducer({ writer, catalog, afterWrite }, () => producers.delete(producer));
+      producers.add(producer);
+      return producer;
+    },
+    transactionalProducer(_options?: ProducerOptions): TransactionalProducer {
+      checkOpen();
+      const producer: EmbeddedProducer = new EmbeddedProducer({ writer, catalog, afterWrite, db, memberOf: (c) => members.get(c) }, () => producers.delete(producer));
       producers.add(producer);
       return producer;
     },
@@ -98,6 +99,7 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
       const member = new GroupMember({ db, catalog, logger }, { groupId: consumerOptions.groupId, memberId: `${clientId}-${process.pid}-${randomUUID()}`, clientId }, sessionTimeoutMs);
       const consumer: EmbeddedConsumer = new EmbeddedConsumer({ db, catalog, notifier, logger, member, heartbeatMs }, consumerOptions, () => consumers.delete(consumer));
       consumers.add(consumer);
+      members.set(consumer, member);
       return consumer;
     },
     async close(): Promise<void> {

@@ -4,13 +4,19 @@
  * resolves once the commit is fsynced, or rejects having written nothing. Records are checked,
  * partitioned and encoded here; the transaction runs on the transport's writer thread, so
  * several sends may be in flight and still land in call order.
+ *
+ * `commitStep` (the TransactionalProducer) runs on the transport's own connection instead, so the
+ * append and the group offset commit are one SQLite transaction, in which the committing member
+ * must still own the input partition: a member that lost it writes nothing.
  */
-import { StaleTopicError, TopicError, TransportError } from '../../runtime/errors.ts';
+import { ConsumerStateError, StaleTopicError, TopicError, TransportError } from '../../runtime/errors.ts';
 import { Partitioner } from '../partitioner.ts';
-import type { ProduceRecord, Producer, RecordMetadata } from '../types.ts';
-import type { AppendBatch } from './append.ts';
+import type { Consumer, ProduceRecord, Producer, RecordMetadata, TopicPartitionOffset, TopicRecords, TransactionalProducer } from '../types.ts';
+import { type AppendBatch, appendBatches } from './append.ts';
 import { encodeProduced, type Measured, measure } from './batch-codec.ts';
 import type { TopicCatalog, TopicMeta } from './catalog.ts';
+import type { LogDatabase } from './database.ts';
+import type { GroupMember } from './group.ts';
 import type { LogWriter } from './writer.ts';
 
 /** A stored batch holds at most about this many bytes of keys and values, so fetches stay small. */
@@ -21,6 +27,20 @@ export interface ProducerDeps {
   catalog: TopicCatalog;
   /** Called after each successful commit with the bytes written per topic. */
   afterWrite(written: Map<TopicMeta, number>): void;
+}
+
+export interface TransactionalDeps extends ProducerDeps {
+  /** The transport's own connection: commitStep writes through it, not the writer thread. */
+  db: LogDatabase;
+  /** The group membership of a consumer this transport made (undefined for any other). */
+  memberOf(consumer: Consumer): GroupMember | undefined;
+}
+
+/** An encoded send: the batches to append and where each record's metadata comes from. */
+interface Encoded {
+  pending: PendingBatch[];
+  appends: AppendBatch[];
+  payloads: Buffer;
 }
 
 /** One stored batch to write: records[start..end) of one partition of one topic. */
@@ -36,13 +56,13 @@ interface PendingBatch {
   indexes: number[];
 }
 
-export class EmbeddedProducer implements Producer {
-  readonly #deps: ProducerDeps;
+export class EmbeddedProducer implements Producer, TransactionalProducer {
+  readonly #deps: ProducerDeps | TransactionalDeps;
   readonly #partitioner = new Partitioner();
   readonly #onClose: () => void;
   #closed = false;
 
-  constructor(deps: ProducerDeps, onClose: () => void) {
+  constructor(deps: ProducerDeps | TransactionalDeps, onClose: () => void) {
     this.#deps = deps;
     this.#onClose = onClose;
   }
@@ -64,6 +84,50 @@ export class EmbeddedProducer implements Producer {
     }
   }
 
+  async commitStep(consumer: Consumer, input: TopicPartitionOffset, batches: TopicRecords[]): Promise<void> {
+    if (this.#closed) throw new TransportError('producer is closed');
+    const deps = this.#deps;
+    if (!('db' in deps)) throw new TransportError('commitStep needs a producer made by transactionalProducer()', { topic: input.topic });
+    const member = deps.memberOf(consumer);
+    if (!member) throw new ConsumerStateError('commitStep needs a consumer of the same embedded transport', { topic: input.topic, partition: input.partition });
+    if (!Number.isSafeInteger(input.offset) || input.offset < 0) {
+      throw new ConsumerStateError(`cannot commit offset ${input.offset}: offsets are non-negative integers`, { ...input });
+    }
+    const write = () => {
+      const encoded = this.#encode(batches);
+      const upsert = deps.db.stmt(
+        'INSERT INTO log_group_offsets (group_id, topic, partition, next_offset, committed_at) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = excluded.next_offset, committed_at = excluded.committed_at',
+      );
+      deps.db.write(
+        () => {
+          if (!member.owns(input.topic, input.partition)) {
+            throw new ConsumerStateError('fenced: the input partition is owned by another member now; nothing was written and its records will be read again by that member', {
+              ...input,
+              group: member.groupId,
+              fenced: true,
+            });
+          }
+          upsert.run(member.groupId, input.topic, input.partition, input.offset, Date.now());
+          appendBatches(deps.db, encoded.appends, encoded.payloads);
+        },
+        { group: member.groupId, topic: input.topic, partition: input.partition },
+      );
+      return encoded;
+    };
+    let encoded: Encoded;
+    try {
+      encoded = write();
+    } catch (err) {
+      if (!(err instanceof StaleTopicError)) throw err;
+      this.#deps.catalog.invalidate();
+      encoded = write();
+    }
+    const written = new Map<TopicMeta, number>();
+    for (const p of encoded.pending) written.set(p.topic, (written.get(p.topic) ?? 0) + p.measured.dataBytes);
+    this.#deps.afterWrite(written);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -71,6 +135,23 @@ export class EmbeddedProducer implements Producer {
   }
 
   async #append(batches: Array<{ topic: string; records: ProduceRecord[] }>): Promise<RecordMetadata[][]> {
+    const { pending, appends, payloads } = this.#encode(batches);
+    const bases = await this.#deps.writer.append(appends, payloads);
+    const results: RecordMetadata[][] = batches.map((b) => new Array<RecordMetadata>(b.records.length));
+    pending.forEach((p, n) => {
+      const out = results[p.topicIndex]!;
+      const name = p.topic.name;
+      const base = bases[n]! - p.start;
+      for (let i = p.start; i < p.end; i++) out[p.indexes[i]!] = { topic: name, partition: p.partition, offset: base + i };
+    });
+    const written = new Map<TopicMeta, number>();
+    for (const p of pending) written.set(p.topic, (written.get(p.topic) ?? 0) + p.measured.dataBytes);
+    this.#deps.afterWrite(written);
+    return results;
+  }
+
+  /** Checks, partitions and encodes a send into the batches one write appends. */
+  #encode(batches: TopicRecords[]): Encoded {
     const now = Date.now();
     const pending: PendingBatch[] = [];
     batches.forEach(({ topic, records }, topicIndex) => {
@@ -96,18 +177,7 @@ export class EmbeddedProducer implements Producer {
       at += p.measured.size;
       return batch;
     });
-    const bases = await this.#deps.writer.append(appends, payloads);
-    const results: RecordMetadata[][] = batches.map((b) => new Array<RecordMetadata>(b.records.length));
-    pending.forEach((p, n) => {
-      const out = results[p.topicIndex]!;
-      const name = p.topic.name;
-      const base = bases[n]! - p.start;
-      for (let i = p.start; i < p.end; i++) out[p.indexes[i]!] = { topic: name, partition: p.partition, offset: base + i };
-    });
-    const written = new Map<TopicMeta, number>();
-    for (const p of pending) written.set(p.topic, (written.get(p.topic) ?? 0) + p.measured.dataBytes);
-    this.#deps.afterWrite(written);
-    return results;
+    return { pending, appends, payloads };
   }
 
   /** Groups one topic's records by partition, in input order, and cuts them into size-bounded batches. */

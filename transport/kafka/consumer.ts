@@ -11,6 +11,14 @@
  * a rebalance or a kafkajs restart (the broker went away), partitions this member keeps resume
  * from the fetch position, so records already handed out are not handed out again; partitions
  * newly assigned start at the group's committed offset (or earliest/latest), as in Java.
+ *
+ * Transactions: the consumer reads `read_committed`, so aborted records never show and a commit
+ * marker takes an offset no record has. As Java's `position()` does, the position steps over
+ * such offsets once every record before them is handed out, and `commit()` of everything handed
+ * out commits that position (KAFKA-6607): otherwise a fully read transactional partition would
+ * look one record behind forever and a caught-up check would never end. When the markers arrive
+ * after the caller committed everything (kafkajs hands no batch for them), the consumer commits
+ * the stepped position itself: nothing was delivered in between, so it is the same commit.
  */
 import type kafkajs from 'kafkajs';
 import { AbortedError, ConsumerStateError, type PmaError, TopicError, TransportError } from '../../runtime/errors.ts';
@@ -57,6 +65,10 @@ export class KafkaConsumer implements Consumer {
   readonly #positions = new Map<string, number>();
   /** Next offset after the buffered records, per partition. */
   readonly #fetched = new Map<string, number>();
+  /** Offset after the last record handed out by poll, per partition. */
+  readonly #handed = new Map<string, number>();
+  /** Offset last committed through this consumer, per partition. */
+  readonly #committed = new Map<string, number>();
   /** Seeks on partitions not assigned yet; applied when they are. */
   readonly #pendingSeeks = new Map<string, number>();
   readonly #paused = new Set<string>();
@@ -93,6 +105,7 @@ export class KafkaConsumer implements Consumer {
     this.#failure = undefined;
     const consumer = this.#client.kafka.consumer({
       groupId: this.#options.groupId,
+      readUncommitted: false,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: this.#tuning.fetchWaitMs,
       // Members notice a rebalance on their next heartbeat: 1 s instead of 3 s makes joins quick.
@@ -102,6 +115,10 @@ export class KafkaConsumer implements Consumer {
       retry: { restartOnFailure: async () => !this.#closed },
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onAssigned(event.payload.memberAssignment));
+    consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+      // A batch of only markers or aborted records: kafkajs skips eachBatch for it.
+      if (event.payload.batchSize === 0) this.#skipTo(event.payload.topic, event.payload.partition, Number(event.payload.lastOffset) + 1);
+    });
     consumer.on(consumer.events.CRASH, (event) => {
       if (event.payload.restart) return;
       this.#failure = wrapKafkaError(event.payload.error, 'consumer stopped', { groupId: this.#options.groupId });
@@ -112,6 +129,7 @@ export class KafkaConsumer implements Consumer {
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: this.#topics, fromBeginning: this.#options.fromBeginning });
+      // read_committed is kafkajs's default; said here because exactly-once output depends on it.
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -132,6 +150,8 @@ export class KafkaConsumer implements Consumer {
     for (const k of lost) {
       this.#positions.delete(k);
       this.#fetched.delete(k);
+      this.#handed.delete(k);
+      this.#committed.delete(k);
       this.#paused.delete(k);
     }
     if (lost.length > 0) this.#buffer.drop((t, p) => !next.has(partitionKey(t, p)));
@@ -180,6 +200,7 @@ export class KafkaConsumer implements Consumer {
     const last = Number(batch.lastOffset());
     this.#fetched.set(k, Math.max(from, last + 1));
     this.#buffer.push({ topic, partition, records, highWatermark: Number(batch.highWatermark) });
+    this.#settle(k, topic, partition);
     resolveOffset(batch.lastOffset());
     if (this.#buffer.full) this.#pause(k, topic, partition);
   }
@@ -214,7 +235,11 @@ export class KafkaConsumer implements Consumer {
         const batches = this.#buffer.take(this.#options.maxRecords, this.#options.maxBytes);
         for (const b of batches) {
           const lastRecord = b.records[b.records.length - 1];
-          if (lastRecord) this.#positions.set(partitionKey(b.topic, b.partition), lastRecord.offset + 1);
+          if (!lastRecord) continue;
+          const k = partitionKey(b.topic, b.partition);
+          this.#positions.set(k, lastRecord.offset + 1);
+          this.#handed.set(k, lastRecord.offset + 1);
+          this.#settle(k, b.topic, b.partition);
         }
         this.#resumeIfRoom();
         return batches;
@@ -235,8 +260,10 @@ export class KafkaConsumer implements Consumer {
         throw new ConsumerStateError(`cannot commit offset ${o.offset}`, { topic: o.topic, partition: o.partition, offset: o.offset });
       }
     }
+    const stepped = offsets.map((o) => ({ ...o, offset: this.committable(o) }));
     try {
-      await this.#kafka.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+      await this.#kafka.commitOffsets(stepped.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+      for (const o of stepped) this.#committed.set(partitionKey(o.topic, o.partition), o.offset);
     } catch (err) {
       const first = offsets[0]!;
       throw wrapKafkaError(err, 'commit failed', { groupId: this.#options.groupId, topic: first.topic, partition: first.partition });
@@ -245,6 +272,42 @@ export class KafkaConsumer implements Consumer {
 
   position(topic: string, partition: number): number | undefined {
     return this.#positions.get(partitionKey(topic, partition));
+  }
+
+  get groupId(): string {
+    return this.#options.groupId;
+  }
+
+  /** The offset to commit for `o`: the position past markers when `o` covers every record handed out. */
+  committable(o: TopicPartitionOffset): number {
+    const k = partitionKey(o.topic, o.partition);
+    const handed = this.#handed.get(k);
+    const position = this.#positions.get(k);
+    return handed !== undefined && position !== undefined && o.offset >= handed && position > o.offset ? position : o.offset;
+  }
+
+  /** Nothing to hand out before `offset` (markers, aborted records): move the partition past it. */
+  #skipTo(topic: string, partition: number, offset: number): void {
+    const k = partitionKey(topic, partition);
+    if (!this.#assignment.has(k) || offset <= (this.#fetched.get(k) ?? -1)) return;
+    this.#fetched.set(k, offset);
+    this.#settle(k, topic, partition);
+    const kafka = this.#kafka;
+    const handed = this.#handed.get(k);
+    const allCommitted = handed === undefined || (this.#committed.get(k) ?? -1) >= handed;
+    if (!kafka || !allCommitted || this.#buffer.holds(topic, partition)) return;
+    kafka.commitOffsets([{ topic, partition, offset: String(offset) }]).then(
+      () => this.#committed.set(k, Math.max(this.#committed.get(k) ?? 0, offset)),
+      (err: unknown) => this.#logger.warn('committing the position past transaction markers failed; the next commit moves it', { topic, partition, offset, err }),
+    );
+  }
+
+  /** Once no record of the partition is buffered, the position is the fetch position. */
+  #settle(k: string, topic: string, partition: number): void {
+    const fetched = this.#fetched.get(k);
+    const position = this.#positions.get(k);
+    if (fetched === undefined || this.#buffer.holds(topic, partition)) return;
+    if (position === undefined || fetched > position) this.#positions.set(k, fetched);
   }
 
   seek(topic: string, partition: number, offset: number): void {
@@ -260,6 +323,7 @@ export class KafkaConsumer implements Consumer {
     }
     this.#positions.set(k, offset);
     this.#fetched.set(k, offset);
+    this.#handed.delete(k);
     try {
       this.#kafka.seek({ topic, partition, offset: String(offset) });
     } catch (err) {
@@ -322,6 +386,8 @@ export class KafkaConsumer implements Consumer {
     this.#paused.clear();
     this.#positions.clear();
     this.#fetched.clear();
+    this.#handed.clear();
+    this.#committed.clear();
     this.#buffer.drop(() => true);
     if (!kafka) return;
     try {

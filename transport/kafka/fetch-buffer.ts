@@ -27,6 +27,8 @@ export class FetchBuffer {
   #chunks: Chunk[] = [];
   #records = 0;
   #bytes = 0;
+  /** Buffered records per partition. */
+  readonly #perPartition = new Map<string, number>();
   #wakers = new Set<() => void>();
 
   constructor(limits: BufferLimits) {
@@ -47,9 +49,22 @@ export class FetchBuffer {
     return this.#records < this.#limits.maxRecords / 2 && this.#bytes < this.#limits.maxBytes / 2;
   }
 
+  /** Whether any record of the partition is buffered. */
+  holds(topic: string, partition: number): boolean {
+    return (this.#perPartition.get(partitionKey(topic, partition)) ?? 0) > 0;
+  }
+
+  #count(topic: string, partition: number, n: number): void {
+    const k = partitionKey(topic, partition);
+    const left = (this.#perPartition.get(k) ?? 0) + n;
+    if (left > 0) this.#perPartition.set(k, left);
+    else this.#perPartition.delete(k);
+  }
+
   push(chunk: Chunk): void {
     if (chunk.records.length === 0) return;
     this.#chunks.push(chunk);
+    this.#count(chunk.topic, chunk.partition, chunk.records.length);
     this.#records += chunk.records.length;
     for (const r of chunk.records) this.#bytes += recordBytes(r);
     this.wake();
@@ -83,6 +98,7 @@ export class FetchBuffer {
       } else {
         out.set(key, { topic: chunk.topic, partition: chunk.partition, records: [...taken], highWatermark: chunk.highWatermark });
       }
+      this.#count(chunk.topic, chunk.partition, -n);
       records += n;
       bytes += chunkBytes;
       if (!whole) break;
@@ -101,6 +117,7 @@ export class FetchBuffer {
         continue;
       }
       this.#records -= c.records.length;
+      this.#count(c.topic, c.partition, -c.records.length);
       for (const r of c.records) this.#bytes -= recordBytes(r);
     }
     this.#chunks = kept;

@@ -3,22 +3,24 @@
  * kafkajs-specific lives in this folder; a librdkafka-based client (@confluentinc/kafka-javascript)
  * or @platformatic/kafka would be a sibling folder exporting the same `createKafkaTransport`.
  */
-import type { Consumer, ConsumerOptions, Producer, ProducerOptions, Transport } from '../types.ts';
+import type { Consumer, ConsumerOptions, Producer, ProducerOptions, TransactionalProducer, Transport } from '../types.ts';
 import { KafkaAdmin } from './admin.ts';
 import { createKafkaClient, type KafkaClient, type KafkaClientOptions } from './client.ts';
 import { KafkaConsumer, type KafkaConsumerTuning } from './consumer.ts';
 import { KafkaProducer, type KafkaProducerOptions } from './producer.ts';
+import { type KafkaTransactionalOptions, KafkaTransactionalProducer } from './transactional-producer.ts';
 
 export interface KafkaTransportOptions extends KafkaClientOptions {
   producer?: KafkaProducerOptions;
   consumer?: KafkaConsumerTuning;
+  transactions?: KafkaTransactionalOptions;
 }
 
 class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const;
   readonly #options: KafkaTransportOptions;
   readonly #admin: KafkaAdmin;
-  readonly #open = new Set<Producer | Consumer>();
+  readonly #open = new Set<Producer | Consumer | TransactionalProducer>();
   #closed = false;
 
   constructor(options: KafkaTransportOptions) {
@@ -37,6 +39,14 @@ class KafkaTransport implements Transport {
 
   producer(options: ProducerOptions = {}): Producer {
     const producer: Producer = new KafkaProducer(this.#client(options.clientId), this.#admin, this.#options.producer ?? {}, () => this.#open.delete(producer));
+    this.#open.add(producer);
+    return producer;
+  }
+
+  transactionalProducer(options: ProducerOptions = {}): TransactionalProducer {
+    const producer: TransactionalProducer = new KafkaTransactionalProducer(this.#client(options.clientId), this.#admin, this.#options.logger, this.#options.transactions ?? {}, () =>
+      this.#open.delete(producer),
+    );
     this.#open.add(producer);
     return producer;
   }

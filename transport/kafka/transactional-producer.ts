@@ -1,0 +1,151 @@
+/**
+ * The TransactionalProducer on Kafka: Kafka's read-process-write transactions, with the model
+ * Kafka Streams used before KIP-447 (kafkajs 2.2.4 sends TxnOffsetCommit v0-v1, without the
+ * group generation KIP-447 fences on): one transactional producer per input partition, its
+ * transactional id naming the consumer group, topic and partition. Whoever owns the partition
+ * next initialises the same id, which aborts the previous owner's open transaction and fences it
+ * (a zombie's later commit fails with a fencing error and writes nothing). Each step is one
+ * transaction: the output records, then the input offset through `sendOffsets`, then commit;
+ * `read_committed` consumers see the records exactly when the offset is committed.
+ *
+ * A killed owner's open transaction holds back `read_committed` readers of the partitions it
+ * wrote to until the next owner's first step aborts it, or at most `transactionTimeoutMs`.
+ */
+import kafkajs from 'kafkajs';
+import { ConsumerStateError, TransportError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { partitionForKey } from '../partitioner.ts';
+import type { Consumer, TopicPartitionOffset, TopicRecords, TransactionalProducer } from '../types.ts';
+import type { KafkaAdmin } from './admin.ts';
+import type { KafkaClient } from './client.ts';
+import { KafkaConsumer } from './consumer.ts';
+import { protocolErrorType, wrapKafkaError } from './errors.ts';
+
+export interface KafkaTransactionalOptions {
+  /** How long the broker lets a transaction stay open before aborting it. Default 30,000 ms. */
+  transactionTimeoutMs?: number;
+  /** Records per produce request inside a transaction, so no partition's batch nears `message.max.bytes`. Default 500. */
+  requestRecords?: number;
+}
+
+/** Errors meaning another producer with the same transactional id took over. */
+const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_PRODUCER_ID_MAPPING']);
+
+export class KafkaTransactionalProducer implements TransactionalProducer {
+  readonly #client: KafkaClient;
+  readonly #admin: KafkaAdmin;
+  readonly #logger: Logger;
+  readonly #timeoutMs: number;
+  readonly #requestRecords: number;
+  readonly #onClose: () => void;
+  /** Per transactional id, its producer once connected (connecting initialises the id). */
+  readonly #producers = new Map<string, Promise<kafkajs.Producer>>();
+  #closed = false;
+
+  constructor(client: KafkaClient, admin: KafkaAdmin, logger: Logger, options: KafkaTransactionalOptions, onClose: () => void) {
+    this.#client = client;
+    this.#admin = admin;
+    this.#logger = logger.child({ component: 'kafka-transactions' });
+    this.#timeoutMs = options.transactionTimeoutMs ?? 30_000;
+    this.#requestRecords = options.requestRecords ?? 500;
+    this.#onClose = onClose;
+  }
+
+  async commitStep(consumer: Consumer, input: TopicPartitionOffset, batches: TopicRecords[]): Promise<void> {
+    if (this.#closed) throw new TransportError('transactional producer is closed', { topic: input.topic, partition: input.partition });
+    if (!(consumer instanceof KafkaConsumer)) throw new ConsumerStateError('commitStep needs a consumer of the Kafka transport', { topic: input.topic });
+    const context = { group: consumer.groupId, topic: input.topic, partition: input.partition, offset: input.offset };
+    if (!consumer.assignment().some((tp) => tp.topic === input.topic && tp.partition === input.partition)) {
+      throw new ConsumerStateError('fenced: the input partition is no longer assigned to this member; nothing was written', { ...context, fenced: true });
+    }
+    const messages: Array<{ topic: string; messages: kafkajs.Message[] }> = [];
+    for (const { topic, records } of batches) {
+      if (records.length === 0) continue;
+      const partitions = await this.#admin.partitionCount(topic);
+      const list = records.map((r) => ({
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+        partition: r.partition ?? (r.key === null ? 0 : partitionForKey(r.key, partitions)),
+        timestamp: String(r.timestamp ?? Date.now()),
+      }));
+      for (let i = 0; i < list.length; i += this.#requestRecords) messages.push({ topic, messages: list.slice(i, i + this.#requestRecords) });
+    }
+    const id = `${consumer.groupId}~${input.topic}~${input.partition}`;
+    const producer = await this.#producer(id, context);
+    let transaction: kafkajs.Transaction;
+    try {
+      transaction = await producer.transaction();
+    } catch (err) {
+      throw this.#failed(id, err, 'cannot begin a transaction', context);
+    }
+    try {
+      for (const m of messages) await transaction.send({ topic: m.topic, messages: m.messages, acks: -1 });
+      const offset = consumer.committable(input);
+      await transaction.sendOffsets({ consumerGroupId: consumer.groupId, topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: String(offset) }] }] });
+      await transaction.commit();
+    } catch (err) {
+      await transaction.abort().catch((abortErr: unknown) => this.#logger.warn('aborting a failed transaction failed; the broker aborts it at its timeout', { ...context, err: abortErr }));
+      throw this.#failed(id, err, 'transaction failed', context);
+    }
+  }
+
+  #producer(id: string, context: Record<string, string | number>): Promise<kafkajs.Producer> {
+    let connected = this.#producers.get(id);
+    if (!connected) {
+      const producer = this.#client.kafka.producer({
+        transactionalId: id,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: this.#timeoutMs,
+        allowAutoTopicCreation: false,
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      });
+      connected = producer.connect().then(
+        () => producer,
+        (err: unknown) => {
+          this.#producers.delete(id);
+          throw wrapKafkaError(err, 'cannot initialise the transactional producer', { ...context, transactionalId: id });
+        },
+      );
+      this.#producers.set(id, connected);
+    }
+    return connected;
+  }
+
+  /** A failed step: a fenced producer is dropped (the id belongs to the partition's new owner). */
+  #failed(id: string, err: unknown, what: string, context: Record<string, string | number>): Error {
+    const type = protocolErrorType(err);
+    const fenced = type !== undefined && FENCED.has(type);
+    if (fenced || (err as { name?: string })?.name === 'KafkaJSNonRetriableError') this.#drop(id);
+    if (fenced) {
+      return new ConsumerStateError(
+        'fenced: another owner of the input partition took over its transactional id; nothing was written',
+        { ...context, transactionalId: id, kafkaError: type, fenced: true },
+        { cause: err },
+      );
+    }
+    return wrapKafkaError(err, what, { ...context, transactionalId: id });
+  }
+
+  #drop(id: string): void {
+    const connected = this.#producers.get(id);
+    this.#producers.delete(id);
+    void connected?.then((p) => p.disconnect()).catch((err: unknown) => this.#logger.debug('disconnecting a dropped transactional producer failed', { transactionalId: id, err }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const all = [...this.#producers.values()];
+    this.#producers.clear();
+    try {
+      const results = await Promise.allSettled(all.map(async (p) => (await p).disconnect()));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) this.#logger.warn('disconnecting a transactional producer failed', { err: failed.reason });
+    } finally {
+      this.#client.release();
+      this.#onClose();
+    }
+  }
+}
