@@ -27,8 +27,8 @@ export interface RebuildInput {
 export interface Rebuilt {
   records: number;
   millis: number;
-  /** Per partition of the reference topics, the offset the lookup tables are built up to. */
-  referenceEnds: TopicPartitionOffset[];
+  /** Per partition of every clean topic, the offset the state is rebuilt up to. */
+  ends: TopicPartitionOffset[];
 }
 
 export async function rebuildState(input: RebuildInput): Promise<Rebuilt> {
@@ -38,12 +38,12 @@ export async function rebuildState(input: RebuildInput): Promise<Rebuilt> {
   const byName = new Map<string, CleanTopicKey>();
   const ends = new Map<string, number>();
   const starts = new Map<string, number>();
-  const referenceEnds: TopicPartitionOffset[] = [];
+  const rebuiltTo: TopicPartitionOffset[] = [];
   for (const [key, window] of windows) {
     const name = TOPICS[key].name;
     byName.set(name, key);
     for (const o of await admin.offsets(name)) {
-      if (REFERENCE_TOPICS.has(key)) referenceEnds.push({ topic: name, partition: o.partition, offset: o.high });
+      rebuiltTo.push({ topic: name, partition: o.partition, offset: o.high });
       const from = REFERENCE_TOPICS.has(key) ? o.low : Math.max(o.low, o.high - window.capacity);
       if (from < o.high) {
         starts.set(partitionKey(name, o.partition), from);
@@ -51,7 +51,7 @@ export async function rebuildState(input: RebuildInput): Promise<Rebuilt> {
       }
     }
   }
-  if (ends.size === 0) return { records: 0, millis: Date.now() - started, referenceEnds };
+  if (ends.size === 0) return { records: 0, millis: Date.now() - started, ends: rebuiltTo };
   const consumer = transport.consumer({ groupId: `pma-process-rebuild-${randomUUID()}`, fromBeginning: true, maxRecords: 20_000 });
   let records = 0;
   try {
@@ -89,5 +89,5 @@ export async function rebuildState(input: RebuildInput): Promise<Rebuilt> {
   } finally {
     await consumer.close();
   }
-  return { records, millis: Date.now() - started, referenceEnds };
+  return { records, millis: Date.now() - started, ends: rebuiltTo };
 }

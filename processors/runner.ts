@@ -11,12 +11,12 @@
  * partition next (fencing the one before) reads its records again. The offset committed is the
  * lowest record still open, held records included; records after a held one that went out
  * before a crash are dropped on the re-read by the dedup windows (rebuilt from the clean topics'
- * tails, and fed by every instance's output through the reference table). Dead letters go out
+ * tails, and fed by every instance's output through GlobalState). Dead letters go out
  * at least once, before the transaction.
  *
  * Raw reference topics (markets, events) are read by their own consumer group and polled first, so
  * trades rarely wait for their market. Every instance also reads the clean reference topics whole
- * (ReferenceTable), so a trade finds its market whichever instance emitted it. Anything that cannot be decoded or normalised goes to
+ * (GlobalState), so a trade finds its market whichever instance emitted it. Anything that cannot be decoded or normalised goes to
  * `pma.dlq` with its reason and source offset, and the stream goes on.
  */
 import type { Serde, TopicCodec } from '../registry/serde.ts';
@@ -35,8 +35,8 @@ import type { CleanOutput, RawInput } from './normalise/types.ts';
 import type { RawRecord } from './normalise/values.ts';
 import { rebuildState } from './rebuild.ts';
 import { DedupWindow } from './state/dedup-window.ts';
+import { GlobalState } from './state/global-state.ts';
 import { LookupTables } from './state/lookup.ts';
-import { ReferenceTable } from './state/reference-table.ts';
 import { RetryBuffer } from './state/retry-buffer.ts';
 
 export interface ProcessorOptions {
@@ -128,7 +128,7 @@ class ProcessorRunner {
   #deadLetters!: DeadLetterOutbox;
   #reference!: Consumer;
   #facts!: Consumer;
-  #table!: ReferenceTable;
+  #shared!: GlobalState;
 
   constructor(options: Required<ProcessorOptions>, deps: ProcessorDeps) {
     this.#o = options;
@@ -150,7 +150,7 @@ class ProcessorRunner {
     }
     const rebuilt = await rebuildState({ transport, logger: this.#log, lookup: this.#lookup, windows: this.#windows, codecs: this.#cleanCodecs, signal });
     this.#log.info('processor state rebuilt from the clean topics', { records: rebuilt.records, millis: rebuilt.millis, tokens: this.#lookup.tokenCount, markets: this.#lookup.marketCount });
-    this.#table = await ReferenceTable.open({ transport, logger: this.#log, lookup: this.#lookup, windows: this.#windows, codecs: this.#cleanCodecs }, this.#o.groupId, rebuilt.referenceEnds);
+    this.#shared = await GlobalState.open({ transport, logger: this.#log, lookup: this.#lookup, windows: this.#windows, codecs: this.#cleanCodecs }, this.#o.groupId, rebuilt.ends);
 
     this.#producer = transport.transactionalProducer({ clientId: 'pma-process' });
     this.#reference = transport.consumer({ groupId: `${this.#o.groupId}.reference`, maxRecords: this.#o.pollRecords, clientId: 'pma-process' });
@@ -163,7 +163,7 @@ class ProcessorRunner {
       await this.#deadLetters.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
       await this.#reference.close().catch((err) => this.#log.warn('closing a consumer failed', { err }));
       await this.#facts.close().catch((err) => this.#log.warn('closing a consumer failed', { err }));
-      await this.#table.close().catch((err) => this.#log.warn('closing the reference table failed', { err }));
+      await this.#shared.close().catch((err) => this.#log.warn('closing the global state consumer failed', { err }));
       await this.#producer.close().catch((err) => this.#log.warn('closing the producer failed', { err }));
     }
     this.#result.deadLettered = this.#deadLetters.sent;
@@ -175,12 +175,12 @@ class ProcessorRunner {
     const reason = await consumeLoop({
       signal: this.#deps.signal,
       until: this.#deps.until,
-      sources: [this.#table.consumer, this.#reference, this.#facts],
+      sources: [this.#shared.consumer, this.#reference, this.#facts],
       waitMs: () => this.#waitMs(),
       handle: async (batches) => {
         const round = new Round();
         for (const batch of batches) {
-          if (ReferenceTable.owns(batch.topic)) this.#released(await this.#table.absorb(batch), round);
+          if (GlobalState.owns(batch.topic)) this.#released(await this.#shared.absorb(batch), round);
           else await this.#take(batch, round);
         }
         for (const held of this.#retry.expired(Date.now())) this.#emitHeld(held, round, true);
@@ -207,11 +207,11 @@ class ProcessorRunner {
   async #caughtUp(): Promise<boolean> {
     const admin = this.#deps.transport.admin();
     // The groups first: once every raw reference record is committed, its clean output is in the
-    // log, and the table must then have read it before held records give up waiting.
+    // log, and the shared state must then have read it before held records give up waiting.
     return (
       (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) &&
       (await groupCaughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW)) &&
-      (await this.#table.caughtUp(admin))
+      (await this.#shared.caughtUp(admin))
     );
   }
 

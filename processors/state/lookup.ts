@@ -1,8 +1,8 @@
 /**
  * Reference data for enrichment, folded from the clean markets, tokens and events topics: which
  * market and outcome each token is, which event each market belongs to. Rebuilt from those topics
- * on start and kept current from what this processor emits and what the reference table reads
- * (processors/state/reference-table.ts), so it survives restarts. It grows
+ * on start and kept current from what this processor emits and what GlobalState reads
+ * (processors/state/global-state.ts), so it survives restarts. It grows
  * with the number of markets (about 30 bytes per token and market id beyond the strings).
  */
 import type { CleanEvent, CleanMarket, CleanToken } from '../../schemas/clean-records.ts';

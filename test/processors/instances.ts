@@ -4,7 +4,7 @@
  * or N processors").
  */
 import { expect } from 'chai';
-import { runProcessors } from '../../processors/index.ts';
+import { runProcessors, SOURCE_HEADER } from '../../processors/index.ts';
 import type { ProcessorOptions, ProcessorResult } from '../../processors/runner.ts';
 import type { Serde } from '../../registry/serde.ts';
 import { silentLogger } from '../../runtime/logger.ts';
@@ -54,11 +54,13 @@ export function bareTrade(m: number, k: number): RawItem {
 export async function expectTradesEnriched(serde: Serde, records: ConsumedRecord[], markets: number, perMarket: number): Promise<void> {
   const codec = await serde.codecFor<Record<string, unknown>>(TOPICS.trades);
   const seen = new Map<string, Record<string, unknown>>();
+  const twice: string[] = [];
   for (const r of records) {
     const t = (await codec.decode(r.value!)) as Record<string, unknown>;
-    expect(seen.has(String(t.trade_id)), `trade ${t.trade_id} twice`).to.equal(false);
+    if (seen.has(String(t.trade_id))) twice.push(`${t.trade_id} from ${r.headers[SOURCE_HEADER]} at ${r.partition}/${r.offset}`);
     seen.set(String(t.trade_id), t);
   }
+  expect(twice.length, `trades out more than once, e.g. ${twice.slice(0, 5).join('; ')}`).to.equal(0);
   expect(seen.size).to.equal(markets * perMarket);
   const wrong: string[] = [];
   for (let m = 1; m <= markets; m++) {

@@ -1,7 +1,14 @@
 /**
  * Processors in one group on the real broker (issue 15): several instances enrich as one does
- * (finding 2).
+ * (finding 2), and a processor killed mid-ingest duplicates nothing on the clean topics
+ * (finding 3; Kafka's transactions system test is the model: seeded input, a client killed hard,
+ * input set = output set, zero duplicates).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import kafkajs from 'kafkajs';
 import { HttpRegistry } from '../../registry/http.ts';
@@ -22,6 +29,19 @@ const missing = noBroker ?? (env.registryUrl ? undefined : 'no schema registry b
 
 const MARKETS = 24;
 const PER_MARKET = 10;
+const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
+
+/** `pma process` as a child process, killable with SIGKILL; its stderr is kept for failures. */
+function processChild(dataDir: string): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const args = ['--data-dir', dataDir, '--transport', 'kafka', '--brokers', env.brokers.join(','), '--registry', env.registryUrl!, 'process', '--retry-wait-ms', '10000'];
+  const child = spawn(process.execPath, [PMA, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
+  let stderr = '';
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
 
 describeNeeding(`processors in one group on Kafka (${found?.source ?? 'no broker'})`, missing, function () {
   this.timeout(300_000);
@@ -77,5 +97,37 @@ describeNeeding(`processors in one group on Kafka (${found?.source ?? 'no broker
       expect(results.reduce((n, r) => n + r.unresolved, 0)).to.equal(0);
     }
     await expectTradesEnriched(serde, await readTopic(transport, TOPICS.trades.name), MARKETS, PER_MARKET);
+  });
+
+  it('one of three processors killed with SIGKILL mid-ingest: every trade exactly once on the clean topic, enriched', async () => {
+    const markets = 60;
+    const perMarket = 500;
+    const all = Array.from({ length: markets * perMarket }, (_, i) => bareTrade(1 + (i % markets), Math.floor(i / markets)));
+    const committed = async () => (await transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name)).reduce((n, o) => n + o.offset, 0);
+    // A backlog, so the processors are busy mid-round when one is killed; the rest arrives meanwhile.
+    await publishRaw(
+      { transport, serde },
+      'rawGammaMarkets',
+      Array.from({ length: markets }, (_, i) => gammaMarket(i + 1)),
+    );
+    for (let i = 0; i < all.length / 2; i += 1_000) await publishRaw({ transport, serde }, 'rawTrades', all.slice(i, i + 1_000));
+    const dir = mkdtempSync(join(tmpdir(), 'pma-kafka-eos-'));
+    const children = [0, 1, 2].map(() => processChild(dir));
+    try {
+      const publishing = (async () => {
+        for (let i = all.length / 2; i < all.length; i += 500) await publishRaw({ transport, serde }, 'rawTrades', all.slice(i, i + 500));
+      })();
+      await waitFor(async () => (await committed()) >= all.length / 4, 'a quarter of the trades processed', 180_000);
+      children[0]!.child.kill('SIGKILL');
+      await children[0]!.exited;
+      await publishing;
+      await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000);
+    } finally {
+      for (const c of children.slice(1)) c.child.kill('SIGTERM');
+      const codes = await Promise.all(children.slice(1).map((c) => c.exited));
+      for (const [i, code] of codes.entries()) expect(code, children[i + 1]!.stderr()).to.equal(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expectTradesEnriched(serde, await readTopic(transport, TOPICS.trades.name), markets, perMarket);
   });
 });

@@ -1,23 +1,28 @@
 /**
- * The reference data (clean markets, tokens, events) every processor instance reads whole, as a
- * global table does in Kafka Streams. Raw reference partitions are shared out among the
- * instances of the group, so without this an instance would know only the markets it emitted
- * itself and send the trades of every other market out unresolved: with it, enrichment is the
- * same with one processor or N.
+ * What every processor instance reads whole, as a global table does in Kafka Streams:
  *
- * The table continues from where the start-up rebuild stopped, through a consumer of its own
- * group (one member, so it is assigned every partition) that never commits: its position lives
- * only as long as the instance, as the rebuild that replaces it on the next start.
+ * - The reference data (clean markets, events). Raw reference partitions are shared out among
+ *   the instances of the group, so without this an instance would know only the markets it
+ *   emitted itself and send the trades of every other market out unresolved: with it,
+ *   enrichment is the same with one processor or N. Tokens feed only the dedup window: every
+ *   token is also in its market's record (token ids and outcomes, in order), and a token read
+ *   before its market would tell the market's event without the event's slug, completing a held
+ *   trade too early.
+ * - The dedup identities of every instance's trades and price points (headers only). Those are
+ *   the records that can be held: a partition's committed offset stays at its oldest held record
+ *   while later ones go out, so the instance that takes the partition over reads those again and
+ *   must know they went out, whoever sent them.
  *
- * Tokens feed only the dedup window: every token is also in its market's record (token ids and
- * outcomes, in order), and a token read before its market would tell the market's event without
- * the event's slug, completing a held trade too early.
+ * It continues from where the start-up rebuild stopped, through a consumer of its own group
+ * (one member, so it is assigned every partition) that never commits: its position lives only
+ * as long as the instance, as the rebuild that replaces it on the next start. On Kafka it reads
+ * `read_committed`: only what other instances committed, with their input offsets.
  */
 import { randomUUID } from 'node:crypto';
 import type { TopicCodec } from '../../registry/serde.ts';
 import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import type { CleanEvent, CleanMarket, CleanToken, CleanTopicKey } from '../../schemas/clean-records.ts';
+import type { CleanEvent, CleanMarket, CleanTopicKey } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Admin, Consumer, RecordBatch, TopicPartitionOffset, Transport } from '../../transport/types.ts';
@@ -25,13 +30,11 @@ import { DEDUP_HEADER } from '../identity.ts';
 import type { DedupWindow } from './dedup-window.ts';
 import type { LookupTables } from './lookup.ts';
 
-type ReferenceKey = 'markets' | 'tokens' | 'events';
-const REFERENCE_KEYS: readonly ReferenceKey[] = ['markets', 'tokens', 'events'];
-const KEY_OF = new Map<string, ReferenceKey>(REFERENCE_KEYS.map((k) => [TOPICS[k].name, k]));
+const FOLLOWED: readonly CleanTopicKey[] = ['markets', 'tokens', 'events', 'trades', 'prices'];
+const KEY_OF = new Map<string, CleanTopicKey>(FOLLOWED.map((k) => [TOPICS[k].name, k]));
+const FOLLOWED_NAMES: readonly string[] = FOLLOWED.map((k) => TOPICS[k].name);
 
-export const REFERENCE_CLEAN: readonly string[] = REFERENCE_KEYS.map((k) => TOPICS[k].name);
-
-export interface ReferenceTableDeps {
+export interface GlobalStateDeps {
   transport: Transport;
   logger: Logger;
   lookup: LookupTables;
@@ -39,24 +42,24 @@ export interface ReferenceTableDeps {
   codecs: Map<CleanTopicKey, TopicCodec<unknown>>;
 }
 
-export class ReferenceTable {
+export class GlobalState {
   readonly consumer: Consumer;
-  readonly #deps: ReferenceTableDeps;
+  readonly #deps: GlobalStateDeps;
   /** Next offset to read per partition, from the rebuild's ends on. */
   readonly #next = new Map<string, number>();
 
-  private constructor(consumer: Consumer, deps: ReferenceTableDeps) {
+  private constructor(consumer: Consumer, deps: GlobalStateDeps) {
     this.consumer = consumer;
     this.#deps = deps;
   }
 
-  /** Opens the table at `from`: per reference partition, the offset the rebuild read up to. */
-  static async open(deps: ReferenceTableDeps, groupPrefix: string, from: readonly TopicPartitionOffset[]): Promise<ReferenceTable> {
+  /** Opens at `from`: per clean partition, the offset the rebuild read up to. */
+  static async open(deps: GlobalStateDeps, groupPrefix: string, from: readonly TopicPartitionOffset[]): Promise<GlobalState> {
     const consumer = deps.transport.consumer({ groupId: `${groupPrefix}.table-${randomUUID()}`, fromBeginning: true, maxRecords: 5_000, clientId: 'pma-process' });
-    const table = new ReferenceTable(consumer, deps);
+    const table = new GlobalState(consumer, deps);
     try {
-      await consumer.subscribe([...REFERENCE_CLEAN]);
-      for (const o of from) {
+      await consumer.subscribe([...FOLLOWED_NAMES]);
+      for (const o of from.filter((f) => KEY_OF.has(f.topic))) {
         table.#next.set(partitionKey(o.topic, o.partition), o.offset);
         consumer.seek(o.topic, o.partition, o.offset);
       }
@@ -71,7 +74,7 @@ export class ReferenceTable {
     return KEY_OF.has(topic);
   }
 
-  /** Folds one batch into the lookup tables and dedup windows; returns the keys that became known. */
+  /** Folds one batch into the dedup windows and (reference data) the lookup tables; returns the keys that became known. */
   async absorb(batch: RecordBatch): Promise<string[]> {
     const key = KEY_OF.get(batch.topic)!;
     const window = this.#deps.windows.get(key)!;
@@ -81,10 +84,10 @@ export class ReferenceTable {
       this.#next.set(partitionKey(record.topic, record.partition), record.offset + 1);
       const id = record.headers[DEDUP_HEADER];
       if (id) window.add(id);
-      if (record.value === null || key === 'tokens') continue;
+      if (record.value === null || (key !== 'markets' && key !== 'events')) continue;
       try {
         const value = await codec.decode(record.value, { partition: record.partition, offset: record.offset });
-        known.push(...this.#deps.lookup.apply(key, value as CleanMarket | CleanToken | CleanEvent));
+        known.push(...this.#deps.lookup.apply(key, value as CleanMarket | CleanEvent));
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err;
         this.#deps.logger.warn('skipping an unreadable clean reference record', { topic: record.topic, partition: record.partition, offset: record.offset, err });
@@ -93,9 +96,9 @@ export class ReferenceTable {
     return known;
   }
 
-  /** Whether every reference partition is read up to its end as of now. */
+  /** Whether every followed partition is read up to its end as of now. */
   async caughtUp(admin: Admin): Promise<boolean> {
-    for (const topic of REFERENCE_CLEAN) {
+    for (const topic of FOLLOWED_NAMES) {
       for (const { partition, high } of await admin.offsets(topic)) {
         const k = partitionKey(topic, partition);
         const next = Math.max(this.#next.get(k) ?? 0, this.consumer.position(topic, partition) ?? 0);
