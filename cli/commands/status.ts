@@ -136,7 +136,7 @@ async function status(ctx: ActionContext, flags: { partitions?: boolean; group?:
       .filter(Boolean),
   };
   if (ctx.config.transport === 'embedded') {
-    const { unreadableDir } = await import('./verify.ts');
+    const { madeFromLog, unreadableDir } = await import('./verify.ts');
     const { checkLogFile } = await import('../../transport/embedded/verify.ts');
     const path = embeddedLogPath(ctx.config.dataDir);
     // Opening the transport on a damaged file would hide the damage (an emptied file gets new, empty tables): look first.
@@ -147,6 +147,8 @@ async function status(ctx: ActionContext, flags: { partitions?: boolean; group?:
         return state.state === 'unreadable' ? state.finding : undefined;
       })();
     if (problem) throw new TransportError(`the embedded log cannot be used: ${problem.detail}`, { path });
+    const orphans = existsSync(path) ? [] : madeFromLog(ctx.config.dataDir);
+    if (orphans.length > 0) throw new TransportError(`the embedded log ${path} is gone while ${orphans.join(' and ')}, made from it, exist`, { path });
     if (!existsSync(path)) {
       // Reading status must not create an empty log where none was.
       const message = `no embedded log at ${path} yet (run pma topics init, or pma run)`;

@@ -7,7 +7,8 @@
  * Exit code 0 when nothing is wrong (with --repair: when everything found was repaired), 1 when
  * damage remains. `pma status` runs the cheap part (collectFindings with thorough false).
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Serde } from '../../registry/serde.ts';
 import { AbortedError, describeError } from '../../runtime/errors.ts';
@@ -31,7 +32,9 @@ export function register(program: Command): void {
 async function verify(ctx: ActionContext, flags: { repair?: boolean; json?: boolean }): Promise<void> {
   const findings = await collectFindings(ctx, { thorough: true, repair: flags.repair ?? false, signal: ctx.signal });
   const ok = findings.every((f) => f.repaired === true);
-  process.stdout.write(flags.json ? `${JSON.stringify({ ok, findings })}\n` : `${formatFindings(findings, flags.repair ?? false).join('\n')}\n`);
+  const empty = ctx.config.transport === 'embedded' && findings.length === 0 && !existsSync(embeddedLogPath(ctx.config.dataDir));
+  const text = empty ? [`no embedded log at ${embeddedLogPath(ctx.config.dataDir)} and nothing read from one: nothing to verify`] : formatFindings(findings, flags.repair ?? false);
+  process.stdout.write(flags.json ? `${JSON.stringify({ ok, findings })}\n` : `${text.join('\n')}\n`);
   if (!ok) process.exitCode = 1;
 }
 
@@ -82,7 +85,12 @@ export async function collectFindings(ctx: CommandContext, options: CollectOptio
       if (options.repair) settle(f, false, 'cannot repair: restore the file from a backup, or move it away to start a new log');
       return [f];
     }
-    if (state.state === 'missing') return [];
+    if (state.state === 'missing') {
+      const held = madeFromLog(dataDir);
+      if (held.length === 0) return [];
+      const f: Finding = { layer: 'log', kind: 'missing', detail: `${path} is gone while ${held.join(' and ')}, made from it, exist; nothing was checked against it` };
+      return [options.repair ? settle(f, false, 'cannot repair: restore the log from a backup') : f];
+    }
     if (options.thorough) {
       const damaged = log.findDamagedBatches(path);
       findings.push(...log.quarantinedBatches(path));
@@ -188,6 +196,11 @@ async function bronzeFindings(ctx: CommandContext, source: LogRecordSource, opti
   }
   findings.push(...damages.map((d) => d.finding));
   return findings;
+}
+
+/** Bronze and Silver in the data dir: made from the log, so a missing log is damage, not "no log yet". */
+export function madeFromLog(dataDir: string): string[] {
+  return [join(dataDir, 'bronze'), join(dataDir, 'silver.duckdb')].filter((p) => existsSync(p));
 }
 
 /** The data dir exists but cannot be read: everything in it is out of reach, and saying "nothing there" would be wrong. */

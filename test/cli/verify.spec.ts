@@ -171,6 +171,19 @@ describe('pma verify: on a data dir built from the simulator', function () {
     });
   }
 
+  it('log.sqlite deleted while Bronze and Silver exist: verify and status fail naming it, instead of "no embedded log yet"', async () => {
+    const dir = world.copy();
+    for (const side of ['', '-wal', '-shm']) rmSync(join(dir, `log.sqlite${side}`), { force: true });
+    const verified = await pma(dir, 'verify', '--json');
+    expect(verified.code).to.equal(1);
+    expect(verified.json!.findings.map((f) => [f.layer, f.kind])).to.deep.equal([['log', 'missing']]);
+    expect(verified.json!.findings[0]!.detail).to.include(join(dir, 'log.sqlite'));
+    const status = await pma(dir, 'status');
+    expect(status.code).to.equal(1);
+    expect(status.stderr).to.include(join(dir, 'log.sqlite')).and.to.include('is gone');
+    expect(status.stdout + status.stderr).to.not.include('no embedded log');
+  });
+
   it('a data dir that cannot be read: status says so and fails, instead of "no embedded log yet"', async () => {
     const dir = world.copy();
     const file = join(dir, 'not-a-dir');
