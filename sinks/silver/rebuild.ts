@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { SinkError } from '../../runtime/errors.ts';
 import { readAdvert } from './endpoint.ts';
 import { runSilverSink, type SilverSinkDeps, type SilverSinkResult } from './sink.ts';
-import { defaultSnapshotPath, publishSnapshot } from './snapshot.ts';
+import { defaultSnapshotPath, SnapshotPublisher } from './snapshot.ts';
 import { openSilverDatabase } from './writer.ts';
 
 export interface SilverRebuildOptions {
@@ -90,10 +90,16 @@ export async function rebuildSilver(options: SilverRebuildOptions, deps: SilverS
 async function republish(path: string): Promise<void> {
   const instance = await openSilverDatabase(path);
   const conn = await instance.connect();
+  const snapshots = await SnapshotPublisher.open(path, defaultSnapshotPath(path)).catch((err: unknown) => {
+    conn.closeSync();
+    instance.closeSync();
+    throw err;
+  });
   try {
-    await publishSnapshot(conn, path, defaultSnapshotPath(path));
+    await snapshots.publish(conn);
   } finally {
     conn.closeSync();
     instance.closeSync();
+    await snapshots.close();
   }
 }

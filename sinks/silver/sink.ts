@@ -17,7 +17,7 @@ import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, Transport } from '../../transport/types.ts';
 import { type QueryEndpoint, serveQueries } from './endpoint.ts';
 import { PartitionPositions } from './positions.ts';
-import { type PublishedSnapshot, publishSnapshot } from './snapshot.ts';
+import { type PublishedSnapshot, SnapshotPublisher } from './snapshot.ts';
 import { SILVER_TOPIC_KEYS, type SilverTopicKey } from './staging.ts';
 import { type CommitResult, openSilverDatabase, type PartitionOffset, readStoredOffsets, SilverWriter } from './writer.ts';
 
@@ -113,6 +113,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
   let writer: SilverWriter | undefined;
   let consumer: Consumer | undefined;
   let endpoint: QueryEndpoint | undefined;
+  let snapshots: SnapshotPublisher | undefined;
   const state = {
     records: 0,
     perTopic: {} as Partial<Record<SilverTopicKey, number>>,
@@ -121,6 +122,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
     committedAt: 0,
   };
   try {
+    if (options.snapshotPath) snapshots = await SnapshotPublisher.open(options.path, options.snapshotPath);
     writer = await SilverWriter.open(instance);
     const positions = await startingPositions(options, writer, topicNames, transport);
     consumer = transport.consumer({ groupId: options.groupId, fromBeginning: true, maxRecords: Math.min(options.batchRows, 20_000), clientId: 'pma-silver-sink' });
@@ -141,9 +143,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
         logger,
       );
     }
-    if (options.snapshotPath && !existsSync(options.snapshotPath)) {
-      state.snapshot = await publishSnapshot(writer.conn, options.path, options.snapshotPath);
-    }
+    if (snapshots && !existsSync(snapshots.snapshotPath)) state.snapshot = await snapshots.publish(writer.conn);
 
     const w = writer;
     const c = consumer;
@@ -191,12 +191,12 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
       });
     };
     const snapshotIfDue = async (force: boolean): Promise<void> => {
-      if (!options.snapshotPath || !changedSinceSnapshot) return;
+      if (!snapshots || !changedSinceSnapshot) return;
       // A big file takes a while to copy: at least ten times that between two copies, so publishing stays under a tenth of the time.
       const gap = Math.max(options.snapshotIntervalMs, 10 * (state.snapshot?.millis ?? 0));
       if (!force && Date.now() - lastSnapshotAt < gap) return;
       await settled;
-      const published = await publishSnapshot(w.conn, options.path, options.snapshotPath);
+      const published = await snapshots.publish(w.conn);
       if (!published) return;
       state.snapshot = published;
       lastSnapshotAt = Date.now();
@@ -301,6 +301,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
     await deadLetters.close().catch((err) => logger.warn('closing the dead-letter producer failed', { err }));
     writer?.close();
     instance.closeSync();
+    await snapshots?.close();
   }
 }
 
