@@ -169,9 +169,18 @@ export class Publisher {
     if (count === 0) return Promise.resolve(result);
     return new Promise<PageResult>((resolve, reject) => {
       this.#queue.push({ records, control, count, result, resolve, reject });
-      this.#running ??= this.#drain().finally(() => {
-        this.#running = undefined;
-      });
+      this.#kick();
+    });
+  }
+
+  /**
+   * Starts draining unless a drain runs. A page queued after a drain's last look at the queue but
+   * before that drain has ended is picked up by the next drain, started as this one ends.
+   */
+  #kick(): void {
+    this.#running ??= this.#drain().finally(() => {
+      this.#running = undefined;
+      if (this.#queue.length > 0) this.#kick();
     });
   }
 

@@ -86,4 +86,28 @@ describe('producers/records', () => {
     expect(store.size).to.equal(4);
     expect([...store.of('data:/trades')].map((c) => c.offset).sort((a, b) => a! - b!)).to.deep.equal([36, 37, 38, 39]);
   });
+
+  it('publishes a page queued while the previous drain is ending (it used to wait forever)', async () => {
+    const trades = await log.serde.codecFor(TOPICS.rawTrades);
+    const publisher = new Publisher({ producer: log.transport.producer(), dlqTopic: TOPICS.dlq.name });
+    const source = { endpoint: 'data:/trades', params: '{}', fetchedAt: Date.now() };
+    const page = (i: number) => publisher.page({ encoder: trades, toRaw: toRawTrade, items: [{ key: `k${i}`, api: trade(i) }], source });
+    const stuck: number[] = [];
+    // A worker publishes its next page a few microtasks after its last one was durable: one of
+    // these delays lands between the drain's last look at the queue and its end.
+    for (let ticks = 0; ticks < 30; ticks++) {
+      await page(2 * ticks);
+      for (let t = 0; t < ticks; t++) await Promise.resolve();
+      let durable = false;
+      const next = page(2 * ticks + 1).then(() => {
+        durable = true;
+      });
+      await publisher.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!durable) stuck.push(ticks);
+      else await next;
+    }
+    expect(stuck, 'delays after which the page was left queued').to.deep.equal([]);
+    expect(await readAll(log.transport, TOPICS.rawTrades.name)).to.have.length(60);
+  });
 });
