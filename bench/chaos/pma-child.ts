@@ -40,3 +40,19 @@ export function startPma(dataDir: string, args: readonly string[], options: PmaC
   const done = new Promise<RunOutcome>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, done };
 }
+
+/** A run to completion on a chaos world takes seconds; one still going after this never ends by itself. */
+export const RUN_LIMIT_MS = 150_000;
+
+/** Runs `pma` to its end, SIGKILLing it after `limitMs` (then `timedOut`): a run that should end by itself may not hang a suite. */
+export async function runPmaToEnd(dataDir: string, args: readonly string[], limitMs: number, options: PmaChildOptions = {}): Promise<RunOutcome & { timedOut: boolean }> {
+  const { child, done } = startPma(dataDir, args, options);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, limitMs);
+  const out = await done;
+  clearTimeout(timer);
+  return { ...out, timedOut };
+}

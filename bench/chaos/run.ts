@@ -15,7 +15,7 @@ import { mountSmallDisk, type SmallDisk } from './disk.ts';
 import { bounceBroker, dropPipelineTopics, type KafkaTarget, kafkaGlobal } from './kafka.ts';
 import { checkOracle, type OracleReport } from './oracle.ts';
 import { type ChaosPlan, replayLine, STAGES, type Stage } from './plan.ts';
-import { type RunOutcome, startPma } from './pma-child.ts';
+import { RUN_LIMIT_MS, type RunOutcome, runPmaToEnd, startPma } from './pma-child.ts';
 import { seededRandom } from './seeded-random.ts';
 import { ingestArgs, stageArgs, stageEnv } from './stages.ts';
 import { type VerifyReport, verifyRepair } from './verify.ts';
@@ -64,7 +64,7 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
   const sim = await startWorld(plan);
   let disk: SmallDisk | undefined;
   try {
-    if (plan.kind === 'disk-full') disk = mountSmallDisk(dataDir, 512);
+    if (plan.kind === 'disk-full') disk = mountSmallDisk(dataDir, 256);
     if (options.kafka) await dropPipelineTopics(options.kafka);
     const result: ScenarioResult = {
       plan,
@@ -82,7 +82,8 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
     const env = stageEnv(plan);
     const pma = (args: string[]) => startPma(dataDir, args, { global, env });
     const complete = async (what: string, args: string[]): Promise<RunOutcome> => {
-      const out = await pma(args).done;
+      const out = await runPmaToEnd(dataDir, args, RUN_LIMIT_MS, { global, env });
+      if (out.timedOut) throw new BenchError(`${what} did not finish within ${RUN_LIMIT_MS / 1000} s ${result.replay}:\n${tail(out.stderr)}`, { value: args.join(' ') });
       if (out.code !== 0) throw new BenchError(`${what}: the run to completion failed (exit ${out.code ?? out.signal}) ${result.replay}:\n${tail(out.stderr)}`, { value: args.join(' ') });
       return out;
     };
@@ -195,7 +196,8 @@ export async function judge(plan: ChaosPlan, options: RunOptions, sim: Simulator
   const dataDir = join(options.workDir, 'data');
   const rebuilt = join(options.workDir, `rebuilt-${Date.now()}`);
   const global = plan.transport === 'kafka' && options.kafka ? kafkaGlobal(options.kafka) : [];
-  const out = await startPma(dataDir, ['replay', '--layer', 'silver', '--into', rebuilt], { global }).done;
+  const out = await runPmaToEnd(dataDir, ['replay', '--layer', 'silver', '--into', rebuilt], RUN_LIMIT_MS, { global });
+  if (out.timedOut) throw new BenchError(`replay --layer silver did not finish within ${RUN_LIMIT_MS / 1000} s ${replayLine(plan)}`, { path: rebuilt });
   if (out.code !== 0) throw new BenchError(`replay --layer silver failed (exit ${out.code ?? out.signal}) ${replayLine(plan)}:\n${tail(out.stderr)}`, { path: rebuilt });
   const rebuiltSilver = join(rebuilt, 'silver.duckdb');
   const kafka = plan.transport === 'kafka' ? options.kafka : undefined;

@@ -4,7 +4,7 @@
  * `{ ok, findings: [{ layer, kind, topic?, partition?, from?, to?, detail, repaired?, action?, lost? }] }`.
  */
 import { BenchError } from '../../runtime/errors.ts';
-import { startPma } from './pma-child.ts';
+import { RUN_LIMIT_MS, runPmaToEnd } from './pma-child.ts';
 
 export interface VerifyFinding {
   layer: string;
@@ -28,7 +28,8 @@ export interface VerifyReport {
 }
 
 export async function verifyRepair(dataDir: string, global: readonly string[]): Promise<VerifyReport> {
-  const out = await startPma(dataDir, ['verify', '--repair', '--json'], { global }).done;
+  const out = await runPmaToEnd(dataDir, ['verify', '--repair', '--json'], RUN_LIMIT_MS, { global });
+  if (out.timedOut) throw new BenchError(`pma verify --repair did not finish within ${RUN_LIMIT_MS / 1000} s`, { path: dataDir });
   const raw = `exit ${out.code}; stdout: ${out.stdout.trim().slice(0, 600)}; stderr: ${out.stderr.trim().slice(0, 600)}`;
   const line = out.stdout
     .trim()
