@@ -202,6 +202,6 @@ export class EmbeddedRecordSource implements LogRecordSource {
   }
 
   close(): void {
-    this.#db.close();
+    if (this.#db.isOpen) this.#db.close();
   }
 }
