@@ -22,7 +22,7 @@ import { readAdvert } from './endpoint.ts';
 import { rebuildSilver } from './rebuild.ts';
 import { OFFSETS_TABLE } from './schema.ts';
 import { SILVER_DEFAULTS, type SilverSinkDeps } from './sink.ts';
-import { defaultSnapshotPath, publishSnapshot } from './snapshot.ts';
+import { defaultSnapshotPath, SnapshotPublisher } from './snapshot.ts';
 import { SILVER_TOPIC_KEYS } from './staging.ts';
 import { openSilverDatabase, type PartitionOffset } from './writer.ts';
 
@@ -198,14 +198,18 @@ export async function repairSilver(check: SilverCheck, silverPath: string, deps:
   if (check.republish) {
     const instance = await openSilverDatabase(silverPath);
     const conn = await instance.connect();
+    let snapshots: SnapshotPublisher | undefined;
     try {
-      const published = await publishSnapshot(conn, silverPath, defaultSnapshotPath(silverPath));
+      snapshots = await SnapshotPublisher.open(silverPath, defaultSnapshotPath(silverPath));
+      const published = await snapshots.publish(conn);
       for (const f of check.findings.filter((f) => f.layer === 'snapshot')) {
         settle(f, published !== undefined, published ? 'repaired (snapshot published again)' : 'cannot repair: Silver could not checkpoint');
       }
     } finally {
       conn.closeSync();
       instance.closeSync();
+      // Only once DuckDB closed the file: the publisher's descriptor holds DuckDB's lock until then (snapshot.ts).
+      await snapshots?.close();
     }
   }
 }
