@@ -77,7 +77,7 @@ export class Discovery {
             ctx.cursorRecord({
               ...emptyCursor(TRADES_ENDPOINT, merged.conditionId),
               page: 0,
-              detail: JSON.stringify({ gen: ctx.generation, closedMs: merged.closed ? (merged.closedMs ?? merged.endMs ?? null) : null }),
+              detail: JSON.stringify({ gen: ctx.generation, closedMs: merged.closed ? (merged.closedMs ?? merged.endMs ?? null) : null, startMs: merged.startMs ?? null }),
             }),
           );
         }

@@ -27,11 +27,11 @@ import type { ControlRecord } from '../../records/publisher.ts';
 import { TRADES_ENDPOINT, type TradeUnit } from '../markets/discovery.ts';
 import { type TradeRowJson, tradesPage, type V2TradeRowJson, v2TradesPage } from '../shapes.ts';
 import { capFromMessage, type Detail, readDetail, refusal, unitStatus } from '../units.ts';
+import { type Role, TakerListing, type TakerPage } from './takers.ts';
 import { initialV2State, type V2Page, type V2PageRequest, type V2WalkState, walkTradesV2 } from './v2-walk.ts';
 import { type EndpointKnowledge, initialWalkState, newKnowledge, type TradeGap, type TradePageRequest, type TradePageResult, type TradeRow, type TradeWalkState, walkTrades } from './walk.ts';
 
-const TAKER = { [HEADERS.fillRole]: 'taker' };
-const MAKER = { [HEADERS.fillRole]: 'maker' };
+const ROLE_HEADERS: Record<Role, Record<string, string>> = { taker: { [HEADERS.fillRole]: 'taker' }, maker: { [HEADERS.fillRole]: 'maker' } };
 
 /** Rows of a closed market can still appear this long after its close (indexing lag). */
 const CLOSED_SLACK_MS = 86_400_000;
@@ -52,6 +52,8 @@ interface TradeDetail extends Detail {
   /** Unix seconds: every row up to here has been read (the end of the last completed walk). */
   readUpTo?: number;
   closedMs?: number | null;
+  /** Unix ms the market started trading (as listed), where known: no trade is older. */
+  startMs?: number | null;
 }
 
 interface Step {
@@ -70,6 +72,7 @@ export class TradesFetcher {
   readonly #ctx: IngestContext;
   readonly knowledge: EndpointKnowledge = newKnowledge();
   #feed: Feed | undefined;
+  readonly #takerListings = new Map<string, TakerListing>();
 
   constructor(ctx: IngestContext) {
     this.#ctx = ctx;
@@ -83,7 +86,65 @@ export class TradesFetcher {
 
   /** Backfills (or resumes, or incrementally extends to `until`) one market's trades. */
   run(unit: TradeUnit, until?: number): Promise<'complete' | 'stopped' | 'failed'> {
-    return this.#ctx.runUnit({ fetcher: 'trades', endpoint: TRADES_ENDPOINT, scope: unit.conditionId }, () => this.#market(unit.conditionId, until));
+    return this.#ctx.runUnit({ fetcher: 'trades', endpoint: TRADES_ENDPOINT, scope: unit.conditionId }, async () => {
+      try {
+        await this.#market(unit.conditionId, until);
+      } finally {
+        this.#takerListings.delete(unit.conditionId);
+      }
+    });
+  }
+
+  /** The market's taker-only listing (where windows are ignored), read as far as labels need. */
+  #takerListing(conditionId: string): TakerListing {
+    let listing = this.#takerListings.get(conditionId);
+    if (!listing) {
+      const fetch = async (offset: number, limit: number): Promise<TakerPage> => {
+        const params = { market: conditionId, takerOnly: true, limit, offset };
+        try {
+          const page = (await this.#ctx.caller.call({ api: 'data', endpoint: '/trades', params }, tradesPage)).value;
+          return { kind: 'rows', rows: page.map((row) => ({ key: tradeKey(row), ts: row.timestamp })) };
+        } catch (err) {
+          const r = refusal(err);
+          if (r && r.status === 400 && /offset/i.test(r.message)) return { kind: 'offset-refused' };
+          throw err;
+        }
+      };
+      listing = new TakerListing(fetch, this.knowledge, this.#ctx.settings.tradesPageSize);
+      this.#takerListings.set(conditionId, listing);
+    }
+    return listing;
+  }
+
+  /**
+   * The gap record of history the walk could not reach. Where windows are ignored the taker-only
+   * listing, which reaches twice as deep, tells when the market's first trade was and how many
+   * rows are missing; else the gap starts where the market started trading, as far as known.
+   */
+  async #gap(conditionId: string, gap: TradeGap, feed: Feed, walk: TradeWalkState | V2WalkState, detail: TradeDetail): Promise<ControlRecord> {
+    let start: number | null = gap.start > 1 ? gap.start * 1000 : null;
+    let recordsMissing: number | null = null;
+    const known = typeof detail.startMs === 'number' ? detail.startMs : undefined;
+    if (known !== undefined) start = Math.max(start ?? 0, Math.floor(known / 1000) * 1000);
+    if (gap.reason === 'offset-cap' && feed === 'v1' && this.knowledge.windows === 'ignored') {
+      const w = walk as TradeWalkState;
+      const readAtEnd = w.oldest === gap.end ? w.oldestKeys.length : 0;
+      const history = await this.#takerListing(conditionId).history(gap.end, readAtEnd);
+      if (history) {
+        start = Math.max(gap.start, history.firstTrade) * 1000;
+        recordsMissing = history.rowsBefore;
+      }
+    }
+    return this.#ctx.gapRecord('trades', {
+      endpoint: TRADES_ENDPOINT,
+      market: conditionId,
+      token: null,
+      start,
+      end: gap.end * 1000 + 999,
+      reason: gap.reason,
+      detail: gap.detail,
+      recordsMissing,
+    });
   }
 
   async #market(conditionId: string, until?: number): Promise<void> {
@@ -138,20 +199,8 @@ export class TradesFetcher {
     // The next page is fetched while this one is labelled and published.
     await forEachAhead(steps, async (step) => {
       const control: ControlRecord[] = [];
-      if (step.gap) {
-        control.push(
-          ctx.gapRecord('trades', {
-            endpoint: TRADES_ENDPOINT,
-            market: conditionId,
-            token: null,
-            start: step.gap.start * 1000,
-            end: step.gap.end * 1000 + 999,
-            reason: step.gap.reason,
-            detail: step.gap.detail,
-          }),
-        );
-      }
-      const takers = step.rows.length > 0 && ctx.settings.fillRoles ? await this.#takerKeys(conditionId, step.rows, step.feed) : undefined;
+      if (step.gap) control.push(await this.#gap(conditionId, step.gap, step.feed, step.walk, current));
+      const roles = step.rows.length > 0 && ctx.settings.fillRoles ? await this.#roles(conditionId, step.rows, step.feed, step.fetchedAt) : undefined;
       current = nextDetail({ ...current, feed: step.feed }, step.walk, ctx.generation);
       last = step.walk;
       const stored = ctx.cursorOf(TRADES_ENDPOINT, conditionId);
@@ -173,7 +222,7 @@ export class TradesFetcher {
       const res = await ctx.publisher.page({
         encoder: ctx.enc.rawTrades,
         toRaw: toRawTrade,
-        items: step.rows.map((r) => ({ key: r.key, api: r.raw, headers: takers ? (takers.has(r.key) ? TAKER : MAKER) : undefined })),
+        items: step.rows.map((r) => ({ key: r.key, api: r.raw, headers: roleHeaders(roles?.get(r.key)) })),
         source: { endpoint: TRADES_ENDPOINT, params: step.params, fetchedAt: step.fetchedAt },
         control,
       });
@@ -279,11 +328,23 @@ export class TradesFetcher {
   }
 
   /**
-   * Keys of the taker rows in the span of `rows` (asked with takerOnly), or undefined when the API
-   * cannot answer that (it ignores time windows, or the span is deeper than its offset cap).
+   * The role of each row of a page that can be told: where windows are honoured, by asking the
+   * page's span once more for taker rows only; where they are ignored, from the market's taker-only
+   * listing. Rows absent from the answer are read downstream as of unknown role.
    */
-  async #takerKeys(conditionId: string, rows: TradeRow[], feed: Feed): Promise<Set<string> | undefined> {
-    if (feed === 'v1' && this.knowledge.windows === 'ignored') return undefined;
+  async #roles(conditionId: string, rows: TradeRow[], feed: Feed, fetchedAt: number): Promise<Map<string, Role> | undefined> {
+    if (feed === 'v1' && this.knowledge.windows === 'ignored') return this.#takerListing(conditionId).roles(rows, fetchedAt);
+    const takers = await this.#takerKeys(conditionId, rows, feed);
+    if (takers === 'windows-ignored') return this.#takerListing(conditionId).roles(rows, fetchedAt);
+    if (!takers) return undefined;
+    return new Map(rows.map((r) => [r.key, takers.has(r.key) ? 'taker' : 'maker']));
+  }
+
+  /**
+   * Keys of the taker rows in the span of `rows` (asked with takerOnly), `windows-ignored` when the
+   * answer shows the API ignores the span, or undefined when the span is deeper than its offset cap.
+   */
+  async #takerKeys(conditionId: string, rows: TradeRow[], feed: Feed): Promise<Set<string> | 'windows-ignored' | undefined> {
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
     for (const r of rows) {
@@ -313,7 +374,10 @@ export class TradesFetcher {
       const pageKeys = new Set<string>();
       let repeats = 0;
       for (const row of page) {
-        if (row.timestamp < lo || row.timestamp > hi) return undefined;
+        if (row.timestamp < lo || row.timestamp > hi) {
+          this.knowledge.windows = 'ignored';
+          return 'windows-ignored';
+        }
         const key = tradeKey(row);
         if (previous.has(key)) repeats++;
         pageKeys.add(key);
@@ -394,4 +458,8 @@ function nextDetail(prev: TradeDetail, walk: TradeWalkState | V2WalkState, gen: 
   const readUpTo = walk.complete ? Math.max(prev.readUpTo ?? 0, 'initialEnd' in walk ? walk.initialEnd : walk.end) : prev.readUpTo;
   // A finished walk is not kept: what the next pass needs is newestTs, newestKeys and readUpTo.
   return { ...prev, gen, walk: walk.complete ? undefined : (slim as unknown as TradeWalkState), newestKeys: trim(newestKeys), newestTs, readUpTo };
+}
+
+function roleHeaders(role: Role | undefined): Record<string, string> | undefined {
+  return role ? ROLE_HEADERS[role] : undefined;
 }

@@ -112,6 +112,11 @@ export interface WalkStep {
   gap?: TradeGap;
   /** The request this step answered (absent for steps that only split or report). */
   request?: TradePageRequest;
+  /**
+   * A full page that only repeats the previous one: the sign of a cap past which the server
+   * repeats itself, or of rows that moved under the walk. Not trusted until a probe confirms it.
+   */
+  suspectCap?: boolean;
 }
 
 export type FetchTradePage = (req: TradePageRequest) => Promise<TradePageResult>;
@@ -142,9 +147,48 @@ export async function* walkTrades(initial: TradeWalkState, fetchPage: FetchTrade
       continue;
     }
     const step = readPage(s, res.rows, knowledge, limit);
+    if (step.suspectCap) {
+      const probe = { ...request, offset: request.offset + res.rows.length };
+      const checked = confirmCap(s, res.rows.length, await fetchPage(probe), knowledge, limit);
+      yield { ...checked, request };
+      s = checked.state;
+      continue;
+    }
     yield { ...step, request };
     s = step.state;
   }
+}
+
+/**
+ * Decides a suspected cap by asking one page further. Past a cap that repeats, that page repeats
+ * too: it is as full as the suspect and holds no row older than the walk has read. A page that
+ * holds such a row, or is short, shows rows that moved under the walk (they arrived at the head
+ * while it paged): the suspect page is known rows only, and the walk moves past it.
+ */
+function confirmCap(prev: TradeWalkState, suspectRows: number, probe: TradePageResult, k: EndpointKnowledge, limit: number): WalkStep {
+  const s = copyState(prev);
+  if (probe.kind === 'rows') {
+    const oldestKeys = new Set(s.oldestKeys);
+    const unread = probe.rows.some((r) => r.ts >= s.start && r.ts <= s.end && (s.oldest === undefined || r.ts < s.oldest || (r.ts === s.oldest && !oldestKeys.has(r.key))));
+    if (!unread && probe.rows.length >= suspectRows) {
+      k.maxOffset = Math.min(k.maxOffset ?? s.offset - 1, s.offset - 1);
+      return splitWindow(s, k, `pages at offsets ${s.offset} and ${s.offset + suspectRows} repeat the rows before them`);
+    }
+    if (!unread && probe.rows.length < Math.min(limit, Math.max(k.honouredLimit, suspectRows))) {
+      s.complete = true;
+      s.lastPageKeys = [];
+      s.pages += 1;
+      return { rows: [], state: s };
+    }
+  } else {
+    // The probe went past a cap the server refuses: that is the cap, and the suspect page was below it.
+    const cap = probe.maxOffset ?? s.offset + suspectRows - 1;
+    k.refusesPastCap = true;
+    k.maxOffset = Math.min(k.maxOffset ?? cap, cap);
+  }
+  s.offset += suspectRows;
+  s.pages += 1;
+  return { rows: [], state: s };
 }
 
 /** A copy of a state that later changes may not leak into (its lists are replaced, never mutated, except these). */
@@ -196,12 +240,10 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
     taken.add(r.key);
     fresh.push(r);
   }
-  const repeated = rows.length > 0 && s.offset > 0 && repeats === rows.length;
-  if (repeated) {
-    // Older profiles answer past the cap with the same rows again: that is the cap.
-    k.maxOffset = Math.min(k.maxOffset ?? s.offset - 1, s.offset - 1);
-    return splitWindow(s, k, `page at offset ${s.offset} repeats the previous page`);
-  }
+  const clampKnown = Math.min(limit, k.honouredLimit);
+  // Older profiles answer past the cap with the same rows again; a short page of repeats is only the end.
+  const repeated = rows.length > 0 && s.offset > 0 && repeats === rows.length && rows.length >= clampKnown;
+  if (repeated) return { rows: [], state: s, suspectCap: true };
 
   for (const r of fresh) {
     if (s.oldest === undefined || r.ts < s.oldest) {
@@ -217,8 +259,9 @@ function readPage(prev: TradeWalkState, rows: TradeRow[], k: EndpointKnowledge, 
       s.newestKeys.push(r.key);
     }
   }
-  const clampKnown = Math.min(limit, k.honouredLimit);
-  k.honouredLimit = Math.max(k.honouredLimit, rows.length);
+  // A page with repeated rows may carry more than the server's page (rows served again on top of
+  // it): only a clean page says how long the server's pages are.
+  if (repeats === 0) k.honouredLimit = Math.max(k.honouredLimit, rows.length);
   s.lastPageKeys = [...pageKeys];
   s.pages += 1;
   s.records += fresh.length;
