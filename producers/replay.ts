@@ -2,6 +2,8 @@
  * `pma ingest --retry-failures`: replays the units whose requests gave up in earlier runs. Every
  * failure record names its unit (endpoint and scope); a unit whose cursor has since completed is
  * skipped, the others resume from their cursors, so the failed request is the first one sent.
+ * Listings go first; then the price units left open because a failed Gamma listing left their
+ * market's life unknown are completed with what the replayed listing tells.
  */
 
 import { TOPICS } from '../schemas/topics.ts';
@@ -43,7 +45,10 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
   const listings = new Listings(ctx, new Discovery(ctx, { catalog }));
   const boards: Board[] = [];
   let skipped = 0;
-  for (const { endpoint, scope } of units.values()) {
+  // Listings first: they bring what the other units need to know of their markets.
+  const listing = (endpoint: string) => (endpoint === CLOB_MARKETS_ENDPOINT || endpoint === GAMMA_MARKETS_ENDPOINT || endpoint === GAMMA_EVENTS_ENDPOINT ? 0 : 1);
+  const ordered = [...units.values()].sort((a, b) => listing(a.endpoint) - listing(b.endpoint));
+  for (const { endpoint, scope } of ordered) {
     if (ctx.stop.aborted) break;
     const cursor = ctx.cursors.get(endpoint, scope);
     if (cursor?.complete) {
@@ -64,6 +69,14 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
     else ctx.logger.warn('a failure names a unit this version cannot replay', { endpoint, scope });
   }
   if (boards.length > 0) await new LeaderboardFetcher(ctx).run(boards.filter((b) => boardScope(b) !== ''));
+  // Price units read over the CLOB listing's span when Gamma's listing failed: complete them now
+  // that it has been replayed (those whose markets Gamma still does not list stay open).
+  for (const c of [...ctx.cursors.of(PRICES_ENDPOINT)]) {
+    if (ctx.stop.aborted) break;
+    if (c.complete || units.has(`${PRICES_ENDPOINT}|${c.scope}`) || readDetail(c).covered === undefined) continue;
+    const market = readDetail(c).market as { conditionId?: string } | undefined;
+    await prices.run({ token: c.scope, conditionId: market?.conditionId ?? '' });
+  }
   ctx.logger.info('failures replayed', { failures, units: units.size, skipped });
   return { failures, units: units.size, skipped };
 }

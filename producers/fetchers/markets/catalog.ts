@@ -18,6 +18,8 @@ export interface MarketInfo {
   endMs?: number;
   closed?: boolean;
   volume?: number;
+  /** True once Gamma listed the market: only it says when the market was created and closed. */
+  gamma?: boolean;
 }
 
 export function fromClob(m: ClobMarketJson): MarketInfo {
@@ -41,7 +43,7 @@ export function fromGamma(m: GammaMarketJson): MarketInfo | undefined {
       // A malformed string-encoded array: tokens come from the CLOB listing instead.
     }
   }
-  const info: MarketInfo = { conditionId: m.conditionId, tokens };
+  const info: MarketInfo = { conditionId: m.conditionId, tokens, gamma: true };
   const starts = [parseTime(m.createdAt), parseTime(m.startDate)].filter((x): x is number => x !== undefined);
   if (starts.length > 0) info.startMs = Math.min(...starts);
   const closedAt = parseTime(m.closedTime);
@@ -66,6 +68,7 @@ export function mergeInfo(a: MarketInfo, b: MarketInfo): MarketInfo {
     endMs: a.endMs ?? b.endMs,
     closed: a.closed ?? b.closed,
     volume: a.volume ?? b.volume,
+    gamma: a.gamma || b.gamma || undefined,
   };
 }
 

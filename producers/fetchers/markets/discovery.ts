@@ -137,8 +137,10 @@ export interface MarketDetail {
   closedMs?: number;
   closed?: boolean;
   volume?: number;
+  /** True once Gamma listed the market (its creation and close times are then known). */
+  gamma?: boolean;
 }
 
 export function marketDetail(m: MarketInfo): MarketDetail {
-  return { conditionId: m.conditionId, startMs: m.startMs, endMs: m.endMs, closedMs: m.closedMs, closed: m.closed, volume: m.volume };
+  return { conditionId: m.conditionId, startMs: m.startMs, endMs: m.endMs, closedMs: m.closedMs, closed: m.closed, volume: m.volume, gamma: m.gamma };
 }

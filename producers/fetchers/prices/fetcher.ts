@@ -54,8 +54,21 @@ export class PricesFetcher {
     const horizon = Math.floor(until ?? Math.min(ctx.settings.until ?? Number.POSITIVE_INFINITY, ctx.horizon));
     const closeSec = market.closed ? (market.closedMs ?? market.endMs) : undefined;
     const end = closeSec !== undefined ? Math.min(horizon, Math.floor(closeSec / 1000) + CLOSE_SLACK_SEC) : horizon;
+    let spanStart = market.startMs !== undefined ? Math.floor(market.startMs / 1000) : EARLIEST;
+    if (market.startMs === undefined) ctx.logger.debug('no creation time known for this market; reading its prices from 2020', { token: unit.token });
+    if (ctx.settings.since !== undefined) spanStart = Math.max(spanStart, ctx.settings.since);
+    const covered = detail.covered as [number, number] | undefined;
     let state: PriceWalkState;
-    if (status === 'resume' && detail.walk) {
+    if (status === 'resume' && covered && (detail.walk as PriceWalkState | undefined)?.complete) {
+      // Read over the span the CLOB listing gave; only Gamma's creation and close complete it.
+      if (!market.gamma) return;
+      const extension = extend(detail.walk as PriceWalkState, covered, spanStart, end);
+      if (!extension) {
+        await ctx.publisher.control([ctx.cursorRecord({ ...stored!, complete: true, detail: JSON.stringify({ gen: ctx.generation, market, walk: detail.walk }) })]);
+        return;
+      }
+      state = extension;
+    } else if (status === 'resume' && detail.walk) {
       state = detail.walk as PriceWalkState;
     } else if (stored?.complete && detail.walk) {
       const prev = detail.walk as PriceWalkState;
@@ -66,11 +79,12 @@ export class PricesFetcher {
       }
       state = { ...prev, next: from, end, skipTs: [], complete: false };
     } else {
-      let start = market.startMs !== undefined ? Math.floor(market.startMs / 1000) : EARLIEST;
-      if (market.startMs === undefined) ctx.logger.debug('no creation time known for this market; reading its prices from 2020', { token: unit.token });
-      if (ctx.settings.since !== undefined) start = Math.max(start, ctx.settings.since);
-      state = initialPriceState(policy, start, end, market.volume);
+      state = initialPriceState(policy, spanStart, end, market.volume);
     }
+    const readFrom = Math.min(state.next, covered?.[0] ?? state.next);
+    // A walk begun over the CLOB listing's span finishes as such, even if Gamma answered meanwhile.
+    const provisional = !market.gamma || (covered !== undefined && !state.skip && status === 'resume' && !(detail.walk as PriceWalkState | undefined)?.complete);
+    let finished = false;
     let oldest = stored?.oldestTimestamp ?? null;
     const paramsOf = (req: PriceWindowRequest) => ({ market: unit.token, startTs: req.startTs, endTs: req.endTs, fidelity: req.fidelity });
     const fetchWindow = async (req: PriceWindowRequest): Promise<PriceWindowResult> => {
@@ -88,7 +102,8 @@ export class PricesFetcher {
       const fetchedAt = step.fetchedAt;
       const context = { token: unit.token, fidelity: step.request.fidelity, startTs: step.request.startTs, endTs: step.request.endTs, fetchedAt };
       const s = step.state;
-      if (oldest === null && step.points.length > 0) oldest = Math.min(...step.points.map((p) => p.t)) * 1000;
+      if (step.points.length > 0) oldest = Math.min(oldest ?? Number.POSITIVE_INFINITY, Math.min(...step.points.map((p) => p.t)) * 1000);
+      finished = s.complete;
       const cursor = ctx.cursorRecord({
         ...ctx.cursorOf(PRICES_ENDPOINT, unit.token),
         page: s.windows + 1,
@@ -96,10 +111,10 @@ export class PricesFetcher {
         windowEnd: step.request.endTs * 1000,
         lastTimestamp: s.newest !== undefined ? s.newest * 1000 : null,
         oldestTimestamp: oldest,
-        complete: s.complete,
+        complete: s.complete && !provisional,
         // The walk's own count runs across passes: an incremental pass starts from the last state.
         records: s.records,
-        detail: JSON.stringify({ gen: ctx.generation, market, walk: s }),
+        detail: JSON.stringify({ gen: ctx.generation, market, walk: s, ...(provisional ? { covered: [readFrom, s.end] } : {}) }),
       });
       const res = await ctx.publisher.page({
         encoder: ctx.enc.rawPrices,
@@ -111,7 +126,24 @@ export class PricesFetcher {
       ctx.metrics.published('prices', ctx.enc.rawPrices.topic, res.published);
       if (res.deadLettered) ctx.metrics.deadLettered('prices', 'schema-mismatch', res.deadLettered);
     });
+    // The CLOB span is read and Gamma's is known: read the rest of it now (this recursion ends, as
+    // the extension is not provisional).
+    if (finished && provisional && market.gamma && !ctx.stop.aborted) await this.#token(unit, until);
   }
+}
+
+/**
+ * The walk that completes a history read over [covered] to the span Gamma gives, stepping over
+ * what was read; undefined when there is nothing left to read.
+ */
+function extend(prev: PriceWalkState, covered: [number, number], start: number, end: number): PriceWalkState | undefined {
+  const [from, to] = covered;
+  const before = start < from;
+  const after = end > to;
+  if (!before && !after) return undefined;
+  const base = { ...prev, skipTs: [], complete: false };
+  if (before) return { ...base, next: start, end: Math.max(end, to), skip: { from, to } };
+  return { ...base, next: to + 1, end, skip: undefined };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -51,6 +51,8 @@ export interface PriceWalkState {
   newest?: number;
   /** Point times of the window being re-read finely that the coarse read already published. */
   skipTs: number[];
+  /** Unix seconds, inclusive: a span read already (by an earlier walk) that this one steps over. */
+  skip?: { from: number; to: number };
   windows: number;
   records: number;
   complete: boolean;
@@ -76,11 +78,9 @@ export type FetchPriceWindow = (req: PriceWindowRequest) => Promise<PriceWindowR
 export async function* walkPrices(initial: PriceWalkState, fetchWindow: FetchPriceWindow, knowledge: PriceKnowledge, policy: ResolutionPolicy): AsyncGenerator<PriceStep> {
   let s: PriceWalkState = structuredClone(initial);
   while (!s.complete) {
-    const request: PriceWindowRequest = {
-      startTs: s.next,
-      endTs: Math.min(s.end, s.next + knowledge.maxWindowSec),
-      fidelity: s.fidelity,
-    };
+    let endTs = Math.min(s.end, s.next + knowledge.maxWindowSec);
+    if (s.skip && s.next < s.skip.from) endTs = Math.min(endTs, s.skip.from - 1);
+    const request: PriceWindowRequest = { startTs: s.next, endTs, fidelity: s.fidelity };
     const res = await fetchWindow(request);
     if (res.kind === 'window-refused') {
       const tried = request.endTs - request.startTs;
@@ -118,6 +118,7 @@ export async function* walkPrices(initial: PriceWalkState, fetchWindow: FetchPri
     next.records += points.length;
     for (const p of points) if (next.newest === undefined || p.t > next.newest) next.newest = p.t;
     next.next = request.endTs + 1;
+    if (next.skip && next.next >= next.skip.from && next.next <= next.skip.to) next.next = next.skip.to + 1;
     if (next.next > next.end) next.complete = true;
     yield { points, state: next, request, fetchedAt: res.fetchedAt ?? Date.now() };
     s = next;
