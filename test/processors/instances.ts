@@ -3,6 +3,8 @@
  * trades whose enrichment is known from the field values alone (the oracle for "the same with 1
  * or N processors").
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { runProcessors, SOURCE_HEADER } from '../../processors/index.ts';
 import type { ProcessorOptions, ProcessorResult } from '../../processors/runner.ts';
@@ -10,7 +12,10 @@ import type { Serde } from '../../registry/serde.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ConsumedRecord, Transport } from '../../transport/types.ts';
-import type { RawItem } from './raw-in.ts';
+import { readTopic } from '../sinks/log-harness.ts';
+import { publishRaw, type RawItem } from './raw-in.ts';
+
+const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 
 export const COND = (i: number) => `0x${String(i).padStart(64, 'c')}`;
 export const TOKEN = (i: number, k: number) => `${9_000_000 + i * 10 + k}`;
@@ -109,4 +114,49 @@ export async function waitFor(check: () => Promise<boolean>, what: string, ms = 
 /** Records in a topic: the sum of its partitions' high watermarks minus their low ones. */
 export async function topicCount(transport: Transport, topic: string): Promise<number> {
   return (await transport.admin().offsets(topic)).reduce((n, o) => n + o.high - o.low, 0);
+}
+
+/** `pma process` as a child process (global flags `pmaArgs`), killable with SIGKILL; its stderr is kept for failures. */
+function processChild(pmaArgs: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [PMA, ...pmaArgs, 'process', '--retry-wait-ms', '10000'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
+  let stderr = '';
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
+/**
+ * Three `pma process` in one group over a backlog of trades with more arriving; one is killed
+ * with SIGKILL once a quarter is processed. Every trade must come out exactly once, enriched as
+ * its market says (Kafka's transactions system test in small: seeded input, a client killed
+ * hard, input set = output set, zero duplicates).
+ */
+export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: Serde }, pmaArgs: string[], markets = 60, perMarket = 500): Promise<void> {
+  const all = Array.from({ length: markets * perMarket }, (_, i) => bareTrade(1 + (i % markets), Math.floor(i / markets)));
+  const committed = async () => (await h.transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name)).reduce((n, o) => n + o.offset, 0);
+  // A backlog, so the processors are busy mid-round when one is killed; the rest arrives meanwhile.
+  await publishRaw(
+    h,
+    'rawGammaMarkets',
+    Array.from({ length: markets }, (_, i) => gammaMarket(i + 1)),
+  );
+  for (let i = 0; i < all.length / 2; i += 1_000) await publishRaw(h, 'rawTrades', all.slice(i, i + 1_000));
+  const children = [0, 1, 2].map(() => processChild(pmaArgs));
+  try {
+    const publishing = (async () => {
+      for (let i = all.length / 2; i < all.length; i += 500) await publishRaw(h, 'rawTrades', all.slice(i, i + 500));
+    })();
+    await waitFor(async () => (await committed()) >= all.length / 4, 'a quarter of the trades processed', 180_000);
+    children[0]!.child.kill('SIGKILL');
+    await children[0]!.exited;
+    await publishing;
+    await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000);
+  } finally {
+    for (const c of children.slice(1)) c.child.kill('SIGTERM');
+    const codes = await Promise.all(children.slice(1).map((c) => c.exited));
+    for (const [i, code] of codes.entries()) expect(code, children[i + 1]!.stderr()).to.equal(0);
+  }
+  await expectTradesEnriched(h.serde, await readTopic(h.transport, TOPICS.trades.name), markets, perMarket);
 }

@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { GlobalConfig } from '../../runtime/config.ts';
+import { ConsumerStateError } from '../../runtime/errors.ts';
 import { partitionForKey } from '../../transport/partitioner.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, ProduceRecord, Transport } from '../../transport/types.ts';
 
@@ -272,6 +273,49 @@ export function transportContract(name: string, make: () => Promise<ContractTran
       await pollUntil([a], seen, settleMs, () => seen.size === 40);
       expect([...seen.keys()].sort()).to.have.length(40);
       await a.close();
+    });
+
+    it('commits the output of a step with its input offset as one transaction, and fences a member that lost the input partition', async () => {
+      const input = await topic(2);
+      const output = await topic(1);
+      await transport.producer().send(
+        input,
+        Array.from({ length: 20 }, (_, i) => ({ key: null, value: Buffer.from(`in${i}`), partition: i % 2 })),
+      );
+      const groupId = unique('g');
+      const a = transport.consumer({ groupId, fromBeginning: true });
+      await a.subscribe([input]);
+      const seen = new Map<string, ConsumedRecord>();
+      await pollUntil([a], seen, settleMs, () => a.assignment().length === 2);
+      const steps = transport.transactionalProducer();
+      const out = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${from + i}`), value: Buffer.from(`out${from + i}`) }));
+      await steps.commitStep(a, { topic: input, partition: 0, offset: 4 }, [{ topic: output, records: out(4, 0) }]);
+      await steps.commitStep(a, { topic: input, partition: 1, offset: 2 }, []);
+      const committed = async () => new Map((await transport.admin().groupOffsets(groupId, input)).map((o) => [o.partition, o.offset]));
+      expect(await committed()).to.deep.equal(
+        new Map([
+          [0, 4],
+          [1, 2],
+        ]),
+      );
+      expect((await readAll(transport, output, 4, settleMs)).map((r) => r.value!.toString())).to.deep.equal(['out0', 'out1', 'out2', 'out3']);
+
+      // A second member takes one partition over: a step of the lost partition writes nothing.
+      const b = transport.consumer({ groupId, fromBeginning: true });
+      await b.subscribe([input]);
+      await pollUntil([a, b], seen, settleMs, () => a.assignment().length === 1 && b.assignment().length === 1);
+      const lost = a.assignment()[0]!.partition === 0 ? 1 : 0;
+      const err = await steps.commitStep(a, { topic: input, partition: lost, offset: 9 }, [{ topic: output, records: out(3, 4) }]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).to.be.instanceOf(ConsumerStateError);
+      expect((err as ConsumerStateError).context).to.include({ topic: input, partition: lost, fenced: true });
+      expect((await committed()).get(lost)).to.equal(lost === 0 ? 4 : 2);
+      expect(await readAll(transport, output, undefined, settleMs)).to.have.length(4);
+      await steps.close();
+      await a.close();
+      await b.close();
     });
 
     it('replays from the beginning, from an offset, and from the end', async () => {

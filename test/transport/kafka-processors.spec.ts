@@ -4,11 +4,9 @@
  * (finding 3; Kafka's transactions system test is the model: seeded input, a client killed hard,
  * input set = output set, zero duplicates).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import kafkajs from 'kafkajs';
 import { HttpRegistry } from '../../registry/http.ts';
@@ -18,7 +16,7 @@ import { ALL_TOPICS, TOPICS } from '../../schemas/topics.ts';
 import { createKafkaTransport } from '../../transport/kafka/index.ts';
 import type { Transport } from '../../transport/types.ts';
 import { describeNeeding } from '../prerequisite.ts';
-import { bareTrade, expectTradesEnriched, gammaMarket, startProcessors, waitFor } from '../processors/instances.ts';
+import { bareTrade, expectTradesEnriched, gammaMarket, killOneOfThreeMidIngest, startProcessors, waitFor } from '../processors/instances.ts';
 import { publishRaw } from '../processors/raw-in.ts';
 import { readTopic } from '../sinks/log-harness.ts';
 import { type KafkaTestEnv, kafkaAvailability } from './kafka/broker.ts';
@@ -29,20 +27,6 @@ const missing = noBroker ?? (env.registryUrl ? undefined : 'no schema registry b
 
 const MARKETS = 24;
 const PER_MARKET = 10;
-const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
-
-/** `pma process` as a child process, killable with SIGKILL; its stderr is kept for failures. */
-function processChild(dataDir: string): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const args = ['--data-dir', dataDir, '--transport', 'kafka', '--brokers', env.brokers.join(','), '--registry', env.registryUrl!, 'process', '--retry-wait-ms', '10000'];
-  const child = spawn(process.execPath, [PMA, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
-  let stderr = '';
-  child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
-}
-
 describeNeeding(`processors in one group on Kafka (${found?.source ?? 'no broker'})`, missing, function () {
   this.timeout(300_000);
   let transport: Transport;
@@ -100,34 +84,11 @@ describeNeeding(`processors in one group on Kafka (${found?.source ?? 'no broker
   });
 
   it('one of three processors killed with SIGKILL mid-ingest: every trade exactly once on the clean topic, enriched', async () => {
-    const markets = 60;
-    const perMarket = 500;
-    const all = Array.from({ length: markets * perMarket }, (_, i) => bareTrade(1 + (i % markets), Math.floor(i / markets)));
-    const committed = async () => (await transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name)).reduce((n, o) => n + o.offset, 0);
-    // A backlog, so the processors are busy mid-round when one is killed; the rest arrives meanwhile.
-    await publishRaw(
-      { transport, serde },
-      'rawGammaMarkets',
-      Array.from({ length: markets }, (_, i) => gammaMarket(i + 1)),
-    );
-    for (let i = 0; i < all.length / 2; i += 1_000) await publishRaw({ transport, serde }, 'rawTrades', all.slice(i, i + 1_000));
     const dir = mkdtempSync(join(tmpdir(), 'pma-kafka-eos-'));
-    const children = [0, 1, 2].map(() => processChild(dir));
     try {
-      const publishing = (async () => {
-        for (let i = all.length / 2; i < all.length; i += 500) await publishRaw({ transport, serde }, 'rawTrades', all.slice(i, i + 500));
-      })();
-      await waitFor(async () => (await committed()) >= all.length / 4, 'a quarter of the trades processed', 180_000);
-      children[0]!.child.kill('SIGKILL');
-      await children[0]!.exited;
-      await publishing;
-      await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000);
+      await killOneOfThreeMidIngest({ transport, serde }, ['--data-dir', dir, '--transport', 'kafka', '--brokers', env.brokers.join(','), '--registry', env.registryUrl!]);
     } finally {
-      for (const c of children.slice(1)) c.child.kill('SIGTERM');
-      const codes = await Promise.all(children.slice(1).map((c) => c.exited));
-      for (const [i, code] of codes.entries()) expect(code, children[i + 1]!.stderr()).to.equal(0);
       rmSync(dir, { recursive: true, force: true });
     }
-    await expectTradesEnriched(serde, await readTopic(transport, TOPICS.trades.name), markets, perMarket);
   });
 });
