@@ -230,8 +230,9 @@ function checkGaps(truth: Array<Record<string, unknown>>, records: Row[]): { tru
     if (g.endpoint === 'data:/trades') {
       const from = Number(g.from) * 1000;
       const to = Number(g.to) * 1000;
-      // The record names the market and a span inside the unreachable history [first fill, oldest fill reached].
-      const ok = records.some((r) => r.market === g.market && (r.start === null || Number(r.start) >= from - 999) && (r.end === null || Number(r.end) <= to + 999));
+      // The record names the market and covers the unreachable history, from its first fill up to the
+      // second of the oldest fill reached, without claiming reached history past that second.
+      const ok = records.some((r) => r.market === g.market && (r.start === null || Number(r.start) <= from) && (r.end === null || (Number(r.end) >= to && Number(r.end) <= to + 999)));
       if (!ok) unmatched.push(`trades of ${g.market} before ${new Date(to).toISOString()}`);
     } else {
       const scope = `${g.timePeriod}/${g.orderBy}/${g.category}`;
