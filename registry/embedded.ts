@@ -62,6 +62,8 @@ interface VersionRow {
 
 export class EmbeddedRegistry implements SchemaRegistry {
   readonly #db: DatabaseSync;
+  /** The SQLite file, named in every error. */
+  readonly #path: string;
   readonly #statements = new Map<string, StatementSync>();
   /** Schema ids never change content, so their text and parsed form are cached for good. */
   readonly #byId = new Map<number, string>();
@@ -69,6 +71,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
   #closed = false;
 
   constructor(options: EmbeddedRegistryOptions) {
+    this.#path = options.path;
     mkdirSync(dirname(options.path), { recursive: true });
     try {
       this.#db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
@@ -299,7 +302,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
   /** Runs `fn` in an IMMEDIATE transaction: the write lock is taken up front, so no upgrade can fail. */
   #write<T>(fn: () => T): T {
     this.#ensureOpen();
-    return inTransaction(this.#db, 'BEGIN IMMEDIATE', fn, asRegistryError);
+    return inTransaction(this.#db, 'BEGIN IMMEDIATE', fn, (err) => asRegistryError(err, this.#path));
   }
 
   #statement(sql: string): StatementSync {
@@ -311,7 +314,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
     try {
       return this.#statement(sql).get(...params) as T | undefined;
     } catch (err) {
-      throw asRegistryError(err);
+      throw asRegistryError(err, this.#path);
     }
   }
 
@@ -319,7 +322,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
     try {
       return this.#statement(sql).all(...params) as T[];
     } catch (err) {
-      throw asRegistryError(err);
+      throw asRegistryError(err, this.#path);
     }
   }
 
@@ -327,7 +330,7 @@ export class EmbeddedRegistry implements SchemaRegistry {
     try {
       return this.#statement(sql).run(...params);
     } catch (err) {
-      throw asRegistryError(err);
+      throw asRegistryError(err, this.#path);
     }
   }
 
@@ -350,9 +353,9 @@ function checkVersion(version: number): void {
 }
 
 /** Keeps our own errors; wraps SQLite failures (busy past the timeout, disk full, ...) as RegistryError. */
-function asRegistryError(err: unknown): PmaError {
+function asRegistryError(err: unknown, path: string): PmaError {
   if (err instanceof PmaError) return err;
-  return new RegistryError(`embedded registry: ${(err as Error)?.message ?? String(err)}`, { sqliteCode: (err as { errcode?: number }).errcode }, { cause: err });
+  return new RegistryError(`embedded registry: ${(err as Error)?.message ?? String(err)}`, { path, sqliteCode: (err as { errcode?: number }).errcode }, { cause: err });
 }
 
 function subjectNotFound(subject: string): SchemaNotFoundError {
