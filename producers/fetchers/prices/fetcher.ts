@@ -59,6 +59,8 @@ export class PricesFetcher {
     if (ctx.settings.since !== undefined) spanStart = Math.max(spanStart, ctx.settings.since);
     const covered = detail.covered as [number, number] | undefined;
     let state: PriceWalkState;
+    // Whether this walk reads the span the CLOB listing gave (Gamma had not listed the market when it began).
+    let provisional = false;
     if (status === 'resume' && covered && (detail.walk as PriceWalkState | undefined)?.complete) {
       // Read over the span the CLOB listing gave; only Gamma's creation and close complete it.
       if (!market.gamma) return;
@@ -70,6 +72,7 @@ export class PricesFetcher {
       state = extension;
     } else if (status === 'resume' && detail.walk) {
       state = detail.walk as PriceWalkState;
+      provisional = covered !== undefined;
     } else if (stored?.complete && detail.walk) {
       const prev = detail.walk as PriceWalkState;
       const from = (prev.newest ?? prev.end) + 1;
@@ -80,10 +83,9 @@ export class PricesFetcher {
       state = { ...prev, next: from, end, skipTs: [], complete: false };
     } else {
       state = initialPriceState(policy, spanStart, end, market.volume);
+      provisional = !market.gamma;
     }
     const readFrom = Math.min(state.next, covered?.[0] ?? state.next);
-    // A walk begun over the CLOB listing's span finishes as such, even if Gamma answered meanwhile.
-    const provisional = !market.gamma || (covered !== undefined && !state.skip && status === 'resume' && !(detail.walk as PriceWalkState | undefined)?.complete);
     let finished = false;
     let oldest = stored?.oldestTimestamp ?? null;
     const paramsOf = (req: PriceWindowRequest) => ({ market: unit.token, startTs: req.startTs, endTs: req.endTs, fidelity: req.fidelity });
