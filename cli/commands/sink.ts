@@ -62,19 +62,32 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
   const say = (line: string) => {
     if (!settings.json) process.stdout.write(`${line}\n`);
   };
+  // The first layer to fail stops the other at once: the command then fails with that error,
+  // instead of waiting for a signal while the failed layer's error sits unreported.
+  const failed = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, failed.signal]);
+  let failure: unknown;
   const runs: Array<Promise<unknown>> = [];
+  const stopOthersOnFailure = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((err: unknown) => {
+      failure ??= err;
+      failed.abort();
+      throw err;
+    });
   if (settings.layer === 'bronze' || settings.layer === 'all') {
     runs.push(
-      runBronzeSink(
-        {
-          dataDir: ctx.config.dataDir,
-          topics: settings.topics,
-          rollRows: settings.rollRows,
-          rollBytes: settings.rollBytes,
-          rollMs: settings.rollMs,
-          idleMs: settings.idleMs,
-        },
-        { transport, serde, logger: ctx.logger, signal: ctx.signal, until },
+      stopOthersOnFailure(
+        runBronzeSink(
+          {
+            dataDir: ctx.config.dataDir,
+            topics: settings.topics,
+            rollRows: settings.rollRows,
+            rollBytes: settings.rollBytes,
+            rollMs: settings.rollMs,
+            idleMs: settings.idleMs,
+          },
+          { transport, serde, logger: ctx.logger, signal, until },
+        ),
       ).then((r) => {
         report.bronze = r;
         say(`bronze: ${r.rows} rows in ${r.files} files (${r.bytes} bytes), ${r.deadLettered} dead-lettered`);
@@ -83,22 +96,21 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
   }
   if (settings.layer === 'silver' || settings.layer === 'all') {
     runs.push(
-      runSilver(ctx, settings, transport, serde).then((r) => {
+      stopOthersOnFailure(runSilver(ctx, settings, transport, serde, signal)).then((r) => {
         report.silver = r;
         say(`silver: ${r.records} records in ${r.commits} commits into ${r.path}`);
       }),
     );
   }
-  const results = await Promise.allSettled(runs);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  await Promise.allSettled(runs);
+  if (failure) throw failure;
   if (settings.json) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     process.stdout.write(`${JSON.stringify({ ...report, seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
   }
 }
 
-async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Transport, serde: Serde) {
+async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Transport, serde: Serde, signal: AbortSignal) {
   const { runSilverSink, defaultSnapshotPath, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
   const path = settings.silverPath ?? join(ctx.config.dataDir, 'silver.duckdb');
   const topics = settings.topics?.filter((t) => (SILVER_TOPIC_KEYS as readonly string[]).includes(t));
@@ -111,6 +123,6 @@ async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: 
       until: settings.untilCaughtUp ? 'caught-up' : 'signal',
       topics: topics as SilverTopicKey[] | undefined,
     },
-    { transport, serde, logger: ctx.logger, signal: ctx.signal },
+    { transport, serde, logger: ctx.logger, signal },
   );
 }

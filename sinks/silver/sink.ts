@@ -123,7 +123,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
   };
   try {
     if (options.snapshotPath) snapshots = await SnapshotPublisher.open(options.path, options.snapshotPath);
-    writer = await SilverWriter.open(instance);
+    writer = await SilverWriter.open(instance, options.path);
     const positions = await startingPositions(options, writer, topicNames, transport);
     consumer = transport.consumer({ groupId: options.groupId, fromBeginning: true, maxRecords: Math.min(options.batchRows, 20_000), clientId: 'pma-silver-sink' });
     await consumer.subscribe(topicNames);

@@ -72,6 +72,8 @@ export interface CommitResult {
 export class SilverWriter {
   /** The merging connection (also used for checkpoints). */
   readonly conn: DuckDBConnection;
+  /** The Silver file, named in errors. */
+  readonly path: string;
   readonly #stageConn: DuckDBConnection;
   readonly #writers = new Map<SilverTopicKey, StagedWriter<SilverTopicKey>>();
   #buffer: StageBuffer = 0;
@@ -79,15 +81,16 @@ export class SilverWriter {
   #inFlight: Promise<CommitResult> | undefined;
   #failed: unknown;
 
-  private constructor(conn: DuckDBConnection, stageConn: DuckDBConnection) {
+  private constructor(path: string, conn: DuckDBConnection, stageConn: DuckDBConnection) {
+    this.path = path;
     this.conn = conn;
     this.#stageConn = stageConn;
   }
 
-  static async open(instance: DuckDBInstance): Promise<SilverWriter> {
+  static async open(instance: DuckDBInstance, path: string): Promise<SilverWriter> {
     const conn = await instance.connect();
     await createStaging(conn);
-    return new SilverWriter(conn, await instance.connect());
+    return new SilverWriter(path, conn, await instance.connect());
   }
 
   /** Records staged since the last commit started. */
@@ -184,12 +187,17 @@ export class SilverWriter {
       }
       await this.conn.run('COMMIT');
     } catch (err) {
-      // The writer is unusable from here: what is staged may be half merged in memory.
-      this.#failed = err;
+      // The writer is unusable from here: what is staged may be half merged in memory. A failed
+      // COMMIT (a full disk) has already ended the transaction, so ROLLBACK fails too; the error
+      // reported is the one that ended the batch, with the rollback's own failure beside it.
+      let rollbackError: string | undefined;
       await this.conn.run('ROLLBACK').catch((rollback: unknown) => {
-        throw new SinkError(`Silver rollback failed after: ${(err as Error).message}`, {}, { cause: rollback });
+        rollbackError = (rollback as Error).message;
       });
-      throw err;
+      const failure =
+        err instanceof SinkError ? err : new SinkError(`Silver commit failed: ${(err as Error).message}`, { path: this.path, offsets: offsetsText(offsets), rollbackError }, { cause: err });
+      this.#failed = failure;
+      throw failure;
     }
     for (const topic of topics) await resetStage(this.conn, topic, buffer);
     return { records, millis: performance.now() - started };
@@ -199,9 +207,12 @@ export class SilverWriter {
     try {
       await this.conn.run(sql);
     } catch (err) {
-      throw new SinkError(`Silver merge of ${topic} failed: ${(err as Error).message}`, { topic, sql: sql.slice(0, 300) }, { cause: err });
+      throw new SinkError(`Silver merge of ${topic} failed: ${(err as Error).message}`, { path: this.path, topic, sql: sql.slice(0, 300) }, { cause: err });
     }
   }
 }
+
+/** The batch's offsets as `topic[partition]@offset`, for errors. */
+const offsetsText = (offsets: PartitionOffset[]) => offsets.map((o) => `${o.topic}[${o.partition}]@${o.offset}`).join(' ');
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;

@@ -22,7 +22,12 @@ export interface ConsumerDeps {
   logger: Logger;
   member: GroupMember;
   heartbeatMs: number;
+  /** A member that cannot heartbeat for this long has lost its partitions: the consumer fails then. */
+  sessionTimeoutMs: number;
 }
+
+/** SQLite's primary result codes that another process's write explains, and that pass: SQLITE_BUSY, SQLITE_LOCKED. */
+const TRANSIENT_SQLITE_CODES = new Set([5, 6]);
 
 const DEFAULT_MAX_RECORDS = 5_000;
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
@@ -39,6 +44,9 @@ export class EmbeddedConsumer implements Consumer {
   #heartbeat: NodeJS.Timeout | undefined;
   #rotation = 0;
   #closed = false;
+  /** Why the consumer cannot go on (a heartbeat that failed for good); poll and commit throw it. */
+  #failure: unknown;
+  #beatFailingSince: number | undefined;
 
   constructor(deps: ConsumerDeps, options: ConsumerOptions, onClose: () => void) {
     if (!options.groupId) throw new ConsumerStateError('a consumer needs a groupId');
@@ -70,6 +78,7 @@ export class EmbeddedConsumer implements Consumer {
     const deadline = Date.now() + (options.waitMs ?? 1_000);
     for (;;) {
       if (signal?.aborted) throw new AbortedError('poll aborted', { group: this.#deps.member.groupId });
+      if (this.#failure) throw this.#failure;
       const mark = this.#deps.notifier.mark();
       this.#followGroup();
       const batches = this.#fetch();
@@ -83,6 +92,7 @@ export class EmbeddedConsumer implements Consumer {
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
     this.#checkSubscribed();
+    if (this.#failure) throw this.#failure;
     if (offsets.length === 0) return;
     const { db, member } = this.#deps;
     for (const o of offsets) {
@@ -188,12 +198,31 @@ export class EmbeddedConsumer implements Consumer {
     this.#topicsVersion = topicsVersion;
   }
 
+  /**
+   * Another process holding the write lock is waited out, up to the session timeout; anything
+   * else (a full disk, a damaged or unreadable file) fails the consumer at once: retrying every
+   * few seconds would leave the stage waiting forever for partitions it can never claim.
+   */
   #beat(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#failure) return;
     try {
       this.#apply(this.#deps.member.sync());
+      this.#beatFailingSince = undefined;
     } catch (err) {
-      this.#deps.logger.warn('consumer group heartbeat failed; will retry', { group: this.#deps.member.groupId, err });
+      const now = Date.now();
+      this.#beatFailingSince ??= now;
+      const code = (err as { context?: { sqliteCode?: unknown } }).context?.sqliteCode;
+      const transient = typeof code === 'number' && TRANSIENT_SQLITE_CODES.has(code & 0xff);
+      if (transient && now - this.#beatFailingSince < this.#deps.sessionTimeoutMs) {
+        this.#deps.logger.warn('consumer group heartbeat failed; will retry within the session timeout', { group: this.#deps.member.groupId, err });
+        return;
+      }
+      this.#failure = new TransportError(
+        `consumer group ${this.#deps.member.groupId} cannot heartbeat on the embedded log: ${(err as Error).message}`,
+        { path: this.#deps.db.path, group: this.#deps.member.groupId },
+        { cause: err },
+      );
+      this.#deps.notifier.changed();
     }
   }
 

@@ -97,7 +97,7 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
       checkOpen();
       const clientId = consumerOptions.clientId ?? 'pma';
       const member = new GroupMember({ db, catalog, logger }, { groupId: consumerOptions.groupId, memberId: `${clientId}-${process.pid}-${randomUUID()}`, clientId }, sessionTimeoutMs);
-      const consumer: EmbeddedConsumer = new EmbeddedConsumer({ db, catalog, notifier, logger, member, heartbeatMs }, consumerOptions, () => consumers.delete(consumer));
+      const consumer: EmbeddedConsumer = new EmbeddedConsumer({ db, catalog, notifier, logger, member, heartbeatMs, sessionTimeoutMs }, consumerOptions, () => consumers.delete(consumer));
       consumers.add(consumer);
       members.set(consumer, member);
       return consumer;

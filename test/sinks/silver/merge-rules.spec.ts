@@ -12,7 +12,7 @@ type Staged = { [K in SilverTopicKey]: { topic: K; value: CleanRecordByTopic[K] 
 
 async function open(): Promise<{ instance: DuckDBInstance; writer: SilverWriter }> {
   const instance = await openSilverDatabase(':memory:');
-  return { instance, writer: await SilverWriter.open(instance) };
+  return { instance, writer: await SilverWriter.open(instance, ':memory:') };
 }
 
 async function load(batches: Staged[][]): Promise<Record<string, unknown[]>> {
