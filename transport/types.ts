@@ -43,6 +43,12 @@ export interface RecordBatch {
   records: ConsumedRecord[];
   /** Offset after the last record in the partition at fetch time: `highWatermark - nextOffset` is the lag. */
   highWatermark: number;
+  /**
+   * The reader's position the records continue from: nothing deliverable lies between it and the
+   * first record. Kafka sets it, since offsets there have gaps no record fills (transaction
+   * markers, aborted records); undefined means the records follow on without a gap.
+   */
+  from?: number;
 }
 
 export type CleanupPolicy = 'delete' | 'compact';

@@ -35,7 +35,8 @@ export class PartitionPositions {
     if (expected === undefined) return { kind: 'take', records: batch.records };
     const records = batch.records.filter((r) => r.offset >= expected);
     const first = records[0];
-    if (!first || first.offset === expected) return { kind: 'take', records };
+    // `from`: the consumer read on from the stored offset over offsets no record fills (Kafka's transaction markers).
+    if (!first || first.offset === expected || batch.from === expected) return { kind: 'take', records };
     if (!justSeeked) {
       this.#seeked.add(key);
       return { kind: 'seek', offset: expected };

@@ -237,6 +237,7 @@ export class KafkaConsumer implements Consumer {
           const lastRecord = b.records[b.records.length - 1];
           if (!lastRecord) continue;
           const k = partitionKey(b.topic, b.partition);
+          b.from = this.#positions.get(k);
           this.#positions.set(k, lastRecord.offset + 1);
           this.#handed.set(k, lastRecord.offset + 1);
           this.#settle(k, b.topic, b.partition);
