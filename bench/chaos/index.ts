@@ -82,7 +82,7 @@ function failed(plan: ChaosPlan, err: unknown): ScenarioResult {
 
 function line(r: ScenarioResult): string {
   const o = r.oracle;
-  const checked = o ? `checked ${o.checked}, lost ${o.lost}, duplicated ${o.duplicated}` : 'oracle skipped (the log lost records for good)';
+  const checked = o ? `checked ${o.checked}, lost ${o.lost}, duplicated ${o.duplicated}` : r.verify ? 'oracle skipped (the log lost records for good, as verify names)' : 'no oracle (did not finish)';
   const verdict = r.problems.length === 0 ? 'pass' : `FAIL ${r.replay}\n    ${r.problems.join('\n    ')}`;
   return `${r.plan.kind} ${r.plan.transport} ${r.plan.profile} seed ${r.plan.seed}: kills ${r.kills}, storage faults ${r.storageFaults}, HTTP faults ${r.faultsInjected}, ${checked}, ${Math.round(r.seconds)} s: ${verdict}`;
 }

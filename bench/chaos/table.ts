@@ -21,7 +21,7 @@ function row(r: ScenarioResult): string[] {
     String(r.kills),
     String(r.storageFaults),
     String(r.faultsInjected),
-    o ? String(o.checked) : 'n/a (log lost records)',
+    o ? String(o.checked) : r.verify ? 'n/a (log lost records)' : 'n/a (did not finish)',
     o ? String(o.lost) : 'n/a',
     o ? String(o.duplicated) : 'n/a',
     String(Math.round(r.seconds)),
