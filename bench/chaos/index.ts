@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { booleanish, positiveInt } from '../../runtime/config.ts';
 import { type BenchEnv, benchSettings } from '../env.ts';
-import { type ChaosPlan, planFor, replayLine, SCENARIO_KINDS, type ScenarioKind, type Transport } from './plan.ts';
+import { type ChaosPlan, planFor, SCENARIO_KINDS, type ScenarioKind, type Transport } from './plan.ts';
 import { runScenario, type ScenarioResult } from './run.ts';
 import { markdownTable, totals, writeReadmeTable } from './table.ts';
 
@@ -63,23 +63,6 @@ export function schedule(options: {
   return plans;
 }
 
-/** A scenario that could not run to its oracle (a stage's run to completion failed, verify gave no report) fails with that error; the schedule goes on. */
-function failed(plan: ChaosPlan, err: unknown): ScenarioResult {
-  const message = err instanceof Error ? err.message : String(err);
-  return {
-    plan,
-    kills: 0,
-    killsByStage: { ingest: 0, process: 0, bronze: 0, silver: 0 },
-    storageFaults: 0,
-    faultsInjected: 0,
-    failedDuringOutage: 0,
-    retryRounds: 0,
-    problems: [`did not finish: ${message}`],
-    seconds: 0,
-    replay: replayLine(plan),
-  };
-}
-
 function line(r: ScenarioResult): string {
   const o = r.oracle;
   const checked = o ? `checked ${o.checked}, lost ${o.lost}, duplicated ${o.duplicated}` : r.verify ? 'oracle skipped (the log lost records for good, as verify names)' : 'no oracle (did not finish)';
@@ -100,7 +83,7 @@ export async function benchChaos(env: BenchEnv, flags: Record<string, unknown>):
     if (env.signal.aborted) break;
     const workDir = mkdtempSync(join(tmpdir(), `pma-chaos-${plan.kind}-`));
     say(`${plan.kind} ${plan.transport} ${plan.profile} seed ${plan.seed} …`);
-    const result = await runScenario(plan, { workDir, kafka, bounceBroker: s.bounceBroker, say }).catch((err: unknown) => failed(plan, err));
+    const result = await runScenario(plan, { workDir, kafka, bounceBroker: s.bounceBroker, say });
     results.push(result);
     say(line(result));
     if (result.problems.length === 0) rmSync(workDir, { recursive: true, force: true });

@@ -3,6 +3,7 @@
  * stages as real `pma` processes SIGKILLed on the plan's schedule and started again, the storage
  * faults of the plan, then a clean run of every stage to completion and the oracle.
  */
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { openRegistry } from '../../registry/index.ts';
@@ -61,26 +62,33 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
   const started = Date.now();
   const say = options.say ?? (() => {});
   const dataDir = join(options.workDir, 'data');
+  const result: ScenarioResult = {
+    plan,
+    kills: 0,
+    killsByStage: { ingest: 0, process: 0, bronze: 0, silver: 0 },
+    storageFaults: 0,
+    faultsInjected: 0,
+    failedDuringOutage: 0,
+    retryRounds: 0,
+    problems: [],
+    seconds: 0,
+    replay: replayLine(plan),
+  };
   const sim = await startWorld(plan);
   let disk: SmallDisk | undefined;
+  const live = new Set<ChildProcess>();
+  let stopping = false;
   try {
     if (plan.kind === 'disk-full') disk = mountSmallDisk(dataDir, 256);
     if (options.kafka) await dropPipelineTopics(options.kafka);
-    const result: ScenarioResult = {
-      plan,
-      kills: 0,
-      killsByStage: { ingest: 0, process: 0, bronze: 0, silver: 0 },
-      storageFaults: 0,
-      faultsInjected: 0,
-      failedDuringOutage: 0,
-      retryRounds: 0,
-      problems: [],
-      seconds: 0,
-      replay: replayLine(plan),
-    };
     const global = plan.transport === 'kafka' && options.kafka ? kafkaGlobal(options.kafka) : [];
     const env = stageEnv(plan);
-    const pma = (args: string[]) => startPma(dataDir, args, { global, env });
+    const pma = (args: string[]) => {
+      const started = startPma(dataDir, args, { global, env });
+      live.add(started.child);
+      started.child.on('close', () => live.delete(started.child));
+      return started;
+    };
     const complete = async (what: string, args: string[]): Promise<RunOutcome> => {
       const out = await runPmaToEnd(dataDir, args, RUN_LIMIT_MS, { global, env });
       if (out.timedOut) throw new BenchError(`${what} did not finish within ${RUN_LIMIT_MS / 1000} s ${result.replay}:\n${tail(out.stderr)}`, { value: args.join(' ') });
@@ -96,6 +104,7 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
       // A run that ends by itself before its kill narrows later delays to its length, so kills land mid-work.
       let upper = Number.POSITIVE_INFINITY;
       for (const planned of plan.kills[stage]) {
+        if (stopping) return;
         const from = Date.now();
         const { child, done } = pma(stageArgs(stage, sim, false));
         const timer = setTimeout(() => child.kill('SIGKILL'), Math.min(planned, upper));
@@ -134,7 +143,18 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
         outages.push({ from, to: Date.now() });
       }
     };
-    await Promise.all([...STAGES.map(killRuns), fills(), bounces()]);
+    // The first stage that fails stops the others (their children are killed below) before the scenario fails.
+    const chaos = await Promise.allSettled(
+      [...STAGES.map(killRuns), fills(), bounces()].map((p) =>
+        p.catch((err: unknown) => {
+          stopping = true;
+          for (const child of live) child.kill('SIGKILL');
+          throw err;
+        }),
+      ),
+    );
+    const failed = chaos.find((c): c is PromiseRejectedResult => c.status === 'rejected');
+    if (failed) throw failed.reason;
     say(`  ${result.kills} kill(s) (${STAGES.map((s) => `${s} ${result.killsByStage[s]}`).join(', ')}), ${result.failedDuringOutage} run(s) failed during an outage`);
 
     if (!ingestComplete) await complete('ingest', ingestArgs(sim));
@@ -175,17 +195,30 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
       else if (layer === 'log') oracleRuns = false;
     }
 
-    result.faultsInjected = sim.requestLog.entries().reduce((n, e) => n + e.faults.length, 0);
     if (oracleRuns) {
       result.oracle = await judge(plan, options, sim);
       result.problems.push(...result.oracle.problems);
     }
-    result.seconds = (Date.now() - started) / 1000;
-    return result;
+  } catch (err) {
+    // What the scenario did until then stays in its result; the error is its verdict.
+    result.problems.push(`did not finish: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
+    stopping = true;
+    await Promise.all(
+      [...live].map(
+        (child) =>
+          new Promise((resolve) => {
+            child.once('close', resolve);
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
+    result.faultsInjected = sim.requestLog.entries().reduce((n, e) => n + e.faults.length, 0);
+    result.seconds = (Date.now() - started) / 1000;
     await sim.close();
     disk?.unmount();
   }
+  return result;
 }
 
 /**
