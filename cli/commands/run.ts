@@ -182,7 +182,9 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     if (silverResult.records === 0 && bronze.rows === 0) summary.push('  (nothing new since the last run: the log already held everything ingest found)');
   } catch (err) {
     failed.abort();
-    throw err;
+    // A stage stopped by another's failure fails in its own way (an aborted request, a closed
+    // consumer); the cause to report is the failure that stopped everything.
+    throw failure ?? err;
   } finally {
     await Promise.allSettled(running);
     counter.stop();

@@ -176,6 +176,10 @@ export interface BatchLocation {
   topic: string;
   partition: number;
   baseOffset: number;
+  /** The batch's last offset as its row says, named in errors when known. */
+  lastOffset?: number;
+  /** The log file, named in errors when known. */
+  path?: string;
 }
 
 /** Limits of one poll, shared by the decode calls that fill it. */
@@ -256,8 +260,10 @@ function setHeader(headers: Headers, name: string, value: string): void {
 
 function corrupt(where: BatchLocation, why: string): TransportError {
   return new TransportError(`corrupt record batch in the embedded log: ${why}`, {
+    path: where.path,
     topic: where.topic,
     partition: where.partition,
     offset: where.baseOffset,
+    lastOffset: where.lastOffset,
   });
 }

@@ -53,10 +53,11 @@ export function fetchRecords(db: LogDatabase, positions: Position[], limits: Fet
       }
       if (pos.next >= b.next_offset) continue;
       const records: ConsumedRecord[] = [];
-      const where = { topic: pos.topic.name, partition: pos.partition, baseOffset: 0 };
+      const where = { path: db.path, topic: pos.topic.name, partition: pos.partition, baseOffset: 0, lastOffset: 0 };
       let reachedEnd = true;
       for (const row of rows.iterate(pos.topic.id, pos.partition, pos.next) as Iterable<BatchRow>) {
         where.baseOffset = row.base_offset;
+        where.lastOffset = row.last_offset;
         const last = decodeBatch(row.payload, where, pos.next, records, budget);
         if (last !== row.last_offset || budget.records <= 0 || budget.bytes <= 0) {
           reachedEnd = false;

@@ -188,11 +188,11 @@ export class LogMaintenance {
         if (!force && p.dirty_bytes < this.#options.minDirtyRatio * p.bytes) return;
         const rows = db
           .stmt('SELECT id, base_offset, last_offset, record_count, payload FROM log_batches WHERE topic_id = ? AND partition = ? ORDER BY last_offset')
-          .all(topic.id, partition) as Array<{ id: number; base_offset: number; record_count: number; payload: Uint8Array }>;
+          .all(topic.id, partition) as Array<{ id: number; base_offset: number; last_offset: number; record_count: number; payload: Uint8Array }>;
         const batches = rows.map((row) => {
           const records: ConsumedRecord[] = [];
           const budget = { records: Number.POSITIVE_INFINITY, bytes: Number.POSITIVE_INFINITY, taken: 0 };
-          decodeBatch(row.payload, { topic: topic.name, partition, baseOffset: row.base_offset }, 0, records, budget);
+          decodeBatch(row.payload, { path: db.path, topic: topic.name, partition, baseOffset: row.base_offset, lastOffset: row.last_offset }, 0, records, budget);
           return { id: row.id, records };
         });
         const latest = new Map<string, number>();

@@ -22,11 +22,11 @@ export function offsetsForTimestamp(db: LogDatabase, topic: TopicMeta, timestamp
   const firstBatch = db.stmt('SELECT base_offset, last_offset, payload FROM log_batches WHERE topic_id = ? AND partition = ? AND max_ts >= ? ORDER BY last_offset LIMIT 1');
   return db.read(() =>
     partitionBounds(db, topic).map(({ partition, high }) => {
-      const row = firstBatch.get(topic.id, partition, timestamp) as { base_offset: number; payload: Uint8Array } | undefined;
+      const row = firstBatch.get(topic.id, partition, timestamp) as { base_offset: number; last_offset: number; payload: Uint8Array } | undefined;
       if (!row) return { topic: topic.name, partition, offset: high };
       const records: ConsumedRecord[] = [];
       const budget = { records: Number.POSITIVE_INFINITY, bytes: Number.POSITIVE_INFINITY, taken: 0 };
-      decodeBatch(row.payload, { topic: topic.name, partition, baseOffset: row.base_offset }, 0, records, budget);
+      decodeBatch(row.payload, { path: db.path, topic: topic.name, partition, baseOffset: row.base_offset, lastOffset: row.last_offset }, 0, records, budget);
       const hit = records.find((r) => r.timestamp >= timestamp);
       return { topic: topic.name, partition, offset: hit ? hit.offset : high };
     }),
