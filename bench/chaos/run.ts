@@ -97,8 +97,8 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
     };
     await complete('topics init', ['topics', 'init']);
 
-    const outages: Array<{ from: number; to: number }> = [];
-    const duringOutage = (from: number, to: number) => outages.some((o) => from <= o.to + OUTAGE_GRACE_MS && to >= o.from);
+    const outages: Array<{ from: number; to: number; kind: 'disk' | 'broker' }> = [];
+    const outageDuring = (from: number, to: number) => outages.find((o) => from <= o.to + OUTAGE_GRACE_MS && to >= o.from);
     let ingestComplete = false;
     const killRuns = async (stage: Stage) => {
       // A run that ends by itself before its kill narrows later delays to its length, so kills land mid-work.
@@ -117,30 +117,37 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
         } else if (out.code === 0) {
           if (stage === 'ingest') ingestComplete = true;
           upper = Math.max(500, Date.now() - from);
-        } else if (duringOutage(from, Date.now())) result.failedDuringOutage++;
-        else throw new BenchError(`${stage} failed (exit ${out.code}) ${result.replay}:\n${tail(out.stderr)}`, { value: stageArgs(stage, sim, false).join(' ') });
+        } else if (outageDuring(from, Date.now())) {
+          result.failedDuringOutage++;
+          // A full disk must be named in the error, not left to a stack trace or a corrupt file.
+          if (outageDuring(from, Date.now())!.kind === 'disk' && !/disk is full|ENOSPC|no space/i.test(out.stderr)) {
+            result.problems.push(`${stage} failed while the disk was full without saying so: ${tail(out.stderr)}`);
+          }
+        } else throw new BenchError(`${stage} failed (exit ${out.code}) ${result.replay}:\n${tail(out.stderr)}`, { value: stageArgs(stage, sim, false).join(' ') });
       }
     };
     const fills = async () => {
       for (const f of plan.diskFull) {
         await sleepUntil(started + f.atMs);
-        const from = Date.now();
+        const outage = { from: Date.now(), to: Number.POSITIVE_INFINITY, kind: 'disk' as const };
+        outages.push(outage);
         const bytes = disk!.fill();
-        say(`  disk full at ${Math.round((from - started) / 1000)} s (${Math.round(bytes / 2 ** 20)} MB filler)`);
+        say(`  disk full at ${Math.round((outage.from - started) / 1000)} s (${Math.round(bytes / 2 ** 20)} MB filler)`);
         result.storageFaults++;
         await sleepUntil(Date.now() + f.forMs);
         disk!.free();
-        outages.push({ from, to: Date.now() });
+        outage.to = Date.now();
       }
     };
     const bounces = async () => {
       if (!options.bounceBroker || !options.kafka) return;
       for (const at of plan.brokerBounces) {
         await sleepUntil(started + at);
-        const from = Date.now();
+        const outage = { from: Date.now(), to: Number.POSITIVE_INFINITY, kind: 'broker' as const };
+        outages.push(outage);
         await bounceBroker(options.kafka);
         result.storageFaults++;
-        outages.push({ from, to: Date.now() });
+        outage.to = Date.now();
       }
     };
     // The first stage that fails stops the others (their children are killed below) before the scenario fails.
