@@ -2,7 +2,7 @@
  * Answers a read-only query from the freshest Silver available: the running sink (through its
  * endpoint), else the Silver file itself, else its snapshot (when another process holds the file).
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { QueryError, rebuildError, type SerializedError } from '../../runtime/errors.ts';
@@ -39,17 +39,31 @@ export async function querySilver(target: QueryTarget, sql: string): Promise<Que
     }
     if (source === 'live') throw new QueryError(`no running Silver sink serves ${target.silverPath}`, { path: target.silverPath });
   }
-  if ((source === 'auto' || source === 'file') && existsSync(target.silverPath)) {
+  if ((source === 'auto' || source === 'file') && present(target.silverPath)) {
     try {
       return { ...(await askFile(target.silverPath, sql, target.maxRows)), source: { kind: 'file', path: target.silverPath } };
     } catch (err) {
       if (!(err instanceof FileBusyError) || source === 'file') throw err instanceof FileBusyError ? new QueryError(err.message, { path: target.silverPath }) : err;
     }
   }
-  if ((source === 'auto' || source === 'snapshot') && existsSync(snapshotPath)) {
+  if ((source === 'auto' || source === 'snapshot') && present(snapshotPath)) {
     return { ...(await askFile(snapshotPath, sql, target.maxRows)), source: { kind: 'snapshot', path: snapshotPath } };
   }
   throw new QueryError(`no Silver to query: neither ${target.silverPath} nor its snapshot exists (build it with "pma sink --layer silver" or "npm start")`, { path: target.silverPath });
+}
+
+/**
+ * Whether a file is there. Only "no such file" means absent: a data dir that cannot be read
+ * (permissions, a file where a directory should be) is reported as such, not as a missing Silver.
+ */
+function present(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new QueryError(`cannot read ${path}: ${(err as Error).message}`, { path }, { cause: err });
+  }
 }
 
 /** The sink's answer, or undefined when its endpoint does not answer (it stopped meanwhile). */
