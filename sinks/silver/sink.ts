@@ -277,7 +277,8 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
       },
       caughtUp: async () => {
         if (!ends && options.drain?.aborted) ends = await LogEnds.now(admin, topicNames);
-        return ends?.reached((topic, partition) => positions.next(topic, partition)) ?? false;
+        // The consumer's position also steps over offsets no record fills (Kafka's transaction markers).
+        return ends?.reached((topic, partition) => Math.max(positions.next(topic, partition) ?? -1, c.position(topic, partition) ?? -1)) ?? false;
       },
       failure: () => failure,
     });
