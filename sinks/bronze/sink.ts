@@ -28,6 +28,7 @@ import { loadSchema } from '../../schemas/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, RecordBatch, Transport } from '../../transport/types.ts';
+import { refuseAheadOfLog } from '../common/ahead-of-log.ts';
 import { acquireDirLock, type DirLock } from '../common/dir-lock.ts';
 import type { PackedBodies } from './body-buffer.ts';
 import { COMPACT_DEFAULTS, compactBronze } from './compact.ts';
@@ -253,6 +254,9 @@ class BronzeSink {
     const bounds = (await this.#deps.transport.admin().offsets(topic)).find((o) => o.partition === partition);
     const low = bounds?.low ?? 0;
     if (fromFiles === undefined) return low;
+    if (fromFiles > (bounds?.high ?? 0)) {
+      throw refuseAheadOfLog({ layer: 'Bronze', path: this.#root, transport: this.#deps.transport, topic, partition, next: fromFiles, logEnd: bounds?.high ?? 0 });
+    }
     if (fromFiles < low) {
       this.#log.warn('records were deleted from the log before Bronze wrote them', { topic, partition, from: fromFiles, to: low - 1 });
       return low;

@@ -15,6 +15,7 @@ import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, Transport } from '../../transport/types.ts';
+import { refuseAheadOfLog } from '../common/ahead-of-log.ts';
 import { type QueryEndpoint, serveQueries } from './endpoint.ts';
 import { PartitionPositions } from './positions.ts';
 import { type PublishedSnapshot, SnapshotPublisher } from './snapshot.ts';
@@ -277,8 +278,11 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
       },
       caughtUp: async () => {
         if (!ends && options.drain?.aborted) ends = await LogEnds.now(admin, topicNames);
-        // The consumer's position also steps over offsets no record fills (Kafka's transaction markers).
-        return ends?.reached((topic, partition) => Math.max(positions.next(topic, partition) ?? -1, c.position(topic, partition) ?? -1)) ?? false;
+        // The consumer's position also steps over offsets no record fills (Kafka's transaction markers),
+        // but only once Silver has positioned the partition: before that it stands where the consumer
+        // group stopped, which says nothing about what this Silver file holds (a lost file starts empty).
+        const at = (topic: string, partition: number) => (positioned.has(partitionKey(topic, partition)) ? (c.position(topic, partition) ?? -1) : -1);
+        return ends?.reached((topic, partition) => Math.max(positions.next(topic, partition) ?? -1, at(topic, partition))) ?? false;
       },
       failure: () => failure,
     });
@@ -314,7 +318,11 @@ async function startingPositions(options: Pick<SilverSinkOptions, 'start'>, writ
   for (const topic of topics) {
     if (stored) {
       // A partition Silver never read (a new or lost Silver file) starts at the log's beginning.
-      for (const p of await admin.offsets(topic)) offsets.push({ topic, partition: p.partition, offset: stored.get(partitionKey(topic, p.partition)) ?? p.low });
+      for (const p of await admin.offsets(topic)) {
+        const next = stored.get(partitionKey(topic, p.partition));
+        if (next !== undefined && next > p.high) throw refuseAheadOfLog({ layer: 'Silver', path: writer.path, transport, topic, partition: p.partition, next, logEnd: p.high });
+        offsets.push({ topic, partition: p.partition, offset: next ?? p.low });
+      }
     } else if (start.from === 'beginning') {
       for (const p of await admin.offsets(topic)) offsets.push({ topic, partition: p.partition, offset: p.low });
     } else if (start.from === 'timestamp') {

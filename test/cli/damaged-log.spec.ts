@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +114,24 @@ describe('pipeline stages on a damaged embedded log', function () {
     } finally {
       conn.closeSync();
       instance.closeSync();
+    }
+  });
+
+  it('pma sink refuses a log that ends before what Bronze and Silver already hold (the log emptied or replaced by an older copy)', async () => {
+    await cleanLog(tmp.path);
+    const first = await pma(['--data-dir', tmp.path, 'sink', '--layer', 'all', '--until-caught-up'], 60_000);
+    expect(first.code, first.stderr).to.equal(0);
+    const log = embeddedLogPath(tmp.path);
+    for (const side of ['-wal', '-shm']) rmSync(`${log}${side}`, { force: true });
+    truncateSync(log, 0);
+    for (const layer of ['bronze', 'silver', 'all']) {
+      const r = await pma(['--data-dir', tmp.path, 'sink', '--layer', layer, '--until-caught-up'], 60_000);
+      expect(r.code, `--layer ${layer}: ${r.stderr.slice(-1500)}`).to.not.equal(0);
+      const last = r.stderr.trim().split('\n').at(-1)!;
+      expect(last, `--layer ${layer}`).to.match(
+        /^pma: PMA_ERR_SINK: (Bronze|Silver) holds pma\.\w+\[\d\] up to offset \d+, but .*log\.sqlite ends at offset 0: the log was replaced, truncated or damaged/,
+      );
+      expect(last, `--layer ${layer}`).to.include(`log=${log}`);
     }
   });
 
