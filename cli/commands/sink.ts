@@ -15,7 +15,7 @@ import type { Transport } from '../../transport/types.ts';
 import { type ActionContext, action } from '../action.ts';
 import { openLogAndSerde } from '../open.ts';
 
-const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath', 'silverBatchRows', 'silverSnapshotSeconds', 'json'] as const;
+const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath', 'silverBatchRows', 'silverSnapshotSeconds', 'silverStandby', 'json'] as const;
 
 const sinkSchema = z
   .object({
@@ -29,6 +29,7 @@ const sinkSchema = z
     silverPath: z.string().trim().min(1).optional(),
     silverBatchRows: positiveInt.optional(),
     silverSnapshotSeconds: positiveInt.optional(),
+    silverStandby: booleanish.default(false),
     json: booleanish.default(false),
   })
   .strict();
@@ -49,6 +50,7 @@ export function register(program: Command): void {
     .option('--silver-path <file>', 'Silver: the DuckDB file (default <data-dir>/silver.duckdb)')
     .option('--silver-batch-rows <n>', 'Silver: records per transaction at most (default 250000)')
     .option('--silver-snapshot-seconds <s>', 'Silver: seconds between two published snapshots (default 60)')
+    .option('--silver-standby', 'Silver: if another sink writes the file, wait and take over when it stops or dies (default: fail at once)')
     .option('--json', 'print one JSON line at the end: per layer result, seconds, peak RSS')
     .action(action(sink));
 }
@@ -122,6 +124,7 @@ async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: 
       snapshotIntervalMs: settings.silverSnapshotSeconds ? settings.silverSnapshotSeconds * 1000 : undefined,
       until: settings.untilCaughtUp ? 'caught-up' : 'signal',
       topics: topics as SilverTopicKey[] | undefined,
+      standby: settings.silverStandby,
     },
     { transport, serde, logger: ctx.logger, signal },
   );

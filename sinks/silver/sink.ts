@@ -20,6 +20,7 @@ import { type QueryEndpoint, serveQueries } from './endpoint.ts';
 import { PartitionPositions } from './positions.ts';
 import { type PublishedSnapshot, SnapshotPublisher } from './snapshot.ts';
 import { SILVER_TOPIC_KEYS, type SilverTopicKey } from './staging.ts';
+import { openWhenFree } from './standby.ts';
 import { type CommitResult, openSilverDatabase, type PartitionOffset, readStoredOffsets, SilverWriter } from './writer.ts';
 
 export interface SilverSinkOptions {
@@ -52,6 +53,8 @@ export interface SilverSinkOptions {
   threads?: number;
   /** Clean topics to read; default all that Silver holds. */
   topics?: readonly SilverTopicKey[];
+  /** When another process writes the file: wait until it is free and take over (true), or fail at once (default). */
+  standby?: boolean;
 }
 
 export interface SilverCommitInfo {
@@ -109,7 +112,9 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
   const codecs = new Map<SilverTopicKey, TopicCodec<unknown>>();
   for (const k of keys) codecs.set(k, await serde.codecFor(TOPICS[k]));
 
-  const instance = await openSilverDatabase(options.path, { memoryLimit: options.memoryLimit, threads: options.threads });
+  const dbOptions = { memoryLimit: options.memoryLimit, threads: options.threads };
+  const instance = options.standby ? await openWhenFree(options.path, dbOptions, signal, logger) : await openSilverDatabase(options.path, dbOptions);
+  if (!instance) return { path: options.path, records: 0, perTopic: {}, deadLettered: 0, commits: 0, offsets: [], snapshot: undefined, reason: 'stopped' };
   const deadLetters = new DeadLetterOutbox(transport, 'silver', logger);
   let writer: SilverWriter | undefined;
   let consumer: Consumer | undefined;

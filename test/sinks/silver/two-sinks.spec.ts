@@ -17,29 +17,54 @@ async function logEnd(log: TestLog): Promise<number> {
   return total;
 }
 
-/** A sink child, with a promise for its first announced commit (resolved at exit if none came). */
-function startSink(args: string): { child: ChildProcess; firstCommit: Promise<void>; exited: Promise<ChildResult> } {
+interface SinkChild {
+  child: ChildProcess;
+  /** Resolves once the child announced its first commit (or exited without one). */
+  firstCommit: Promise<void>;
+  /** Resolves once the child announced `n` commits in all, or printed `text` on stderr (or exited). */
+  commits(n: number): Promise<void>;
+  said(text: string): Promise<void>;
+  commitsSoFar(): number;
+  exited: Promise<ChildResult>;
+}
+
+function startSink(args: string): SinkChild {
   const child = spawn(process.execPath, [CHILD, args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  let committed: () => void = () => undefined;
-  const firstCommit = new Promise<void>((resolve) => {
-    committed = resolve;
-  });
+  let done = false;
+  const waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
+  const wake = () => {
+    for (const w of waiters.filter((x) => done || x.ready())) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
+  const until = (ready: () => boolean) => (done || ready() ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ ready, resolve })));
+  const commitsSoFar = () => stdout.split('commit\n').length - 1;
   child.stdout!.on('data', (d) => {
     stdout += d;
-    if (stdout.includes('commit\n')) committed();
+    wake();
   });
   child.stderr!.on('data', (d) => {
     stderr += d;
+    wake();
   });
   const exited = new Promise<ChildResult>((resolve) =>
     child.once('exit', (code) => {
-      committed();
+      done = true;
+      wake();
       resolve({ code, stdout, stderr });
     }),
   );
-  return { child, firstCommit, exited };
+  return {
+    child,
+    firstCommit: until(() => commitsSoFar() >= 1),
+    commits: (n) => until(() => commitsSoFar() >= n),
+    said: (text) => until(() => stderr.includes(text)),
+    commitsSoFar,
+    exited,
+  };
 }
 
 /** One number read from a Silver file, opened read-only as any reader after the sinks would. */
@@ -109,5 +134,48 @@ describe('two Silver sinks started together on one file', function () {
       expect(await scalar(path, 'SELECT sum(next_offset) FROM silver_offsets'), `try ${i}: offsets stored`).to.equal(end);
       expect(await scalar(path, 'SELECT count(DISTINCT trade_id) FROM TradeFact'), `try ${i}: trades`).to.equal(tradeIds);
     }
+  });
+});
+
+describe('a Silver sink started as a standby on a file another sink writes', function () {
+  this.timeout(300_000);
+  let log: TestLog;
+  before(async () => {
+    log = await openTestLog();
+  });
+  after(async () => {
+    await log.close();
+  });
+
+  it('waits without writing while the writer lives, takes over after its kill -9, and the file ends holding every record once', async () => {
+    const world = cleanWorld(15_5, { markets: 20, tradesPerMarket: 300, wallets: 40, pricesPerToken: 5 });
+    const half = Math.floor(world.trades.length / 2);
+    await log.publish('events', world.events);
+    await log.publish('markets', world.markets);
+    await log.publish('tokens', world.tokens);
+    await log.publish('trades', world.trades.slice(0, half));
+    const path = join(log.dir, 'silver.duckdb');
+    const common = { dir: log.dir, path, snapshotPath: join(log.dir, 'silver.snapshot.duckdb'), snapshotIntervalMs: 1, batchRows: 100, batchMaxMs: 20, groupId: 'standby', announceCommits: true };
+    const active = startSink(JSON.stringify({ ...common, until: 'signal' }));
+    await active.firstCommit;
+    const standby = startSink(JSON.stringify({ ...common, until: 'caught-up', standby: true, logLevel: 'info' }));
+    await standby.said('waiting as a standby');
+
+    // The writer takes the second half; the standby writes nothing while it lives.
+    const before = active.commitsSoFar();
+    await log.publish('trades', world.trades.slice(half));
+    await log.publish('prices', world.prices);
+    await active.commits(before + 1);
+    expect(standby.commitsSoFar(), 'the standby committed while the writer lived').to.equal(0);
+    expect(standby.child.exitCode, 'the standby ended while the writer lived').to.equal(null);
+    active.child.kill('SIGKILL');
+    await active.exited;
+
+    const ended = await standby.exited;
+    expect(ended.code, ended.stderr.slice(-2000)).to.equal(0);
+    expect(ended.stderr).to.include('taking over as its writer');
+    expect(await scalar(path, 'SELECT sum(next_offset) FROM silver_offsets'), 'offsets stored').to.equal(await logEnd(log));
+    expect(await scalar(path, 'SELECT count(*) FROM TradeFact'), 'trades').to.equal(new Set(world.trades.map((t) => t.trade_id)).size);
+    expect(await scalar(path, 'SELECT count(*) FROM PriceHistoryFact'), 'prices').to.equal(new Set(world.prices.map((p) => `${p.token_id}:${p.timestamp}`)).size);
   });
 });
