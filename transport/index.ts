@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { GlobalConfig } from '../runtime/config.ts';
+import { ConfigError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Transport } from './types.ts';
 
@@ -12,10 +13,20 @@ export function embeddedLogPath(dataDir: string): string {
   return join(dataDir, 'log.sqlite');
 }
 
+/** `PMA_KAFKA_OUTAGE_MS`: how long Kafka clients ride out a broker that does not answer (default 120 s). */
+export function kafkaOutageMs(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.PMA_KAFKA_OUTAGE_MS;
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isSafeInteger(ms) || ms < 1_000)
+    throw new ConfigError(`PMA_KAFKA_OUTAGE_MS must be a whole number of milliseconds, at least 1000 (got "${raw}")`, { field: 'PMA_KAFKA_OUTAGE_MS', value: raw });
+  return ms;
+}
+
 export async function openTransport(config: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'>, logger: Logger, clientId = 'pma'): Promise<Transport> {
   if (config.transport === 'kafka') {
     const { createKafkaTransport } = await import('./kafka/index.ts');
-    return createKafkaTransport({ brokers: config.brokers, clientId, logger });
+    return createKafkaTransport({ brokers: config.brokers, clientId, logger, outageMs: kafkaOutageMs(process.env) });
   }
   const { createEmbeddedTransport } = await import('./embedded/index.ts');
   return createEmbeddedTransport({ path: embeddedLogPath(config.dataDir), logger });

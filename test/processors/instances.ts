@@ -116,9 +116,15 @@ export async function topicCount(transport: Transport, topic: string): Promise<n
   return (await transport.admin().offsets(topic)).reduce((n, o) => n + o.high - o.low, 0);
 }
 
-/** `pma process` as a child process (global flags `pmaArgs`), killable with SIGKILL; its stderr is kept for failures. */
-function processChild(pmaArgs: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [PMA, ...pmaArgs, 'process', '--retry-wait-ms', '10000'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
+interface Child {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** A `pma` command as a child process, killable with SIGKILL; its stderr is kept for failures. */
+function pmaChild(args: string[]): Child {
+  const child = spawn(process.execPath, [PMA, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
   let stderr = '';
   child.stderr!.on('data', (d) => {
     stderr += d;
@@ -127,13 +133,24 @@ function processChild(pmaArgs: string[]): { child: ChildProcess; stderr: () => s
   return { child, stderr: () => stderr, exited };
 }
 
+export interface MidIngestOptions {
+  markets?: number;
+  perMarket?: number;
+  /** Runs once the processor is killed, with the survivors and a Bronze sink busy (a broker restart). */
+  thenDisrupt?: () => Promise<void>;
+  /** `--data-dir DIR` for a `pma sink --layer bronze` that runs throughout and must survive. */
+  bronzeDir?: string;
+}
+
 /**
  * Three `pma process` in one group over a backlog of trades with more arriving; one is killed
- * with SIGKILL once a quarter is processed. Every trade must come out exactly once, enriched as
- * its market says (Kafka's transactions system test in small: seeded input, a client killed
- * hard, input set = output set, zero duplicates).
+ * with SIGKILL once a quarter is processed, then `thenDisrupt` runs. Every trade must come out
+ * exactly once, enriched as its market says (Kafka's transactions system test in small: seeded
+ * input, a client killed hard, input set = output set, zero duplicates), and every other child
+ * must have lived through it and stop cleanly.
  */
-export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: Serde }, pmaArgs: string[], markets = 60, perMarket = 500): Promise<void> {
+export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: Serde }, pmaArgs: string[], options: MidIngestOptions = {}): Promise<void> {
+  const { markets = 60, perMarket = 500 } = options;
   const all = Array.from({ length: markets * perMarket }, (_, i) => bareTrade(1 + (i % markets), Math.floor(i / markets)));
   const committed = async () => (await h.transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name)).reduce((n, o) => n + o.offset, 0);
   // A backlog, so the processors are busy mid-round when one is killed; the rest arrives meanwhile.
@@ -143,7 +160,9 @@ export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: 
     Array.from({ length: markets }, (_, i) => gammaMarket(i + 1)),
   );
   for (let i = 0; i < all.length / 2; i += 1_000) await publishRaw(h, 'rawTrades', all.slice(i, i + 1_000));
-  const children = [0, 1, 2].map(() => processChild(pmaArgs));
+  const children = [0, 1, 2].map(() => pmaChild([...pmaArgs, 'process', '--retry-wait-ms', '10000']));
+  const withDir = (dir: string) => pmaArgs.flatMap((a, i) => (pmaArgs[i - 1] === '--data-dir' ? [dir] : [a]));
+  if (options.bronzeDir) children.push(pmaChild([...withDir(options.bronzeDir), 'sink', '--layer', 'bronze']));
   try {
     const publishing = (async () => {
       for (let i = all.length / 2; i < all.length; i += 500) await publishRaw(h, 'rawTrades', all.slice(i, i + 500));
@@ -151,8 +170,10 @@ export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: 
     await waitFor(async () => (await committed()) >= all.length / 4, 'a quarter of the trades processed', 180_000);
     children[0]!.child.kill('SIGKILL');
     await children[0]!.exited;
+    await options.thenDisrupt?.();
     await publishing;
     await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000);
+    for (const c of children.slice(1)) expect(c.child.exitCode, `a child died: ${c.stderr()}`).to.equal(null);
   } finally {
     for (const c of children.slice(1)) c.child.kill('SIGTERM');
     const codes = await Promise.all(children.slice(1).map((c) => c.exited));

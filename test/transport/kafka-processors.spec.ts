@@ -91,4 +91,20 @@ describeNeeding(`processors in one group on Kafka (${found?.source ?? 'no broker
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('then the broker restarts too: the processors and a Bronze sink ride it out, and every trade is still out exactly once', async function () {
+    if (!env.control) this.skip();
+    const dir = mkdtempSync(join(tmpdir(), 'pma-kafka-eos-'));
+    try {
+      await killOneOfThreeMidIngest({ transport, serde }, ['--data-dir', dir, '--transport', 'kafka', '--brokers', env.brokers.join(','), '--registry', env.registryUrl!], {
+        bronzeDir: join(dir, 'bronze'),
+        thenDisrupt: async () => {
+          await env.control!.stop();
+          await env.control!.start();
+        },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

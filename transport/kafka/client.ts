@@ -1,8 +1,9 @@
 /**
  * The one kafkajs `Kafka` instance of a transport: brokers, client id, bounded retries with
- * exponential backoff (so a broker that goes away and comes back within about half a minute is
- * reconnected to transparently, and one that stays away fails every call with an error), and our
- * logger.
+ * exponential backoff (300 ms doubling to 5 s) as many as cover the outage budget, so a broker
+ * that restarts or goes away for up to `outageMs` (default 120 s, `PMA_KAFKA_OUTAGE_MS`) is
+ * reconnected to transparently, and one that stays away longer fails every call with an error;
+ * and our logger.
  */
 import { connect, type Socket } from 'node:net';
 import kafkajs from 'kafkajs';
@@ -15,7 +16,9 @@ export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
-  /** Retries of one request before it fails: 300 ms doubling to 5 s, about 35 s in all by default. */
+  /** How long a broker may be away before calls fail: sets the retries of one request. Default 120,000 ms. */
+  outageMs?: number;
+  /** Retries of one request before it fails (300 ms doubling to 5 s); overrides `outageMs`. */
   retries?: number;
   /** Connecting to a broker must succeed within this many ms. Default 3,000. */
   connectionTimeoutMs?: number;
@@ -23,7 +26,21 @@ export interface KafkaClientOptions {
   requestTimeoutMs?: number;
 }
 
-export const DEFAULT_RETRY = { initialRetryTime: 300, maxRetryTime: 5_000, multiplier: 2, factor: 0.2, retries: 10 };
+export const DEFAULT_RETRY = { initialRetryTime: 300, maxRetryTime: 5_000, multiplier: 2, factor: 0.2 };
+export const DEFAULT_OUTAGE_MS = 120_000;
+
+/** The retries whose backoff waits add up to at least `outageMs` (each wait shortened by up to the jitter). */
+export function retriesFor(outageMs: number): number {
+  let waited = 0;
+  let wait = DEFAULT_RETRY.initialRetryTime;
+  let retries = 0;
+  while (waited < outageMs) {
+    waited += wait * (1 - DEFAULT_RETRY.factor);
+    wait = Math.min(wait * DEFAULT_RETRY.multiplier, DEFAULT_RETRY.maxRetryTime);
+    retries++;
+  }
+  return retries;
+}
 
 export function validateBrokers(brokers: string[]): string[] {
   if (brokers.length === 0) throw new ConfigError('no Kafka brokers given', { flag: '--brokers' });
@@ -71,7 +88,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     brokers: validateBrokers(options.brokers),
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    retry: { ...DEFAULT_RETRY, retries: options.retries ?? DEFAULT_RETRY.retries },
+    retry: { ...DEFAULT_RETRY, retries: options.retries ?? retriesFor(options.outageMs ?? DEFAULT_OUTAGE_MS) },
     logLevel: kafkajs.logLevel.INFO,
     logCreator: kafkajsLogCreator(options.logger),
     socketFactory,

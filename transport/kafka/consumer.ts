@@ -26,7 +26,7 @@ import type { Logger } from '../../runtime/logger.ts';
 import { partitionKey } from '../partition-key.ts';
 import type { ConsumedRecord, Consumer, ConsumerOptions, RecordBatch, TopicPartitionOffset } from '../types.ts';
 import type { KafkaAdmin } from './admin.ts';
-import type { KafkaClient } from './client.ts';
+import { DEFAULT_OUTAGE_MS, type KafkaClient } from './client.ts';
 import { wrapKafkaError } from './errors.ts';
 import { FetchBuffer } from './fetch-buffer.ts';
 
@@ -39,6 +39,8 @@ export interface KafkaConsumerTuning {
   fetchWaitMs?: number;
   /** Bytes one fetch may return per partition. Default 2 MiB. */
   fetchBytesPerPartition?: number;
+  /** How long the consumer keeps restarting itself while no broker answers before poll fails. Default 120,000 ms. */
+  outageMs?: number;
 }
 
 function headersOf(headers: kafkajs.IHeaders | undefined): Record<string, string> {
@@ -74,6 +76,9 @@ export class KafkaConsumer implements Consumer {
   readonly #paused = new Set<string>();
   #failure: PmaError | undefined;
   #closed = false;
+  /** When kafkajs's consumer last stopped without recovering; cleared when the group is joined again. */
+  #outageSince: number | undefined;
+  #revivals = 0;
 
   constructor(client: KafkaClient, admin: KafkaAdmin, options: ConsumerOptions, logger: Logger, onClose: () => void, tuning: KafkaConsumerTuning = {}) {
     if (!options.groupId) throw new ConsumerStateError('a consumer needs a groupId', { field: 'groupId' });
@@ -90,6 +95,7 @@ export class KafkaConsumer implements Consumer {
       bufferBytes: tuning.bufferBytes ?? this.#options.maxBytes * 4,
       fetchWaitMs: tuning.fetchWaitMs ?? 100,
       fetchBytesPerPartition: tuning.fetchBytesPerPartition ?? 2 * 1024 * 1024,
+      outageMs: tuning.outageMs ?? DEFAULT_OUTAGE_MS,
     };
     this.#logger = logger.child({ component: 'kafka-consumer', groupId: options.groupId });
     this.#onClose = onClose;
@@ -103,8 +109,18 @@ export class KafkaConsumer implements Consumer {
     if (this.#kafka) await this.#stopKafka();
     this.#topics = [...new Set(topics)];
     this.#failure = undefined;
+    try {
+      await this.#start();
+    } catch (err) {
+      throw wrapKafkaError(err, 'cannot start consumer', { groupId: this.#options.groupId, topics: topics.join(',') });
+    }
+  }
+
+  /** Starts a kafkajs consumer on the subscription; what this member holds (positions, buffer) carries over. */
+  async #start(): Promise<void> {
     const consumer = this.#client.kafka.consumer({
       groupId: this.#options.groupId,
+      // Exactly-once output depends on reading only committed transactions (kafkajs's default too).
       readUncommitted: false,
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: this.#tuning.fetchWaitMs,
@@ -114,30 +130,56 @@ export class KafkaConsumer implements Consumer {
       maxBytes: Math.max(this.#tuning.fetchBytesPerPartition * 4, 16 * 1024 * 1024),
       retry: { restartOnFailure: async () => !this.#closed },
     });
-    consumer.on(consumer.events.GROUP_JOIN, (event) => this.#onAssigned(event.payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.#outageSince = undefined;
+      this.#onAssigned(event.payload.memberAssignment);
+    });
     consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
       // A batch of only markers or aborted records: kafkajs skips eachBatch for it.
       if (event.payload.batchSize === 0) this.#skipTo(event.payload.topic, event.payload.partition, Number(event.payload.lastOffset) + 1);
     });
     consumer.on(consumer.events.CRASH, (event) => {
-      if (event.payload.restart) return;
-      this.#failure = wrapKafkaError(event.payload.error, 'consumer stopped', { groupId: this.#options.groupId });
-      this.#logger.error('kafka consumer stopped for good', { err: this.#failure });
-      this.#buffer.wake();
+      if (event.payload.restart || this.#closed || this.#kafka !== consumer) return;
+      this.#revive(event.payload.error);
     });
     this.#kafka = consumer;
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: this.#topics, fromBeginning: this.#options.fromBeginning });
-      // read_committed is kafkajs's default; said here because exactly-once output depends on it.
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => this.#onBatch(payload),
-      });
-    } catch (err) {
-      throw wrapKafkaError(err, 'cannot start consumer', { groupId: this.#options.groupId, topics: topics.join(',') });
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.#topics, fromBeginning: this.#options.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.#onBatch(payload),
+    });
+  }
+
+  /**
+   * kafkajs gave up on its consumer without restarting it: it does so for errors it calls not
+   * retriable, among them a group coordinator it cannot find while the broker is away. Within the
+   * outage budget this member starts a new one (with backoff) and rejoins; past it, poll fails.
+   */
+  #revive(err: unknown): void {
+    const now = Date.now();
+    this.#outageSince ??= now;
+    this.#kafka = undefined;
+    if (now - this.#outageSince > this.#tuning.outageMs) {
+      this.#failure = wrapKafkaError(err, `consumer stopped: no broker answered for ${Math.round((now - this.#outageSince) / 1000)} s`, { groupId: this.#options.groupId });
+      this.#logger.error('kafka consumer stopped for good', { err: this.#failure });
+      this.#buffer.wake();
+      return;
     }
+    const delayMs = Math.min(5_000, 300 * 2 ** this.#revivals++);
+    this.#logger.warn('kafka consumer stopped; starting it again', { err, delayMs, outageMs: now - this.#outageSince });
+    setTimeout(() => {
+      if (this.#closed || this.#kafka) return;
+      this.#start().then(
+        () => {
+          this.#revivals = 0;
+        },
+        (startErr: unknown) => {
+          if (!this.#closed) this.#revive(startErr);
+        },
+      );
+    }, delayMs).unref();
   }
 
   /** kafkajs has (re)joined the group: adopt the new assignment, keep what stays ours. */
@@ -225,7 +267,7 @@ export class KafkaConsumer implements Consumer {
 
   async poll(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<RecordBatch[]> {
     this.#checkOpen();
-    if (!this.#kafka) throw new ConsumerStateError('poll before subscribe', { groupId: this.#options.groupId });
+    if (this.#topics.length === 0) throw new ConsumerStateError('poll before subscribe', { groupId: this.#options.groupId });
     const deadline = Date.now() + (options.waitMs ?? 1_000);
     for (;;) {
       if (options.signal?.aborted) throw new AbortedError('poll aborted', { groupId: this.#options.groupId });
@@ -254,8 +296,10 @@ export class KafkaConsumer implements Consumer {
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
     this.#checkOpen();
-    if (!this.#kafka) throw new ConsumerStateError('commit before subscribe', { groupId: this.#options.groupId });
+    if (this.#topics.length === 0) throw new ConsumerStateError('commit before subscribe', { groupId: this.#options.groupId });
     if (offsets.length === 0) return;
+    const kafka = this.#kafka;
+    if (!kafka) throw new TransportError('commit failed: the consumer is restarting after losing the broker', { groupId: this.#options.groupId });
     for (const o of offsets) {
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) {
         throw new ConsumerStateError(`cannot commit offset ${o.offset}`, { topic: o.topic, partition: o.partition, offset: o.offset });
@@ -263,7 +307,7 @@ export class KafkaConsumer implements Consumer {
     }
     const stepped = offsets.map((o) => ({ ...o, offset: this.committable(o) }));
     try {
-      await this.#kafka.commitOffsets(stepped.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+      await kafka.commitOffsets(stepped.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
       for (const o of stepped) this.#committed.set(partitionKey(o.topic, o.partition), o.offset);
     } catch (err) {
       const first = offsets[0]!;

@@ -44,15 +44,20 @@ class KafkaTransport implements Transport {
   }
 
   transactionalProducer(options: ProducerOptions = {}): TransactionalProducer {
-    const producer: TransactionalProducer = new KafkaTransactionalProducer(this.#client(options.clientId), this.#admin, this.#options.logger, this.#options.transactions ?? {}, () =>
-      this.#open.delete(producer),
+    const producer: TransactionalProducer = new KafkaTransactionalProducer(
+      this.#client(options.clientId),
+      this.#admin,
+      this.#options.logger,
+      { outageMs: this.#options.outageMs, ...this.#options.transactions },
+      () => this.#open.delete(producer),
     );
     this.#open.add(producer);
     return producer;
   }
 
   consumer(options: ConsumerOptions): Consumer {
-    const consumer: Consumer = new KafkaConsumer(this.#client(options.clientId), this.#admin, options, this.#options.logger, () => this.#open.delete(consumer), this.#options.consumer);
+    const tuning = { outageMs: this.#options.outageMs, ...this.#options.consumer };
+    const consumer: Consumer = new KafkaConsumer(this.#client(options.clientId), this.#admin, options, this.#options.logger, () => this.#open.delete(consumer), tuning);
     this.#open.add(consumer);
     return consumer;
   }

@@ -10,6 +10,12 @@
  *
  * A killed owner's open transaction holds back `read_committed` readers of the partitions it
  * wrote to until the next owner's first step aborts it, or at most `transactionTimeoutMs`.
+ *
+ * A step that fails for another reason (the broker went away mid-transaction) is aborted and
+ * tried again with a fresh producer, with backoff, for up to `outageMs`. If the failure hid a
+ * commit that went through (its answer was lost), the group's committed offset shows it and the
+ * step is not sent twice; a step that commits the same offset as the one before cannot be told
+ * apart this way and may then go out twice.
  */
 import kafkajs from 'kafkajs';
 import { ConsumerStateError, TransportError } from '../../runtime/errors.ts';
@@ -17,7 +23,7 @@ import type { Logger } from '../../runtime/logger.ts';
 import { partitionForKey } from '../partitioner.ts';
 import type { Consumer, TopicPartitionOffset, TopicRecords, TransactionalProducer } from '../types.ts';
 import type { KafkaAdmin } from './admin.ts';
-import type { KafkaClient } from './client.ts';
+import { DEFAULT_OUTAGE_MS, type KafkaClient } from './client.ts';
 import { KafkaConsumer } from './consumer.ts';
 import { protocolErrorType, wrapKafkaError } from './errors.ts';
 
@@ -26,6 +32,8 @@ export interface KafkaTransactionalOptions {
   transactionTimeoutMs?: number;
   /** Records per produce request inside a transaction, so no partition's batch nears `message.max.bytes`. Default 500. */
   requestRecords?: number;
+  /** How long a failing step is tried again (the broker restarting, away). Default 120,000 ms. */
+  outageMs?: number;
 }
 
 /** Errors meaning another producer with the same transactional id took over. */
@@ -37,6 +45,9 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
   readonly #logger: Logger;
   readonly #timeoutMs: number;
   readonly #requestRecords: number;
+  readonly #outageMs: number;
+  /** Per transactional id, the input offset its last step committed. */
+  readonly #lastOffset = new Map<string, number>();
   readonly #onClose: () => void;
   /** Per transactional id, its producer once connected (connecting initialises the id). */
   readonly #producers = new Map<string, Promise<kafkajs.Producer>>();
@@ -48,6 +59,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
     this.#logger = logger.child({ component: 'kafka-transactions' });
     this.#timeoutMs = options.transactionTimeoutMs ?? 30_000;
     this.#requestRecords = options.requestRecords ?? 500;
+    this.#outageMs = options.outageMs ?? DEFAULT_OUTAGE_MS;
     this.#onClose = onClose;
   }
 
@@ -72,6 +84,33 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
       for (let i = 0; i < list.length; i += this.#requestRecords) messages.push({ topic, messages: list.slice(i, i + this.#requestRecords) });
     }
     const id = `${consumer.groupId}~${input.topic}~${input.partition}`;
+    const offset = consumer.committable(input);
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#step(id, consumer.groupId, { ...input, offset }, messages, context);
+        this.#lastOffset.set(id, offset);
+        return;
+      } catch (err) {
+        if (err instanceof ConsumerStateError || Date.now() - started > this.#outageMs || this.#closed) throw err;
+        const delayMs = Math.min(5_000, 300 * 2 ** attempt);
+        this.#logger.warn('transactional step failed; trying again', { ...context, err, attempt, delayMs });
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (offset !== this.#lastOffset.get(id) && (await this.#committedOffset(consumer.groupId, input).catch(() => undefined)) === offset) {
+          this.#logger.info('the failed step had committed; not sending it again', context);
+          this.#lastOffset.set(id, offset);
+          return;
+        }
+      }
+    }
+  }
+
+  async #committedOffset(groupId: string, input: TopicPartitionOffset): Promise<number | undefined> {
+    return (await this.#admin.groupOffsets(groupId, input.topic)).find((o) => o.partition === input.partition)?.offset;
+  }
+
+  /** One transaction: the records, the input offset, commit. */
+  async #step(id: string, groupId: string, input: TopicPartitionOffset, messages: Array<{ topic: string; messages: kafkajs.Message[] }>, context: Record<string, string | number>): Promise<void> {
     const producer = await this.#producer(id, context);
     let transaction: kafkajs.Transaction;
     try {
@@ -81,8 +120,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
     }
     try {
       for (const m of messages) await transaction.send({ topic: m.topic, messages: m.messages, acks: -1 });
-      const offset = consumer.committable(input);
-      await transaction.sendOffsets({ consumerGroupId: consumer.groupId, topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: String(offset) }] }] });
+      await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: String(input.offset) }] }] });
       await transaction.commit();
     } catch (err) {
       await transaction.abort().catch((abortErr: unknown) => this.#logger.warn('aborting a failed transaction failed; the broker aborts it at its timeout', { ...context, err: abortErr }));
@@ -117,7 +155,8 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
   #failed(id: string, err: unknown, what: string, context: Record<string, string | number>): Error {
     const type = protocolErrorType(err);
     const fenced = type !== undefined && FENCED.has(type);
-    if (fenced || (err as { name?: string })?.name === 'KafkaJSNonRetriableError') this.#drop(id);
+    // A fresh producer for the next try: re-initialising the id also aborts what this one left open.
+    this.#drop(id);
     if (fenced) {
       return new ConsumerStateError(
         'fenced: another owner of the input partition took over its transactional id; nothing was written',
