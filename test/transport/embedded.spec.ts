@@ -355,6 +355,29 @@ describe('transport/embedded (beyond the contract)', function () {
     expect(err.message).to.contain('checksum');
   });
 
+  it('refuses to step over batches missing from a topic that is never compacted, naming the file and the missing offsets', async () => {
+    const t = await make();
+    await t.admin().createTopics([{ name: 'holes', partitions: 1 }]);
+    const producer = t.producer();
+    for (let i = 0; i < 4; i++)
+      await producer.send('holes', [
+        { key: null, value: Buffer.from(`a${i}`) },
+        { key: null, value: Buffer.from(`b${i}`) },
+      ]);
+    const raw = new DatabaseSync(t.path);
+    // Rows lost from the file, as a damaged page or a hand edit would lose them: a middle batch, then the last.
+    raw.exec('DELETE FROM log_batches WHERE base_offset IN (2, 6)');
+    raw.close();
+    const c = t.consumer({ groupId: 'g' });
+    await c.subscribe(['holes']);
+    const mid = await expectCode(c.poll({ waitMs: 0 }), 'PMA_ERR_TRANSPORT');
+    expect(mid.context).to.include({ path: t.path, topic: 'holes', partition: 0, offset: 2, lastOffset: 3 });
+    expect(mid.message).to.contain('records missing');
+    c.seek('holes', 0, 4);
+    const tail = await expectCode(c.poll({ waitMs: 0 }), 'PMA_ERR_TRANSPORT');
+    expect(tail.context).to.include({ topic: 'holes', partition: 0, offset: 6, lastOffset: 7 });
+  });
+
   it('honours maxRecords and maxBytes, and still hands over a record larger than maxBytes', async () => {
     const t = await make();
     await t.admin().createTopics([{ name: 'limits', partitions: 1 }]);

@@ -2,6 +2,7 @@
  * Reads records of assigned partitions from stored batches, within a poll's limits, in one read
  * transaction (so the high watermarks match the records returned).
  */
+import { TransportError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { ConsumedRecord, RecordBatch } from '../types.ts';
 import { type DecodeBudget, decodeBatch } from './batch-codec.ts';
@@ -54,16 +55,24 @@ export function fetchRecords(db: LogDatabase, positions: Position[], limits: Fet
       if (pos.next >= b.next_offset) continue;
       const records: ConsumedRecord[] = [];
       const where = { path: db.path, topic: pos.topic.name, partition: pos.partition, baseOffset: 0, lastOffset: 0 };
+      // A topic that is never compacted holds every offset from its log start to its end (retention
+      // removes whole batches from the start only): a hole means rows were lost from the file, and
+      // stepping over it would drop those records without a word.
+      const contiguous = pos.topic.cleanupPolicy === 'delete';
+      let expected = pos.next;
       let reachedEnd = true;
       for (const row of rows.iterate(pos.topic.id, pos.partition, pos.next) as Iterable<BatchRow>) {
         where.baseOffset = row.base_offset;
         where.lastOffset = row.last_offset;
+        if (contiguous && row.base_offset > expected) throw missing(db.path, pos, expected, row.base_offset - 1);
+        expected = row.last_offset + 1;
         const last = decodeBatch(row.payload, where, pos.next, records, budget);
         if (last !== row.last_offset || budget.records <= 0 || budget.bytes <= 0) {
           reachedEnd = false;
           break;
         }
       }
+      if (reachedEnd && contiguous && expected < b.next_offset) throw missing(db.path, pos, expected, b.next_offset - 1);
       if (records.length > 0) pos.next = records[records.length - 1]!.offset + 1;
       // Everything below next_offset was examined: skip over offsets compaction removed.
       if (reachedEnd) pos.next = b.next_offset;
@@ -73,4 +82,14 @@ export function fetchRecords(db: LogDatabase, positions: Position[], limits: Fet
     }
   });
   return out;
+}
+
+function missing(path: string, pos: Position, from: number, to: number): TransportError {
+  return new TransportError(`records missing from the embedded log: offsets ${from} to ${to} of ${pos.topic.name}[${pos.partition}] are gone (the file was damaged or edited)`, {
+    path,
+    topic: pos.topic.name,
+    partition: pos.partition,
+    offset: from,
+    lastOffset: to,
+  });
 }
