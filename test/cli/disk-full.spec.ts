@@ -101,6 +101,7 @@ describeNeeding('pma sink on a full disk', tmpfsMissing(), function () {
         const last = r.stderr.trim().split('\n').at(-1)!;
         expect(last, `${what}: the error printed last`).to.match(/^pma: PMA_ERR_\w+: .*(No space left on device|ENOSPC|disk is full)/);
         expect(last, `${what}: names the file`).to.include(dataDir);
+        expect(last, `${what}: the cause, not the rollback that followed it`).to.not.match(/rollback failed/);
       }
       disk.free();
     }
