@@ -136,15 +136,15 @@ function pmaChild(args: string[]): Child {
 export interface MidIngestOptions {
   markets?: number;
   perMarket?: number;
-  /** Runs once the processor is killed, with the survivors and a Bronze sink busy (a broker restart). */
-  thenDisrupt?: () => Promise<void>;
+  /** Runs once a quarter is processed, with the processors and a Bronze sink busy (a broker outage); the kill follows. */
+  disrupt?: () => Promise<void>;
   /** `--data-dir DIR` for a `pma sink --layer bronze` that runs throughout and must survive. */
   bronzeDir?: string;
 }
 
 /**
  * Three `pma process` in one group over a backlog of trades with more arriving; one is killed
- * with SIGKILL once a quarter is processed, then `thenDisrupt` runs. Every trade must come out
+ * with SIGKILL once a quarter is processed (after `disrupt`, if given). Every trade must come out
  * exactly once, enriched as its market says (Kafka's transactions system test in small: seeded
  * input, a client killed hard, input set = output set, zero duplicates), and every other child
  * must have lived through it and stop cleanly.
@@ -168,9 +168,9 @@ export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: 
       for (let i = all.length / 2; i < all.length; i += 500) await publishRaw(h, 'rawTrades', all.slice(i, i + 500));
     })();
     await waitFor(async () => (await committed()) >= all.length / 4, 'a quarter of the trades processed', 180_000);
+    await options.disrupt?.();
     children[0]!.child.kill('SIGKILL');
     await children[0]!.exited;
-    await options.thenDisrupt?.();
     await publishing;
     await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000);
     for (const c of children.slice(1)) expect(c.child.exitCode, `a child died: ${c.stderr()}`).to.equal(null);
