@@ -17,7 +17,7 @@ export function embeddedLogPath(dataDir: string): string {
 export function kafkaOutageMs(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.PMA_KAFKA_OUTAGE_MS;
   if (raw === undefined || raw === '') return undefined;
-  const ms = Number(raw);
+  const ms = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(ms) || ms < 1_000)
     throw new ConfigError(`PMA_KAFKA_OUTAGE_MS must be a whole number of milliseconds, at least 1000 (got "${raw}")`, { field: 'PMA_KAFKA_OUTAGE_MS', value: raw });
   return ms;
