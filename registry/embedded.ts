@@ -13,8 +13,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { PmaError, RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
-import { cachedStatement, inTransaction, NEW_FILE_PRAGMAS } from '../runtime/sqlite.ts';
+import { describeFullDisk, fullDiskAt, PmaError, RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
+import { cachedStatement, inTransaction, NEW_FILE_PRAGMAS, sqliteFullDisk } from '../runtime/sqlite.ts';
 import { type ParsedSchema, parseSchema } from './avro-schema.ts';
 import { checkCompatibility } from './compatibility.ts';
 import { type CompatibilityLevel, type CompatibilityResult, DEFAULT_COMPATIBILITY, isCompatibilityLevel, type SchemaRegistry, type SubjectVersion } from './types.ts';
@@ -72,16 +72,21 @@ export class EmbeddedRegistry implements SchemaRegistry {
 
   constructor(options: EmbeddedRegistryOptions) {
     this.#path = options.path;
-    mkdirSync(dirname(options.path), { recursive: true });
     try {
+      mkdirSync(dirname(options.path), { recursive: true });
       this.#db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs ?? 10_000 });
+    } catch (err) {
+      throw asRegistryError(err, options.path, `cannot open the embedded registry at ${options.path}`);
+    }
+    try {
       this.#db.exec(NEW_FILE_PRAGMAS);
       this.#db.exec('PRAGMA journal_mode = WAL');
       this.#db.exec('PRAGMA synchronous = FULL');
       this.#db.exec('PRAGMA foreign_keys = ON');
       this.#db.exec(SCHEMA_SQL);
     } catch (err) {
-      throw new RegistryError(`cannot open the embedded registry at ${options.path}: ${(err as Error).message}`, { path: options.path }, { cause: err });
+      this.#db.close();
+      throw asRegistryError(err, options.path, `cannot open the embedded registry at ${options.path}`);
     }
   }
 
@@ -352,10 +357,19 @@ function checkVersion(version: number): void {
   }
 }
 
-/** Keeps our own errors; wraps SQLite failures (busy past the timeout, disk full, ...) as RegistryError. */
-function asRegistryError(err: unknown, path: string): PmaError {
+/**
+ * Keeps our own errors; wraps SQLite failures (busy past the timeout, disk full, ...) and file
+ * system ones as RegistryError, naming the full disk when that is what made a write fail.
+ */
+function asRegistryError(err: unknown, path: string, doing = 'embedded registry'): PmaError {
   if (err instanceof PmaError) return err;
-  return new RegistryError(`embedded registry: ${(err as Error)?.message ?? String(err)}`, { path, sqliteCode: (err as { errcode?: number }).errcode }, { cause: err });
+  const full = (err as { code?: unknown })?.code === 'ENOSPC' ? fullDiskAt(path) : sqliteFullDisk(err, path);
+  const disk = full ? { diskFull: true, freeBytes: full.freeBytes } : {};
+  return new RegistryError(
+    `${doing}${full ? `: ${describeFullDisk(full)}` : ''}: ${(err as Error)?.message ?? String(err)}`,
+    { path, sqliteCode: (err as { errcode?: number }).errcode, ...disk },
+    { cause: err },
+  );
 }
 
 function subjectNotFound(subject: string): SchemaNotFoundError {

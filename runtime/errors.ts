@@ -6,3 +6,4 @@
 export { describeError, type ErrorContext, type ErrorOptions, PmaError, type PmaErrorCode, type SerializedError, serializeError } from './errors/base.ts';
 export { type CatalogueEntry, ERROR_CATALOGUE, isErrorCode, rebuildError } from './errors/catalogue.ts';
 export * from './errors/classes.ts';
+export { describeFullDisk, FULL_DISK_BELOW_BYTES, type FullDisk, fullDiskAt } from './errors/disk-full.ts';

@@ -4,6 +4,7 @@
  * transactions that commit whole or roll back.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { type FullDisk, fullDiskAt } from './errors/disk-full.ts';
 
 /**
  * Page size and vacuum mode for a new file: log batches are blobs of tens of KiB, which fewer,
@@ -41,4 +42,22 @@ export function inTransaction<T>(db: DatabaseSync, begin: string, fn: () => T, f
     if (db.isTransaction) db.exec('ROLLBACK');
     throw fail(err, false);
   }
+}
+
+/** SQLite's primary result codes for a failure the disk filling up can cause. */
+const SQLITE_IOERR = 10;
+const SQLITE_FULL = 13;
+const SQLITE_CANTOPEN = 14;
+
+/**
+ * For a node:sqlite failure on the file at `path`: the full disk behind it, if that is what it
+ * was. SQLite names a full disk only where it checks (SQLITE_FULL); growing the `-shm` file or
+ * writing the WAL on a full disk comes back as a plain I/O error or a file it cannot open.
+ */
+export function sqliteFullDisk(err: unknown, path: string): FullDisk | undefined {
+  const errcode = (err as { errcode?: unknown })?.errcode;
+  if (typeof errcode !== 'number') return undefined;
+  const primary = errcode & 0xff;
+  if (primary !== SQLITE_IOERR && primary !== SQLITE_FULL && primary !== SQLITE_CANTOPEN) return undefined;
+  return fullDiskAt(path);
 }

@@ -7,8 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { type ErrorContext, PmaError, TransportError } from '../../runtime/errors.ts';
-import { cachedStatement, inTransaction, NEW_FILE_PRAGMAS } from '../../runtime/sqlite.ts';
+import { describeFullDisk, type ErrorContext, fullDiskAt, PmaError, TransportError } from '../../runtime/errors.ts';
+import { cachedStatement, inTransaction, NEW_FILE_PRAGMAS, sqliteFullDisk } from '../../runtime/sqlite.ts';
 import { migrate } from './schema.ts';
 
 export interface DatabaseOptions {
@@ -28,7 +28,7 @@ export class LogDatabase {
       mkdirSync(dirname(path), { recursive: true });
       this.#db = new DatabaseSync(path, { timeout: options.busyTimeoutMs });
     } catch (err) {
-      throw new TransportError(`cannot open the embedded log: ${(err as Error).message}`, { path }, { cause: err });
+      throw asTransportError(err, 'cannot open the embedded log', { path }, true);
     }
     try {
       this.#db.exec(NEW_FILE_PRAGMAS);
@@ -86,10 +86,18 @@ export class LogDatabase {
   }
 }
 
-/** Wraps SQLite failures with what was being done; anything else passes through unchanged. */
-export function asTransportError(err: unknown, message: string, context: ErrorContext): unknown {
-  if (err instanceof PmaError || (err as { code?: unknown })?.code !== 'ERR_SQLITE_ERROR') return err;
+/**
+ * Wraps SQLite failures (and, with `anyFailure`, any other, such as creating the directory) with
+ * what was being done, and with the full disk when that is what made the write fail; catalogue
+ * errors pass through unchanged.
+ */
+export function asTransportError(err: unknown, message: string, context: ErrorContext & { path: string }, anyFailure = false): unknown {
+  if (err instanceof PmaError) return err;
+  const isSqlite = (err as { code?: unknown })?.code === 'ERR_SQLITE_ERROR';
+  if (!isSqlite && !anyFailure) return err;
   const detail = err instanceof Error ? err.message : String(err);
-  const sqlite = err as { errcode?: number; errstr?: string };
-  return new TransportError(`${message}: ${detail}`, { ...context, sqliteCode: sqlite.errcode }, { cause: err });
+  const full = isSqlite ? sqliteFullDisk(err, context.path) : (err as NodeJS.ErrnoException)?.code === 'ENOSPC' ? fullDiskAt(context.path) : undefined;
+  const sqliteCode = isSqlite ? { sqliteCode: (err as { errcode?: number }).errcode } : {};
+  const disk = full ? { diskFull: true, freeBytes: full.freeBytes } : {};
+  return new TransportError(`${message}${full ? `: ${describeFullDisk(full)}` : ''}: ${detail}`, { ...context, ...sqliteCode, ...disk }, { cause: err });
 }
