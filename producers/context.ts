@@ -12,6 +12,7 @@ import type { ApiCaller, MalformedBody } from './http/caller.ts';
 import { type FetcherName, fetcherOf, type IngestMetrics } from './metrics.ts';
 import { type Cursor, type CursorStore, cursorKey, emptyCursor } from './records/cursors.ts';
 import type { ControlRecord, Encoder, Publisher } from './records/publisher.ts';
+import type { ApiClock } from './server-time.ts';
 import type { IngestSettings } from './settings.ts';
 
 export type RawTopic = 'rawGammaMarkets' | 'rawGammaEvents' | 'rawClobMarkets' | 'rawTrades' | 'rawLeaderboard' | 'rawPrices' | 'rawMarketWs';
@@ -69,6 +70,8 @@ export interface IngestContextOptions {
    * history appends stamped "now" is never inside a window.
    */
   horizon: number;
+  /** The API's clock, for what reads it again (follow mode's passes). */
+  clock: ApiClock;
 }
 
 export class IngestContext {
@@ -82,6 +85,7 @@ export class IngestContext {
   readonly stop: AbortSignal;
   readonly generation: number;
   readonly horizon: number;
+  readonly clock: ApiClock;
   failures = 0;
   gaps = 0;
   deadLetters = 0;
@@ -97,6 +101,7 @@ export class IngestContext {
     this.stop = o.stop;
     this.generation = o.generation;
     this.horizon = o.horizon;
+    this.clock = o.clock;
   }
 
   /** Stores a cursor in memory and returns the record to publish after its page. */

@@ -34,7 +34,7 @@ import { BoundedQueue, drainWith } from './pipeline/queue.ts';
 import { type Cursor, CursorStore, emptyCursor } from './records/cursors.ts';
 import { Publisher } from './records/publisher.ts';
 import { replayFailures } from './replay.ts';
-import { serverTime } from './server-time.ts';
+import { ApiClock } from './server-time.ts';
 import { type IngestSettings, type Mode, selectedModes } from './settings.ts';
 
 export const RUN_ENDPOINT = 'pma:ingest';
@@ -148,9 +148,10 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
     observer: metrics,
     onMalformed: (m) => ctx!.malformed(m),
   });
-  const storedHorizon = readDetail(runCursor).horizon;
-  const horizon = resumed && typeof storedHorizon === 'number' ? storedHorizon : (await serverTime(caller, logger)) - 1;
-  ctx = new IngestContext({ settings: options, caller, publisher, encoders, cursors, metrics, logger, stop: deps.signal, generation, horizon });
+  const stored = readDetail(runCursor);
+  const clock = new ApiClock(caller, logger, typeof stored.skew === 'number' ? stored.skew : undefined);
+  const horizon = resumed && typeof stored.horizon === 'number' ? stored.horizon : (await clock.now()) - 1;
+  ctx = new IngestContext({ settings: options, caller, publisher, encoders, cursors, metrics, logger, stop: deps.signal, generation, horizon, clock });
   try {
     if (options.retryFailures) {
       await replayFailures(ctx, deps.transport);
@@ -189,7 +190,8 @@ function runRecord(ctx: IngestContext, scope: string, complete: boolean) {
     complete,
     page: 1,
     lastTimestamp: Date.now(),
-    detail: JSON.stringify({ gen: ctx.generation, horizon: ctx.horizon }),
+    // The skew stands in for the API's clock when a later run cannot read it.
+    detail: JSON.stringify({ gen: ctx.generation, horizon: ctx.horizon, ...(ctx.clock.skewSec !== undefined ? { skew: ctx.clock.skewSec } : {}) }),
   });
 }
 

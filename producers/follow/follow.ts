@@ -21,7 +21,6 @@ import { wsEventKey } from '../keys.ts';
 import { sleep } from '../limits/retry.ts';
 import { Feeder } from '../pipeline/feeder.ts';
 import { BoundedQueue, drainWith } from '../pipeline/queue.ts';
-import { serverTime } from '../server-time.ts';
 import type { Mode } from '../settings.ts';
 import { MarketSocket, type SocketGap } from './market-socket.ts';
 
@@ -140,7 +139,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   // Without a listing in this process (a resumed run whose listings were done), list once now.
   let lastRelist = catalog.size > 0 ? Date.now() : 0;
   while (!ctx.stop.aborted) {
-    const now = (await serverTime(ctx.caller, ctx.logger)) - 1;
+    const now = (await ctx.clock.now()) - 1;
     if (wantsMarkets && Date.now() - lastRelist >= s.relistInterval * 1000) {
       lastRelist = Date.now();
       await Promise.all([listings.clobMarkets(modes.has('markets')), listings.gammaMarkets(false, modes.has('markets'))]);
