@@ -129,6 +129,8 @@ class ProcessorRunner {
   #reference!: Consumer;
   #facts!: Consumer;
   #shared!: GlobalState;
+  /** Fact partitions assigned at the last turn. */
+  #factPartitions = new Set<string>();
 
   constructor(options: Required<ProcessorOptions>, deps: ProcessorDeps) {
     this.#o = options;
@@ -179,6 +181,7 @@ class ProcessorRunner {
       waitMs: () => this.#waitMs(),
       handle: async (batches) => {
         const round = new Round();
+        await this.#catchUpOnTakeover(round);
         for (const batch of batches) {
           if (GlobalState.owns(batch.topic)) this.#released(await this.#shared.absorb(batch), round);
           else await this.#take(batch, round);
@@ -196,6 +199,19 @@ class ProcessorRunner {
     }
     // Stopping: what was produced is committed; held records stay uncommitted and are read again next start.
     await this.#commit();
+  }
+
+  /**
+   * Fact partitions newly assigned (a start, a takeover) are read only once the shared state has
+   * read every instance's output to its present end: their last owner may have sent records past
+   * its committed offset (after a held one), and the dedup windows must hold them before they are
+   * read again. Fact records polled in the same turn are taken after this.
+   */
+  async #catchUpOnTakeover(round: Round): Promise<void> {
+    const now = new Set(this.#facts.assignment().map((tp) => partitionKey(tp.topic, tp.partition)));
+    const gained = [...now].some((k) => !this.#factPartitions.has(k));
+    this.#factPartitions = now;
+    if (gained) this.#released(await this.#shared.catchUp(this.#deps.transport.admin(), this.#deps.signal), round);
   }
 
   #waitMs(): number {

@@ -24,7 +24,7 @@ import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { CleanEvent, CleanMarket, CleanTopicKey } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { partitionKey } from '../../transport/partition-key.ts';
+import { parsePartitionKey, partitionKey } from '../../transport/partition-key.ts';
 import type { Admin, Consumer, RecordBatch, TopicPartitionOffset, Transport } from '../../transport/types.ts';
 import { DEDUP_HEADER } from '../identity.ts';
 import type { DedupWindow } from './dedup-window.ts';
@@ -106,6 +106,26 @@ export class GlobalState {
       }
     }
     return true;
+  }
+
+  /**
+   * Reads on until every followed partition is read to the end it has now, folding in what it
+   * reads; returns the keys that became known. Called before records of a partition this instance
+   * has just taken over: what its last owner sent is then in the dedup windows.
+   */
+  async catchUp(admin: Admin, signal: AbortSignal): Promise<string[]> {
+    const ends = new Map<string, number>();
+    for (const topic of FOLLOWED_NAMES) for (const { partition, high } of await admin.offsets(topic)) ends.set(partitionKey(topic, partition), high);
+    const reached = () =>
+      [...ends].every(([k, high]) => {
+        const { topic, partition } = parsePartitionKey(k);
+        return Math.max(this.#next.get(k) ?? 0, this.consumer.position(topic, partition) ?? 0) >= high;
+      });
+    const known: string[] = [];
+    while (!reached() && !signal.aborted) {
+      for (const batch of await this.consumer.poll({ waitMs: 200, signal })) known.push(...(await this.absorb(batch)));
+    }
+    return known;
   }
 
   close(): Promise<void> {
