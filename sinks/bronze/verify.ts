@@ -396,25 +396,36 @@ export async function repairBronze(root: string, scan: BronzeScan, damages: Bron
     todo.map((d) => d.finding),
   );
   if (!lock) return;
+  // One write per write group and partition, whatever the findings: the offsets of one group are
+  // often several runs (a compacted file holds every dt=D row of groups spanning days), and a
+  // group's file written for the first run would block the next one.
+  const byPartition = new Map<string, BronzeDamage[]>();
+  for (const d of todo) {
+    const key = partitionKey(d.finding.topic!, d.finding.partition!);
+    byPartition.set(key, [...(byPartition.get(key) ?? []), d]);
+  }
   const pool = new ParquetWriterPool();
   try {
-    for (const d of todo) {
-      const type = d.type!;
-      const { topic, partition } = d.finding as { topic: string; partition: number };
+    for (const ds of byPartition.values()) {
+      const type = ds[0]!.type!;
+      const { topic, partition } = ds[0]!.finding as { topic: string; partition: number };
       const bounds = (await deps.source.bounds(topic)).find((b) => b.partition === partition)!;
       const committed = (await deps.source.committed(deps.groupId ?? BRONZE_DEFAULTS.groupId, topic)).get(partition);
       const extent = await extentOf(scan.partitions.get(partitionKey(topic, partition)), bounds, committed);
-      const units = unitsOf(d.offsets!, extent);
       const rowOf = await deps.rowOf(type);
-      const problems: string[] = [];
-      let rows = 0;
-      for (const [range, offsets] of units) {
-        const problem = await writeUnit(root, type, { topic, partition, ...range }, offsets, deps.source, rowOf, pool);
-        if (typeof problem === 'string') problems.push(problem);
-        else rows += problem;
+      const outcome = new Map<number, string | true>();
+      for (const [range, offsets] of unitsOf(
+        ds.flatMap((d) => d.offsets!),
+        extent,
+      )) {
+        const result = await writeUnit(root, type, { topic, partition, ...range }, offsets, deps.source, rowOf, pool);
+        for (const o of offsets) outcome.set(o, typeof result === 'string' ? result : result.has(o) || `offset ${o} no longer makes a row in the log`);
       }
-      if (problems.length > 0) settle(d.finding, false, `cannot repair: ${problems.join('; ')}`);
-      else settle(d.finding, true, `repaired (${rows} rows written from the log)`);
+      for (const d of ds) {
+        const problems = new Set(d.offsets!.map((o) => outcome.get(o)!).filter((r): r is string => r !== true));
+        if (problems.size > 0) settle(d.finding, false, `cannot repair: ${[...problems].join('; ')}`);
+        else settle(d.finding, true, `repaired (${d.offsets!.length} rows written from the log)`);
+      }
     }
   } finally {
     await pool.close();
@@ -449,11 +460,15 @@ function unitsOf(offsets: number[], e: Extent): Map<{ first: number; last: numbe
   return new Map([...units.values()].map((u) => [u.range, u.offsets]));
 }
 
-/** Writes the rows of `offsets` as the write group `range`; returns the rows written, or why it could not. */
-async function writeUnit(root: string, type: CleanTopicKey, range: FileRange, offsets: number[], source: LogRecordSource, rowOf: RowOf, pool: ParquetWriterPool): Promise<number | string> {
+/** Writes the rows of `offsets` as the write group `range`; returns the offsets written, or why it could not. */
+async function writeUnit(root: string, type: CleanTopicKey, range: FileRange, offsets: number[], source: LogRecordSource, rowOf: RowOf, pool: ParquetWriterPool): Promise<Set<number> | string> {
   const wanted = new Set(offsets);
+  const written = new Set<number>();
   const byDt = new Map<string, BodyBuffer>();
-  await source.read(range.topic, range.partition, Math.min(...offsets), Math.max(...offsets), async (records) => {
+  // Not Math.min(...offsets): a whole lost file can hold more offsets than a call takes arguments.
+  const lo = offsets.reduce((a, b) => Math.min(a, b));
+  const hi = offsets.reduce((a, b) => Math.max(a, b));
+  await source.read(range.topic, range.partition, lo, hi, async (records) => {
     for (const r of records) {
       if (!wanted.has(r.offset)) continue;
       const row = await rowOf(r);
@@ -464,6 +479,7 @@ async function writeUnit(root: string, type: CleanTopicKey, range: FileRange, of
         byDt.set(row.dt, bodies);
       }
       bodies.append(row.body, row.start, row.end, r.offset);
+      written.add(r.offset);
     }
   });
   const dir = typeDir(root, type);
@@ -473,14 +489,13 @@ async function writeUnit(root: string, type: CleanTopicKey, range: FileRange, of
       () => true,
       () => false,
     );
-    if (exists) return `${join(dir, dtDirName(dt), name)} exists but lacks rows of offsets ${Math.min(...offsets)}..${Math.max(...offsets)}`;
+    if (exists) return `${join(dir, dtDirName(dt), name)} exists but lacks rows of offsets ${lo}..${hi}`;
   }
+  if (written.size === 0) return written;
   const parts = [...byDt].map(([dt, b]) => [dt, b.take()] as [string, PackedBodies]);
-  const rows = parts.reduce((n, [, b]) => n + b.rows, 0);
-  if (rows === 0) return 0;
   const prepared = writeTemporaries(dir, TOPICS[type].schema!, range, parts, pool, new Set());
   await publish(await prepared.written);
-  return rows;
+  return written;
 }
 
 async function dirEntries(dir: string): Promise<string[] | null> {

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -214,6 +214,47 @@ describe('pma verify: on a data dir built from the simulator', function () {
     expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
   });
 
+  it('a compacted Bronze file deleted, its write groups spanning several days: --repair writes exactly its rows back into the live generation; verify is clean after, compaction and the sink still work, and Bronze equals the truth', async () => {
+    const dir = world.copy();
+    const compacted = await pma(dir, 'compact', '--types', 'trades', '--min-files', '1', '--json');
+    expect(compacted.code, compacted.stderr).to.equal(0);
+    const dts = compactedTradeFiles(dir);
+    const spanning = (f: CompactedFile) => f.groups.filter((g) => dts.some((o) => o !== f && o.groups.some((x) => x.name === g.name)));
+    // Rows of one write group in this dt that are several offset runs apart: one repair finding each, all for the same group's file.
+    const splitGroup = async (f: CompactedFile) => {
+      const rows = await parquetOffsets(f.path);
+      return spanning(f).some((g) => {
+        const own = rows.filter(([p, o]) => p === g.partition && o >= g.first && o <= g.last).map(([, o]) => o);
+        return own.some((o, i) => i > 0 && o !== own[i - 1]! + 1);
+      });
+    };
+    let victim: CompactedFile | undefined;
+    for (const f of dts) if (!victim && (await splitGroup(f))) victim = f;
+    expect(victim, 'a compacted file holding a multi-day write group whose rows there are not one offset run').to.not.equal(undefined);
+    const held = await parquetOffsets(victim!.path);
+    rmSync(victim!.path);
+
+    const repaired = await pma(dir, 'verify', '--repair', '--json');
+    expect(repaired.code, JSON.stringify(repaired.json)).to.equal(0);
+    expect(repaired.json!.findings.length, 'several findings for one write group').to.be.greaterThan(1);
+    expect(repaired.json!.findings.every((f) => f.layer === 'bronze' && f.kind === 'missing' && f.repaired === true)).to.equal(true);
+    expect(lstatSync(victim!.dtDir).isSymbolicLink(), 'the dt is still a link to a generation').to.equal(true);
+    const live = realpathSync(victim!.dtDir);
+    const written = readdirSync(live).filter((n) => parseFileName(n) !== null);
+    expect(written.length).to.be.greaterThan(0);
+    const rewritten = (await Promise.all(written.map((n) => parquetOffsets(join(live, n))))).flat().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    expect(rewritten, 'exactly the rows the deleted file held').to.deep.equal(held);
+    expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
+    expect((await pma(dir, 'verify', '--json')).json).to.deep.equal({ ok: true, findings: [] });
+
+    const again = await pma(dir, 'compact', '--types', 'trades', '--min-files', '1', '--json');
+    expect(again.code, again.stderr).to.equal(0);
+    const sink = await pma(dir, 'sink', '--layer', 'bronze', '--until-caught-up');
+    expect(sink.code, sink.stderr).to.equal(0);
+    expect((await pma(dir, 'verify', '--json')).json).to.deep.equal({ ok: true, findings: [] });
+    expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
+  });
+
   it('a Bronze file copied under an overlapping name: duplicates are reported and not repaired (exit 1)', async () => {
     const dir = world.copy();
     const f = tradeFiles(dir).find((x) => x.last > x.first)!;
@@ -292,6 +333,40 @@ async function duck(path: string, sql: string): Promise<void> {
   const con = await db.connect();
   try {
     await con.run(sql);
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
+}
+
+interface CompactedFile {
+  path: string;
+  dtDir: string;
+  groups: Array<{ name: string; partition: number; first: number; last: number }>;
+}
+
+/** The compacted trades files, each with the write groups its generation's .groups.json lists for it. */
+function compactedTradeFiles(dir: string): CompactedFile[] {
+  const root = join(dir, 'bronze', 'trades');
+  const out: CompactedFile[] = [];
+  for (const dt of readdirSync(root)) {
+    const dtDir = join(root, dt);
+    if (!existsSync(join(dtDir, '.groups.json'))) continue;
+    const listed = JSON.parse(readFileSync(join(dtDir, '.groups.json'), 'utf8')) as Record<string, string[]>;
+    for (const [file, names] of Object.entries(listed)) {
+      out.push({ path: join(dtDir, file), dtDir, groups: names.map((name) => ({ name, ...parseFileName(name)! })) });
+    }
+  }
+  return out;
+}
+
+/** (partition, offset) of every row of a Parquet file, sorted. */
+async function parquetOffsets(path: string): Promise<Array<[number, number]>> {
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    const rows = (await con.runAndReadAll(`SELECT _partition, _offset FROM read_parquet('${path}') ORDER BY 1, 2`)).getRows();
+    return rows.map(([p, o]) => [Number(p), Number(o)]);
   } finally {
     con.closeSync();
     db.closeSync();
