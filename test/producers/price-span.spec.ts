@@ -45,3 +45,26 @@ describe('price history span after a failed Gamma listing', function () {
     expectTruthKeys(await writtenKeys(log), truth);
   });
 });
+
+/**
+ * The CLOB listing says a market accepted orders a minute after Gamma says it was created, and its
+ * first price points lie in that minute. A run that knows a market only from the CLOB listing (the
+ * Gamma listing was done by an earlier, killed or failed, run of the generation) must still read
+ * each token from the creation its cursor kept from Gamma.
+ */
+describe('price history start when this run lists a market only on the CLOB', function () {
+  this.timeout(120_000);
+  const start = simAndLogPerTest();
+
+  it('--retry-failures after failed CLOB listing and price requests reads each token from Gamma’s creation time', async () => {
+    const { sim, log } = await start({ port: 0, seed: 13, markets: 8, tradesPerMarket: 5, pricePoints: 40, leaderboardSize: 10, limits: false });
+    sim.setFaults({ seed: 1, rules: [{ kind: 'error', rate: 1, routes: ['clob:/markets', 'clob:/prices-history'], status: 503 }] });
+    const first = await ingest(log, settingsFor(sim, { mode: 'prices', resolution: 'minute', attempts: 1 }));
+    expect(first.failures, 'the CLOB listing and every price unit failed').to.be.greaterThan(1);
+    expect((await writtenKeys(log))['price-point']!.size).to.equal(0);
+    sim.setFaults({ seed: 1, rules: [] });
+    const replay = await ingest(log, settingsFor(sim, { retryFailures: true, resolution: 'minute' }));
+    expect(replay.failures).to.equal(0);
+    expectTruthKeys(await writtenKeys(log), truthKeys(sim, ['price-point']), { once: true });
+  });
+});

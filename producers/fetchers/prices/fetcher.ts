@@ -36,11 +36,21 @@ export class PricesFetcher {
     return this.#ctx.runUnit({ fetcher: 'prices', endpoint: PRICES_ENDPOINT, scope: unit.token }, () => this.#token(unit, until));
   }
 
-  /** What is known of the token's market: this run's listings first, else what the cursor kept. */
+  /**
+   * What is known of the token's market: this run's listings over what the cursor kept, except that
+   * the earlier start and Gamma's word are kept. A run that lists the market only on the CLOB (its
+   * Gamma listing was done by an earlier run of the generation) knows the later time the market
+   * began accepting orders; the creation Gamma gave must still start the history.
+   */
   #market(unit: PriceUnit, detail: Record<string, unknown>): MarketDetail {
     const live = this.#catalog.get(unit.conditionId);
     const kept = (detail.market as MarketDetail | undefined) ?? { conditionId: unit.conditionId };
-    return live ? { ...kept, ...stripUndefined(marketDetail(live)) } : kept;
+    if (!live) return kept;
+    const merged: MarketDetail = { ...kept, ...stripUndefined(marketDetail(live)) };
+    const starts = [kept.startMs, live.startMs].filter((t): t is number => t !== undefined);
+    if (starts.length > 0) merged.startMs = Math.min(...starts);
+    if (kept.gamma || live.gamma) merged.gamma = true;
+    return merged;
   }
 
   async #token(unit: PriceUnit, until?: number): Promise<void> {
