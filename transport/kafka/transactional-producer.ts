@@ -51,6 +51,8 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
   readonly #onClose: () => void;
   /** Per transactional id, its producer once connected (connecting initialises the id). */
   readonly #producers = new Map<string, Promise<kafkajs.Producer>>();
+  /** Records without a key go round-robin, as the plain producer's do. */
+  #roundRobin = 0;
   #closed = false;
 
   constructor(client: KafkaClient, admin: KafkaAdmin, logger: Logger, options: KafkaTransactionalOptions, onClose: () => void) {
@@ -78,7 +80,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
         key: r.key,
         value: r.value,
         headers: r.headers,
-        partition: r.partition ?? (r.key === null ? 0 : partitionForKey(r.key, partitions)),
+        partition: r.partition ?? (r.key === null ? this.#roundRobin++ % partitions : partitionForKey(r.key, partitions)),
         timestamp: String(r.timestamp ?? Date.now()),
       }));
       for (let i = 0; i < list.length; i += this.#requestRecords) messages.push({ topic, messages: list.slice(i, i + this.#requestRecords) });
