@@ -17,8 +17,8 @@
  * whose file went missing, or the gap between two groups. It holds the Bronze lock, so never
  * beside a running sink.
  */
-import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { lstat, readdir, readFile, readlink, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readSchemaId, type Serde } from '../../registry/serde.ts';
 import { DecodeError, PmaError } from '../../runtime/errors.ts';
@@ -30,13 +30,14 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { ConsumedRecord } from '../../transport/types.ts';
 import { acquireDirLock, processAlive } from '../common/dir-lock.ts';
-import { BodyBuffer, type PackedBodies } from './body-buffer.ts';
+import { fsyncDir } from '../common/fs-durable.ts';
+import { BodyBuffer } from './body-buffer.ts';
+import { ensureDtDir } from './dt-dirs.ts';
 import { compileInspector } from './inspect.ts';
 import { dtDirName, type FileRange, fileName, finalNameOfTemp, GEN_DIR, GROUPS_FILE, isCompactedName, parseDtDir, parseFileName, parseGenName, typeDir, utcDate } from './layout.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
-import { readGroups, recoverBronze } from './recovery.ts';
+import { liveDtDirs, readGroups, recoverBronze } from './recovery.ts';
 import { BRONZE_DEFAULTS } from './sink.ts';
-import { publish, writeTemporaries } from './write-group.ts';
 
 /** One write group as the files show it: its range and the `dt` directories holding it. */
 interface Group {
@@ -126,6 +127,7 @@ async function scanDt(scan: BronzeScan, type: CleanTopicKey, dt: string, dir: st
       if (names.length === 0) scan.unreadable.push({ layer: 'bronze', kind: 'unreadable', detail: `${path}: compacted file not listed in ${GROUPS_FILE}; its offsets are unknown` });
     } else {
       if (finalNameOfTemp(entry)) leftover(path, 'a temporary Bronze file of an unfinished write');
+      else if (isRepairTemp(entry)) leftover(path, 'a temporary of a verify --repair that did not finish');
       continue;
     }
     files.push(path);
@@ -373,6 +375,11 @@ export async function repairLeftovers(root: string, leftovers: Finding[], logger
   if (!lock) return;
   try {
     await recoverBronze(root, logger);
+    for (const dir of await liveDtDirs(root, logger)) {
+      const torn = (await readdir(dir)).filter(isRepairTemp);
+      for (const name of torn) await rm(join(dir, name));
+      if (torn.length > 0) await fsyncDir(dir);
+    }
     for (const f of leftovers) settle(f, true, 'repaired');
   } finally {
     await lock.release();
@@ -492,10 +499,39 @@ async function writeUnit(root: string, type: CleanTopicKey, range: FileRange, of
     if (exists) return `${join(dir, dtDirName(dt), name)} exists but lacks rows of offsets ${lo}..${hi}`;
   }
   if (written.size === 0) return written;
-  const parts = [...byDt].map(([dt, b]) => [dt, b.take()] as [string, PackedBodies]);
-  const prepared = writeTemporaries(dir, TOPICS[type].schema!, range, parts, pool, new Set());
-  await publish(await prepared.written);
+  const known = new Set<string>();
+  const staged: Array<{ temp: string; final: string }> = [];
+  try {
+    for (const [dt, bodies] of byDt) {
+      const dtDir = await ensureDtDir(dir, dt, known);
+      const temp = join(dtDir, repairTempName(name));
+      staged.push({ temp, final: join(dtDir, name) });
+      await pool.write(TOPICS[type].schema!, range.partition, bodies.take(), temp);
+    }
+  } catch (err) {
+    // The write's own error is the one to report; a temporary that cannot be removed is named as a leftover by the next scan.
+    await Promise.allSettled(staged.map((s) => rm(s.temp, { force: true })));
+    throw err;
+  }
+  for (const s of staged) await rename(s.temp, s.final);
+  for (const d of new Set(staged.map((s) => dirname(s.final)))) await fsyncDir(d);
   return written;
+}
+
+/**
+ * The temporary a repair writes a file under. Not the sink's `.<name>.tmp`: the repaired group
+ * often has files in other dts already, and recovery publishes a sink temporary whose group has
+ * a file anywhere (it takes it for complete), so a repair killed or failing mid-write would leave
+ * a torn file. Recovery never touches this name; verify reports it and --repair deletes it.
+ */
+function repairTempName(name: string): string {
+  return `.${name}${REPAIR_TEMP_SUFFIX}`;
+}
+
+const REPAIR_TEMP_SUFFIX = '.repair.tmp';
+
+function isRepairTemp(name: string): boolean {
+  return name.startsWith('.') && name.endsWith(REPAIR_TEMP_SUFFIX) && parseFileName(name.slice(1, -REPAIR_TEMP_SUFFIX.length)) !== null;
 }
 
 async function dirEntries(dir: string): Promise<string[] | null> {

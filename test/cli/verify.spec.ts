@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -6,8 +6,10 @@ import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
 import { fileName, parseFileName, tempName } from '../../sinks/bronze/layout.ts';
 import { OFFSETS_TABLE, SILVER_TABLES } from '../../sinks/silver/index.ts';
+import { describeNeeding } from '../prerequisite.ts';
 import { openLogHarness, readTopic } from '../sinks/log-harness.ts';
 import { silverDifferences } from '../sinks/silver/compare.ts';
+import { mountTmpfs, tmpfsMissing } from '../sinks/tmpfs.ts';
 import { bronzeRows, buildVerifyWorld, pma, type VerifyWorld } from './verify-world.ts';
 
 type Row = Record<string, unknown>;
@@ -253,6 +255,48 @@ describe('pma verify: on a data dir built from the simulator', function () {
     expect(sink.code, sink.stderr).to.equal(0);
     expect((await pma(dir, 'verify', '--json')).json).to.deep.equal({ ok: true, findings: [] });
     expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
+  });
+
+  describeNeeding('a repair that fails mid-write (Bronze on a full tmpfs)', tmpfsMissing(), () => {
+    it('a deleted compacted file whose first group to repair spans several days, the disk full during its write: the sink started after publishes no torn file, and verify --repair then restores the truth', async () => {
+      const disk = mountTmpfs(64);
+      try {
+        const dir = world.copy();
+        const compacted = await pma(dir, 'compact', '--types', 'trades', '--min-files', '1', '--json');
+        expect(compacted.code, compacted.stderr).to.equal(0);
+        const bronze = join(disk.dir, 'bronze');
+        cpSync(join(dir, 'bronze'), bronze, { recursive: true, verbatimSymlinks: true });
+        rmSync(join(dir, 'bronze'), { recursive: true });
+        symlinkSync(bronze, join(dir, 'bronze'));
+        // The repair writes the group of the lowest missing offset first: it must be one with files in other dts.
+        const files = compactedTradeFiles(dir);
+        let victim: CompactedFile | undefined;
+        for (const f of files) {
+          if (victim) break;
+          const [p, o] = (await parquetOffsets(f.path))[0]!;
+          const first = f.groups.find((g) => g.partition === p && g.first <= o && o <= g.last)!;
+          if (files.some((x) => x !== f && x.groups.some((g) => g.name === first.name))) victim = f;
+        }
+        expect(victim, 'a compacted file whose first row belongs to a multi-day write group').to.not.equal(undefined);
+        rmSync(victim!.path);
+
+        // One page left: the repair's lock file takes it, its first Parquet write gets ENOSPC.
+        disk.fill(4096);
+        const failed = await pma(dir, 'verify', '--repair', '--json');
+        expect(failed.code, failed.stdout).to.equal(1);
+        expect(JSON.stringify(failed.json)).to.include('ENOSPC');
+        disk.free();
+        const sink = await pma(dir, 'sink', '--layer', 'bronze', '--until-caught-up');
+        expect(sink.code, sink.stderr).to.equal(0);
+
+        const repaired = await pma(dir, 'verify', '--repair', '--json');
+        expect(repaired.code, JSON.stringify(repaired.json)).to.equal(0);
+        expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
+        expect((await pma(dir, 'verify', '--json')).json).to.deep.equal({ ok: true, findings: [] });
+      } finally {
+        disk.unmount();
+      }
+    });
   });
 
   it('a Bronze file copied under an overlapping name: duplicates are reported and not repaired (exit 1)', async () => {
