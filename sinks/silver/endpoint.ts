@@ -12,6 +12,7 @@ import type { DuckDBInstance } from '@duckdb/node-api';
 import { PmaError, QueryError, serializeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { processAlive } from '../common/dir-lock.ts';
+import { sinkWriteError } from '../common/write-error.ts';
 import { runReadOnlyQuery } from './read-only-query.ts';
 
 export interface EndpointAdvert {
@@ -86,8 +87,15 @@ export async function serveQueries(instance: DuckDBInstance, silverPath: string,
   const port = (server.address() as AddressInfo).port;
   const advert: EndpointAdvert = { pid: process.pid, port, token, path: silverPath, startedAt: Date.now() };
   const file = advertPath(silverPath);
-  writeFileSync(`${file}.tmp`, JSON.stringify(advert), { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+  try {
+    writeFileSync(`${file}.tmp`, JSON.stringify(advert), { mode: 0o600 });
+    renameSync(`${file}.tmp`, file);
+  } catch (err) {
+    // A listening server left behind would keep the failed sink's process alive.
+    server.close();
+    conn.closeSync();
+    throw sinkWriteError(err, 'cannot advertise the Silver query endpoint in', file);
+  }
   logger.debug('Silver query endpoint listening', { port, advert: file });
   return {
     port,

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -58,7 +59,7 @@ async function scalar(sql: string, file = ':memory:'): Promise<number> {
   }
 }
 
-describeNeeding('pma sink on a full disk', tmpfsMissing(), function () {
+describeNeeding('pma sink and pma process on a full disk', tmpfsMissing(), function () {
   this.timeout(300_000);
   let disk: Tmpfs;
   before(() => {
@@ -68,7 +69,7 @@ describeNeeding('pma sink on a full disk', tmpfsMissing(), function () {
     disk?.unmount();
   });
 
-  it('--layer silver and --layer all fail within seconds, non-zero, naming the full disk; once space is freed a rerun writes every record', async () => {
+  it('--layer silver and --layer all (and pma process, with no space at all) fail within seconds, non-zero, naming the full disk; once space is freed a rerun writes every record', async () => {
     const dataDir = join(disk.dir, 'data');
     const world = cleanWorld(5, { markets: 16, tradesPerMarket: 150, wallets: 30, pricesPerToken: 10 });
     const log = await openLogHarness(dataDir);
@@ -90,12 +91,16 @@ describeNeeding('pma sink on a full disk', tmpfsMissing(), function () {
 
     // Twice each: a failed run cannot leave its consumer group (the log cannot be written), and the
     // next run finds that member still holding the partitions, which it can never claim.
-    // Space left decides where the first write fails: joining the group, a heartbeat, a Silver commit, a Bronze file.
-    for (const leave of [1536 * 1024, 256 * 1024]) {
+    // Space left decides where the first write fails: joining the group, a heartbeat, a Silver commit, a Bronze file;
+    // with none left, opening the log, which no process holds open, cannot create its -shm file
+    // (SQLite calls that a disk I/O error), whichever stage opens it.
+    for (const leave of [1536 * 1024, 256 * 1024, 0]) {
       disk.fill(leave);
-      for (const layer of ['silver', 'silver', 'all', 'all']) {
-        const what = `--layer ${layer} with ${leave / 1024} KiB free`;
-        const r = await pma(['--data-dir', dataDir, 'sink', '--layer', layer, '--until-caught-up'], FAIL_FAST_MS);
+      const stages = ['silver', 'silver', 'all', 'all'].map((layer) => ['sink', '--layer', layer]);
+      if (leave === 0) stages.push(['process']);
+      for (const stage of stages) {
+        const what = `${stage.join(' ')} with ${leave / 1024} KiB free`;
+        const r = await pma(['--data-dir', dataDir, ...stage, '--until-caught-up'], FAIL_FAST_MS);
         expect(r.killed, `${what} still running after ${FAIL_FAST_MS} ms: ${r.stderr.slice(-1500)}`).to.equal(false);
         expect(r.code, `${what}: ${r.stderr.slice(-1500)}`).to.not.equal(0);
         const last = r.stderr.trim().split('\n').at(-1)!;
@@ -125,5 +130,35 @@ describeNeeding('pma sink on a full disk', tmpfsMissing(), function () {
       expect(await scalar(`SELECT count(*) FROM read_parquet('${dir}/dt=*/*.parquet')`), `Bronze ${k} rows`).to.equal(n);
     }
     expect(existsSync(embeddedLogPath(dataDir))).to.equal(true);
+  });
+});
+
+describe('pma sink whose Silver query endpoint cannot be advertised', function () {
+  this.timeout(120_000);
+  let dataDir: string;
+  before(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'pma-advert-'));
+  });
+  after(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  // A full disk refuses the advert only when little enough is left at that moment; a directory
+  // where the advert's temporary file goes refuses it every time, through the same failed write.
+  it('exits non-zero at once naming the advert file, instead of being kept alive by the endpoint it started', async () => {
+    const log = await openLogHarness(dataDir);
+    try {
+      await publishClean(log, 'events', cleanWorld(7, { markets: 2, tradesPerMarket: 1, wallets: 2, pricesPerToken: 1 }).events, (r) => keyOf('events', r));
+    } finally {
+      await log.close();
+    }
+    const blocker = join(dataDir, 'silver.duckdb.endpoint.json.tmp');
+    mkdirSync(blocker);
+    const r = await pma(['--data-dir', dataDir, 'sink', '--layer', 'silver', '--until-caught-up'], FAIL_FAST_MS);
+    expect(r.killed, `still running after ${FAIL_FAST_MS} ms: ${r.stderr.slice(-1500)}`).to.equal(false);
+    expect(r.code, r.stderr).to.equal(1);
+    const last = r.stderr.trim().split('\n').at(-1)!;
+    expect(last).to.match(/^pma: PMA_ERR_SINK: cannot advertise the Silver query endpoint/);
+    expect(last).to.include(blocker);
   });
 });
