@@ -409,7 +409,9 @@ export async function repairBronze(root: string, scan: BronzeScan, damages: Bron
   const byPartition = new Map<string, BronzeDamage[]>();
   for (const d of todo) {
     const key = partitionKey(d.finding.topic!, d.finding.partition!);
-    byPartition.set(key, [...(byPartition.get(key) ?? []), d]);
+    const list = byPartition.get(key);
+    if (list) list.push(d);
+    else byPartition.set(key, [d]);
   }
   const pool = new ParquetWriterPool();
   try {

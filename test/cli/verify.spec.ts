@@ -299,6 +299,30 @@ describe('pma verify: on a data dir built from the simulator', function () {
     });
   });
 
+  it('a repair temporary left by a killed verify --repair beside a write group with files in other dts: the sink does not publish it, verify names it, --repair deletes it and writes the rows', async () => {
+    const dir = world.copy();
+    const files = tradeFiles(dir);
+    const spanning = files.find((f) => files.filter((g) => g.name === f.name).length > 1)!;
+    expect(spanning, 'a write group with files in two dt directories').to.not.equal(undefined);
+    rmSync(spanning.path);
+    const torn = join(dirname(spanning.path), `.${spanning.name}.repair.tmp`);
+    writeFileSync(torn, 'PAR1 half a file');
+    const sink = await pma(dir, 'sink', '--layer', 'bronze', '--until-caught-up');
+    expect(sink.code, sink.stderr).to.equal(0);
+    expect(existsSync(spanning.path), 'recovery published the torn temporary').to.equal(false);
+    const found = await pma(dir, 'verify', '--json');
+    expect(found.json!.findings.map((f) => [f.layer, f.kind]).sort()).to.deep.equal([
+      ['bronze', 'missing'],
+      ['temp', 'leftover'],
+    ]);
+    expect(found.json!.findings.map((f) => f.detail).join('\n')).to.include(torn);
+    const repaired = await pma(dir, 'verify', '--repair', '--json');
+    expect(repaired.code, JSON.stringify(repaired.json)).to.equal(0);
+    expect(existsSync(torn)).to.equal(false);
+    expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
+    expect((await pma(dir, 'verify', '--json')).json).to.deep.equal({ ok: true, findings: [] });
+  });
+
   it('a Bronze file copied under an overlapping name: duplicates are reported and not repaired (exit 1)', async () => {
     const dir = world.copy();
     const f = tradeFiles(dir).find((x) => x.last > x.first)!;
