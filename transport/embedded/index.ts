@@ -106,14 +106,27 @@ export async function createEmbeddedTransport(options: EmbeddedTransportOptions)
       if (closed) return;
       closed = true;
       maintenance.stop();
+      // One part failing to close (a full disk refuses a consumer's leave) must not leave the
+      // others, or the writer thread's connection, holding the file: all are closed, then the
+      // first failure is thrown and the rest logged.
+      const failures: unknown[] = [];
+      const attempt = async (close: () => Promise<void>) => {
+        try {
+          await close();
+        } catch (err) {
+          failures.push(err);
+        }
+      };
       try {
-        for (const c of [...consumers]) await c.close();
-        for (const p of [...producers]) await p.close();
-        await writer.close();
+        for (const c of [...consumers]) await attempt(() => c.close());
+        for (const p of [...producers]) await attempt(() => p.close());
+        await attempt(() => writer.close());
       } finally {
         notifier.close();
         db.close();
       }
+      for (const err of failures.slice(1)) logger.warn('embedded log: another part failed to close as well', { err });
+      if (failures.length > 0) throw failures[0];
     },
   };
 }

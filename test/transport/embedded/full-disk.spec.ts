@@ -1,3 +1,4 @@
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { EmbeddedRegistry } from '../../../registry/embedded.ts';
@@ -9,6 +10,16 @@ import { readTopic } from '../../sinks/log-harness.ts';
 import { mountTmpfs, type Tmpfs, tmpfsMissing } from '../../sinks/tmpfs.ts';
 
 const TOPIC = 'full-disk';
+
+/** The files this process (every thread) has open. */
+const openFiles = () =>
+  readdirSync('/proc/self/fd').flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)];
+    } catch {
+      return []; // closed between listing and reading
+    }
+  });
 const SQLITE_IOERR = 10;
 
 /** Records whose keys and values are recomputable from their index: the oracle for "nothing lost". */
@@ -80,6 +91,35 @@ describeNeeding('transport/embedded on a full disk', tmpfsMissing(), function ()
     } finally {
       await transport.close();
     }
+  });
+
+  it('closing the transport when the full disk refuses a consumer’s leave still closes the others, the producers and the writer thread, then fails with the full disk', async () => {
+    const path = join(disk.dir, 'data', 'log.sqlite');
+    await produce(path, 0, 50);
+    const transport = await createEmbeddedTransport({ path, logger: silentLogger });
+    const consumers = [transport.consumer({ groupId: 'a', fromBeginning: true }), transport.consumer({ groupId: 'b', fromBeginning: true })];
+    for (const c of consumers) {
+      await c.subscribe([TOPIC]);
+      await c.poll({ waitMs: 0 });
+    }
+    const producer = transport.producer();
+    await producer.send(TOPIC, [recordAt(50)]);
+    expect(
+      openFiles().filter((f) => f.startsWith(path)),
+      'the log is open',
+    ).to.not.be.empty;
+
+    disk.fill(0);
+    const failure = await transport.close().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure, 'close on a full disk').to.be.instanceOf(TransportError);
+    expect((failure as Error).message).to.match(/the disk is full/);
+    expect(
+      openFiles().filter((f) => f.startsWith(path)),
+      'files of the log still open after close',
+    ).to.deep.equal([]);
   });
 
   it('the embedded registry opened on a full disk names the full disk and the file', async () => {
