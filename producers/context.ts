@@ -87,6 +87,8 @@ export class IngestContext {
   readonly horizon: number;
   readonly clock: ApiClock;
   failures = 0;
+  /** The key of the last failure record written (endpoint, scope and the request's params). */
+  lastFailure: string | undefined;
   gaps = 0;
   deadLetters = 0;
 
@@ -140,7 +142,8 @@ export class IngestContext {
       failedAt: Date.now(),
     };
     this.logger.error('request failed after its retries; recorded in pma.failures', { fetcher: unit.fetcher, scope: unit.scope, err });
-    await this.publisher.control([{ encoder: this.enc.failures, key: `${value.endpoint}|${unit.scope}|${value.params}`, value }]);
+    this.lastFailure = failureKey(value);
+    await this.publisher.control([{ encoder: this.enc.failures, key: this.lastFailure, value }]);
   }
 
   /** Dead-letters a malformed body with its raw text and the reason; the request is then retried. */
@@ -175,4 +178,9 @@ export class IngestContext {
       throw err;
     }
   }
+}
+
+/** A failure record's key: the request that gave up, within its unit. */
+export function failureKey(f: Pick<FailureRecord, 'endpoint' | 'scope' | 'params'>): string {
+  return `${f.endpoint}|${f.scope ?? ''}|${f.params}`;
 }

@@ -4,11 +4,16 @@
  * skipped, the others resume from their cursors, so the failed request is the first one sent.
  * Listings go first; then the price units left open because a failed Gamma listing left their
  * market's life unknown are completed with what the replayed listing tells.
+ *
+ * A replayed trade or price unit that gets past the request it failed on and then fails on a later
+ * one is run again at once (that later request is replayed too), as long as each run moves its
+ * cursor, up to UNIT_RUNS runs: otherwise a deep history advances by only the few pages between two
+ * failures per replay, and with one try per request it is never read to its end.
  */
 
 import { TOPICS } from '../schemas/topics.ts';
 import type { Transport } from '../transport/types.ts';
-import type { FailureRecord, IngestContext } from './context.ts';
+import { type FailureRecord, failureKey, type IngestContext } from './context.ts';
 import { type Board, boardScope, LeaderboardFetcher } from './fetchers/leaderboard.ts';
 import { MarketCatalog } from './fetchers/markets/catalog.ts';
 import { Discovery, PRICES_ENDPOINT, TRADES_ENDPOINT } from './fetchers/markets/discovery.ts';
@@ -16,17 +21,23 @@ import { CLOB_MARKETS_ENDPOINT, GAMMA_EVENTS_ENDPOINT, GAMMA_MARKETS_ENDPOINT, L
 import { PricesFetcher } from './fetchers/prices/fetcher.ts';
 import { TradesFetcher } from './fetchers/trades/fetcher.ts';
 import { readDetail } from './fetchers/units.ts';
+import type { Cursor } from './records/cursors.ts';
 import { readTopic } from './records/read.ts';
+
+/** Runs of one replayed unit in one replay, each after a run that failed further on than the one before. */
+export const UNIT_RUNS = 20;
 
 export interface ReplayReport {
   failures: number;
   units: number;
   skipped: number;
+  /** Failures this replay recorded that a later run of the same unit got past. */
+  superseded: number;
 }
 
 export async function replayFailures(ctx: IngestContext, transport: Transport): Promise<ReplayReport> {
   const decoder = ctx.enc.failures as unknown as { decode(b: Buffer): Promise<FailureRecord> };
-  const units = new Map<string, { endpoint: string; scope: string }>();
+  const units = new Map<string, { endpoint: string; scope: string; lastFailure: string }>();
   let failures = 0;
   await readTopic(
     transport,
@@ -35,7 +46,7 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
       if (!r.value) return;
       const f = await decoder.decode(r.value);
       failures++;
-      units.set(`${f.endpoint}|${f.scope ?? ''}`, { endpoint: f.endpoint, scope: f.scope ?? '' });
+      units.set(`${f.endpoint}|${f.scope ?? ''}`, { endpoint: f.endpoint, scope: f.scope ?? '', lastFailure: failureKey(f) });
     },
     ctx.stop,
   );
@@ -45,10 +56,27 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
   const listings = new Listings(ctx, new Discovery(ctx, { catalog }));
   const boards: Board[] = [];
   let skipped = 0;
+  let superseded = 0;
+  /**
+   * Runs a unit again while it gets further each time (its cursor moved, or it failed on another
+   * request than the time before); the failures it got past are superseded.
+   */
+  const untilStuck = async (endpoint: string, scope: string, failedOn: string, run: () => Promise<'complete' | 'stopped' | 'failed'>) => {
+    let previous = failedOn;
+    for (let runs = 1; ; runs++) {
+      const before = progressOf(ctx.cursors.get(endpoint, scope));
+      if ((await run()) !== 'failed' || runs >= UNIT_RUNS || ctx.stop.aborted) return;
+      const moved = progressOf(ctx.cursors.get(endpoint, scope)) !== before;
+      if (!moved && ctx.lastFailure === previous) return;
+      previous = ctx.lastFailure ?? '';
+      superseded++;
+      ctx.logger.info('a replayed unit got further before failing again; replaying it once more', { endpoint, scope, runs });
+    }
+  };
   // Listings first: they bring what the other units need to know of their markets.
   const listing = (endpoint: string) => (endpoint === CLOB_MARKETS_ENDPOINT || endpoint === GAMMA_MARKETS_ENDPOINT || endpoint === GAMMA_EVENTS_ENDPOINT ? 0 : 1);
   const ordered = [...units.values()].sort((a, b) => listing(a.endpoint) - listing(b.endpoint));
-  for (const { endpoint, scope } of ordered) {
+  for (const { endpoint, scope, lastFailure } of ordered) {
     if (ctx.stop.aborted) break;
     const cursor = ctx.cursors.get(endpoint, scope);
     if (cursor?.complete) {
@@ -56,10 +84,10 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
       continue;
     }
     ctx.logger.info('replaying a failed unit', { endpoint, scope });
-    if (endpoint === TRADES_ENDPOINT) await trades.run({ conditionId: scope });
+    if (endpoint === TRADES_ENDPOINT) await untilStuck(endpoint, scope, lastFailure, () => trades.run({ conditionId: scope }));
     else if (endpoint === PRICES_ENDPOINT) {
       const market = readDetail(cursor).market as { conditionId?: string } | undefined;
-      await prices.run({ token: scope, conditionId: market?.conditionId ?? '' });
+      await untilStuck(endpoint, scope, lastFailure, () => prices.run({ token: scope, conditionId: market?.conditionId ?? '' }));
     } else if (endpoint === 'data:/v1/leaderboard') {
       const [timePeriod, orderBy, category] = scope.split('/');
       if (timePeriod && orderBy && category) boards.push({ timePeriod, orderBy, category });
@@ -77,6 +105,13 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
     const market = readDetail(c).market as { conditionId?: string } | undefined;
     await prices.run({ token: c.scope, conditionId: market?.conditionId ?? '' });
   }
-  ctx.logger.info('failures replayed', { failures, units: units.size, skipped });
-  return { failures, units: units.size, skipped };
+  ctx.logger.info('failures replayed', { failures, units: units.size, skipped, superseded });
+  return { failures, units: units.size, skipped, superseded };
+}
+
+/** Where a unit's cursor stands, without when it was written: equal strings mean no progress. */
+function progressOf(c: Cursor | undefined): string {
+  if (!c) return '';
+  const { updatedAt: _, ...where } = c;
+  return JSON.stringify(where);
 }

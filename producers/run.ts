@@ -151,10 +151,12 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
   const stored = readDetail(runCursor);
   const clock = new ApiClock(caller, logger, typeof stored.skew === 'number' ? stored.skew : undefined);
   const horizon = resumed && typeof stored.horizon === 'number' ? stored.horizon : (await clock.now()) - 1;
+  // Failures of this run that a later run of the same unit got past: they are not left to replay.
+  let superseded = 0;
   ctx = new IngestContext({ settings: options, caller, publisher, encoders, cursors, metrics, logger, stop: deps.signal, generation, horizon, clock });
   try {
     if (options.retryFailures) {
-      await replayFailures(ctx, deps.transport);
+      superseded = (await replayFailures(ctx, deps.transport)).superseded;
     } else {
       await ctx.publisher.control([runRecord(ctx, runScope, false)]);
       const chain = await backfill(ctx, modes);
@@ -175,7 +177,7 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
     generation,
     resumed,
     stopped: deps.signal.aborted,
-    failures: ctx.failures,
+    failures: ctx.failures - superseded,
     gaps: ctx.gaps,
     deadLetters: ctx.deadLetters,
     modes: [...modes],

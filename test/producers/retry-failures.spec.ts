@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { TOPICS } from '../../schemas/topics.ts';
-import { ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
+import { expectTruthKeys, ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { readAll } from './helpers/log.ts';
 import { simAndLogPerTest } from './helpers/sim-and-log.ts';
 
@@ -53,5 +53,47 @@ describe('pma ingest --retry-failures', function () {
         .slice(again)
         .filter((e) => e.route !== 'clob:/time'),
     ).to.have.length(0);
+  });
+
+  it('a replayed unit that fails again further on is replayed again at once, so one replay reads a deep history to its end', async () => {
+    const { sim, log } = await start({ port: 0, seed: 9, markets: 3, tradesPerMarket: 200, pricePoints: 5, limits: false });
+    const trades = ['data:/trades', 'data:/v2/trades'];
+    // Small pages: a market's history is dozens of requests.
+    const options = { mode: 'trades', attempts: 1, tradesV2PageSize: 20, tradesPageSize: 20 };
+    sim.setFaults({ seed: 2, rules: [{ kind: 'error', rate: 0.1, routes: trades, status: 503, max: 1 }] });
+    const first = await ingest(log, settingsFor(sim, options));
+    expect(first.failures).to.equal(1);
+
+    // Three more failures, each on a different request further along the failed market's walk.
+    sim.setFaults({ seed: 102, rules: [{ kind: 'error', rate: 0.2, routes: trades, status: 503, max: 3 }] });
+    const before = sim.requestLog.size;
+    const replay = await ingest(log, settingsFor(sim, { ...options, retryFailures: true }));
+    const faulted = sim.requestLog
+      .entries()
+      .slice(before)
+      .filter((e) => e.faults.length > 0);
+    expect(faulted, 'the replay met every fault').to.have.length(3);
+    expect(new Set(faulted.map((e) => e.query)).size, 'on three different requests').to.equal(3);
+    expect(replay.failures).to.equal(0);
+    expectTruthKeys(await writtenKeys(log), truthKeys(sim, ['trade']), { once: true });
+  });
+
+  it('a replayed unit whose failed request fails again is left for the next replay', async () => {
+    const { sim, log } = await start({ port: 0, seed: 9, markets: 3, tradesPerMarket: 200, pricePoints: 5, limits: false });
+    const trades = ['data:/trades', 'data:/v2/trades'];
+    const options = { mode: 'trades', attempts: 1, tradesV2PageSize: 20, tradesPageSize: 20 };
+    sim.setFaults({ seed: 2, rules: [{ kind: 'error', rate: 0.1, routes: trades, status: 503, max: 1 }] });
+    await ingest(log, settingsFor(sim, options));
+    // The same fault seed fails the same request again (the simulator's draws restart with its rules).
+    sim.setFaults({ seed: 2, rules: [{ kind: 'error', rate: 0.1, routes: trades, status: 503 }] });
+    const before = sim.requestLog.size;
+    const replay = await ingest(log, settingsFor(sim, { ...options, retryFailures: true }));
+    const asked = sim.requestLog
+      .entries()
+      .slice(before)
+      .filter((e) => e.route !== 'clob:/time');
+    expect(asked, 'the failed request, once').to.have.length(1);
+    expect(asked[0]!.faults).to.deep.equal(['error']);
+    expect(replay.failures).to.equal(1);
   });
 });
