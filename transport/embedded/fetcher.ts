@@ -8,6 +8,7 @@ import type { ConsumedRecord, RecordBatch } from '../types.ts';
 import { type DecodeBudget, decodeBatch } from './batch-codec.ts';
 import type { TopicMeta } from './catalog.ts';
 import type { LogDatabase } from './database.ts';
+import { quarantinedCover } from './quarantine-table.ts';
 
 /** An assigned partition and the next offset to read from it. */
 export interface Position {
@@ -57,14 +58,15 @@ export function fetchRecords(db: LogDatabase, positions: Position[], limits: Fet
       const where = { path: db.path, topic: pos.topic.name, partition: pos.partition, baseOffset: 0, lastOffset: 0 };
       // A topic that is never compacted holds every offset from its log start to its end (retention
       // removes whole batches from the start only): a hole means rows were lost from the file, and
-      // stepping over it would drop those records without a word.
+      // stepping over it would drop those records without a word. Offsets verify --repair quarantined
+      // (their loss already reported and dead-lettered) are the exception.
       const contiguous = pos.topic.cleanupPolicy === 'delete';
       let expected = pos.next;
       let reachedEnd = true;
       for (const row of rows.iterate(pos.topic.id, pos.partition, pos.next) as Iterable<BatchRow>) {
         where.baseOffset = row.base_offset;
         where.lastOffset = row.last_offset;
-        if (contiguous && row.base_offset > expected) throw missing(db.path, pos, expected, row.base_offset - 1);
+        if (contiguous && row.base_offset > expected && !quarantinedCover(db, pos.topic.name, pos.partition, expected, row.base_offset - 1)) throw missing(db.path, pos, expected, row.base_offset - 1);
         expected = row.last_offset + 1;
         const last = decodeBatch(row.payload, where, pos.next, records, budget);
         if (last !== row.last_offset || budget.records <= 0 || budget.bytes <= 0) {
@@ -72,7 +74,8 @@ export function fetchRecords(db: LogDatabase, positions: Position[], limits: Fet
           break;
         }
       }
-      if (reachedEnd && contiguous && expected < b.next_offset) throw missing(db.path, pos, expected, b.next_offset - 1);
+      if (reachedEnd && contiguous && expected < b.next_offset && !quarantinedCover(db, pos.topic.name, pos.partition, expected, b.next_offset - 1))
+        throw missing(db.path, pos, expected, b.next_offset - 1);
       if (records.length > 0) pos.next = records[records.length - 1]!.offset + 1;
       // Everything below next_offset was examined: skip over offsets compaction removed.
       if (reachedEnd) pos.next = b.next_offset;

@@ -9,16 +9,15 @@
  *   2. in one transaction the batch row moves from `log_batches` to `verify_quarantine` (bytes
  *      kept for forensics) and the partition's byte count drops by its size.
  *
- * Consumers then skip the missing offsets as they skip offsets compaction removed (fetcher.ts).
+ * Consumers then step over the missing offsets: fetcher.ts refuses a hole in a topic that is never
+ * compacted unless quarantine-table.ts says verify quarantined it.
  */
 import { sendDeadLetters } from '../../registry/dead-letter.ts';
 import { TransportError } from '../../runtime/errors.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { Transport } from '../types.ts';
 import { LogDatabase } from './database.ts';
-
-/** Not `log_`: that prefix is the log schema's own (schema.ts). */
-export const QUARANTINE_TABLE = 'verify_quarantine';
+import { QUARANTINE_TABLE } from './quarantine-table.ts';
 
 export interface QuarantineRequest {
   id: number;

@@ -14,7 +14,7 @@ import { PmaError } from '../../runtime/errors.ts';
 import type { Finding, LogPartitionBounds, LogRecordSource } from '../../runtime/verify.ts';
 import type { ConsumedRecord } from '../types.ts';
 import { decodeBatch } from './batch-codec.ts';
-import { QUARANTINE_TABLE } from './quarantine.ts';
+import { QUARANTINE_TABLE } from './quarantine-table.ts';
 
 /** The tables the log cannot work without (schema.ts). */
 const LOG_TABLES = ['log_meta', 'log_topics', 'log_partitions', 'log_batches', 'log_group_offsets'];
