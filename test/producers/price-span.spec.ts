@@ -67,4 +67,29 @@ describe('price history start when this run lists a market only on the CLOB', fu
     expect(replay.failures).to.equal(0);
     expectTruthKeys(await writtenKeys(log), truthKeys(sim, ['price-point']), { once: true });
   });
+
+  it('Gamma’s word learned by a replay whose price requests failed is kept in the cursors: the next replay, which lists nothing, reads the whole life', async () => {
+    const { sim, log } = await start({ port: 0, seed: 14, markets: 8, tradesPerMarket: 5, pricePoints: 40, leaderboardSize: 10, limits: false });
+    const pricesDown = { kind: 'error' as const, rate: 1, routes: ['clob:/prices-history'], status: 503 };
+    sim.setFaults({ seed: 1, rules: [{ kind: 'error', rate: 1, routes: ['gamma:*'], status: 503 }, pricesDown] });
+    const first = await ingest(log, settingsFor(sim, { mode: 'prices', resolution: 'minute', attempts: 1 }));
+    expect(first.failures, 'the Gamma listings and every price unit failed').to.be.greaterThan(2);
+    // The Gamma listing is replayed and succeeds; the price units fail again.
+    sim.setFaults({ seed: 1, rules: [pricesDown] });
+    const second = await ingest(log, settingsFor(sim, { retryFailures: true, resolution: 'minute', attempts: 1 }));
+    expect(second.failures).to.be.greaterThan(0);
+    expect(sim.requestLog.entries().filter((e) => e.route.startsWith('gamma:') && e.status === 200).length, 'Gamma listed the markets').to.be.greaterThan(0);
+    sim.setFaults({ seed: 1, rules: [] });
+    const before = sim.requestLog.size;
+    const third = await ingest(log, settingsFor(sim, { retryFailures: true, resolution: 'minute' }));
+    expect(
+      sim.requestLog
+        .entries()
+        .slice(before)
+        .filter((e) => e.route.startsWith('gamma:')),
+      'this replay lists nothing',
+    ).to.have.length(0);
+    expect(third.failures).to.equal(0);
+    expectTruthKeys(await writtenKeys(log), truthKeys(sim, ['price-point']), { once: true });
+  });
 });

@@ -8,6 +8,7 @@ import type { IngestContext } from '../../context.ts';
 import type { Feeder } from '../../pipeline/feeder.ts';
 import { emptyCursor } from '../../records/cursors.ts';
 import type { ControlRecord } from '../../records/publisher.ts';
+import { readDetail } from '../units.ts';
 import type { MarketCatalog, MarketInfo } from './catalog.ts';
 
 export const TRADES_ENDPOINT = 'data:/trades';
@@ -83,7 +84,7 @@ export class Discovery {
         }
         out.trades.push({ conditionId: merged.conditionId });
       }
-      if (this.#o.prices && !isNew) this.#refreshUnstarted(merged, out.control);
+      this.#refreshKnown(merged, out.control);
       if (this.#o.prices) {
         for (const token of newTokens) {
           if (this.#enqueuedPrices.has(token)) continue;
@@ -103,13 +104,24 @@ export class Discovery {
     return out;
   }
 
-  /** Price units not started yet take what the other listing knows (volume, creation time). */
-  #refreshUnstarted(merged: MarketInfo, control: ControlRecord[]): void {
+  /**
+   * Price units with work left keep in their cursors what the listings now know of their market
+   * (creation time, volume, Gamma's word): a later process of the generation, whose resumed
+   * listings do not list the market again, must still know it, or it would read the token over
+   * the CLOB listing's span only and leave the unit open.
+   */
+  #refreshKnown(merged: MarketInfo, control: ControlRecord[]): void {
     const ctx = this.#ctx;
     for (const token of merged.tokens) {
       const c = ctx.cursors.get(PRICES_ENDPOINT, token);
-      if (!c || c.complete || (c.page ?? 0) > 0) continue;
-      control.push(ctx.cursorRecord({ ...c, detail: JSON.stringify({ gen: ctx.generation, market: marketDetail(merged) }) }));
+      if (!c || c.complete) continue;
+      const detail = readDetail(c);
+      const kept = (detail.market as MarketDetail | undefined) ?? { conditionId: merged.conditionId };
+      const market = mergeMarketDetail(kept, merged);
+      if (sameMarketDetail(market, kept)) continue;
+      // A started unit keeps its walk; one not started yet belongs to this generation.
+      const next = (c.page ?? 0) > 0 ? { ...detail, market } : { gen: ctx.generation, market };
+      control.push(ctx.cursorRecord({ ...c, detail: JSON.stringify(next) }));
     }
   }
 
@@ -143,4 +155,24 @@ export interface MarketDetail {
 
 export function marketDetail(m: MarketInfo): MarketDetail {
   return { conditionId: m.conditionId, startMs: m.startMs, endMs: m.endMs, closedMs: m.closedMs, closed: m.closed, volume: m.volume, gamma: m.gamma };
+}
+
+const DETAIL_FIELDS = ['conditionId', 'startMs', 'endMs', 'closedMs', 'closed', 'volume', 'gamma'] as const;
+
+/**
+ * What a unit's cursor kept of its market, completed by what a listing says now: the earlier start
+ * is kept, and where only one of the two has Gamma's word (its creation, end and close), its
+ * values win; otherwise the listing's known values win over the kept ones.
+ */
+export function mergeMarketDetail(kept: MarketDetail, live: MarketInfo): MarketDetail {
+  const listed = Object.fromEntries(Object.entries(marketDetail(live)).filter(([, v]) => v !== undefined)) as Partial<MarketDetail>;
+  const merged: MarketDetail = kept.gamma && !live.gamma ? { ...listed, ...kept } : { ...kept, ...listed };
+  const starts = [kept.startMs, live.startMs].filter((t): t is number => t !== undefined);
+  if (starts.length > 0) merged.startMs = Math.min(...starts);
+  if (kept.gamma || live.gamma) merged.gamma = true;
+  return merged;
+}
+
+function sameMarketDetail(a: MarketDetail, b: MarketDetail): boolean {
+  return DETAIL_FIELDS.every((k) => a[k] === b[k]);
 }

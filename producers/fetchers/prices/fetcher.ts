@@ -12,7 +12,7 @@ import { pricePointKey } from '../../keys.ts';
 import { forEachAhead } from '../../pipeline/ahead.ts';
 import { resolutionPolicy } from '../../settings.ts';
 import type { MarketCatalog } from '../markets/catalog.ts';
-import { type MarketDetail, marketDetail, PRICES_ENDPOINT, type PriceUnit } from '../markets/discovery.ts';
+import { type MarketDetail, mergeMarketDetail, PRICES_ENDPOINT, type PriceUnit } from '../markets/discovery.ts';
 import { pricesHistory } from '../shapes.ts';
 import { readDetail, refusal, unitStatus } from '../units.ts';
 import { initialPriceState, newPriceKnowledge, type PriceKnowledge, type PriceWalkState, type PriceWindowRequest, type PriceWindowResult, walkPrices } from './walk.ts';
@@ -45,12 +45,7 @@ export class PricesFetcher {
   #market(unit: PriceUnit, detail: Record<string, unknown>): MarketDetail {
     const live = this.#catalog.get(unit.conditionId);
     const kept = (detail.market as MarketDetail | undefined) ?? { conditionId: unit.conditionId };
-    if (!live) return kept;
-    const merged: MarketDetail = { ...kept, ...stripUndefined(marketDetail(live)) };
-    const starts = [kept.startMs, live.startMs].filter((t): t is number => t !== undefined);
-    if (starts.length > 0) merged.startMs = Math.min(...starts);
-    if (kept.gamma || live.gamma) merged.gamma = true;
-    return merged;
+    return live ? mergeMarketDetail(kept, live) : kept;
   }
 
   async #token(unit: PriceUnit, until?: number): Promise<void> {
@@ -156,8 +151,4 @@ function extend(prev: PriceWalkState, covered: [number, number], start: number, 
   const base = { ...prev, skipTs: [], complete: false };
   if (before) return { ...base, next: start, end: Math.max(end, to), skip: { from, to } };
   return { ...base, next: to + 1, end, skip: undefined };
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
