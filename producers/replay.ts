@@ -5,10 +5,12 @@
  * Listings go first; then the price units left open because a failed Gamma listing left their
  * market's life unknown are completed with what the replayed listing tells.
  *
- * A replayed trade or price unit that gets past the request it failed on and then fails on a later
- * one is run again at once (that later request is replayed too), as long as each run moves its
- * cursor, up to UNIT_RUNS runs: otherwise a deep history advances by only the few pages between two
- * failures per replay, and with one try per request it is never read to its end.
+ * A replayed trade or price unit that gets past the request it failed on and then fails on another
+ * one is run again at once (that request is replayed too), as long as each run gets further (its
+ * cursor moved, or it failed on another request than the run before), up to UNIT_RUNS runs: else a
+ * deep history advances by only the few pages between two failures per replay, and with one try
+ * per request it is never read to its end. A request that fails twice running is left for the next
+ * replay.
  */
 
 import { TOPICS } from '../schemas/topics.ts';
