@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +12,18 @@ import { cleanWorld, openTestLog, type TestLog } from './clean-world.ts';
 
 const PMA = fileURLToPath(new URL('../../../cli/pma.ts', import.meta.url));
 const CHILD = fileURLToPath(new URL('./sink-child.ts', import.meta.url));
+
+/** Whether process `pid` holds a POSIX lock on `file` (Linux /proc/locks: "… POSIX ADVISORY WRITE pid maj:min:inode …"). */
+function holdsLock(pid: number, file: string): boolean {
+  if (!existsSync(file)) return false;
+  const inode = String(statSync(file).ino);
+  return readFileSync('/proc/locks', 'utf8')
+    .split('\n')
+    .some((line) => {
+      const f = line.trim().split(/\s+/);
+      return f[1] === 'POSIX' && f[4] === String(pid) && f[5]?.split(':')[2] === inode;
+    });
+}
 const run = promisify(execFile);
 
 describe('silver query output formats', () => {
@@ -99,15 +111,18 @@ describe('pma query', function () {
       stdio: 'ignore',
     });
     try {
-      await new Promise((r) => setTimeout(r, 2_500));
+      // Querying before the child holds the file would take a read lock that makes the child's open fail: wait for its lock.
+      for (let i = 0; i < 600 && child.exitCode === null && !holdsLock(child.pid!, path); i++) await new Promise((r) => setTimeout(r, 50));
       expect(child.exitCode).to.equal(null);
       const answer = await querySilver({ silverPath: path, maxRows: 10 }, 'SELECT count(*) FROM MarketDim');
       expect(answer.source.kind).to.equal('snapshot');
       expect(Number(answer.rows[0]![0])).to.be.greaterThan(0);
     } finally {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await gone;
+      if (child.exitCode === null && child.signalCode === null) {
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await gone;
+      }
     }
   });
 
