@@ -115,12 +115,16 @@ export class Discovery {
     for (const token of merged.tokens) {
       const c = ctx.cursors.get(PRICES_ENDPOINT, token);
       if (!c || c.complete) continue;
+      const started = (c.page ?? 0) > 0;
+      // A unit handed to this process's workers may be mid-walk: its cursor in memory can be ahead
+      // of its published points, so only its walk writes it.
+      if (started && this.#enqueuedPrices.has(token)) continue;
       const detail = readDetail(c);
       const kept = (detail.market as MarketDetail | undefined) ?? { conditionId: merged.conditionId };
       const market = mergeMarketDetail(kept, merged);
       if (sameMarketDetail(market, kept)) continue;
       // A started unit keeps its walk; one not started yet belongs to this generation.
-      const next = (c.page ?? 0) > 0 ? { ...detail, market } : { gen: ctx.generation, market };
+      const next = started ? { ...detail, market } : { gen: ctx.generation, market };
       control.push(ctx.cursorRecord({ ...c, detail: JSON.stringify(next) }));
     }
   }
