@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -9,37 +8,16 @@ import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { SilverTopicKey } from '../../sinks/silver/index.ts';
 import { embeddedLogPath } from '../../transport/index.ts';
+import { type ChildResult, runChild } from '../run-child.ts';
 import { openLogHarness, publishClean } from '../sinks/log-harness.ts';
 import { cleanWorld, keyOf } from '../sinks/silver/clean-world.ts';
 import { tempDirPerTest } from '../temp-dir.ts';
 
 const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 
-interface Ran {
-  code: number | null;
-  stderr: string;
-  killed: boolean;
-}
-
 /** Runs pma; SIGKILLed (and reported as killed) if still running after `limitMs`. */
-function pma(args: string[], limitMs: number): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PMA, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
-    let stderr = '';
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-    });
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, limitMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, killed });
-    });
-  });
+function pma(args: string[], limitMs: number): Promise<ChildResult> {
+  return runChild(process.execPath, [PMA, ...args], { env: { ...process.env, PMA_LOG_LEVEL: 'warn' }, limitMs });
 }
 
 interface Damaged {
@@ -85,7 +63,7 @@ function damageBatch(dataDir: string): Damaged {
 }
 
 /** The error line pma prints last names the damage: the file, the topic, the partition and the batch's offsets. */
-function expectNamesDamage(r: Ran, d: Damaged, what: string): void {
+function expectNamesDamage(r: ChildResult, d: Damaged, what: string): void {
   expect(r.killed, `${what} still running: ${r.stderr.slice(-1500)}`).to.equal(false);
   expect(r.code, `${what}: ${r.stderr.slice(-1500)}`).to.not.equal(0);
   const last = r.stderr.trim().split('\n').at(-1)!;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { SILVER_TOPIC_KEYS, type SilverTopicKey } from '../../sinks/silver/index.ts';
 import { embeddedLogPath } from '../../transport/index.ts';
 import { describeNeeding } from '../prerequisite.ts';
+import { type ChildResult, runChild } from '../run-child.ts';
 import { openLogHarness, publishClean } from '../sinks/log-harness.ts';
 import { cleanWorld, keyOf } from '../sinks/silver/clean-world.ts';
 import { mountTmpfs, type Tmpfs, tmpfsMissing } from '../sinks/tmpfs.ts';
@@ -18,33 +18,9 @@ const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 /** A stage that fails fast takes a few seconds (a heartbeat period at most); the old code hung for minutes. */
 const FAIL_FAST_MS = 30_000;
 
-interface Ran {
-  code: number | null;
-  stderr: string;
-  ms: number;
-  killed: boolean;
-}
-
 /** Runs pma; SIGKILLed (and reported as killed) if still running after `limitMs`. */
-function pma(args: string[], limitMs: number): Promise<Ran> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [PMA, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
-    let stderr = '';
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-    });
-    let killed = false;
-    const timer = setTimeout(() => {
-      killed = true;
-      child.kill('SIGKILL');
-    }, limitMs);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, ms: Date.now() - started, killed });
-    });
-  });
+function pma(args: string[], limitMs: number): Promise<ChildResult> {
+  return runChild(process.execPath, [PMA, ...args], { env: { ...process.env, PMA_LOG_LEVEL: 'warn' }, limitMs });
 }
 
 /** One number from a DuckDB file or query, read-only. */

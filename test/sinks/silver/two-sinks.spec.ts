@@ -10,6 +10,8 @@ import { cleanWorld, openTestLog, type TestLog } from './clean-world.ts';
 
 const CHILD = fileURLToPath(new URL('./sink-child.ts', import.meta.url));
 
+type Exit = Pick<ChildResult, 'code' | 'stdout' | 'stderr'>;
+
 /** Sum of the log's end offsets over Silver's topics: what a complete Silver file stores. */
 async function logEnd(log: TestLog): Promise<number> {
   let total = 0;
@@ -25,7 +27,7 @@ interface SinkChild {
   commits(n: number): Promise<void>;
   said(text: string): Promise<void>;
   commitsSoFar(): number;
-  exited: Promise<ChildResult>;
+  exited: Promise<Exit>;
 }
 
 function startSink(args: string): SinkChild {
@@ -50,7 +52,7 @@ function startSink(args: string): SinkChild {
     stderr += d;
     wake();
   });
-  const exited = new Promise<ChildResult>((resolve) =>
+  const exited = new Promise<Exit>((resolve) =>
     child.once('exit', (code) => {
       done = true;
       wake();
