@@ -271,7 +271,10 @@ class BronzeSink {
     if (!this.#positioned.has(key)) await this.#positionAssigned();
     const expected = this.#next.get(key);
     if (expected === undefined) return;
-    if (batch.records[0]!.offset > expected) {
+    // `from`: the consumer read on from at or before the files' end over offsets no record fills
+    // (Kafka's transaction markers, aborted records), so nothing lies between them and this batch.
+    const continues = batch.from !== undefined && batch.from <= expected;
+    if (batch.records[0]!.offset > expected && !continues) {
       // The consumer is ahead of the files (e.g. it joined before we positioned it): go back.
       this.#consumer.seek(batch.topic, batch.partition, expected);
       return;
