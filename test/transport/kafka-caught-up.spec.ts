@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
-import fc from 'fast-check';
 import kafkajs from 'kafkajs';
 import { HttpRegistry } from '../../registry/http.ts';
 import { Serde } from '../../registry/serde.ts';
@@ -19,10 +18,11 @@ import { silentLogger } from '../../runtime/logger.ts';
 import type { CleanTrade } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { bronzeRoot, runBronzeSink } from '../../sinks/bronze/index.ts';
+import { runSilverSink } from '../../sinks/silver/index.ts';
 import { createKafkaTransport } from '../../transport/kafka/index.ts';
 import type { Transport } from '../../transport/types.ts';
 import { describeNeeding } from '../prerequisite.ts';
-import { cleanRecord } from '../sinks/clean-arbitrary.ts';
+import { cleanWorld } from '../sinks/silver/clean-world.ts';
 import { type KafkaTestEnv, kafkaAvailability, uniqueTopic } from './kafka/broker.ts';
 
 const { env: found, missing: noBroker } = await kafkaAvailability();
@@ -61,7 +61,7 @@ describeNeeding(`stages caught up on Kafka after transaction markers and aborted
   async function transaction(n: number, outcome: 'commit' | 'abort'): Promise<string[]> {
     const codec = await serde.codecFor<CleanTrade>(TOPICS.trades);
     seed += 1;
-    const trades = fc.sample(cleanRecord('trades'), { numRuns: n, seed }).map((t, i) => ({ ...t, trade_id: `trade-${seed}-${i}` }));
+    const trades = cleanWorld(seed, { markets: 1, tradesPerMarket: n, wallets: 3, pricesPerToken: 0 }).trades;
     const producer = kafka.producer({ transactionalId: uniqueTopic('caught-up-tx'), idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     try {
@@ -84,6 +84,33 @@ describeNeeding(`stages caught up on Kafka after transaction markers and aborted
       return result.rows;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** A Silver run until caught up on its own file, aborted (and failing the test) if it does not end in time. */
+  async function silver(path: string, groupId: string): Promise<number> {
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), RUN_LIMIT_MS);
+    try {
+      const result = await runSilverSink(
+        { path, snapshotPath: null, groupId, topics: ['trades'], until: 'caught-up', batchMaxMs: 200 },
+        { transport, serde, logger: silentLogger, signal: stop.signal },
+      );
+      expect(stop.signal.aborted, `Silver on ${path} did not finish --until-caught-up within ${RUN_LIMIT_MS} ms`).to.equal(false);
+      return result.records;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function silverTradeIds(path: string): Promise<string[]> {
+    const db = await DuckDBInstance.create(path);
+    const con = await db.connect();
+    try {
+      return (await con.runAndReadAll('SELECT trade_id FROM TradeFact ORDER BY trade_id')).getRowObjectsJS().map((r) => String(r.trade_id));
+    } finally {
+      con.closeSync();
+      db.closeSync();
     }
   }
 
@@ -118,5 +145,24 @@ describeNeeding(`stages caught up on Kafka after transaction markers and aborted
     const fresh = join(dir, 'fresh');
     expect(await bronze(fresh, uniqueTopic('bronze-fresh'))).to.equal(committed.length);
     expect(await bronzeTradeIds(fresh)).to.deep.equal([...committed].sort());
+  });
+
+  it('Silver resumed from its stored offset right before a commit marker followed by aborted records and more transactions, and a fresh Silver file and group, finish with every committed record', async () => {
+    const committed = [...(await transaction(5, 'commit')), ...(await transaction(4, 'commit'))];
+    const groupId = uniqueTopic('silver-group');
+    const first = join(dir, 'first.duckdb');
+    expect(await silver(first, groupId)).to.equal(9);
+
+    await transaction(3, 'abort');
+    committed.push(...(await transaction(5, 'commit')));
+    expect(await silver(first, groupId)).to.equal(5);
+    expect(await silver(first, groupId)).to.equal(0);
+
+    await transaction(2, 'abort');
+    expect(await silver(first, groupId)).to.equal(0);
+    expect(await silverTradeIds(first)).to.deep.equal([...committed].sort());
+    const fresh = join(dir, 'fresh.duckdb');
+    expect(await silver(fresh, uniqueTopic('silver-fresh'))).to.equal(committed.length);
+    expect(await silverTradeIds(fresh)).to.deep.equal([...committed].sort());
   });
 });
