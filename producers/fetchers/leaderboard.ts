@@ -78,8 +78,12 @@ export class LeaderboardFetcher {
     const stored = ctx.cursors.get(ENDPOINT, scope);
     const status = unitStatus(stored, ctx.generation);
     if (status === 'done') return;
-    const start: OffsetState = status === 'resume' && stored ? { offset: stored.offset ?? 0, pages: stored.page ?? 0, records: stored.records, complete: false, capped: false } : initialOffsetState();
-    const snapshot = boardSnapshot(status === 'resume' ? readDetail(stored).snap : undefined, ctx.generation);
+    const detail = status === 'resume' ? readDetail(stored) : {};
+    const start: OffsetState =
+      status === 'resume' && stored
+        ? { offset: stored.offset ?? 0, ...lastKeysOf(detail.keys), pages: stored.page ?? 0, records: stored.records, complete: false, capped: false }
+        : initialOffsetState();
+    const snapshot = boardSnapshot(detail.snap, ctx.generation);
     const limit = ctx.settings.leaderboardPageSize;
     let lastParams = '';
     let fetchedAt = 0;
@@ -107,7 +111,8 @@ export class LeaderboardFetcher {
             records: step.state.records,
             complete: step.state.complete,
             lastTimestamp: fetchedAt || null,
-            detail: JSON.stringify({ gen: ctx.generation, snap: snapshot }),
+            // The last page's keys: a resumed walk tells the rows a server repeats from it, else it steps past as many rows.
+            detail: JSON.stringify({ gen: ctx.generation, snap: snapshot, keys: step.state.lastKeys ?? null }),
           }),
         ];
         if (step.state.capped) {
@@ -148,6 +153,11 @@ export class LeaderboardFetcher {
 /** The snapshot a board's rows carry: the one its cursor began, else this pass's start (Unix ms). */
 function boardSnapshot(stored: unknown, generation: number): number {
   return typeof stored === 'number' && Number.isSafeInteger(stored) && stored > 0 ? stored : generation * 1000;
+}
+
+/** The previous page's keys a cursor kept, when it kept them (cursors written before they were kept have none). */
+function lastKeysOf(stored: unknown): { lastKeys?: string[] } {
+  return Array.isArray(stored) && stored.every((k) => typeof k === 'string') ? { lastKeys: stored } : {};
 }
 
 class CategoryRefused extends Error {}

@@ -18,7 +18,7 @@ export interface OffsetKnowledge {
 
 export interface OffsetState {
   offset: number;
-  /** Keys of the previous page (rows a page repeats do not move the offset on). */
+  /** Keys of the previous page (rows a page repeats do not move the offset on); a resumed walk keeps them in its cursor. */
   lastKeys?: string[];
   pages: number;
   records: number;
@@ -77,7 +77,9 @@ export async function* walkOffset<T>(
     const fresh = res.rows.filter((_, i) => !previous.has(keys[i]!));
     const repeats = n - fresh.length;
     const clampKnown = Math.min(limit, knowledge.honouredLimit);
-    knowledge.honouredLimit = Math.max(knowledge.honouredLimit, n);
+    // A page with repeated rows is longer than the clamp: taken for it, the next full page would
+    // look short and end the walk early. Without the previous page's keys repeats cannot be told.
+    if (offset === 0 || s.lastKeys !== undefined) knowledge.honouredLimit = Math.max(knowledge.honouredLimit, n - repeats);
     s.pages += 1;
     s.records += fresh.length;
     s.lastKeys = keys;
