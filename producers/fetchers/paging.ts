@@ -84,7 +84,10 @@ export async function* walkOffset<T>(
     s.records += fresh.length;
     s.lastKeys = keys;
     if (n === 0 || n < clampKnown) s.complete = true;
-    else if (repeats === n) {
+    else if (repeats === n && n < previous.size) {
+      // Only the previous page's last rows again: the list ended there (the server repeated them).
+      s.complete = true;
+    } else if (repeats === n) {
       // The same page again past a cap the server does not refuse: the list goes no further.
       knowledge.maxOffset = Math.min(knowledge.maxOffset ?? offset - 1, offset - 1);
       s.complete = true;

@@ -4,7 +4,8 @@
  * repeated rows is longer than the server's clamp; taken for the clamp, it made the next full page
  * look short, so that board and every later one of the run ended a page early, marked complete
  * (chaos faults-retry seed 300: 16 rows lost, no failure, no gap). A resumed board forgot the
- * previous page's rows and stepped past as many rows as a repeat brought.
+ * previous page's rows and stepped past as many rows as a repeat brought; and a last page holding
+ * only repeated rows was taken for a cap, so every later board of the run stopped at that offset.
  * Expectations come from the simulator's ground truth (wallets per board).
  */
 import { expect } from 'chai';
@@ -31,7 +32,7 @@ describe('leaderboards with repeated rows: every board is read to its end', func
   this.timeout(300_000);
   const open = simAndLogPerTest();
 
-  for (const resumed of [false]) {
+  for (const resumed of [false, true]) {
     it(resumed ? 'a run stopped part-way and resumed reads every row' : 'one run reads every row', async () => {
       const { sim } = await open({
         port: 0,
