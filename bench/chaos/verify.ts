@@ -4,24 +4,12 @@
  * `{ ok, findings: [{ layer, kind, topic?, partition?, from?, to?, detail, repaired?, action?, lost? }] }`.
  */
 import { BenchError } from '../../runtime/errors.ts';
+import type { Finding } from '../../runtime/verify.ts';
 import { RUN_LIMIT_MS, runPmaToEnd } from './pma-child.ts';
-
-export interface VerifyFinding {
-  layer: string;
-  kind: string;
-  topic?: string;
-  partition?: number;
-  from?: number;
-  to?: number;
-  detail: string;
-  repaired?: boolean;
-  action?: string;
-  lost?: number;
-}
 
 export interface VerifyReport {
   ok: boolean;
-  findings: VerifyFinding[];
+  findings: Finding[];
   exitCode: number | null;
   /** What it printed, for the scenario's report when its answer is not what was expected. */
   raw: string;
@@ -43,5 +31,5 @@ export async function verifyRepair(dataDir: string, global: readonly string[]): 
     throw new BenchError(`pma verify --repair --json printed a report that is not JSON (${raw})`, { path: dataDir }, { cause: err });
   }
   if (typeof parsed.ok !== 'boolean' || !Array.isArray(parsed.findings)) throw new BenchError(`pma verify --json report lacks ok or findings (${raw})`, { path: dataDir });
-  return { ok: parsed.ok, findings: parsed.findings as VerifyFinding[], exitCode: out.code, raw };
+  return { ok: parsed.ok, findings: parsed.findings as Finding[], exitCode: out.code, raw };
 }

@@ -95,7 +95,7 @@ export function register(program: Command): void {
     .option('--rounds <n>', 'times the scenario list is run (default 1)')
     .option('--kills <n>', 'SIGKILLs per scenario over ingest, process and both sinks (default 8)')
     .option('--disk-fulls <n>', 'times the disk fills in a disk-full scenario (default 2; needs root for a tmpfs)')
-    .option('--bounce-broker', 'Kafka: stop and start the broker twice per scenario (issue 15: stages do not survive it yet)')
+    .option('--bounce-broker', 'Kafka: stop and start the broker twice per scenario (stages ride it out within PMA_KAFKA_OUTAGE_MS)')
     .option('--kafka-brokers <list>', 'Kafka scenarios: bootstrap brokers (default $KAFKA_BROKERS)')
     .option('--kafka-registry <url>', 'Kafka scenarios: schema registry (default $SCHEMA_REGISTRY_URL)')
     .option('--readme <file>', "write the results table between the file's <!-- chaos:begin --> and <!-- chaos:end --> markers")
