@@ -8,7 +8,10 @@
  * directory under `.gen/`; compaction builds the next generation beside it (the new compacted
  * files, hard links to the files it keeps, `.groups.json` naming the write groups each compacted
  * file holds), fsyncs it, then renames a new link over `dt=D`. A reader resolves the link once per
- * directory listing, so it sees the old generation or the new, each complete.
+ * directory listing, so it sees the old generation or the new, each complete. The replaced
+ * generation is deleted only `retireGraceMs` after the swap: a reader that resolved the link just
+ * before it and lists the directory just after would otherwise list a directory being emptied
+ * and count a dt short, without any error.
  *
  * Crash recovery needs no offsets to decide anything: a generation the link does not point at is
  * either unfinished or replaced, and deleted (recovery.ts). Offsets stay recoverable because the
@@ -18,7 +21,7 @@
  * and linked: between those two steps that dt is missing for readers; it happens once per dt.
  */
 import { link, lstat, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../../runtime/logger.ts';
 import { acquireDirLock } from '../common/dir-lock.ts';
 import { fsyncDir, writeNewFileDurably } from '../common/fs-durable.ts';
@@ -36,6 +39,8 @@ export interface CompactOptions {
   only?: ReadonlySet<string>;
   /** Only these types (default all). */
   types?: readonly string[];
+  /** How long a replaced generation stays readable after its link moved on. Default 1 s. */
+  retireGraceMs?: number;
 }
 
 export interface CompactResult {
@@ -47,18 +52,34 @@ export interface CompactResult {
   rows: number;
 }
 
-export const COMPACT_DEFAULTS = { targetBytes: 64 * 1024 * 1024, minFiles: 2 } as const;
+export const COMPACT_DEFAULTS = { targetBytes: 64 * 1024 * 1024, minFiles: 2, retireGraceMs: 1_000 } as const;
+
+interface Retired {
+  path: string;
+  swappedAt: number;
+}
 
 /** Compacts every dt directory under `root` that has enough small files. The caller holds the Bronze lock. */
 export async function compactBronze(root: string, pool: ParquetWriterPool, logger: Logger, options: CompactOptions = {}): Promise<CompactResult> {
   const result: CompactResult = { dirs: 0, filesBefore: 0, filesAfter: 0, bytesIn: 0, bytesOut: 0, rows: 0 };
   const types = options.types ?? (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  const retired: Retired[] = [];
+  try {
+    await compactTypes(root, types, pool, logger, options, result, retired);
+  } finally {
+    await removeRetired(retired, options.retireGraceMs ?? COMPACT_DEFAULTS.retireGraceMs);
+  }
+  if (result.dirs > 0) logger.info('bronze compaction finished', { ...result });
+  return result;
+}
+
+async function compactTypes(root: string, types: readonly string[], pool: ParquetWriterPool, logger: Logger, options: CompactOptions, result: CompactResult, retired: Retired[]): Promise<void> {
   for (const type of types) {
     const entries = await readdir(join(root, type)).catch(() => [] as string[]);
     for (const entry of entries.sort()) {
       const dt = parseDtDir(entry);
       if (dt === null || (options.only && !options.only.has(`${type}/${dt}`))) continue;
-      const done = await compactDt(root, type, dt, pool, options, logger);
+      const done = await compactDt(root, type, dt, pool, options, logger, retired);
       if (!done) continue;
       result.dirs++;
       result.filesBefore += done.filesBefore;
@@ -68,8 +89,19 @@ export async function compactBronze(root: string, pool: ParquetWriterPool, logge
       result.rows += done.rows;
     }
   }
-  if (result.dirs > 0) logger.info('bronze compaction finished', { ...result });
-  return result;
+}
+
+/** Deletes replaced generations once each has been unlinked for the grace period. */
+async function removeRetired(retired: Retired[], graceMs: number): Promise<void> {
+  if (retired.length === 0) return;
+  const wait = retired[retired.length - 1]!.swappedAt + graceMs - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const parents = new Set<string>();
+  for (const { path } of retired) {
+    await rm(path, { recursive: true, force: true });
+    parents.add(dirname(path));
+  }
+  for (const parent of parents) await fsyncDir(parent);
 }
 
 interface FileInfo {
@@ -77,7 +109,7 @@ interface FileInfo {
   bytes: number;
 }
 
-async function compactDt(root: string, type: string, dt: string, pool: ParquetWriterPool, options: CompactOptions, logger: Logger): Promise<CompactResult | null> {
+async function compactDt(root: string, type: string, dt: string, pool: ParquetWriterPool, options: CompactOptions, logger: Logger, retired: Retired[]): Promise<CompactResult | null> {
   const targetBytes = options.targetBytes ?? COMPACT_DEFAULTS.targetBytes;
   const minFiles = options.minFiles ?? COMPACT_DEFAULTS.minFiles;
   const typePath = join(root, type);
@@ -156,9 +188,7 @@ async function compactDt(root: string, type: string, dt: string, pool: ParquetWr
   await symlink(linkTarget(type, dt, next), staged);
   await rename(staged, entryPath);
   await fsyncDir(typePath);
-
-  await rm(live, { recursive: true, force: true });
-  await fsyncDir(genParent(root, type, dt));
+  retired.push({ path: live, swappedAt: Date.now() });
   return result;
 }
 

@@ -98,7 +98,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
         const delayMs = Math.min(5_000, 300 * 2 ** attempt);
         this.#logger.warn('transactional step failed; trying again', { ...context, err, attempt, delayMs });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
-        if (offset !== this.#lastOffset.get(id) && (await this.#committedOffset(consumer.groupId, input).catch(() => undefined)) === offset) {
+        if (offset !== this.#lastOffset.get(id) && (await this.#settledOffset(id, consumer.groupId, input, context).catch(() => undefined)) === offset) {
           this.#logger.info('the failed step had committed; not sending it again', context);
           this.#lastOffset.set(id, offset);
           return;
@@ -107,7 +107,13 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
     }
   }
 
-  async #committedOffset(groupId: string, input: TopicPartitionOffset): Promise<number | undefined> {
+  /**
+   * The group's offset once the failed step's transaction is settled: initialising the id again
+   * answers only after the broker finished that transaction (commit or abort), and its offsets
+   * are readable only from then on; read earlier, a committed step looks uncommitted and is sent twice.
+   */
+  async #settledOffset(id: string, groupId: string, input: TopicPartitionOffset, context: Record<string, string | number>): Promise<number | undefined> {
+    await this.#producer(id, context);
     return (await this.#admin.groupOffsets(groupId, input.topic)).find((o) => o.partition === input.partition)?.offset;
   }
 

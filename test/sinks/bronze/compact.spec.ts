@@ -49,6 +49,17 @@ async function counts(root: string, type = 'trades', id = 'trade_id'): Promise<{
   }
 }
 
+async function rowsUnder(dir: string): Promise<number> {
+  const db = await DuckDBInstance.create(':memory:');
+  const con = await db.connect();
+  try {
+    const [row] = (await con.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM read_parquet('${dir}/*.parquet')`)).getRowObjectsJS();
+    return row!.n as number;
+  } finally {
+    con.closeSync();
+  }
+}
+
 describe('sinks/bronze: compaction of dt directories (few, well-sized files, exactly once)', function () {
   this.timeout(180_000);
   let h: LogHarness;
@@ -207,6 +218,30 @@ describe('sinks/bronze: compaction of dt directories (few, well-sized files, exa
     expect(seen.length).to.be.greaterThan(5);
     expect(new Set(seen)).to.deep.equal(new Set([2_000]));
     expect(vanished).to.be.lessThan(seen.length + 12);
+  });
+
+  it('keeps a replaced generation whole for the grace period after its link moves, then deletes it', async () => {
+    await publishClean(h, 'trades', trades(600, 8), (t) => t.trade_id);
+    await sinkUntilCaughtUp(h, { rollRows: 100, compactEveryMs: 0 });
+    const root = bronzeRoot(h.dir);
+    await runBronzeCompaction(h.dir, { minFiles: 1 }, silentLogger);
+    const dt = readdirSync(join(root, 'trades')).sort()[0]!;
+    const link = join(root, 'trades', dt);
+    // What a reader resolved just before the swap: the generation the link names now.
+    const before = join(root, '.gen', 'trades', dt, basename(readlinkSync(link)));
+    const rowsBefore = await rowsUnder(before);
+    expect(rowsBefore).to.be.greaterThan(0);
+    const pool = new ParquetWriterPool();
+    try {
+      const compaction = compactBronze(root, pool, silentLogger, { minFiles: 1, only: new Set([`trades/${dt.slice(3)}`]), retireGraceMs: 3_000 });
+      while (basename(readlinkSync(link)) === basename(before)) await new Promise((resolve) => setImmediate(resolve));
+      expect(await rowsUnder(before), 'the replaced generation, listed after the swap').to.equal(rowsBefore);
+      await compaction;
+    } finally {
+      await pool.close();
+    }
+    expect(existsSync(before)).to.equal(false);
+    expect(await counts(root)).to.deep.equal({ n: 600, d: 600 });
   });
 
   it('pma compact on the command line compacts and reports as JSON; it refuses to run beside a live sink', async () => {
