@@ -7,10 +7,18 @@ import { describeFullDisk, fullDiskAt, PmaError, SinkError } from '../../runtime
 /** Errno codes a full disk (or quota) can surface as. */
 const SPACE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO']);
 
-export function sinkWriteError(err: unknown, doing: string, path: string): PmaError {
+/**
+ * `askDisk`: whether to ask the file system if it is full. By default only for errno codes a full
+ * disk surfaces as; DuckDB's errors carry no code, so its callers ask always.
+ */
+export function sinkWriteError(err: unknown, doing: string, path: string, askDisk = hasSpaceCode(err)): PmaError {
   if (err instanceof PmaError) return err;
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const full = typeof code === 'string' && SPACE_CODES.has(code) ? fullDiskAt(path) : undefined;
+  const full = askDisk ? fullDiskAt(path) : undefined;
   const disk = full ? { diskFull: true, freeBytes: full.freeBytes } : {};
   return new SinkError(`${doing} ${path}: ${full ? `${describeFullDisk(full)}: ` : ''}${(err as Error)?.message ?? String(err)}`, { path, ...disk }, { cause: err });
+}
+
+function hasSpaceCode(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && SPACE_CODES.has(code);
 }

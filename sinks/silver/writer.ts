@@ -3,11 +3,15 @@
  * `commit` folds every staged topic into the tables and stores the consumed offsets in ONE
  * transaction, so the tables and the offsets can never disagree, whatever kills the process.
  */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { link, open, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { SinkError } from '../../runtime/errors.ts';
 import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
+import { fsyncDir } from '../common/fs-durable.ts';
+import { sinkWriteError } from '../common/write-error.ts';
 import { batchStatements, foldStatements } from './merge-sql.ts';
 import { FOLDS } from './merges.ts';
 import { ensureSilverSchema, OFFSETS_TABLE } from './schema.ts';
@@ -27,17 +31,22 @@ export interface SilverDatabaseOptions {
   threads?: number;
 }
 
-/** Opens (creating if needed) a Silver file for writing, with the schema in place. */
+/**
+ * Opens (creating if needed) a Silver file for writing, with the schema in place. A new file is
+ * built beside the path and linked into place only once complete: DuckDB creating it in place on
+ * a full disk (or killed meanwhile) leaves a header-less file that no later run can open.
+ */
 export async function openSilverDatabase(path: string, options: SilverDatabaseOptions = {}): Promise<DuckDBInstance> {
   mkdirSync(dirname(path), { recursive: true });
   const config: Record<string, string> = {};
   if (options.memoryLimit) config.memory_limit = options.memoryLimit;
   if (options.threads) config.threads = String(options.threads);
+  if (!existsSync(path)) await createSilverFile(path, config);
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(path, config);
   } catch (err) {
-    throw new SinkError(`cannot open Silver file ${path}: ${(err as Error).message}`, { path }, { cause: err });
+    throw sinkWriteError(err, 'cannot open Silver file', path, true);
   }
   const conn = await instance.connect();
   try {
@@ -49,6 +58,43 @@ export async function openSilverDatabase(path: string, options: SilverDatabaseOp
   }
   conn.closeSync();
   return instance;
+}
+
+/**
+ * Builds an empty Silver file under a temporary name, checkpointed and fsynced, then hard-links
+ * it to `path`: the link refuses to replace a file another sink created meanwhile.
+ */
+async function createSilverFile(path: string, config: Record<string, string>): Promise<void> {
+  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.creating`;
+  const removeTemp = () => Promise.all([rm(temp, { force: true }), rm(`${temp}.wal`, { force: true })]);
+  try {
+    const instance = await DuckDBInstance.create(temp, config);
+    try {
+      const conn = await instance.connect();
+      try {
+        await ensureSilverSchema(conn, path);
+        await conn.run('CHECKPOINT');
+      } finally {
+        conn.closeSync();
+      }
+    } finally {
+      instance.closeSync();
+    }
+    const handle = await open(temp, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await link(temp, path).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    });
+    await fsyncDir(dirname(path));
+  } catch (err) {
+    await removeTemp();
+    throw sinkWriteError(err, 'cannot create Silver file', path, true);
+  }
+  await removeTemp();
 }
 
 /** Reads the offsets stored with the data. */
