@@ -76,7 +76,7 @@ export async function checkSilver(options: SilverCheckOptions, source: LogRecord
   const advert = readAdvert(silverPath);
   if (advert) check.livePid = advert.pid;
   check.leftovers = leftovers(silverPath, snapshotPath, advert !== undefined);
-  for (const path of check.leftovers) check.findings.push({ layer: 'temp', kind: 'leftover', detail: `${path}: a temporary of a Silver snapshot or rebuild whose process is gone` });
+  for (const path of check.leftovers) check.findings.push({ layer: 'temp', kind: 'leftover', detail: `${path}: a temporary of a Silver snapshot, rebuild or new file whose process is gone` });
 
   const ends = new Map<string, { low: number; high: number }>();
   for (const key of SILVER_TOPIC_KEYS) {
@@ -157,7 +157,7 @@ function offsetDifference(silver: readonly PartitionOffset[], snapshot: readonly
   return diff;
 }
 
-/** Snapshot copies (`<snapshot>.tmp-<pid>`) of dead processes, and a rebuild's file when no sink or rebuild holds it. */
+/** Snapshot copies (`<snapshot>.tmp-<pid>`) and new files of dead processes, and a rebuild's file when no sink or rebuild holds it. */
 function leftovers(silverPath: string, snapshotPath: string, live: boolean): string[] {
   const out: string[] = [];
   const dir = dirname(snapshotPath);
@@ -174,6 +174,25 @@ function leftovers(silverPath: string, snapshotPath: string, live: boolean): str
     if (!Number.isSafeInteger(pid) || !processAlive(pid)) out.push(join(dir, name));
   }
   if (!live) for (const path of [`${silverPath}.rebuild`, `${silverPath}.rebuild.wal`]) if (existsSync(path)) out.push(path);
+  out.push(...creatingLeftovers(silverPath));
+  return out;
+}
+
+/** A new Silver file (`<silver>.<pid>-<hex>.creating`, and its WAL) whose creating process is gone. */
+function creatingLeftovers(silverPath: string): string[] {
+  const dir = dirname(silverPath);
+  const prefix = `${basename(silverPath)}.`;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const out: string[] = [];
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]+\.creating(\.wal)?$/.exec(name.slice(prefix.length)) : null;
+    if (m && !processAlive(Number(m[1]))) out.push(join(dir, name));
+  }
   return out;
 }
 

@@ -372,25 +372,29 @@ describe('pma verify: on a data dir built from the simulator', function () {
     expect(await silverDifferences(join(dir, 'silver.duckdb'), snapshot, [OFFSETS_TABLE, ...SILVER_TABLES])).to.deep.equal([]);
   });
 
-  it('temporaries left by killed writers (a Bronze .tmp, a snapshot copy of a dead pid): leftovers, --repair deletes them', async () => {
+  it('temporaries left by killed writers (a Bronze .tmp, a snapshot copy and a new Silver file of a dead pid): leftovers, --repair deletes them', async () => {
     const dir = world.copy();
     const f = tradeFiles(dir)[0]!;
     const temp = join(dirname(f.path), tempName(fileName({ topic: TOPICS.trades.name, partition: f.partition, first: 10_000_000, last: 10_000_001 })));
     copyFileSync(f.path, temp);
     const copy = join(dir, 'silver.snapshot.duckdb.tmp-999999999');
     writeFileSync(copy, 'half a copy');
+    const creating = join(dir, 'silver.duckdb.999999999-0a1b2c3d.creating');
+    writeFileSync(creating, 'half a new file');
     const found = await pma(dir, 'verify', '--json');
     expect(found.code).to.equal(1);
     expect(found.json!.findings.map((x) => [x.layer, x.kind]).sort()).to.deep.equal([
       ['temp', 'leftover'],
       ['temp', 'leftover'],
+      ['temp', 'leftover'],
     ]);
     expect(found.json!.findings.map((x) => x.detail).join('\n'))
       .to.include(temp)
-      .and.to.include(copy);
+      .and.to.include(copy)
+      .and.to.include(creating);
     const repaired = await pma(dir, 'verify', '--repair');
     expect(repaired.code, repaired.stdout).to.equal(0);
-    expect([existsSync(temp), existsSync(copy)]).to.deep.equal([false, false]);
+    expect([existsSync(temp), existsSync(copy), existsSync(creating)]).to.deep.equal([false, false, false]);
     expect(tradeKeysMatchTruth(world, await bronzeRows(dir, 'trades'))).to.deep.equal({ missing: 0, extra: 0, twice: 0 });
   });
 });
