@@ -8,6 +8,7 @@ import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { type KafkaConfig, loadKafkaConfig } from './kafka-config.ts';
 
 /** Comma-separated list or array, trimmed, empty items dropped. */
 export const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(z.string().trim().min(1)).min(1));
@@ -48,6 +49,8 @@ export type GlobalConfig = Omit<z.output<typeof globalConfigSchema>, 'registry' 
   dataDir: string;
   /** The parsed config file (empty if none), so commands can read their own sections. */
   file: Record<string, unknown>;
+  /** Names and topic layout on a Kafka cluster (the `kafka:` section, PMA_KAFKA_*). */
+  kafka: KafkaConfig;
 };
 
 /** Maps a global setting to its flag name and environment variable, for messages and lookups. */
@@ -153,7 +156,7 @@ export function sectionSources(
 const GLOBAL_KEY_NAMES = Object.keys(GLOBAL_KEYS);
 
 /** Top-level keys of the config file that hold a command's own settings. */
-export const CONFIG_SECTIONS = ['run', 'ingest', 'process', 'sink', 'replay', 'gold', 'sim', 'tagger', 'bench', 'status', 'topics', 'registry', 'query'] as const;
+export const CONFIG_SECTIONS = ['run', 'ingest', 'process', 'sink', 'replay', 'gold', 'sim', 'tagger', 'bench', 'status', 'topics', 'registry', 'query', 'kafka'] as const;
 
 /** Resolves the global settings from defaults, the config file, PMA_* variables and flags. */
 export function loadGlobalConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): GlobalConfig {
@@ -170,5 +173,5 @@ export function loadGlobalConfig(flags: Record<string, unknown>, env: NodeJS.Pro
   const fileGlobals = Object.fromEntries(Object.entries(file).filter(([k]) => GLOBAL_KEY_NAMES.includes(k)));
   const parsed = resolveSection(globalConfigSchema, sectionSources(undefined, GLOBAL_KEY_NAMES, fileGlobals, env, flags, configPath));
   const registry = parsed.registry ?? (parsed.transport === 'embedded' ? 'embedded' : 'http://127.0.0.1:8081');
-  return { ...parsed, registry, dataDir: resolve(parsed.dataDir), file };
+  return { ...parsed, registry, dataDir: resolve(parsed.dataDir), file, kafka: loadKafkaConfig(file, env, configPath) };
 }
