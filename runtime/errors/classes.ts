@@ -169,9 +169,10 @@ export class SinkError extends PmaError {
  * What to do about a failed language-model call: `unavailable` (server not answering: wait for
  * it), `timeout` and `http-status` (retry a bounded number of times), `model-not-found`,
  * `bad-response` (not the API's shape) and `invalid-answer` (the model's content broke the
- * output schema: retry, then record as an error vote, never trust it).
+ * output schema: retry, then record as an error vote, never trust it), `circuit-open` (the model
+ * failed too often in a row: no request was sent, the vote fails until a probe succeeds).
  */
-export type LlmFailure = 'unavailable' | 'timeout' | 'http-status' | 'model-not-found' | 'bad-response' | 'invalid-answer';
+export type LlmFailure = 'unavailable' | 'timeout' | 'http-status' | 'model-not-found' | 'bad-response' | 'invalid-answer' | 'circuit-open';
 
 export interface LlmErrorOptions extends ErrorOptions {
   /** The HTTP status the model server answered with, when it answered. */
