@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { checkSecurity, SECURITY_KEYS, securitySettings } from './config-security.ts';
 import { ConfigError } from './errors.ts';
 import { type KafkaConfig, loadKafkaConfig } from './kafka-config.ts';
+import { redactSetting } from './secrets.ts';
 
 /** Comma-separated list or array, trimmed, empty items dropped. */
 export const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split(',') : v), z.array(z.string().trim().min(1)).min(1));
@@ -16,13 +18,7 @@ export const stringList = z.preprocess((v) => (typeof v === 'string' ? v.split('
 /** A positive integer given as a number or a numeric string (flags and env arrive as strings). */
 export const positiveInt = z.coerce.number().int().positive();
 export const port = z.coerce.number().int().min(0).max(65_535);
-export const booleanish = z.preprocess((v) => {
-  if (typeof v !== 'string') return v;
-  const s = v.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-  if (['0', 'false', 'no', 'off'].includes(s)) return false;
-  return v;
-}, z.boolean());
+export { booleanish } from './config-values.ts';
 
 export const globalConfigSchema = z
   .object({
@@ -39,8 +35,10 @@ export const globalConfigSchema = z
     dataDir: z.string().trim().min(1).default('data'),
     logFormat: z.enum(['text', 'json']).default('text'),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    ...securitySettings,
   })
-  .strict();
+  .strict()
+  .superRefine(checkSecurity);
 
 export type GlobalConfig = Omit<z.output<typeof globalConfigSchema>, 'registry' | 'dataDir'> & {
   /** Resolved: "embedded" on the embedded transport unless a URL was given; a URL on Kafka. */
@@ -61,6 +59,7 @@ export const GLOBAL_KEYS = {
   dataDir: { flag: '--data-dir', env: 'PMA_DATA_DIR' },
   logFormat: { flag: '--log-format', env: 'PMA_LOG_FORMAT' },
   logLevel: { flag: '--log-level', env: 'PMA_LOG_LEVEL' },
+  ...SECURITY_KEYS,
 } as const;
 
 export function readConfigFile(path: string): Record<string, unknown> {
@@ -115,8 +114,9 @@ export function resolveSection<S extends z.ZodObject>(schema: S, sources: Source
     throw new ConfigError(`unknown setting "${unknown}" in ${origin[unknown] ?? 'config'}`, { field: unknown });
   }
   const where = origin[key] ?? `setting "${key}"`;
-  const shown = merged[key] === undefined ? 'nothing' : JSON.stringify(merged[key]);
-  throw new ConfigError(`${where}: ${issue.message} (got ${shown})`, { flag: where, field: key, value: merged[key] });
+  const value = redactSetting(key, merged[key]);
+  const shown = value === undefined ? 'nothing' : JSON.stringify(value);
+  throw new ConfigError(`${where}: ${issue.message} (got ${shown})`, { flag: where, field: key, value });
 }
 
 const camelToKebab = (k: string) => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
