@@ -9,7 +9,15 @@ import type { SchemaRegistry } from './types.ts';
 
 export type { CompatibilityLevel, CompatibilityResult, SchemaRegistry, SubjectVersion } from './types.ts';
 
-export async function openRegistry(config: Pick<GlobalConfig, 'registry' | 'dataDir'>): Promise<SchemaRegistry> {
+/** On Kafka with a topic prefix, subjects carry the prefix too: they are named after the wire topics. */
+export async function openRegistry(config: Pick<GlobalConfig, 'registry' | 'dataDir'> & Partial<Pick<GlobalConfig, 'transport' | 'kafka'>>): Promise<SchemaRegistry> {
+  const registry = await openUnprefixed(config);
+  if (config.transport !== 'kafka' || !config.kafka?.topicPrefix) return registry;
+  const { PrefixedRegistry } = await import('./prefixed.ts');
+  return new PrefixedRegistry(registry, config.kafka.topicPrefix);
+}
+
+async function openUnprefixed(config: Pick<GlobalConfig, 'registry' | 'dataDir'>): Promise<SchemaRegistry> {
   if (config.registry === 'embedded') {
     const { EmbeddedRegistry } = await import('./embedded.ts');
     return new EmbeddedRegistry({ path: embeddedLogPath(config.dataDir) });

@@ -23,10 +23,10 @@ export function kafkaOutageMs(env: NodeJS.ProcessEnv): number | undefined {
   return ms;
 }
 
-export async function openTransport(config: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'>, logger: Logger, clientId = 'pma'): Promise<Transport> {
+export async function openTransport(config: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'> & Partial<Pick<GlobalConfig, 'kafka'>>, logger: Logger, clientId = 'pma'): Promise<Transport> {
   if (config.transport === 'kafka') {
     const { createKafkaTransport } = await import('./kafka/index.ts');
-    return createKafkaTransport({ brokers: config.brokers, clientId, logger, outageMs: kafkaOutageMs(process.env) });
+    return createKafkaTransport({ brokers: config.brokers, clientId, logger, outageMs: kafkaOutageMs(process.env), names: config.kafka, topics: config.kafka });
   }
   const { createEmbeddedTransport } = await import('./embedded/index.ts');
   return createEmbeddedTransport({ path: embeddedLogPath(config.dataDir), logger });

@@ -2,13 +2,19 @@
  * The Admin interface over kafkajs's admin client: topics (with our retention and compaction
  * mapping), offsets, offsets by timestamp, group offsets and lag, all read from the broker.
  * Also the partition counts the producer hashes keys over, cached briefly.
+ *
+ * Callers use logical names; `KafkaNames` maps them to the wire and back, and topics and groups
+ * of other prefixes are not listed. A topic found with more partitions than configured was grown
+ * on purpose and is used as it is; with fewer, it is refused.
  */
 import kafkajs from 'kafkajs';
 import { TopicError, TransportError } from '../../runtime/errors.ts';
 import type { Admin, PartitionLag, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '../types.ts';
 import type { KafkaClient } from './client.ts';
-import { isRetriable, isUnknownTopic, protocolErrorType, wrapKafkaError } from './errors.ts';
+import { brokerAnswered, innermostMessage, isRetriable, isUnknownTopic, protocolErrorType, wrapKafkaError } from './errors.ts';
+import type { KafkaNames } from './names.ts';
 import { describeFromConfig, type TopicConfig, topicConfigFor, validateTopicSpec } from './topic-config.ts';
+import { layoutFor, type ResolvedLayout, type TopicLayouts } from './topic-layout.ts';
 
 const TOPIC_RESOURCE = kafkajs.ConfigResourceTypes.TOPIC;
 const DESCRIBED_CONFIGS = ['cleanup.policy', 'retention.ms', 'retention.bytes'];
@@ -24,10 +30,14 @@ export class KafkaAdmin implements Admin {
   readonly #admin: kafkajs.Admin;
   #connecting: Promise<void> | undefined;
   readonly #partitionCounts = new Map<string, { count: number; at: number }>();
+  readonly #names: KafkaNames;
+  readonly #layouts: TopicLayouts;
 
-  constructor(client: KafkaClient) {
+  constructor(client: KafkaClient, names: KafkaNames, layouts: TopicLayouts) {
     this.#client = client;
     this.#admin = client.kafka.admin();
+    this.#names = names;
+    this.#layouts = layouts;
   }
 
   /** The connected kafkajs admin (connects once, lazily; a failed connect is retried next call). */
@@ -62,53 +72,62 @@ export class KafkaAdmin implements Admin {
       } catch (err) {
         if (attempt >= ADMIN_ATTEMPTS || !isRetriable(err) || isUnknownTopic(err)) throw wrapKafkaError(err, what, context);
         await sleep(Math.min(2_000, 200 * 2 ** (attempt - 1)));
-        if (typeof context.topic === 'string') await admin.fetchTopicMetadata({ topics: [context.topic] }).catch(() => undefined);
+        if (typeof context.topic === 'string') await admin.fetchTopicMetadata({ topics: [this.#names.topic(context.topic)] }).catch(() => undefined);
       }
     }
   }
 
   async createTopics(specs: TopicSpec[]): Promise<void> {
-    for (const spec of specs) validateTopicSpec(spec);
+    const laid = specs.map((spec) => {
+      validateTopicSpec(spec);
+      this.#names.topic(spec.name);
+      const layout = layoutFor(spec, this.#layouts);
+      return { spec: { ...spec, partitions: layout.partitions }, layout };
+    });
     const existing = new Set(await this.#listTopicNames());
-    const missing = specs.filter((s) => !existing.has(s.name));
-    for (const spec of specs.filter((s) => existing.has(s.name))) await this.#checkShape(spec);
+    const missing = laid.filter((s) => !existing.has(s.spec.name));
+    for (const { spec } of laid.filter((s) => existing.has(s.spec.name))) await this.#checkShape(spec);
     if (missing.length === 0) return;
-    await this.#call('cannot create topics', { topics: missing.map((s) => s.name).join(',') }, async (admin) => {
+    await this.#call('cannot create topics', { topics: missing.map((s) => s.spec.name).join(',') }, async (admin) => {
       try {
         await admin.createTopics({
           waitForLeaders: true,
-          topics: missing.map((spec) => ({
-            topic: spec.name,
-            numPartitions: spec.partitions,
-            replicationFactor: -1,
-            configEntries: Object.entries(topicConfigFor(spec)).map(([name, value]) => ({ name, value })),
+          topics: missing.map(({ spec, layout }) => ({
+            topic: this.#names.topic(spec.name),
+            numPartitions: layout.partitions,
+            replicationFactor: layout.replicationFactor,
+            configEntries: Object.entries({ ...topicConfigFor(spec), ...layoutConfig(layout) }).map(([name, value]) => ({ name, value })),
           })),
         });
       } catch (err) {
         // Another process created it between our listing and our request: check its shape instead.
         if (protocolErrorType(err) === 'TOPIC_ALREADY_EXISTS') return;
+        if (brokerAnswered(err, 'INVALID_REPLICATION_FACTOR')) throw replicationRefused(err, missing);
         // Created, but waiting for leaders read metadata the broker had not published yet (seen
         // right after a broker restart): wait, bounded, until every new topic is visible.
         if (protocolErrorType(err) !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
         await waitForTopics(
           admin,
-          missing.map((s) => s.name),
+          missing.map((s) => this.#names.topic(s.spec.name)),
         );
       }
     });
-    for (const spec of missing) {
-      await this.#checkShape(spec);
-      this.#partitionCounts.set(spec.name, { count: spec.partitions, at: Date.now() });
-    }
+    for (const { spec } of missing) await this.#checkShape(spec);
   }
 
+  /**
+   * More partitions than configured: the topic was grown, and keys hash over its actual count
+   * (the describe caches it). Fewer: records would hash where this configuration does not expect.
+   */
   async #checkShape(spec: TopicSpec): Promise<void> {
     const found = await this.describeTopic(spec.name);
-    if (found && found.partitions !== spec.partitions) {
-      throw new TopicError(`topic "${spec.name}" exists with ${found.partitions} partitions, not ${spec.partitions}`, {
+    if (found && found.partitions < spec.partitions) {
+      throw new TopicError(`topic "${spec.name}" exists with ${found.partitions} partitions, fewer than the ${spec.partitions} configured`, {
         topic: spec.name,
+        wireTopic: this.#names.topic(spec.name),
         field: 'partitions',
-        value: found.partitions,
+        expected: spec.partitions,
+        actual: found.partitions,
       });
     }
   }
@@ -118,12 +137,16 @@ export class KafkaAdmin implements Admin {
     const present = names.filter((n) => existing.has(n));
     for (const n of names) this.#partitionCounts.delete(n);
     if (present.length === 0) return;
-    await this.#call('cannot delete topics', { topics: present.join(',') }, (admin) => admin.deleteTopics({ topics: present }));
+    await this.#call('cannot delete topics', { topics: present.join(',') }, (admin) => admin.deleteTopics({ topics: present.map((n) => this.#names.topic(n)) }));
   }
 
+  /** Logical names of this prefix's topics, without Kafka's internal ones. */
   async #listTopicNames(): Promise<string[]> {
     const names = await this.#call('cannot list topics', {}, (admin) => admin.listTopics());
-    return names.filter((n) => !n.startsWith('__'));
+    return names.flatMap((wire) => {
+      const name = this.#names.logicalTopic(wire);
+      return name === undefined || name.startsWith('__') || wire.startsWith('__') ? [] : [name];
+    });
   }
 
   async listTopics(): Promise<TopicDescription[]> {
@@ -145,16 +168,17 @@ export class KafkaAdmin implements Admin {
   async #describe(names: string[]): Promise<TopicDescription[]> {
     if (names.length === 0) return [];
     const context = { topics: names.join(',') };
-    const metadata = await this.#call('cannot read topic metadata', context, (admin) => admin.fetchTopicMetadata({ topics: names }));
+    const wire = (name: string) => this.#names.topic(name);
+    const metadata = await this.#call('cannot read topic metadata', context, (admin) => admin.fetchTopicMetadata({ topics: names.map(wire) }));
     const configs = await this.#call('cannot read topic configs', context, (admin) =>
       admin.describeConfigs({
         includeSynonyms: false,
-        resources: names.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: DESCRIBED_CONFIGS })),
+        resources: names.map((name) => ({ type: TOPIC_RESOURCE, name: wire(name), configNames: DESCRIBED_CONFIGS })),
       }),
     );
     return names.map((name) => {
-      const partitions = metadata.topics.find((t) => t.name === name)?.partitions.length ?? 0;
-      const resource = configs.resources.find((r) => r.resourceName === name);
+      const partitions = metadata.topics.find((t) => t.name === wire(name))?.partitions.length ?? 0;
+      const resource = configs.resources.find((r) => r.resourceName === wire(name));
       const config: TopicConfig = {};
       for (const entry of resource?.configEntries ?? []) config[entry.configName] = entry.configValue;
       this.#partitionCounts.set(name, { count: partitions, at: Date.now() });
@@ -169,7 +193,7 @@ export class KafkaAdmin implements Admin {
     let count: number;
     try {
       const admin = await this.client();
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      const metadata = await admin.fetchTopicMetadata({ topics: [this.#names.topic(topic)] });
       count = metadata.topics[0]?.partitions.length ?? 0;
     } catch (err) {
       if (isUnknownTopic(err)) throw new TopicError(`topic "${topic}" does not exist`, { topic });
@@ -181,17 +205,18 @@ export class KafkaAdmin implements Admin {
   }
 
   async offsets(topic: string): Promise<PartitionOffsets[]> {
+    const wire = this.#names.topic(topic);
     const rows = await this.#call('cannot read topic offsets', { topic }, async (admin) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await admin.fetchTopicOffsets(topic);
+          return await admin.fetchTopicOffsets(wire);
         } catch (err) {
           // kafkajs looks the partitions up in its metadata cache, which does not yet know a topic
           // another client just created, or its leaders (it fails with a TypeError): refresh it and
           // ask again, a bounded number of times.
           if (!(err instanceof TypeError) || attempt >= METADATA_ATTEMPTS) throw err;
           await sleep(100 * attempt);
-          await admin.fetchTopicMetadata({ topics: [topic] });
+          await admin.fetchTopicMetadata({ topics: [wire] });
         }
       }
     });
@@ -199,13 +224,14 @@ export class KafkaAdmin implements Admin {
   }
 
   async offsetsForTimestamp(topic: string, timestamp: number): Promise<TopicPartitionOffset[]> {
-    const rows = await this.#call('cannot read offsets by timestamp', { topic, timestamp }, (admin) => admin.fetchTopicOffsetsByTimestamp(topic, timestamp));
+    const rows = await this.#call('cannot read offsets by timestamp', { topic, timestamp }, (admin) => admin.fetchTopicOffsetsByTimestamp(this.#names.topic(topic), timestamp));
     return rows.map((r) => ({ topic, partition: r.partition, offset: Number(r.offset) })).sort((a, b) => a.partition - b.partition);
   }
 
   async groupOffsets(groupId: string, topic: string): Promise<TopicPartitionOffset[]> {
-    const rows = await this.#call('cannot read group offsets', { groupId, topic }, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
-    return (rows.find((r) => r.topic === topic)?.partitions ?? [])
+    const wire = this.#names.topic(topic);
+    const rows = await this.#call('cannot read group offsets', { groupId, topic }, (admin) => admin.fetchOffsets({ groupId: this.#names.group(groupId), topics: [wire] }));
+    return (rows.find((r) => r.topic === wire)?.partitions ?? [])
       .map((p) => ({ topic, partition: p.partition, offset: Number(p.offset) }))
       .filter((p) => p.offset >= 0)
       .sort((a, b) => a.partition - b.partition);
@@ -219,7 +245,7 @@ export class KafkaAdmin implements Admin {
       byTopic.set(o.topic, list);
     }
     for (const [topic, partitions] of byTopic) {
-      await this.#call('cannot set group offsets', { groupId, topic }, (admin) => admin.setOffsets({ groupId, topic, partitions }));
+      await this.#call('cannot set group offsets', { groupId, topic }, (admin) => admin.setOffsets({ groupId: this.#names.group(groupId), topic: this.#names.topic(topic), partitions }));
     }
   }
 
@@ -233,8 +259,22 @@ export class KafkaAdmin implements Admin {
 
   async listGroups(): Promise<string[]> {
     const { groups } = await this.#call('cannot list groups', {}, (admin) => admin.listGroups());
-    return groups.map((g) => g.groupId).sort();
+    return groups.flatMap((g) => this.#names.logicalGroup(g.groupId) ?? []).sort();
   }
+}
+
+function layoutConfig(layout: ResolvedLayout): TopicConfig {
+  return layout.minInsyncReplicas === undefined ? {} : { 'min.insync.replicas': String(layout.minInsyncReplicas) };
+}
+
+/** The broker refused a replication factor (more than it has brokers, usually): say which and why. */
+function replicationRefused(err: unknown, missing: Array<{ spec: TopicSpec; layout: ResolvedLayout }>): TopicError {
+  const asked = missing.map(({ spec, layout }) => `${spec.name}: ${layout.replicationFactor === -1 ? 'broker default' : layout.replicationFactor}`).join(', ');
+  return new TopicError(
+    `the broker refused the replication factor of new topics (${asked}): ${innermostMessage(err)}; replicationFactor must not exceed the brokers in the cluster`,
+    { topics: missing.map((m) => m.spec.name).join(','), field: 'replicationFactor', kafkaError: 'INVALID_REPLICATION_FACTOR' },
+    { cause: err },
+  );
 }
 
 /** Polls metadata until every topic has a leader on each partition; rethrows after about 10 s. */

@@ -19,6 +19,9 @@
  * look one record behind forever and a caught-up check would never end. When the markers arrive
  * after the caller committed everything (kafkajs hands no batch for them), the consumer commits
  * the stepped position itself: nothing was delivered in between, so it is the same commit.
+ *
+ * Names: everything this class holds and hands out is under logical topic names and the
+ * logical group id; only the calls into kafkajs and the events out of it use wire names.
  */
 import type kafkajs from 'kafkajs';
 import { AbortedError, ConsumerStateError, type PmaError, TopicError, TransportError } from '../../runtime/errors.ts';
@@ -29,6 +32,7 @@ import type { KafkaAdmin } from './admin.ts';
 import { DEFAULT_OUTAGE_MS, type KafkaClient } from './client.ts';
 import { wrapKafkaError } from './errors.ts';
 import { FetchBuffer } from './fetch-buffer.ts';
+import type { KafkaNames } from './names.ts';
 
 export interface KafkaConsumerTuning {
   /** Records held between fetch and poll before fetching pauses. Default 8 × maxRecords. */
@@ -55,6 +59,7 @@ function headersOf(headers: kafkajs.IHeaders | undefined): Record<string, string
 export class KafkaConsumer implements Consumer {
   readonly #client: KafkaClient;
   readonly #admin: KafkaAdmin;
+  readonly #names: KafkaNames;
   readonly #options: Required<Pick<ConsumerOptions, 'groupId' | 'fromBeginning' | 'maxRecords' | 'maxBytes'>>;
   readonly #tuning: Required<KafkaConsumerTuning>;
   readonly #logger: Logger;
@@ -80,10 +85,11 @@ export class KafkaConsumer implements Consumer {
   #outageSince: number | undefined;
   #revivals = 0;
 
-  constructor(client: KafkaClient, admin: KafkaAdmin, options: ConsumerOptions, logger: Logger, onClose: () => void, tuning: KafkaConsumerTuning = {}) {
+  constructor(client: KafkaClient, admin: KafkaAdmin, names: KafkaNames, options: ConsumerOptions, logger: Logger, onClose: () => void, tuning: KafkaConsumerTuning = {}) {
     if (!options.groupId) throw new ConsumerStateError('a consumer needs a groupId', { field: 'groupId' });
     this.#client = client;
     this.#admin = admin;
+    this.#names = names;
     this.#options = {
       groupId: options.groupId,
       fromBeginning: options.fromBeginning ?? true,
@@ -119,7 +125,7 @@ export class KafkaConsumer implements Consumer {
   /** Starts a kafkajs consumer on the subscription; what this member holds (positions, buffer) carries over. */
   async #start(): Promise<void> {
     const consumer = this.#client.kafka.consumer({
-      groupId: this.#options.groupId,
+      groupId: this.#names.group(this.#options.groupId),
       // Exactly-once output depends on reading only committed transactions (kafkajs's default too).
       readUncommitted: false,
       allowAutoTopicCreation: false,
@@ -136,7 +142,7 @@ export class KafkaConsumer implements Consumer {
     });
     consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
       // A batch of only markers or aborted records: kafkajs skips eachBatch for it.
-      if (event.payload.batchSize === 0) this.#skipTo(event.payload.topic, event.payload.partition, Number(event.payload.lastOffset) + 1);
+      if (event.payload.batchSize === 0) this.#skipTo(this.#names.fromWire(event.payload.topic), event.payload.partition, Number(event.payload.lastOffset) + 1);
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (event.payload.restart || this.#closed || this.#kafka !== consumer) return;
@@ -144,7 +150,7 @@ export class KafkaConsumer implements Consumer {
     });
     this.#kafka = consumer;
     await consumer.connect();
-    await consumer.subscribe({ topics: this.#topics, fromBeginning: this.#options.fromBeginning });
+    await consumer.subscribe({ topics: this.#topics.map((t) => this.#names.topic(t)), fromBeginning: this.#options.fromBeginning });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -185,7 +191,8 @@ export class KafkaConsumer implements Consumer {
   /** kafkajs has (re)joined the group: adopt the new assignment, keep what stays ours. */
   #onAssigned(memberAssignment: Record<string, number[]>): void {
     const next = new Map<string, { topic: string; partition: number }>();
-    for (const [topic, partitions] of Object.entries(memberAssignment)) {
+    for (const [wire, partitions] of Object.entries(memberAssignment)) {
+      const topic = this.#names.fromWire(wire);
       for (const partition of partitions) next.set(partitionKey(topic, partition), { topic, partition });
     }
     const lost = [...this.#assignment.keys()].filter((k) => !next.has(k));
@@ -209,14 +216,15 @@ export class KafkaConsumer implements Consumer {
         this.#fetched.set(k, pending);
       }
       const from = this.#fetched.get(k);
-      if (from !== undefined) kafka.seek({ topic, partition, offset: String(from) });
-      if (this.#paused.has(k)) kafka.pause([{ topic, partitions: [partition] }]);
+      if (from !== undefined) kafka.seek({ topic: this.#names.topic(topic), partition, offset: String(from) });
+      if (this.#paused.has(k)) kafka.pause([{ topic: this.#names.topic(topic), partitions: [partition] }]);
     }
   }
 
   async #onBatch({ batch, resolveOffset, isRunning, isStale }: kafkajs.EachBatchPayload): Promise<void> {
     if (!isRunning() || isStale() || this.#closed) return;
-    const { topic, partition } = batch;
+    const topic = this.#names.fromWire(batch.topic);
+    const { partition } = batch;
     const k = partitionKey(topic, partition);
     if (!this.#assignment.has(k)) return;
     if (this.#buffer.full) {
@@ -250,7 +258,7 @@ export class KafkaConsumer implements Consumer {
   #pause(k: string, topic: string, partition: number): void {
     if (this.#paused.has(k)) return;
     this.#paused.add(k);
-    this.#kafka?.pause([{ topic, partitions: [partition] }]);
+    this.#kafka?.pause([{ topic: this.#names.topic(topic), partitions: [partition] }]);
   }
 
   #resumeIfRoom(): void {
@@ -262,7 +270,7 @@ export class KafkaConsumer implements Consumer {
       byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
     }
     this.#paused.clear();
-    this.#kafka?.resume([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+    this.#kafka?.resume([...byTopic].map(([topic, partitions]) => ({ topic: this.#names.topic(topic), partitions })));
   }
 
   async poll(options: { waitMs?: number; signal?: AbortSignal } = {}): Promise<RecordBatch[]> {
@@ -307,7 +315,7 @@ export class KafkaConsumer implements Consumer {
     }
     const stepped = offsets.map((o) => ({ ...o, offset: this.committable(o) }));
     try {
-      await kafka.commitOffsets(stepped.map((o) => ({ topic: o.topic, partition: o.partition, offset: String(o.offset) })));
+      await kafka.commitOffsets(stepped.map((o) => ({ topic: this.#names.topic(o.topic), partition: o.partition, offset: String(o.offset) })));
       for (const o of stepped) this.#committed.set(partitionKey(o.topic, o.partition), o.offset);
     } catch (err) {
       const first = offsets[0]!;
@@ -341,7 +349,7 @@ export class KafkaConsumer implements Consumer {
     const handed = this.#handed.get(k);
     const allCommitted = handed === undefined || (this.#committed.get(k) ?? -1) >= handed;
     if (!kafka || !allCommitted || this.#buffer.holds(topic, partition)) return;
-    kafka.commitOffsets([{ topic, partition, offset: String(offset) }]).then(
+    kafka.commitOffsets([{ topic: this.#names.topic(topic), partition, offset: String(offset) }]).then(
       () => this.#committed.set(k, Math.max(this.#committed.get(k) ?? 0, offset)),
       (err: unknown) => this.#logger.warn('committing the position past transaction markers failed; the next commit moves it', { topic, partition, offset, err }),
     );
@@ -370,7 +378,7 @@ export class KafkaConsumer implements Consumer {
     this.#fetched.set(k, offset);
     this.#handed.delete(k);
     try {
-      this.#kafka.seek({ topic, partition, offset: String(offset) });
+      this.#kafka.seek({ topic: this.#names.topic(topic), partition, offset: String(offset) });
     } catch (err) {
       throw wrapKafkaError(err, 'seek failed', { topic, partition, offset });
     }

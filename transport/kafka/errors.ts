@@ -29,6 +29,11 @@ export function protocolErrorType(err: unknown): string | undefined {
   return chain(err).find((e) => e.name === 'KafkaJSProtocolError' && e.type)?.type;
 }
 
+/** Whether the broker answered `type` anywhere in the chain, whatever kafkajs named the error (KafkaJSCreateTopicError). */
+export function brokerAnswered(err: unknown, type: string): boolean {
+  return chain(err).some((e) => e.type === type);
+}
+
 export function isUnknownTopic(err: unknown): boolean {
   return chain(err).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'UNKNOWN_TOPIC_ID' || e.name === 'KafkaJSTopicMetadataNotLoaded' || e.name === 'KafkaJSMetadataNotLoaded');
 }

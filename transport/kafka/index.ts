@@ -7,25 +7,33 @@ import type { Consumer, ConsumerOptions, Producer, ProducerOptions, Transactiona
 import { KafkaAdmin } from './admin.ts';
 import { createKafkaClient, type KafkaClient, type KafkaClientOptions } from './client.ts';
 import { KafkaConsumer, type KafkaConsumerTuning } from './consumer.ts';
+import { type KafkaNameOptions, KafkaNames } from './names.ts';
 import { KafkaProducer, type KafkaProducerOptions } from './producer.ts';
+import type { TopicLayouts } from './topic-layout.ts';
 import { type KafkaTransactionalOptions, KafkaTransactionalProducer } from './transactional-producer.ts';
 
 export interface KafkaTransportOptions extends KafkaClientOptions {
   producer?: KafkaProducerOptions;
   consumer?: KafkaConsumerTuning;
   transactions?: KafkaTransactionalOptions;
+  /** Prefixes that keep this pipeline's topics, groups and transactional ids apart on a shared cluster. */
+  names?: KafkaNameOptions;
+  /** Partitions, replication factor and min.insync.replicas of the topics the admin creates. */
+  topics?: TopicLayouts;
 }
 
 class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const;
   readonly #options: KafkaTransportOptions;
   readonly #admin: KafkaAdmin;
+  readonly #names: KafkaNames;
   readonly #open = new Set<Producer | Consumer | TransactionalProducer>();
   #closed = false;
 
   constructor(options: KafkaTransportOptions) {
     this.#options = options;
-    this.#admin = new KafkaAdmin(createKafkaClient(options));
+    this.#names = new KafkaNames(options.names);
+    this.#admin = new KafkaAdmin(createKafkaClient(options), this.#names, options.topics ?? {});
   }
 
   /** Each producer and consumer has its own client, so closing one frees exactly its sockets. */
@@ -38,7 +46,7 @@ class KafkaTransport implements Transport {
   }
 
   producer(options: ProducerOptions = {}): Producer {
-    const producer: Producer = new KafkaProducer(this.#client(options.clientId), this.#admin, this.#options.producer ?? {}, () => this.#open.delete(producer));
+    const producer: Producer = new KafkaProducer(this.#client(options.clientId), this.#admin, this.#names, this.#options.producer ?? {}, () => this.#open.delete(producer));
     this.#open.add(producer);
     return producer;
   }
@@ -47,6 +55,7 @@ class KafkaTransport implements Transport {
     const producer: TransactionalProducer = new KafkaTransactionalProducer(
       this.#client(options.clientId),
       this.#admin,
+      this.#names,
       this.#options.logger,
       { outageMs: this.#options.outageMs, ...this.#options.transactions },
       () => this.#open.delete(producer),
@@ -57,7 +66,7 @@ class KafkaTransport implements Transport {
 
   consumer(options: ConsumerOptions): Consumer {
     const tuning = { outageMs: this.#options.outageMs, ...this.#options.consumer };
-    const consumer: Consumer = new KafkaConsumer(this.#client(options.clientId), this.#admin, options, this.#options.logger, () => this.#open.delete(consumer), tuning);
+    const consumer: Consumer = new KafkaConsumer(this.#client(options.clientId), this.#admin, this.#names, options, this.#options.logger, () => this.#open.delete(consumer), tuning);
     this.#open.add(consumer);
     return consumer;
   }

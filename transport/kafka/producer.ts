@@ -15,6 +15,7 @@ import type { Headers, ProduceRecord, Producer, RecordMetadata } from '../types.
 import type { KafkaAdmin } from './admin.ts';
 import type { KafkaClient } from './client.ts';
 import { wrapKafkaError } from './errors.ts';
+import type { KafkaNames } from './names.ts';
 
 export interface KafkaProducerOptions {
   /** Upper bound on one partition's record batch in one request. Default 900 KiB. */
@@ -42,8 +43,9 @@ interface Placed {
 }
 
 interface Round {
+  /** Under wire topic names. */
   topicMessages: kafkajs.TopicMessages[];
-  /** Per topic and partition, where each message came from, in message order. */
+  /** Per logical topic and partition, where each message came from, in message order. */
   origins: Map<string, Origin[]>;
 }
 
@@ -75,6 +77,7 @@ export class KafkaProducer implements Producer {
   readonly #client: KafkaClient;
   readonly #producer: kafkajs.Producer;
   readonly #admin: KafkaAdmin;
+  readonly #names: KafkaNames;
   readonly #maxBatchBytes: number;
   readonly #maxBatchRecords: number;
   readonly #nextRoundRobin = new Map<string, number>();
@@ -82,7 +85,7 @@ export class KafkaProducer implements Producer {
   #connecting: Promise<void> | undefined;
   #closed = false;
 
-  constructor(client: KafkaClient, admin: KafkaAdmin, options: KafkaProducerOptions, onClose: () => void) {
+  constructor(client: KafkaClient, admin: KafkaAdmin, names: KafkaNames, options: KafkaProducerOptions, onClose: () => void) {
     this.#client = client;
     this.#producer = client.kafka.producer({
       idempotent: true,
@@ -91,6 +94,7 @@ export class KafkaProducer implements Producer {
       createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
     });
     this.#admin = admin;
+    this.#names = names;
     this.#maxBatchBytes = options.maxBatchBytes ?? 900 * 1024;
     this.#maxBatchRecords = options.maxBatchRecords ?? 1_000;
     this.#onClose = onClose;
@@ -143,19 +147,20 @@ export class KafkaProducer implements Producer {
       try {
         response = await this.#producer.sendBatch({ acks: -1, topicMessages: round.topicMessages });
       } catch (err) {
-        throw wrapKafkaError(err, 'produce failed', { topic: round.topicMessages.map((t) => t.topic).join(',') });
+        throw wrapKafkaError(err, 'produce failed', { topic: round.topicMessages.map((t) => this.#names.fromWire(t.topic)).join(',') });
       }
       for (const meta of response) {
-        const origins = round.origins.get(partitionKey(meta.topicName, meta.partition));
+        const topic = this.#names.fromWire(meta.topicName);
+        const origins = round.origins.get(partitionKey(topic, meta.partition));
         if (!origins || meta.baseOffset === undefined) {
           throw new TransportError('broker answered for a partition it was not sent', {
-            topic: meta.topicName,
+            topic,
             partition: meta.partition,
           });
         }
         const base = Number(meta.baseOffset);
         for (const [i, { batch, index }] of origins.entries()) {
-          results[batch]![index] = { topic: meta.topicName, partition: meta.partition, offset: base + i };
+          results[batch]![index] = { topic, partition: meta.partition, offset: base + i };
         }
       }
     }
@@ -200,7 +205,7 @@ export class KafkaProducer implements Producer {
         byTopic.set(topic, messages);
         origins.set(partitionKey(topic, first.message.partition!), from);
       }
-      yield { topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), origins };
+      yield { topicMessages: [...byTopic].map(([topic, messages]) => ({ topic: this.#names.topic(topic), messages })), origins };
     }
   }
 

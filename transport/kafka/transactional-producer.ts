@@ -26,6 +26,7 @@ import type { KafkaAdmin } from './admin.ts';
 import { DEFAULT_OUTAGE_MS, type KafkaClient } from './client.ts';
 import { KafkaConsumer } from './consumer.ts';
 import { protocolErrorType, wrapKafkaError } from './errors.ts';
+import type { KafkaNames } from './names.ts';
 
 export interface KafkaTransactionalOptions {
   /** How long the broker lets a transaction stay open before aborting it. Default 30,000 ms. */
@@ -42,6 +43,7 @@ const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIO
 export class KafkaTransactionalProducer implements TransactionalProducer {
   readonly #client: KafkaClient;
   readonly #admin: KafkaAdmin;
+  readonly #names: KafkaNames;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
   readonly #requestRecords: number;
@@ -55,9 +57,10 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
   #roundRobin = 0;
   #closed = false;
 
-  constructor(client: KafkaClient, admin: KafkaAdmin, logger: Logger, options: KafkaTransactionalOptions, onClose: () => void) {
+  constructor(client: KafkaClient, admin: KafkaAdmin, names: KafkaNames, logger: Logger, options: KafkaTransactionalOptions, onClose: () => void) {
     this.#client = client;
     this.#admin = admin;
+    this.#names = names;
     this.#logger = logger.child({ component: 'kafka-transactions' });
     this.#timeoutMs = options.transactionTimeoutMs ?? 30_000;
     this.#requestRecords = options.requestRecords ?? 500;
@@ -83,9 +86,10 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
         partition: r.partition ?? (r.key === null ? this.#roundRobin++ % partitions : partitionForKey(r.key, partitions)),
         timestamp: String(r.timestamp ?? Date.now()),
       }));
-      for (let i = 0; i < list.length; i += this.#requestRecords) messages.push({ topic, messages: list.slice(i, i + this.#requestRecords) });
+      for (let i = 0; i < list.length; i += this.#requestRecords) messages.push({ topic: this.#names.topic(topic), messages: list.slice(i, i + this.#requestRecords) });
     }
-    const id = `${consumer.groupId}~${input.topic}~${input.partition}`;
+    // Transactional ids are cluster-wide like groups: the wire names keep pipelines' ids apart.
+    const id = `${this.#names.group(consumer.groupId)}~${this.#names.topic(input.topic)}~${input.partition}`;
     const offset = consumer.committable(input);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -128,7 +132,10 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
     }
     try {
       for (const m of messages) await transaction.send({ topic: m.topic, messages: m.messages, acks: -1 });
-      await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: String(input.offset) }] }] });
+      await transaction.sendOffsets({
+        consumerGroupId: this.#names.group(groupId),
+        topics: [{ topic: this.#names.topic(input.topic), partitions: [{ partition: input.partition, offset: String(input.offset) }] }],
+      });
       await transaction.commit();
     } catch (err) {
       await transaction.abort().catch((abortErr: unknown) => this.#logger.warn('aborting a failed transaction failed; the broker aborts it at its timeout', { ...context, err: abortErr }));
