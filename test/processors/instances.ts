@@ -172,7 +172,11 @@ export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: 
     children[0]!.child.kill('SIGKILL');
     await children[0]!.exited;
     await publishing;
-    await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000);
+    await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000).catch(async (err: unknown) => {
+      const lag = await h.transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name);
+      const logs = children.map((c, i) => `child ${i}: ${c.stderr().slice(-4_000)}`).join('\n');
+      throw new Error(`${(err as Error).message} (committed ${JSON.stringify(lag)} of ${all.length}); the children's stderr:\n${logs}`, { cause: err });
+    });
     for (const c of children.slice(1)) expect(c.child.exitCode, `a child died: ${c.stderr()}`).to.equal(null);
   } finally {
     for (const c of children.slice(1)) c.child.kill('SIGTERM');
