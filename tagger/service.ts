@@ -3,7 +3,7 @@
  * sweep) and the operations the web pages call. Every edit is an event: it is published,
  * then the call waits until the sink has applied it, so the page that follows shows it.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Serde } from '../registry/serde.ts';
 import { TaggerInputError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -11,6 +11,7 @@ import { TOPICS } from '../schemas/topics.ts';
 import type { Producer, Transport } from '../transport/types.ts';
 import { type ExamplePolarity, humanDecision, type TagDecisionEvent, type TagEvent, tagEvent } from './events.ts';
 import { OllamaClient } from './ollama/client.ts';
+import { ModelCheck, missingModels } from './ollama/model-check.ts';
 import type { ModelInfo } from './ollama/types.ts';
 import { Classifier } from './processor/classifier.ts';
 import { MarketFeed } from './processor/market-feed.ts';
@@ -49,6 +50,11 @@ export function tagStorePath(dataDir: string): string {
   return join(dataDir, 'tags.duckdb');
 }
 
+/** The web app's CSRF secret, beside the tag store (kept across restarts so open tabs keep working). */
+export function csrfSecretPath(storePath: string): string {
+  return join(dirname(storePath), 'tagger-csrf.key');
+}
+
 export function slugify(name: string): string {
   const slug = name
     .normalize('NFKD')
@@ -65,7 +71,10 @@ export class TaggerService {
   readonly classifier: Classifier;
   readonly feed: MarketFeed;
   readonly sweeper: Sweeper;
+  readonly modelCheck: ModelCheck;
   readonly transport: Transport;
+  /** Where the web app keeps its CSRF secret. */
+  readonly secretPath: string;
   readonly #producer: Producer;
   readonly #catalog: EventPublisher<TagEvent>;
   readonly #decisions: EventPublisher<TagDecisionEvent>;
@@ -81,6 +90,7 @@ export class TaggerService {
     feed: MarketFeed;
     sweeper: Sweeper;
     transport: Transport;
+    secretPath: string;
     producer: Producer;
     catalog: EventPublisher<TagEvent>;
     decisions: EventPublisher<TagDecisionEvent>;
@@ -93,6 +103,13 @@ export class TaggerService {
     this.feed = parts.feed;
     this.sweeper = parts.sweeper;
     this.transport = parts.transport;
+    this.secretPath = parts.secretPath;
+    this.modelCheck = new ModelCheck({
+      list: (signal) => new OllamaClient({ baseUrl: this.#settings.ollamaUrl }).listModels(signal),
+      configured: () => this.#settings.models,
+      onMissing: (missing) => this.classifier.setMissing(missing),
+      logger: parts.logger,
+    });
     this.#producer = parts.producer;
     this.#catalog = parts.catalog;
     this.#decisions = parts.decisions;
@@ -104,7 +121,8 @@ export class TaggerService {
   static async start(options: TaggerServiceOptions): Promise<TaggerService> {
     const logger = options.logger.child({ component: 'tagger' });
     const codecs = await prepareTagTopics(options.transport, options.serde);
-    const store = await TagStore.open(options.storePath ?? tagStorePath(options.dataDir));
+    const storePath = options.storePath ?? tagStorePath(options.dataDir);
+    const store = await TagStore.open(storePath);
     const producer = options.transport.producer({ clientId: 'pma-tagger' });
     const sink = new TagSink({ transport: options.transport, store, decisions: codecs.decisions, catalog: codecs.catalog, logger, groupId: options.sinkGroup });
     const catalog = new EventPublisher<TagEvent>(producer, codecs.catalog, { lingerMs: 0 });
@@ -118,7 +136,7 @@ export class TaggerService {
       const classifier = new Classifier({ store, publisher: decisions, logger, settings });
       const feed = new MarketFeed({ transport: options.transport, store, markets: codecs.markets, classifier, logger });
       const sweeper = new Sweeper(store, classifier, logger);
-      service = new TaggerService({ store, sink, classifier, feed, sweeper, transport: options.transport, producer, catalog, decisions, logger, settings });
+      service = new TaggerService({ store, sink, classifier, feed, sweeper, transport: options.transport, secretPath: csrfSecretPath(storePath), producer, catalog, decisions, logger, settings });
       const s = service;
       sink.onApplied((topic, _partition, next) => {
         if (topic === TOPICS.tagDecisions.name) s.classifier.applied(next);
@@ -126,8 +144,12 @@ export class TaggerService {
       s.#spawn('tag sink', sink.run(s.#controller.signal));
       if (options.overrides && Object.keys(options.overrides).length > 0) {
         const merged = { ...settings, ...options.overrides };
-        if (JSON.stringify(merged) !== JSON.stringify(settings)) await s.saveSettings(merged, 'command line');
+        // Not refused for missing models: the server may be down at start; the check flags them.
+        if (JSON.stringify(merged) !== JSON.stringify(settings)) await s.saveSettings(merged, 'command line', { refuseMissing: false });
       }
+      // Before any pair starts: a model known missing holds classification back from the first pair.
+      await s.modelCheck.check(s.#controller.signal);
+      s.#spawn('model check', s.modelCheck.run(s.#controller.signal));
       if (options.classify ?? true) {
         s.#spawn('classifier', feed.run(s.#controller.signal));
         s.#spawn('catalogue sweep', sweeper.run(s.#controller.signal));
@@ -219,15 +241,38 @@ export class TaggerService {
 
   // ---- settings -------------------------------------------------------------------------------
 
-  async saveSettings(value: unknown, actor: string): Promise<TaggerSettings> {
+  /**
+   * Saves the settings. New models the server answers without are refused (`refuseMissing`,
+   * default on); when the server does not answer they are saved and the model check flags them.
+   */
+  async saveSettings(value: unknown, actor: string, options: { refuseMissing?: boolean } = {}): Promise<TaggerSettings> {
     const parsed = parseSettings(value);
     if (!parsed.ok) throw new TaggerInputError(`${parsed.field}: ${parsed.message}`, { field: parsed.field });
+    if (options.refuseMissing ?? true) await this.#refuseMissing(parsed.settings);
     await this.#publishCatalog('settings', tagEvent(actor, { 'polymarket.TaggerSettingsSet': { settings: JSON.stringify(parsed.settings) } }));
     const modelsChanged = JSON.stringify(parsed.settings.models) !== JSON.stringify(this.#settings.models);
     this.#settings = parsed.settings;
     this.classifier.configure(parsed.settings);
+    this.modelCheck.kick();
     if (modelsChanged) this.sweeper.kick();
     return parsed.settings;
+  }
+
+  async #refuseMissing(settings: TaggerSettings): Promise<void> {
+    const added = settings.models.filter((m) => settings.ollamaUrl !== this.#settings.ollamaUrl || !this.#settings.models.includes(m));
+    if (added.length === 0) return;
+    let installed: ModelInfo[];
+    try {
+      installed = await this.testConnection(settings.ollamaUrl);
+    } catch (err) {
+      this.#logger.warn('cannot check the models against the Ollama server; saved, and checked again once it answers', { err });
+      return;
+    }
+    const missing = missingModels(added, installed);
+    if (missing.length > 0) {
+      const have = installed.map((m) => m.name).join(', ') || 'none';
+      throw new TaggerInputError(`models: not installed on ${settings.ollamaUrl}: ${missing.join(', ')} (installed: ${have}); pull them first`, { field: 'models', missing: missing.join(',') });
+    }
   }
 
   /** Asks an Ollama server (by default the configured one) for its models. */

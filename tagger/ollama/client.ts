@@ -5,15 +5,18 @@
  * AbortedError.
  */
 import { AbortedError, LlmError } from '../../runtime/errors.ts';
+import { MAX_REPLY_BYTES, readCapped, readHead, refuseDeclared, tooLarge } from './body.ts';
 import { type ChatReply, type ChatRequest, chatChunkSchema, errorBodySchema, type ModelInfo, tagsReplySchema } from './types.ts';
 
 export interface OllamaClientOptions {
   /** e.g. http://127.0.0.1:11434 */
   baseUrl: string;
-  /** Whole-request timeout for chat, ms. Default 120 s (a cold model load can take a while). */
+  /**
+   * The "Request timeout" setting, ms. Default 120 s (a cold model load can take a while). A
+   * single reply must be complete within it; a streamed reply must never be silent for longer
+   * (before its first chunk included), and is cut at STREAM_TIMEOUT_FACTOR times it in all.
+   */
   timeoutMs?: number;
-  /** Streamed chat: the longest silence between two chunks, ms. Default 30 s. */
-  idleTimeoutMs?: number;
   /** Timeout for `GET /api/tags`, ms. Default 5 s. */
   listTimeoutMs?: number;
 }
@@ -24,25 +27,26 @@ export interface ChatCallOptions {
   stream?: boolean;
 }
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** A stream that keeps talking is alive, but not forever: its whole length is capped at this many timeouts. */
+export const STREAM_TIMEOUT_FACTOR = 10;
+
+type Expiry = 'total' | 'silence';
 
 export class OllamaClient {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
-  readonly #idleTimeoutMs: number;
   readonly #listTimeoutMs: number;
 
   constructor(options: OllamaClientOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl);
     this.#timeoutMs = options.timeoutMs ?? 120_000;
-    this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.#listTimeoutMs = options.listTimeoutMs ?? 5_000;
   }
 
   /** The server's installed models (`GET /api/tags`). */
   async listModels(signal?: AbortSignal): Promise<ModelInfo[]> {
     const endpoint = `${this.baseUrl}/api/tags`;
-    const body = await this.#exchange(endpoint, { method: 'GET' }, this.#listTimeoutMs, signal, async (res) => parseJson(await readCapped(res, endpoint), endpoint));
+    const body = await this.#exchange(endpoint, { method: 'GET' }, { totalMs: this.#listTimeoutMs, silenceMs: null }, signal, async (res) => parseJson(await readCapped(res, { endpoint }), endpoint));
     const parsed = tagsReplySchema.safeParse(body);
     if (!parsed.success) {
       throw new LlmError('bad-response', `/api/tags answered an unexpected shape: ${parsed.error.issues[0]?.message}`, {
@@ -70,36 +74,51 @@ export class OllamaClient {
     };
     const context = { endpoint, model: request.model };
     const read = async (res: Response, idle: IdleWatch): Promise<ChatReply> => {
-      const reply = stream ? await readStream(res, context, idle) : assembleSingle(parseJson(await readCapped(res, endpoint), endpoint), context);
+      const reply = stream ? await readStream(res, context, idle) : assembleSingle(parseJson(await readCapped(res, context), endpoint), context);
       return { model: reply.model ?? request.model, content: reply.content, doneReason: reply.doneReason, elapsedMs: performance.now() - started };
     };
-    return this.#exchange(endpoint, init, this.#timeoutMs, options.signal, read, request.model);
+    const limits = stream ? { totalMs: this.#timeoutMs * STREAM_TIMEOUT_FACTOR, silenceMs: this.#timeoutMs } : { totalMs: this.#timeoutMs, silenceMs: null };
+    return this.#exchange(endpoint, init, limits, options.signal, read, request.model);
   }
 
   /**
    * Runs one HTTP exchange under a timeout and the caller's signal, mapping every failure to an
-   * LlmError (or AbortedError when the caller aborted).
+   * LlmError (or AbortedError when the caller aborted). A failed exchange is aborted, so a body
+   * left unread (too large, an error page) is never downloaded.
    */
-  async #exchange<T>(endpoint: string, init: RequestInit, timeoutMs: number, signal: AbortSignal | undefined, read: (res: Response, idle: IdleWatch) => Promise<T>, model?: string): Promise<T> {
+  async #exchange<T>(
+    endpoint: string,
+    init: RequestInit,
+    limits: { totalMs: number; silenceMs: number | null },
+    signal: AbortSignal | undefined,
+    read: (res: Response, idle: IdleWatch) => Promise<T>,
+    model?: string,
+  ): Promise<T> {
     if (signal?.aborted) throw new AbortedError('ollama request aborted', { endpoint });
     const controller = new AbortController();
-    let timedOut = false;
-    const expire = () => {
-      timedOut = true;
+    let expired: Expiry | null = null;
+    const expire = (why: Expiry) => {
+      expired ??= why;
       controller.abort();
     };
-    const timer = setTimeout(expire, timeoutMs);
-    const idle = new IdleWatch(this.#idleTimeoutMs, expire);
+    const timer = setTimeout(() => expire('total'), limits.totalMs);
+    const idle = new IdleWatch(limits.silenceMs, () => expire('silence'));
     const onAbort = () => controller.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      // The silence watch covers the wait for the first byte too: a cold model load is silence.
+      idle.touch();
       const res = await fetch(endpoint, { ...init, signal: controller.signal });
       if (!res.ok) throw await statusError(res, endpoint, model);
       return await read(res, idle);
     } catch (err) {
+      controller.abort();
       if (signal?.aborted) throw new AbortedError('ollama request aborted', { endpoint });
-      if (timedOut) {
-        throw new LlmError('timeout', `no complete answer within the timeout`, { endpoint, model, timeoutMs }, { cause: err });
+      if (expired === 'silence') {
+        throw new LlmError('timeout', `the reply stream was silent for ${limits.silenceMs} ms (the request timeout)`, { endpoint, model, timeoutMs: limits.silenceMs }, { cause: err });
+      }
+      if (expired === 'total') {
+        throw new LlmError('timeout', `no complete answer within ${limits.totalMs} ms`, { endpoint, model, timeoutMs: limits.totalMs }, { cause: err });
       }
       if (err instanceof LlmError) throw err;
       throw new LlmError('unavailable', `cannot reach Ollama: ${networkReason(err)}`, { endpoint, model }, { cause: err });
@@ -111,18 +130,19 @@ export class OllamaClient {
   }
 }
 
-/** Fires `expire` when no chunk arrived for `ms`; armed only while a stream is being read. */
+/** Fires `expire` when nothing arrived for `ms` since the last touch; never when `ms` is null. */
 class IdleWatch {
-  readonly #ms: number;
+  readonly #ms: number | null;
   readonly #expire: () => void;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(ms: number, expire: () => void) {
+  constructor(ms: number | null, expire: () => void) {
     this.#ms = ms;
     this.#expire = expire;
   }
 
   touch(): void {
+    if (this.#ms === null) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(this.#expire, this.#ms);
   }
@@ -146,7 +166,7 @@ function normaliseBaseUrl(raw: string): string {
 }
 
 async function statusError(res: Response, endpoint: string, model: string | undefined): Promise<LlmError> {
-  const text = await res.text().catch(() => '');
+  const text = await readHead(res);
   const parsed = errorBodySchema.safeParse(safeParse(text));
   const message = parsed.success ? parsed.data.error : text.slice(0, 200);
   const context = { endpoint, model };
@@ -154,20 +174,15 @@ async function statusError(res: Response, endpoint: string, model: string | unde
   if (res.status === 404 && /not found/i.test(message)) {
     return new LlmError('model-not-found', `model not installed on the Ollama server: ${message}`, context, options);
   }
-  // 503: Ollama's queue is full or it is loading; like a refused connection, wait for it.
-  if (res.status === 503) return new LlmError('unavailable', `Ollama is busy: ${message}`, context, options);
+  // A 503 (queue full, loading) is an answer, not an absence: the server is there, so it is a
+  // bounded retry like any 5xx. Waiting on the availability gate instead made a server healthy on
+  // /api/tags and 503 on chat a retry storm, since the gate's probe found it up at once.
   return new LlmError('http-status', `Ollama answered HTTP ${res.status}: ${message}`, context, options);
 }
 
 function networkReason(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
-}
-
-async function readCapped(res: Response, endpoint: string): Promise<string> {
-  const text = await res.text();
-  if (text.length > MAX_BODY_BYTES) throw new LlmError('bad-response', `reply larger than ${MAX_BODY_BYTES} bytes`, { endpoint });
-  return text;
 }
 
 function safeParse(text: string): unknown {
@@ -203,6 +218,7 @@ function assembleSingle(body: unknown, context: { endpoint: string; model: strin
 /** Reads an NDJSON chat stream to its `done` line, concatenating the message contents. */
 async function readStream(res: Response, context: { endpoint: string; model: string }, idle: IdleWatch): Promise<Assembled> {
   if (!res.body) throw new LlmError('bad-response', 'streamed reply has no body', context);
+  refuseDeclared(res, context, MAX_REPLY_BYTES);
   const decoder = new TextDecoder();
   const parts: string[] = [];
   let pending = '';
@@ -212,7 +228,7 @@ async function readStream(res: Response, context: { endpoint: string; model: str
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     idle.touch();
     size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw new LlmError('bad-response', `stream larger than ${MAX_BODY_BYTES} bytes`, context);
+    if (size > MAX_REPLY_BYTES) throw tooLarge(context, MAX_REPLY_BYTES);
     pending += decoder.decode(chunk, { stream: true });
     let nl = pending.indexOf('\n');
     while (nl >= 0) {

@@ -3,7 +3,9 @@
  * Work enters through `submit`, which waits while `maxPairs` pairs are in flight: the market
  * stream and the catalogue sweep both slow down to what Ollama can take. A pair is never
  * classified twice at once, nor again between publishing its decision and the sink applying
- * it. Settings changes take effect on the next request (URL, models, rule, concurrency).
+ * it. Settings changes take effect on the next request (URL, models, rule, concurrency). While a
+ * configured model is known to be missing from the server, no new pair starts: every vote of it
+ * would fail and send the whole catalogue to the Judge queue; the page header says why.
  */
 import { AbortedError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -12,6 +14,7 @@ import { judge, type PoolConfig } from '../classify/judge-pool.ts';
 import type { MarketText, TagForPrompt } from '../classify/prompt.ts';
 import { modelDecision, type TagDecisionEvent } from '../events.ts';
 import { AvailabilityGate } from '../ollama/availability.ts';
+import { type BreakerState, Breakers } from '../ollama/breaker.ts';
 import { OllamaClient } from '../ollama/client.ts';
 import { Limiter } from '../ollama/limiter.ts';
 import type { EventPublisher } from '../publisher.ts';
@@ -30,6 +33,14 @@ export interface ClassifierStats {
   /** performance.now() of the first and the latest decision of this run (for throughput). */
   firstDecisionAt: number | null;
   lastDecisionAt: number | null;
+}
+
+/** How one configured model is doing, for the page header. */
+export interface ModelHealth {
+  model: string;
+  /** `missing`: the server's model list lacks it; `failing`: its circuit breaker is open. */
+  state: 'ok' | 'missing' | 'failing' | 'probing';
+  detail: string | null;
 }
 
 export interface PairWork {
@@ -54,6 +65,9 @@ export class Classifier {
   readonly #limiter: Limiter;
   #client: OllamaClient;
   #gate: AvailabilityGate;
+  readonly #breakers = new Breakers();
+  /** Configured models the server's list lacks, as of the last model check. */
+  #missing: readonly string[] = [];
   #settings: TaggerSettings;
   #pool: PoolConfig;
   readonly #inFlight = new Map<string, Promise<void>>();
@@ -93,6 +107,32 @@ export class Classifier {
     return { url: this.#client.baseUrl, up: s.up, downSince: s.downSince, lastError: s.lastError };
   }
 
+  /** Each configured model's state: missing from the server, failing (breaker open), or fine. */
+  get models(): ModelHealth[] {
+    return this.#pool.models.map((model) => {
+      if (this.#missing.includes(model)) return { model, state: 'missing', detail: 'not installed on the Ollama server' };
+      const b = this.#breakers.status(model);
+      const state: Record<BreakerState, ModelHealth['state']> = { closed: 'ok', open: 'failing', 'half-open': 'probing' };
+      return { model, state: state[b.state], detail: b.lastError };
+    });
+  }
+
+  /** Whether new pairs wait: a configured model is missing from the server. */
+  get blocked(): boolean {
+    return this.#pool.models.some((m) => this.#missing.includes(m));
+  }
+
+  /** The model check's finding; classification waits while it names a configured model. */
+  setMissing(models: readonly string[]): void {
+    const before = this.blocked;
+    this.#missing = [...models];
+    if (before !== this.blocked)
+      this.#o.logger[this.blocked ? 'warn' : 'info'](this.blocked ? 'a configured model is not installed; classification waits' : 'every configured model is installed; classification resumes', {
+        missing: this.#missing,
+      });
+    this.#wake();
+  }
+
   /** The most pairs being asked at once: enough to keep every Ollama slot busy for every model. */
   get maxPairs(): number {
     const models = Math.max(1, this.#pool.models.length);
@@ -114,6 +154,7 @@ export class Classifier {
       this.#gate.close();
       this.#gate = this.#makeGate();
     }
+    if (old.ollamaUrl !== settings.ollamaUrl) this.#breakers.clear();
     this.#wake();
   }
 
@@ -145,7 +186,7 @@ export class Classifier {
       const running = this.#inFlight.get(key);
       if (running) return { done: running };
       if (this.#recent.has(key)) return null;
-      if (this.#asking < this.maxPairs) break;
+      if (this.#asking < this.maxPairs && !this.blocked) break;
       if (signal.aborted) throw new AbortedError('classification stopped');
       await new Promise<void>((resolve) => {
         const onAbort = () => resolve();
@@ -193,6 +234,7 @@ export class Classifier {
       client: this.#client,
       limiter: this.#limiter,
       gate: this.#gate,
+      breakers: this.#breakers,
       policy: { ...DEFAULT_ASK_POLICY, stream: this.#settings.stream },
     };
     const result = await judge(caller, this.#pool, tag, text, signal);

@@ -6,6 +6,20 @@ export interface NavState {
   ollamaUp: boolean;
   ollamaUrl: string;
   models: readonly string[];
+  /** Configured models that are not fine: missing from the server, or failing (breaker open or probing). */
+  troubled: ReadonlyArray<{ model: string; state: 'missing' | 'failing' | 'probing'; detail: string | null }>;
+}
+
+/** The header's status line and whether it is a warning: every page says when a model cannot vote. */
+export function ollamaStatus(nav: NavState): { text: string; ok: boolean; title: string } {
+  if (nav.models.length === 0) return { text: 'Ollama: no models chosen', ok: false, title: nav.ollamaUrl };
+  if (!nav.ollamaUp) return { text: 'Ollama not answering', ok: false, title: nav.ollamaUrl };
+  const missing = nav.troubled.filter((t) => t.state === 'missing').map((t) => t.model);
+  const failing = nav.troubled.filter((t) => t.state !== 'missing').map((t) => t.model);
+  const parts = [missing.length > 0 ? `not installed: ${missing.join(', ')} (classification waits)` : '', failing.length > 0 ? `failing: ${failing.join(', ')}` : ''].filter(Boolean);
+  if (parts.length === 0) return { text: `Ollama: ${nav.models.join(', ')}`, ok: true, title: nav.ollamaUrl };
+  const title = [nav.ollamaUrl, ...nav.troubled.map((t) => `${t.model}: ${t.detail ?? t.state}`)].join('\n');
+  return { text: `Models ${parts.join('; ')}`, ok: false, title };
 }
 
 export type PageName = 'tags' | 'examples' | 'judge' | 'history' | 'settings' | 'pipeline';
@@ -31,7 +45,7 @@ export interface Message {
 
 export function layout(options: { title: string; page: PageName; csrf: string; nav: NavState; message?: Message | null; body: SafeHtml }): SafeHtml {
   const { nav } = options;
-  const status = nav.models.length === 0 ? 'Ollama: no models chosen' : nav.ollamaUp ? `Ollama: ${nav.models.join(', ')}` : 'Ollama not answering';
+  const status = ollamaStatus(nav);
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -52,7 +66,7 @@ export function layout(options: { title: string; page: PageName; csrf: string; n
         html`<a href="${href}" class="${name === options.page ? 'active' : ''}">${label}${name === 'judge' && nav.judgeCount > 0 ? html` <span class="count">${nav.judgeCount}</span>` : ''}</a>`,
     )}
   </nav>
-  <span class="ollama ${nav.models.length > 0 && nav.ollamaUp ? 'up' : 'down'}" title="${nav.ollamaUrl}">${status}</span>
+  <span class="ollama ${status.ok ? 'up' : 'down'}" title="${status.title}" role="status">${status.text}</span>
 </header>
 <main>
 ${options.message ? html`<p class="message ${options.message.kind}" role="status">${options.message.text}</p>` : ''}

@@ -101,6 +101,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         ollamaUp: service.classifier.ollama.up,
         ollamaUrl: service.settings.ollamaUrl,
         models: service.settings.models,
+        troubled: service.classifier.models.flatMap((m) => (m.state === 'ok' ? [] : [{ model: m.model, state: m.state, detail: m.detail }])),
       };
       return c.html(layout({ title: o.title, page: o.page, csrf: deps.token(c), nav, message: o.message ?? null, body: o.body }).value, o.status ?? 200);
     },

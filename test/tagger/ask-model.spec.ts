@@ -3,6 +3,7 @@ import { silentLogger } from '../../runtime/logger.ts';
 import { type AskPolicy, askModel, type ModelCaller } from '../../tagger/classify/ask-model.ts';
 import { buildMessages } from '../../tagger/classify/prompt.ts';
 import { AvailabilityGate } from '../../tagger/ollama/availability.ts';
+import { Breakers } from '../../tagger/ollama/breaker.ts';
 import { OllamaClient } from '../../tagger/ollama/client.ts';
 import { type FakeOllama, type FakeReply, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
 import { Limiter } from '../../tagger/ollama/limiter.ts';
@@ -16,6 +17,7 @@ function callerFor(fake: FakeOllama, policy: Partial<AskPolicy> = {}, timeoutMs 
     client,
     limiter: new Limiter(4),
     gate: new AvailabilityGate({ probe: (s) => client.listModels(s), logger: silentLogger, baseMs: 20, maxMs: 50 }),
+    breakers: new Breakers(),
     policy: { ...POLICY, ...policy },
   };
 }

@@ -4,6 +4,7 @@ import { ANSWER_JSON_SCHEMA } from '../../tagger/classify/answer.ts';
 import type { ModelCaller } from '../../tagger/classify/ask-model.ts';
 import { judge } from '../../tagger/classify/judge-pool.ts';
 import { AvailabilityGate } from '../../tagger/ollama/availability.ts';
+import { Breakers } from '../../tagger/ollama/breaker.ts';
 import { OllamaClient } from '../../tagger/ollama/client.ts';
 import { type FakeOllama, type FakeReply, marketInPrompt, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
 import { Limiter } from '../../tagger/ollama/limiter.ts';
@@ -37,6 +38,7 @@ describe('tagger: prompt injection through market text', () => {
       client,
       limiter: new Limiter(4),
       gate: new AvailabilityGate({ probe: (s) => client.listModels(s), logger: silentLogger }),
+      breakers: new Breakers(),
       policy: { maxAttempts: 2, backoffBaseMs: 1, backoffMaxMs: 5, stream: false },
     };
     const tag = { name: 'Crypto', description: 'markets about crypto assets', positives: [], negatives: [] };

@@ -48,7 +48,7 @@ describe('tagger/ollama/client', () => {
     expect((err as LlmError).reason).to.equal('model-not-found');
   });
 
-  it('reports an HTTP 500 as http-status with the server message, and 503 as unavailable', async () => {
+  it('reports HTTP 500 and 503 as http-status with the server message (a server that answers is not unavailable)', async () => {
     next = { status: 500, error: 'runner crashed' };
     const err = (await rejection(new OllamaClient({ baseUrl: fake.url }).chat({ model: 'alpha', messages: [], format: FORMAT }))) as LlmError;
     expect(err.reason).to.equal('http-status');
@@ -56,7 +56,8 @@ describe('tagger/ollama/client', () => {
     expect(err.status).to.equal(500);
     next = { status: 503, error: 'server busy' };
     const busy = (await rejection(new OllamaClient({ baseUrl: fake.url }).chat({ model: 'alpha', messages: [], format: FORMAT }))) as LlmError;
-    expect(busy.reason).to.equal('unavailable');
+    expect(busy.reason).to.equal('http-status');
+    expect(busy.status).to.equal(503);
   });
 
   it('times out a reply that never comes', async () => {
