@@ -1,0 +1,219 @@
+/**
+ * Several pipelines on one Kafka cluster (issue 15, finding 8): each with its own topic and group
+ * prefix keeps its topics, groups, transactional offsets and registry subjects apart; topics are
+ * created with the configured partitions, replication factor and min.insync.replicas; a topic
+ * grown past its configured partitions is used as it is (keys hash over the actual count), one
+ * with fewer is refused.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import kafkajs from 'kafkajs';
+import { openRegistry } from '../../registry/index.ts';
+import { Serde } from '../../registry/serde.ts';
+import type { KafkaConfig } from '../../runtime/kafka-config.ts';
+import { silentLogger } from '../../runtime/logger.ts';
+import { ALL_TOPICS, TOPICS } from '../../schemas/topics.ts';
+import { openTransport } from '../../transport/index.ts';
+import { partitionForKey } from '../../transport/partitioner.ts';
+import type { Transport } from '../../transport/types.ts';
+import { describeNeeding } from '../prerequisite.ts';
+import { bareTrade, gammaMarket } from '../processors/instances.ts';
+import { processToEnd, publishRaw } from '../processors/raw-in.ts';
+import { readTopic } from '../sinks/log-harness.ts';
+import { type KafkaTestEnv, kafkaAvailability } from './kafka/broker.ts';
+
+const { env: found, missing: noBroker } = await kafkaAvailability();
+const env = found as KafkaTestEnv;
+const missing = noBroker ?? (found?.registryUrl ? undefined : 'no schema registry beside the broker (`npm run kafka:up` starts one)');
+
+const run = Date.now().toString(36);
+const CATALOGUE = ALL_TOPICS.map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy }));
+
+interface Pipeline {
+  transport: Transport;
+  serde: Serde;
+  kafka: KafkaConfig;
+  close(): Promise<void>;
+}
+
+describeNeeding(`pipelines sharing a Kafka cluster (${found?.source ?? 'no broker'})`, missing, function () {
+  this.timeout(180_000);
+  let raw: kafkajs.Admin;
+  const opened: Pipeline[] = [];
+  const dataDir = mkdtempSync(join(tmpdir(), 'pma-kafka-names-'));
+
+  /** A pipeline as the CLI opens one: transport and registry from the same `kafka:` settings. */
+  async function pipeline(prefix: string, layout: Partial<Pick<KafkaConfig, 'defaults' | 'topics'>> = {}): Promise<Pipeline> {
+    const kafka: KafkaConfig = { topicPrefix: prefix, groupPrefix: prefix, defaults: {}, topics: {}, ...layout };
+    const config = { transport: 'kafka' as const, brokers: env.brokers, dataDir, registry: env.registryUrl!, kafka };
+    const transport = await openTransport(config, silentLogger, 'pma-names-test');
+    const registry = await openRegistry(config);
+    const p: Pipeline = {
+      transport,
+      serde: new Serde(registry),
+      kafka,
+      async close() {
+        const topics = (await transport.admin().listTopics()).map((t) => t.name);
+        if (topics.length > 0) await transport.admin().deleteTopics(topics);
+        await transport.close();
+        await registry.close();
+      },
+    };
+    opened.push(p);
+    return p;
+  }
+
+  before(async () => {
+    raw = new kafkajs.Kafka({ brokers: env.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
+    await raw.connect();
+  });
+
+  afterEach(async () => {
+    for (const p of opened.splice(0)) await p.close();
+  });
+
+  after(async () => {
+    await raw?.disconnect();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function ingest(p: Pipeline, markets: number, perMarket: number): Promise<void> {
+    await publishRaw(
+      p,
+      'rawGammaMarkets',
+      Array.from({ length: markets }, (_, i) => gammaMarket(i + 1)),
+    );
+    await publishRaw(
+      p,
+      'rawTrades',
+      Array.from({ length: markets * perMarket }, (_, i) => bareTrade(1 + Math.floor(i / perMarket), i % perMarket)),
+    );
+  }
+
+  async function committed(p: Pipeline, group: string, topic: string): Promise<number> {
+    return (await p.transport.admin().groupOffsets(group, topic)).reduce((n, o) => n + o.offset, 0);
+  }
+
+  it('two pipelines with different prefixes on one broker keep their topics, groups, offsets and subjects apart', async () => {
+    const a = await pipeline(`a${run}.`);
+    const b = await pipeline(`b${run}.`);
+    await a.transport.admin().createTopics(CATALOGUE);
+    await b.transport.admin().createTopics(CATALOGUE);
+    await ingest(a, 3, 5);
+    expect((await processToEnd(a)).emitted.trades).to.equal(15);
+    await ingest(b, 2, 2);
+    // Had b seen a's committed offsets, it would process nothing; had it seen a's records, 19.
+    expect((await processToEnd(b)).emitted.trades).to.equal(4);
+
+    const wire = await raw.listTopics();
+    expect(wire).to.include.members([`a${run}.pma.trades`, `b${run}.pma.trades`]);
+    const aTopics = (await a.transport.admin().listTopics()).map((t) => t.name);
+    expect(aTopics).to.have.members(ALL_TOPICS.map((t) => t.name));
+
+    const aTrades = await readTopic(a.transport, TOPICS.trades.name);
+    expect(aTrades).to.have.length(15);
+    expect(new Set(aTrades.map((r) => r.topic))).to.deep.equal(new Set([TOPICS.trades.name]));
+    expect(await readTopic(b.transport, TOPICS.trades.name)).to.have.length(4);
+
+    // The processors commit their input offsets inside transactions: under each pipeline's own group.
+    expect(await committed(a, 'pma-process.facts', TOPICS.rawTrades.name)).to.equal(15);
+    expect(await committed(b, 'pma-process.facts', TOPICS.rawTrades.name)).to.equal(4);
+    const wireGroups = (await raw.listGroups()).groups.map((g) => g.groupId);
+    expect(wireGroups).to.include.members([`a${run}.pma-process.facts`, `b${run}.pma-process.facts`]);
+    const aGroups = await a.transport.admin().listGroups();
+    expect(aGroups).to.include('pma-process.facts');
+    expect(aGroups.filter((g) => g.includes(run))).to.deep.equal([]);
+    const lag = await a.transport.admin().lag('pma-process.facts', TOPICS.rawTrades.name);
+    expect(lag.reduce((n, p) => n + p.lag, 0)).to.equal(0);
+
+    const subjects = await (await fetch(`${env.registryUrl}/subjects`)).json();
+    expect(subjects).to.include.members([`a${run}.pma.trades-value`, `b${run}.pma.trades-value`]);
+    const codec = await a.serde.codecFor(TOPICS.trades);
+    expect(codec.subject).to.equal('pma.trades-value');
+  });
+
+  it('creates topics with the configured partitions, replication factor and min.insync.replicas, and names a replication factor the broker refuses', async () => {
+    const topic = 'pma.layout';
+    const p = await pipeline(`l${run}.`, { defaults: { replicationFactor: 1, minInsyncReplicas: 1 }, topics: { [topic]: { partitions: 6 } } });
+    await p.transport.admin().createTopics([{ name: topic, partitions: 4 }]);
+    const wireName = `l${run}.${topic}`;
+    const { topics } = await raw.fetchTopicMetadata({ topics: [wireName] });
+    expect(topics[0]!.partitions).to.have.length(6);
+    for (const partition of topics[0]!.partitions) expect(partition.replicas).to.have.length(1);
+    const configs = await raw.describeConfigs({ includeSynonyms: false, resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: wireName, configNames: ['min.insync.replicas'] }] });
+    expect(configs.resources[0]!.configEntries[0]).to.include({ configName: 'min.insync.replicas', configValue: '1', isDefault: false });
+    expect(await p.transport.admin().describeTopic(topic)).to.include({ name: topic, partitions: 6 });
+
+    const brokers = (await raw.describeCluster()).brokers.length;
+    const tooMany = await pipeline(`r${run}.`, { defaults: { replicationFactor: brokers + 1 } });
+    const error = await tooMany.transport
+      .admin()
+      .createTopics([{ name: topic, partitions: 1 }])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).to.have.property('code', 'PMA_ERR_TOPIC');
+    expect((error as Error).message).to.match(new RegExp(`replication factor.*${topic}: ${brokers + 1}.*must not exceed the brokers`));
+  });
+
+  it('a topic grown from 4 to 8 partitions: stages start, new keys land by murmur2 over 8, nothing is lost', async () => {
+    const prefix = `g${run}.`;
+    const before = await pipeline(prefix);
+    await before.transport.admin().createTopics(CATALOGUE);
+    await ingest(before, 4, 5);
+    await raw.createPartitions({
+      topicPartitions: [TOPICS.rawTrades.name, TOPICS.trades.name].map((t) => ({ topic: `${prefix}${t}`, count: 8 })),
+    });
+    await waitForPartitions(raw, `${prefix}${TOPICS.trades.name}`, 8);
+
+    // A stage started now finds its topics with 8 partitions where the catalogue says 4.
+    const after = await pipeline(prefix);
+    await after.transport.admin().createTopics(CATALOGUE);
+    expect(await after.transport.admin().describeTopic(TOPICS.rawTrades.name)).to.include({ partitions: 8 });
+    const more = Array.from({ length: 4 * 5 }, (_, i) => bareTrade(1 + Math.floor(i / 5), 100 + (i % 5)));
+    await publishRaw(after, 'rawTrades', more);
+    const rawTrades = await readTopic(after.transport, TOPICS.rawTrades.name);
+    expect(rawTrades).to.have.length(40);
+    const newKeys = new Set(more.map((m) => m.key));
+    const grown = rawTrades.filter((r) => newKeys.has(r.key!.toString()));
+    expect(grown).to.have.length(20);
+    for (const r of grown) expect(r.partition, `raw key ${r.key}`).to.equal(partitionForKey(r.key!, 8));
+    expect(new Set(grown.map((r) => r.partition)).size, 'new keys spread beyond the first 4 partitions').to.be.greaterThan(4);
+
+    expect((await processToEnd(after)).emitted.trades).to.equal(40);
+    const trades = await readTopic(after.transport, TOPICS.trades.name);
+    expect(trades).to.have.length(40);
+    for (const r of trades) expect(r.partition, `clean key ${r.key}`).to.equal(partitionForKey(r.key!, 8));
+  });
+
+  it('refuses a topic with fewer partitions than configured, naming topic, expected and actual', async () => {
+    const prefix = `f${run}.`;
+    const topic = 'pma.fewer';
+    await (await pipeline(prefix)).transport.admin().createTopics([{ name: topic, partitions: 4 }]);
+    const wants8 = await pipeline(prefix, { topics: { [topic]: { partitions: 8 } } });
+    const error = await wants8.transport
+      .admin()
+      .createTopics([{ name: topic, partitions: 4 }])
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(error).to.have.property('code', 'PMA_ERR_TOPIC');
+    expect((error as Error).message).to.equal(`topic "${topic}" exists with 4 partitions, fewer than the 8 configured`);
+    expect((error as { context: Record<string, unknown> }).context).to.include({ topic, expected: 8, actual: 4 });
+  });
+});
+
+/** Metadata is eventually consistent across a broker's requests: wait until the new count shows. */
+async function waitForPartitions(admin: kafkajs.Admin, topic: string, count: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+    if (topics[0]?.partitions.length === count && topics[0].partitions.every((p) => p.leader >= 0)) return;
+    if (Date.now() > deadline) throw new Error(`${topic} never showed ${count} partitions with leaders`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
