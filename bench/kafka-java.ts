@@ -64,8 +64,15 @@ function parseConsumer(out: string): { whole: JavaRate; fetch: JavaRate } {
   };
 }
 
-export async function runJavaPerf(transport: Transport, brokers: string[], options: { records: number; recordBytes: number; partitions: number }, logger: Logger): Promise<JavaPerfResult> {
+export async function runJavaPerf(
+  transport: Transport,
+  brokers: string[],
+  options: { records: number; recordBytes: number; partitions: number; topicPrefix: string },
+  logger: Logger,
+): Promise<JavaPerfResult> {
   const topic = `pma.bench.java.${randomUUID().slice(0, 8)}`;
+  // The Java tools talk to the broker directly: they need the name our transport gives the topic there.
+  const wireTopic = `${options.topicPrefix}${topic}`;
   const bootstrap = `bootstrap.servers=${brokers.join(',')}`;
   const size = String(Math.round(options.recordBytes));
   const records = String(options.records);
@@ -75,7 +82,7 @@ export async function runJavaPerf(transport: Transport, brokers: string[], optio
       tool([
         'org.apache.kafka.tools.ProducerPerformance',
         '--topic',
-        topic,
+        wireTopic,
         '--num-records',
         records,
         '--record-size',
@@ -99,7 +106,7 @@ export async function runJavaPerf(transport: Transport, brokers: string[], optio
         '--bootstrap-server',
         brokers.join(','),
         '--topic',
-        topic,
+        wireTopic,
         '--num-records',
         records,
         '--group',

@@ -333,7 +333,12 @@ export async function benchTransport(env: BenchEnv, flags: Record<string, unknow
   if (transport.kind === 'kafka') {
     // The Java client's own perf tools against the same broker, in the same run (bench/kafka-java.ts).
     const { runJavaPerf, formatJavaComparison } = await import('./kafka-java.ts');
-    const java = await runJavaPerf(transport, env.config.brokers, { records: settings.records, recordBytes: result.recordBytes, partitions: settings.partitions }, env.logger);
+    const java = await runJavaPerf(
+      transport,
+      env.config.brokers,
+      { records: settings.records, recordBytes: result.recordBytes, partitions: settings.partitions, topicPrefix: env.config.kafka.topicPrefix },
+      env.logger,
+    );
     const ours = { produce: result.produce.records / result.produce.seconds, consume: result.consume.records / result.consume.seconds };
     process.stdout.write(settings.json ? `${JSON.stringify({ ...result, java }, null, 2)}\n` : `${formatTransportBench(result)}\n\n${formatJavaComparison(ours, java)}\n`);
     return;
