@@ -96,7 +96,10 @@ export interface PartitionLag {
 }
 
 export interface Admin {
-  /** Creates missing topics; an existing topic with the same partition count is left alone. */
+  /**
+   * Creates missing topics; an existing one is left alone. TopicError when it has fewer partitions
+   * than asked (the embedded log also refuses more; Kafka uses a grown topic as it is).
+   */
   createTopics(specs: TopicSpec[]): Promise<void>;
   deleteTopics(names: string[]): Promise<void>;
   listTopics(): Promise<TopicDescription[]>;
