@@ -98,7 +98,8 @@ export interface PartitionLag {
 export interface Admin {
   /**
    * Creates missing topics; an existing one is left alone. TopicError when it has fewer partitions
-   * than asked (the embedded log also refuses more; Kafka uses a grown topic as it is).
+   * than asked (the embedded log also refuses more, or another cleanup policy; Kafka uses a grown
+   * topic as it is).
    */
   createTopics(specs: TopicSpec[]): Promise<void>;
   deleteTopics(names: string[]): Promise<void>;
