@@ -117,7 +117,8 @@ export class KafkaAdmin implements Admin {
 
   /**
    * More partitions than configured: the topic was grown, and keys hash over its actual count
-   * (the describe caches it). Fewer: records would hash where this configuration does not expect.
+   * (the describe caches it). Fewer: partitions never shrink, so the topic was made by another
+   * configuration, and records keyed under this one would land elsewhere than it promises.
    */
   async #checkShape(spec: TopicSpec): Promise<void> {
     const found = await this.describeTopic(spec.name);
