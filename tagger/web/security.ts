@@ -1,8 +1,10 @@
 /**
  * What keeps the Tag Manager safe in a browser that also visits other sites:
  *  - a strict Content-Security-Policy (scripts and styles only from this server, no inline code);
- *  - a CSRF token on every POST: an HMAC of the session cookie under a secret made at start-up,
- *    sent as a form field or the `x-csrf-token` header (htmx), compared in constant time;
+ *  - a CSRF token on every POST: an HMAC of the session cookie under a secret kept in the data
+ *    dir (so open tabs survive a restart), sent as a form field or the `x-csrf-token` header
+ *    (htmx), compared in constant time, checked before the body is read where it can be
+ *    (form-guard.ts);
  *  - cross-site requests refused by their Origin / Sec-Fetch-Site headers;
  *  - requests for another Host refused while bound to loopback (DNS rebinding).
  */
@@ -25,17 +27,30 @@ export const SESSION_COOKIE = 'pma_tagger_sid';
 export const CSRF_FIELD = '_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 
+const SESSION_ID = /^[A-Za-z0-9_-]{43}$/;
+
 export class Csrf {
-  readonly #secret = randomBytes(32);
+  readonly #secret: Buffer;
   /** A new session id per request that had none, so every form of one response carries one token. */
   readonly #issued = new WeakMap<Request, string>();
+
+  /** `secret`: at least 32 random bytes (secret-file.ts keeps them across restarts). */
+  constructor(secret: Buffer = randomBytes(32)) {
+    if (secret.length < 32) throw new RangeError('a CSRF secret needs at least 32 bytes');
+    this.#secret = secret;
+  }
+
+  /** Whether the request carries a session cookie at all (without one, no token can be valid). */
+  hasSession(c: Context): boolean {
+    return SESSION_ID.test(getCookie(c, SESSION_COOKIE) ?? '');
+  }
 
   /** The session id of this request (set as a cookie when new). */
   session(c: Context): string {
     const issued = this.#issued.get(c.req.raw);
     if (issued) return issued;
     let sid = getCookie(c, SESSION_COOKIE);
-    if (!sid || !/^[A-Za-z0-9_-]{43}$/.test(sid)) {
+    if (!sid || !SESSION_ID.test(sid)) {
       sid = randomBytes(32).toString('base64url');
       setCookie(c, SESSION_COOKIE, sid, { httpOnly: true, sameSite: 'Strict', path: '/' });
     }

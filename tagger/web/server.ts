@@ -15,6 +15,7 @@ import { LogView } from '../pipeline/log-view.ts';
 import { RateHistory } from '../pipeline/rates.ts';
 import type { TaggerService } from '../service.ts';
 import type { WebDeps } from './deps.ts';
+import { CSRF_REFUSED, checkedForm, formGuard } from './form-guard.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import { registerExamples } from './pages/examples.ts';
@@ -23,7 +24,8 @@ import { registerJudge } from './pages/judge.ts';
 import { registerPipeline } from './pages/pipeline.ts';
 import { registerSettings } from './pages/settings.ts';
 import { registerTags } from './pages/tags.ts';
-import { CSRF_FIELD, CSRF_HEADER, Csrf, hostCheck, originCheck, securityHeaders } from './security.ts';
+import { loadOrCreateSecret } from './secret-file.ts';
+import { Csrf, hostCheck, originCheck, securityHeaders } from './security.ts';
 
 export const DEFAULT_PORT = 8790;
 export const DEFAULT_HOST = '127.0.0.1';
@@ -52,11 +54,12 @@ const ASSETS: Record<string, { file: string; type: string }> = {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
-export function createApp(deps: WebDeps, allowedHosts: () => ReadonlySet<string> | null, logger: Logger): Hono {
+export function createApp(deps: WebDeps, csrf: Csrf, allowedHosts: () => ReadonlySet<string> | null, logger: Logger): Hono {
   const app = new Hono();
   app.use('*', securityHeaders());
   app.use('*', hostCheck(allowedHosts));
   app.use('*', originCheck());
+  app.use('*', formGuard(csrf));
 
   const assets = new Map(Object.entries(ASSETS).map(([name, a]) => [name, { body: readFileSync(a.file), type: a.type }]));
   app.get('/favicon.ico', (c) => c.body(null, 204));
@@ -70,7 +73,7 @@ export function createApp(deps: WebDeps, allowedHosts: () => ReadonlySet<string>
 
   app.notFound((c) => deps.page(c, { title: 'Not found', page: 'tags', status: 404, body: html`<section class="panel"><h1>Not found</h1><p><a href="/tags">Back to the tags</a></p></section>` }));
   app.onError((err, c) => {
-    if (err instanceof CsrfRefused) return c.text('invalid or missing CSRF token: reload the page and try again', 403);
+    if (err instanceof CsrfRefused) return c.text(CSRF_REFUSED, 403);
     if (err instanceof TaggerInputError) {
       const back = html`<section class="panel"><p><a href="/tags">Back to the tags</a></p></section>`;
       return deps.page(c, { title: 'Cannot do that', page: 'tags', status: err.status, message: { kind: 'error', text: err.message }, body: back });
@@ -84,7 +87,7 @@ export function createApp(deps: WebDeps, allowedHosts: () => ReadonlySet<string>
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
   const { service, logger } = options;
   const host = options.host ?? DEFAULT_HOST;
-  const csrf = new Csrf();
+  const csrf = new Csrf(loadOrCreateSecret(service.secretPath, logger));
   const view = new LogView(service.transport, options.serde, logger.child({ component: 'pipeline-view' }));
   const viewStop = new AbortController();
   const viewTask = view.run(viewStop.signal).catch((err) => logger.warn('pipeline view stopped', { error: describeError(err) }));
@@ -107,17 +110,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     },
     fragment: (c: Context, body: SafeHtml, status = 200) => c.html(body.value, status),
     async form(c) {
-      const body = await c.req.parseBody();
-      const fields: Record<string, string> = {};
-      for (const [k, v] of Object.entries(body)) if (typeof v === 'string') fields[k] = v;
-      if (!csrf.valid(c, fields[CSRF_FIELD] ?? c.req.header(CSRF_HEADER))) throw new CsrfRefused();
+      // The guard read the body under its cap and checked the token; no form means it did not pass.
+      const fields = checkedForm(c);
+      if (!fields) throw new CsrfRefused();
       return fields;
     },
   };
 
   const loopback = LOOPBACK.has(host);
   const allowed = () => (loopback ? new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]) : null);
-  const app = createApp(deps, allowed, logger);
+  const app = createApp(deps, csrf, allowed, logger);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port, hostname: host }, (info: AddressInfo) => {
       port = info.port;

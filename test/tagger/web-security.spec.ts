@@ -24,6 +24,49 @@ function rawGet(url: string, host: string): Promise<number> {
   });
 }
 
+interface BigPost {
+  status: number;
+  /** Body bytes the client got the socket to accept before the answer came. */
+  written: number;
+  ms: number;
+}
+
+/** POSTs up to `total` bytes of form body, stopping as soon as the server answers. */
+function bigPost(url: string, headers: Record<string, string>, total: number): Promise<BigPost> {
+  const u = new URL(url);
+  const started = performance.now();
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  return new Promise((resolve, reject) => {
+    let written = 0;
+    let answered = false;
+    const req = request({ host: u.hostname, port: u.port, path: '/tags', method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
+      answered = true;
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, written, ms: performance.now() - started });
+      req.destroy();
+    });
+    // Writing into a connection the server closed after answering fails; only an error before the answer counts.
+    req.on('error', (err) => {
+      if (!answered) reject(err);
+    });
+    const pump = () => {
+      while (!answered && written < total) {
+        written += chunk.byteLength;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    pump();
+  });
+}
+
+const HUNDRED_MB = 100 * 1024 * 1024;
+/** Body bytes a refused request may get accepted: the form cap plus socket buffers on both sides. */
+const ACCEPTED_AT_MOST = 12 * 1024 * 1024;
+
 describe('tagger/web: untrusted text and forged requests', () => {
   it('html`` escapes every interpolated string, at any depth, and only raw() passes markup', () => {
     fc.assert(
@@ -110,6 +153,34 @@ describe('tagger/web: untrusted text and forged requests', () => {
       const viaHeader = await post({ cookie, 'x-csrf-token': token }, { name: 'Fine too' });
       expect(viaHeader.status).to.equal(303);
       expect((await service.store.tags()).map((t) => t.name)).to.include.members(['Fine', 'Fine too']);
+    });
+
+    it('refuses a 100 MB POST quickly without reading it: declared, chunked, without a session, with a wrong header token', async () => {
+      const tagsBefore = (await service.store.tags()).length;
+      const rssBefore = process.memoryUsage().rss;
+      const cases: Array<[string, Record<string, string>, number[]]> = [
+        ['declared length, no token', { 'content-length': String(HUNDRED_MB) }, [403, 413]],
+        ['chunked, no session cookie', {}, [403]],
+        ['chunked, session but a wrong header token', { cookie, 'x-csrf-token': `${token.slice(0, -2)}xx` }, [403]],
+        ['chunked, session and no token', { cookie }, [413]],
+        ['chunked, session and the right header token', { cookie, 'x-csrf-token': token }, [413]],
+      ];
+      for (const [name, headers, statuses] of cases) {
+        const r = await bigPost(web.url, headers, HUNDRED_MB);
+        expect(r.status, name).to.be.oneOf(statuses);
+        expect(r.written, `${name}: bytes accepted`).to.be.below(ACCEPTED_AT_MOST);
+        expect(r.ms, `${name}: ms to the answer`).to.be.below(5_000);
+      }
+      expect(process.memoryUsage().rss - rssBefore, 'RSS growth').to.be.below(64 * 1024 * 1024);
+      expect((await service.store.tags()).length).to.equal(tagsBefore);
+      // A form of ordinary size still goes through.
+      const ok = await fetch(`${web.url}/tags`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ name: 'Sized', description: 'd'.repeat(2_000), _csrf: token }),
+      });
+      expect(ok.status).to.equal(303);
     });
 
     it('answers only for its own host name while on loopback (no DNS rebinding)', async () => {
