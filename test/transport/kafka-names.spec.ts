@@ -156,7 +156,8 @@ describeNeeding(`pipelines sharing a Kafka cluster (${found?.source ?? 'no broke
         (e: unknown) => e,
       );
     expect(error).to.have.property('code', 'PMA_ERR_TOPIC');
-    expect((error as Error).message).to.match(new RegExp(`replication factor.*${topic}: ${brokers + 1}.*must not exceed the brokers`));
+    expect((error as Error).message).to.match(new RegExp(`refused replication factor ${brokers + 1} for 1 new topic.*cannot exceed the brokers`));
+    expect((error as { context: Record<string, unknown> }).context).to.include({ topics: topic, field: 'replicationFactor' });
   });
 
   it('a topic grown from 4 to 8 partitions: stages start, new keys land by murmur2 over 8, nothing is lost', async () => {

@@ -270,9 +270,9 @@ function layoutConfig(layout: ResolvedLayout): TopicConfig {
 
 /** The broker refused a replication factor (more than it has brokers, usually): say which and why. */
 function replicationRefused(err: unknown, missing: Array<{ spec: TopicSpec; layout: ResolvedLayout }>): TopicError {
-  const asked = missing.map(({ spec, layout }) => `${spec.name}: ${layout.replicationFactor === -1 ? 'broker default' : layout.replicationFactor}`).join(', ');
+  const asked = [...new Set(missing.map(({ layout }) => (layout.replicationFactor === -1 ? "the broker's default" : String(layout.replicationFactor))))].join(', ');
   return new TopicError(
-    `the broker refused the replication factor of new topics (${asked}): ${innermostMessage(err)}; replicationFactor must not exceed the brokers in the cluster`,
+    `the broker refused replication factor ${asked} for ${missing.length} new topic(s): ${innermostMessage(err)}; a replication factor cannot exceed the brokers in the cluster`,
     { topics: missing.map((m) => m.spec.name).join(','), field: 'replicationFactor', kafkaError: 'INVALID_REPLICATION_FACTOR' },
     { cause: err },
   );
