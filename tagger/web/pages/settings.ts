@@ -72,6 +72,7 @@ async function form(c: Context, deps: WebDeps, s: TaggerSettings): Promise<SafeH
       <div id="test-result"></div>
       <label>Models (the judge pool; comma or space separated) <input name="models" value="${s.models.join(', ')}" placeholder="llama3.2:3b, qwen2.5:7b"></label>
       <label>Request timeout (s) <input type="number" name="timeoutSeconds" min="1" max="3600" value="${String(s.timeoutSeconds)}"></label>
+      <p class="hint">A single reply must be complete within the timeout; a streamed reply may never be silent longer (a cold model load included), and ends at ten times it in all.</p>
       <label>Concurrent requests <input type="number" name="concurrency" min="1" max="64" value="${String(s.concurrency)}"></label>
       <label class="check"><input type="checkbox" name="stream" ${s.stream ? html`checked` : ''}> stream replies</label>
     </fieldset>
