@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { GlobalConfig } from '../runtime/config.ts';
 import { ConfigError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
+import type { KafkaSecuritySettings } from './kafka/security.ts';
 import type { Transport } from './types.ts';
 
 /** The embedded log's SQLite file inside a data dir. The embedded registry lives in it too. */
@@ -23,10 +24,15 @@ export function kafkaOutageMs(env: NodeJS.ProcessEnv): number | undefined {
   return ms;
 }
 
-export async function openTransport(config: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'> & Partial<Pick<GlobalConfig, 'kafka'>>, logger: Logger, clientId = 'pma'): Promise<Transport> {
+export async function openTransport(
+  config: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'> & Partial<Pick<GlobalConfig, 'kafka'>> & KafkaSecuritySettings,
+  logger: Logger,
+  clientId = 'pma',
+): Promise<Transport> {
   if (config.transport === 'kafka') {
     const { createKafkaTransport } = await import('./kafka/index.ts');
-    return createKafkaTransport({ brokers: config.brokers, clientId, logger, outageMs: kafkaOutageMs(process.env), names: config.kafka, topics: config.kafka });
+    const { kafkaSecurity } = await import('./kafka/security.ts');
+    return createKafkaTransport({ brokers: config.brokers, clientId, logger, outageMs: kafkaOutageMs(process.env), names: config.kafka, topics: config.kafka, ...(await kafkaSecurity(config)) });
   }
   const { createEmbeddedTransport } = await import('./embedded/index.ts');
   return createEmbeddedTransport({ path: embeddedLogPath(config.dataDir), logger });

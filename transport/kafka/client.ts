@@ -3,16 +3,18 @@
  * exponential backoff (300 ms doubling to 5 s) as many as cover the outage budget, so a broker
  * that restarts or goes away for up to `outageMs` (default 120 s, `PMA_KAFKA_OUTAGE_MS`) is
  * reconnected to transparently, and one that stays away longer fails every call with an error;
- * and our logger.
+ * TLS and SASL when the cluster is secured; and our logger.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import kafkajs from 'kafkajs';
 import { ConfigError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { kafkajsLogCreator } from './logging.ts';
+import type { KafkaSecurity } from './security.ts';
 import { filterKafkajsTimeoutWarning } from './warnings.ts';
 
-export interface KafkaClientOptions {
+export interface KafkaClientOptions extends KafkaSecurity {
   brokers: string[];
   clientId: string;
   logger: Logger;
@@ -72,8 +74,10 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
   filterKafkajsTimeoutWarning();
   const sockets = new Set<Socket>();
   let released = false;
-  const socketFactory: kafkajs.ISocketFactory = ({ host, port, onConnect }) => {
-    const socket = connect({ host, port }, onConnect);
+  // Our own factory (not kafkajs's) so release() can reach every socket; it opens TLS the way
+  // kafkajs's would, with SNI for a host name, when the client has `ssl`.
+  const socketFactory: kafkajs.ISocketFactory = ({ host, port, ssl, onConnect }) => {
+    const socket = ssl ? connectTls({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, onConnect) : connect({ host, port }, onConnect);
     socket.setKeepAlive(true, 60_000);
     if (released) {
       queueMicrotask(() => socket.destroy(new Error(CLIENT_CLOSED)));
@@ -92,6 +96,8 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     logLevel: kafkajs.logLevel.INFO,
     logCreator: kafkajsLogCreator(options.logger),
     socketFactory,
+    ...(options.ssl ? { ssl: options.ssl } : {}),
+    ...(options.sasl ? { sasl: options.sasl } : {}),
   });
   return {
     kafka,
