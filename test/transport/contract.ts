@@ -21,7 +21,7 @@ export interface ContractTransport {
   /** Closes what the maker opened besides the transport (which the suite closes) and removes its files. */
   cleanup(): Promise<void>;
   /** How another OS process opens the same transport (through `openTransport`), for the SIGKILL test. */
-  openConfig: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'>;
+  openConfig: Pick<GlobalConfig, 'transport' | 'brokers' | 'dataDir'> & Partial<Pick<GlobalConfig, 'kafka'>>;
 }
 
 export interface ContractOptions {

@@ -23,11 +23,13 @@ const env = found as KafkaTestEnv;
 const source = found?.source ?? 'no broker';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function makeKafka(env: KafkaTestEnv): Promise<ContractTransport> {
+/** With a prefix, every name the contract uses is mapped to the wire and back: it must not show. */
+async function makeKafka(env: KafkaTestEnv, prefix = ''): Promise<ContractTransport> {
   const dataDir = await mkdtemp(join(tmpdir(), 'pma-kafka-contract-'));
+  const kafka = { topicPrefix: prefix, groupPrefix: prefix, defaults: {}, topics: {} };
   return {
-    transport: createKafkaTransport({ brokers: env.brokers, clientId: 'pma-contract', logger: silentLogger }),
-    openConfig: { transport: 'kafka', brokers: env.brokers, dataDir },
+    transport: createKafkaTransport({ brokers: env.brokers, clientId: 'pma-contract', logger: silentLogger, names: kafka }),
+    openConfig: { transport: 'kafka', brokers: env.brokers, dataDir, kafka },
     cleanup: () => rm(dataDir, { recursive: true, force: true }),
   };
 }
@@ -51,7 +53,7 @@ async function countRecords(transport: Transport, topic: string): Promise<number
  * at once, one marker record rolls the segment holding the test's records, and we wait until
  * the cleaner has removed superseded records (the marker stays in the active segment).
  */
-async function forceKafkaCompaction(env: KafkaTestEnv, transport: Transport, topic: string): Promise<void> {
+async function forceKafkaCompaction(env: KafkaTestEnv, transport: Transport, topic: string, prefix = ''): Promise<void> {
   const before = await countRecords(transport, topic);
   const admin = new kafkajs.Kafka({ brokers: env.brokers, logLevel: kafkajs.logLevel.NOTHING }).admin();
   await admin.connect();
@@ -61,7 +63,7 @@ async function forceKafkaCompaction(env: KafkaTestEnv, transport: Transport, top
       resources: [
         {
           type: kafkajs.ConfigResourceTypes.TOPIC,
-          name: topic,
+          name: `${prefix}${topic}`,
           configEntries: [
             { name: 'cleanup.policy', value: 'compact' },
             { name: 'segment.ms', value: '100' },
@@ -101,6 +103,14 @@ const records = (n: number, prefix = 'k'): ProduceRecord[] => Array.from({ lengt
 describeNeeding(`kafka (${source})`, missing, () => {
   transportContract(`kafka (${source})`, () => makeKafka(env), {
     forceCompaction: (transport, topic) => forceKafkaCompaction(env, transport, topic),
+    compactsFully: false,
+    atomicAcrossPartitions: false,
+    rebalanceTimeoutMs: 30_000,
+  });
+
+  const prefix = `contract${Date.now().toString(36)}.`;
+  transportContract(`kafka with topic and group prefix "${prefix}" (${source})`, () => makeKafka(env, prefix), {
+    forceCompaction: (transport, topic) => forceKafkaCompaction(env, transport, topic, prefix),
     compactsFully: false,
     atomicAcrossPartitions: false,
     rebalanceTimeoutMs: 30_000,
