@@ -214,6 +214,8 @@ export class TaggerService {
     if (polarity !== 'REMOVED' && !(await this.store.market(marketId))) throw new TaggerInputError('no such market in the catalogue', { market: marketId }, { status: 404 });
     await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagExampleSet': { tag: tagId, market: marketId, polarity } }));
     this.classifier.forgetTag(tagId);
+    // The example that makes the tag ready starts its classification.
+    this.sweeper.kick({ tagId });
   }
 
   /** Redo this tag's model decisions (people's stay). */
@@ -250,11 +252,12 @@ export class TaggerService {
     if (!parsed.ok) throw new TaggerInputError(`${parsed.field}: ${parsed.message}`, { field: parsed.field });
     if (options.refuseMissing ?? true) await this.#refuseMissing(parsed.settings);
     await this.#publishCatalog('settings', tagEvent(actor, { 'polymarket.TaggerSettingsSet': { settings: JSON.stringify(parsed.settings) } }));
-    const modelsChanged = JSON.stringify(parsed.settings.models) !== JSON.stringify(this.#settings.models);
+    // Other models, or fewer examples needed (tags may have become ready): sweep the catalogue.
+    const sweepAgain = JSON.stringify(parsed.settings.models) !== JSON.stringify(this.#settings.models) || parsed.settings.minExamples < this.#settings.minExamples;
     this.#settings = parsed.settings;
     this.classifier.configure(parsed.settings);
     this.modelCheck.kick();
-    if (modelsChanged) this.sweeper.kick();
+    if (sweepAgain) this.sweeper.kick();
     return parsed.settings;
   }
 

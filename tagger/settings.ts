@@ -7,6 +7,7 @@
 import { userInfo } from 'node:os';
 import { z } from 'zod';
 import type { PoolConfig } from './classify/judge-pool.ts';
+import { MAX_EXAMPLES_PER_SIDE } from './classify/prompt.ts';
 import type { VotingRule } from './classify/voting.ts';
 
 export const DEFAULT_OLLAMA_URL = 'http://127.0.0.1:11434';
@@ -29,6 +30,8 @@ export const settingsSchema = z
     /** Per-request timeout toward Ollama, seconds. */
     timeoutSeconds: z.number().int().min(1).max(3_600).default(120),
     stream: z.boolean().default(false),
+    /** Examples of each kind (belongs, does not) a tag needs before the models classify for it. */
+    minExamples: z.number().int().min(0).max(MAX_EXAMPLES_PER_SIDE).default(2),
     /** Who human decisions are recorded as. */
     reviewer: z.string().trim().min(1).max(100).default(defaultReviewer()),
   })

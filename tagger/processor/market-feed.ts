@@ -14,6 +14,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import type { ConsumedRecord, Consumer, Transport } from '../../transport/types.ts';
 import { pairKey, type TagStore } from '../store/tag-store.ts';
 import type { Classifier } from './classifier.ts';
+import { readyToClassify } from './readiness.ts';
 
 export const CLASSIFIER_GROUP = 'pma-tagger-classifier';
 const COMMIT_EVERY_MS = 200;
@@ -96,8 +97,10 @@ export class MarketFeed {
     this.stats.consumed += records.length;
     this.stats.lastRecordAt = Date.now();
 
-    const tagIds = classifier.enabled ? (await store.tags()).filter((t) => t.active).map((t) => t.tagId) : [];
+    const min = classifier.settings.minExamples;
+    const tagIds = classifier.enabled ? (await store.tags()).filter((t) => t.active && readyToClassify(t, min)).map((t) => t.tagId) : [];
     const decided = await store.decidedPairs([...latest.keys()], tagIds);
+    for (const key of await store.examplePairs([...latest.keys()], tagIds)) decided.add(key);
     for (const { record, market } of decoded) {
       this.#done.begin(record.topic, record.partition, record.offset);
       const pending: Array<Promise<void>> = [];

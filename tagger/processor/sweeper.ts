@@ -1,6 +1,7 @@
 /**
  * The catalogue sweep: classifies markets already in the catalogue that a tag has no decision
- * for. It runs at start-up, when a tag is created or activated, when the models change, and on
+ * for (never its examples, and only for tags with enough examples). It runs at start-up, when a
+ * tag is created, activated or given an example, when the models or settings change, and on
  * request (`--reclassify`, or "Re-run models" on a tag, which redoes model decisions but never
  * a person's). One sweep runs at a time; requests made meanwhile are merged into the next one.
  */
@@ -8,6 +9,7 @@ import { AbortedError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { TagStore } from '../store/tag-store.ts';
 import type { Classifier } from './classifier.ts';
+import { readyToClassify } from './readiness.ts';
 
 export interface SweepRequest {
   /** One tag, or every active tag when absent. */
@@ -35,6 +37,11 @@ export class Sweeper {
     this.#store = store;
     this.#classifier = classifier;
     this.#logger = logger;
+  }
+
+  /** Nothing queued and nothing running: every kick so far has been swept. */
+  get idle(): boolean {
+    return this.#queue.length === 0 && !this.status.running;
   }
 
   kick(request: SweepRequest = {}): void {
@@ -72,7 +79,8 @@ export class Sweeper {
 
   async #sweep(requests: SweepRequest[], signal: AbortSignal): Promise<void> {
     if (!this.#classifier.enabled) return;
-    const active = (await this.#store.tags()).filter((t) => t.active).map((t) => t.tagId);
+    const min = this.#classifier.settings.minExamples;
+    const active = (await this.#store.tags()).filter((t) => t.active && readyToClassify(t, min)).map((t) => t.tagId);
     const plan = new Map<string, boolean>();
     for (const r of requests) {
       for (const tagId of r.tagId ? [r.tagId] : active) {

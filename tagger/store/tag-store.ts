@@ -235,6 +235,16 @@ export class TagStore {
 
   // ---- decisions -------------------------------------------------------------------------------
 
+  /** Of the given pairs, those whose market is one of the tag's examples (never classified). */
+  async examplePairs(marketIds: readonly string[], tagIds: readonly string[]): Promise<Set<string>> {
+    if (marketIds.length === 0 || tagIds.length === 0) return new Set();
+    const rows = await this.#file.reader.all('SELECT market_id, tag_id FROM TagExamples WHERE list_contains(?::VARCHAR[], market_id) AND list_contains(?::VARCHAR[], tag_id)', [
+      varcharList(marketIds),
+      varcharList(tagIds),
+    ]);
+    return new Set(rows.map((r) => pairKey(r.market_id as string, r.tag_id as string)));
+  }
+
   /** Of the given pairs, those that already have a decision (any state). */
   async decidedPairs(marketIds: readonly string[], tagIds: readonly string[]): Promise<Set<string>> {
     if (marketIds.length === 0 || tagIds.length === 0) return new Set();
@@ -247,15 +257,17 @@ export class TagStore {
 
   /**
    * Markets after `afterMarketId` (by id) that need the models for a tag: those with no
-   * decision, or with `reclassify` those whose current decision is a model's.
+   * decision, or with `reclassify` those whose current decision is a model's; never the tag's
+   * own examples (a person already said where they belong).
    */
   async marketsToClassify(tagId: string, afterMarketId: string, limit: number, reclassify: boolean): Promise<Array<{ marketId: string; previous: string | null }>> {
     const rows = await this.#file.reader.all(
       `SELECT m.market_id, s.decision_id, s.decider_kind FROM TaggerMarkets m
        LEFT JOIN MarketTagState s ON s.market_id = m.market_id AND s.tag_id = ?
        WHERE m.market_id > ? AND (s.market_id IS NULL OR (? AND s.decider_kind = 'model'))
+         AND NOT EXISTS (SELECT 1 FROM TagExamples e WHERE e.tag_id = ? AND e.market_id = m.market_id)
        ORDER BY m.market_id LIMIT ?`,
-      [tagId, afterMarketId, reclassify, limit],
+      [tagId, afterMarketId, reclassify, tagId, limit],
     );
     return rows.map((r) => ({ marketId: r.market_id as string, previous: (r.decision_id as string | null) ?? null }));
   }

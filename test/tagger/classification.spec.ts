@@ -68,7 +68,7 @@ describe('tagger: classification as a stream processor', () => {
       serde: h.serde,
       dataDir: h.dir,
       logger: silentLogger,
-      overrides: { ollamaUrl: fake.url, models: ['a', 'b'], rule: 'majority', quorum: 2, concurrency: 4 },
+      overrides: { ollamaUrl: fake.url, models: ['a', 'b'], rule: 'majority', quorum: 2, concurrency: 4, minExamples: 0 },
     });
     const s = service;
     const tagId = await s.createTag('Crypto', 'markets about crypto assets', 'tester');
@@ -95,13 +95,52 @@ describe('tagger: classification as a stream processor', () => {
     expect(fake.requests.length - before).to.equal(2); // one new market x two models
   });
 
-  it('does not commit a market while Ollama is down, and resumes without losing it', async () => {
+  it('waits for two examples of each kind before classifying a tag, and never classifies its examples', async () => {
+    const markets = [1, 2, 3, 4, 5, 6].map((i) => market(i, i % 2 ? `Will Bitcoin reach ${i}0k?` : `Will the Lakers win game ${i}?`));
+    await publishMarkets(markets);
     service = await TaggerService.start({
       transport: h.transport,
       serde: h.serde,
       dataDir: h.dir,
       logger: silentLogger,
       overrides: { ollamaUrl: fake.url, models: ['a'], rule: 'confidence', quorum: 1, threshold: 0.8 },
+    });
+    const s = service;
+    expect(s.settings.minExamples).to.equal(2);
+    const tagId = await s.createTag('Crypto', 'markets about crypto assets', 'tester');
+    await until(async () => s.feed.stats.consumed === 6, 'the markets in the catalogue');
+    const [m1, m2, m3, m4, m5, m6] = markets.map((m) => m.condition_id) as [string, string, string, string, string, string];
+    await s.setExample(tagId, m1, 'POSITIVE', 'tester');
+    await s.setExample(tagId, m3, 'POSITIVE', 'tester');
+    await s.setExample(tagId, m2, 'NEGATIVE', 'tester');
+    // Every example so far kicked a sweep; once they are all done, nothing may have been asked.
+    await until(async () => s.sweeper.idle, 'the sweeps the examples kicked');
+    expect(s.sweeper.status.lastFinishedAt).to.not.equal(null);
+    expect(fake.requests, 'requests before the tag has 2 + 2 examples').to.have.length(0);
+
+    await s.setExample(tagId, m4, 'NEGATIVE', 'tester');
+    await until(async () => (await s.store.tag(tagId))!.yes + (await s.store.tag(tagId))!.no === 2, 'the two markets that are not examples decided');
+    const asked = fake.requests.map((r) => marketInPrompt(r.messages)?.question);
+    expect(asked.sort()).to.deep.equal(['Will Bitcoin reach 50k?', 'Will the Lakers win game 6?']);
+    for (const example of [m1, m2, m3, m4]) expect(await s.store.currentDecision(example, tagId), example).to.equal(undefined);
+    expect((await s.store.currentDecision(m5, tagId))!.decision).to.equal('YES');
+    expect((await s.store.currentDecision(m6, tagId))!.decision).to.equal('NO');
+
+    // An example arriving again on the stream is still not classified; a new market is.
+    await publishMarkets([markets[0]!, market(7, 'Will Bitcoin reach 70k?')]);
+    await until(async () => (await s.store.tag(tagId))!.yes === 2, 'the new market decided');
+    await until(async () => (await committed()) === 8, 'both records committed');
+    expect(fake.requests).to.have.length(3);
+    expect(await s.store.currentDecision(m1, tagId)).to.equal(undefined);
+  });
+
+  it('does not commit a market while Ollama is down, and resumes without losing it', async () => {
+    service = await TaggerService.start({
+      transport: h.transport,
+      serde: h.serde,
+      dataDir: h.dir,
+      logger: silentLogger,
+      overrides: { ollamaUrl: fake.url, models: ['a'], rule: 'confidence', quorum: 1, threshold: 0.8, minExamples: 0 },
     });
     const s = service;
     const tagId = await s.createTag('Crypto', '', 'tester');

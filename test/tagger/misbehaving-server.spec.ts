@@ -165,7 +165,7 @@ describe('tagger: a model server that misbehaves', function () {
         serde: h.serde,
         dataDir: h.dir,
         logger: silentLogger,
-        overrides: { ollamaUrl: rogue.url, models: ['m'], rule: 'confidence', quorum: 1, threshold: 0.5, concurrency: 4 },
+        overrides: { ollamaUrl: rogue.url, models: ['m'], rule: 'confidence', quorum: 1, threshold: 0.5, concurrency: 4, minExamples: 0 },
       });
       web = await startWebServer({ service, serde: h.serde, logger: silentLogger, port: 0 });
       const s = service;
@@ -201,7 +201,7 @@ describe('tagger: a model server that misbehaves', function () {
         serde: h.serde,
         dataDir: h.dir,
         logger: silentLogger,
-        overrides: { ollamaUrl: fake.url, models: ['a', 'ghost'], rule: 'majority', quorum: 2 },
+        overrides: { ollamaUrl: fake.url, models: ['a', 'ghost'], rule: 'majority', quorum: 2, minExamples: 0 },
       });
       web = await startWebServer({ service, serde: h.serde, logger: silentLogger, port: 0 });
       const s = service;

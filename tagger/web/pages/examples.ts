@@ -44,7 +44,7 @@ async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
   <div id="results">${await results(deps, c, tag, q)}</div>
 </section>
 <section class="panel">
-  <h2>Current examples <span class="muted">(${examples.filter((e) => e.positive).length} positive, ${examples.filter((e) => !e.positive).length} negative; the newest five of each go into every prompt)</span></h2>
+  <h2>Current examples <span class="muted">(${examples.filter((e) => e.positive).length} positive, ${examples.filter((e) => !e.positive).length} negative; the newest five of each go into every prompt; the models classify for the tag once it has ${String(deps.service.settings.minExamples)} of each, and never classify an example)</span></h2>
   ${
     examples.length === 0
       ? html`<p class="empty">No examples yet.</p>`

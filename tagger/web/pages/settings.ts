@@ -23,6 +23,7 @@ export const registerSettings: RegisterPage = (app, deps) => {
       threshold: Number(f.threshold),
       concurrency: Number(f.concurrency),
       timeoutSeconds: Number(f.timeoutSeconds),
+      minExamples: f.minExamples === undefined ? deps.service.settings.minExamples : Number(f.minExamples),
       stream: f.stream === 'on',
       reviewer: f.reviewer?.trim(),
     };
@@ -83,7 +84,8 @@ async function form(c: Context, deps: WebDeps, s: TaggerSettings): Promise<SafeH
       ${rule('confidence', 'Confidence', 'only votes at or above the threshold count; at least the quorum, all agreeing')}
       <label>Quorum <input type="number" name="quorum" min="1" max="8" value="${String(s.quorum)}"></label>
       <label>Confidence threshold <input type="number" name="threshold" min="0.01" max="1" step="0.01" value="${String(s.threshold)}"></label>
-      <p class="hint">Anything the rule does not decide goes to the Judge queue. Failed calls and "unsure" answers never count for a side.</p>
+      <label>Examples needed of each kind <input type="number" name="minExamples" min="0" max="5" value="${String(s.minExamples)}"></label>
+      <p class="hint">The models classify for a tag only once it has this many examples that belong and as many that do not; examples themselves are never classified. Anything the rule does not decide goes to the Judge queue. Failed calls and "unsure" answers never count for a side.</p>
     </fieldset>
     <fieldset>
       <legend>You</legend>

@@ -1,14 +1,15 @@
 /** Tags: create, rename, describe, activate and deactivate; counts per decision state. */
 
+import { missingExamples } from '../../processor/readiness.ts';
 import type { TagRow } from '../../store/tag-store.ts';
 import type { RegisterPage } from '../deps.ts';
 import { html } from '../html.ts';
 import { csrfField, fmtNum, fmtTime } from '../layout.ts';
 
 const DONE: Record<string, string> = {
-  created: 'Tag created; markets in the catalogue are being classified.',
+  created: 'Tag created. Add examples on the Examples page: the models classify the catalogue for it once it has enough of each kind.',
   saved: 'Tag saved.',
-  activated: 'Tag activated; its markets are being classified.',
+  activated: 'Tag activated; its markets are classified once it has enough examples.',
   deactivated: 'Tag deactivated; no more markets are classified for it.',
   rerun: 'The models will decide this tag again (people’s decisions stay).',
 };
@@ -18,14 +19,25 @@ export const registerTags: RegisterPage = (app, deps) => {
 
   app.get('/tags', async (c) => {
     const done = c.req.query('done');
-    return deps.page(c, { title: 'Tags', page: 'tags', body: await body(deps.token(c), await deps.service.store.tags(), {}), message: done && DONE[done] ? { kind: 'ok', text: DONE[done] } : null });
+    return deps.page(c, {
+      title: 'Tags',
+      page: 'tags',
+      body: await body(deps.token(c), deps.service.settings.minExamples, await deps.service.store.tags(), {}),
+      message: done && DONE[done] ? { kind: 'ok', text: DONE[done] } : null,
+    });
   });
 
   app.post('/tags', async (c) => {
     const form = await deps.form(c);
     const id = await deps.service.createTag(form.name ?? '', form.description ?? '', deps.service.settings.reviewer).catch((err) => err as Error);
     if (id instanceof Error) {
-      return deps.page(c, { title: 'Tags', page: 'tags', status: 422, message: { kind: 'error', text: id.message }, body: await body(deps.token(c), await deps.service.store.tags(), form) });
+      return deps.page(c, {
+        title: 'Tags',
+        page: 'tags',
+        status: 422,
+        message: { kind: 'error', text: id.message },
+        body: await body(deps.token(c), deps.service.settings.minExamples, await deps.service.store.tags(), form),
+      });
     }
     return c.redirect('/tags?done=created', 303);
   });
@@ -36,7 +48,14 @@ export const registerTags: RegisterPage = (app, deps) => {
       () => null,
       (err: Error) => err,
     );
-    if (error) return deps.page(c, { title: 'Tags', page: 'tags', status: 422, message: { kind: 'error', text: error.message }, body: await body(deps.token(c), await deps.service.store.tags(), {}) });
+    if (error)
+      return deps.page(c, {
+        title: 'Tags',
+        page: 'tags',
+        status: 422,
+        message: { kind: 'error', text: error.message },
+        body: await body(deps.token(c), deps.service.settings.minExamples, await deps.service.store.tags(), {}),
+      });
     return c.redirect('/tags?done=saved', 303);
   });
 
@@ -54,7 +73,7 @@ export const registerTags: RegisterPage = (app, deps) => {
   });
 };
 
-async function body(token: string, tags: TagRow[], draft: Record<string, string>) {
+async function body(token: string, minExamples: number, tags: TagRow[], draft: Record<string, string>) {
   return html`
 <section class="panel">
   <h1>Tags</h1>
@@ -89,7 +108,9 @@ async function body(token: string, tags: TagRow[], draft: Record<string, string>
         </details>
         <div class="muted small">changed ${fmtTime(t.updatedAt)} by ${t.updatedBy}</div>
       </td>
-      <td>${t.active ? html`<span class="pill on">active</span>` : html`<span class="pill off">inactive</span>`}</td>
+      <td>${t.active ? html`<span class="pill on">active</span>` : html`<span class="pill off">inactive</span>`}${
+        t.active && missingExamples(t, minExamples) ? html`<div class="small waiting">Waiting for examples: ${missingExamples(t, minExamples)}</div>` : ''
+      }</td>
       <td class="num"><a href="/examples?tag=${encodeURIComponent(t.tagId)}">+${t.positives} / −${t.negatives}</a></td>
       <td class="num">${fmtNum(t.yes)}</td>
       <td class="num">${fmtNum(t.no)}</td>
