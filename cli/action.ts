@@ -3,6 +3,9 @@
  * shutdown, and closes what the command opened, whatever happened.
  */
 import type { Command } from 'commander';
+import type { GlobalConfig } from '../runtime/config.ts';
+import { kafkaTlsOn } from '../runtime/config-security.ts';
+import { redactUrl } from '../runtime/secrets.ts';
 import { installShutdown } from '../runtime/shutdown.ts';
 import { type CommandContext, createContext } from './context.ts';
 
@@ -78,6 +81,13 @@ async function checkConfig(ctx: CommandContext & { close(): Promise<void> }, com
   const names: string[] = [];
   for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name());
   const { transport, brokers, registry, dataDir } = ctx.config;
-  const where = transport === 'kafka' ? `kafka ${brokers.join(',')}, registry ${registry}` : `embedded log in ${dataDir}`;
+  const where = transport === 'kafka' ? `kafka ${brokers.join(',')}${kafkaAccess(ctx.config)}, registry ${redactUrl(registry)}` : `embedded log in ${dataDir}`;
   process.stdout.write(`pma ${names.join(' ')}: configuration OK (${where})\n`);
+}
+
+/** How the brokers are reached, as --check-config reports it: never the password. */
+function kafkaAccess(config: GlobalConfig): string {
+  const tls = kafkaTlsOn(config);
+  const sasl = config.kafkaSaslMechanism ? ` as ${config.kafkaSaslUsername} (${config.kafkaSaslMechanism.toUpperCase()})` : '';
+  return tls || sasl ? ` over ${tls ? 'TLS' : 'plain TCP'}${sasl}` : '';
 }

@@ -7,14 +7,22 @@
  * become typed errors: 404 SchemaNotFoundError, 409 SchemaCompatibilityError, 422
  * SchemaValidationError, anything else RegistryError; the `errorCode` field keeps Confluent's code.
  */
+import { Agent as HttpsAgent } from 'node:https';
 import { type COMPATIBILITY, SchemaRegistry as ConfluentClient, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Agent, fetch } from 'undici';
 import { type ErrorContext, type PmaError, RegistryError, SchemaCompatibilityError, SchemaNotFoundError, SchemaValidationError } from '../runtime/errors.ts';
+import { redactUrl } from '../runtime/secrets.ts';
 import { parseSchema } from './avro-schema.ts';
 import { type CompatibilityLevel, type CompatibilityResult, DEFAULT_COMPATIBILITY, isCompatibilityLevel, type SchemaRegistry, type SubjectVersion } from './types.ts';
 
 export interface HttpRegistryOptions {
   /** Base URL, e.g. http://127.0.0.1:8081 (user:password@ in the URL becomes basic auth). */
   url: string;
+  /** Basic auth, when not in the URL. */
+  user?: string;
+  password?: string;
+  /** PEM CA certificates that an https registry's certificate must chain to, instead of the system's. */
+  ca?: Buffer;
   /** Per request. Default 10 s. */
   timeoutMs?: number;
   /** Attempts for a request that fails with a network error or a 5xx. Default 4. */
@@ -30,6 +38,7 @@ export class HttpRegistry implements SchemaRegistry {
   readonly #timeoutMs: number;
   readonly #maxAttempts: number;
   readonly #client: ConfluentClient;
+  readonly #dispatcher: Agent | undefined;
   readonly #byId = new Map<number, string>();
 
   constructor(options: HttpRegistryOptions) {
@@ -37,19 +46,27 @@ export class HttpRegistry implements SchemaRegistry {
     try {
       url = new URL(options.url);
     } catch {
-      throw new RegistryError(`registry URL ${JSON.stringify(options.url)} is not a URL`, { value: options.url });
+      const shown = redactUrl(options.url);
+      throw new RegistryError(`registry URL ${JSON.stringify(shown)} is not a URL`, { value: shown });
     }
-    const auth = url.username ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : undefined;
+    const auth = url.username
+      ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) }
+      : options.user !== undefined
+        ? { username: options.user, password: options.password ?? '' }
+        : undefined;
     url.username = '';
     url.password = '';
     this.#base = url.toString().replace(/\/+$/, '');
     this.#authorization = auth ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` : undefined;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#maxAttempts = options.maxAttempts ?? 4;
+    // Both HTTP stacks trust the CA: undici's for our own requests, node:https for the library's.
+    this.#dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : undefined;
     this.#client = new ConfluentClient({
       host: this.#base,
       clientId: options.clientId ?? 'pma',
       ...(auth ? { auth } : {}),
+      ...(options.ca ? { agent: new HttpsAgent({ ca: options.ca }) } : {}),
       retry: { retries: this.#maxAttempts - 1 },
     });
   }
@@ -159,6 +176,7 @@ export class HttpRegistry implements SchemaRegistry {
 
   async close(): Promise<void> {
     this.#byId.clear();
+    await this.#dispatcher?.close();
   }
 
   /** One JSON request; path segments are URL-encoded here. Retries network errors and 5xx. */
@@ -169,13 +187,14 @@ export class HttpRegistry implements SchemaRegistry {
     if (this.#authorization) headers.authorization = this.#authorization;
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.#maxAttempts; attempt++) {
-      let response: Response;
+      let response: Awaited<ReturnType<typeof fetch>>;
       try {
         response = await fetch(url, {
           method,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(this.#timeoutMs),
+          ...(this.#dispatcher ? { dispatcher: this.#dispatcher } : {}),
         });
       } catch (err) {
         lastError = err;
@@ -198,7 +217,7 @@ export class HttpRegistry implements SchemaRegistry {
       }
       throw httpError(method, url, response.status, json, text, context);
     }
-    throw new RegistryError(`${method} ${url} failed after ${this.#maxAttempts} attempts: ${(lastError as Error)?.message ?? lastError}`, context, {
+    throw new RegistryError(`${method} ${url} failed after ${this.#maxAttempts} attempts: ${networkMessage(lastError)}`, context, {
       cause: lastError,
     });
   }
@@ -237,6 +256,13 @@ function fromLibraryError(err: unknown, context: ErrorContext): PmaError {
   if (status === 409) return new SchemaCompatibilityError(message, { ...context, status }, { errorCode: 409 });
   if (status === 422) return new SchemaValidationError(message, { ...context, status });
   return new RegistryError(`registering under ${String(context.subject)} failed: ${message}`, { ...context, ...(status ? { status } : {}) }, { cause: err });
+}
+
+/** fetch says only "fetch failed"; its cause says why (refused, a certificate not trusted...). */
+function networkMessage(err: unknown): string {
+  const cause = (err as { cause?: { message?: string; code?: string } } | undefined)?.cause;
+  if (cause?.message) return `${cause.message}${cause.code ? ` (${cause.code})` : ''}`;
+  return (err as Error)?.message ?? String(err);
 }
 
 function parseJson(text: string): unknown {

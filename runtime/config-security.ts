@@ -39,6 +39,11 @@ export const SECURITY_KEYS = {
 } as const;
 
 type SecurityKey = keyof typeof SECURITY_KEYS;
+
+/** TLS to the brokers: asked for, or implied by a CA, certificate or key. */
+export function kafkaTlsOn(s: { kafkaTls?: boolean; kafkaTlsCa?: string; kafkaTlsCert?: string; kafkaTlsKey?: string }): boolean {
+  return s.kafkaTls ?? (s.kafkaTlsCa ?? s.kafkaTlsCert ?? s.kafkaTlsKey) !== undefined;
+}
 type Settings = { [K in SecurityKey]?: unknown } & { registry?: string };
 
 const named = (key: SecurityKey) => `${key} (${SECURITY_KEYS[key].env})`;

@@ -7,6 +7,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
 import type { GlobalConfig } from '../../runtime/config.ts';
+import { kafkaTlsOn } from '../../runtime/config-security.ts';
 import { readSettingFile } from '../../runtime/secret-file.ts';
 import { checkBrokerTls } from './tls-check.ts';
 
@@ -19,8 +20,7 @@ export interface KafkaSecurity {
 }
 
 export async function kafkaSecurity(s: KafkaSecuritySettings): Promise<KafkaSecurity> {
-  const tlsOn = s.kafkaTls ?? (s.kafkaTlsCa ?? s.kafkaTlsCert ?? s.kafkaTlsKey) !== undefined;
-  const ssl: ConnectionOptions | undefined = tlsOn
+  const ssl: ConnectionOptions | undefined = kafkaTlsOn(s)
     ? {
         ...(s.kafkaTlsCa ? { ca: readSettingFile(s.kafkaTlsCa, 'kafkaTlsCa (PMA_KAFKA_TLS_CA)') } : {}),
         ...(s.kafkaTlsCert ? { cert: readSettingFile(s.kafkaTlsCert, 'kafkaTlsCert (PMA_KAFKA_TLS_CERT)') } : {}),
