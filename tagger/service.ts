@@ -133,7 +133,8 @@ export class TaggerService {
       const startup = new AbortController();
       await sink.catchUp(highs, startup.signal);
       const settings = await loadSettings(store, logger);
-      const classifier = new Classifier({ store, publisher: decisions, logger, settings });
+      // A model removed while running: look at the server's list now, not at the next minute.
+      const classifier = new Classifier({ store, publisher: decisions, logger, settings, onModelNotFound: () => service?.modelCheck.kick() });
       const feed = new MarketFeed({ transport: options.transport, store, markets: codecs.markets, classifier, logger });
       const sweeper = new Sweeper(store, classifier, logger);
       service = new TaggerService({ store, sink, classifier, feed, sweeper, transport: options.transport, secretPath: csrfSecretPath(storePath), producer, catalog, decisions, logger, settings });
@@ -256,7 +257,8 @@ export class TaggerService {
     const sweepAgain = JSON.stringify(parsed.settings.models) !== JSON.stringify(this.#settings.models) || parsed.settings.minExamples < this.#settings.minExamples;
     this.#settings = parsed.settings;
     this.classifier.configure(parsed.settings);
-    this.modelCheck.kick();
+    // At once, so a model just fixed (or just broken) holds or frees classification before this returns.
+    await this.modelCheck.check(this.#controller.signal);
     if (sweepAgain) this.sweeper.kick();
     return parsed.settings;
   }

@@ -1,7 +1,9 @@
 /**
  * Asks one model about one market and tag, and returns its vote. The retry policy lives here:
  *   - Ollama unreachable (no connection): wait at the availability gate, then ask again (no
- *     attempt is spent; nothing is lost while the server is away);
+ *     attempt is spent; nothing is lost while the server is away), up to `maxOutages` times per
+ *     vote: a chat endpoint that drops connections while /api/tags answers would otherwise be
+ *     asked again after every probe, forever;
  *   - timeout, server error (5xx, 503 included: the server answered), 429, malformed reply, or an
  *     answer that breaks the schema: retried up to `maxAttempts` with jittered backoff, then
  *     recorded as a failed vote (never trusted);
@@ -27,6 +29,8 @@ export interface AskPolicy {
   backoffMaxMs: number;
   /** Ask for streamed replies. */
   stream: boolean;
+  /** Waits at the availability gate per vote before a connection failure counts as a failed try. Default 3. */
+  maxOutages?: number;
 }
 
 export const DEFAULT_ASK_POLICY: AskPolicy = { maxAttempts: 3, backoffBaseMs: 250, backoffMaxMs: 5_000, stream: false };
@@ -37,6 +41,8 @@ export interface ModelCaller {
   gate: AvailabilityGate;
   breakers: Breakers;
   policy: AskPolicy;
+  /** Told when the server says a model is not installed (the model check then looks at once). */
+  onModelNotFound?: (model: string) => void;
 }
 
 export interface TimedVote extends Vote {
@@ -64,6 +70,7 @@ export async function askModel(caller: ModelCaller, model: string, messages: Cha
   const started = performance.now();
   const breaker = caller.breakers.for(model);
   let attempts = 0;
+  let outages = 0;
   for (;;) {
     if (signal.aborted) throw new AbortedError('classification aborted', { model });
     attempts++;
@@ -87,7 +94,7 @@ export async function askModel(caller: ModelCaller, model: string, messages: Cha
         breaker.released(permit);
         throw err;
       }
-      if (err.reason === 'unavailable') {
+      if (err.reason === 'unavailable' && ++outages <= (caller.policy.maxOutages ?? 3)) {
         breaker.released(permit);
         attempts--;
         caller.gate.reportDown(err);
@@ -97,6 +104,7 @@ export async function askModel(caller: ModelCaller, model: string, messages: Cha
         continue;
       }
       if (sick(err)) breaker.failed(err, permit);
+      if (err.reason === 'model-not-found') caller.onModelNotFound?.(model);
       if (!retryable(err) || attempts >= caller.policy.maxAttempts) {
         return { model, answer: null, confidence: null, reason: null, error: describeError(err), attempts, elapsedMs: performance.now() - started, requestMs: 0 };
       }

@@ -10,6 +10,8 @@ import { sleep } from './backoff.ts';
 import type { ModelInfo } from './types.ts';
 
 export const MODEL_CHECK_INTERVAL_MS = 60_000;
+/** The least time between two checks of the loop, whatever kicks it: failing votes kick it often. */
+export const MODEL_CHECK_MIN_GAP_MS = 5_000;
 
 export interface ModelCheckStatus {
   /** When the server last answered the check, Unix ms. */
@@ -28,6 +30,7 @@ export interface ModelCheckOptions {
   onMissing: (missing: readonly string[]) => void;
   logger: Logger;
   intervalMs?: number;
+  minGapMs?: number;
 }
 
 /** The configured models an installed list lacks. Ollama names `llama3.2` also as `llama3.2:latest`. */
@@ -40,6 +43,8 @@ export class ModelCheck {
   readonly #o: ModelCheckOptions;
   #status: ModelCheckStatus = { checkedAt: null, missing: [], error: null };
   #wake: (() => void) | undefined;
+  /** A kick not yet answered by a check (kept through the gap, so none is lost). */
+  #kicked = false;
 
   constructor(options: ModelCheckOptions) {
     this.#o = options;
@@ -68,23 +73,35 @@ export class ModelCheck {
     return this.status;
   }
 
-  /** Checks again soon (the settings changed). */
+  /** Checks again soon: at once if the last check is `minGapMs` old, else once it is (a vote found a model missing). */
   kick(): void {
+    this.#kicked = true;
     this.#wake?.();
   }
 
-  /** Checks every interval (and when kicked) until `signal` aborts. */
+  /**
+   * Checks every interval (and when kicked, at most once per `minGapMs`) until `signal` aborts.
+   * The first check is the caller's: it runs `check` before classification starts.
+   */
   async run(signal: AbortSignal): Promise<void> {
+    const gap = this.#o.minGapMs ?? MODEL_CHECK_MIN_GAP_MS;
     while (!signal.aborted) {
-      await this.check(signal);
+      await sleep(gap, signal).catch((err) => {
+        if (!signal.aborted) throw err;
+      });
+      if (signal.aborted) return;
       const interval = new AbortController();
       const stop = () => interval.abort();
       signal.addEventListener('abort', stop, { once: true });
       this.#wake = stop;
+      if (this.#kicked) stop();
       // An aborted sleep is the wake-up itself (a kick, or shutdown seen by the loop's condition).
-      await sleep(this.#o.intervalMs ?? MODEL_CHECK_INTERVAL_MS, interval.signal).catch(() => undefined);
+      await sleep(Math.max(0, (this.#o.intervalMs ?? MODEL_CHECK_INTERVAL_MS) - gap), interval.signal).catch(() => undefined);
       signal.removeEventListener('abort', stop);
       this.#wake = undefined;
+      if (signal.aborted) return;
+      this.#kicked = false;
+      await this.check(signal);
     }
   }
 }

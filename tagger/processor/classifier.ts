@@ -58,6 +58,8 @@ export interface ClassifierOptions {
   publisher: EventPublisher<TagDecisionEvent>;
   logger: Logger;
   settings: TaggerSettings;
+  /** Told when the server says a configured model is not installed. */
+  onModelNotFound?: (model: string) => void;
 }
 
 export class Classifier {
@@ -235,6 +237,7 @@ export class Classifier {
       limiter: this.#limiter,
       gate: this.#gate,
       breakers: this.#breakers,
+      onModelNotFound: this.#o.onModelNotFound,
       policy: { ...DEFAULT_ASK_POLICY, stream: this.#settings.stream },
     };
     const result = await judge(caller, this.#pool, tag, text, signal);

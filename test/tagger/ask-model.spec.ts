@@ -7,6 +7,7 @@ import { Breakers } from '../../tagger/ollama/breaker.ts';
 import { OllamaClient } from '../../tagger/ollama/client.ts';
 import { type FakeOllama, type FakeReply, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
 import { Limiter } from '../../tagger/ollama/limiter.ts';
+import { startRogue } from './rogue-ollama.ts';
 
 const POLICY: AskPolicy = { maxAttempts: 3, backoffBaseMs: 5, backoffMaxMs: 20, stream: false };
 const MESSAGES = buildMessages({ name: 'Crypto', description: 'about crypto assets', positives: [], negatives: [] }, { question: 'Will BTC hit 100k?', description: null });
@@ -89,6 +90,30 @@ describe('tagger/classify/ask-model', () => {
     expect(votes.map((v) => v.answer).sort()).to.deep.equal(['no', 'yes']);
     expect(votes.every((v) => v.attempts === 1 && v.error === null)).to.equal(true);
     expect(caller.gate.status.up).to.equal(true);
+  });
+
+  it('gives up on a chat endpoint that drops every connection while /api/tags answers, after a bounded number of waits', async () => {
+    const rogue = await startRogue(['m1'], (req) => {
+      req.socket.destroy();
+    });
+    try {
+      const client = new OllamaClient({ baseUrl: rogue.url, timeoutMs: 2_000 });
+      const caller: ModelCaller = {
+        client,
+        limiter: new Limiter(1),
+        gate: new AvailabilityGate({ probe: (s) => client.listModels(s), logger: silentLogger, baseMs: 5, maxMs: 10 }),
+        breakers: new Breakers(),
+        policy: { ...POLICY, maxOutages: 3 },
+      };
+      const vote = await askModel(caller, 'm1', MESSAGES, signal);
+      expect(vote.answer).to.equal(null);
+      expect(vote.error).to.contain('cannot reach Ollama');
+      expect(rogue.chatTimes, 'three waits at the gate, then the failed try').to.have.length(4);
+      expect(caller.breakers.status('m1').consecutiveFailures).to.equal(1);
+      caller.gate.close();
+    } finally {
+      await rogue.close();
+    }
   });
 
   it('stops waiting for Ollama when aborted', async () => {

@@ -194,6 +194,33 @@ describe('tagger: a model server that misbehaves', function () {
       expect(page).to.match(/class="ollama down"[^>]*>Models failing: m</);
     });
 
+    it('notices a model removed while running from the first vote it fails, and holds classification', async () => {
+      const installed = ['a'];
+      fake = await startFakeOllama({ models: installed, reply: () => ({ answer: 'yes', confidence: 0.9 }) });
+      service = await TaggerService.start({
+        transport: h.transport,
+        serde: h.serde,
+        dataDir: h.dir,
+        logger: silentLogger,
+        overrides: { ollamaUrl: fake.url, models: ['a'], rule: 'confidence', quorum: 1, minExamples: 0 },
+      });
+      const s = service;
+      const tagId = await s.createTag('Things', '', 'tester');
+      await publish(h, [market(1, 'Will it rain?')]);
+      await until(async () => (await s.store.tag(tagId))!.yes === 1, 'the first market decided');
+      installed.splice(0); // `ollama rm a`: the list and the chat endpoint both lose it
+      await publish(
+        h,
+        Array.from({ length: 20 }, (_, i) => market(10 + i, `Will it hail on day ${i}?`)),
+      );
+      await until(() => s.modelCheck.status.missing.includes('a'), 'the model check to see the model gone (kicked by the failed vote)', 10_000);
+      expect(s.classifier.blocked).to.equal(true);
+      expect(s.classifier.models).to.deep.equal([{ model: 'a', state: 'missing', detail: 'not installed on the Ollama server' }]);
+      // Only the pairs already out when the model went were asked (and failed); the rest wait.
+      const asked = fake.requests.length;
+      expect(asked).to.be.below(1 + 20);
+    });
+
     it('holds classification while a configured model is not installed, says so on every page, and refuses it in Settings', async () => {
       fake = await startFakeOllama({ models: ['a'], reply: () => ({ answer: 'yes', confidence: 0.9 }) });
       service = await TaggerService.start({
