@@ -21,9 +21,9 @@ export function register(program: Command): void {
 
   topics
     .command('create')
-    .description('create a topic (an existing one with the same partitions is left as it is)')
+    .description('create a topic (an existing one is left as it is; on Kafka it may have more partitions, not fewer)')
     .argument('<name>', 'topic name (a-z A-Z 0-9 . _ -)')
-    .requiredOption('--partitions <n>', 'number of partitions')
+    .requiredOption('--partitions <n>', 'number of partitions (on Kafka, a configured kafka.partitions or kafka.topics.<name>.partitions wins)')
     .option('--compact', 'keep only the last value per key (cleanup policy compact)')
     .option('--retention-ms <ms>', 'delete records older than this (delete policy)')
     .option('--retention-bytes <bytes>', 'per partition, delete the oldest records past this size (delete policy)')
