@@ -10,9 +10,9 @@ import type { SchemaRegistry } from './types.ts';
 
 export type { CompatibilityLevel, CompatibilityResult, SchemaRegistry, SubjectVersion } from './types.ts';
 
-/** On Kafka with a topic prefix, subjects carry the prefix too: they are named after the wire topics. */
 type RegistryAccess = Partial<Pick<GlobalConfig, 'registryUser' | 'registryPassword' | 'registryTlsCa'>>;
 
+/** On Kafka with a topic prefix, subjects carry the prefix too: they are named after the wire topics. */
 export async function openRegistry(config: Pick<GlobalConfig, 'registry' | 'dataDir'> & Partial<Pick<GlobalConfig, 'transport' | 'kafka'>> & RegistryAccess): Promise<SchemaRegistry> {
   const registry = await openUnprefixed(config);
   if (config.transport !== 'kafka' || !config.kafka?.topicPrefix) return registry;
