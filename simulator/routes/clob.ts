@@ -212,21 +212,35 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     return isResponse(out) ? out : page(out);
   };
 
-  /** POST batch returning a map token → value. */
+  /** POST batch returning a map token → value: a token asked twice is one key (a JSON object has no duplicate keys). */
   const batchMap =
-    (value: (b: Book, item: { token_id: string; side?: string }) => string): Handler =>
+    (value: (b: Book) => string): Handler =>
     (req) => {
+      const seen = new Set<string>();
       const parts = eachKnownToken(req, (item, m, o) => {
-        const b = currentBook(req.ctx.world, m, o, req.now);
-        return b ? `${JSON.stringify(item.token_id)}:${value(b, item)}` : null;
+        const b = seen.has(item.token_id) ? null : currentBook(req.ctx.world, m, o, req.now);
+        seen.add(item.token_id);
+        return b ? `${JSON.stringify(item.token_id)}:${value(b)}` : null;
       });
       return isResponse(parts) ? parts : json(200, `{${parts.join(',')}}`);
     };
 
-  const prices = batchMap((b, item) => {
-    const side = (item.side ?? 'SELL').toUpperCase() === 'BUY' ? 'BUY' : 'SELL';
-    return `{"${side}":"${sidePrice(b, side)}"}`;
-  });
+  /** POST `/prices`: both sides of a token asked with BUY and with SELL sit under its one key. */
+  const prices: Handler = (req) => {
+    const sides = new Map<string, Map<string, string>>();
+    const out = eachKnownToken(req, (item, m, o) => {
+      const b = currentBook(req.ctx.world, m, o, req.now);
+      if (!b) return null;
+      const side = (item.side ?? 'SELL').toUpperCase() === 'BUY' ? 'BUY' : 'SELL';
+      const of = sides.get(item.token_id) ?? new Map<string, string>();
+      of.set(side, sidePrice(b, side));
+      sides.set(item.token_id, of);
+      return '';
+    });
+    if (isResponse(out)) return out;
+    const parts = [...sides].map(([token, of]) => `${JSON.stringify(token)}:{${[...of].map(([side, price]) => `"${side}":"${price}"`).join(',')}}`);
+    return json(200, `{${parts.join(',')}}`);
+  };
   const midpoints = batchMap((b) => `"${mid(b)}"`);
   const spreads = batchMap((b) => `"${spread(b)}"`);
 

@@ -3,6 +3,7 @@
  * winner), order books (decimal strings, worst level first, `timestamp` as a string of ms) and
  * the WebSocket event shapes of spec section 6.
  */
+import { createHash } from 'node:crypto';
 import { type Book, bookAt, bookEpoch, formatPrice, formatSize, hasBook, lastTradeOf } from '../world/books.ts';
 import type { World } from '../world/world.ts';
 import { isoZ, q } from './format.ts';
@@ -66,12 +67,19 @@ export function lastTradeString(world: World, m: number, o: number, t: number): 
   return last ? String(Math.round(last.price * 1000) / 1000) : '';
 }
 
-/** REST `/book` body (with the 2025-07 extras when `extras`). */
+/**
+ * REST `/book` body (with the 2025-07 extras when `extras`). Its `hash` is the CLOB's: the SHA-1
+ * of this very body, compact, with `hash` empty (the real fixture's hash recomputes that way,
+ * and clients such as py-clob-client verify books by it).
+ */
 export function bookJson(world: World, book: Book, tMs: number, extras: boolean): string {
   const v = world.market(book.m);
-  const head = `{"market":${q(v.conditionId)},"asset_id":${q(v.tokens[book.o]!)},"timestamp":"${tMs}","hash":"${book.hash}","bids":${levelsJson(book.bids)},"asks":${levelsJson(book.asks)}`;
-  if (!extras) return `${head}}`;
-  return `${head},"min_order_size":"${v.minOrderSize}","tick_size":"${formatPrice(book.tick)}","neg_risk":${v.negRisk},"last_trade_price":${q(lastTradeString(world, book.m, book.o, tMs / 1000))}}`;
+  const before = `{"market":${q(v.conditionId)},"asset_id":${q(v.tokens[book.o]!)},"timestamp":"${tMs}","hash":"`;
+  let after = `","bids":${levelsJson(book.bids)},"asks":${levelsJson(book.asks)}`;
+  if (extras)
+    after += `,"min_order_size":"${v.minOrderSize}","tick_size":"${formatPrice(book.tick)}","neg_risk":${v.negRisk},"last_trade_price":${q(lastTradeString(world, book.m, book.o, tMs / 1000))}`;
+  after += '}';
+  return `${before}${createHash('sha1').update(before).update(after).digest('hex')}${after}`;
 }
 
 /** WebSocket `book` event. */

@@ -69,8 +69,9 @@ export function bookAt(world: World, m: number, o: number, epoch: number): Book 
     const p = bestAsk + i * tick;
     if (p <= 1000 - tick) asks0.push([p, levelSize(world, m, 1, p, epoch)]);
   }
-  const bids = o === 0 ? bids0 : asks0.map(([p, s]) => [1000 - p, s] as Level).reverse();
-  const asks = o === 0 ? asks0 : bids0.map(([p, s]) => [1000 - p, s] as Level).reverse();
+  // p -> 1000 - p reverses the order, so the mirrored sides keep best last without a reverse.
+  const bids = o === 0 ? bids0 : asks0.map(([p, s]) => [1000 - p, s] as Level);
+  const asks = o === 0 ? asks0 : bids0.map(([p, s]) => [1000 - p, s] as Level);
   return { m, o, epoch, tick, bids, asks, hash: world.ids.bookHash(m, o, epoch) };
 }
 

@@ -365,6 +365,8 @@ export function loadFixtureWorld(seed: number): FixtureWorld {
       source: 'clob-book.json',
     },
     { api: 'gamma', path: '/events', query: { id: '1113725', include_markets: 'false' }, status: 200, body: readBytes('gamma-events.json'), source: 'gamma-events.json' },
+    { api: 'gamma', path: '/events', query: { id: '1113725' }, status: 200, body: readBytes('gamma-events.json'), source: 'gamma-events.json' },
+    ...fixtureEventLookups(read('gamma-events.json')),
     {
       api: 'data',
       path: '/v1/leaderboard',
@@ -406,4 +408,16 @@ export function loadFixtureWorld(seed: number): FixtureWorld {
   const wsBook = read('ws-market-book.json').replace(/\n$/, '');
   w.wsBooks.set((JSON.parse(wsBook) as { asset_id: string }).asset_id, wsBook);
   return w;
+}
+
+/** The captured event by id and by slug, as `/events/{id}` and `/events/slug/{slug}` answer: the object, not the list. */
+function fixtureEventLookups(listText: string): Overlay[] {
+  return arrayElementTexts(listText, listText.indexOf('[')).flatMap((eventText) => {
+    const event = JSON.parse(eventText) as { id: string; slug: string };
+    const body = Buffer.from(eventText);
+    return [
+      { api: 'gamma' as const, path: `/events/${event.id}`, query: {}, status: 200, body, source: 'gamma-events.json' },
+      { api: 'gamma' as const, path: `/events/slug/${event.slug}`, query: {}, status: 200, body, source: 'gamma-events.json' },
+    ];
+  });
 }
