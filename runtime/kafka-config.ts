@@ -41,7 +41,7 @@ export const kafkaConfigSchema = z
     topicPrefix: prefix.default(''),
     groupPrefix: prefix.optional(),
     ...layoutFields,
-    topics: z.record(z.string(), topicLayoutSchema).default({}),
+    topics: z.record(z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/), topicLayoutSchema).default({}),
   })
   .strict();
 

@@ -44,5 +44,6 @@ describe('runtime/kafka-config', () => {
     expect(refusal(() => loadKafkaConfig({ kafka: { topics: { 'pma.trades': { partitions: -1 } } } }, {})).message).to.match(/topics/);
     expect(refusal(() => loadKafkaConfig({ kafka: { topics: { 'pma.trades': { replicas: 3 } } } }, {})).message).to.match(/unknown setting "replicas"/);
     expect(refusal(() => loadKafkaConfig({ kafka: { prefix: 'x' } }, {})).message).to.match(/unknown setting "prefix"/);
+    expect(refusal(() => loadKafkaConfig({ kafka: { topics: { 'pma trades': { partitions: 2 } } } }, {})).message).to.match(/kafka.topics: Invalid key.*pma trades/);
   });
 });
