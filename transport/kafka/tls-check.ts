@@ -6,13 +6,22 @@
  * not answer is left to the clients' retries.
  */
 import { isIP } from 'node:net';
-import { type ConnectionOptions, connect } from 'node:tls';
-import { TransportError } from '../../runtime/errors.ts';
+import { type ConnectionOptions, connect, createSecureContext } from 'node:tls';
+import { ConfigError, TransportError } from '../../runtime/errors.ts';
 
 /** Errors of the network, not of TLS: the broker may be down or restarting. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
 export async function checkBrokerTls(brokers: string[], ssl: ConnectionOptions, timeoutMs = 5_000): Promise<void> {
+  try {
+    createSecureContext(ssl);
+  } catch (err) {
+    throw new ConfigError(
+      `kafkaTlsCa, kafkaTlsCert, kafkaTlsKey (PMA_KAFKA_TLS_CA, PMA_KAFKA_TLS_CERT, PMA_KAFKA_TLS_KEY): not a usable PEM CA, certificate and key: ${(err as Error).message}`,
+      { field: 'kafkaTlsCa' },
+      { cause: err },
+    );
+  }
   for (const broker of brokers) {
     const colon = broker.lastIndexOf(':');
     const host = broker.slice(0, colon).replace(/^\[|\]$/g, '');
@@ -27,17 +36,10 @@ export async function checkBrokerTls(brokers: string[], ssl: ConnectionOptions, 
 
 function handshake(host: string, port: number, ssl: ConnectionOptions, timeoutMs: number): Promise<'ok' | 'unreachable' | Error> {
   return new Promise((resolve) => {
-    let socket: ReturnType<typeof connect>;
-    try {
-      socket = connect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, () => {
-        socket.destroy();
-        resolve('ok');
-      });
-    } catch (err) {
-      // A CA, certificate or key that is not PEM fails before any connection.
-      resolve(err as Error);
-      return;
-    }
+    const socket = connect({ host, port, ...(isIP(host) ? {} : { servername: host }), ...ssl }, () => {
+      socket.destroy();
+      resolve('ok');
+    });
     socket.setTimeout(timeoutMs, () => {
       socket.destroy();
       resolve('unreachable');

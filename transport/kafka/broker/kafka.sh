@@ -13,7 +13,14 @@
 #
 # Settings (environment): PMA_KAFKA_STATE (state dir; default .ci/work/kafka in the checkout),
 # PMA_KAFKA_PORT (19092), PMA_KAFKA_CONTROLLER_PORT (19093), PMA_REGISTRY_PORT (18081),
-# PMA_KAFKA_HEAP (1g). Logs: $PMA_KAFKA_STATE/broker.log and registry.log.
+# PMA_KAFKA_HEAP (1g); the secured listeners' ports PMA_KAFKA_SASL_SSL_PORT (broker port + 2),
+# PMA_KAFKA_SSL_PORT (+ 3) and PMA_KAFKA_SASL_PLAINTEXT_PORT (+ 4). Logs: $PMA_KAFKA_STATE/broker.log
+# and registry.log.
+#
+# Secured listeners: SASL_SSL (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN), SSL with a required client
+# certificate, and SASL_PLAINTEXT. `up` makes a CA, a broker certificate for 127.0.0.1 and a client
+# certificate with openssl into $PMA_KAFKA_STATE/tls, a user "pma" with a fresh password, and
+# prints them with the brokers (KAFKA_SASL_SSL_BROKERS, KAFKA_TLS_CA, KAFKA_SASL_PASSWORD...).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -28,6 +35,11 @@ state="${PMA_KAFKA_STATE:-$root/.ci/work/kafka}"
 port="${PMA_KAFKA_PORT:-${saved_port:-19092}}"
 controller_port="${PMA_KAFKA_CONTROLLER_PORT:-${saved_controller_port:-19093}}"
 registry_port="${PMA_REGISTRY_PORT:-${saved_registry_port:-18081}}"
+sasl_ssl_port="${PMA_KAFKA_SASL_SSL_PORT:-${saved_sasl_ssl_port:-$((port + 2))}}"
+ssl_port="${PMA_KAFKA_SSL_PORT:-${saved_ssl_port:-$((port + 3))}}"
+sasl_plaintext_port="${PMA_KAFKA_SASL_PLAINTEXT_PORT:-${saved_sasl_plaintext_port:-$((port + 4))}}"
+tls_dir="$state/tls"
+sasl_user=pma
 heap="${PMA_KAFKA_HEAP:-1g}"
 # Any fixed 22-character base64 id: a fresh id would cost another JVM start.
 cluster_id="UE1BLWNpLWNsdXN0ZXItMQ"
@@ -62,7 +74,35 @@ print_env() {
 export KAFKA_BROKERS=127.0.0.1:$port
 export SCHEMA_REGISTRY_URL=http://127.0.0.1:$registry_port
 export PMA_KAFKA_STATE=$state
+export KAFKA_SASL_SSL_BROKERS=127.0.0.1:$sasl_ssl_port
+export KAFKA_SSL_BROKERS=127.0.0.1:$ssl_port
+export KAFKA_SASL_PLAINTEXT_BROKERS=127.0.0.1:$sasl_plaintext_port
+export KAFKA_SASL_USERNAME=$sasl_user
+export KAFKA_SASL_PASSWORD=$(cat "$tls_dir/sasl-password")
+export KAFKA_TLS_CA=$tls_dir/ca.pem
+export KAFKA_TLS_CLIENT_CERT=$tls_dir/client.pem
+export KAFKA_TLS_CLIENT_KEY=$tls_dir/client-key.pem
 EOF
+}
+
+make_tls() { # a CA, the broker's certificate (for 127.0.0.1 and localhost), a client certificate, the SASL password
+  rm -rf "$tls_dir"
+  mkdir -p "$tls_dir"
+  command -v openssl >/dev/null || die "openssl not found: apt-get install -y openssl"
+  # EC keys: generated in milliseconds, where RSA would add a visible pause to every `up`.
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30)
+  (
+    cd "$tls_dir"
+    openssl req -x509 "${ec[@]}" -subj "/CN=pma test CA" -keyout ca-key.pem -out ca.pem
+    for who in broker client; do
+      openssl req "${ec[@]}" -subj "/CN=pma test $who" -keyout "$who-key.pem" -out "$who.csr"
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$who.ext"
+      openssl x509 -req -in "$who.csr" -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 30 -extfile "$who.ext" -out "$who.pem"
+    done
+    cat broker-key.pem broker.pem > broker-keystore.pem
+    # Hex: nothing the --add-scram syntax or the JAAS quotes would need escaped.
+    od -An -N12 -tx1 /dev/urandom | tr -d ' \n' > sasl-password
+  ) >>"$state/broker.log" 2>&1 || { tail -n 20 "$state/broker.log" >&2; die "making the test certificates in $tls_dir failed"; }
 }
 
 wait_port() { # port pidfile logfile what seconds [log line that must appear after line N: text N]
@@ -78,6 +118,10 @@ start_broker() {
   pid_alive "$state/broker.pid" && { say "broker already runs (pid $(cat "$state/broker.pid"))"; return 0; }
   [ -f "$state/server.properties" ] || die "no formatted broker in $state: run 'kafka.sh up' first"
   port_open "$port" && die "port $port is taken by another process (set PMA_KAFKA_PORT)"
+  local p
+  for p in "$sasl_ssl_port" "$ssl_port" "$sasl_plaintext_port"; do
+    port_open "$p" && die "port $p is taken by another process (set PMA_KAFKA_SASL_SSL_PORT, PMA_KAFKA_SSL_PORT, PMA_KAFKA_SASL_PLAINTEXT_PORT)"
+  done
   local lines
   lines="$(wc -l < "$state/broker.log")"
   # setsid: its own session, so a signal to the caller's process group (Ctrl-C, `timeout`) does
@@ -115,14 +159,24 @@ start_registry() {
   say "schema registry up on http://127.0.0.1:$registry_port (pid $(cat "$state/registry.pid"), log $state/registry.log)"
 }
 
+secure_ports() { # from the environment, else beside the plain listener's
+  sasl_ssl_port="${PMA_KAFKA_SASL_SSL_PORT:-$((port + 2))}"
+  ssl_port="${PMA_KAFKA_SSL_PORT:-$((port + 3))}"
+  sasl_plaintext_port="${PMA_KAFKA_SASL_PLAINTEXT_PORT:-$((port + 4))}"
+}
+
 choose_ports() {
   local tries=0
   if [ -z "${PMA_KAFKA_PORT:-}" ]; then
     port=19092 controller_port=19093
-    while port_open "$port" || port_open "$controller_port"; do
+    secure_ports
+    while port_open "$port" || port_open "$controller_port" || port_open "$sasl_ssl_port" || port_open "$ssl_port" || port_open "$sasl_plaintext_port"; do
       tries=$((tries + 1)); [ "$tries" -lt 20 ] || die "no free broker ports near 19092 (set PMA_KAFKA_PORT)"
       port=$((port + 100)) controller_port=$((controller_port + 100))
+      secure_ports
     done
+  else
+    secure_ports
   fi
   tries=0
   if [ -z "${PMA_REGISTRY_PORT:-}" ]; then
@@ -132,7 +186,8 @@ choose_ports() {
       registry_port=$((registry_port + 100))
     done
   fi
-  printf 'saved_port=%s\nsaved_controller_port=%s\nsaved_registry_port=%s\n' "$port" "$controller_port" "$registry_port" > "$state/ports"
+  printf 'saved_port=%s\nsaved_controller_port=%s\nsaved_registry_port=%s\nsaved_sasl_ssl_port=%s\nsaved_ssl_port=%s\nsaved_sasl_plaintext_port=%s\n' \
+    "$port" "$controller_port" "$registry_port" "$sasl_ssl_port" "$ssl_port" "$sasl_plaintext_port" > "$state/ports"
 }
 
 up() {
@@ -146,9 +201,16 @@ up() {
   local log_dir
   log_dir="$(mktemp -d "${TMPDIR:-/tmp}/pma-kafka-log.XXXXXX")"
   echo "$log_dir" > "$state/log-dir"
+  make_tls
+  local password
+  password="$(cat "$tls_dir/sasl-password")"
   sed -e "s|@PORT@|$port|g" -e "s|@CONTROLLER_PORT@|$controller_port|g" -e "s|@LOG_DIR@|$log_dir|g" \
+    -e "s|@SASL_SSL_PORT@|$sasl_ssl_port|g" -e "s|@SSL_PORT@|$ssl_port|g" -e "s|@SASL_PLAINTEXT_PORT@|$sasl_plaintext_port|g" \
+    -e "s|@TLS_DIR@|$tls_dir|g" -e "s|@SASL_USER@|$sasl_user|g" -e "s|@SASL_PASSWORD@|$password|g" \
     "$here/server.properties" > "$state/server.properties"
-  java_cp kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" >>"$state/broker.log" 2>&1 \
+  # SCRAM credentials live in the cluster metadata; on KRaft they are written when formatting.
+  java_cp kafka.tools.StorageTool format -t "$cluster_id" -c "$state/server.properties" \
+    --add-scram "SCRAM-SHA-256=[name=$sasl_user,password=$password]" --add-scram "SCRAM-SHA-512=[name=$sasl_user,password=$password]" >>"$state/broker.log" 2>&1 \
     || { tail -n 20 "$state/broker.log" >&2; die "formatting $log_dir failed"; }
   start_broker
   start_registry
@@ -163,6 +225,7 @@ down() {
   if [ -f "$state/log-dir" ]; then
     rm -rf "$(cat "$state/log-dir")"
     rm -f "$state/log-dir" "$state/env" "$state/server.properties" "$state/ports"
+    rm -rf "$tls_dir"
   fi
 }
 
