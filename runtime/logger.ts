@@ -6,6 +6,7 @@
  */
 import { pino } from 'pino';
 import { describeError, serializeError } from './errors.ts';
+import { redactSetting } from './secrets.ts';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export type LogFields = Record<string, unknown>;
@@ -42,7 +43,7 @@ function serialise(fields: LogFields | undefined): LogFields | undefined {
   for (const [k, v] of Object.entries(fields)) {
     if (v instanceof Error) out[k] = serializeError(v);
     else if (typeof v === 'bigint') out[k] = v.toString();
-    else out[k] = v;
+    else out[k] = redactSetting(k, v);
   }
   return out;
 }
@@ -103,7 +104,7 @@ class TextLogger implements Logger {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => {
         if (v instanceof Error) errors.push(v);
-        const text = v instanceof Error ? describeError(v) : typeof v === 'bigint' ? v.toString() : v;
+        const text = v instanceof Error ? describeError(v) : typeof v === 'bigint' ? v.toString() : redactSetting(k, v);
         return `${k}=${typeof text === 'string' && !/\s/.test(text) ? text : JSON.stringify(text)}`;
       })
       .join(' ');

@@ -3,6 +3,7 @@
  * (`PMA_ERR_…`), structured context and, where callers branch on something, typed fields. Logs,
  * dead-letter headers and tests match on the code and read fields without parsing messages.
  */
+import { redactSetting } from '../secrets.ts';
 
 /** Every code of the catalogue; catalogue.ts maps each to its one class. */
 export type PmaErrorCode =
@@ -114,7 +115,7 @@ function foreignCode(err: Error): { code?: string } {
 
 function safeContext(context: ErrorContext): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(context)) out[k] = jsonSafe(v);
+  for (const [k, v] of Object.entries(context)) out[k] = jsonSafe(redactSetting(k, v));
   return out;
 }
 
@@ -129,6 +130,7 @@ export function describeError(err: unknown): string {
   if (err instanceof PmaError) {
     const ctx = [...Object.entries(err.fields()), ...Object.entries(err.context)]
       .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, redactSetting(k, v)])
       .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
       .join(' ');
     return ctx ? `${err.code}: ${err.message} (${ctx})` : `${err.code}: ${err.message}`;
