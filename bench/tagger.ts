@@ -91,7 +91,8 @@ export async function benchTagger(env: BenchEnv, flags: Record<string, unknown>)
     serde,
     dataDir: scratch,
     logger: env.logger,
-    overrides: { ollamaUrl: fake.url, models, concurrency: s.concurrency, ...(s.models === 1 ? { rule: 'confidence', quorum: 1, threshold: 0.5 } : { rule: 'majority', quorum: 2 }) },
+    // The bench measures classification throughput, not the examples workflow: no examples needed.
+    overrides: { ollamaUrl: fake.url, models, concurrency: s.concurrency, minExamples: 0, ...(s.models === 1 ? { rule: 'confidence', quorum: 1, threshold: 0.5 } : { rule: 'majority', quorum: 2 }) },
   });
   env.onClose(() => service.close());
   await service.createTag('Bench', 'every market', 'bench');
