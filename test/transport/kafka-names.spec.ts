@@ -193,6 +193,52 @@ describeNeeding(`pipelines sharing a Kafka cluster (${found?.source ?? 'no broke
     for (const r of trades) expect(r.partition, `clean key ${r.key}`).to.equal(partitionForKey(r.key!, 8));
   });
 
+  it('a producer that counted 4 partitions before the growth sends to partition 7 at once', async () => {
+    const prefix = `e${run}.`;
+    const topic = 'pma.explicit';
+    const p = await pipeline(prefix);
+    await p.transport.admin().createTopics([{ name: topic, partitions: 4 }]);
+    const producer = p.transport.producer();
+    await producer.send(topic, [{ key: null, value: Buffer.from('before'), partition: 3 }]);
+    await raw.createPartitions({ topicPartitions: [{ topic: `${prefix}${topic}`, count: 8 }] });
+    await waitForPartitions(raw, `${prefix}${topic}`, 8);
+    const [meta] = await producer.send(topic, [{ key: null, value: Buffer.from('after'), partition: 7 }]);
+    expect(meta).to.include({ topic, partition: 7 });
+    await producer.close();
+  });
+
+  it('a transactional step into an output topic grown since its producer last looked writes every record', async () => {
+    const prefix = `x${run}.`;
+    const p = await pipeline(prefix);
+    const admin = p.transport.admin();
+    await admin.createTopics([
+      { name: 'pma.in', partitions: 1 },
+      { name: 'pma.out', partitions: 4 },
+    ]);
+    const producer = p.transport.producer();
+    await producer.send('pma.in', [
+      { key: null, value: Buffer.from('a') },
+      { key: null, value: Buffer.from('b') },
+    ]);
+    await producer.close();
+    const consumer = p.transport.consumer({ groupId: 'steps' });
+    await consumer.subscribe(['pma.in']);
+    while (consumer.position('pma.in', 0) !== 2) await consumer.poll({ waitMs: 500 });
+    const tx = p.transport.transactionalProducer();
+    const keys = Array.from({ length: 40 }, (_, i) => Buffer.from(`k${i}`));
+    const out = (era: string) => [{ topic: 'pma.out', records: keys.map((key) => ({ key, value: Buffer.from(era) })) }];
+    await tx.commitStep(consumer, { topic: 'pma.in', partition: 0, offset: 1 }, out('4'));
+    await raw.createPartitions({ topicPartitions: [{ topic: `${prefix}pma.out`, count: 8 }] });
+    await waitForPartitions(raw, `${prefix}pma.out`, 8);
+    // Our count is read anew here; the step's kafkajs producer still has the metadata of 4 partitions.
+    expect(await admin.describeTopic('pma.out')).to.include({ partitions: 8 });
+    await tx.commitStep(consumer, { topic: 'pma.in', partition: 0, offset: 2 }, out('8'));
+    const written = await readTopic(p.transport, 'pma.out');
+    expect(written).to.have.length(80);
+    for (const r of written.filter((w) => w.value!.toString() === '8')) expect(r.partition, `key ${r.key}`).to.equal(partitionForKey(r.key!, 8));
+    expect((await admin.groupOffsets('steps', 'pma.in'))[0]).to.include({ offset: 2 });
+  });
+
   it('refuses a topic with fewer partitions than configured, naming topic, expected and actual', async () => {
     const prefix = `f${run}.`;
     const topic = 'pma.fewer';

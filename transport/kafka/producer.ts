@@ -6,6 +6,11 @@
  * kafkajs writes all messages of one partition in one send as one record batch, and the broker
  * refuses batches over `message.max.bytes` (1 MiB by default). So a send is cut into rounds that
  * hold at most `maxBatchBytes` per partition; each round is one produce request.
+ *
+ * kafkajs leaves out, without an error, the messages for partitions its own metadata does not
+ * list yet: a topic grown since the client last looked (it looks every 5 minutes), while our
+ * partition count is at most a minute old. Partitions a round got no answer for were never sent:
+ * they go again through a fresh kafkajs producer, which reads the metadata anew.
  */
 import kafkajs from 'kafkajs';
 import { ConfigError, PmaError, TopicError, TransportError } from '../../runtime/errors.ts';
@@ -26,6 +31,9 @@ export interface KafkaProducerOptions {
    */
   maxBatchRecords?: number;
 }
+
+/** Produce requests for one round: the first, and after it fresh producers for what it left out. */
+const ROUND_ATTEMPTS = 3;
 
 /** Per-record overhead of the v2 record format, generously rounded (varints, attributes). */
 const RECORD_OVERHEAD = 32;
@@ -75,7 +83,7 @@ function checkRecord(topic: string, r: ProduceRecord, index: number): void {
 
 export class KafkaProducer implements Producer {
   readonly #client: KafkaClient;
-  readonly #producer: kafkajs.Producer;
+  #producer: kafkajs.Producer;
   readonly #admin: KafkaAdmin;
   readonly #names: KafkaNames;
   readonly #maxBatchBytes: number;
@@ -87,17 +95,21 @@ export class KafkaProducer implements Producer {
 
   constructor(client: KafkaClient, admin: KafkaAdmin, names: KafkaNames, options: KafkaProducerOptions, onClose: () => void) {
     this.#client = client;
-    this.#producer = client.kafka.producer({
-      idempotent: true,
-      allowAutoTopicCreation: false,
-      // Every message carries its partition; kafkajs's partitioner is never asked.
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
-    });
+    this.#producer = this.#newProducer();
     this.#admin = admin;
     this.#names = names;
     this.#maxBatchBytes = options.maxBatchBytes ?? 900 * 1024;
     this.#maxBatchRecords = options.maxBatchRecords ?? 1_000;
     this.#onClose = onClose;
+  }
+
+  #newProducer(): kafkajs.Producer {
+    return this.#client.kafka.producer({
+      idempotent: true,
+      allowAutoTopicCreation: false,
+      // Every message carries its partition; kafkajs's partitioner is never asked.
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
   }
 
   async #connected(): Promise<void> {
@@ -120,7 +132,9 @@ export class KafkaProducer implements Producer {
     const now = String(Date.now());
     for (const [b, { topic, records }] of batches.entries()) {
       if (records.length === 0) continue;
-      const partitions = await this.#admin.partitionCount(topic);
+      let partitions = await this.#admin.partitionCount(topic);
+      // A partition past the cached count may be in a topic grown since: ask the broker before refusing it.
+      if (records.some((r) => r.partition !== undefined && r.partition >= partitions)) partitions = await this.#admin.partitionCount(topic, true);
       for (const [index, record] of records.entries()) {
         checkRecord(topic, record, index);
         const partition = this.#choosePartition(topic, record, partitions, index);
@@ -141,14 +155,22 @@ export class KafkaProducer implements Producer {
       }
     }
     if (placed.size === 0) return results;
-    await this.#connected();
-    for (const round of this.#rounds(placed)) {
+    for (const round of this.#rounds(placed)) await this.#send(round, results);
+    return results;
+  }
+
+  /** Sends one round and fills in `results`; partitions left out are sent again by a fresh producer. */
+  async #send(round: Round, results: RecordMetadata[][]): Promise<void> {
+    let pending = round.topicMessages;
+    for (let attempt = 1; ; attempt++) {
+      await this.#connected();
       let response: kafkajs.RecordMetadata[];
       try {
-        response = await this.#producer.sendBatch({ acks: -1, topicMessages: round.topicMessages });
+        response = await this.#producer.sendBatch({ acks: -1, topicMessages: pending });
       } catch (err) {
-        throw wrapKafkaError(err, 'produce failed', { topic: round.topicMessages.map((t) => this.#names.fromWire(t.topic)).join(',') });
+        throw wrapKafkaError(err, 'produce failed', { topic: pending.map((t) => this.#names.fromWire(t.topic)).join(',') });
       }
+      const answered = new Set<string>();
       for (const meta of response) {
         const topic = this.#names.fromWire(meta.topicName);
         const origins = round.origins.get(partitionKey(topic, meta.partition));
@@ -158,13 +180,32 @@ export class KafkaProducer implements Producer {
             partition: meta.partition,
           });
         }
+        answered.add(partitionKey(topic, meta.partition));
         const base = Number(meta.baseOffset);
         for (const [i, { batch, index }] of origins.entries()) {
           results[batch]![index] = { topic, partition: meta.partition, offset: base + i };
         }
       }
+      pending = pending
+        .map((t) => ({ topic: t.topic, messages: t.messages.filter((m) => !answered.has(partitionKey(this.#names.fromWire(t.topic), m.partition!))) }))
+        .filter((t) => t.messages.length > 0);
+      if (pending.length === 0) return;
+      const left = pending.map((t) => `${this.#names.fromWire(t.topic)}[${[...new Set(t.messages.map((m) => m.partition))].join(',')}]`).join(' ');
+      if (attempt >= ROUND_ATTEMPTS) {
+        throw new TransportError(`produce failed: the Kafka client does not know partitions ${left}; nothing was sent to them`, { partitions: left });
+      }
+      await this.#renew();
     }
-    return results;
+  }
+
+  /** Replaces the kafkajs producer by a fresh one, whose first request reads the topics' metadata. */
+  async #renew(): Promise<void> {
+    const old = this.#producer;
+    const wasConnected = this.#connecting;
+    this.#producer = this.#newProducer();
+    this.#connecting = undefined;
+    // A failed disconnect leaves sockets the client's release() destroys at close: nothing to report.
+    if (wasConnected) await old.disconnect().catch(() => undefined);
   }
 
   #choosePartition(topic: string, record: ProduceRecord, partitions: number, index: number): number {

@@ -40,6 +40,19 @@ export interface KafkaTransactionalOptions {
 /** Errors meaning another producer with the same transactional id took over. */
 const FENCED = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED', 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED', 'INVALID_PRODUCER_ID_MAPPING']);
 
+/**
+ * kafkajs leaves out, without an error, the messages for partitions its metadata does not list yet
+ * (a topic grown since it last looked). Committed, the transaction would take the input offset
+ * past records never written; failing it aborts it, and the retry's fresh producer reads the
+ * metadata anew.
+ */
+function checkAnswered(sent: { topic: string; messages: kafkajs.Message[] }, answer: kafkajs.RecordMetadata[]): void {
+  const answered = new Set(answer.map((r) => r.partition));
+  const left = [...new Set(sent.messages.map((m) => m.partition!))].filter((p) => !answered.has(p));
+  if (left.length > 0)
+    throw new TransportError(`the Kafka client does not know partitions ${left.join(',')} of the output topic yet; nothing was committed`, { wireTopic: sent.topic, partitions: left.join(',') });
+}
+
 export class KafkaTransactionalProducer implements TransactionalProducer {
   readonly #client: KafkaClient;
   readonly #admin: KafkaAdmin;
@@ -131,7 +144,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
       throw this.#failed(id, err, 'cannot begin a transaction', context);
     }
     try {
-      for (const m of messages) await transaction.send({ topic: m.topic, messages: m.messages, acks: -1 });
+      for (const m of messages) checkAnswered(m, await transaction.send({ topic: m.topic, messages: m.messages, acks: -1 }));
       await transaction.sendOffsets({
         consumerGroupId: this.#names.group(groupId),
         topics: [{ topic: this.#names.topic(input.topic), partitions: [{ partition: input.partition, offset: String(input.offset) }] }],
