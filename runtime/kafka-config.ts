@@ -33,10 +33,10 @@ const layoutFields = {
 };
 
 /** A topic's layout on the cluster; unset fields fall back to the section's, then to the catalogue and broker. */
-export const topicLayoutSchema = z.object(layoutFields).strict();
+const topicLayoutSchema = z.object(layoutFields).strict();
 export type TopicLayout = z.output<typeof topicLayoutSchema>;
 
-export const kafkaConfigSchema = z
+const kafkaConfigSchema = z
   .object({
     topicPrefix: prefix.default(''),
     groupPrefix: prefix.optional(),
