@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { loadKafkaConfig } from '../../runtime/kafka-config.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { createKafkaTransport } from '../../transport/kafka/index.ts';
 
@@ -17,7 +18,8 @@ export function kafkaGlobal(k: KafkaTarget): string[] {
 }
 
 export async function dropPipelineTopics(k: KafkaTarget): Promise<void> {
-  const transport = createKafkaTransport({ brokers: k.brokers.split(','), clientId: 'pma-chaos', logger: silentLogger });
+  // The stages' PMA_KAFKA_TOPIC_PREFIX: drop this pipeline's topics, never another's on a shared cluster.
+  const transport = createKafkaTransport({ brokers: k.brokers.split(','), clientId: 'pma-chaos', logger: silentLogger, names: loadKafkaConfig({}, process.env) });
   try {
     const admin = transport.admin();
     const ours = (await admin.listTopics()).map((t) => t.name).filter((name) => name.startsWith('pma.'));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openRegistry } from '../../registry/index.ts';
 import { Serde } from '../../registry/serde.ts';
 import { BenchError } from '../../runtime/errors.ts';
+import { loadKafkaConfig } from '../../runtime/kafka-config.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { type Simulator, startSimulator } from '../../simulator/index.ts';
 import { embeddedLogPath, openTransport } from '../../transport/index.ts';
@@ -241,8 +242,10 @@ export async function judge(plan: ChaosPlan, options: RunOptions, sim: Simulator
   if (out.code !== 0) throw new BenchError(`replay --layer silver failed (exit ${out.code ?? out.signal}) ${replayLine(plan)}:\n${tail(out.stderr)}`, { path: rebuilt });
   const rebuiltSilver = join(rebuilt, 'silver.duckdb');
   const kafka = plan.transport === 'kafka' ? options.kafka : undefined;
-  const transport = await openTransport({ transport: plan.transport, brokers: kafka ? kafka.brokers.split(',') : [], dataDir }, silentLogger, 'pma-chaos-oracle');
-  const registry = await openRegistry({ registry: kafka ? kafka.registry : 'embedded', dataDir });
+  // The stages run as children with this process's environment: the oracle reads their topics under the same PMA_KAFKA_* names.
+  const names = loadKafkaConfig({}, process.env);
+  const transport = await openTransport({ transport: plan.transport, brokers: kafka ? kafka.brokers.split(',') : [], dataDir, kafka: names }, silentLogger, 'pma-chaos-oracle');
+  const registry = await openRegistry({ registry: kafka ? kafka.registry : 'embedded', dataDir, transport: plan.transport, kafka: names });
   try {
     return await checkOracle({ sim, transport, serde: new Serde(registry), dataDir, rebuiltSilver });
   } finally {
