@@ -3,22 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadGlobalConfig } from '../../runtime/config.ts';
-import { ConfigError } from '../../runtime/errors.ts';
 import { redactUrl } from '../../runtime/secrets.ts';
 import { tempDirPerTest } from '../temp-dir.ts';
+import { configError } from './config-error.ts';
 
 const SECRET = 'hunter2-secret';
-
-/** The ConfigError `fn` throws, for a look at its message and context. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('runtime/config: Kafka and registry security settings', () => {
   const tmp = tempDirPerTest('pma-config-security-');

@@ -2,19 +2,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadGlobalConfig } from '../../runtime/config.ts';
-import { ConfigError } from '../../runtime/errors.ts';
 import { loadKafkaConfig } from '../../runtime/kafka-config.ts';
 import { tempDirPerTest } from '../temp-dir.ts';
-
-function refusal(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return err as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError } from './config-error.ts';
 
 describe('runtime/kafka-config', () => {
   const tmp = tempDirPerTest('pma-kafka-config-');
@@ -38,12 +28,12 @@ describe('runtime/kafka-config', () => {
   });
 
   it('refuses prefixes Kafka cannot hold, non-positive counts and unknown keys, naming where they came from', () => {
-    expect(refusal(() => loadKafkaConfig({}, { PMA_KAFKA_TOPIC_PREFIX: 'team a/' })).message).to.match(/PMA_KAFKA_TOPIC_PREFIX.*a-z A-Z 0-9/);
-    expect(refusal(() => loadKafkaConfig({}, { PMA_KAFKA_GROUP_PREFIX: 'x'.repeat(201) })).message).to.match(/PMA_KAFKA_GROUP_PREFIX/);
-    expect(refusal(() => loadKafkaConfig({}, { PMA_KAFKA_PARTITIONS: '0' })).message).to.match(/PMA_KAFKA_PARTITIONS/);
-    expect(refusal(() => loadKafkaConfig({ kafka: { topics: { 'pma.trades': { partitions: -1 } } } }, {})).message).to.match(/topics/);
-    expect(refusal(() => loadKafkaConfig({ kafka: { topics: { 'pma.trades': { replicas: 3 } } } }, {})).message).to.match(/unknown setting "replicas"/);
-    expect(refusal(() => loadKafkaConfig({ kafka: { prefix: 'x' } }, {})).message).to.match(/unknown setting "prefix"/);
-    expect(refusal(() => loadKafkaConfig({ kafka: { topics: { 'pma trades': { partitions: 2 } } } }, {})).message).to.match(/kafka.topics: Invalid key.*pma trades/);
+    expect(configError(() => loadKafkaConfig({}, { PMA_KAFKA_TOPIC_PREFIX: 'team a/' })).message).to.match(/PMA_KAFKA_TOPIC_PREFIX.*a-z A-Z 0-9/);
+    expect(configError(() => loadKafkaConfig({}, { PMA_KAFKA_GROUP_PREFIX: 'x'.repeat(201) })).message).to.match(/PMA_KAFKA_GROUP_PREFIX/);
+    expect(configError(() => loadKafkaConfig({}, { PMA_KAFKA_PARTITIONS: '0' })).message).to.match(/PMA_KAFKA_PARTITIONS/);
+    expect(configError(() => loadKafkaConfig({ kafka: { topics: { 'pma.trades': { partitions: -1 } } } }, {})).message).to.match(/topics/);
+    expect(configError(() => loadKafkaConfig({ kafka: { topics: { 'pma.trades': { replicas: 3 } } } }, {})).message).to.match(/unknown setting "replicas"/);
+    expect(configError(() => loadKafkaConfig({ kafka: { prefix: 'x' } }, {})).message).to.match(/unknown setting "prefix"/);
+    expect(configError(() => loadKafkaConfig({ kafka: { topics: { 'pma trades': { partitions: 2 } } } }, {})).message).to.match(/kafka.topics: Invalid key.*pma trades/);
   });
 });
