@@ -102,7 +102,7 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
     const outageDuring = (from: number, to: number) => outages.find((o) => from <= o.to + OUTAGE_GRACE_MS && to >= o.from);
     let ingestComplete = false;
     const killRuns = async (stage: Stage) => {
-      // A run that ends by itself before its kill narrows later delays to its length, so kills land mid-work.
+      // A run that ends by itself before its kill narrows later delays to half its length, so kills land mid-work.
       let upper = Number.POSITIVE_INFINITY;
       for (const planned of plan.kills[stage]) {
         if (stopping) return;
@@ -117,7 +117,7 @@ export async function runScenario(plan: ChaosPlan, options: RunOptions): Promise
           if (stage === 'ingest') ingestComplete = false;
         } else if (out.code === 0) {
           if (stage === 'ingest') ingestComplete = true;
-          upper = Math.max(500, Date.now() - from);
+          upper = Math.max(100, Math.floor((Date.now() - from) / 2));
         } else if (outageDuring(from, Date.now())) {
           result.failedDuringOutage++;
           // A full disk must be named in the error, not left to a stack trace or a corrupt file.

@@ -48,7 +48,8 @@ function scenarios(tmp: { readonly path: string }, transport: Transport, kafka: 
     it(`kills under the ${profile} profile: ingest, process and both sinks SIGKILLed on the seed's schedule, then the oracle holds`, async () => {
       const r = await run('kills', { profile });
       expectPassed(r);
-      expect(r.kills, r.replay).to.be.at.least(Math.ceil(KILLS / 2));
+      // Stages that catch up before their planned kill escape it, as many as timing decides: a third must land.
+      expect(r.kills, r.replay).to.be.at.least(Math.ceil(KILLS / 3));
       if (profile === '2025-12') expect(r.oracle!.gaps.truth, `${r.replay}: the scaled-down caps leave spans out of reach`).to.be.greaterThan(0);
     });
   }
