@@ -18,6 +18,8 @@ export interface MarketText {
   question: string;
   description: string | null;
   category?: string | null;
+  /** Outcome labels; read for signs of instructions (classify/instruction-signs.ts), not sent to the models. */
+  outcomes?: readonly string[] | null;
 }
 
 export interface TagForPrompt {

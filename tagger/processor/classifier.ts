@@ -255,7 +255,7 @@ export class Classifier {
 
   async #marketText(marketId: string): Promise<MarketText | undefined> {
     const m = await this.#o.store.market(marketId);
-    return m && { question: m.question ?? m.marketId, description: m.description, category: m.category };
+    return m && { question: m.question ?? m.marketId, description: m.description, category: m.category, outcomes: m.outcomes };
   }
 
   #tag(tagId: string): Promise<TagForPrompt | undefined> {

@@ -107,7 +107,7 @@ export class MarketFeed {
       if (market) {
         for (const tagId of tagIds) {
           if (decided.has(pairKey(market.condition_id, tagId))) continue;
-          const text = { question: market.question ?? market.condition_id, description: market.description, category: market.category };
+          const text = { question: market.question ?? market.condition_id, description: market.description, category: market.category, outcomes: market.outcomes };
           const handle = await classifier.submit({ tagId, marketId: market.condition_id, previous: null, via: 'classifier', text }, signal);
           if (handle) pending.push(handle.done);
         }

@@ -85,4 +85,6 @@ CREATE TABLE IF NOT EXISTS TaggerMarkets (
   end_ts BIGINT,
   observed_ts BIGINT NOT NULL
 );
+-- Outcome labels as a JSON array, read for signs of prompt injection (added after the first stores were made)
+ALTER TABLE TaggerMarkets ADD COLUMN IF NOT EXISTS outcomes VARCHAR;
 `;

@@ -39,6 +39,7 @@ export interface MarketRow {
   volume: number | null;
   active: boolean | null;
   closed: boolean | null;
+  outcomes: string[] | null;
 }
 
 export interface HistoryRow {
@@ -137,8 +138,8 @@ export class TagStore {
       for (let i = 0; i < markets.length; i += 200) {
         const part = markets.slice(i, i + 200);
         await tx.run(
-          `INSERT INTO TaggerMarkets (market_id, question, description, category, slug, event_slug, volume, active, closed, end_ts, observed_ts)
-           VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::BIGINT, ?::BIGINT)').join(', ')}
+          `INSERT INTO TaggerMarkets (market_id, question, description, category, slug, event_slug, volume, active, closed, end_ts, observed_ts, outcomes)
+           VALUES ${part.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?::BIGINT, ?::BIGINT, ?)').join(', ')}
            ON CONFLICT (market_id) DO UPDATE SET
              question = COALESCE(excluded.question, TaggerMarkets.question),
              description = COALESCE(excluded.description, TaggerMarkets.description),
@@ -149,8 +150,22 @@ export class TagStore {
              active = COALESCE(excluded.active, TaggerMarkets.active),
              closed = COALESCE(excluded.closed, TaggerMarkets.closed),
              end_ts = COALESCE(excluded.end_ts, TaggerMarkets.end_ts),
-             observed_ts = GREATEST(excluded.observed_ts, TaggerMarkets.observed_ts)`,
-          part.flatMap((m) => [m.condition_id, m.question, m.description, m.category, m.slug, m.event_slug, m.volume, m.active, m.closed, m.end_ts, m.observed_ts]),
+             observed_ts = GREATEST(excluded.observed_ts, TaggerMarkets.observed_ts),
+             outcomes = COALESCE(excluded.outcomes, TaggerMarkets.outcomes)`,
+          part.flatMap((m) => [
+            m.condition_id,
+            m.question,
+            m.description,
+            m.category,
+            m.slug,
+            m.event_slug,
+            m.volume,
+            m.active,
+            m.closed,
+            m.end_ts,
+            m.observed_ts,
+            m.outcomes.length > 0 ? JSON.stringify(m.outcomes) : null,
+          ]),
         );
       }
     });
@@ -211,7 +226,7 @@ export class TagStore {
 
   async examples(tagId: string): Promise<Array<MarketRow & { positive: boolean }>> {
     const rows = await this.#file.reader.all(
-      `SELECT e.market_id, e.is_positive, m.question, m.description, m.category, m.slug, m.volume, m.active, m.closed
+      `SELECT e.market_id, e.is_positive, m.question, m.description, m.category, m.slug, m.volume, m.active, m.closed, m.outcomes
        FROM TagExamples e LEFT JOIN TaggerMarkets m ON m.market_id = e.market_id
        WHERE e.tag_id = ? ORDER BY e.is_positive DESC, e.created_at DESC`,
       [tagId],
@@ -319,7 +334,7 @@ export class TagStore {
   async judgeQueue(limit: number, tagId?: string): Promise<JudgeItem[]> {
     const rows = await this.#file.reader.all(
       `SELECT h.*, t.name AS tag_name, t.description AS tag_description, TRUE AS is_current,
-         m.question, m.description, m.category, m.slug, m.volume, m.active, m.closed
+         m.question, m.description, m.category, m.slug, m.volume, m.active, m.closed, m.outcomes
        FROM MarketTagState s
        JOIN JudgeHistory h ON h.decision_id = s.decision_id
        JOIN Tags t ON t.tag_id = s.tag_id AND t.is_active
@@ -355,7 +370,7 @@ export class TagStore {
   }
 }
 
-const MARKET_COLUMNS = 'market_id, question, description, category, slug, volume, active, closed';
+const MARKET_COLUMNS = 'market_id, question, description, category, slug, volume, active, closed, outcomes';
 
 function varcharList(values: readonly string[]) {
   return listValue([...values]);
@@ -371,6 +386,7 @@ function toMarket(r: Row): MarketRow {
     volume: (r.volume as number | null) ?? null,
     active: (r.active as boolean | null) ?? null,
     closed: (r.closed as boolean | null) ?? null,
+    outcomes: typeof r.outcomes === 'string' ? (JSON.parse(r.outcomes) as string[]) : null,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import { TaggerInputError } from '../../../runtime/errors.ts';
+import { describeSign, instructionSign } from '../../classify/instruction-signs.ts';
 import type { JudgeItem } from '../../store/tag-store.ts';
 import { isHtmx, type RegisterPage, type WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -71,6 +72,8 @@ async function item(c: Context, deps: WebDeps, filter: string, skip: number, not
 function render(token: string, { history: h, market, tag }: JudgeItem, filter: string, skip: number, waiting: number, notice: string | null): SafeHtml {
   const leaning = h.leaning === 'YES' || h.leaning === 'NO' ? h.leaning : null;
   const opposite = leaning === 'YES' ? 'NO' : 'YES';
+  // Recomputed from the text shown, so the warning also covers decisions made before the check existed.
+  const sign = instructionSign({ question: market.question ?? market.marketId, description: market.description, outcomes: market.outcomes });
   const button = (decision: 'YES' | 'NO', key: string, label: string, cls = '') => html`<form method="post" action="/judge/decide" class="inline"
       hx-post="/judge/decide" hx-target="#judge-item" hx-swap="outerHTML">
       ${csrfField(token)}
@@ -82,6 +85,7 @@ function render(token: string, { history: h, market, tag }: JudgeItem, filter: s
   ${notice ? html`<p class="message error">${notice}</p>` : ''}
   <div class="judge-head"><span>Tag <strong class="tag-name">${tag.name}</strong></span><span class="muted">${waiting} waiting · item ${skip + 1}</span></div>
   <p class="tag-desc">${tag.description || html`<em class="muted">no description</em>`}</p>
+  ${sign ? html`<p class="message warn injection" role="note">Careful: ${describeSign(sign)}. The models' answers below may be what the text told them to say.</p>` : ''}
   <h2 class="question">${market.question ?? market.marketId}</h2>
   <div class="market-meta muted small">${market.category ?? ''} · volume ${fmtNum(market.volume)} · <code>${market.marketId}</code></div>
   ${market.description ? html`<div class="market-desc">${market.description}</div>` : ''}
