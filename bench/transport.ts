@@ -315,6 +315,8 @@ const settingsSchema = z
     batch: positiveInt.default(1_000),
     partitions: positiveInt.default(4),
     inflight: positiveInt.default(2),
+    /** Kafka clients to compare instead of the ceiling bench (bench/kafka-clients/). */
+    clients: z.string().optional(),
     json: z.boolean().default(false),
   })
   .strict();
@@ -329,6 +331,11 @@ export async function benchTransport(env: BenchEnv, flags: Record<string, unknow
   env.onClose(() => registry.close());
   const serde = new Serde(registry);
   const codec = await serde.codec<BenchTrade>('pma.bench.transport', BENCH_TRADE_SCHEMA as unknown as Record<string, unknown>);
+  if (settings.clients !== undefined) {
+    const { benchKafkaClients } = await import('./kafka-clients/command.ts');
+    await benchKafkaClients(env, transport, codec, { ...settings, clients: settings.clients });
+    return;
+  }
   const result = await runTransportBench(transport, codec, settings, scratch, env.logger);
   if (transport.kind === 'kafka') {
     // The Java client's own perf tools against the same broker, in the same run (bench/kafka-java.ts).
