@@ -350,8 +350,12 @@ export class TagStore {
     }));
   }
 
-  async judgeCount(): Promise<number> {
-    const row = await this.#file.reader.one(`SELECT count(*) AS n FROM MarketTagState s JOIN Tags t ON t.tag_id = s.tag_id AND t.is_active WHERE s.decision = 'UNSURE'`);
+  /** How many items `judgeQueue` holds (for one tag, or all active tags): the one count every page shows. */
+  async judgeCount(tagId?: string): Promise<number> {
+    const row = await this.#file.reader.one(`SELECT count(*) AS n FROM MarketTagState s JOIN Tags t ON t.tag_id = s.tag_id AND t.is_active WHERE s.decision = 'UNSURE' AND (? = '' OR s.tag_id = ?)`, [
+      tagId ?? '',
+      tagId ?? '',
+    ]);
     return (row?.n as number) ?? 0;
   }
 

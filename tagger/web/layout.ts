@@ -61,10 +61,7 @@ export function layout(options: { title: string; page: PageName; csrf: string; n
 <header class="topbar">
   <a class="brand" href="/tags">PMA Tag Manager</a>
   <nav>
-    ${PAGES.map(
-      ([name, href, label]) =>
-        html`<a href="${href}" class="${name === options.page ? 'active' : ''}">${label}${name === 'judge' && nav.judgeCount > 0 ? html` <span class="count">${nav.judgeCount}</span>` : ''}</a>`,
-    )}
+    ${PAGES.map(([name, href, label]) => html`<a href="${href}" class="${name === options.page ? 'active' : ''}">${label}${name === 'judge' ? html` ${judgeBadge(nav.judgeCount)}` : ''}</a>`)}
   </nav>
   <span class="ollama ${status.ok ? 'up' : 'down'}" title="${status.title}" role="status">${status.text}</span>
 </header>
@@ -74,6 +71,14 @@ ${options.body}
 </main>
 </body>
 </html>`;
+}
+
+/**
+ * The Judge count in the navigation. Always present (hidden at zero) so a Judge decision, which
+ * swaps only the card, can replace it out of band (`oob`) and the header never shows a stale count.
+ */
+export function judgeBadge(count: number, oob = false): SafeHtml {
+  return html`<span id="judge-count" class="count" ${count === 0 ? html`hidden` : ''} ${oob ? html`hx-swap-oob="true"` : ''}>${count}</span>`;
 }
 
 export function csrfField(token: string): SafeHtml {

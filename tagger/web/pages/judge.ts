@@ -10,19 +10,18 @@ import { describeSign, instructionSign } from '../../classify/instruction-signs.
 import type { JudgeItem } from '../../store/tag-store.ts';
 import { isHtmx, type RegisterPage, type WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { badge, csrfField, fmtNum, fmtTime } from '../layout.ts';
+import { badge, csrfField, fmtNum, fmtTime, judgeBadge } from '../layout.ts';
 
 const MAX_SKIP = 1_000;
 
 export const registerJudge: RegisterPage = (app, deps) => {
   app.get('/judge', async (c) => {
     const filter = c.req.query('tag') ?? '';
-    const tags = (await deps.service.store.tags()).filter((t) => t.active);
     const body = html`
 <section class="panel">
   <form method="get" action="/judge" class="toolbar">
     <h1>Judge</h1>
-    <label>Tag <select name="tag"><option value="">all active tags</option>${tags.map((t) => html`<option value="${t.tagId}" ${t.tagId === filter ? html`selected` : ''}>${t.name} (${t.unsure})</option>`)}</select></label>
+    <label>Tag ${await tagSelect(deps, filter)}</label>
     <button type="submit">Show</button>
     <span class="hint keys">Keys: <kbd>A</kbd> accept leaning · <kbd>R</kbd> reject leaning · <kbd>Y</kbd> belongs · <kbd>N</kbd> does not · <kbd>S</kbd> skip</span>
   </form>
@@ -31,7 +30,10 @@ ${await item(c, deps, filter, skipOf(c.req.query('skip')))}`;
     return deps.page(c, { title: 'Judge', page: 'judge', body });
   });
 
-  app.get('/judge/item', async (c) => deps.fragment(c, await item(c, deps, c.req.query('tag') ?? '', skipOf(c.req.query('skip')))));
+  app.get('/judge/item', async (c) => {
+    const filter = c.req.query('tag') ?? '';
+    return deps.fragment(c, await withCounts(deps, filter, await item(c, deps, filter, skipOf(c.req.query('skip')))));
+  });
 
   app.post('/judge/decide', async (c) => {
     const form = await deps.form(c);
@@ -47,7 +49,7 @@ ${await item(c, deps, filter, skipOf(c.req.query('skip')))}`;
       notice = err.message;
     }
     if (!isHtmx(c)) return c.redirect(`/judge?tag=${encodeURIComponent(filter)}&skip=${skip}`, 303);
-    return deps.fragment(c, await item(c, deps, filter, skip, notice));
+    return deps.fragment(c, await withCounts(deps, filter, await item(c, deps, filter, skip, notice)));
   });
 };
 
@@ -56,17 +58,42 @@ function skipOf(value: string | undefined): number {
   return Number.isInteger(n) && n >= 0 ? Math.min(n, MAX_SKIP) : 0;
 }
 
+/**
+ * The tag filter with each active tag's queue length. Re-sent out of band with every card, as is
+ * the navigation count, so no count on the page is older than the last decision.
+ */
+async function tagSelect(deps: WebDeps, filter: string, oob = false): Promise<SafeHtml> {
+  const tags = (await deps.service.store.tags()).filter((t) => t.active);
+  const all = await deps.service.store.judgeCount();
+  return html`<select name="tag" id="judge-tags" ${oob ? html`hx-swap-oob="true"` : ''}><option value="">all active tags (${all})</option>${tags.map(
+    (t) => html`<option value="${t.tagId}" ${t.tagId === filter ? html`selected` : ''}>${t.name} (${t.unsure})</option>`,
+  )}</select>`;
+}
+
 async function item(c: Context, deps: WebDeps, filter: string, skip: number, notice: string | null = null): Promise<SafeHtml> {
-  const queue = await deps.service.store.judgeQueue(skip + 1, filter || undefined);
-  const waiting = await deps.service.store.judgeCount();
+  const store = deps.service.store;
+  const queue = await store.judgeQueue(skip + 1, filter || undefined);
+  const waiting = await store.judgeCount(filter || undefined);
   const current = queue[skip];
   if (!current) {
+    const tag = filter ? await store.tag(filter) : undefined;
+    const why =
+      tag && !tag.active
+        ? html`The tag <strong>${tag.name}</strong> is inactive: its ${fmtNum(tag.unsure)} unsure markets are reviewed once it is active again (Tags page).`
+        : skip > 0 && waiting > 0
+          ? html`You skipped the rest. <a href="/judge?tag=${encodeURIComponent(filter)}">Start over</a>.`
+          : 'Nothing to review. The models agreed on everything so far.';
     return html`<section id="judge-item" class="panel judge empty-queue">
       ${notice ? html`<p class="message error">${notice}</p>` : ''}
-      <p class="empty">${skip > 0 && waiting > 0 ? html`You skipped the rest. <a href="/judge?tag=${encodeURIComponent(filter)}">Start over</a>.` : 'Nothing to review. The models agreed on everything so far.'}</p>
+      <p class="empty">${why}</p>
     </section>`;
   }
   return render(deps.token(c), current, filter, skip, waiting, notice);
+}
+
+/** A card for an htmx swap, with the navigation count and the tag filter replaced beside it. */
+async function withCounts(deps: WebDeps, filter: string, card: SafeHtml): Promise<SafeHtml> {
+  return html`${card}${judgeBadge(await deps.service.store.judgeCount(), true)}${await tagSelect(deps, filter, true)}`;
 }
 
 function render(token: string, { history: h, market, tag }: JudgeItem, filter: string, skip: number, waiting: number, notice: string | null): SafeHtml {
@@ -83,7 +110,7 @@ function render(token: string, { history: h, market, tag }: JudgeItem, filter: s
       <button type="submit" class="${cls}" data-key="${key}">${label} <kbd>${key.toUpperCase()}</kbd></button></form>`;
   return html`<section id="judge-item" class="panel judge" data-decision="${h.decisionId}">
   ${notice ? html`<p class="message error">${notice}</p>` : ''}
-  <div class="judge-head"><span>Tag <strong class="tag-name">${tag.name}</strong></span><span class="muted">${waiting} waiting · item ${skip + 1}</span></div>
+  <div class="judge-head"><span>Tag <strong class="tag-name">${tag.name}</strong></span><span class="muted waiting">${fmtNum(waiting)} waiting${filter ? html` for ${tag.name}` : ''} · item ${skip + 1}</span></div>
   <p class="tag-desc">${tag.description || html`<em class="muted">no description</em>`}</p>
   ${sign ? html`<p class="message warn injection" role="note">Careful: ${describeSign(sign)}. The models' answers below may be what the text told them to say.</p>` : ''}
   <h2 class="question">${market.question ?? market.marketId}</h2>

@@ -114,7 +114,13 @@ async function body(token: string, minExamples: number, tags: TagRow[], draft: R
       <td class="num"><a href="/examples?tag=${encodeURIComponent(t.tagId)}">+${t.positives} / −${t.negatives}</a></td>
       <td class="num">${fmtNum(t.yes)}</td>
       <td class="num">${fmtNum(t.no)}</td>
-      <td class="num">${t.unsure > 0 ? html`<a href="/judge?tag=${encodeURIComponent(t.tagId)}">${fmtNum(t.unsure)}</a>` : '0'}</td>
+      <td class="num">${
+        t.unsure === 0
+          ? '0'
+          : t.active
+            ? html`<a href="/judge?tag=${encodeURIComponent(t.tagId)}">${fmtNum(t.unsure)}</a>`
+            : html`<span title="Judge reviews active tags only: activate the tag to review these">${fmtNum(t.unsure)}</span>`
+      }</td>
       <td class="num">${fmtNum(t.human)}</td>
       <td class="actions">
         <form method="post" action="/tags/${encodeURIComponent(t.tagId)}/active">
