@@ -3,9 +3,15 @@
  * published straight to pma.markets and two scripted models that disagree on some of them:
  *   - every count (the navigation's Judge count, "N waiting", the tag filter's counts, the
  *     Tags page's Unsure column) agrees with the store after each kind of decision: a key, a
- *     click, a History change, and for an inactive tag.
+ *     click, a History change, and for an inactive tag;
+ *   - at 1280 px no page is wider than the window, no panel clips or scrolls what it holds, long
+ *     texts wrap at a readable width, and a History row has one note box; a screenshot of every
+ *     page goes to a temp dir (its path is printed).
  * Outside CI the suite is pending if chromium is missing.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { silentLogger } from '../../runtime/logger.ts';
@@ -15,6 +21,7 @@ import { TaggerService } from '../../tagger/service.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
 import { chromiumPath, describeNeeding } from '../prerequisite.ts';
 import { type Harness, market, openHarness } from './harness.ts';
+import { narrowestText, overflows } from './page-fit.ts';
 
 const { chromium: CHROMIUM, missing } = chromiumPath();
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -59,6 +66,7 @@ describeNeeding('tagger in a browser: counts and layout for a day of review', mi
   let browser: Browser;
   let page: Page;
   const problems: string[] = [];
+  const shots = mkdtempSync(join(tmpdir(), 'pma-tagger-shots-'));
 
   before(async () => {
     h = await openHarness();
@@ -180,6 +188,42 @@ describeNeeding('tagger in a browser: counts and layout for a day of review', mi
     await page.goto(`${web.url}/judge?tag=old`);
     await page.waitForSelector(`#judge-item >> text=its ${old.unsure} unsure markets are reviewed once it is active again`);
     await expectCountsMatchStore('Judge for an inactive tag');
+  });
+
+  it('fits every page in 1280 px with long texts wrapped, and takes a screenshot of each', async () => {
+    const pages: Array<[string, string]> = [
+      ['tags', '/tags'],
+      ['examples', `/examples?tag=elections&q=${encodeURIComponent('race')}`],
+      ['history', '/history'],
+      ['history-unsure', '/history?decision=UNSURE'],
+      ['settings', '/settings'],
+      ['pipeline', '/pipeline'],
+    ];
+    const queue = await service.store.judgeQueue(100);
+    const long = queue.findIndex((q) => q.market.question === LONG_QUESTION);
+    expect(long, 'the long question waits in Judge').to.be.at.least(0);
+    pages.push(['judge-long', `/judge?skip=${long}`]);
+    pages.push(['judge', '/judge']);
+    const found: Record<string, string[]> = {};
+    for (const [name, path] of pages) {
+      await page.goto(`${web.url}${path}`);
+      if (name === 'examples') await page.waitForSelector('#results tr');
+      if (name === 'pipeline') await page.waitForSelector('#pipeline table');
+      await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+      const bad = await overflows(page);
+      const narrow = await narrowestText(page, LONG_QUESTION.slice(0, 40));
+      if (narrow < 300) bad.push(`the long question is ${Math.round(narrow)} px wide`);
+      if (bad.length > 0) found[name] = bad;
+    }
+    console.log(`      screenshots: ${shots}`);
+    expect(found).to.deep.equal({});
+  });
+
+  it('gives each History row one note box, whatever its decision', async () => {
+    await page.goto(`${web.url}/history?current=1`);
+    const notes = await page.locator('table.history tbody tr').evaluateAll((rows) => rows.map((r) => r.querySelectorAll('input[name=note]').length));
+    expect(notes.length).to.be.greaterThan(0);
+    expect(notes.every((n) => n <= 1)).to.equal(true);
   });
 
   it('ran without a script error or a Content-Security-Policy violation', () => {

@@ -24,6 +24,7 @@ import type { MarketRow } from '../../tagger/store/tag-store.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
 import { chromiumPath, describeNeeding } from '../prerequisite.ts';
 import { type Harness, openHarness } from './harness.ts';
+import { overflows } from './page-fit.ts';
 
 const { chromium: CHROMIUM, missing } = chromiumPath();
 const ARTIFACTS = new URL('../../test-artifacts/tagger/', import.meta.url).pathname;
@@ -88,7 +89,7 @@ describeNeeding('tagger in a browser: the whole loop', missing, function () {
     expect(catalogue.filter((m) => saysA(m.question ?? '') !== saysB(m.question ?? '')).length, 'a disagreement among the simulator markets').to.be.greaterThan(0);
     web = await startWebServer({ service, serde: h.serde, logger: silentLogger, port: 0 });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1366, height: 800 } });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(m.text());
     });
@@ -232,6 +233,8 @@ describeNeeding('tagger in a browser: the whole loop', missing, function () {
       );
       await more.close();
       await until(async () => (await records()) > first, 'a live refresh', 20_000);
+      // With real cursors, groups and dead letters in it, nothing on the page is clipped at 1280 px.
+      expect(await overflows(page)).to.deep.equal([]);
       await shot('pipeline');
     } finally {
       stop.abort();

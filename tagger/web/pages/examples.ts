@@ -52,7 +52,7 @@ async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
     ${examples.map(
       (e) => html`<tr>
       <td>${e.positive ? html`<span class="badge yes">positive</span>` : html`<span class="badge no">negative</span>`}</td>
-      <td>${e.question ?? e.marketId}</td>
+      <td><div class="clamp" title="${e.question ?? e.marketId}">${e.question ?? e.marketId}</div></td>
       <td class="actions">${exampleButton(deps.token(c), tag.tagId, e.marketId, 'REMOVED', 'Remove', q)}</td>
     </tr>`,
     )}
@@ -70,7 +70,7 @@ async function results(deps: WebDeps, c: Context, tag: TagRow, q: string): Promi
   ${found.map((m: MarketRow) => {
     const state = examples.get(m.marketId);
     return html`<tr>
-      <td><div>${m.question ?? m.marketId}</div><div class="muted small">${m.category ?? ''} ${m.closed ? '· closed' : ''}</div></td>
+      <td><div class="clamp" title="${m.question ?? m.marketId}">${m.question ?? m.marketId}</div><div class="muted small">${m.category ?? ''} ${m.closed ? '· closed' : ''}</div></td>
       <td class="num">${fmtNum(m.volume)}</td>
       <td>${state === undefined ? '—' : state ? html`<span class="badge yes">positive</span>` : html`<span class="badge no">negative</span>`}</td>
       <td class="actions">

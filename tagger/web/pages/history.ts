@@ -71,6 +71,7 @@ async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
     rows.length === 0
       ? html`<p class="empty">No decision matches.</p>`
       : html`<table class="history">
+    <colgroup><col class="when"><col class="tag"><col class="market"><col class="decision"><col class="by"><col class="why"><col class="change"></colgroup>
     <thead><tr><th>When</th><th>Tag</th><th>Market</th><th>Decision</th><th>By</th><th>Why</th><th>Change</th></tr></thead>
     <tbody>${rows.slice(0, PAGE).map((r) => row(token, r, here))}</tbody>
   </table>`
@@ -85,15 +86,20 @@ async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
 
 function row(token: string, r: HistoryRow, back: string): SafeHtml {
   const by = r.deciderKind === 'human' ? html`<span class="who human">${r.decider}</span>` : html`<span class="who model">${r.decider}</span>`;
-  const change = (decision: 'YES' | 'NO', label: string) => html`<form method="post" action="/history/decide" class="inline">
+  // One form per row: the button pressed says the decision, so an UNSURE row has one note box, not one per side.
+  const change = (decisions: Array<['YES' | 'NO', string]>) => html`<form method="post" action="/history/decide" class="change">
     ${csrfField(token)}<input type="hidden" name="tag" value="${r.tagId}"><input type="hidden" name="market" value="${r.marketId}">
-    <input type="hidden" name="decision" value="${decision}"><input type="hidden" name="expect" value="${r.decisionId}"><input type="hidden" name="back" value="${back}">
+    <input type="hidden" name="expect" value="${r.decisionId}"><input type="hidden" name="back" value="${back}">
     <input name="note" placeholder="note (optional)" maxlength="500" class="note">
-    <button type="submit">${label}</button></form>`;
+    ${decisions.map(([decision, label]) => html`<button type="submit" name="decision" value="${decision}">${label}</button>`)}</form>`;
+  const sides: Array<['YES' | 'NO', string]> = [
+    ['YES', 'Set belongs'],
+    ['NO', 'Set does not belong'],
+  ];
   return html`<tr class="${r.current ? 'current' : 'superseded'}" data-decision="${r.decisionId}">
-    <td class="nowrap">${fmtTime(r.decidedAt)}</td>
+    <td class="small">${fmtTime(r.decidedAt)}</td>
     <td>${r.tagName ?? r.tagId}</td>
-    <td>${r.question ?? r.marketId}</td>
+    <td><div class="clamp" title="${r.question ?? r.marketId}">${r.question ?? r.marketId}</div></td>
     <td>${badge(r.decision)} ${r.current ? html`<span class="pill on">current</span>` : html`<span class="pill off">superseded</span>`}</td>
     <td>${by}<div class="muted small">${r.via ?? ''}</div></td>
     <td>
@@ -106,6 +112,6 @@ function row(token: string, r: HistoryRow, back: string): SafeHtml {
           : ''
       }
     </td>
-    <td class="actions">${r.current ? html`${r.decision !== 'YES' ? change('YES', 'Set belongs') : ''}${r.decision !== 'NO' ? change('NO', 'Set does not belong') : ''}` : ''}</td>
+    <td>${r.current ? change(sides.filter(([side]) => side !== r.decision)) : ''}</td>
   </tr>`;
 }

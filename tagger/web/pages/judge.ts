@@ -13,6 +13,8 @@ import { html, type SafeHtml } from '../html.ts';
 import { badge, csrfField, fmtNum, fmtTime, judgeBadge } from '../layout.ts';
 
 const MAX_SKIP = 1_000;
+/** Past this many characters a question is set in body size: a headline of a page of text is hard to read. */
+const LONG_QUESTION = 200;
 
 export const registerJudge: RegisterPage = (app, deps) => {
   app.get('/judge', async (c) => {
@@ -113,8 +115,8 @@ function render(token: string, { history: h, market, tag }: JudgeItem, filter: s
   <div class="judge-head"><span>Tag <strong class="tag-name">${tag.name}</strong></span><span class="muted waiting">${fmtNum(waiting)} waiting${filter ? html` for ${tag.name}` : ''} · item ${skip + 1}</span></div>
   <p class="tag-desc">${tag.description || html`<em class="muted">no description</em>`}</p>
   ${sign ? html`<p class="message warn injection" role="note">Careful: ${describeSign(sign)}. The models' answers below may be what the text told them to say.</p>` : ''}
-  <h2 class="question">${market.question ?? market.marketId}</h2>
-  <div class="market-meta muted small">${market.category ?? ''} · volume ${fmtNum(market.volume)} · <code>${market.marketId}</code></div>
+  <h2 class="question ${(market.question ?? '').length > LONG_QUESTION ? 'long' : ''}">${market.question ?? market.marketId}</h2>
+  <div class="market-meta muted small">${market.category ? `${market.category} · ` : ''}volume ${fmtNum(market.volume)} · <code>${market.marketId}</code></div>
   ${market.description ? html`<div class="market-desc">${market.description}</div>` : ''}
   <table class="votes">
     <thead><tr><th>Model</th><th>Answer</th><th class="num">Confidence</th><th>Reason</th></tr></thead>

@@ -62,7 +62,7 @@ async function panel(deps: WebDeps): Promise<SafeHtml> {
     ${snap.endpoints.map(
       (e) => html`<tr><td><code>${e.endpoint}</code></td><td class="num">${fmtNum(e.scopes)}</td><td class="num">${fmtNum(e.complete)}</td>
         <td><progress max="${String(e.scopes)}" value="${String(e.complete)}"></progress></td>
-        <td class="num">${fmtNum(e.records)}</td><td class="nowrap">${fmtTime(e.updatedAt)}</td></tr>`,
+        <td class="num">${fmtNum(e.records)}</td><td class="time">${fmtTime(e.updatedAt)}</td></tr>`,
     )}</tbody></table>`
   }
 </section>
