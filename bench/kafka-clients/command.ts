@@ -14,9 +14,9 @@ const IDLE_MS = 60_000;
 
 async function nodeClient(name: Exclude<ClientName, 'java'>, transport: Transport, brokers: string[]): Promise<BenchClient> {
   if (name === 'kafkajs') return kafkajsClient(transport);
-  // Loaded only when asked for: the plain bench and the transport never need it.
-  const { platformaticClient } = await import('./platformatic.ts');
-  return platformaticClient(brokers);
+  // The others are loaded only when asked for: the plain bench and the transport never need them.
+  if (name === 'platformatic') return (await import('./platformatic.ts')).platformaticClient(brokers);
+  return (await import('./confluent.ts')).confluentClient(brokers);
 }
 
 export async function benchKafkaClients(

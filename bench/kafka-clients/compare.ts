@@ -22,7 +22,7 @@ import { perSecond, type Rate, timed } from '../measure.ts';
 import { type BenchTrade, makeTrades } from '../transport.ts';
 import type { BenchClient, BenchRecord } from './types.ts';
 
-export const CLIENT_NAMES = ['kafkajs', 'platformatic', 'java'] as const;
+export const CLIENT_NAMES = ['kafkajs', 'platformatic', 'confluent', 'java'] as const;
 export type ClientName = (typeof CLIENT_NAMES)[number];
 
 /** "kafkajs,platformatic,java" -> the names, in the order given; unknown names are refused. */

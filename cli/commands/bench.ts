@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .option('--batch <n>', 'records per send (default 1000)')
     .option('--partitions <n>', 'partitions of the bench topic (default 4)')
     .option('--inflight <n>', 'sends awaiting acknowledgement at once; 1 awaits each send before the next (default 2)')
-    .option('--clients <list>', 'Kafka only: compare these clients instead (kafkajs,platformatic,java), each as a share of Java')
+    .option('--clients <list>', 'Kafka only: compare these clients instead (kafkajs,platformatic,confluent,java), each as a share of Java')
     .option('--json', 'print the result as JSON instead of a table')
     .action(action(benchTransport));
   bench
