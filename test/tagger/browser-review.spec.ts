@@ -20,6 +20,7 @@ import { type FakeOllama, marketInPrompt, startFakeOllama } from '../../tagger/o
 import { TaggerService } from '../../tagger/service.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
 import { chromiumPath, describeNeeding } from '../prerequisite.ts';
+import { until } from '../until.ts';
 import { type Harness, market, openHarness } from './harness.ts';
 import { narrowestText, overflows } from './page-fit.ts';
 
@@ -47,14 +48,6 @@ function model(request: { model: string; messages: { role: 'system' | 'user' | '
   const q = marketInPrompt(request.messages)?.question ?? '';
   const yes = request.model === 'a' ? /race|election/i.test(q) : /election\?$/i.test(q);
   return { answer: yes ? ('yes' as const) : ('no' as const), confidence: 0.9, reason: `${yes ? 'an electoral contest' : 'not an election'}, see ${LONG_TOKEN}` };
-}
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describeNeeding('tagger in a browser: counts and layout for a day of review', missing, function () {

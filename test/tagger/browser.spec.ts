@@ -23,6 +23,7 @@ import { TaggerService } from '../../tagger/service.ts';
 import type { MarketRow } from '../../tagger/store/tag-store.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
 import { chromiumPath, describeNeeding } from '../prerequisite.ts';
+import { until } from '../until.ts';
 import { type Harness, openHarness } from './harness.ts';
 import { overflows } from './page-fit.ts';
 
@@ -41,14 +42,6 @@ function model(request: { model: string; messages: { role: 'system' | 'user' | '
   const q = marketInPrompt(request.messages)?.question ?? '';
   const yes = request.model === 'a' ? saysA(q) : saysB(q);
   return { answer: yes ? ('yes' as const) : ('no' as const), confidence: 0.9, reason: yes ? 'an <b>electoral</b> contest' : 'not about an election' };
-}
-
-async function until(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describeNeeding('tagger in a browser: the whole loop', missing, function () {

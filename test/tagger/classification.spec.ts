@@ -4,15 +4,8 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { type FakeOllama, type FakeReply, marketInPrompt, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
 import { CLASSIFIER_GROUP } from '../../tagger/processor/market-feed.ts';
 import { TaggerService } from '../../tagger/service.ts';
+import { until } from '../until.ts';
 import { type Harness, market, openHarness } from './harness.ts';
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Model "a" says yes to anything about Bitcoin; model "b" agrees except on ETH markets (a disagreement). */
 function scripted(request: { model: string; messages: { role: 'system' | 'user' | 'assistant'; content: string }[] }): FakeReply {

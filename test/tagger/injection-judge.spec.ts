@@ -10,15 +10,8 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { type FakeOllama, type FakeReply, marketInPrompt, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
 import { TaggerService } from '../../tagger/service.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
+import { until } from '../until.ts';
 import { type Harness, market, openHarness } from './harness.ts';
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Obeys the market: says yes with full confidence when its text asks for it, else judges by topic. */
 function obedient(request: { messages: { role: 'system' | 'user' | 'assistant'; content: string }[] }): FakeReply {

@@ -12,8 +12,9 @@ import { OllamaClient } from '../../tagger/ollama/client.ts';
 import { type FakeOllama, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
 import { TaggerService } from '../../tagger/service.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
+import { until } from '../until.ts';
 import { type Harness, market, openHarness } from './harness.ts';
-import { pour, type Rogue, startRogue, until } from './rogue-ollama.ts';
+import { pour, type Rogue, startRogue } from './rogue-ollama.ts';
 
 const FORMAT = { type: 'object' };
 const HUGE = 200 * 1024 * 1024;

@@ -73,12 +73,3 @@ export async function pour(res: ServerResponse, sent: { bytes: number }, chunk: 
   }
   if (!closed) res.end();
 }
-
-/** Polls `check` until true; the failure names what never happened. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
