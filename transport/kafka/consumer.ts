@@ -196,18 +196,22 @@ export class KafkaConsumer implements Consumer {
       for (const partition of partitions) next.set(partitionKey(topic, partition), { topic, partition });
     }
     const lost = [...this.#assignment.keys()].filter((k) => !next.has(k));
+    const unpause: Array<{ topic: string; partition: number }> = [];
     for (const k of lost) {
       this.#positions.delete(k);
       this.#fetched.delete(k);
       this.#handed.delete(k);
       this.#committed.delete(k);
-      this.#paused.delete(k);
+      if (this.#paused.delete(k)) unpause.push(this.#assignment.get(k)!);
     }
     if (lost.length > 0) this.#buffer.drop((t, p) => !next.has(partitionKey(t, p)));
     this.#assignment = next;
     this.#logger.debug('assignment', { partitions: [...next.values()].map((tp) => `${tp.topic}/${tp.partition}`) });
     const kafka = this.#kafka;
     if (!kafka) return;
+    // kafkajs keeps a pause across rebalances: a paused partition given back later would stay
+    // paused for good, since nothing here remembers pausing it.
+    if (unpause.length > 0) kafka.resume(unpause.map(({ topic, partition }) => ({ topic: this.#names.topic(topic), partitions: [partition] })));
     for (const [k, { topic, partition }] of next) {
       const pending = this.#pendingSeeks.get(k);
       if (pending !== undefined) {
