@@ -208,10 +208,13 @@ class ProcessorRunner {
    * read again. Fact records polled in the same turn are taken after this.
    */
   async #catchUpOnTakeover(round: Round): Promise<void> {
-    const now = new Set(this.#facts.assignment().map((tp) => partitionKey(tp.topic, tp.partition)));
-    const gained = [...now].some((k) => !this.#factPartitions.has(k));
-    this.#factPartitions = now;
-    if (gained) this.#released(await this.#shared.catchUp(this.#deps.transport.admin(), this.#deps.signal), round);
+    const assigned = this.#facts.assignment();
+    const gained = assigned.filter((tp) => !this.#factPartitions.has(partitionKey(tp.topic, tp.partition)));
+    this.#factPartitions = new Set(assigned.map((tp) => partitionKey(tp.topic, tp.partition)));
+    if (gained.length === 0) return;
+    // Fenced first: a last owner still committing would otherwise land output after the catch-up read past it.
+    await this.#producer.claim(this.#facts, gained);
+    this.#released(await this.#shared.catchUp(this.#deps.transport.admin(), this.#deps.signal), round);
   }
 
   #waitMs(): number {
@@ -350,8 +353,23 @@ class ProcessorRunner {
           if (moved.has(input)) this.#done.uncommitted([{ topic, partition, offset }]);
           throw err;
         }
-        // Another instance owns the partition now and reads these records again: ours are void.
+        // Another instance owns the partition now and reads these records again: ours are void,
+        // and must not count as sent should this instance read them again itself later.
+        this.#forget(batches);
         this.#log.warn('input partition taken over by another processor; this round of it was not written', { topic, partition, offset, records: batches.reduce((n, b) => n + b.records.length, 0) });
+      }
+    }
+  }
+
+  /** Takes the identities of records that never reached the log out of the dedup windows. */
+  #forget(batches: Array<{ topic: string; records: ProduceRecord[] }>): void {
+    for (const { topic, records } of batches) {
+      const key = CLEAN_TOPIC_KEYS.find((k) => TOPICS[k].name === topic);
+      const window = key && this.#windows.get(key);
+      if (!window) continue;
+      for (const r of records) {
+        const id = r.headers?.[DEDUP_HEADER];
+        if (id !== undefined) window.delete(id);
       }
     }
   }

@@ -158,6 +158,12 @@ export interface TransactionalProducer {
    * partition now: its records will be read again by that member.
    */
   commitStep(consumer: Consumer, input: TopicPartitionOffset, batches: TopicRecords[]): Promise<void>;
+  /**
+   * Takes over `partitions`, newly assigned to `consumer`, before any of their records is read:
+   * once it resolves, no step of a previous owner (a zombie that has not noticed the rebalance)
+   * commits any more, so what the owners before committed is all in the log.
+   */
+  claim(consumer: Consumer, partitions: Array<{ topic: string; partition: number }>): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -9,7 +9,8 @@ import { createHash } from 'node:crypto';
 
 export class DedupWindow {
   readonly capacity: number;
-  readonly #seen = new Set<string>();
+  /** Identity -> its slot in the ring, so a slot emptied by `delete` evicts nothing later. */
+  readonly #seen = new Map<string, number>();
   readonly #ring: Array<string | undefined>;
   #next = 0;
 
@@ -27,15 +28,23 @@ export class DedupWindow {
     return this.#seen.has(id);
   }
 
-  /** Adds an identity; the oldest one leaves when the window is full. Returns false if it was already there. */
+  /** Adds an identity; the oldest addition leaves when the window is full. Returns false if it was already there. */
   add(id: string): boolean {
     if (this.#seen.has(id)) return false;
     const evicted = this.#ring[this.#next];
     if (evicted !== undefined) this.#seen.delete(evicted);
     this.#ring[this.#next] = id;
-    this.#seen.add(id);
+    this.#seen.set(id, this.#next);
     this.#next = (this.#next + 1) % this.capacity;
     return true;
+  }
+
+  /** Forgets an identity whose record never reached the log (its transaction was void). */
+  delete(id: string): void {
+    const slot = this.#seen.get(id);
+    if (slot === undefined) return;
+    this.#seen.delete(id);
+    this.#ring[slot] = undefined;
   }
 }
 

@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import kafkajs from 'kafkajs';
+import { ConsumerStateError } from '../../runtime/errors.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { createKafkaTransport } from '../../transport/kafka/index.ts';
 import { partitionForKey } from '../../transport/partitioner.ts';
 import type { Consumer, ProduceRecord, Transport } from '../../transport/types.ts';
 import { describeNeeding } from '../prerequisite.ts';
+import { until } from '../until.ts';
 import { type ContractTransport, transportContract } from './contract.ts';
 import { type KafkaTestEnv, kafkaAvailability, uniqueTopic } from './kafka/broker.ts';
 
@@ -243,6 +245,82 @@ describeNeeding(`kafka (${source})`, missing, () => {
       expect(got.map((r) => r.offset)).to.deep.equal(Array.from({ length: 2_000 }, (_, i) => i));
       await small.admin().deleteTopics([topic]);
       await small.close();
+    });
+
+    it('fetches a partition again that was paused for a full buffer, taken by another member and given back', async () => {
+      // kafkajs keeps a partition's pause across rebalances: regained, it stayed paused while this
+      // member had forgotten pausing it, so nothing resumed it (a processor's input partition stuck for good).
+      const small = createKafkaTransport({
+        brokers: env.brokers,
+        clientId: 'pma-test-regain',
+        logger: silentLogger,
+        consumer: { bufferRecords: 50, bufferBytes: 1_000_000, fetchBytesPerPartition: 1_024 },
+      });
+      const topic = uniqueTopic('regain');
+      const groupId = uniqueTopic('g');
+      await small.admin().createTopics([{ name: topic, partitions: 2 }]);
+      const producer = small.producer();
+      for (const partition of [0, 1]) {
+        for (let i = 0; i < 10; i++)
+          await producer.send(
+            topic,
+            records(50, `p${partition}-${i}-`).map((r) => ({ ...r, partition })),
+          );
+      }
+      const a = small.consumer({ groupId, maxRecords: 10 });
+      await a.subscribe([topic]);
+      const buffered = () => (a as unknown as { buffered(): { records: number } }).buffered().records;
+      await until(async () => buffered() >= 50, 'the first member’s buffer full, both partitions paused', 30_000);
+      const b = small.consumer({ groupId });
+      await b.subscribe([topic]);
+      await until(async () => a.assignment().length === 1 && b.assignment().length === 1, 'a partition moved to the second member', 60_000);
+      await b.close();
+      await until(async () => a.assignment().length === 2, 'the partition given back', 60_000);
+      const got = await pollUntil(a, 1_000, 30_000);
+      const perPartition = [0, 1].map((p) => new Set(got.filter((r) => r.partition === p).map((r) => r.offset)).size);
+      expect(perPartition, 'distinct offsets read per partition').to.deep.equal([500, 500]);
+      await a.close();
+      await small.admin().deleteTopics([topic]);
+      await small.close();
+    });
+
+    it('a new owner’s claim fences the partition’s last owner before it noticed the rebalance: its later step writes nothing', async () => {
+      const input = uniqueTopic('claim-in');
+      const output = uniqueTopic('claim-out');
+      const groupId = uniqueTopic('g');
+      await transport.admin().createTopics([
+        { name: input, partitions: 1 },
+        { name: output, partitions: 1 },
+      ]);
+      await transport.producer().send(input, records(5));
+      const zombie = transport.consumer({ groupId });
+      await zombie.subscribe([input]);
+      expect(await pollUntil(zombie, 5)).to.have.length(5);
+      const zombieSteps = transport.transactionalProducer();
+      const out = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.from(`out${from + i}`) }));
+      await zombieSteps.commitStep(zombie, { topic: input, partition: 0, offset: 2 }, [{ topic: output, records: out(0, 2) }]);
+      // The next owner, from another process; the zombie's group never rebalanced, so it still believes it owns the partition.
+      const other = createKafkaTransport({ brokers: env.brokers, clientId: 'pma-test-claim', logger: silentLogger });
+      const owner = other.consumer({ groupId });
+      const ownerSteps = other.transactionalProducer();
+      await ownerSteps.claim(owner, [{ topic: input, partition: 0 }]);
+      const err = await zombieSteps.commitStep(zombie, { topic: input, partition: 0, offset: 5 }, [{ topic: output, records: out(2, 3) }]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, 'the zombie’s step').to.be.instanceOf(ConsumerStateError);
+      expect((err as ConsumerStateError).context).to.include({ fenced: true });
+      expect(await transport.admin().groupOffsets(groupId, input)).to.deep.equal([{ topic: input, partition: 0, offset: 2 }]);
+      const reader = transport.consumer({ groupId: uniqueTopic('read') });
+      await reader.subscribe([output]);
+      expect((await pollUntil(reader, 5, 5_000)).map((r) => r.value)).to.deep.equal(['out0', 'out1']);
+      await reader.close();
+      await zombie.close();
+      await zombieSteps.close();
+      await owner.close();
+      await ownerSteps.close();
+      await other.close();
+      await transport.admin().deleteTopics([input, output]);
     });
 
     it('reads lag and committed offsets from the broker, and seeks by timestamp', async () => {

@@ -84,6 +84,11 @@ export class EmbeddedProducer implements Producer, TransactionalProducer {
     }
   }
 
+  /** Nothing to do: every step checks, in its own SQLite transaction, that its member still owns the partition. */
+  async claim(): Promise<void> {
+    if (this.#closed) throw new TransportError('producer is closed');
+  }
+
   async commitStep(consumer: Consumer, input: TopicPartitionOffset, batches: TopicRecords[]): Promise<void> {
     if (this.#closed) throw new TransportError('producer is closed');
     const deps = this.#deps;

@@ -3,8 +3,9 @@
  * Kafka Streams used before KIP-447 (kafkajs 2.2.4 sends TxnOffsetCommit v0-v1, without the
  * group generation KIP-447 fences on): one transactional producer per input partition, its
  * transactional id naming the consumer group, topic and partition. Whoever owns the partition
- * next initialises the same id, which aborts the previous owner's open transaction and fences it
- * (a zombie's later commit fails with a fencing error and writes nothing). Each step is one
+ * next claims it before reading it: it initialises the same id, which finishes or aborts the
+ * previous owner's open transaction and fences it (a zombie's later commit fails with a fencing
+ * error and writes nothing). Each step is one
  * transaction: the output records, then the input offset through `sendOffsets`, then commit;
  * `read_committed` consumers see the records exactly when the offset is committed.
  *
@@ -62,7 +63,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
   readonly #requestRecords: number;
   readonly #outageMs: number;
   /** Per transactional id, the input offset its last step committed. */
-  readonly #lastOffset = new Map<string, number>();
+  readonly #lastOffset = new Map<string, number | undefined>();
   readonly #onClose: () => void;
   /** Per transactional id, its producer once connected (connecting initialises the id). */
   readonly #producers = new Map<string, Promise<kafkajs.Producer>>();
@@ -101,8 +102,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
       }));
       for (let i = 0; i < list.length; i += this.#requestRecords) messages.push({ topic: this.#names.topic(topic), messages: list.slice(i, i + this.#requestRecords) });
     }
-    // Transactional ids are cluster-wide like groups: the wire names keep pipelines' ids apart.
-    const id = `${this.#names.group(consumer.groupId)}~${this.#names.topic(input.topic)}~${input.partition}`;
+    const id = this.#idOf(consumer, input);
     const offset = consumer.committable(input);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -115,13 +115,63 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
         const delayMs = Math.min(5_000, 300 * 2 ** attempt);
         this.#logger.warn('transactional step failed; trying again', { ...context, err, attempt, delayMs });
         await new Promise((resolve) => setTimeout(resolve, delayMs));
-        if (offset !== this.#lastOffset.get(id) && (await this.#settledOffset(id, consumer.groupId, input, context).catch(() => undefined)) === offset) {
+        const settled = await this.#settledOffset(id, consumer.groupId, input, context).then(
+          (o) => ({ offset: o }),
+          () => undefined,
+        );
+        if (settled && offset !== this.#lastOffset.get(id) && settled.offset === offset) {
           this.#logger.info('the failed step had committed; not sending it again', context);
           this.#lastOffset.set(id, offset);
           return;
         }
+        // Neither where this member's steps left the partition nor where this one takes it: another owner moved it on.
+        if (settled && this.#lastOffset.has(id) && settled.offset !== this.#lastOffset.get(id)) {
+          this.#drop(id);
+          throw new ConsumerStateError('fenced: another owner of the input partition committed past it; nothing was written', {
+            ...context,
+            transactionalId: id,
+            committed: settled.offset ?? -1,
+            fenced: true,
+          });
+        }
       }
     }
+  }
+
+  /** Transactional ids are cluster-wide like groups: the wire names keep pipelines' ids apart. */
+  #idOf(consumer: KafkaConsumer, input: { topic: string; partition: number }): string {
+    return `${this.#names.group(consumer.groupId)}~${this.#names.topic(input.topic)}~${input.partition}`;
+  }
+
+  /**
+   * Initialises each partition's transactional id afresh, even where this member still holds a
+   * producer for it (it may have owned the partition before someone else did): the broker then
+   * finishes or aborts the previous owner's open transaction and fences that owner, before this
+   * resolves. Otherwise a zombie could commit after the new owner read the committed offset and
+   * the group's output, and its records would go out twice.
+   */
+  async claim(consumer: Consumer, partitions: Array<{ topic: string; partition: number }>): Promise<void> {
+    if (this.#closed) throw new TransportError('transactional producer is closed');
+    if (!(consumer instanceof KafkaConsumer)) throw new ConsumerStateError('claim needs a consumer of the Kafka transport', {});
+    await Promise.all(
+      partitions.map(async ({ topic, partition }) => {
+        const id = this.#idOf(consumer, { topic, partition });
+        const context = { group: consumer.groupId, topic, partition };
+        const started = Date.now();
+        for (let attempt = 0; ; attempt++) {
+          try {
+            this.#drop(id);
+            this.#lastOffset.set(id, await this.#settledOffset(id, consumer.groupId, { topic, partition }, context));
+            return;
+          } catch (err) {
+            if (Date.now() - started > this.#outageMs || this.#closed) throw wrapKafkaError(err, 'cannot claim the input partition', { ...context, transactionalId: id });
+            const delayMs = Math.min(5_000, 300 * 2 ** attempt);
+            this.#logger.warn('claiming an input partition failed; trying again', { ...context, err, attempt, delayMs });
+            await new Promise((resolve) => setTimeout(resolve, delayMs));
+          }
+        }
+      }),
+    );
   }
 
   /**
@@ -129,8 +179,10 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
    * answers only after the broker finished that transaction (commit or abort), and its offsets
    * are readable only from then on; read earlier, a committed step looks uncommitted and is sent twice.
    */
-  async #settledOffset(id: string, groupId: string, input: TopicPartitionOffset, context: Record<string, string | number>): Promise<number | undefined> {
-    await this.#producer(id, context);
+  async #settledOffset(id: string, groupId: string, input: { topic: string; partition: number }, context: Record<string, string | number>): Promise<number | undefined> {
+    // kafkajs initialises the transactional id (and so fences) only when a transaction begins; one with nothing in it ends locally.
+    const transaction = await (await this.#producer(id, context)).transaction();
+    await transaction.abort();
     return (await this.#admin.groupOffsets(groupId, input.topic)).find((o) => o.partition === input.partition)?.offset;
   }
 

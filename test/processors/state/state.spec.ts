@@ -26,6 +26,32 @@ describe('processors/state', () => {
     );
   });
 
+  it('DedupWindow forgets a deleted identity, and the deletion evicts nothing later', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.record({ del: fc.boolean(), id: fc.integer({ min: 0, max: 30 }) }), { maxLength: 200 }), (capacity, ops) => {
+        const w = new DedupWindow(capacity);
+        // The last `capacity` additions, each still there unless deleted since.
+        const model: Array<{ id: number; alive: boolean }> = [];
+        const alive = (id: number) => model.some((e) => e.alive && e.id === id);
+        for (const { del, id } of ops) {
+          if (del) {
+            w.delete(String(id));
+            for (const e of model) if (e.id === id) e.alive = false;
+          } else {
+            const fresh = w.add(String(id));
+            expect(fresh).to.equal(!alive(id));
+            if (fresh) {
+              model.push({ id, alive: true });
+              if (model.length > capacity) model.shift();
+            }
+          }
+          expect(w.size).to.equal(model.filter((e) => e.alive).length);
+          for (let k = 0; k <= 30; k++) expect(w.has(String(k))).to.equal(alive(k));
+        }
+      }),
+    );
+  });
+
   it('identity separates parts (no ambiguity from concatenation) and is 16 characters', () => {
     expect(identity('ab', 'c')).to.not.equal(identity('a', 'bc'));
     expect(identity('x')).to.have.length(16);
