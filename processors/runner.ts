@@ -50,6 +50,12 @@ export interface ProcessorOptions {
   retryWaitMs?: number;
   /** Records per poll. Default 2,000. */
   pollRecords?: number;
+  /**
+   * How long an input partition fenced while still assigned waits for a newer assignment before
+   * it is taken back anyway: past the group's session timeout (30 s) a member that still lists a
+   * partition has missed no rebalance. Default 45 s.
+   */
+  fencedRetakeMs?: number;
 }
 
 export interface ProcessorDeps {
@@ -77,6 +83,7 @@ export const PROCESSOR_DEFAULTS = {
   retryCapacity: 100_000,
   retryWaitMs: 30_000,
   pollRecords: 2_000,
+  fencedRetakeMs: 45_000,
 } as const;
 
 const REFERENCE_RAW: readonly string[] = [TOPICS.rawGammaMarkets, TOPICS.rawGammaEvents, TOPICS.rawClobMarkets].map((t) => t.name);
@@ -129,8 +136,15 @@ class ProcessorRunner {
   #reference!: Consumer;
   #facts!: Consumer;
   #shared!: GlobalState;
-  /** Fact partitions assigned at the last turn. */
-  #factPartitions = new Set<string>();
+  /** Per consumer, the partitions assigned at the last turn. */
+  readonly #owned = new Map<Consumer, Set<string>>();
+  /**
+   * Input partitions whose round was voided by fencing while their consumer still listed them
+   * (it had not yet noticed the rebalance), with the consumer's generation and the time then.
+   * Their steps are refused until an assignment newer than that still holds them, or none came
+   * within `fencedRetakeMs`: then they are taken back.
+   */
+  readonly #fencedAt = new Map<string, { generation: number; at: number }>();
 
   constructor(options: Required<ProcessorOptions>, deps: ProcessorDeps) {
     this.#o = options;
@@ -181,10 +195,10 @@ class ProcessorRunner {
       waitMs: () => this.#waitMs(),
       handle: async (batches) => {
         const round = new Round();
-        await this.#catchUpOnTakeover(round);
+        const rewound = await this.#takeOver(round);
         for (const batch of batches) {
           if (GlobalState.owns(batch.topic)) this.#released(await this.#shared.absorb(batch), round);
-          else await this.#take(batch, round);
+          else if (!rewound.has(partitionKey(batch.topic, batch.partition))) await this.#take(batch, round);
         }
         for (const held of this.#retry.expired(Date.now())) this.#emitHeld(held, round, true);
         await this.#send(round);
@@ -202,19 +216,52 @@ class ProcessorRunner {
   }
 
   /**
-   * Fact partitions newly assigned (a start, a takeover) are read only once the shared state has
-   * read every instance's output to its present end: their last owner may have sent records past
-   * its committed offset (after a held one), and the dedup windows must hold them before they are
-   * read again. Fact records polled in the same turn are taken after this.
+   * Partitions newly assigned (a start, a takeover) are claimed, which fences their last owner,
+   * and start with no progress state of an earlier ownership. Fact records are then read only
+   * once the shared state has read every instance's output to its present end: the last owner may
+   * have sent records past its committed offset (after a held one), and the dedup windows must
+   * hold them before they are read again. Partitions taken back after being fenced are rewound to
+   * the group's committed offset; their records polled in this turn are skipped (returned).
    */
-  async #catchUpOnTakeover(round: Round): Promise<void> {
-    const assigned = this.#facts.assignment();
-    const gained = assigned.filter((tp) => !this.#factPartitions.has(partitionKey(tp.topic, tp.partition)));
-    this.#factPartitions = new Set(assigned.map((tp) => partitionKey(tp.topic, tp.partition)));
-    if (gained.length === 0) return;
-    // Fenced first: a last owner still committing would otherwise land output after the catch-up read past it.
-    await this.#producer.claim(this.#facts, gained);
-    this.#released(await this.#shared.catchUp(this.#deps.transport.admin(), this.#deps.signal), round);
+  async #takeOver(round: Round): Promise<Set<string>> {
+    const rewound = new Set<string>();
+    let factsGained = false;
+    for (const [consumer, group] of [
+      [this.#reference, `${this.#o.groupId}.reference`],
+      [this.#facts, `${this.#o.groupId}.facts`],
+    ] as const) {
+      const assigned = consumer.assignment();
+      const before = this.#owned.get(consumer) ?? new Set<string>();
+      const now = new Set(assigned.map((tp) => partitionKey(tp.topic, tp.partition)));
+      this.#owned.set(consumer, now);
+      const back: Array<{ topic: string; partition: number }> = [];
+      for (const [k, fenced] of this.#fencedAt) {
+        const tp = parsePartitionKey(k);
+        if (this.#consumerOf(tp.topic) !== consumer) continue;
+        if (!now.has(k)) this.#fencedAt.delete(k);
+        else if (consumer.generation() > fenced.generation || Date.now() - fenced.at > this.#o.fencedRetakeMs) {
+          this.#fencedAt.delete(k);
+          back.push(tp);
+        }
+      }
+      const gained = [...assigned.filter((tp) => !before.has(partitionKey(tp.topic, tp.partition))), ...back];
+      if (gained.length === 0) continue;
+      // Fenced first: a last owner still committing would otherwise land output after the catch-up read past it.
+      await this.#producer.claim(consumer, gained);
+      for (const { topic, partition } of gained) {
+        this.#done.forget(topic, partition);
+        this.#committed.delete(partitionKey(topic, partition));
+      }
+      for (const { topic, partition } of back) {
+        const committed = (await this.#deps.transport.admin().groupOffsets(group, topic)).find((o) => o.partition === partition)?.offset;
+        if (committed === undefined) await consumer.seekToBeginning(topic, [partition]);
+        else consumer.seek(topic, partition, committed);
+        rewound.add(partitionKey(topic, partition));
+      }
+      if (consumer === this.#facts) factsGained = true;
+    }
+    if (factsGained) this.#released(await this.#shared.catchUp(this.#deps.transport.admin(), this.#deps.signal), round);
+    return rewound;
   }
 
   #waitMs(): number {
@@ -356,6 +403,9 @@ class ProcessorRunner {
         // Another instance owns the partition now and reads these records again: ours are void,
         // and must not count as sent should this instance read them again itself later.
         this.#forget(batches);
+        this.#done.forget(topic, partition);
+        const consumer = this.#consumerOf(topic);
+        if (!this.#fencedAt.has(input) && consumer.assignment().some((tp) => tp.topic === topic && tp.partition === partition)) this.#fencedAt.set(input, { generation: consumer.generation(), at: Date.now() });
         this.#log.warn('input partition taken over by another processor; this round of it was not written', { topic, partition, offset, records: batches.reduce((n, b) => n + b.records.length, 0) });
       }
     }

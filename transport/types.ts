@@ -201,6 +201,8 @@ export interface Consumer {
   seekToTimestamp(topic: string, timestamp: number, partitions?: number[]): Promise<void>;
   /** Partitions currently assigned to this member. */
   assignment(): Array<{ topic: string; partition: number }>;
+  /** Grows with every assignment this member receives (each rebalance it takes part in). */
+  generation(): number;
   close(): Promise<void>;
 }
 

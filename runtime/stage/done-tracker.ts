@@ -62,6 +62,11 @@ export class DoneTracker {
     this.#partitions.get(partitionKey(topic, partition))?.finish(offset);
   }
 
+  /** Drops a partition's progress: what this member read of it before is void (it lost the partition, or its output). */
+  forget(topic: string, partition: number): void {
+    this.#partitions.delete(partitionKey(topic, partition));
+  }
+
   /** Records begun and not yet finished, over all partitions. */
   get openCount(): number {
     let n = 0;

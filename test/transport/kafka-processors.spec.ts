@@ -83,6 +83,32 @@ describeNeeding(`processors in one group on Kafka (${found?.source ?? 'no broker
     await expectTradesEnriched(serde, await readTopic(transport, TOPICS.trades.name), MARKETS, PER_MARKET);
   });
 
+  it('a processor fenced out of an input partition with no rebalance takes it back from the committed offset: nothing lost, nothing twice', async () => {
+    const markets = 40;
+    const perMarket = 500;
+    await publishRaw(
+      { transport, serde },
+      'rawGammaMarkets',
+      Array.from({ length: markets }, (_, i) => gammaMarket(i + 1)),
+    );
+    const all = Array.from({ length: markets * perMarket }, (_, i) => bareTrade(1 + (i % markets), Math.floor(i / markets)));
+    for (let i = 0; i < all.length; i += 1_000) await publishRaw({ transport, serde }, 'rawTrades', all.slice(i, i + 1_000));
+    const committed = async (partition?: number) =>
+      (await transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name)).filter((o) => partition === undefined || o.partition === partition).reduce((n, o) => n + o.offset, 0);
+    const running = startProcessors(1, open, { retryWaitMs: 5_000, pollRecords: 100, fencedRetakeMs: 2_000 });
+    const intruder = createKafkaTransport({ brokers: env.brokers, clientId: 'pma-intruder', logger: silentLogger });
+    try {
+      await waitFor(async () => (await committed(0)) > 0, 'the processor under way on partition 0', 120_000);
+      // Another producer initialises partition 0's transactional id, as a member that believed it owned it would.
+      await intruder.transactionalProducer().claim(intruder.consumer({ groupId: 'pma-process.facts' }), [{ topic: TOPICS.rawTrades.name, partition: 0 }]);
+      await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 180_000);
+    } finally {
+      await intruder.close();
+      await running.stop();
+    }
+    await expectTradesEnriched(serde, await readTopic(transport, TOPICS.trades.name), markets, perMarket);
+  });
+
   it('one of three processors killed with SIGKILL mid-ingest: every trade exactly once on the clean topic, enriched', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pma-kafka-eos-'));
     try {

@@ -160,6 +160,10 @@ export class EmbeddedConsumer implements Consumer {
     }
   }
 
+  generation(): number {
+    return this.#generation;
+  }
+
   assignment(): Array<{ topic: string; partition: number }> {
     return [...this.#positions.values()].map((p) => ({ topic: p.topic.name, partition: p.partition })).sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
   }

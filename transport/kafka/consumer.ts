@@ -83,6 +83,7 @@ export class KafkaConsumer implements Consumer {
   #closed = false;
   /** When kafkajs's consumer last stopped without recovering; cleared when the group is joined again. */
   #outageSince: number | undefined;
+  #assignments = 0;
   #revivals = 0;
 
   constructor(client: KafkaClient, admin: KafkaAdmin, names: KafkaNames, options: ConsumerOptions, logger: Logger, onClose: () => void, tuning: KafkaConsumerTuning = {}) {
@@ -190,6 +191,7 @@ export class KafkaConsumer implements Consumer {
 
   /** kafkajs has (re)joined the group: adopt the new assignment, keep what stays ours. */
   #onAssigned(memberAssignment: Record<string, number[]>): void {
+    this.#assignments++;
     const next = new Map<string, { topic: string; partition: number }>();
     for (const [wire, partitions] of Object.entries(memberAssignment)) {
       const topic = this.#names.fromWire(wire);
@@ -418,6 +420,10 @@ export class KafkaConsumer implements Consumer {
   /** Records and bytes fetched but not yet handed out (for tests and metrics). */
   buffered(): { records: number; bytes: number } {
     return this.#buffer.size;
+  }
+
+  generation(): number {
+    return this.#assignments;
   }
 
   assignment(): Array<{ topic: string; partition: number }> {

@@ -64,6 +64,8 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
   readonly #outageMs: number;
   /** Per transactional id, the input offset its last step committed. */
   readonly #lastOffset = new Map<string, number | undefined>();
+  /** Ids another owner fenced this member out of: no step on them until claimed again. */
+  readonly #fenced = new Set<string>();
   readonly #onClose: () => void;
   /** Per transactional id, its producer once connected (connecting initialises the id). */
   readonly #producers = new Map<string, Promise<kafkajs.Producer>>();
@@ -103,6 +105,10 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
       for (let i = 0; i < list.length; i += this.#requestRecords) messages.push({ topic: this.#names.topic(topic), messages: list.slice(i, i + this.#requestRecords) });
     }
     const id = this.#idOf(consumer, input);
+    if (this.#fenced.has(id)) {
+      // A fresh producer would fence the partition's real owner in turn: only a claim (a new assignment) may initialise the id again.
+      throw new ConsumerStateError('fenced: another owner took the input partition over and it was not claimed back since; nothing was written', { ...context, transactionalId: id, fenced: true });
+    }
     const offset = consumer.committable(input);
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
@@ -127,6 +133,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
         // Neither where this member's steps left the partition nor where this one takes it: another owner moved it on.
         if (settled && this.#lastOffset.has(id) && settled.offset !== this.#lastOffset.get(id)) {
           this.#drop(id);
+          this.#fenced.add(id);
           throw new ConsumerStateError('fenced: another owner of the input partition committed past it; nothing was written', {
             ...context,
             transactionalId: id,
@@ -161,6 +168,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
         for (let attempt = 0; ; attempt++) {
           try {
             this.#drop(id);
+            this.#fenced.delete(id);
             this.#lastOffset.set(id, await this.#settledOffset(id, consumer.groupId, { topic, partition }, context));
             return;
           } catch (err) {
@@ -238,6 +246,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
     // A fresh producer for the next try: re-initialising the id also aborts what this one left open.
     this.#drop(id);
     if (fenced) {
+      this.#fenced.add(id);
       return new ConsumerStateError(
         'fenced: another owner of the input partition took over its transactional id; nothing was written',
         { ...context, transactionalId: id, kafkaError: type, fenced: true },
