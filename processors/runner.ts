@@ -405,7 +405,8 @@ class ProcessorRunner {
         this.#forget(batches);
         this.#done.forget(topic, partition);
         const consumer = this.#consumerOf(topic);
-        if (!this.#fencedAt.has(input) && consumer.assignment().some((tp) => tp.topic === topic && tp.partition === partition)) this.#fencedAt.set(input, { generation: consumer.generation(), at: Date.now() });
+        if (!this.#fencedAt.has(input) && consumer.assignment().some((tp) => tp.topic === topic && tp.partition === partition))
+          this.#fencedAt.set(input, { generation: consumer.generation(), at: Date.now() });
         this.#log.warn('input partition taken over by another processor; this round of it was not written', { topic, partition, offset, records: batches.reduce((n, b) => n + b.records.length, 0) });
       }
     }

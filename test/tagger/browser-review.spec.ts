@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { silentLogger } from '../../runtime/logger.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { type FakeOllama, marketInPrompt, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
@@ -21,11 +21,11 @@ import { TaggerService } from '../../tagger/service.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
 import { chromiumPath, describeNeeding } from '../prerequisite.ts';
 import { until } from '../until.ts';
+import { openPage } from './browser-page.ts';
 import { type Harness, market, openHarness } from './harness.ts';
 import { narrowestText, overflows } from './page-fit.ts';
 
 const { chromium: CHROMIUM, missing } = chromiumPath();
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 const LONG_QUESTION = `Will the race ${'for the long and winding nomination of a candidate '.repeat(60)}end?`.slice(0, 3_000);
 const LONG_TOKEN = `https://example.com/${'resolution-source-'.repeat(20)}`;
@@ -89,12 +89,7 @@ describeNeeding('tagger in a browser: counts and layout for a day of review', mi
     await until(async () => (await service.store.tags()).every((t) => t.yes + t.no + t.unsure === QUESTIONS.length), 'every market classified for every tag');
     await service.updateTag('old', { active: false }, 'tester');
     web = await startWebServer({ service, serde: h.serde, logger: silentLogger, port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    ({ browser, page } = await openPage(CHROMIUM, problems));
   });
 
   after(async () => {

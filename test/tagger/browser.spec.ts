@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { Registry } from 'prom-client';
 import { runProcessors } from '../../processors/runner.ts';
 import { runIngest } from '../../producers/run.ts';
@@ -24,12 +24,12 @@ import type { MarketRow } from '../../tagger/store/tag-store.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
 import { chromiumPath, describeNeeding } from '../prerequisite.ts';
 import { until } from '../until.ts';
+import { openPage } from './browser-page.ts';
 import { type Harness, openHarness } from './harness.ts';
 import { overflows } from './page-fit.ts';
 
 const { chromium: CHROMIUM, missing } = chromiumPath();
 const ARTIFACTS = new URL('../../test-artifacts/tagger/', import.meta.url).pathname;
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * Two scripted models on an "Elections" tag: "a" says yes to any race, election or nomination;
@@ -81,12 +81,7 @@ describeNeeding('tagger in a browser: the whole loop', missing, function () {
     catalogue = await service.store.searchMarkets('', 1_000);
     expect(catalogue.filter((m) => saysA(m.question ?? '') !== saysB(m.question ?? '')).length, 'a disagreement among the simulator markets').to.be.greaterThan(0);
     web = await startWebServer({ service, serde: h.serde, logger: silentLogger, port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(m.text());
-    });
-    page.on('pageerror', (e) => problems.push(e.message));
+    ({ browser, page } = await openPage(CHROMIUM, problems));
   });
 
   after(async () => {

@@ -100,6 +100,10 @@ async function pollUntil(consumer: Consumer, count: number, ms = 30_000) {
   return out;
 }
 
+/** A transport whose consumers buffer at most `bufferRecords` records, fetched 1 KiB per partition at a time. */
+const smallBuffers = (clientId: string, bufferRecords: number) =>
+  createKafkaTransport({ brokers: env.brokers, clientId, logger: silentLogger, consumer: { bufferRecords, bufferBytes: 1_000_000, fetchBytesPerPartition: 1_024 } });
+
 const records = (n: number, prefix = 'k'): ProduceRecord[] => Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`${prefix}${i}`), value: Buffer.from(`v${i}`) }));
 
 describeNeeding(`kafka (${source})`, missing, () => {
@@ -219,12 +223,7 @@ describeNeeding(`kafka (${source})`, missing, () => {
     });
 
     it('bounds the fetch buffer when the caller does not poll, then delivers everything in order', async () => {
-      const small = createKafkaTransport({
-        brokers: env.brokers,
-        clientId: 'pma-test-small',
-        logger: silentLogger,
-        consumer: { bufferRecords: 100, bufferBytes: 1_000_000, fetchBytesPerPartition: 1_024 },
-      });
+      const small = smallBuffers('pma-test-small', 100);
       const topic = uniqueTopic('backpressure');
       await small.admin().createTopics([{ name: topic, partitions: 1 }]);
       const producer = small.producer();
@@ -250,12 +249,7 @@ describeNeeding(`kafka (${source})`, missing, () => {
     it('fetches a partition again that was paused for a full buffer, taken by another member and given back', async () => {
       // kafkajs keeps a partition's pause across rebalances: regained, it stayed paused while this
       // member had forgotten pausing it, so nothing resumed it (a processor's input partition stuck for good).
-      const small = createKafkaTransport({
-        brokers: env.brokers,
-        clientId: 'pma-test-regain',
-        logger: silentLogger,
-        consumer: { bufferRecords: 50, bufferBytes: 1_000_000, fetchBytesPerPartition: 1_024 },
-      });
+      const small = smallBuffers('pma-test-regain', 50);
       const topic = uniqueTopic('regain');
       const groupId = uniqueTopic('g');
       await small.admin().createTopics([{ name: topic, partitions: 2 }]);
