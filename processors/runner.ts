@@ -245,6 +245,8 @@ class ProcessorRunner {
         }
       }
       const gained = [...assigned.filter((tp) => !before.has(partitionKey(tp.topic, tp.partition))), ...back];
+      const moved = new Set([...[...before].filter((k) => !now.has(k)), ...gained.map((tp) => partitionKey(tp.topic, tp.partition))]);
+      this.#dropHeld(moved);
       if (gained.length === 0) continue;
       // Fenced first: a last owner still committing would otherwise land output after the catch-up read past it.
       await this.#producer.claim(consumer, gained);
@@ -410,6 +412,17 @@ class ProcessorRunner {
         this.#log.warn('input partition taken over by another processor; this round of it was not written', { topic, partition, offset, records: batches.reduce((n, b) => n + b.records.length, 0) });
       }
     }
+  }
+
+  /**
+   * Held records read from partitions that changed hands: their offsets were never committed
+   * (a held record keeps its partition's offset before it), so whoever owns the partition reads
+   * them again, this instance included after taking it back; the held copy would go out beside
+   * that one, or make it look like a duplicate.
+   */
+  #dropHeld(partitions: Set<string>): void {
+    if (partitions.size === 0) return;
+    for (const held of this.#retry.takeWhere((h) => partitions.has(partitionKey(h.source.topic, h.source.partition)))) this.#windows.get(held.out.topic)!.delete(held.id);
   }
 
   /** Takes the identities of records that never reached the log out of the dedup windows. */

@@ -55,6 +55,11 @@ export class RetryBuffer<T> {
     return out;
   }
 
+  /** Takes out every item `which` picks, without sending it (its input is read again elsewhere). */
+  takeWhere(which: (item: T) => boolean): T[] {
+    return [...this.#items].filter(([, entry]) => which(entry.item)).map(([id]) => this.#remove(id)!);
+  }
+
   /** Takes out everything (the run is ending). */
   drain(): T[] {
     return [...this.#items.keys()].map((id) => this.#remove(id)!);

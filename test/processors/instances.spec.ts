@@ -56,6 +56,53 @@ describe('processors: several instances in one group (embedded log)', function (
     await expectTradesEnriched(h.serde, await readTopic(h.transport, TOPICS.trades.name), MARKETS, PER_MARKET);
   });
 
+  it('trades held for their market while their partition went to another instance and came back are held again: no offset passes them, each goes out once', async () => {
+    const open = async () => ({ transport: await createEmbeddedTransport({ path: embeddedLogPath(h.dir), logger: silentLogger }), serde: h.serde });
+    const owners = () => {
+      const db = new DatabaseSync(embeddedLogPath(h.dir), { readOnly: true });
+      try {
+        return (db.prepare('SELECT count(DISTINCT member_id) AS n FROM log_group_owners WHERE group_id = ? AND topic = ?').get('pma-process.facts', TOPICS.rawTrades.name) as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    const count = () => topicCount(h.transport, TOPICS.trades.name);
+    // Market 2's trades come first in every partition and wait for it; market 1 is known throughout.
+    await publishRaw(h, 'rawGammaMarkets', [gammaMarket(1)]);
+    await publishRaw(
+      h,
+      'rawTrades',
+      Array.from({ length: 120 }, (_, k) => bareTrade(2, k)),
+    );
+    const known = (from: number) => Array.from({ length: 40 }, (_, k) => bareTrade(1, from + k));
+    await publishRaw(h, 'rawTrades', known(0));
+    const first = startProcessors(1, open, { retryWaitMs: 300_000 });
+    let second: ReturnType<typeof startProcessors> | undefined;
+    try {
+      await waitFor(async () => (await count()) >= 40, 'the known market’s first trades out');
+      second = startProcessors(1, open, { retryWaitMs: 300_000 });
+      await waitFor(async () => owners() === 2, 'the raw trades shared by two instances');
+      await publishRaw(h, 'rawTrades', known(40));
+      await waitFor(async () => (await count()) >= 80, 'the second batch out from both instances');
+      await second.stop();
+      second = undefined;
+      await waitFor(async () => owners() === 1, 'the partitions back with the first instance');
+      await publishRaw(h, 'rawTrades', known(80));
+      await waitFor(async () => (await count()) >= 120, 'the third batch out, the taken-back partitions read again');
+      const committed = await h.transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name);
+      expect(
+        committed.filter((o) => o.offset > 0),
+        'offsets committed past trades still waiting for their market',
+      ).to.deep.equal([]);
+      await publishRaw(h, 'rawGammaMarkets', [gammaMarket(2)]);
+      await waitFor(async () => (await count()) >= 240, 'the waiting trades out');
+    } finally {
+      await second?.stop();
+      await first.stop();
+    }
+    await expectTradesEnriched(h.serde, await readTopic(h.transport, TOPICS.trades.name), 2, 120);
+  });
+
   it('a caught-up run of three ends only when the markets the others emitted have been read', async () => {
     await publishRaw(
       h,

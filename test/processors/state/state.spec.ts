@@ -57,6 +57,17 @@ describe('processors/state', () => {
     expect(identity('x')).to.have.length(16);
   });
 
+  it('RetryBuffer.takeWhere takes out only what it picks, and a taken item is released by no key later', () => {
+    const b = new RetryBuffer<string>(10, 1_000);
+    b.hold('p0-a', ['m1'], 0);
+    b.hold('p1-b', ['m1'], 0);
+    b.hold('p0-c', ['m2'], 0);
+    expect(b.takeWhere((item) => item.startsWith('p0-'))).to.deep.equal(['p0-a', 'p0-c']);
+    expect(b.size).to.equal(1);
+    expect(b.release('m1')).to.deep.equal(['p1-b']);
+    expect(b.release('m2')).to.deep.equal([]);
+  });
+
   it('RetryBuffer releases by key, expires by deadline, and evicts the oldest when full', () => {
     const b = new RetryBuffer<string>(3, 1_000);
     expect(b.hold('a', ['m1'], 0)).to.deep.equal([]);
