@@ -79,8 +79,10 @@ describe('tagger over HTTP: market text that instructs the model goes to Judge',
     expect(await current(4)).to.include({ decision: 'UNSURE', leaning: 'NO' });
     expect((await current(4)).reason).to.contain("the market's outcomes look like instructions to a model");
 
-    const page = await (await fetch(`${web.url}/judge?tag=${tagId}`)).text();
-    expect(page).to.contain('Will it rain in Paris on Friday?');
+    // Markets 2 and 4 wait in Judge in the order the models finished them: find market 2's card.
+    const cards = await Promise.all([0, 1].map(async (skip) => (await fetch(`${web.url}/judge?tag=${tagId}&skip=${skip}`)).text()));
+    const page = cards.find((card) => card.includes('Will it rain in Paris on Friday?'));
+    expect(page, 'a Judge card for market 2').to.be.a('string');
     expect(page).to.match(/class="message warn injection"[^>]*>Careful: the market&#39;s description looks like instructions to a model/);
   });
 

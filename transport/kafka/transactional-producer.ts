@@ -5,9 +5,9 @@
  * transactional id naming the consumer group, topic and partition. Whoever owns the partition
  * next claims it before reading it: it initialises the same id, which finishes or aborts the
  * previous owner's open transaction and fences it (a zombie's later commit fails with a fencing
- * error and writes nothing). Each step is one
- * transaction: the output records, then the input offset through `sendOffsets`, then commit;
- * `read_committed` consumers see the records exactly when the offset is committed.
+ * error and writes nothing). Each step is one transaction: the output records, then the input
+ * offset through `sendOffsets`, then commit; `read_committed` consumers see the records exactly
+ * when the offset is committed.
  *
  * A killed owner's open transaction holds back `read_committed` readers of the partitions it
  * wrote to until the next owner's first step aborts it, or at most `transactionTimeoutMs`.
@@ -67,7 +67,7 @@ export class KafkaTransactionalProducer implements TransactionalProducer {
   /** Ids another owner fenced this member out of: no step on them until claimed again. */
   readonly #fenced = new Set<string>();
   readonly #onClose: () => void;
-  /** Per transactional id, its producer once connected (connecting initialises the id). */
+  /** Per transactional id, its producer once connected (its first transaction initialises the id, connecting does not). */
   readonly #producers = new Map<string, Promise<kafkajs.Producer>>();
   /** Records without a key go round-robin, as the plain producer's do. */
   #roundRobin = 0;
