@@ -23,10 +23,10 @@
 import { link, lstat, mkdir, readdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Logger } from '../../runtime/logger.ts';
-import { acquireDirLock } from '../common/dir-lock.ts';
 import { fsyncDir, writeNewFileDurably } from '../common/fs-durable.ts';
 import { ensureDir } from './dt-dirs.ts';
 import { bronzeRoot, compactedName, dtDirName, GEN_DIR, GROUPS_FILE, genName, genParent, isCompactedName, linkTarget, parseDtDir, parseFileName, parseGenName } from './layout.ts';
+import { acquireMaintenanceLock, type DtLocker } from './locks.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
 import { readGroups, recoverBronze } from './recovery.ts';
 
@@ -41,6 +41,11 @@ export interface CompactOptions {
   types?: readonly string[];
   /** How long a replaced generation stays readable after its link moved on. Default 1 s. */
   retireGraceMs?: number;
+  /**
+   * Holds a dt directory's lock (locks.ts) while compaction changes what the `dt=` entry is, for
+   * sinks that keep publishing into it. Default none: nothing else writes the directory.
+   */
+  withDt?: DtLocker;
 }
 
 export interface CompactResult {
@@ -59,7 +64,7 @@ interface Retired {
   swappedAt: number;
 }
 
-/** Compacts every dt directory under `root` that has enough small files. The caller holds the Bronze lock. */
+/** Compacts every dt directory under `root` that has enough small files. The caller holds the Bronze lock, or the compaction lock and passes `withDt`. */
 export async function compactBronze(root: string, pool: ParquetWriterPool, logger: Logger, options: CompactOptions = {}): Promise<CompactResult> {
   const result: CompactResult = { dirs: 0, filesBefore: 0, filesAfter: 0, bytesIn: 0, bytesOut: 0, rows: 0 };
   const types = options.types ?? (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
@@ -126,16 +131,19 @@ async function compactDt(root: string, type: string, dt: string, pool: ParquetWr
   const bins = packSmall(files, targetBytes).filter((bin) => bin.length >= minFiles);
   if (bins.length === 0) return null;
 
+  const withDt: DtLocker = options.withDt ?? ((_type, _dt, step) => step());
   const gen = plain ? 0 : parseGenName(basename(current))!;
   let live = current;
   if (plain) {
     live = join(genParent(root, type, dt), genName(0));
-    await ensureDir(genParent(root, type, dt));
-    await rename(entryPath, live);
-    await fsyncDir(typePath);
-    await fsyncDir(genParent(root, type, dt));
-    await symlink(linkTarget(type, dt, 0), entryPath);
-    await fsyncDir(typePath);
+    await withDt(type, dt, async () => {
+      await ensureDir(genParent(root, type, dt));
+      await rename(entryPath, live);
+      await fsyncDir(typePath);
+      await fsyncDir(genParent(root, type, dt));
+      await symlink(linkTarget(type, dt, 0), entryPath);
+      await fsyncDir(typePath);
+    });
   }
   const oldGroups = await readGroups(live);
   const groupsOf = (name: string): string[] => (isCompactedName(name) ? (oldGroups[name] ?? []) : [name]);
@@ -178,16 +186,26 @@ async function compactDt(root: string, type: string, dt: string, pool: ParquetWr
     if (isCompactedName(f.name)) groups[f.name] = groupsOf(f.name);
     result.filesAfter++;
   }
-  await writeNewFileDurably(join(build, GROUPS_FILE), Buffer.from(JSON.stringify(groups)));
-  await fsyncDir(build);
-  await fsyncDir(genParent(root, type, dt));
+  await withDt(type, dt, async () => {
+    // Groups other sinks published while this one built the generation go into it as they are.
+    const listed = new Set(names);
+    for (const name of await readdir(live)) {
+      if (listed.has(name) || !parseFileName(name)) continue;
+      await link(join(live, name), join(build, name));
+      result.filesBefore++;
+      result.filesAfter++;
+    }
+    await writeNewFileDurably(join(build, GROUPS_FILE), Buffer.from(JSON.stringify(groups)));
+    await fsyncDir(build);
+    await fsyncDir(genParent(root, type, dt));
 
-  // The one step readers notice: the link now names the new generation.
-  const staged = join(root, GEN_DIR, type, `${dtDirName(dt)}.link`);
-  await rm(staged, { force: true });
-  await symlink(linkTarget(type, dt, next), staged);
-  await rename(staged, entryPath);
-  await fsyncDir(typePath);
+    // The one step readers notice: the link now names the new generation.
+    const staged = join(root, GEN_DIR, type, `${dtDirName(dt)}.link`);
+    await rm(staged, { force: true });
+    await symlink(linkTarget(type, dt, next), staged);
+    await rename(staged, entryPath);
+    await fsyncDir(typePath);
+  });
   retired.push({ path: live, swappedAt: Date.now() });
   return result;
 }
@@ -229,7 +247,7 @@ function topicOf(files: FileInfo[], groups: Record<string, string[]>): string {
 export async function runBronzeCompaction(dataDir: string, options: CompactOptions, logger: Logger): Promise<CompactResult> {
   const root = bronzeRoot(dataDir);
   await mkdir(root, { recursive: true });
-  const lock = await acquireDirLock(root, 'Bronze sink or compaction');
+  const lock = await acquireMaintenanceLock(root);
   try {
     await recoverBronze(root, logger);
     const pool = new ParquetWriterPool();

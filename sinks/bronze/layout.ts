@@ -7,8 +7,10 @@
  * time; first and last are the offsets of the source partition that the file's write group covered
  * (zero-padded so names sort by offset). One flush of a partition writes one file per `dt` it
  * holds, all with the same name: together they are one write group, and every offset from first to
- * last is in exactly one of them (or was dead-lettered). A file is written as `.<name>.tmp` first;
- * leading dots keep readers (DuckDB globs, pyarrow datasets) away from temporaries.
+ * last is in exactly one of them (or was dead-lettered). A file is written first as
+ * `<data-dir>/bronze/.tmp/<type>/dt=D/.<name>.tmp`, outside the directories readers glob and
+ * compaction swaps, and renamed into `dt=D` when its group is published. (Older versions wrote
+ * temporaries inside `dt=D`; recovery still settles those.)
  *
  * A `dt=` entry is a symlink to a generation directory, `<data-dir>/bronze/.gen/<type>/dt=D/<n>`:
  * compaction builds generation n+1 beside the live one and swaps the link with one rename, the
@@ -70,6 +72,13 @@ export function parseFileName(name: string): FileRange | null {
   if (!m) return null;
   const range = { topic: m[1]!, partition: Number(m[2]), first: Number(m[3]), last: Number(m[4]) };
   return Number.isSafeInteger(range.first) && Number.isSafeInteger(range.last) && range.first <= range.last ? range : null;
+}
+
+export const TEMP_DIR = '.tmp';
+
+/** Where a write group's file for one dt is written before it is published. */
+export function tempDir(root: string, type: string, dt: string): string {
+  return join(root, TEMP_DIR, type, dtDirName(dt));
 }
 
 export function tempName(name: string): string {

@@ -9,14 +9,19 @@
  * - A partition resumes after the highest last offset of its files (a compacted file counts for
  *   every write group its generation lists), whatever the committed consumer offset says.
  * - Only the generation a `dt=` link points at counts; the others are deleted (liveDtDirs).
+ *
+ * A sink sharing the directory with other sinks recovers only the partitions it just locked, and
+ * leaves generations to the holder of the compaction lock (locks.ts).
  */
 import { readdir, readFile, readlink, rename, rm, symlink, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { parsePartitionKey, partitionKey } from '../../transport/partition-key.ts';
 import { fsyncDir } from '../common/fs-durable.ts';
-import { dtDirName, type FileRange, finalNameOfTemp, GEN_DIR, GROUPS_FILE, genName, isCompactedName, linkTarget, parseDtDir, parseFileName, parseGenName } from './layout.ts';
+import { ensureDtDir } from './dt-dirs.ts';
+import { dtDirName, type FileRange, finalNameOfTemp, GEN_DIR, GROUPS_FILE, genName, isCompactedName, linkTarget, parseDtDir, parseFileName, parseGenName, TEMP_DIR } from './layout.ts';
+import type { DtLocker } from './locks.ts';
 
 export interface RecoveryReport {
   /** Next offset to write per partitionKey(topic, partition). */
@@ -32,44 +37,72 @@ export interface RecoveryReport {
 // The Bronze sink keys its own maps the same way as `resume`.
 export { partitionKey };
 
-/** Scans `<root>/<type>/dt=*` for every type directory present. */
-export async function recoverBronze(root: string, logger: Logger): Promise<RecoveryReport> {
+export interface RecoveryOptions {
+  /** Only these partitions (partitionKey): their files decide their resume points, their temporaries are settled. Default all. */
+  partitions?: ReadonlySet<string>;
+  /**
+   * Settle generations first (delete unlinked ones, link orphans: liveDtDirs). Only for whoever
+   * holds the compaction lock, or the whole directory: another sink may be building one. Default true.
+   */
+  settle?: boolean;
+  /** Holds a dt directory's lock around a rename into it (locks.ts). Default none: the caller owns the directory. */
+  withDt?: DtLocker;
+}
+
+/** Scans `<root>/<type>/dt=*` for every type directory present, and the temporaries under `.tmp/`. */
+export async function recoverBronze(root: string, logger: Logger, options: RecoveryOptions = {}): Promise<RecoveryReport> {
+  const only = options.partitions;
+  const withDt: DtLocker = options.withDt ?? ((_type, _dt, step) => step());
+  const mine = (name: string): boolean => {
+    if (!only) return true;
+    const range = parseFileName(name);
+    return range !== null && only.has(partitionKey(range.topic, range.partition));
+  };
   const finals = new Map<string, string[]>();
-  const temps = new Map<string, string[]>();
+  const temps = new Map<string, Temp[]>();
   let files = 0;
-  for (const dir of await liveDtDirs(root, logger)) {
+  const dirs = options.settle === false ? await linkedDtDirs(root) : await liveDtDirs(root, logger);
+  for (const dir of dirs) {
     const entries = await readdir(dir);
     const compacted = entries.some(isCompactedName) ? await readGroups(dir) : {};
     for (const entry of entries) {
       if (parseFileName(entry)) {
-        push(finals, entry, dir);
+        if (mine(entry)) push(finals, entry, dir);
         files++;
       } else if (isCompactedName(entry)) {
         const groups = compacted[entry];
         if (!groups) throw new SinkError(`compacted bronze file ${entry} is not listed in ${GROUPS_FILE}`, { path: join(dir, entry) });
-        for (const group of groups) push(finals, group, dir);
+        for (const group of groups) if (mine(group)) push(finals, group, dir);
         files++;
       } else {
         const final = finalNameOfTemp(entry);
-        if (final) push(temps, final, dir);
+        if (final && mine(final)) push(temps, final, { from: join(dir, entry), dir });
       }
     }
   }
+  for (const temp of await stagedTemps(root)) if (mine(temp.name)) push(temps, temp.name, temp);
   let rolledForward = 0;
   let deleted = 0;
-  for (const [name, dirs] of temps) {
+  for (const [name, list] of temps) {
     const publish = finals.has(name);
-    for (const dir of dirs) {
+    for (const temp of list) {
       if (publish) {
-        await rename(join(dir, `.${name}.tmp`), join(dir, name));
-        push(finals, name, dir);
+        const into = temp.dir ?? join(root, temp.type!, dtDirName(temp.dt!));
+        const move = async () => {
+          if (!temp.dir) await ensureDtDir(join(root, temp.type!), temp.dt!, new Set());
+          await rename(temp.from, join(into, name));
+          await fsyncDir(into);
+        };
+        if (temp.dir) await move();
+        else await withDt(temp.type!, temp.dt!, move);
+        push(finals, name, into);
         rolledForward++;
         files++;
       } else {
-        await unlink(join(dir, `.${name}.tmp`));
+        await unlink(temp.from);
+        await fsyncDir(dirname(temp.from));
         deleted++;
       }
-      await fsyncDir(dir);
     }
   }
   const resume = new Map<string, number>();
@@ -86,6 +119,48 @@ export async function recoverBronze(root: string, logger: Logger): Promise<Recov
   for (const [key, list] of ranges) warnOnOverlap(key, list, logger);
   if (rolledForward + deleted > 0) logger.info('bronze recovery finished interrupted writes', { rolledForward, deleted });
   return { resume, rolledForward, deleted, files };
+}
+
+/** A temporary: in a dt directory (`dir`, written by older versions), or under `.tmp/` (`type` and `dt`). */
+interface Temp {
+  from: string;
+  dir?: string;
+  type?: string;
+  dt?: string;
+}
+
+/** The temporaries under `<root>/.tmp/<type>/dt=D/`, with the final names they stand for. */
+async function stagedTemps(root: string): Promise<Array<Temp & { name: string }>> {
+  const out: Array<Temp & { name: string }> = [];
+  const base = join(root, TEMP_DIR);
+  for (const type of await listDirs(base)) {
+    for (const dtEntry of await listDirs(join(base, type))) {
+      const dt = parseDtDir(dtEntry);
+      if (dt === null) continue;
+      const dir = join(base, type, dtEntry);
+      for (const entry of await readdir(dir).catch(() => [] as string[])) {
+        const name = finalNameOfTemp(entry);
+        if (name) out.push({ from: join(dir, entry), type, dt, name });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The `dt=` entries themselves, read through their links: changes nothing, for a sink that may not
+ * settle generations. Listing through the link reads whichever generation is live at that moment;
+ * a replaced one stays whole for compaction's grace period.
+ */
+async function linkedDtDirs(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const type of await listDirs(root)) {
+    if (type.startsWith('.')) continue;
+    for (const entry of await readdir(join(root, type))) {
+      if (parseDtDir(entry) !== null) out.push(join(root, type, entry));
+    }
+  }
+  return out;
 }
 
 /**
@@ -169,7 +244,7 @@ function warnOnOverlap(key: string, list: FileRange[], logger: Logger): void {
   }
 }
 
-function push(map: Map<string, string[]>, key: string, dir: string): void {
+function push<T>(map: Map<string, T[]>, key: string, dir: T): void {
   const list = map.get(key);
   if (list) list.push(dir);
   else map.set(key, [dir]);

@@ -5,6 +5,11 @@
  * - Where each partition resumes comes from the files on disk (recovery.ts), not from the
  *   consumer group: records below that point are skipped, so a replay from the beginning or a
  *   restart after SIGKILL adds nothing twice.
+ * - Several sinks in one consumer group can share one Bronze directory (locks.ts): a sink writes
+ *   a partition the group gives it only once it holds the partition's lock, which the previous
+ *   owner lets go after publishing its last group (or loses by dying), and then resumes from
+ *   the partition's files as they are at that moment. Before each publish it checks that it still
+ *   holds the lock, so a sink paused past its lease writes nothing after its successor started.
  * - Rows are buffered per source partition and per `dt` (the UTC date of the record's event time)
  *   and flushed as one write group (write-group.ts) when the partition's buffer reaches its row or
  *   byte limit, when its time window ends, or when it has been idle; offsets are committed only
@@ -19,6 +24,7 @@
  *   Records written with an older schema are decoded with schema resolution and encoded with the
  *   current one. Records that cannot be read go to `pma.dlq`.
  */
+import { rm } from 'node:fs/promises';
 import { readSchemaId, type Serde, type TopicCodec } from '../../registry/serde.ts';
 import { DecodeError, SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -26,17 +32,18 @@ import { consumeLoop, DeadLetterOutbox, groupCaughtUp, type Until, withDefaults,
 import { CLEAN_TOPIC_KEYS, type CleanTopicKey, EVENT_TIME_FIELD } from '../../schemas/clean-records.ts';
 import { loadSchema } from '../../schemas/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { partitionKey } from '../../transport/partition-key.ts';
+import { parsePartitionKey, partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, RecordBatch, Transport } from '../../transport/types.ts';
 import { refuseAheadOfLog } from '../common/ahead-of-log.ts';
-import { acquireDirLock, type DirLock } from '../common/dir-lock.ts';
+import { DEFAULT_LEASE_MS } from '../common/lock-file.ts';
 import type { PackedBodies } from './body-buffer.ts';
 import { COMPACT_DEFAULTS, compactBronze } from './compact.ts';
 import { compileInspector, type Inspector } from './inspect.ts';
-import { bronzeRoot, typeDir, utcDate } from './layout.ts';
+import { bronzeRoot, utcDate } from './layout.ts';
+import { BronzeLocks } from './locks.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
-import { recoverBronze } from './recovery.ts';
+import { liveDtDirs, recoverBronze } from './recovery.ts';
 import { publish, writeTemporaries } from './write-group.ts';
 
 export interface BronzeSinkOptions {
@@ -62,6 +69,8 @@ export interface BronzeSinkOptions {
   compactEveryMs?: number;
   /** Compaction's target file size. Default 64 MiB. */
   compactTargetBytes?: number;
+  /** A sink on another host takes over this sink's partitions after this long without a lease refresh. Default 30 s. */
+  lockLeaseMs?: number;
 }
 
 export interface BronzeSinkDeps {
@@ -108,7 +117,11 @@ export const BRONZE_DEFAULTS = {
   pollRecords: 5_000,
   compactEveryMs: 300_000,
   compactTargetBytes: COMPACT_DEFAULTS.targetBytes,
+  lockLeaseMs: DEFAULT_LEASE_MS,
 } as const;
+
+/** How often a sink tries again for partitions whose locks other sinks still hold. */
+const CLAIM_RETRY_MS = 250;
 
 interface TopicState {
   type: CleanTopicKey;
@@ -117,7 +130,6 @@ interface TopicState {
   /** Name of the .avsc of the topic's current schema. */
   schemaName: string;
   inspect: Inspector;
-  dir: string;
 }
 
 export async function runBronzeSink(options: BronzeSinkOptions, deps: BronzeSinkDeps): Promise<BronzeSinkResult> {
@@ -135,6 +147,9 @@ class BronzeSink {
   /** Next offset to take per partition; below it records are already in Bronze. */
   readonly #next = new Map<string, number>();
   readonly #positioned = new Set<string>();
+  /** Partitions whose lock another sink took over while this one wrote them: let go at the next turn. */
+  readonly #fenced = new Set<string>();
+  #nextClaimAt = 0;
   /** Per partition, the publish step of its latest group (groups publish in offset order). */
   readonly #chains = new Map<string, Promise<void>>();
   readonly #pending = new Set<Promise<void>>();
@@ -144,12 +159,12 @@ class BronzeSink {
   readonly #touched = new Set<string>();
   #lastCompaction = Date.now();
   #compactAll = true;
-  #resumeFromFiles = new Map<string, number>();
   #bufferedBytes = 0;
   #failure: Error | undefined;
   #consumer!: Consumer;
   #deadLetters!: DeadLetterOutbox;
   #pool!: ParquetWriterPool;
+  #locks!: BronzeLocks;
 
   constructor(options: Required<BronzeSinkOptions>, deps: BronzeSinkDeps) {
     this.#o = options;
@@ -161,11 +176,10 @@ class BronzeSink {
   async run(): Promise<BronzeSinkResult> {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(this.#root, { recursive: true });
-    const lock: DirLock = await acquireDirLock(this.#root, 'Bronze sink');
+    this.#locks = await BronzeLocks.open(this.#root, this.#log, this.#o.lockLeaseMs);
     try {
-      const report = await recoverBronze(this.#root, this.#log);
-      this.#resumeFromFiles = report.resume;
-      this.#log.info('bronze sink starting', { root: this.#root, files: report.files, partitionsWithFiles: report.resume.size });
+      await this.#settleGenerations();
+      this.#log.info('bronze sink starting', { root: this.#root });
       await this.#deps.transport.admin().createTopics([...this.#o.topics.map((k) => TOPICS[k]), TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
       for (const type of this.#o.topics) await this.#addTopic(type);
       this.#pool = new ParquetWriterPool();
@@ -173,7 +187,7 @@ class BronzeSink {
       this.#consumer = this.#deps.transport.consumer({ groupId: this.#o.groupId, maxRecords: this.#o.pollRecords, clientId: 'pma-sink-bronze' });
       try {
         await this.#consumer.subscribe([...this.#topics.keys()]);
-        await this.#positionAssigned();
+        await this.#followAssignment();
         await this.#loop();
         await this.#flushAll();
         await this.#drain();
@@ -184,7 +198,7 @@ class BronzeSink {
         await this.#pool.close();
       }
     } finally {
-      await lock.release();
+      await this.#locks.close();
     }
     if (this.#failure) throw this.#failure;
     this.#result.deadLettered = this.#deadLetters.sent;
@@ -201,7 +215,6 @@ class BronzeSink {
       codec,
       schemaName: def.schema,
       inspect: compileInspector(loadSchema(def.schema), EVENT_TIME_FIELD[type]),
-      dir: typeDir(this.#root, type),
     });
   }
 
@@ -222,35 +235,59 @@ class BronzeSink {
     });
   }
 
-  /** Seeks every assigned partition not yet positioned to where its files end. */
-  async #positionAssigned(): Promise<void> {
-    for (const { topic, partition } of this.#consumer.assignment()) {
-      const key = partitionKey(topic, partition);
-      if (this.#positioned.has(key)) continue;
-      const resume = await this.#resumePoint(topic, partition);
+  /** Settles what a killed compaction left, unless another sink is compacting (it settles when it starts). */
+  async #settleGenerations(): Promise<void> {
+    const lock = await this.#locks.tryCompaction();
+    if (!lock) return;
+    try {
+      await liveDtDirs(this.#root, this.#log);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * Lets go of partitions rebalanced away or taken over (their new owner writes them) and takes
+   * up the partitions given to this sink whose locks it can get, each from where its files end.
+   */
+  async #followAssignment(): Promise<void> {
+    const owned = new Set(this.#consumer.assignment().map((tp) => partitionKey(tp.topic, tp.partition)));
+    for (const key of [...this.#positioned]) {
+      if (owned.has(key) && !this.#fenced.has(key)) continue;
+      await this.#letGo(key);
+    }
+    const wanted = [...owned].filter((key) => !this.#positioned.has(key));
+    if (wanted.length === 0 || Date.now() < this.#nextClaimAt) return;
+    this.#nextClaimAt = Date.now() + CLAIM_RETRY_MS;
+    const got = await this.#locks.claim(wanted);
+    if (got.length === 0) return;
+    const report = await recoverBronze(this.#root, this.#log, { partitions: new Set(got), settle: false, withDt: this.#locks.withDt });
+    for (const key of got) {
+      const { topic, partition } = parsePartitionKey(key);
+      const resume = await this.#resumePoint(topic, partition, report.resume.get(key));
       this.#consumer.seek(topic, partition, resume);
       this.#next.set(key, resume);
       this.#positioned.add(key);
     }
+    this.#log.info('bronze sink took up partitions', { partitions: got.length, files: report.files });
   }
 
-  /** Drops buffers of partitions rebalanced away (their new owner writes them) and positions new ones. */
-  async #followAssignment(): Promise<void> {
-    const owned = new Set(this.#consumer.assignment().map((tp) => partitionKey(tp.topic, tp.partition)));
-    for (const key of [...this.#positioned]) {
-      if (owned.has(key)) continue;
-      this.#positioned.delete(key);
-      const buf = this.#buffers.get(key);
-      if (buf) {
-        this.#bufferedBytes -= buf.bytes;
-        this.#buffers.delete(key);
-      }
+  /** Drops a partition's buffer, waits for its groups in flight, then frees its lock for the next owner. */
+  async #letGo(key: string): Promise<void> {
+    this.#positioned.delete(key);
+    this.#fenced.delete(key);
+    this.#next.delete(key);
+    const buf = this.#buffers.get(key);
+    if (buf) {
+      this.#bufferedBytes -= buf.bytes;
+      this.#buffers.delete(key);
     }
-    if (owned.size > this.#positioned.size) await this.#positionAssigned();
+    await this.#chains.get(key);
+    this.#chains.delete(key);
+    await this.#locks.release(key);
   }
 
-  async #resumePoint(topic: string, partition: number): Promise<number> {
-    const fromFiles = this.#resumeFromFiles.get(partitionKey(topic, partition));
+  async #resumePoint(topic: string, partition: number, fromFiles: number | undefined): Promise<number> {
     const bounds = (await this.#deps.transport.admin().offsets(topic)).find((o) => o.partition === partition);
     const low = bounds?.low ?? 0;
     if (fromFiles === undefined) return low;
@@ -268,9 +305,9 @@ class BronzeSink {
     const state = this.#topics.get(batch.topic);
     if (!state || batch.records.length === 0) return;
     const key = partitionKey(batch.topic, batch.partition);
-    if (!this.#positioned.has(key)) await this.#positionAssigned();
-    const expected = this.#next.get(key);
-    if (expected === undefined) return;
+    // Not (yet) this sink's to write: when it is, the consumer is sought to where its files end.
+    if (!this.#positioned.has(key) || this.#fenced.has(key)) return;
+    const expected = this.#next.get(key)!;
     // `from`: the consumer read on from at or before the files' end over offsets no record fills
     // (Kafka's transaction markers, aborted records), so nothing lies between them and this batch.
     const continues = batch.from !== undefined && batch.from <= expected;
@@ -393,12 +430,18 @@ class BronzeSink {
     const range = { topic: buf.topic, partition: buf.partition, first: buf.first, last: buf.last };
     const parts = [...buf.byDt].filter(([, b]) => b.rows > 0).map(([dt, b]) => [dt, b.take()] as [string, PackedBodies]);
     for (const [dt] of parts) this.#touched.add(`${state.type}/${dt}`);
-    const prepared = writeTemporaries(state.dir, state.schemaName, range, parts, this.#pool, this.#knownDirs);
+    const prepared = writeTemporaries(this.#root, state.type, state.schemaName, range, parts, this.#pool, this.#knownDirs);
     const previous = this.#chains.get(key) ?? Promise.resolve();
     const done = (async () => {
       const files = await prepared.written;
       await previous;
-      const published = files.length > 0 ? await publish(files) : { files: 0, bytes: 0 };
+      if (this.#fenced.has(key) || !(await this.#locks.holds(key))) {
+        this.#fenced.add(key);
+        await Promise.all(files.map((f) => rm(f.temp, { force: true })));
+        this.#log.warn('another Bronze sink took this partition over; its group is dropped unpublished', { ...range });
+        return;
+      }
+      const published = files.length > 0 ? await publish(this.#root, files, this.#locks.withDt, this.#knownDirs) : { files: 0, bytes: 0 };
       await this.#commit(range.topic, range.partition, range.last + 1);
       this.#result.rows += prepared.rows;
       this.#result.files += published.files;
@@ -424,20 +467,29 @@ class BronzeSink {
   }
 
   /**
-   * Merges the small files of the dt directories written since the last time. Waits for every
-   * pending group first: a compaction swaps a dt's directory, so no temporary may be in it.
-   * Consuming waits meanwhile; compaction holds one row group at a time.
+   * Merges the small files of the dt directories written since the last time, unless another sink
+   * is compacting (they are left for the next round). Consuming waits meanwhile; compaction holds
+   * one row group at a time, and each dt's lock only while it swaps that dt's generation.
    */
   async #compact(): Promise<void> {
     this.#lastCompaction = Date.now();
     if (this.#o.compactEveryMs <= 0 || (!this.#compactAll && this.#touched.size === 0)) return;
-    await this.#drain();
+    const lock = await this.#locks.tryCompaction();
+    if (!lock) return;
+    try {
+      await this.#compactHolding();
+    } finally {
+      await lock.release();
+    }
+  }
+
+  async #compactHolding(): Promise<void> {
     // The first time, every dt: a run killed or stopped before its compaction left small files behind.
     const only = this.#compactAll ? undefined : new Set(this.#touched);
     this.#touched.clear();
     this.#compactAll = false;
     const started = performance.now();
-    const done = await compactBronze(this.#root, this.#pool, this.#log, { only, targetBytes: this.#o.compactTargetBytes });
+    const done = await compactBronze(this.#root, this.#pool, this.#log, { only, targetBytes: this.#o.compactTargetBytes, withDt: this.#locks.withDt });
     const total = this.#result.compaction;
     total.dirs += done.dirs;
     total.filesBefore += done.filesBefore;

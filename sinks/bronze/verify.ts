@@ -17,7 +17,7 @@
  * whose file went missing, or the gap between two groups. It holds the Bronze lock, so never
  * beside a running sink.
  */
-import { lstat, readdir, readFile, readlink, rename, rm, stat } from 'node:fs/promises';
+import { lstat, readdir, readlink, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { readSchemaId, type Serde } from '../../registry/serde.ts';
@@ -29,12 +29,14 @@ import { loadSchema } from '../../schemas/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { ConsumedRecord } from '../../transport/types.ts';
-import { acquireDirLock, processAlive } from '../common/dir-lock.ts';
+import { dirLockPath } from '../common/dir-lock.ts';
 import { fsyncDir } from '../common/fs-durable.ts';
+import { liveHolder } from '../common/lock-file.ts';
 import { BodyBuffer } from './body-buffer.ts';
 import { ensureDtDir } from './dt-dirs.ts';
 import { compileInspector } from './inspect.ts';
-import { dtDirName, type FileRange, fileName, finalNameOfTemp, GEN_DIR, GROUPS_FILE, isCompactedName, parseDtDir, parseFileName, parseGenName, typeDir, utcDate } from './layout.ts';
+import { dtDirName, type FileRange, fileName, finalNameOfTemp, GEN_DIR, GROUPS_FILE, isCompactedName, parseDtDir, parseFileName, parseGenName, TEMP_DIR, typeDir, utcDate } from './layout.ts';
+import { acquireMaintenanceLock, liveSink } from './locks.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
 import { liveDtDirs, readGroups, recoverBronze } from './recovery.ts';
 import { BRONZE_DEFAULTS } from './sink.ts';
@@ -78,11 +80,17 @@ export async function scanBronze(root: string): Promise<BronzeScan> {
   const scan: BronzeScan = { partitions: new Map(), files: new Map(), leftovers: [], unreadable: [] };
   const types = await dirEntries(root);
   if (types === null) return scan;
-  const owner = Number.parseInt(await readFile(join(root, '.lock'), 'utf8').catch(() => ''), 10);
-  if (Number.isSafeInteger(owner) && owner !== process.pid && processAlive(owner)) scan.runningPid = owner;
+  scan.runningPid = ((await liveHolder(dirLockPath(root))) ?? (await liveSink(root)))?.pid;
   const leftover = (path: string, what: string) => {
     if (scan.runningPid === undefined) scan.leftovers.push({ layer: 'temp', kind: 'leftover', detail: `${path}: ${what}` });
   };
+  for (const type of (await dirEntries(join(root, TEMP_DIR))) ?? []) {
+    for (const dt of (await dirEntries(join(root, TEMP_DIR, type))) ?? []) {
+      for (const entry of (await dirEntries(join(root, TEMP_DIR, type, dt))) ?? []) {
+        if (finalNameOfTemp(entry)) leftover(join(root, TEMP_DIR, type, dt, entry), 'a temporary Bronze file of an unfinished write');
+      }
+    }
+  }
   for (const type of types) {
     if (type.startsWith('.') || !isType(type)) continue;
     const linked = new Map<string, string>();
@@ -445,7 +453,7 @@ export async function repairBronze(root: string, scan: BronzeScan, damages: Bron
 /** The Bronze lock, or null after marking `findings` as not repairable because a sink holds it. */
 async function lockOrExplain(root: string, findings: Finding[]) {
   try {
-    return await acquireDirLock(root, 'Bronze sink or compaction');
+    return await acquireMaintenanceLock(root);
   } catch (err) {
     if (!(err instanceof PmaError)) throw err;
     for (const f of findings) settle(f, false, `cannot repair: ${err.message}`);

@@ -124,7 +124,7 @@ describe('processors: several instances in one group (embedded log)', function (
     await expectTradesEnriched(h.serde, await readTopic(h.transport, TOPICS.trades.name), MARKETS, PER_MARKET);
   });
 
-  it('one of three processors killed with SIGKILL mid-ingest: every trade exactly once, enriched', async () => {
-    await killOneOfThreeMidIngest(h, ['--data-dir', h.dir]);
+  it('one of three processors and one of three Bronze sinks killed with SIGKILL mid-ingest: every trade exactly once, enriched, on the clean topic, in Bronze and in Silver', async () => {
+    await killOneOfThreeMidIngest(h, ['--data-dir', h.dir], { sinksDir: h.dir, bronzeSinks: 3, silver: true });
   });
 });

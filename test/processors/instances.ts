@@ -4,7 +4,10 @@
  * or N processors").
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { runProcessors, SOURCE_HEADER } from '../../processors/index.ts';
 import type { ProcessorOptions, ProcessorResult } from '../../processors/runner.ts';
@@ -136,21 +139,28 @@ function pmaChild(args: string[]): Child {
 export interface MidIngestOptions {
   markets?: number;
   perMarket?: number;
-  /** Runs once a quarter is processed, with the processors and a Bronze sink busy (a broker outage); the kill follows. */
+  /** Runs once a quarter is processed, with the processors and the sinks busy (a broker outage); the kills follow. */
   disrupt?: () => Promise<void>;
-  /** `--data-dir DIR` for a `pma sink --layer bronze` that runs throughout and must survive. */
-  bronzeDir?: string;
+  /**
+   * `--data-dir DIR` shared by `bronzeSinks` Bronze sinks in one group (one of them SIGKILLed
+   * with the processor when there are several) and, with `silver`, a Silver sink, all running
+   * throughout. At the end Bronze and Silver must hold exactly the clean topic's trades.
+   */
+  sinksDir?: string;
+  bronzeSinks?: number;
+  silver?: boolean;
 }
 
 /**
  * Three `pma process` in one group over a backlog of trades with more arriving; one is killed
- * with SIGKILL once a quarter is processed (after `disrupt`, if given). Every trade must come out
- * exactly once, enriched as its market says (Kafka's transactions system test in small: seeded
- * input, a client killed hard, input set = output set, zero duplicates), and every other child
- * must have lived through it and stop cleanly.
+ * with SIGKILL once a quarter is processed (after `disrupt`, if given), and so is one of several
+ * Bronze sinks. Every trade must come out exactly once, enriched as its market says (Kafka's
+ * transactions system test in small: seeded input, a client killed hard, input set = output set,
+ * zero duplicates), every other child must have lived through it and stop cleanly, and the sinks
+ * must hold every trade once.
  */
 export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: Serde }, pmaArgs: string[], options: MidIngestOptions = {}): Promise<void> {
-  const { markets = 60, perMarket = 500 } = options;
+  const { markets = 60, perMarket = 500, bronzeSinks = 1 } = options;
   const all = Array.from({ length: markets * perMarket }, (_, i) => bareTrade(1 + (i % markets), Math.floor(i / markets)));
   const committed = async () => (await h.transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name)).reduce((n, o) => n + o.offset, 0);
   // A backlog, so the processors are busy mid-round when one is killed; the rest arrives meanwhile.
@@ -162,26 +172,92 @@ export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: 
   for (let i = 0; i < all.length / 2; i += 1_000) await publishRaw(h, 'rawTrades', all.slice(i, i + 1_000));
   const children = [0, 1, 2].map(() => pmaChild([...pmaArgs, 'process', '--retry-wait-ms', '10000']));
   const withDir = (dir: string) => pmaArgs.flatMap((a, i) => (pmaArgs[i - 1] === '--data-dir' ? [dir] : [a]));
-  if (options.bronzeDir) children.push(pmaChild([...withDir(options.bronzeDir), 'sink', '--layer', 'bronze']));
+  const sinksDir = options.sinksDir;
+  const bronze: Child[] = [];
+  if (sinksDir) {
+    for (let i = 0; i < bronzeSinks; i++) bronze.push(pmaChild([...withDir(sinksDir), 'sink', '--layer', 'bronze', '--roll-rows', '2000', '--idle-ms', '1000']));
+    if (options.silver) children.push(pmaChild([...withDir(sinksDir), 'sink', '--layer', 'silver']));
+  }
+  const killed = [children[0]!, ...(bronze.length > 1 ? [bronze[0]!] : [])];
+  const survivors = [...children.slice(1), ...bronze.filter((b) => !killed.includes(b))];
+  const total = all.length;
   try {
     const publishing = (async () => {
       for (let i = all.length / 2; i < all.length; i += 500) await publishRaw(h, 'rawTrades', all.slice(i, i + 500));
     })();
     await waitFor(async () => (await committed()) >= all.length / 4, 'a quarter of the trades processed', 180_000);
     await options.disrupt?.();
-    children[0]!.child.kill('SIGKILL');
-    await children[0]!.exited;
+    for (const c of killed) c.child.kill('SIGKILL');
+    await Promise.all(killed.map((c) => c.exited));
     await publishing;
+    const logs = () => [...children, ...bronze].map((c, i) => `child ${i}: ${c.stderr().slice(-4_000)}`).join('\n');
     await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000).catch(async (err: unknown) => {
       const lag = await h.transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name);
-      const logs = children.map((c, i) => `child ${i}: ${c.stderr().slice(-4_000)}`).join('\n');
-      throw new Error(`${(err as Error).message} (committed ${JSON.stringify(lag)} of ${all.length}); the children's stderr:\n${logs}`, { cause: err });
+      throw new Error(`${(err as Error).message} (committed ${JSON.stringify(lag)} of ${all.length}); the children's stderr:\n${logs()}`, { cause: err });
     });
-    for (const c of children.slice(1)) expect(c.child.exitCode, `a child died: ${c.stderr()}`).to.equal(null);
+    if (sinksDir) {
+      await waitFor(async () => (await bronzeTradeIds(sinksDir)).size >= total, 'every trade in Bronze', 240_000).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}; the children's stderr:\n${logs()}`, { cause: err });
+      });
+    }
+    for (const c of survivors) expect(c.child.exitCode, `a child died: ${c.stderr()}`).to.equal(null);
   } finally {
-    for (const c of children.slice(1)) c.child.kill('SIGTERM');
-    const codes = await Promise.all(children.slice(1).map((c) => c.exited));
-    for (const [i, code] of codes.entries()) expect(code, children[i + 1]!.stderr()).to.equal(0);
+    for (const c of survivors) c.child.kill('SIGTERM');
+    const codes = await Promise.all(survivors.map((c) => c.exited));
+    for (const [i, code] of codes.entries()) expect(code, survivors[i]!.stderr()).to.equal(0);
   }
-  await expectTradesEnriched(h.serde, await readTopic(h.transport, TOPICS.trades.name), markets, perMarket);
+  const clean = await readTopic(h.transport, TOPICS.trades.name);
+  await expectTradesEnriched(h.serde, clean, markets, perMarket);
+  if (!sinksDir) return;
+  const codec = await h.serde.codecFor<Record<string, unknown>>(TOPICS.trades);
+  const truth = new Set<string>();
+  for (const r of clean) truth.add(String((await codec.decode(r.value!)).trade_id));
+  const inBronze = await bronzeTrades(sinksDir);
+  expect(inBronze.rows, 'rows in Bronze').to.equal(total);
+  expect(inBronze.unresolved, 'unresolved trades in Bronze').to.equal(0);
+  expect(sameSet(inBronze.ids, truth), "Bronze trade ids equal the clean topic's").to.equal(true);
+  if (!options.silver) return;
+  // The Silver sink stopped wherever it was: a last run brings it to the end of the clean topics.
+  const last = pmaChild([...withDir(sinksDir), 'sink', '--layer', 'silver', '--until-caught-up']);
+  expect(await last.exited, last.stderr()).to.equal(0);
+  const inSilver = await silverTrades(sinksDir);
+  expect(inSilver.rows, 'rows in Silver').to.equal(total);
+  expect(inSilver.unresolved, 'unresolved trades in Silver').to.equal(0);
+  expect(sameSet(inSilver.ids, truth), "Silver trade ids equal the clean topic's").to.equal(true);
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+interface TradeRows {
+  rows: number;
+  unresolved: number;
+  ids: Set<string>;
+}
+
+async function bronzeTradeIds(dataDir: string): Promise<Set<string>> {
+  return (await bronzeTrades(dataDir)).ids;
+}
+
+async function bronzeTrades(dataDir: string): Promise<TradeRows> {
+  const root = join(dataDir, 'bronze', 'trades');
+  if (!existsSync(root)) return { rows: 0, unresolved: 0, ids: new Set() };
+  return readTrades(':memory:', `read_parquet('${root}/*/*.parquet')`, 'unresolved');
+}
+
+async function silverTrades(dataDir: string): Promise<TradeRows> {
+  return readTrades(join(dataDir, 'silver.duckdb'), 'TradeFact', 'is_unresolved');
+}
+
+async function readTrades(database: string, from: string, unresolved: string): Promise<TradeRows> {
+  const db = await DuckDBInstance.create(database, database === ':memory:' ? {} : { access_mode: 'READ_ONLY' });
+  const con = await db.connect();
+  try {
+    const rows = (await con.runAndReadAll(`SELECT trade_id, ${unresolved} AS u FROM ${from}`)).getRowObjectsJS();
+    return { rows: rows.length, unresolved: rows.filter((r) => r.u === true).length, ids: new Set(rows.map((r) => String(r.trade_id))) };
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
 }

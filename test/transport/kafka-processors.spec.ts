@@ -118,14 +118,16 @@ describeNeeding(`processors in one group on Kafka (${found?.source ?? 'no broker
     }
   });
 
-  it('the broker away for 60 s mid-ingest, then a processor killed: the processors and a Bronze sink ride it out, every trade exactly once', async function () {
+  it('the broker away for 60 s mid-ingest, then one of three processors and one of three Bronze sinks killed: the clean topic, Bronze and Silver hold every trade exactly once', async function () {
     if (!env.control) this.skip();
     const dir = mkdtempSync(join(tmpdir(), 'pma-kafka-eos-'));
     try {
       await killOneOfThreeMidIngest({ transport, serde }, ['--data-dir', dir, '--transport', 'kafka', '--brokers', env.brokers.join(','), '--registry', env.registryUrl!], {
         // Enough trades that the processors are still busy when the broker goes.
         perMarket: 1_500,
-        bronzeDir: join(dir, 'bronze'),
+        sinksDir: join(dir, 'sinks'),
+        bronzeSinks: 3,
+        silver: true,
         disrupt: async () => {
           await env.control!.stop();
           // The outage's length is the scenario (longer than kafkajs's retries used to last), not a wait for something.
