@@ -186,10 +186,11 @@ export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: 
       for (let i = all.length / 2; i < all.length; i += 500) await publishRaw(h, 'rawTrades', all.slice(i, i + 500));
     })();
     await waitFor(async () => (await committed()) >= all.length / 4, 'a quarter of the trades processed', 180_000);
+    // The disruption is for the pipeline's processes, not for this test's own producer.
+    await publishing;
     await options.disrupt?.();
     for (const c of killed) c.child.kill('SIGKILL');
     await Promise.all(killed.map((c) => c.exited));
-    await publishing;
     const logs = () => [...children, ...bronze].map((c, i) => `child ${i}: ${c.stderr().slice(-4_000)}`).join('\n');
     await waitFor(async () => (await committed()) >= all.length, 'every raw trade committed', 240_000).catch(async (err: unknown) => {
       const lag = await h.transport.admin().groupOffsets('pma-process.facts', TOPICS.rawTrades.name);
