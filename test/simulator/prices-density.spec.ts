@@ -42,7 +42,10 @@ describe('simulator /prices-history density', () => {
     const fine = await history(token, end - DAY, end, 1);
     expect(fine.length).to.be.within(1_440, 1_441);
     for (let i = 1; i < fine.length; i++) expect(fine[i]!.t - fine[i - 1]!.t).to.equal(60);
-    expect(fine.some((p) => p.t % 60 !== 0), 'not aligned to round minutes').to.equal(true);
+    expect(
+      fine.some((p) => p.t % 60 !== 0),
+      'not aligned to round minutes',
+    ).to.equal(true);
     const fineByT = new Map(fine.map((p) => [p.t, p.p]));
     for (const fidelity of [5, 60]) {
       const coarse = await history(token, end - DAY, end, fidelity);
