@@ -36,9 +36,12 @@ import { parseSimOptions, type SimOptions, type SimOptionsInput, simOptionsSchem
 import { type Profile, resolveProfile } from './profiles.ts';
 import { ListingIndexes } from './query/listing.ts';
 import { CrowdInverse, NewestIndex } from './query/trades.ts';
+import { accountRoutes } from './routes/accounts.ts';
+import { catalogRoutes } from './routes/catalog.ts';
 import { clobRoutes } from './routes/clob.ts';
 import { dataRoutes } from './routes/data.ts';
 import { gammaRoutes } from './routes/gamma.ts';
+import { searchRoutes } from './routes/search.ts';
 import { type TruthOptions, type TruthRecord, type TruthType, truthCounts, truthRecords } from './truth.ts';
 import { emptyFixtureWorld, loadFixtureWorld } from './world/fixtures.ts';
 import { World } from './world/world.ts';
@@ -112,7 +115,7 @@ export async function startSimulator(input: SimOptionsInput & { logger?: Logger 
   const stats = new SimStats();
   const idx = new ListingIndexes(world);
   const ctx: SimContext = { world, profile, newest: new NewestIndex(), crowd: new CrowdInverse(), faults };
-  const router = new Router([...gammaRoutes(idx, profile.gamma.keysetRoutes), ...dataRoutes(profile.data.v2Routes), ...clobRoutes(idx)]);
+  const router = new Router([...gammaRoutes(idx, profile.gamma.keysetRoutes), ...catalogRoutes(), ...searchRoutes(), ...dataRoutes(profile.data.v2Routes), ...accountRoutes(), ...clobRoutes(idx)]);
   const channel = new MarketChannel({ world, profile, faults, stats, tickMs: options.wsTickMs, handshakesPer10s: options.limits ? Math.round(200 * options.limitScale) : 0 });
   let urls: SimUrls = { gamma: '', data: '', clob: '', ws: '' };
   let url = '';

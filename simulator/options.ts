@@ -38,8 +38,11 @@ export const simOptionsSchema = z
     events: count(0, 5_000_000).optional(),
     /** Mean fills per market (heavy-tailed around it). */
     tradesPerMarket: z.coerce.number().min(0).max(100_000).default(40),
-    /** Price points per outcome token over the market's life, at the finest resolution. */
-    pricePoints: count(1, 1_000_000).default(120),
+    /**
+     * A coarse world for tests and demos: this many price points per outcome token over the
+     * market's life instead of one a minute (what the CLOB serves, and the default).
+     */
+    pricePoints: count(1, 1_000_000).optional(),
     /** Rows of the OVERALL board per category/period/order (other categories are smaller). */
     leaderboardSize: count(0, 1_000_000).default(200),
     /** Proxy wallets in the pool; default scales with the world. */

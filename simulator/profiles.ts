@@ -63,6 +63,11 @@ export interface Profile {
     v2TradesLimitMax: number;
     v2TradesMaxMarkets: number;
     v2LeaderboardLimitMax: number;
+    /** `/activity` and `/positions`: silent `limit` clamp; `offset` above the cap gets 400. */
+    activityLimitMax: number;
+    activityMaxOffset: number;
+    positionsLimitMax: number;
+    positionsMaxOffset: number;
   };
   clob: {
     pageSize: number;
@@ -107,7 +112,9 @@ const CURRENT_RULES: readonly RateRule[] = [
   { name: 'gamma /markets', api: 'gamma', routes: ['/markets', '/markets/keyset'], limit: 300, windowMs: W },
   { name: 'gamma listing', api: 'gamma', routes: ['/markets', '/events', '/markets/keyset', '/events/keyset'], limit: 900, windowMs: W },
   { name: 'gamma /tags', api: 'gamma', routes: ['/tags'], limit: 200, windowMs: W },
+  { name: 'gamma /public-search', api: 'gamma', routes: ['/public-search'], limit: 350, windowMs: W },
   { name: 'data general', api: 'data', limit: 1_000, windowMs: W },
+  { name: 'data /positions', api: 'data', routes: ['/positions'], limit: 150, windowMs: W },
   { name: 'data /trades', api: 'data', routes: ['/trades', '/v2/trades'], limit: 200, windowMs: W },
   { name: 'data /ok', api: 'data', routes: ['/ok'], limit: 100, windowMs: W },
   { name: 'clob general', api: 'clob', limit: 9_000, windowMs: W },
@@ -129,6 +136,7 @@ const RULES_2025: readonly RateRule[] = [
   { name: 'gamma /markets', api: 'gamma', routes: ['/markets'], limit: 125, windowMs: W },
   { name: 'gamma listing', api: 'gamma', routes: ['/markets', '/events'], limit: 100, windowMs: W },
   { name: 'gamma /tags', api: 'gamma', routes: ['/tags'], limit: 100, windowMs: W },
+  { name: 'gamma /public-search', api: 'gamma', routes: ['/public-search'], limit: 300, windowMs: W },
   { name: 'data general', api: 'data', limit: 200, windowMs: W },
   { name: 'data /trades', api: 'data', routes: ['/trades'], limit: 75, windowMs: W },
   { name: 'data /ok', api: 'data', routes: ['/ok'], limit: 10, windowMs: W },
@@ -190,6 +198,10 @@ export const PROFILES: Record<ProfileName, Profile> = {
       v2TradesLimitMax: 1_000,
       v2TradesMaxMarkets: 20,
       v2LeaderboardLimitMax: 50,
+      activityLimitMax: 500,
+      activityMaxOffset: 5_000,
+      positionsLimitMax: 500,
+      positionsMaxOffset: 10_000,
     },
     clob: {
       pageSize: 1_000,
@@ -232,6 +244,10 @@ export const PROFILES: Record<ProfileName, Profile> = {
       v2TradesLimitMax: 1_000,
       v2TradesMaxMarkets: 20,
       v2LeaderboardLimitMax: 50,
+      activityLimitMax: 500,
+      activityMaxOffset: 1_000,
+      positionsLimitMax: 500,
+      positionsMaxOffset: 10_000,
     },
     clob: {
       pageSize: 1_000,

@@ -36,6 +36,13 @@ const schema = z
 type RunSettings = z.output<typeof schema>;
 
 /** The one line printed when the live APIs cannot be reached. */
+/**
+ * Price points per token in the world `run --source sim` makes (unless the sim section sets it): a
+ * minute series, as the CLOB serves, would make the minute-resolution markets of the adaptive
+ * policy alone some two million points, where the run is meant to take about a minute.
+ */
+const RUN_PRICE_POINTS = 120;
+
 export const OFFLINE_HINT = 'run offline against the simulator with: npm start -- --source sim   (or: pma run --source sim)';
 
 export function register(program: Command): void {
@@ -69,7 +76,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   const { transport, serde } = await openLogAndSerde(ctx, 'pma-run');
   await transport.admin().createTopics(ALL_TOPICS.map(({ name, partitions, cleanupPolicy, retentionMs, retentionBytes }) => ({ name, partitions, cleanupPolicy, retentionMs, retentionBytes })));
   const simSection = (ctx.config.file.sim ?? {}) as Record<string, unknown>;
-  const source = await openSource(ingestSettings, ctx.logger, { markets: settings.simMarkets, ...simSection });
+  const source = await openSource(ingestSettings, ctx.logger, { markets: settings.simMarkets, pricePoints: RUN_PRICE_POINTS, ...simSection });
   ctx.onClose(() => source.close());
 
   const board = new ProgressBoard({ lineIntervalMs: 5_000, logger: ctx.config.logFormat === 'json' ? ctx.logger : undefined });

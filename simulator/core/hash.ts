@@ -111,6 +111,7 @@ export const S = {
   boardWallet: 60,
   boardValue: 61,
   walletProfile: 70,
+  team: 80,
   feistelCondition: 90,
   feistelToken: 91,
   feistelWallet: 92,

@@ -4,6 +4,8 @@
  * price routes (decimal strings, `{"mid"}`), price history, their POST batch forms, and the
  * GET forms of the batch routes that the live service refuses.
  */
+
+import { hash, S } from '../core/hash.ts';
 import { type Handler, json, lazyPage, page, plainError, type Route, type SimRequest, type SimResponse } from '../http/types.ts';
 import type { ListingIndexes } from '../query/listing.ts';
 import { bookJson, clobMarketJson, currentBook, isSampling, lastTradeString, simplifiedMarketJson } from '../serialize/clob.ts';
@@ -140,6 +142,16 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     const m = req.ctx.world.marketOfCondition(req.params.condition_id!);
     if (m < 0) return plainError(404, 'market not found');
     return json(200, clobMarketJson(req.ctx.world, m, req.now));
+  };
+
+  /** The condition id and both tokens of a token's market; which token is "primary" is the market's own (not always Yes). */
+  const marketByToken: Handler = (req) => {
+    const { world } = req.ctx;
+    const tok = world.tokenOf(req.params.token_id!);
+    if (!tok || world.createdAt(tok[0]) > req.now) return plainError(404, 'market not found');
+    const m = tok[0];
+    const primary = hash(world.seed, S.marketMisc, m, 11) % 4 === 0 ? 1 : 0;
+    return json(200, JSON.stringify({ condition_id: world.conditionId(m), primary_token_id: world.tokenId(m, primary), secondary_token_id: world.tokenId(m, 1 - primary) }));
   };
 
   const withBook =
@@ -306,6 +318,7 @@ export function clobRoutes(idx: ListingIndexes): Route[] {
     r('GET', '/time', (req) => json(200, String(Math.floor(req.now)))),
     r('GET', '/markets', markets),
     r('GET', '/markets/{condition_id}', marketById),
+    r('GET', '/markets-by-token/{token_id}', marketByToken),
     r('GET', '/simplified-markets', simplified),
     r('GET', '/sampling-markets', samplingMarkets),
     r('GET', '/sampling-simplified-markets', samplingSimplified),

@@ -13,8 +13,8 @@ import type { World } from '../world/world.ts';
 import { Bad, base64Decode, base64Encode, boolParam, firstBad, intParam, numParam } from './params.ts';
 import { historyPoints } from './prices.ts';
 
-const CONDITION_RE = /^0x[0-9a-fA-F]{64}$/;
-const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
+export const CONDITION_RE = /^0x[0-9a-fA-F]{64}$/;
+export const ADDRESS_RE = /^0x[0-9a-fA-F]{40}$/;
 
 interface ParsedTradeFilters {
   markets: number[] | null;
@@ -23,7 +23,7 @@ interface ParsedTradeFilters {
 }
 
 /** Resolves market / eventId / user into market indices and a wallet; a Bad on malformed input. */
-function resolveScope(world: World, req: SimRequest, names: { market: string; event: string; user: string }, maxMarkets: number | null): ParsedTradeFilters | Bad {
+export function resolveScope(world: World, req: SimRequest, names: { market: string; event: string; user: string }, maxMarkets: number | null): ParsedTradeFilters | Bad {
   const q = req.query;
   const marketRaw = q.get(names.market);
   const eventRaw = q.get(names.event);
@@ -64,7 +64,7 @@ function resolveScope(world: World, req: SimRequest, names: { market: string; ev
   return { markets, user, userAddress };
 }
 
-function sideParam(q: URLSearchParams, name: string): 'BUY' | 'SELL' | null | Bad {
+export function sideParam(q: URLSearchParams, name: string): 'BUY' | 'SELL' | null | Bad {
   const raw = q.get(name);
   if (!raw) return null;
   const s = raw.toUpperCase();

@@ -4,7 +4,8 @@
  * the market nears its close. Outcome 1 is its complement. Each token's history is a fixed series
  * of points every `step` seconds from the market's creation (offset by a few seconds, as the
  * real series are not minute-aligned) to its close or "now": that series is the ground truth, and
- * coarser `fidelity` requests return every n-th point of it.
+ * coarser `fidelity` requests return every n-th point of it. The step is one minute, as the CLOB
+ * serves `fidelity=1`, unless the world asks for a coarse series (`pricePoints` per token).
  */
 import { hash, normal, S, unit } from '../core/hash.ts';
 import type { World } from './world.ts';
@@ -59,8 +60,9 @@ export interface Series {
 export function seriesOf(world: World, m: number): Series | null {
   if (!world.enableOrderBookOf(m)) return null;
   const created = world.createdAt(m);
+  const points = world.options.pricePoints;
   const life = Math.max(60, world.closeTime(m) - created);
-  const step = Math.max(60, Math.round(life / world.options.pricePoints / 60) * 60);
+  const step = points === undefined ? 60 : Math.max(60, Math.round(life / points / 60) * 60);
   return { start: created + 1 + (hash(world.seed, S.priceSeriesOffset, m) % 59), step };
 }
 

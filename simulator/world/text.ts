@@ -53,7 +53,26 @@ const PEOPLE = [
   'Tanaka',
 ];
 const PLACES = ['Ohio', 'Texas', 'Ontario', 'Bavaria', 'Catalonia', 'Queensland', 'Lagos', 'Santiago', 'Kyoto', 'Lisbon', 'Nevada', 'Arizona', 'Georgia', 'Quebec', 'Victoria'];
-const TEAMS = ['Falcons', 'Tigers', 'Rangers', 'Mariners', 'Comets', 'Wolves', 'Pioneers', 'Hawks', 'Sharks', 'Titans', 'Owls', 'Rockets', 'Bulls', 'Storm', 'Vikings', 'Lions', 'Foxes', 'Ravens'];
+export const TEAMS = [
+  'Falcons',
+  'Tigers',
+  'Rangers',
+  'Mariners',
+  'Comets',
+  'Wolves',
+  'Pioneers',
+  'Hawks',
+  'Sharks',
+  'Titans',
+  'Owls',
+  'Rockets',
+  'Bulls',
+  'Storm',
+  'Vikings',
+  'Lions',
+  'Foxes',
+  'Ravens',
+];
 const LEAGUES = ['NBA', 'NFL', 'MLB', 'NHL', 'EPL', 'UCL', 'NCAAB', 'ATP', 'MLS', 'F1'];
 const COINS = ['Bitcoin', 'Ethereum', 'Solana', 'XRP', 'Dogecoin', 'Cardano', 'Avalanche', 'Chainlink'];
 const COMPANIES = ['Nimbus', 'Quanta', 'Heliotrope', 'Vantage', 'Orbital', 'Lumen', 'Stratos', 'Kestrel'];

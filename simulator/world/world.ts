@@ -545,9 +545,15 @@ export class World {
       image: m0.image,
       icon: m0.icon,
       tags: this.eventTags(e),
-      seriesSlug: tagCatalog.seriesFor(cat, hash(this.seed, S.eventMisc, e, 5))?.slug ?? null,
+      seriesSlug: this.seriesSlugOf(e),
       fixtureText: null,
     };
+  }
+
+  /** Slug of the series event e belongs to (sports events), without building the event's view. */
+  seriesSlugOf(e: number): string | null {
+    if (e < this.FE) return this.fixtures.events[e]!.view.seriesSlug;
+    return tagCatalog.seriesFor(this.categoryOfEvent(e), hash(this.seed, S.eventMisc, e, 5))?.slug ?? null;
   }
 
   /** Event closed when all of its markets are. */

@@ -47,7 +47,7 @@ describe('simulator world', () => {
   });
 
   it('is a function of the options: same seed same truth, another seed another world', () => {
-    const opts = { markets: 40, tradesPerMarket: 10, leaderboardSize: 10 };
+    const opts = { markets: 40, tradesPerMarket: 10, pricePoints: 50, leaderboardSize: 10 };
     const a = createWorld({ ...opts, seed: 1 });
     const b = createWorld({ ...opts, seed: 1 });
     const c = createWorld({ ...opts, seed: 2 });
