@@ -35,7 +35,6 @@ const schema = z
 
 type RunSettings = z.output<typeof schema>;
 
-/** The one line printed when the live APIs cannot be reached. */
 /**
  * Price points per token in the world `run --source sim` makes (unless the sim section sets it): a
  * minute series, as the CLOB serves, would make the minute-resolution markets of the adaptive
@@ -43,6 +42,7 @@ type RunSettings = z.output<typeof schema>;
  */
 const RUN_PRICE_POINTS = 120;
 
+/** The one line printed when the live APIs cannot be reached. */
 export const OFFLINE_HINT = 'run offline against the simulator with: npm start -- --source sim   (or: pma run --source sim)';
 
 export function register(program: Command): void {
