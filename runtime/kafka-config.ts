@@ -14,8 +14,10 @@
  * PMA_KAFKA_REPLICATION_FACTOR and PMA_KAFKA_MIN_INSYNC_REPLICAS.
  */
 import { z } from 'zod';
+import { ALL_TOPICS } from '../schemas/topics.ts';
 // config.ts imports this module: only its functions are used here, and only once both are loaded.
 import { resolveSection, sectionSources } from './config.ts';
+import { ConfigError } from './errors.ts';
 
 /** Kafka's legal topic characters; a prefix is part of a topic name, so it may use no others. */
 const prefix = z
@@ -24,6 +26,8 @@ const prefix = z
   .regex(/^[a-zA-Z0-9._-]*$/, 'may hold only a-z A-Z 0-9 . _ -')
   // Leaves room for the longest catalogue name (23 characters) within Kafka's 249.
   .max(200);
+
+const TOPIC_NAMES: readonly string[] = ALL_TOPICS.map((t) => t.name);
 
 const count = z.coerce.number().int().positive();
 const layoutFields = {
@@ -59,6 +63,11 @@ const ENV_KEYS = ['topicPrefix', 'groupPrefix', 'partitions', 'replicationFactor
 export function loadKafkaConfig(file: Record<string, unknown>, env: NodeJS.ProcessEnv, configPath?: string): KafkaConfig {
   const parsed = resolveSection(kafkaConfigSchema, sectionSources('kafka', ENV_KEYS, file, env, {}, configPath));
   const { topicPrefix, groupPrefix, partitions, replicationFactor, minInsyncReplicas, topics } = parsed;
+  // A misspelt name in the per-topic map would otherwise be ignored without a word.
+  const unknown = Object.keys(topics).filter((name) => !TOPIC_NAMES.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`config file: kafka.topics: unknown topic ${unknown.map((n) => `"${n}"`).join(', ')} (the pipeline's topics: ${TOPIC_NAMES.join(', ')})`, { path: configPath });
+  }
   return {
     topicPrefix,
     groupPrefix: groupPrefix ?? topicPrefix,

@@ -35,5 +35,8 @@ describe('runtime/kafka-config', () => {
     expect(configError(() => loadKafkaConfig({ kafka: { topics: { 'pma.trades': { replicas: 3 } } } }, {})).message).to.match(/unknown setting "replicas"/);
     expect(configError(() => loadKafkaConfig({ kafka: { prefix: 'x' } }, {})).message).to.match(/unknown setting "prefix"/);
     expect(configError(() => loadKafkaConfig({ kafka: { topics: { 'pma trades': { partitions: 2 } } } }, {})).message).to.match(/kafka.topics: Invalid key.*pma trades/);
+    expect(configError(() => loadKafkaConfig({ kafka: { topics: { 'pma.trade': { partitions: 8 } } } }, {})).message).to.match(
+      /kafka.topics: unknown topic "pma.trade" \(the pipeline's topics: .*pma.trades/,
+    );
   });
 });
