@@ -12,7 +12,7 @@ import { CLEAN_TOPIC_KEYS, type CleanTopicKey } from '../../schemas/clean-record
 import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';
 import type { SilverTopicKey } from '../../sinks/silver/index.ts';
 import type { Transport } from '../../transport/types.ts';
-import { type ActionContext, action } from '../action.ts';
+import { type ActionContext, action, FLUSHING_GRACE_MS } from '../action.ts';
 import { openLogAndSerde } from '../open.ts';
 
 const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath', 'silverBatchRows', 'silverSnapshotSeconds', 'silverStandby', 'json'] as const;
@@ -52,7 +52,7 @@ export function register(program: Command): void {
     .option('--silver-snapshot-seconds <s>', 'Silver: seconds between two published snapshots (default 60)')
     .option('--silver-standby', 'Silver: if another sink writes the file, wait and take over when it stops or dies (default: fail at once)')
     .option('--json', 'print one JSON line at the end: per layer result, seconds, peak RSS')
-    .action(action(sink));
+    .action(action(sink, { graceMs: FLUSHING_GRACE_MS }));
 }
 
 async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
