@@ -16,16 +16,16 @@ class GoldSeries {
   constructor(registry: Registry) {
     const registers = [registry];
     this.refreshes = new Counter({ name: 'pma_gold_refreshes_total', help: 'Gold builds, by outcome (ok, failed)', labelNames: ['outcome'], registers });
-    this.lastAt = new Gauge({ name: 'pma_gold_last_refresh_timestamp_seconds', help: 'when the last good Gold build finished (unix seconds)', registers });
+    this.lastAt = new Gauge({ name: 'pma_gold_last_refresh_timestamp_seconds', help: 'when the last good Gold build finished (unix seconds; 0 before the first)', registers });
     this.lastDuration = new Gauge({ name: 'pma_gold_last_refresh_duration_seconds', help: 'how long the last good Gold build took', registers });
     this.tableRows = new Gauge({ name: 'pma_gold_table_rows', help: 'rows of each Gold table at the last good build', labelNames: ['table'], registers });
     const series = this;
     new Gauge({
       name: 'pma_gold_last_refresh_age_seconds',
-      help: 'seconds since the last good Gold build finished',
+      help: 'seconds since the last good Gold build finished (NaN before the first)',
       registers,
       collect() {
-        if (series.lastSeconds !== undefined) this.set(Date.now() / 1000 - series.lastSeconds);
+        this.set(series.lastSeconds === undefined ? Number.NaN : Date.now() / 1000 - series.lastSeconds);
       },
     });
   }
