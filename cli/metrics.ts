@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client';
 import { createMetricsRegistry, serveMetrics } from '../runtime/metrics.ts';
 import type { CommandContext } from './context.ts';
 
-export async function stageMetrics(ctx: CommandContext, port: number | undefined): Promise<Registry> {
+export async function commandMetrics(ctx: CommandContext, port: number | undefined): Promise<Registry> {
   const registry = createMetricsRegistry();
   if (port !== undefined) {
     const server = await serveMetrics(registry, { port }, ctx.logger);

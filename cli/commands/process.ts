@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { PROCESSOR_DEFAULTS, runProcessors } from '../../processors/index.ts';
 import { booleanish, port, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
 import { type ActionContext, action } from '../action.ts';
-import { stageMetrics } from '../metrics.ts';
+import { commandMetrics } from '../metrics.ts';
 import { openLogAndSerde } from '../open.ts';
 
 const KEYS = ['untilCaughtUp', 'dedupWindow', 'retryWaitMs', 'retryCapacity', 'metricsPort'] as const;
@@ -38,7 +38,7 @@ export function register(program: Command): void {
 async function processRaw(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(processSchema, sectionSources('process', KEYS, ctx.config.file, process.env, flags));
   const { transport, serde } = await openLogAndSerde(ctx, 'pma-process');
-  const metrics = await stageMetrics(ctx, settings.metricsPort);
+  const metrics = await commandMetrics(ctx, settings.metricsPort);
   const result = await runProcessors(
     { dedupWindow: settings.dedupWindow, retryWaitMs: settings.retryWaitMs, retryCapacity: settings.retryCapacity },
     { transport, serde, logger: ctx.logger, signal: ctx.signal, until: settings.untilCaughtUp ? 'caught-up' : 'signal', metrics },

@@ -11,7 +11,7 @@ import { CLEAN_TOPIC_KEYS, type CleanTopicKey } from '../../schemas/clean-record
 import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';
 import type { SilverSinkDeps, SilverTopicKey } from '../../sinks/silver/index.ts';
 import { type ActionContext, action } from '../action.ts';
-import { stageMetrics } from '../metrics.ts';
+import { commandMetrics } from '../metrics.ts';
 import { openLogAndSerde } from '../open.ts';
 
 const KEYS = [
@@ -73,7 +73,7 @@ export function register(program: Command): void {
 async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(sinkSchema, sectionSources('sink', KEYS, ctx.config.file, process.env, flags));
   const { transport, serde } = await openLogAndSerde(ctx, 'pma-sink');
-  const metrics = await stageMetrics(ctx, settings.metricsPort);
+  const metrics = await commandMetrics(ctx, settings.metricsPort);
   const until = settings.untilCaughtUp ? 'caught-up' : 'signal';
   const started = process.hrtime.bigint();
   const report: Record<string, unknown> = {};
