@@ -69,6 +69,11 @@ describe('processors metrics (real embedded log)', function () {
     // The run is over: its groups are no longer watched, so a scrape reads no stale lag.
     expect(await values(registry, 'pma_consumer_lag')).to.deep.equal([]);
     expect(await values(registry, 'pma_stage_failures_total')).to.deep.equal([]);
+
+    // A second run in the same process (as pma run does) shares the series: nothing new to read, nothing added.
+    await runProcessors({}, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: new AbortController().signal, until: 'caught-up', metrics: registry });
+    expect(new Map((await values(registry, 'pma_records_written_total')).map((v) => [v.labels.topic, v.value]))).to.deep.equal(written);
+    expect((await values(registry, 'pma_process_duplicates_total'))[0]!.value).to.equal(3);
   });
 
   it('a run that fails counts one fatal failure', async () => {
