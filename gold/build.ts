@@ -6,8 +6,10 @@
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { Registry } from 'prom-client';
 import { QueryError } from '../runtime/errors.ts';
 import { defaultSnapshotPath } from '../sinks/silver/snapshot.ts';
+import { GoldMetrics } from './metrics.ts';
 import { BACKTEST_TABLES } from './tables/backtest.ts';
 import { CALIBRATION_TABLES } from './tables/calibration.ts';
 import { MARKET_TABLES } from './tables/markets.ts';
@@ -34,7 +36,24 @@ export interface GoldBuildResult {
   millis: number;
 }
 
-export async function buildGold(options: GoldBuildOptions): Promise<GoldBuildResult> {
+export interface GoldBuildDeps {
+  /** Where the build's Prometheus metrics go (a private registry if absent). */
+  metrics?: Registry;
+}
+
+export async function buildGold(options: GoldBuildOptions, deps: GoldBuildDeps = {}): Promise<GoldBuildResult> {
+  const metrics = new GoldMetrics(deps.metrics ?? new Registry());
+  try {
+    const result = await build(options);
+    metrics.built(result.millis, result.tables);
+    return result;
+  } catch (err) {
+    metrics.failed();
+    throw err;
+  }
+}
+
+async function build(options: GoldBuildOptions): Promise<GoldBuildResult> {
   const started = performance.now();
   const parameters: GoldParameters = { ...DEFAULT_GOLD_PARAMETERS, ...options.parameters };
   mkdirSync(dirname(options.goldPath), { recursive: true });

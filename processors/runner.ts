@@ -19,6 +19,7 @@
  * (GlobalState), so a trade finds its market whichever instance emitted it. Anything that cannot be decoded or normalised goes to
  * `pma.dlq` with its reason and source offset, and the stream goes on.
  */
+import { Registry } from 'prom-client';
 import type { Serde, TopicCodec } from '../registry/serde.ts';
 import { ConsumerStateError, DecodeError, NormaliseError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -30,6 +31,7 @@ import { parsePartitionKey, partitionKey } from '../transport/partition-key.ts';
 import type { ConsumedRecord, Consumer, ProduceRecord, RecordBatch, TransactionalProducer, Transport } from '../transport/types.ts';
 import { enrichPricePoint, enrichTrade } from './enrich.ts';
 import { DEDUP_HEADER, dedupIdentity, REFERENCE_TOPICS, SOURCE_HEADER } from './identity.ts';
+import { ProcessMetrics } from './metrics.ts';
 import { NORMALISERS } from './normalise/index.ts';
 import type { CleanOutput, RawInput } from './normalise/types.ts';
 import type { RawRecord } from './normalise/values.ts';
@@ -65,6 +67,8 @@ export interface ProcessorDeps {
   signal: AbortSignal;
   /** 'caught-up': stop once every raw partition is read to its end and everything held has gone out. */
   until: Until;
+  /** Where the processors' Prometheus metrics go (a private registry if absent). */
+  metrics?: Registry;
 }
 
 export interface ProcessorResult {
@@ -122,6 +126,7 @@ class ProcessorRunner {
   readonly #o: Required<ProcessorOptions>;
   readonly #deps: ProcessorDeps;
   readonly #log: Logger;
+  readonly #metrics: ProcessMetrics;
   readonly #lookup = new LookupTables();
   readonly #windows = new Map<CleanTopicKey, DedupWindow>();
   readonly #cleanCodecs = new Map<CleanTopicKey, TopicCodec<unknown>>();
@@ -150,15 +155,25 @@ class ProcessorRunner {
     this.#o = options;
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'process' });
+    this.#metrics = new ProcessMetrics(deps.metrics ?? new Registry());
     this.#retry = new RetryBuffer<Held>(options.retryCapacity, options.retryWaitMs);
   }
 
   async run(): Promise<ProcessorResult> {
+    try {
+      return await this.#run();
+    } catch (err) {
+      this.#metrics.stage.failed('fatal');
+      throw err;
+    }
+  }
+
+  async #run(): Promise<ProcessorResult> {
     const { transport, serde, signal } = this.#deps;
     const all = [...REFERENCE_RAW, ...FACT_RAW].map((n) => Object.values(TOPICS).find((t) => t.name === n)!);
     const clean = CLEAN_TOPIC_KEYS.map((k) => TOPICS[k]);
     await transport.admin().createTopics([...all, ...clean, TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
-    this.#deadLetters = new DeadLetterOutbox(transport, 'process', this.#log);
+    this.#deadLetters = new DeadLetterOutbox(transport, 'process', this.#log, this.#metrics.stage);
     for (const def of all) this.#rawCodecs.set(def.name, await serde.codecFor<RawRecord>(def));
     for (const key of CLEAN_TOPIC_KEYS) {
       this.#cleanCodecs.set(key, await serde.codecFor(TOPICS[key]));
@@ -171,11 +186,17 @@ class ProcessorRunner {
     this.#producer = transport.transactionalProducer({ clientId: 'pma-process' });
     this.#reference = transport.consumer({ groupId: `${this.#o.groupId}.reference`, maxRecords: this.#o.pollRecords, clientId: 'pma-process' });
     this.#facts = transport.consumer({ groupId: `${this.#o.groupId}.facts`, maxRecords: this.#o.pollRecords, clientId: 'pma-process' });
+    const admin = transport.admin();
+    const unwatch = [
+      this.#metrics.stage.watchLag(admin, `${this.#o.groupId}.reference`, REFERENCE_RAW, this.#log),
+      this.#metrics.stage.watchLag(admin, `${this.#o.groupId}.facts`, FACT_RAW, this.#log),
+    ];
     try {
       await this.#reference.subscribe([...REFERENCE_RAW]);
       await this.#facts.subscribe([...FACT_RAW]);
       await this.#loop();
     } finally {
+      for (const stop of unwatch) stop();
       await this.#deadLetters.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
       await this.#reference.close().catch((err) => this.#log.warn('closing a consumer failed', { err }));
       await this.#facts.close().catch((err) => this.#log.warn('closing a consumer failed', { err }));
@@ -286,6 +307,7 @@ class ProcessorRunner {
   async #take(batch: RecordBatch, round: Round): Promise<void> {
     const codec = this.#rawCodecs.get(batch.topic)!;
     const normalise = NORMALISERS[batch.topic]!;
+    this.#metrics.stage.read(batch.topic, batch.records.length);
     for (const record of batch.records) {
       this.#result.consumed++;
       this.#done.begin(record.topic, record.partition, record.offset);
@@ -384,6 +406,7 @@ class ProcessorRunner {
     await this.#deadLetters.flush();
     for (const r of round.finishes) this.#done.finish(r.topic, r.partition, r.offset);
     await this.#commit(round.records);
+    this.#metrics.round(this.#result, this.#retry.size);
   }
 
   /** Commits every input partition whose offset moved or that has output, each with its output. */
@@ -395,7 +418,10 @@ class ProcessorRunner {
       const batches = [...(records.get(input) ?? [])].map(([t, list]) => ({ topic: t, records: list }));
       if (offset === undefined) throw new ConsumerStateError('output without an input offset to commit it with', { topic, partition });
       try {
+        const started = performance.now();
         await this.#producer.commitStep(this.#consumerOf(topic), { topic, partition, offset }, batches);
+        this.#metrics.committed((performance.now() - started) / 1000);
+        for (const b of batches) this.#metrics.stage.written(b.topic, b.records.length);
         this.#committed.set(input, offset);
       } catch (err) {
         if (!(err instanceof ConsumerStateError && err.context.fenced)) {
@@ -404,6 +430,7 @@ class ProcessorRunner {
         }
         // Another instance owns the partition now and reads these records again: ours are void,
         // and must not count as sent should this instance read them again itself later.
+        this.#metrics.stage.failed('fenced');
         this.#forget(batches);
         this.#done.forget(topic, partition);
         const consumer = this.#consumerOf(topic);

@@ -22,6 +22,23 @@ export function createMetricsRegistry(options: MetricsRegistryOptions = {}): Reg
   return registry;
 }
 
+const perRegistry = new WeakMap<Registry, Map<unknown, unknown>>();
+
+/**
+ * The series object of kind `key` on a registry, made on first use: prom-client refuses a second
+ * series of the same name, and a stage may run more than once in a process (or beside others
+ * sharing its series) with one registry.
+ */
+export function onePerRegistry<T>(registry: Registry, key: unknown, make: () => T): T {
+  let made = perRegistry.get(registry);
+  if (!made) {
+    made = new Map();
+    perRegistry.set(registry, made);
+  }
+  if (!made.has(key)) made.set(key, make());
+  return made.get(key) as T;
+}
+
 export interface MetricsServer {
   port: number;
   url: string;

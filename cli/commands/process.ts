@@ -6,11 +6,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { PROCESSOR_DEFAULTS, runProcessors } from '../../processors/index.ts';
-import { booleanish, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
+import { booleanish, port, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
 import { type ActionContext, action } from '../action.ts';
+import { commandMetrics } from '../metrics.ts';
 import { openLogAndSerde } from '../open.ts';
 
-const KEYS = ['untilCaughtUp', 'dedupWindow', 'retryWaitMs', 'retryCapacity'] as const;
+const KEYS = ['untilCaughtUp', 'dedupWindow', 'retryWaitMs', 'retryCapacity', 'metricsPort'] as const;
 
 const processSchema = z
   .object({
@@ -18,6 +19,7 @@ const processSchema = z
     dedupWindow: positiveInt.default(PROCESSOR_DEFAULTS.dedupWindow),
     retryWaitMs: positiveInt.default(PROCESSOR_DEFAULTS.retryWaitMs),
     retryCapacity: positiveInt.default(PROCESSOR_DEFAULTS.retryCapacity),
+    metricsPort: port.optional(),
   })
   .strict();
 
@@ -29,15 +31,17 @@ export function register(program: Command): void {
     .option('--dedup-window <n>', `record identities remembered per clean topic (default ${PROCESSOR_DEFAULTS.dedupWindow})`)
     .option('--retry-wait-ms <ms>', `how long a trade waits for its market before going out unresolved (default ${PROCESSOR_DEFAULTS.retryWaitMs})`)
     .option('--retry-capacity <n>', `records that may wait for reference data at once (default ${PROCESSOR_DEFAULTS.retryCapacity})`)
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
     .action(action(processRaw));
 }
 
 async function processRaw(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(processSchema, sectionSources('process', KEYS, ctx.config.file, process.env, flags));
   const { transport, serde } = await openLogAndSerde(ctx, 'pma-process');
+  const metrics = await commandMetrics(ctx, settings.metricsPort);
   const result = await runProcessors(
     { dedupWindow: settings.dedupWindow, retryWaitMs: settings.retryWaitMs, retryCapacity: settings.retryCapacity },
-    { transport, serde, logger: ctx.logger, signal: ctx.signal, until: settings.untilCaughtUp ? 'caught-up' : 'signal' },
+    { transport, serde, logger: ctx.logger, signal: ctx.signal, until: settings.untilCaughtUp ? 'caught-up' : 'signal', metrics },
   );
   const emitted = Object.entries(result.emitted)
     .map(([k, n]) => `${k} ${n}`)

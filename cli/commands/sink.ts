@@ -6,16 +6,29 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import type { Serde } from '../../registry/serde.ts';
-import { booleanish, positiveInt, resolveSection, sectionSources, stringList } from '../../runtime/config.ts';
+import { booleanish, port, positiveInt, resolveSection, sectionSources, stringList } from '../../runtime/config.ts';
 import { CLEAN_TOPIC_KEYS, type CleanTopicKey } from '../../schemas/clean-records.ts';
 import { BRONZE_DEFAULTS, runBronzeSink } from '../../sinks/bronze/index.ts';
-import type { SilverTopicKey } from '../../sinks/silver/index.ts';
-import type { Transport } from '../../transport/types.ts';
+import type { SilverSinkDeps, SilverTopicKey } from '../../sinks/silver/index.ts';
 import { type ActionContext, action, FLUSHING_GRACE_MS } from '../action.ts';
+import { commandMetrics } from '../metrics.ts';
 import { openLogAndSerde } from '../open.ts';
 
-const KEYS = ['layer', 'topics', 'untilCaughtUp', 'rollRows', 'rollBytes', 'rollMs', 'idleMs', 'silverPath', 'silverBatchRows', 'silverSnapshotSeconds', 'silverStandby', 'json'] as const;
+const KEYS = [
+  'layer',
+  'topics',
+  'untilCaughtUp',
+  'rollRows',
+  'rollBytes',
+  'rollMs',
+  'idleMs',
+  'silverPath',
+  'silverBatchRows',
+  'silverSnapshotSeconds',
+  'silverStandby',
+  'json',
+  'metricsPort',
+] as const;
 
 const sinkSchema = z
   .object({
@@ -31,6 +44,7 @@ const sinkSchema = z
     silverSnapshotSeconds: positiveInt.optional(),
     silverStandby: booleanish.default(false),
     json: booleanish.default(false),
+    metricsPort: port.optional(),
   })
   .strict();
 
@@ -52,12 +66,14 @@ export function register(program: Command): void {
     .option('--silver-snapshot-seconds <s>', 'Silver: seconds between two published snapshots (default 60)')
     .option('--silver-standby', 'Silver: if another sink writes the file, wait and take over when it stops or dies (default: fail at once)')
     .option('--json', 'print one JSON line at the end: per layer result, seconds, peak RSS')
+    .option('--metrics-port <port>', 'serve Prometheus metrics of every layer this process runs on this port')
     .action(action(sink, { graceMs: FLUSHING_GRACE_MS }));
 }
 
 async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise<void> {
   const settings = resolveSection(sinkSchema, sectionSources('sink', KEYS, ctx.config.file, process.env, flags));
   const { transport, serde } = await openLogAndSerde(ctx, 'pma-sink');
+  const metrics = await commandMetrics(ctx, settings.metricsPort);
   const until = settings.untilCaughtUp ? 'caught-up' : 'signal';
   const started = process.hrtime.bigint();
   const report: Record<string, unknown> = {};
@@ -88,7 +104,7 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
             rollMs: settings.rollMs,
             idleMs: settings.idleMs,
           },
-          { transport, serde, logger: ctx.logger, signal, until },
+          { transport, serde, logger: ctx.logger, signal, until, metrics },
         ),
       ).then((r) => {
         report.bronze = r;
@@ -98,7 +114,7 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
   }
   if (settings.layer === 'silver' || settings.layer === 'all') {
     runs.push(
-      stopOthersOnFailure(runSilver(ctx, settings, transport, serde, signal)).then((r) => {
+      stopOthersOnFailure(runSilver(ctx, settings, { transport, serde, logger: ctx.logger, signal, metrics })).then((r) => {
         report.silver = r;
         say(`silver: ${r.records} records in ${r.commits} commits into ${r.path}`);
       }),
@@ -112,7 +128,7 @@ async function sink(ctx: ActionContext, flags: Record<string, unknown>): Promise
   }
 }
 
-async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: Transport, serde: Serde, signal: AbortSignal) {
+async function runSilver(ctx: ActionContext, settings: SinkSettings, deps: SilverSinkDeps) {
   const { runSilverSink, defaultSnapshotPath, SILVER_TOPIC_KEYS } = await import('../../sinks/silver/index.ts');
   const path = settings.silverPath ?? join(ctx.config.dataDir, 'silver.duckdb');
   const topics = settings.topics?.filter((t) => (SILVER_TOPIC_KEYS as readonly string[]).includes(t));
@@ -126,6 +142,6 @@ async function runSilver(ctx: ActionContext, settings: SinkSettings, transport: 
       topics: topics as SilverTopicKey[] | undefined,
       standby: settings.silverStandby,
     },
-    { transport, serde, logger: ctx.logger, signal },
+    deps,
   );
 }

@@ -6,19 +6,22 @@
 import { type DeadLetter, type DeadLetterReason, sendDeadLetters } from '../../registry/dead-letter.ts';
 import type { ConsumedRecord, Producer, Transport } from '../../transport/types.ts';
 import type { Logger } from '../logger.ts';
+import type { StageMetrics } from './metrics.ts';
 
 export class DeadLetterOutbox {
   readonly #transport: Transport;
   readonly #stage: string;
   readonly #log: Logger;
+  readonly #metrics: StageMetrics | undefined;
   #letters: DeadLetter[] = [];
   #producer: Producer | undefined;
   #sent = 0;
 
-  constructor(transport: Transport, stage: string, logger: Logger) {
+  constructor(transport: Transport, stage: string, logger: Logger, metrics?: StageMetrics) {
     this.#transport = transport;
     this.#stage = stage;
     this.#log = logger;
+    this.#metrics = metrics;
   }
 
   add(record: ConsumedRecord, reason: DeadLetterReason, error: unknown): void {
@@ -43,6 +46,11 @@ export class DeadLetterOutbox {
     await sendDeadLetters(this.#producer, letters);
     this.#letters = [];
     this.#sent += letters.length;
+    if (this.#metrics) {
+      const byReason = new Map<DeadLetterReason, number>();
+      for (const l of letters) byReason.set(l.reason, (byReason.get(l.reason) ?? 0) + 1);
+      for (const [reason, n] of byReason) this.#metrics.deadLettered(reason, n);
+    }
     const first = letters[0]!.record;
     this.#log.warn('records that cannot be used went to the dead-letter topic', {
       count: letters.length,

@@ -7,4 +7,5 @@ export { DeadLetterOutbox } from './dead-letters.ts';
 export { type Decoded, decodeRecord, withSource } from './decode.ts';
 export { DoneTracker } from './done-tracker.ts';
 export { type ConsumeLoop, consumeLoop } from './loop.ts';
+export { type StageFailure, StageMetrics, type StageName } from './metrics.ts';
 export { type StopReason, type Until, type WithDefaults, withDefaults } from './options.ts';

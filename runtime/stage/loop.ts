@@ -10,6 +10,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Consumer, RecordBatch } from '../../transport/types.ts';
 import { AbortedError, ConsumerStateError } from '../errors.ts';
+import type { StageMetrics } from './metrics.ts';
 import type { StopReason, Until } from './options.ts';
 
 export interface ConsumeLoop {
@@ -34,6 +35,8 @@ export interface ConsumeLoop {
   checkCaughtUp?: 'idle' | 'every-turn';
   /** A failure raised outside the loop (a writer thread, a classifier); checked every turn. */
   failure?(): unknown;
+  /** Counts what each poll read. */
+  metrics?: StageMetrics;
 }
 
 export async function consumeLoop(loop: ConsumeLoop): Promise<StopReason> {
@@ -51,6 +54,7 @@ export async function consumeLoop(loop: ConsumeLoop): Promise<StopReason> {
       if (err instanceof AbortedError || signal.aborted) break;
       throw err;
     }
+    loop.metrics?.polled(batches);
     try {
       await loop.handle(batches);
     } catch (err) {

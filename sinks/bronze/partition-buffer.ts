@@ -13,6 +13,8 @@ export class PartitionBuffer {
   rows = 0;
   /** Avro bytes held. */
   bytes = 0;
+  /** Event time (ms) of the newest row held: the topic's freshness once the group is published. */
+  newestEventMs: number | undefined;
   readonly openedAt: number;
   lastAt: number;
 

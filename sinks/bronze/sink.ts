@@ -25,6 +25,7 @@
  *   current one. Records that cannot be read go to `pma.dlq`.
  */
 import { rm } from 'node:fs/promises';
+import { Registry } from 'prom-client';
 import { readSchemaId, type Serde, type TopicCodec } from '../../registry/serde.ts';
 import { DecodeError, SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -41,6 +42,7 @@ import { COMPACT_DEFAULTS, compactBronze } from './compact.ts';
 import { compileInspector, type Inspector } from './inspect.ts';
 import { bronzeRoot, utcDate } from './layout.ts';
 import { BronzeLocks } from './locks.ts';
+import { BronzeMetrics } from './metrics.ts';
 import { ParquetWriterPool } from './parquet/pool.ts';
 import { PartitionBuffer } from './partition-buffer.ts';
 import { liveDtDirs, recoverBronze } from './recovery.ts';
@@ -82,6 +84,8 @@ export interface BronzeSinkDeps {
   until: Until;
   /** Called after each write group is published and committed (tests, progress). */
   onPublished?: (info: PublishedGroup) => void;
+  /** Where the sink's Prometheus metrics go (a private registry if absent). */
+  metrics?: Registry;
 }
 
 export interface PublishedGroup {
@@ -141,6 +145,7 @@ class BronzeSink {
   readonly #o: Required<BronzeSinkOptions>;
   readonly #deps: BronzeSinkDeps;
   readonly #log: Logger;
+  readonly #metrics: BronzeMetrics;
   readonly #root: string;
   readonly #topics = new Map<string, TopicState>();
   readonly #buffers = new Map<string, PartitionBuffer>();
@@ -170,10 +175,20 @@ class BronzeSink {
     this.#o = options;
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'bronze' });
+    this.#metrics = new BronzeMetrics(deps.metrics ?? new Registry());
     this.#root = bronzeRoot(options.dataDir);
   }
 
   async run(): Promise<BronzeSinkResult> {
+    try {
+      return await this.#run();
+    } catch (err) {
+      this.#metrics.stage.failed('fatal');
+      throw err;
+    }
+  }
+
+  async #run(): Promise<BronzeSinkResult> {
     const { mkdir } = await import('node:fs/promises');
     await mkdir(this.#root, { recursive: true });
     this.#locks = await BronzeLocks.open(this.#root, this.#log, this.#o.lockLeaseMs);
@@ -183,8 +198,9 @@ class BronzeSink {
       await this.#deps.transport.admin().createTopics([...this.#o.topics.map((k) => TOPICS[k]), TOPICS.dlq].map(({ name, partitions, cleanupPolicy }) => ({ name, partitions, cleanupPolicy })));
       for (const type of this.#o.topics) await this.#addTopic(type);
       this.#pool = new ParquetWriterPool();
-      this.#deadLetters = new DeadLetterOutbox(this.#deps.transport, 'bronze', this.#log);
+      this.#deadLetters = new DeadLetterOutbox(this.#deps.transport, 'bronze', this.#log, this.#metrics.stage);
       this.#consumer = this.#deps.transport.consumer({ groupId: this.#o.groupId, maxRecords: this.#o.pollRecords, clientId: 'pma-sink-bronze' });
+      const unwatch = this.#metrics.stage.watchLag(this.#deps.transport.admin(), this.#o.groupId, [...this.#topics.keys()], this.#log);
       try {
         await this.#consumer.subscribe([...this.#topics.keys()]);
         await this.#followAssignment();
@@ -193,6 +209,7 @@ class BronzeSink {
         await this.#drain();
         if (!this.#deps.signal.aborted) await this.#compact();
       } finally {
+        unwatch();
         await this.#consumer.close().catch((err) => this.#log.warn('closing the consumer failed', { err }));
         await this.#deadLetters.close().catch((err) => this.#log.warn('closing the dead-letter producer failed', { err }));
         await this.#pool.close();
@@ -228,10 +245,12 @@ class BronzeSink {
         await this.#followAssignment();
         for (const batch of batches) await this.#take(batch);
         await this.#rollDue(Date.now());
+        this.#metrics.buffered(this.#bufferedBytes);
         if (this.#o.compactEveryMs > 0 && Date.now() - this.#lastCompaction >= this.#o.compactEveryMs) await this.#compact();
       },
       caughtUp: () => groupCaughtUp(this.#consumer, this.#deps.transport.admin(), this.#o.groupId, [...this.#topics.keys()]),
       failure: () => this.#failure,
+      metrics: this.#metrics.stage,
     });
   }
 
@@ -355,8 +374,10 @@ class BronzeSink {
 
   /** Buffers a body written with the topic's current schema as it is (checked in one pass that also reads its event time). */
   #appendCurrent(state: TopicState, buf: PartitionBuffer, body: Buffer, start: number, end: number, offset: number): number {
-    const dt = this.#dt(state.inspect(body, start, end));
+    const eventMs = state.inspect(body, start, end);
+    const dt = this.#dt(eventMs);
     buf.bodiesFor(dt).append(body, start, end, offset);
+    if (buf.newestEventMs === undefined || eventMs > buf.newestEventMs) buf.newestEventMs = eventMs;
     return end - start;
   }
 
@@ -426,9 +447,12 @@ class BronzeSink {
       await Promise.race(this.#pending);
       this.#throwIfFailed();
     }
+    const started = performance.now();
     const state = this.#topics.get(buf.topic)!;
     const range = { topic: buf.topic, partition: buf.partition, first: buf.first, last: buf.last };
     const parts = [...buf.byDt].filter(([, b]) => b.rows > 0).map(([dt, b]) => [dt, b.take()] as [string, PackedBodies]);
+    const fileRows = parts.map(([, b]) => b.rows);
+    const newestEventMs = buf.newestEventMs;
     for (const [dt] of parts) this.#touched.add(`${state.type}/${dt}`);
     const prepared = writeTemporaries(this.#root, state.type, state.schemaName, range, parts, this.#pool, this.#knownDirs);
     const previous = this.#chains.get(key) ?? Promise.resolve();
@@ -437,6 +461,7 @@ class BronzeSink {
       await previous;
       if (this.#fenced.has(key) || !(await this.#locks.holds(key))) {
         this.#fenced.add(key);
+        this.#metrics.stage.failed('fenced');
         await Promise.all(files.map((f) => rm(f.temp, { force: true })));
         this.#log.warn('another Bronze sink took this partition over; its group is dropped unpublished', { ...range });
         return;
@@ -446,6 +471,7 @@ class BronzeSink {
       this.#result.rows += prepared.rows;
       this.#result.files += published.files;
       this.#result.bytes += published.bytes;
+      this.#metrics.published({ topic: range.topic, rows: prepared.rows, fileRows, bytes: published.bytes, seconds: (performance.now() - started) / 1000, newestEventMs });
       this.#deps.onPublished?.({ type: state.type, ...range, rows: prepared.rows, ...published });
       this.#log.debug('bronze group published', { ...range, rows: prepared.rows, files: published.files });
     })();
@@ -462,6 +488,7 @@ class BronzeSink {
       await this.#consumer.commit([{ topic, partition, offset }]);
     } catch (err) {
       // The files are what counts; a commit refused after a rebalance only costs the new owner a re-read.
+      this.#metrics.stage.failed('offset-commit');
       this.#log.warn('offset commit after publishing failed; the files already record the progress', { topic, partition, offset, err });
     }
   }

@@ -6,17 +6,19 @@
  * file for other readers.
  */
 import { existsSync } from 'node:fs';
+import { Registry } from 'prom-client';
 import type { Serde, TopicCodec } from '../../registry/serde.ts';
 import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { ProgressTask } from '../../runtime/progress.ts';
 import { consumeLoop, DeadLetterOutbox, decodeRecord, LogEnds, type StopReason, type Until, withDefaults } from '../../runtime/stage/index.ts';
-import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
+import { type CleanRecordByTopic, EVENT_TIME_FIELD } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, Transport } from '../../transport/types.ts';
 import { refuseAheadOfLog } from '../common/ahead-of-log.ts';
 import { type QueryEndpoint, serveQueries } from './endpoint.ts';
+import { SilverMetrics } from './metrics.ts';
 import { PartitionPositions } from './positions.ts';
 import { type PublishedSnapshot, SnapshotPublisher } from './snapshot.ts';
 import { SILVER_TOPIC_KEYS, type SilverTopicKey } from './staging.ts';
@@ -71,6 +73,8 @@ export interface SilverSinkDeps {
   signal: AbortSignal;
   progress?: ProgressTask;
   onCommit?: (info: SilverCommitInfo) => void;
+  /** Where the sink's Prometheus metrics go (a private registry if absent). */
+  metrics?: Registry;
 }
 
 export interface SilverSinkResult {
@@ -102,6 +106,16 @@ export const SILVER_DEFAULTS = {
 const TOPIC_BY_NAME = new Map<string, SilverTopicKey>(SILVER_TOPIC_KEYS.map((k) => [TOPICS[k].name, k]));
 
 export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDeps): Promise<SilverSinkResult> {
+  const metrics = new SilverMetrics(deps.metrics ?? new Registry());
+  try {
+    return await sinkToSilver(given, deps, metrics);
+  } catch (err) {
+    metrics.stage.failed('fatal');
+    throw err;
+  }
+}
+
+async function sinkToSilver(given: SilverSinkOptions, deps: SilverSinkDeps, metrics: SilverMetrics): Promise<SilverSinkResult> {
   const options = withDefaults(SILVER_DEFAULTS, given);
   const { transport, serde, signal } = deps;
   const logger = deps.logger.child({ component: 'silver-sink' });
@@ -115,11 +129,12 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
   const dbOptions = { memoryLimit: options.memoryLimit, threads: options.threads };
   const instance = options.standby ? await openWhenFree(options.path, dbOptions, signal, logger) : await openSilverDatabase(options.path, dbOptions);
   if (!instance) return { path: options.path, records: 0, perTopic: {}, deadLettered: 0, commits: 0, offsets: [], snapshot: undefined, reason: 'stopped' };
-  const deadLetters = new DeadLetterOutbox(transport, 'silver', logger);
+  const deadLetters = new DeadLetterOutbox(transport, 'silver', logger, metrics.stage);
   let writer: SilverWriter | undefined;
   let consumer: Consumer | undefined;
   let endpoint: QueryEndpoint | undefined;
   let snapshots: SnapshotPublisher | undefined;
+  let unwatch: (() => void) | undefined;
   const state = {
     records: 0,
     perTopic: {} as Partial<Record<SilverTopicKey, number>>,
@@ -133,6 +148,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
     const positions = await startingPositions(options, writer, topicNames, transport);
     consumer = transport.consumer({ groupId: options.groupId, fromBeginning: true, maxRecords: Math.min(options.batchRows, 20_000), clientId: 'pma-silver-sink' });
     await consumer.subscribe(topicNames);
+    unwatch = metrics.stage.watchLag(admin, options.groupId, topicNames, logger);
     if (options.serveQueries !== false) {
       endpoint = await serveQueries(
         instance,
@@ -155,6 +171,8 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
     const c = consumer;
     const positioned = new Set<string>();
     let dirty = new Map<string, PartitionOffset>();
+    /** Topic name -> newest event time (ms) staged since the last commit started. */
+    let newest = new Map<string, number>();
     let firstStagedAt = 0;
     let lastSnapshotAt = Date.now();
     let changedSinceSnapshot = false;
@@ -164,12 +182,15 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
     // bookkeeping of the commit in flight, and the first failure stops the loop.
     let settled: Promise<void> = Promise.resolve();
     let failure: unknown;
-    const bookkeep = async (result: CommitResult, offsets: PartitionOffset[]): Promise<void> => {
+    const bookkeep = async (result: CommitResult, offsets: PartitionOffset[], newestEventMs: Map<string, number>): Promise<void> => {
       let n = 0;
+      const byName = new Map<string, number>();
       for (const [k, v] of Object.entries(result.records) as Array<[SilverTopicKey, number]>) {
         state.perTopic[k] = (state.perTopic[k] ?? 0) + v;
+        byName.set(TOPICS[k].name, v);
         n += v;
       }
+      metrics.committed(result.millis, byName, newestEventMs);
       state.records += n;
       state.commits += 1;
       state.committedAt = Date.now();
@@ -179,6 +200,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
       try {
         await c.commit(offsets);
       } catch (err) {
+        metrics.stage.failed('offset-commit');
         logger.debug('could not mirror Silver offsets to the consumer group (lag figures may lag)', { err });
       }
     };
@@ -187,11 +209,13 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
       if (dirty.size === 0) return;
       await deadLetters.flush();
       const offsets = [...dirty.values()];
+      const newestEventMs = newest;
       dirty = new Map();
+      newest = new Map();
       firstStagedAt = 0;
       const { done } = await w.startCommit(offsets);
       await settled;
-      settled = done.then((result) => bookkeep(result, offsets));
+      settled = done.then((result) => bookkeep(result, offsets, newestEventMs));
       settled.catch((err) => {
         failure ??= err;
       });
@@ -240,6 +264,8 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
           });
         }
         const codec = codecs.get(topicKey)!;
+        const eventField = EVENT_TIME_FIELD[topicKey];
+        let newestInBatch = Number.NEGATIVE_INFINITY;
         // The hot path stays synchronous: awaiting only when a writer schema or an appender must be fetched.
         for (const r of admission.records) {
           if (r.value !== null) {
@@ -247,12 +273,16 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
             if (value instanceof Promise) value = await value;
             if (value instanceof DecodeError) deadLetters.add(r, value.reason, value);
             else {
-              const staging = w.stage(topicKey, value as CleanRecordByTopic[typeof topicKey]);
+              const record = value as CleanRecordByTopic[typeof topicKey];
+              const eventMs = (value as Record<string, number>)[eventField]!;
+              if (eventMs > newestInBatch) newestInBatch = eventMs;
+              const staging = w.stage(topicKey, record);
               if (staging) await staging;
             }
           }
           if (!firstStagedAt) firstStagedAt = Date.now();
         }
+        if (newestInBatch > (newest.get(batch.topic) ?? Number.NEGATIVE_INFINITY)) newest.set(batch.topic, newestInBatch);
         const last = admission.records[admission.records.length - 1];
         if (last) {
           positions.advance(batch.topic, batch.partition, last.offset + 1);
@@ -290,6 +320,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
         return ends?.reached((topic, partition) => Math.max(positions.next(topic, partition) ?? -1, at(topic, partition))) ?? false;
       },
       failure: () => failure,
+      metrics: metrics.stage,
     });
     await commit();
     await settled;
@@ -306,6 +337,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
       reason,
     };
   } finally {
+    unwatch?.();
     await endpoint?.close();
     await consumer?.close().catch((err) => logger.warn('consumer close failed', { err }));
     await deadLetters.close().catch((err) => logger.warn('closing the dead-letter producer failed', { err }));
