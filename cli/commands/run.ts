@@ -19,17 +19,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { booleanish, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
+import { booleanish, port, positiveInt, resolveSection, sectionSources } from '../../runtime/config.ts';
 import { AbortedError, describeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { createMetricsRegistry } from '../../runtime/metrics.ts';
 import { ProgressBoard, type ProgressTask } from '../../runtime/progress.ts';
 import { CLEAN_TOPIC_KEYS } from '../../schemas/clean-records.ts';
 import { ALL_TOPICS, TOPICS } from '../../schemas/topics.ts';
 import { embeddedLogPath } from '../../transport/index.ts';
 import type { Transport } from '../../transport/types.ts';
 import { type ActionContext, action, FLUSHING_GRACE_MS } from '../action.ts';
+import { commandMetrics } from '../metrics.ts';
 import { openLogAndSerde } from '../open.ts';
 import { openSource } from '../sources.ts';
 
@@ -42,6 +43,7 @@ const schema = z
     follow: booleanish.default(false),
     /** Follow mode: seconds between Gold rebuilds (and Silver snapshots, when shorter than theirs). */
     goldInterval: positiveInt.default(60),
+    metricsPort: port.optional(),
   })
   .strict();
 
@@ -75,6 +77,7 @@ export function register(program: Command): void {
     .option('--follow', 'keep every layer current until Ctrl+C: polls, the market WebSocket, Bronze on its window, Silver, Gold on --gold-interval')
     .option('--gold-interval <seconds>', 'follow mode: seconds between Gold rebuilds (default 60)')
     .option('--no-gold', 'skip Gold and its report')
+    .option('--metrics-port <port>', 'serve Prometheus metrics of every stage (ingest, process, Bronze, Silver, Gold) on this port')
     .action(action(run, { graceMs: FLUSHING_GRACE_MS }));
 }
 
@@ -117,6 +120,8 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   }
   const started = performance.now();
   const { transport, serde } = await openLogAndSerde(ctx, 'pma-run');
+  // One registry for every stage of this process.
+  const metrics = await commandMetrics(ctx, settings.metricsPort);
   await transport.admin().createTopics(ALL_TOPICS.map(({ name, partitions, cleanupPolicy, retentionMs, retentionBytes }) => ({ name, partitions, cleanupPolicy, retentionMs, retentionBytes })));
   const simSection = (ctx.config.file.sim ?? {}) as Record<string, unknown>;
   // Followed, the simulator's world moves on (new fills, markets, resolutions) as the live one does.
@@ -162,35 +167,32 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
           drain: drainSilver.signal,
           ...(follow ? { snapshotIntervalMs: Math.min(SILVER_DEFAULTS.snapshotIntervalMs, settings.goldInterval * 1000) } : {}),
         },
-        { transport, serde, logger: ctx.logger, signal: stopAll, progress: silverTask },
+        { transport, serde, logger: ctx.logger, signal: stopAll, progress: silverTask, metrics },
       ),
     );
     silverTask.status = 'following the log';
     // While ingest runs, the processors follow the raw topics.
     const following = new AbortController();
     processTask.status = 'following the log';
-    const processing = guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, following.signal]), until: 'signal' }));
+    const processing = guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, following.signal]), until: 'signal', metrics }));
     // Followed, Bronze runs alongside, rolling each partition's file on its time window.
     const bronzeAlongside = new AbortController();
     const bronzeFollowing = follow
       ? guard(
           runBronzeSink(
             { dataDir: ctx.config.dataDir },
-            { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, bronzeAlongside.signal]), until: 'signal', onPublished: (g) => bronzeTask.add('records', g.rows) },
+            { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, bronzeAlongside.signal]), until: 'signal', onPublished: (g) => bronzeTask.add('records', g.rows), metrics },
           ),
         )
       : undefined;
     if (follow) bronzeTask.status = 'following the log';
     const goldDir = join(ctx.config.dataDir, 'gold');
-    const refresher = follow && settings.gold ? startGoldRefresh({ intervalMs: settings.goldInterval * 1000, silverPath, goldDir, board, logger: ctx.logger, signal: stopAll }) : undefined;
+    const refresher = follow && settings.gold ? startGoldRefresh({ intervalMs: settings.goldInterval * 1000, silverPath, goldDir, board, logger: ctx.logger, signal: stopAll, metrics }) : undefined;
     // --timeout ends ingest only: the other stages then catch up and finish.
     const ingestTimeout = new AbortController();
     const timer = ingestSettings.timeout === undefined ? undefined : setTimeout(() => ingestTimeout.abort(), ingestSettings.timeout * 1000);
     const ingest = await guard(
-      runIngest(
-        { ...ingestSettings, urls: source.urls },
-        { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, ingestTimeout.signal]), progress: board, metrics: createMetricsRegistry({ labels: { stage: 'ingest' } }) },
-      ),
+      runIngest({ ...ingestSettings, urls: source.urls }, { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, ingestTimeout.signal]), progress: board, metrics }),
     );
     clearTimeout(timer);
     following.abort();
@@ -212,7 +214,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
       if (stopAll.aborted) throw failure ?? new AbortedError('stopped before the end; run again to continue where it stopped');
 
       processTask.status = 'catching up';
-      const caughtUp = await guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: stopAll, until: 'caught-up' }));
+      const caughtUp = await guard(runProcessors({}, { transport, serde, logger: ctx.logger, signal: stopAll, until: 'caught-up', metrics }));
       counter.stop();
       const processed = { emitted: emittedBy(followed) + emittedBy(caughtUp), deadLettered: followed.deadLettered + caughtUp.deadLettered };
       settle(processTask, processed.emitted);
@@ -229,6 +231,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
             signal: stopAll,
             until: 'caught-up',
             onPublished: (g) => bronzeTask.add('records', g.rows),
+            metrics,
           },
         ),
       );
@@ -243,7 +246,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
       if (settings.gold) {
         const goldTask = board.task('gold', 'tables');
         const { buildGold, writeGoldReport } = await import('../../gold/index.ts');
-        const gold = await buildGold({ silverPath, goldPath: join(goldDir, 'gold.duckdb') });
+        const gold = await buildGold({ silverPath, goldPath: join(goldDir, 'gold.duckdb') }, { metrics });
         goldTask.advance(gold.tables.length);
         const report = await writeGoldReport({ goldPath: gold.goldPath, outDir: goldDir });
         goldTask.end('done');
@@ -350,7 +353,7 @@ interface GoldRefresh {
  * goes on. The snapshot, not the Silver file: the sink in this process holds that one. A rebuild
  * that fails is logged and tried again at the next interval; the pipeline goes on.
  */
-function startGoldRefresh(o: { intervalMs: number; silverPath: string; goldDir: string; board: ProgressBoard; logger: Logger; signal: AbortSignal }): GoldRefresh {
+function startGoldRefresh(o: { intervalMs: number; silverPath: string; goldDir: string; board: ProgressBoard; logger: Logger; signal: AbortSignal; metrics: Registry }): GoldRefresh {
   const task = o.board.task('gold', 'rebuilds');
   task.status = `every ${o.intervalMs / 1000} s`;
   let builds = 0;
@@ -364,7 +367,7 @@ function startGoldRefresh(o: { intervalMs: number; silverPath: string; goldDir: 
       return;
     }
     try {
-      const gold = await buildGold({ silverPath: snapshot, snapshotPath: snapshot, goldPath: join(o.goldDir, 'gold.duckdb') });
+      const gold = await buildGold({ silverPath: snapshot, snapshotPath: snapshot, goldPath: join(o.goldDir, 'gold.duckdb') }, { metrics: o.metrics });
       await writeGoldReport({ goldPath: gold.goldPath, outDir: o.goldDir });
       builds++;
       task.advance(1);

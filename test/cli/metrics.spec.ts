@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -8,6 +7,7 @@ import { CLEAN_TOPIC_KEYS } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { bronzeRoot } from '../../sinks/bronze/index.ts';
 import { SILVER_TOPIC_KEYS } from '../../sinks/silver/index.ts';
+import { freePorts } from '../free-ports.ts';
 import { describeNeeding, pythonWith } from '../prerequisite.ts';
 import { bareTrade, gammaMarket, topicCount } from '../processors/instances.ts';
 import { publishRaw } from '../processors/raw-in.ts';
@@ -47,19 +47,6 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 
 function sum(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   return pick(samples, name, labels).reduce((n, s) => n + Number(s.value), 0);
-}
-
-/** Two ports free now, held together so they differ. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  for (let i = 0; i < n; i++) {
-    const s = createServer();
-    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-    servers.push(s);
-  }
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 interface Running {

@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { startPma } from '../../bench/chaos/pma-child.ts';
 import { startSimulator } from '../../simulator/index.ts';
 import { DEFAULT_WORLD_END } from '../../simulator/options.ts';
+import { freePorts } from '../free-ports.ts';
 import { tempDirPerTest } from '../temp-dir.ts';
 import { until } from '../until.ts';
 
@@ -44,7 +45,8 @@ describe('pma run --follow', function () {
     const config = join(tmp.path, 'pma.json');
     // Many fills a second, so that some land while the run follows.
     writeFileSync(config, JSON.stringify({ sim: { liveTradeRate: 20 } }));
-    const args = ['--config', config, 'run', '--source', 'sim', '--sim-markets', String(MARKETS), '--follow', '--gold-interval', '2'];
+    const [metricsPort] = await freePorts(1);
+    const args = ['--config', config, 'run', '--source', 'sim', '--sim-markets', String(MARKETS), '--follow', '--gold-interval', '2', '--metrics-port', String(metricsPort)];
     const snapshot = join(tmp.path, 'silver.snapshot.duckdb');
     const gold = join(tmp.path, 'gold', 'gold.duckdb');
 
@@ -70,6 +72,13 @@ describe('pma run --follow', function () {
         60_000,
         300,
       );
+      // One endpoint for every stage; Silver's freshness is a live fill's time (test/cli/metrics.spec.ts checks the format with Prometheus's own parser).
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      for (const series of ['pma_ingest_', 'pma_consumer_lag{stage="process"', 'pma_records_written_total{stage="bronze"', 'pma_gold_refreshes_total', 'pma_process_resident_memory_bytes']) {
+        expect(text, series).to.include(series);
+      }
+      const silverFresh = /^pma_newest_event_timestamp_seconds\{stage="silver",topic="pma\.trades"\} (\S+)$/m.exec(text);
+      expect(Number(silverFresh?.[1]), 'Silver freshness of trades').to.be.greaterThan(WORLD_END_S);
     } finally {
       first.child.kill('SIGINT');
     }
