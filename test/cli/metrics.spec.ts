@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,13 +8,13 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { bronzeRoot } from '../../sinks/bronze/index.ts';
 import { SILVER_TOPIC_KEYS } from '../../sinks/silver/index.ts';
 import { freePorts } from '../free-ports.ts';
+import { type PmaProcess, pmaProcess } from '../pma-process.ts';
 import { describeNeeding, pythonWith } from '../prerequisite.ts';
 import { bareTrade, gammaMarket, topicCount } from '../processors/instances.ts';
 import { publishRaw } from '../processors/raw-in.ts';
 import { type LogHarness, openLogHarness } from '../sinks/log-harness.ts';
 import { until } from '../until.ts';
 
-const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 const PARSER = join(dirname(fileURLToPath(import.meta.url)), 'parse_prometheus.py');
 const { python, missing } = pythonWith(['prometheus_client']);
 
@@ -49,27 +49,12 @@ function sum(samples: Sample[], name: string, labels: Record<string, string> = {
   return pick(samples, name, labels).reduce((n, s) => n + Number(s.value), 0);
 }
 
-interface Running {
-  child: ChildProcess;
-  stderr(): string;
-  exited: Promise<number | null>;
-}
-
-function pma(args: string[]): Running {
-  const child = spawn(process.execPath, [PMA, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
-  let stderr = '';
-  child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  return { child, stderr: () => stderr, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
-
 describeNeeding('pma process and pma sink --layer all --metrics-port, read by the Prometheus Python client', missing, function () {
   this.timeout(180_000);
   const MARKETS = 4;
   const PER_MARKET = 30;
   let h: LogHarness;
-  const running: Running[] = [];
+  const running: PmaProcess[] = [];
 
   before(async () => {
     h = await openLogHarness();
@@ -97,8 +82,8 @@ describeNeeding('pma process and pma sink --layer all --metrics-port, read by th
 
   it('serves every stage: records, lag down to 0, commit and flush latencies, freshness equal to the newest event, dead letters, memory', async () => {
     const [processPort, sinkPort] = await freePorts(2);
-    const processor = pma(['--data-dir', h.dir, 'process', '--metrics-port', String(processPort)]);
-    const sink = pma(['--data-dir', h.dir, 'sink', '--layer', 'all', '--idle-ms', '100', '--metrics-port', String(sinkPort)]);
+    const processor = pmaProcess(['--data-dir', h.dir, 'process', '--metrics-port', String(processPort)]);
+    const sink = pmaProcess(['--data-dir', h.dir, 'sink', '--layer', 'all', '--idle-ms', '100', '--metrics-port', String(sinkPort)]);
     running.push(processor, sink);
     const alive = () => {
       for (const r of running) if (r.child.exitCode !== null) throw new Error(`a pma child exited early (${r.child.exitCode}): ${r.stderr()}`);

@@ -3,10 +3,8 @@
  * trades whose enrichment is known from the field values alone (the oracle for "the same with 1
  * or N processors").
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
 import { runProcessors, SOURCE_HEADER } from '../../processors/index.ts';
@@ -15,10 +13,9 @@ import type { Serde } from '../../registry/serde.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { ConsumedRecord, Transport } from '../../transport/types.ts';
+import { type PmaProcess, pmaProcess } from '../pma-process.ts';
 import { readTopic } from '../sinks/log-harness.ts';
 import { publishRaw, type RawItem } from './raw-in.ts';
-
-const PMA = fileURLToPath(new URL('../../cli/pma.ts', import.meta.url));
 
 export const COND = (i: number) => `0x${String(i).padStart(64, 'c')}`;
 export const TOKEN = (i: number, k: number) => `${9_000_000 + i * 10 + k}`;
@@ -119,23 +116,6 @@ export async function topicCount(transport: Transport, topic: string): Promise<n
   return (await transport.admin().offsets(topic)).reduce((n, o) => n + o.high - o.low, 0);
 }
 
-interface Child {
-  child: ChildProcess;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-/** A `pma` command as a child process, killable with SIGKILL; its stderr is kept for failures. */
-function pmaChild(args: string[]): Child {
-  const child = spawn(process.execPath, [PMA, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
-  let stderr = '';
-  child.stderr!.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stderr: () => stderr, exited };
-}
-
 export interface MidIngestOptions {
   markets?: number;
   perMarket?: number;
@@ -170,13 +150,13 @@ export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: 
     Array.from({ length: markets }, (_, i) => gammaMarket(i + 1)),
   );
   for (let i = 0; i < all.length / 2; i += 1_000) await publishRaw(h, 'rawTrades', all.slice(i, i + 1_000));
-  const children = [0, 1, 2].map(() => pmaChild([...pmaArgs, 'process', '--retry-wait-ms', '10000']));
+  const children = [0, 1, 2].map(() => pmaProcess([...pmaArgs, 'process', '--retry-wait-ms', '10000']));
   const withDir = (dir: string) => pmaArgs.flatMap((a, i) => (pmaArgs[i - 1] === '--data-dir' ? [dir] : [a]));
   const sinksDir = options.sinksDir;
-  const bronze: Child[] = [];
+  const bronze: PmaProcess[] = [];
   if (sinksDir) {
-    for (let i = 0; i < bronzeSinks; i++) bronze.push(pmaChild([...withDir(sinksDir), 'sink', '--layer', 'bronze', '--roll-rows', '2000', '--idle-ms', '1000']));
-    if (options.silver) children.push(pmaChild([...withDir(sinksDir), 'sink', '--layer', 'silver']));
+    for (let i = 0; i < bronzeSinks; i++) bronze.push(pmaProcess([...withDir(sinksDir), 'sink', '--layer', 'bronze', '--roll-rows', '2000', '--idle-ms', '1000']));
+    if (options.silver) children.push(pmaProcess([...withDir(sinksDir), 'sink', '--layer', 'silver']));
   }
   const killed = [children[0]!, ...(bronze.length > 1 ? [bronze[0]!] : [])];
   const survivors = [...children.slice(1), ...bronze.filter((b) => !killed.includes(b))];
@@ -219,7 +199,7 @@ export async function killOneOfThreeMidIngest(h: { transport: Transport; serde: 
   expect(sameSet(inBronze.ids, truth), "Bronze trade ids equal the clean topic's").to.equal(true);
   if (!options.silver) return;
   // The Silver sink stopped wherever it was: a last run brings it to the end of the clean topics.
-  const last = pmaChild([...withDir(sinksDir), 'sink', '--layer', 'silver', '--until-caught-up']);
+  const last = pmaProcess([...withDir(sinksDir), 'sink', '--layer', 'silver', '--until-caught-up']);
   expect(await last.exited, last.stderr()).to.equal(0);
   const inSilver = await silverTrades(sinksDir);
   expect(inSilver.rows, 'rows in Silver').to.equal(total);
