@@ -1,17 +1,16 @@
 /**
- * The Silver sink: consumes the clean topics, stages each micro-batch with DuckDB's appender and
- * folds it into the Silver tables in one transaction together with the consumed offsets. On start
+ * The Silver sink: consumes the clean topics, stages each micro-batch as columns (built off the
+ * main thread from the records' Avro bodies) and folds it into the Silver tables in one transaction together with the consumed offsets. On start
  * it resumes from the offsets stored in the Silver file, so a crash at any moment neither loses
  * nor double-counts a record. While it runs it serves read-only queries and publishes a snapshot
  * file for other readers.
  */
 import { existsSync } from 'node:fs';
-import type { Serde, TopicCodec } from '../../registry/serde.ts';
+import { HEADER_BYTES, readSchemaId, type Serde, type TopicCodec } from '../../registry/serde.ts';
 import { DecodeError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { ProgressTask } from '../../runtime/progress.ts';
-import { consumeLoop, DeadLetterOutbox, decodeRecord, LogEnds, type StopReason, type Until, withDefaults } from '../../runtime/stage/index.ts';
-import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
+import { consumeLoop, DeadLetterOutbox, decodeRecord, LogEnds, type StopReason, type Until, withDefaults, withSource } from '../../runtime/stage/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, Transport } from '../../transport/types.ts';
@@ -240,15 +239,24 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
           });
         }
         const codec = codecs.get(topicKey)!;
-        // The hot path stays synchronous: awaiting only when a writer schema or an appender must be fetched.
+        // The hot path stays synchronous: a body in the current schema is staged as it is; one
+        // written with another schema is decoded (awaiting only when its schema must be fetched)
+        // and encoded again with the current one.
         for (const r of admission.records) {
-          if (r.value !== null) {
-            let value = decodeRecord(codec, r);
-            if (value instanceof Promise) value = await value;
-            if (value instanceof DecodeError) deadLetters.add(r, value.reason, value);
-            else {
-              const staging = w.stage(topicKey, value as CleanRecordByTopic[typeof topicKey]);
-              if (staging) await staging;
+          const value = r.value;
+          if (value !== null) {
+            try {
+              if (readSchemaId(value) === codec.schemaId) w.stage(topicKey, value, HEADER_BYTES, value.length);
+              else {
+                let decoded = decodeRecord(codec, r);
+                if (decoded instanceof Promise) decoded = await decoded;
+                if (decoded instanceof DecodeError) throw decoded;
+                const body = codec.type.toBuffer(decoded);
+                w.stage(topicKey, body, 0, body.length);
+              }
+            } catch (err) {
+              if (!(err instanceof DecodeError)) throw err;
+              deadLetters.add(r, err.reason, withSource(err, r));
             }
           }
           if (!firstStagedAt) firstStagedAt = Date.now();
@@ -309,7 +317,7 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
     await endpoint?.close();
     await consumer?.close().catch((err) => logger.warn('consumer close failed', { err }));
     await deadLetters.close().catch((err) => logger.warn('closing the dead-letter producer failed', { err }));
-    writer?.close();
+    await writer?.close();
     instance.closeSync();
     await snapshots?.close();
   }
