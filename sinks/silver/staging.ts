@@ -59,5 +59,5 @@ export const stageView = (topic: SilverTopicKey): string => `stage_${topic}`;
 
 /** Points a topic's staging view at the Parquet file of its batch (stage-columns.ts). */
 export async function pointStageView(conn: DuckDBConnection, topic: SilverTopicKey, file: string): Promise<void> {
-  await conn.run(`CREATE OR REPLACE TEMP TABLE ${stageView(topic)} AS SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
+  await conn.run(`CREATE OR REPLACE TEMP VIEW ${stageView(topic)} AS SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
 }

@@ -6,8 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
-import { link, mkdtemp, open, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { link, open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { SinkError } from '../../runtime/errors.ts';
@@ -19,7 +18,8 @@ import { compileInspector, type Inspector } from '../bronze/inspect.ts';
 import { fsyncDir } from '../common/fs-durable.ts';
 import { sinkWriteError } from '../common/write-error.ts';
 import { StageColumnsPool } from './columns/pool.ts';
-import { batchStatements, foldStatements } from './merge-sql.ts';
+import { openScratchDir } from './columns/scratch-dir.ts';
+import { appendStatements, batchStatements, foldStatements } from './merge-sql.ts';
 import { FOLDS } from './merges.ts';
 import { ensureSilverSchema, OFFSETS_TABLE } from './schema.ts';
 import { pointStageView, type SilverTopicKey } from './staging.ts';
@@ -136,7 +136,7 @@ export class SilverWriter {
   /** The Silver file, named in errors. */
   readonly path: string;
   readonly #pool = new StageColumnsPool();
-  /** Scratch directory of the staging files, removed on close. */
+  /** Scratch directory of the staging files (scratch-dir.ts), removed on close. */
   readonly #dir: string;
   readonly #bodies = new Map<SilverTopicKey, BodyBuffer>();
   readonly #inspectors = new Map<SilverTopicKey, Inspector>();
@@ -153,7 +153,7 @@ export class SilverWriter {
 
   static async open(instance: DuckDBInstance, path: string): Promise<SilverWriter> {
     const conn = await instance.connect();
-    return new SilverWriter(path, conn, await mkdtemp(join(tmpdir(), 'pma-silver-stage-')));
+    return new SilverWriter(path, conn, await openScratchDir());
   }
 
   /** Records staged since the last commit started. */
@@ -263,6 +263,13 @@ export class SilverWriter {
           if (Number(dup.getRows()[0]![0]) > 0) {
             await this.#run(b.aggregate, topic);
             batch = b.aggregated;
+          }
+          if (step.merge.strategy === 'antijoin') {
+            const append = appendStatements(step.merge, batch);
+            if (Number((await this.conn.runAndReadAll(append.matches)).getRows()[0]![0]) === 0) {
+              await this.#run(append.insert, topic);
+              continue;
+            }
           }
           for (const sql of foldStatements(step.merge, batch)) await this.#run(sql, topic);
         }
