@@ -88,7 +88,7 @@ export interface SilverSinkResult {
  * Defaults: a snapshot each minute; micro-batches of up to
  * 250,000 records or 1 s (a batch past DuckDB's row group size is written straight to the file
  * instead of through the WAL); DuckDB's buffer pool capped at 512 MB so the sink's memory stays flat
- * (peak RSS about 1.2 GB over a 5,000,000-trade rebuild, pma bench sink --layer silver).
+ * (peak RSS 1.37 GiB over a 5,000,000-trade rebuild, pma bench sink --layer silver).
  */
 export const SILVER_DEFAULTS = {
   snapshotIntervalMs: 60_000,

@@ -1,8 +1,8 @@
 /**
- * The Silver file and its micro-batches: records are staged as they arrive (as columns, off the
- * main thread);
- * `commit` folds every staged topic into the tables and stores the consumed offsets in ONE
- * transaction, so the tables and the offsets can never disagree, whatever kills the process.
+ * The Silver file and its micro-batches: records are staged as they arrive (as columns, built off
+ * the main thread); `commit` folds every staged topic into the tables and stores the consumed
+ * offsets in ONE transaction, so the tables and the offsets can never disagree, whatever kills
+ * the process.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
