@@ -133,8 +133,9 @@ function compileRecord(type: { [k: string]: unknown }, named: Map<string, AvroTy
   };
 }
 
+/** Gives a leaf its type and buffers once the Avro type under any union or array is known. */
 function fill(leaf: LeafColumn, physical: Physical, utf8: boolean): void {
-  Object.assign(leaf, { ...leafColumn(leaf.name, physical, utf8, leaf.shape ?? 'required'), shape: leaf.shape ?? 'required' });
+  Object.assign(leaf, leafColumn(leaf.name, physical, utf8, leaf.shape ?? 'required'));
 }
 
 function primitive(name: string, path: string, leaf: LeafColumn | undefined): Step {
