@@ -5,9 +5,13 @@
  * own). Beside it, in the same run:
  * - the ceiling: DuckDB's appender loading the same rows (the fields Silver stages, from the
  *   decoded records) into an unindexed table of a file database; only the appending is timed;
+ * - DuckDB's own load: the same rows written to a Parquet file beforehand, loaded into the same
+ *   table in a fresh file database with `INSERT … SELECT FROM read_parquet`, which is what DuckDB
+ *   does with columns it reads natively;
  * - the log read: consuming the topic and decoding every record, with no writing at all, which
  *   bounds any sink on this log from above too.
- * Goals: the sink reaches 40% of the ceiling, peak RSS under 1.5 GB, the rebuild under 60 s.
+ * Goals: the sink reaches 40% of the ceiling and 25% of DuckDB's own load, peak RSS under 1.5 GB,
+ * the rebuild of 5,000,000 trades under 20 s.
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -25,13 +29,19 @@ import { benchTrade, fillTradeLog } from './trade-log.ts';
 
 export const SILVER_CEILING_SHARE_GOAL = 0.4;
 export const SILVER_RSS_GOAL_BYTES = 1.5 * 1024 ** 3;
-export const SILVER_REBUILD_GOAL_SECONDS = 60;
+export const SILVER_PARQUET_SHARE_GOAL = 0.25;
+export const SILVER_REBUILD_GOAL_SECONDS = 20;
+
+/** The unindexed table the ceiling and DuckDB's own load fill: the fields Silver stages of a trade. */
+const CEILING_TABLE =
+  'CREATE TABLE trades (trade_id VARCHAR, ts DOUBLE, condition_id VARCHAR, token_id VARCHAR, outcome VARCHAR, outcome_index INTEGER, event_id VARCHAR, side VARCHAR, role VARCHAR, price DOUBLE, size DOUBLE, transaction_hash VARCHAR, wallet VARCHAR, name VARCHAR, pseudonym VARCHAR, unresolved BOOLEAN)';
 
 export interface SilverSinkBenchResult {
   records: number;
   batchRows: number;
   sink: Rate;
   ceiling: Rate;
+  parquetLoad: Rate;
   logRead: Rate;
   peakRssBytes: number;
   silverBytes: number;
@@ -47,17 +57,20 @@ export async function runSilverSinkBench(dir: string, records: number, days: num
   const sink: Rate = { records, bytes, seconds: report.seconds };
   const logRead = await logReadRun(dir, records, bytes);
   const ceiling = await ceilingRun(dir, records, days, bytes);
+  const parquetLoad = await parquetLoadRun(dir, records, bytes);
   const { statSync } = await import('node:fs');
   return {
     records,
     batchRows,
     sink,
     ceiling,
+    parquetLoad,
     logRead,
     peakRssBytes: report.peakRssBytes,
     silverBytes: statSync(silverPath).size,
     rows: [
       { phase: 'silver sink: log -> Silver tables (rebuild)', measured: sink, ceiling, goalRatio: SILVER_CEILING_SHARE_GOAL },
+      { phase: "silver sink, beside DuckDB's own Parquet load", measured: sink, ceiling: parquetLoad, goalRatio: SILVER_PARQUET_SHARE_GOAL },
       { phase: 'log read + Avro decode, nothing written', measured: logRead, ceiling },
     ],
   };
@@ -126,9 +139,7 @@ async function logReadRun(dir: string, records: number, bytes: number): Promise<
 async function ceilingRun(dir: string, records: number, days: number, bytes: number): Promise<Rate> {
   const db = await DuckDBInstance.create(join(dir, 'ceiling.duckdb'));
   const con = await db.connect();
-  await con.run(
-    'CREATE TABLE trades (trade_id VARCHAR, ts DOUBLE, condition_id VARCHAR, token_id VARCHAR, outcome VARCHAR, outcome_index INTEGER, event_id VARCHAR, side VARCHAR, role VARCHAR, price DOUBLE, size DOUBLE, transaction_hash VARCHAR, wallet VARCHAR, name VARCHAR, pseudonym VARCHAR, unresolved BOOLEAN)',
-  );
+  await con.run(CEILING_TABLE);
   const chunk = 100_000;
   let seconds = 0;
   try {
@@ -147,6 +158,32 @@ async function ceilingRun(dir: string, records: number, days: number, bytes: num
     db.closeSync();
   }
   return { records, bytes, seconds };
+}
+
+/**
+ * DuckDB loading the ceiling's rows from a Parquet file (written from the ceiling's table, not
+ * timed) into the same unindexed table of a fresh file database; the load and its commit are timed.
+ */
+async function parquetLoadRun(dir: string, records: number, bytes: number): Promise<Rate> {
+  const parquet = join(dir, 'ceiling.parquet');
+  const source = await DuckDBInstance.create(join(dir, 'ceiling.duckdb'));
+  const sourceCon = await source.connect();
+  try {
+    await sourceCon.run(`COPY trades TO '${parquet}' (FORMAT parquet)`);
+  } finally {
+    sourceCon.closeSync();
+    source.closeSync();
+  }
+  const db = await DuckDBInstance.create(join(dir, 'parquet-load.duckdb'));
+  const con = await db.connect();
+  try {
+    await con.run(CEILING_TABLE);
+    const run = await timed(() => con.run(`INSERT INTO trades SELECT * FROM read_parquet('${parquet}')`));
+    return { records, bytes, seconds: run.seconds, cpuSeconds: run.cpuSeconds };
+  } finally {
+    con.closeSync();
+    db.closeSync();
+  }
 }
 
 function appendTrade(a: DuckDBAppender, r: CleanTrade): void {
@@ -174,19 +211,20 @@ function appendTrade(a: DuckDBAppender, r: CleanTrade): void {
 export function formatSilverBench(r: SilverSinkBenchResult): string {
   const gib = (n: number) => `${(n / 1024 ** 3).toFixed(2)} GiB`;
   const rssOk = r.peakRssBytes < SILVER_RSS_GOAL_BYTES;
-  // The 60 s goal is for 5,000,000 trades; other sizes are held to the same pace.
+  // The goal is for 5,000,000 trades; other sizes are held to the same pace.
   const rebuildGoal = (SILVER_REBUILD_GOAL_SECONDS * r.records) / 5_000_000;
   const rebuildOk = r.sink.seconds < rebuildGoal;
   return [
     `pma bench sink --layer silver: ${r.records.toLocaleString('en-US')} clean trades replayed from the embedded log into an empty Silver file by pma replay --layer silver (micro-batches of ${r.batchRows.toLocaleString('en-US')})`,
-    "ceiling = DuckDB's appender loading the same rows (the fields Silver stages) into an unindexed table, nothing else",
+    "ceiling = DuckDB's appender loading the same rows (the fields Silver stages) into an unindexed table, nothing else;",
+    "DuckDB's own Parquet load = the same rows loaded into the same table from a Parquet file (INSERT … SELECT FROM read_parquet)",
     '',
     formatTable(r.rows),
     '',
-    `rebuild of Silver from ${r.records.toLocaleString('en-US')} trades: ${r.sink.seconds.toFixed(1)} s (goal < ${rebuildGoal.toFixed(rebuildGoal < 10 ? 1 : 0)} s, i.e. 60 s for 5,000,000: ${rebuildOk ? 'met' : 'MISSED'})`,
+    `rebuild of Silver from ${r.records.toLocaleString('en-US')} trades: ${r.sink.seconds.toFixed(1)} s (goal < ${rebuildGoal.toFixed(rebuildGoal < 10 ? 1 : 0)} s, i.e. ${SILVER_REBUILD_GOAL_SECONDS} s for 5,000,000: ${rebuildOk ? 'met' : 'MISSED'})`,
     `peak RSS of the sink process: ${gib(r.peakRssBytes)} (goal < ${gib(SILVER_RSS_GOAL_BYTES)}: ${rssOk ? 'met' : 'MISSED'})`,
     `Silver file: ${gib(r.silverBytes)} (${(r.silverBytes / r.records).toFixed(0)} B/trade with its dimensions)`,
     '',
-    goalsMet(r.rows.slice(0, 1)) && rssOk && rebuildOk ? 'all goals met' : 'some goals MISSED',
+    goalsMet(r.rows.slice(0, 2)) && rssOk && rebuildOk ? 'all goals met' : 'some goals MISSED',
   ].join('\n');
 }

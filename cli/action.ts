@@ -23,7 +23,10 @@ export interface ActionOptions {
   graceMs?: number;
 }
 
-export function action<O extends Record<string, unknown>>(fn: (ctx: ActionContext, options: O, args: string[]) => Promise<void> | void, options: ActionOptions = {}): (...args: unknown[]) => Promise<void> {
+export function action<O extends Record<string, unknown>>(
+  fn: (ctx: ActionContext, options: O, args: string[]) => Promise<void> | void,
+  options: ActionOptions = {},
+): (...args: unknown[]) => Promise<void> {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     // Commander passes each declared argument in order; a variadic one arrives as an array.

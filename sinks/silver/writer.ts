@@ -1,21 +1,28 @@
 /**
- * The Silver file and its micro-batches: records are staged with the appender as they arrive;
- * `commit` folds every staged topic into the tables and stores the consumed offsets in ONE
- * transaction, so the tables and the offsets can never disagree, whatever kills the process.
+ * The Silver file and its micro-batches: records are staged as they arrive (as columns, built off
+ * the main thread); `commit` folds every staged topic into the tables and stores the consumed
+ * offsets in ONE transaction, so the tables and the offsets can never disagree, whatever kills
+ * the process.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { link, open, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { SinkError } from '../../runtime/errors.ts';
-import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
+import { EVENT_TIME_FIELD } from '../../schemas/clean-records.ts';
+import { loadSchema } from '../../schemas/index.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { BodyBuffer } from '../bronze/body-buffer.ts';
+import { compileInspector, type Inspector } from '../bronze/inspect.ts';
 import { fsyncDir } from '../common/fs-durable.ts';
 import { sinkWriteError } from '../common/write-error.ts';
-import { batchStatements, foldStatements } from './merge-sql.ts';
+import { StageColumnsPool } from './columns/pool.ts';
+import { openScratchDir } from './columns/scratch-dir.ts';
+import { appendStatements, batchStatements, foldStatements } from './merge-sql.ts';
 import { FOLDS } from './merges.ts';
 import { ensureSilverSchema, OFFSETS_TABLE } from './schema.ts';
-import { createStaging, pointStageViews, resetStage, type SilverTopicKey, type StageBuffer, StagedWriter } from './staging.ts';
+import { pointStageView, type SilverTopicKey } from './staging.ts';
 
 export interface PartitionOffset {
   topic: string;
@@ -109,34 +116,44 @@ export interface CommitResult {
   millis: number;
 }
 
+/** A commit on its way: its columns being built on the staging thread, then its fold. */
+interface InFlight {
+  built: Promise<unknown>;
+  done: Promise<CommitResult>;
+}
+
 /**
- * Stages records and commits micro-batches. Staging is double-buffered on two connections: while
- * one batch is being merged (DuckDB works on its own threads), the next one is appended, so
- * turning objects into rows and merging them overlap. At most one commit is in flight; a new
- * `commit` waits for the previous one. Not safe for concurrent calls of `stage`.
+ * Stages records and commits micro-batches. A record's Avro body is checked and copied on the
+ * main thread; at commit its topic's bodies go to the staging thread, which writes them as a
+ * Parquet file of columns, and DuckDB folds the files into the tables. Commits form a pipeline:
+ * while one batch is folded (on DuckDB's threads), the next one's columns are built (on the
+ * staging thread) and the one after is read from the log (here), so at most two batches are in
+ * flight. Not safe for concurrent calls of `stage`.
  */
 export class SilverWriter {
   /** The merging connection (also used for checkpoints). */
   readonly conn: DuckDBConnection;
   /** The Silver file, named in errors. */
   readonly path: string;
-  readonly #stageConn: DuckDBConnection;
-  readonly #writers = new Map<SilverTopicKey, StagedWriter<SilverTopicKey>>();
-  #buffer: StageBuffer = 0;
+  readonly #pool = new StageColumnsPool();
+  /** Scratch directory of the staging files (scratch-dir.ts), removed on close. */
+  readonly #dir: string;
+  readonly #bodies = new Map<SilverTopicKey, BodyBuffer>();
+  readonly #inspectors = new Map<SilverTopicKey, Inspector>();
   #seq = 0;
-  #inFlight: Promise<CommitResult> | undefined;
+  #batch = 0;
+  #inFlight: InFlight | undefined;
   #failed: unknown;
 
-  private constructor(path: string, conn: DuckDBConnection, stageConn: DuckDBConnection) {
+  private constructor(path: string, conn: DuckDBConnection, dir: string) {
     this.path = path;
     this.conn = conn;
-    this.#stageConn = stageConn;
+    this.#dir = dir;
   }
 
   static async open(instance: DuckDBInstance, path: string): Promise<SilverWriter> {
     const conn = await instance.connect();
-    await createStaging(conn);
-    return new SilverWriter(path, conn, await instance.connect());
+    return new SilverWriter(path, conn, await openScratchDir());
   }
 
   /** Records staged since the last commit started. */
@@ -145,20 +162,25 @@ export class SilverWriter {
   }
 
   /**
-   * Stages a record. Synchronous once the topic's appender is open; returns a promise only when
-   * it must open one (the first record of a topic in a batch).
+   * Stages the Avro body `body[start, end)`, written with the topic's current schema, and returns
+   * its event time (ms). Throws DecodeError, staging nothing, when it is not one well-formed
+   * record of that schema.
    */
-  stage<K extends SilverTopicKey>(topic: K, record: CleanRecordByTopic[K]): Promise<void> | undefined {
+  stage(topic: SilverTopicKey, body: Buffer, start: number, end: number): number {
     if (this.#failed) throw this.#failed;
-    const w = this.#writers.get(topic) as StagedWriter<K> | undefined;
-    if (w) {
-      w.append(this.#seq++, record);
-      return undefined;
+    let inspect = this.#inspectors.get(topic);
+    if (!inspect) {
+      inspect = compileInspector(loadSchema(TOPICS[topic].schema), EVENT_TIME_FIELD[topic]);
+      this.#inspectors.set(topic, inspect);
     }
-    return StagedWriter.open(this.#stageConn, topic, this.#buffer).then((opened) => {
-      this.#writers.set(topic, opened as unknown as StagedWriter<SilverTopicKey>);
-      opened.append(this.#seq++, record);
-    });
+    const eventMs = inspect(body, start, end);
+    let bodies = this.#bodies.get(topic);
+    if (!bodies) {
+      bodies = new BodyBuffer();
+      this.#bodies.set(topic, bodies);
+    }
+    bodies.append(body, start, end, this.#seq++);
+    return eventMs;
   }
 
   /**
@@ -171,44 +193,64 @@ export class SilverWriter {
   }
 
   /**
-   * Waits for the commit in flight, then starts folding what is staged (with `offsets`) and
-   * switches staging to the other buffer, so the caller can stage the next batch while this one
-   * merges. `done` resolves when the batch is durable.
+   * Hands what is staged (with `offsets`) to the staging thread once it has built the previous
+   * batch, and returns; the batch is folded after the previous one. `done` resolves when the
+   * batch is durable.
    */
   async startCommit(offsets: PartitionOffset[]): Promise<{ done: Promise<CommitResult> }> {
-    if (this.#inFlight) await this.#inFlight;
+    if (this.#inFlight) await this.#inFlight.built;
     if (this.#failed) throw this.#failed;
     const records: CommitResult['records'] = {};
-    for (const [topic, w] of this.#writers) {
-      w.close();
-      records[topic] = w.rows;
+    const building: Array<Promise<[SilverTopicKey, string]>> = [];
+    const batch = this.#batch++;
+    for (const [topic, bodies] of this.#bodies) {
+      if (bodies.rows === 0) continue;
+      records[topic] = bodies.rows;
+      const file = join(this.#dir, `${batch}-${topic}.parquet`);
+      building.push(this.#pool.build(topic, bodies.take(), file).then(() => [topic, file]));
     }
-    this.#writers.clear();
     this.#seq = 0;
-    const buffer = this.#buffer;
-    this.#buffer = buffer === 0 ? 1 : 0;
-    const done = offsets.length === 0 && Object.keys(records).length === 0 ? Promise.resolve({ records, millis: 0 }) : this.#fold(buffer, records, offsets);
-    this.#inFlight = done.catch(() => ({ records: {}, millis: 0 }));
+    if (offsets.length === 0 && building.length === 0) return { done: Promise.resolve({ records, millis: 0 }) };
+    const built = Promise.all(building);
+    const previous = this.#inFlight?.done;
+    const done = (async () => {
+      const files = await built.catch((err: unknown) => {
+        throw this.#fail(err, offsets);
+      });
+      try {
+        await previous;
+        if (this.#failed) throw this.#failed;
+        return await this.#fold(new Map(files), records, offsets);
+      } finally {
+        await Promise.all(files.map(([, file]) => rm(file, { force: true })));
+      }
+    })();
+    this.#inFlight = { built: built.catch(() => undefined), done };
+    done.catch(() => undefined);
     return { done };
   }
 
-  /** Waits for the commit in flight, if any. */
+  /** Waits for the commits in flight, if any. */
   async settle(): Promise<void> {
-    if (this.#inFlight) await this.#inFlight;
+    await this.#inFlight?.done.catch(() => undefined);
   }
 
-  close(): void {
-    for (const w of this.#writers.values()) w.close();
-    this.#writers.clear();
-    this.#stageConn.closeSync();
+  async close(): Promise<void> {
+    this.#bodies.clear();
+    await this.#pool.close();
     this.conn.closeSync();
+    await rm(this.#dir, { recursive: true, force: true });
   }
 
-  async #fold(buffer: StageBuffer, records: CommitResult['records'], offsets: PartitionOffset[]): Promise<CommitResult> {
+  async #fold(files: Map<SilverTopicKey, string>, records: CommitResult['records'], offsets: PartitionOffset[]): Promise<CommitResult> {
     const started = performance.now();
-    const topics = Object.keys(records) as SilverTopicKey[];
-    await pointStageViews(this.conn, buffer);
-    await this.conn.run('BEGIN TRANSACTION');
+    const topics = [...files.keys()];
+    try {
+      for (const [topic, file] of files) await pointStageView(this.conn, topic, file);
+      await this.conn.run('BEGIN TRANSACTION');
+    } catch (err) {
+      throw this.#fail(err, offsets);
+    }
     try {
       for (const topic of topics) {
         for (const [i, step] of FOLDS[topic].entries()) {
@@ -223,6 +265,13 @@ export class SilverWriter {
           if (Number(dup.getRows()[0]![0]) > 0) {
             await this.#run(b.aggregate, topic);
             batch = b.aggregated;
+          }
+          if (step.merge.strategy === 'antijoin') {
+            const append = appendStatements(step.merge, batch);
+            if (Number((await this.conn.runAndReadAll(append.matches)).getRows()[0]![0]) === 0) {
+              await this.#run(append.insert, topic);
+              continue;
+            }
           }
           for (const sql of foldStatements(step.merge, batch)) await this.#run(sql, topic);
         }
@@ -240,13 +289,17 @@ export class SilverWriter {
       await this.conn.run('ROLLBACK').catch((rollback: unknown) => {
         rollbackError = (rollback as Error).message;
       });
-      const failure =
-        err instanceof SinkError ? err : new SinkError(`Silver commit failed: ${(err as Error).message}`, { path: this.path, offsets: offsetsText(offsets), rollbackError }, { cause: err });
-      this.#failed = failure;
-      throw failure;
+      throw this.#fail(err, offsets, rollbackError);
     }
-    for (const topic of topics) await resetStage(this.conn, topic, buffer);
     return { records, millis: performance.now() - started };
+  }
+
+  /** Marks the writer failed with the error that ended a batch (a SinkError, or one made of it). */
+  #fail(err: unknown, offsets: PartitionOffset[], rollbackError?: string): unknown {
+    const failure =
+      err instanceof SinkError ? err : new SinkError(`Silver commit failed: ${(err as Error).message}`, { path: this.path, offsets: offsetsText(offsets), rollbackError }, { cause: err });
+    this.#failed ??= failure;
+    return failure;
   }
 
   async #run(sql: string, topic: SilverTopicKey): Promise<void> {

@@ -12,13 +12,22 @@ describe('pma bench sink --layer silver', function () {
     const { stdout } = await promisify(execFile)(process.execPath, [PMA, '--log-level', 'error', 'bench', 'sink', '--layer', 'silver', '--records', '3000', '--json'], {
       maxBuffer: 16 * 1024 * 1024,
     });
-    const r = JSON.parse(stdout) as { records: number; sink: { records: number; seconds: number }; ceiling: { seconds: number }; logRead: { records: number }; peakRssBytes: number; rows: unknown[] };
+    const r = JSON.parse(stdout) as {
+      records: number;
+      sink: { records: number; seconds: number };
+      ceiling: { seconds: number };
+      parquetLoad: { seconds: number };
+      logRead: { records: number };
+      peakRssBytes: number;
+      rows: unknown[];
+    };
     expect(r.records).to.equal(3000);
     expect(r.sink.records).to.equal(3000);
     expect(r.sink.seconds).to.be.greaterThan(0);
     expect(r.ceiling.seconds).to.be.greaterThan(0);
     expect(r.logRead.records).to.equal(3000);
     expect(r.peakRssBytes).to.be.greaterThan(0);
-    expect(r.rows).to.have.length(2);
+    expect(r.parquetLoad.seconds).to.be.greaterThan(0);
+    expect(r.rows).to.have.length(3);
   });
 });

@@ -1,14 +1,30 @@
 import type { DuckDBInstance } from '@duckdb/node-api';
+import avro from 'avsc';
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { seededRandom as rng } from '../../../bench/chaos/seeded-random.ts';
 import type { CleanRecordByTopic, CleanToken, CleanTrade } from '../../../schemas/clean-records.ts';
+import { loadSchema } from '../../../schemas/index.ts';
+import { TOPICS } from '../../../schemas/topics.ts';
 import { SILVER_TABLES } from '../../../sinks/silver/index.ts';
 import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
 import { openSilverDatabase, readStoredOffsets, SilverWriter } from '../../../sinks/silver/writer.ts';
 import { cleanWorld, keyOf } from './clean-world.ts';
 
 type Staged = { [K in SilverTopicKey]: { topic: K; value: CleanRecordByTopic[K] } }[SilverTopicKey];
+
+const types = new Map<SilverTopicKey, avro.Type>();
+
+/** Stages a record as the sink does: its Avro body in the topic's schema. */
+function stage<K extends SilverTopicKey>(writer: SilverWriter, topic: K, value: CleanRecordByTopic[K]): void {
+  let type = types.get(topic);
+  if (!type) {
+    type = avro.Type.forSchema(loadSchema(TOPICS[topic].schema) as avro.Schema);
+    types.set(topic, type);
+  }
+  const body = type.toBuffer(value);
+  writer.stage(topic, body, 0, body.length);
+}
 
 async function open(): Promise<{ instance: DuckDBInstance; writer: SilverWriter }> {
   const instance = await openSilverDatabase(':memory:');
@@ -19,12 +35,12 @@ async function load(batches: Staged[][]): Promise<Record<string, unknown[]>> {
   const { instance, writer } = await open();
   try {
     for (const batch of batches) {
-      for (const r of batch) await writer.stage(r.topic, r.value as never);
+      for (const r of batch) stage(writer, r.topic, r.value);
       await writer.commit([]);
     }
     return await dump(writer);
   } finally {
-    writer.close();
+    await writer.close();
     instance.closeSync();
   }
 }
@@ -142,11 +158,11 @@ describe('silver merge rules', () => {
   it('a failed commit stores neither rows nor offsets', async () => {
     const { instance, writer } = await open();
     try {
-      await writer.stage('trades', trade);
+      stage(writer, 'trades', trade);
       await writer.commit([{ topic: 'pma.trades', partition: 0, offset: 1 }]);
       await writer.conn.run('DROP TABLE PriceHistoryFact');
-      await writer.stage('trades', world.trades[1]!);
-      await writer.stage('prices', world.prices[0]!);
+      stage(writer, 'trades', world.trades[1]!);
+      stage(writer, 'prices', world.prices[0]!);
       let failed = false;
       await writer.commit([{ topic: 'pma.trades', partition: 0, offset: 2 }]).catch(() => {
         failed = true;
@@ -155,7 +171,7 @@ describe('silver merge rules', () => {
       expect(await one('SELECT count(*)::INT AS n FROM TradeFact', writer)).to.deep.equal({ n: 1 });
       expect(await readStoredOffsets(writer.conn)).to.deep.equal([{ topic: 'pma.trades', partition: 0, offset: 1 }]);
     } finally {
-      writer.close();
+      await writer.close();
       instance.closeSync();
     }
   });

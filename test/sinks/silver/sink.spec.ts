@@ -1,9 +1,11 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import avro from 'avsc';
 import { expect } from 'chai';
 import { DLQ_HEADERS } from '../../../registry/dead-letter.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
+import { loadSchema } from '../../../schemas/index.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { advertPath, readAdvert } from '../../../sinks/silver/endpoint.ts';
 import { eventKey, marketKey, runSilverSink, type SilverSinkOptions, tokenKey, traderKey } from '../../../sinks/silver/index.ts';
@@ -155,6 +157,30 @@ describe('silver sink on the embedded log', function () {
       [DLQ_HEADERS.stage]: 'silver',
     });
     expect(got[0]!.headers[DLQ_HEADERS.error]).to.match(/^PMA_ERR_DECODE/);
+  });
+
+  it('stages a record written with an older schema as the current one reads it, and dead-letters a body that is not one record', async () => {
+    const codec = await log.serde.codecFor(TOPICS.trades);
+    // The trade schema before `pseudonym` was added: the current one reads it with pseudonym null.
+    const schema = loadSchema(TOPICS.trades.schema);
+    const older = { ...schema, fields: (schema.fields as Array<{ name: string }>).filter((f) => f.name !== 'pseudonym') };
+    const olderId = await log.registry.register(codec.subject, JSON.stringify(older));
+    const [first, second] = world.trades;
+    const wire = (id: number, body: Buffer) => Buffer.concat([Buffer.from([0, (id >>> 24) & 255, (id >>> 16) & 255, (id >>> 8) & 255, id & 255]), body]);
+    const oldBody = avro.Type.forSchema(older as avro.Schema).toBuffer(first!);
+    const current = codec.encode(second!);
+    const truncated = current.subarray(0, current.length - 3);
+    await log.transport.producer().send(TOPICS.trades.name, [
+      { key: Buffer.from('old'), value: wire(olderId, oldBody), partition: 0 },
+      { key: Buffer.from('cut'), value: truncated, partition: 0 },
+      { key: Buffer.from('new'), value: current, partition: 0 },
+    ]);
+    const path = join(log.dir, 'silver.duckdb');
+    const result = await run(log, options(path));
+    expect(result.deadLettered).to.equal(1);
+    const got = await rows(path, 'SELECT trade_id, price, size FROM TradeFact ORDER BY trade_id');
+    const want = [first!, second!].map((t) => ({ trade_id: t.trade_id, price: t.price, size: t.size })).sort((a, b) => (a.trade_id < b.trade_id ? -1 : 1));
+    expect(got).to.deep.equal(want);
   });
 
   it('answers read-only queries from the running sink and refuses writes', async () => {
