@@ -9,8 +9,8 @@ import { expect } from 'chai';
 import type { CleanRecordByTopic } from '../../schemas/clean-records.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { SILVER_TOPIC_KEYS } from '../../sinks/silver/index.ts';
-import { embeddedLogPath } from '../../transport/index.ts';
 import { runChild } from '../run-child.ts';
+import { readTopic } from '../sinks/log-harness.ts';
 import { cleanWorld, keyOf, openTestLog, type TestLog } from '../sinks/silver/clean-world.ts';
 import { until } from '../until.ts';
 
@@ -230,17 +230,8 @@ describe('pma status: layers', function () {
   });
 
   it('ingest: a member of its liveness group, alive while it runs, dead once killed', async () => {
-    const lib = (path: string) => new URL(`../../${path}`, import.meta.url).href;
-    const script = [
-      `import { createEmbeddedTransport } from '${lib('transport/embedded/index.ts')}';`,
-      `import { silentLogger } from '${lib('runtime/logger.ts')}';`,
-      `import { joinIngestGroup } from '${lib('producers/liveness.ts')}';`,
-      `const transport = await createEmbeddedTransport({ path: ${JSON.stringify(embeddedLogPath(log.dir))}, logger: silentLogger });`,
-      'joinIngestGroup(transport, silentLogger);',
-      'setInterval(() => {}, 60_000);',
-    ].join('\n');
-    const ingest = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
-    children.push(ingest);
+    // A simulator the command starts itself; --follow keeps ingest running until it is killed.
+    const ingest = start(['ingest', '--source', 'sim', '--limit', '2', '--follow']);
     let s: Record<string, Layer> = {};
     await until(
       async () => {
@@ -252,7 +243,12 @@ describe('pma status: layers', function () {
     );
     expect(s.ingest!.holders.map((h) => [h.role, h.pid, h.state])).to.deep.equal([['ingest', ingest.pid, 'alive']]);
     await kill(ingest);
+    let newest = 0;
+    for (const t of Object.values(TOPICS).filter((d) => d.name.startsWith('pma.raw.'))) for (const r of await readTopic(log.transport, t.name)) newest = Math.max(newest, r.timestamp);
+    const before = Date.now();
     s = await status();
+    const after = Date.now();
     expect(s.ingest!.holders.map((h) => [h.role, h.pid, h.state])).to.deep.equal([['ingest', ingest.pid, 'dead']]);
+    expect(s.ingest!.secondsBehind).to.be.within((before - newest) / 1000, (after - newest) / 1000);
   });
 });
