@@ -28,6 +28,7 @@ import type { ApiBaseUrls } from './http/apis.ts';
 import { ApiCaller } from './http/caller.ts';
 import { HttpClient } from './http/client.ts';
 import { RateLimiter } from './limits/rate-limiter.ts';
+import { joinIngestGroup } from './liveness.ts';
 import { IngestMetrics } from './metrics.ts';
 import { Feeder } from './pipeline/feeder.ts';
 import { BoundedQueue, drainWith } from './pipeline/queue.ts';
@@ -154,6 +155,7 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
   // Failures of this run that a later run of the same unit got past: they are not left to replay.
   let superseded = 0;
   ctx = new IngestContext({ settings: options, caller, publisher, encoders, cursors, metrics, logger, stop: deps.signal, generation, horizon, clock });
+  const leaveMarker = joinIngestGroup(deps.transport, logger);
   try {
     if (options.retryFailures) {
       superseded = (await replayFailures(ctx, deps.transport)).superseded;
@@ -171,6 +173,7 @@ export async function runIngest(options: IngestOptions, deps: IngestDeps): Promi
     deps.signal.removeEventListener('abort', onStop);
     if (graceTimer) clearTimeout(graceTimer);
     await producer.close().catch((err: unknown) => logger.warn('closing the producer failed', { err }));
+    await leaveMarker();
     await client.close();
   }
   const summary: IngestSummary = {

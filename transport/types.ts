@@ -95,6 +95,18 @@ export interface PartitionLag {
   lag: number;
 }
 
+/** A member of a consumer group, as the group's coordinator knows it. */
+export interface GroupMemberInfo {
+  memberId: string;
+  clientId: string;
+  /** The member's host as the broker saw it (Kafka); undefined on the embedded log, which is local. */
+  host?: string;
+  /** The member's process id where the transport knows it (the embedded log), else undefined. */
+  pid?: number;
+  /** Whether its session is current: heartbeats within the session timeout. */
+  live: boolean;
+}
+
 export interface Admin {
   /**
    * Creates missing topics; an existing one is left alone. TopicError when it has fewer partitions
@@ -115,6 +127,8 @@ export interface Admin {
   setGroupOffsets(groupId: string, offsets: TopicPartitionOffset[]): Promise<void>;
   lag(groupId: string, topic: string): Promise<PartitionLag[]>;
   listGroups(): Promise<string[]>;
+  /** The members a group has now (on the embedded log also those whose session lapsed and were not swept yet). */
+  groupMembers(groupId: string): Promise<GroupMemberInfo[]>;
 }
 
 export interface ProducerOptions {

@@ -11,6 +11,7 @@ import { embeddedLogPath, openTransport } from '../../transport/index.ts';
 import type { PartitionLag, PartitionOffsets, Transport } from '../../transport/types.ts';
 import { type ActionContext, action } from '../action.ts';
 import { cursorsSection } from './cursors-status.ts';
+import { layersSection } from './layers-status.ts';
 import { silverSection } from './silver-status.ts';
 import type { StatusContext, StatusOptions, StatusSection } from './status-section.ts';
 import { num, table } from './topics.ts';
@@ -115,7 +116,7 @@ export const damageSection: StatusSection = {
 };
 
 /** The sections `pma status` prints, in order. Parts of the pipeline append theirs here. */
-export const STATUS_SECTIONS: StatusSection[] = [topicsSection, lagSection, cursorsSection, silverSection, damageSection];
+export const STATUS_SECTIONS: StatusSection[] = [topicsSection, lagSection, cursorsSection, silverSection, layersSection, damageSection];
 
 export function register(program: Command): void {
   program

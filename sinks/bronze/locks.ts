@@ -20,7 +20,7 @@ import { SinkError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { parsePartitionKey } from '../../transport/partition-key.ts';
 import { acquireDirLock, type DirLock, dirLockPath } from '../common/dir-lock.ts';
-import { DEFAULT_LEASE_MS, type HeldLock, type LockHolder, type LockOwner, liveHolder, newLockOwner, tryLock, waitLock } from '../common/lock-file.ts';
+import { DEFAULT_LEASE_MS, type HeldLock, type LockHolder, type LockOwner, liveHolder, lockHolderState, newLockOwner, tryLock, waitLock } from '../common/lock-file.ts';
 
 export const LOCKS_DIR = '.locks';
 /** A dt lock is held for a rename or a swap; this long means its holder is stuck. */
@@ -163,6 +163,17 @@ export async function liveSink(root: string): Promise<LockHolder | undefined> {
     if (holder) return holder;
   }
   return undefined;
+}
+
+/** Every sink registered on `root`, alive or left behind by a kill (until the next sink sweeps it). */
+export async function registeredSinks(root: string): Promise<Array<LockHolder & { alive: boolean }>> {
+  const dir = join(root, LOCKS_DIR);
+  const out: Array<LockHolder & { alive: boolean }> = [];
+  for (const name of await memberFiles(dir)) {
+    const holder = await lockHolderState(join(dir, name));
+    if (holder) out.push(holder);
+  }
+  return out;
 }
 
 async function memberFiles(dir: string): Promise<string[]> {

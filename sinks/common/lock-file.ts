@@ -98,6 +98,16 @@ export async function liveHolder(path: string, leaseMs = DEFAULT_LEASE_MS): Prom
   return { pid: found.owner?.pid ?? 0, host: found.owner?.host ?? hostname() };
 }
 
+/**
+ * Who a lock file names and whether that owner still runs: by its pid on this host, by the lease
+ * elsewhere. Undefined when there is no file or it names no owner yet.
+ */
+export async function lockHolderState(path: string, leaseMs = DEFAULT_LEASE_MS): Promise<(LockHolder & { alive: boolean }) | undefined> {
+  const found = await readLock(path);
+  if (found === 'gone' || !found.owner) return undefined;
+  return { pid: found.owner.pid, host: found.owner.host, alive: ownerAlive(found, leaseMs) };
+}
+
 interface FoundLock {
   /** Undefined while the file is still being written (or if a kill left it empty). */
   owner?: LockOwner;

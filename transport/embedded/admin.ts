@@ -1,6 +1,6 @@
 /** Topic and group administration on the embedded log. */
 import { ConsumerStateError, TopicError } from '../../runtime/errors.ts';
-import type { Admin, PartitionLag, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '../types.ts';
+import type { Admin, GroupMemberInfo, PartitionLag, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '../types.ts';
 import { describe, type TopicCatalog } from './catalog.ts';
 import type { LogDatabase } from './database.ts';
 import type { LogMaintenance, MaintenanceReport } from './maintenance.ts';
@@ -162,6 +162,20 @@ export class EmbeddedAdminImpl implements EmbeddedAdmin {
   async listGroups(): Promise<string[]> {
     const rows = this.#db.stmt('SELECT group_id FROM log_group_offsets UNION SELECT group_id FROM log_group_members ORDER BY 1').all() as Array<{ group_id: string }>;
     return rows.map((r) => r.group_id);
+  }
+
+  async groupMembers(groupId: string): Promise<GroupMemberInfo[]> {
+    const rows = this.#db.stmt('SELECT member_id, client_id, heartbeat_at + session_timeout_ms AS expires FROM log_group_members WHERE group_id = ? ORDER BY member_id').all(groupId) as Array<{
+      member_id: string;
+      client_id: string;
+      expires: number;
+    }>;
+    const now = Date.now();
+    // Member ids are <client id>-<pid>-<uuid> (index.ts): the pid lets status tell a killed member from a live one.
+    return rows.map((r) => {
+      const pid = Number(/-(\d+)-[0-9a-f-]{36}$/.exec(r.member_id)?.[1]);
+      return { memberId: r.member_id, clientId: r.client_id, pid: Number.isSafeInteger(pid) ? pid : undefined, live: r.expires >= now };
+    });
   }
 
   async compactNow(topics?: string[]): Promise<MaintenanceReport> {

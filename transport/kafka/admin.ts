@@ -9,7 +9,7 @@
  */
 import kafkajs from 'kafkajs';
 import { TopicError, TransportError } from '../../runtime/errors.ts';
-import type { Admin, PartitionLag, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '../types.ts';
+import type { Admin, GroupMemberInfo, PartitionLag, PartitionOffsets, TopicDescription, TopicPartitionOffset, TopicSpec } from '../types.ts';
 import type { KafkaClient } from './client.ts';
 import { brokerAnswered, innermostMessage, isRetriable, isUnknownTopic, protocolErrorType, wrapKafkaError } from './errors.ts';
 import type { KafkaNames } from './names.ts';
@@ -261,6 +261,12 @@ export class KafkaAdmin implements Admin {
   async listGroups(): Promise<string[]> {
     const { groups } = await this.#call('cannot list groups', {}, (admin) => admin.listGroups());
     return groups.flatMap((g) => this.#names.logicalGroup(g.groupId) ?? []).sort();
+  }
+
+  async groupMembers(groupId: string): Promise<GroupMemberInfo[]> {
+    const { groups } = await this.#call('cannot describe group', { groupId }, (admin) => admin.describeGroups([this.#names.group(groupId)]));
+    // The broker lists a member only while its session lasts: that is its lease.
+    return (groups[0]?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost.replace(/^\//, ''), live: true }));
   }
 }
 
