@@ -122,12 +122,15 @@ async function ingestLayer(admin: Admin, raw: InputPartition[], times: EventTime
   const { INGEST_GROUP } = await import('../../producers/liveness.ts');
   const newest = Math.max(...raw.map((p) => (p.end > p.low ? (times.get(p.topic, p.partition, p.end - 1) ?? -Infinity) : -Infinity)));
   const known = Number.isFinite(newest);
+  const holders = await groupHolders(admin, INGEST_GROUP, 'ingest');
+  // Only the embedded log registers a running ingest (producers/liveness.ts).
+  const unregistered = holders.length === 0 ? '; a running ingest registers on the embedded log only' : '';
   return {
     layer: 'ingest',
     recordsBehind: null,
     secondsBehind: known ? Math.max(0, (Date.now() - newest) / 1000) : null,
-    holders: await groupHolders(admin, INGEST_GROUP, 'ingest'),
-    note: known ? 'seconds since the newest raw record was published' : 'no raw record yet',
+    holders,
+    note: `${known ? 'seconds since the newest raw record was published' : 'no raw record yet'}${unregistered}`,
   };
 }
 
