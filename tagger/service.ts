@@ -15,6 +15,7 @@ import { ModelCheck, missingModels } from './ollama/model-check.ts';
 import type { ModelInfo } from './ollama/types.ts';
 import { Classifier } from './processor/classifier.ts';
 import { MarketFeed } from './processor/market-feed.ts';
+import { RerunScheduler } from './processor/rerun-scheduler.ts';
 import { Sweeper } from './processor/sweeper.ts';
 import { EventPublisher } from './publisher.ts';
 import { DEFAULT_SETTINGS, parseSettings, type TaggerSettings } from './settings.ts';
@@ -37,6 +38,8 @@ export interface TaggerServiceOptions {
   storePath?: string;
   /** Consumer group of the tag sink (its progress is in the store; the group shows its lag). */
   sinkGroup?: string;
+  /** Quiet time after a tag's last example or description edit before its models re-run, ms. */
+  rerunDelayMs?: number;
 }
 
 /**
@@ -71,6 +74,8 @@ export class TaggerService {
   readonly classifier: Classifier;
   readonly feed: MarketFeed;
   readonly sweeper: Sweeper;
+  /** Re-runs a tag's models once its example and description edits stop. */
+  readonly reruns: RerunScheduler;
   readonly modelCheck: ModelCheck;
   readonly transport: Transport;
   /** Where the web app keeps its CSRF secret. */
@@ -89,6 +94,7 @@ export class TaggerService {
     classifier: Classifier;
     feed: MarketFeed;
     sweeper: Sweeper;
+    rerunDelayMs: number | undefined;
     transport: Transport;
     secretPath: string;
     producer: Producer;
@@ -102,6 +108,7 @@ export class TaggerService {
     this.classifier = parts.classifier;
     this.feed = parts.feed;
     this.sweeper = parts.sweeper;
+    this.reruns = new RerunScheduler((request) => parts.sweeper.kick(request), parts.rerunDelayMs);
     this.transport = parts.transport;
     this.secretPath = parts.secretPath;
     this.modelCheck = new ModelCheck({
@@ -137,7 +144,21 @@ export class TaggerService {
       const classifier = new Classifier({ store, publisher: decisions, logger, settings, onModelNotFound: () => service?.modelCheck.kick() });
       const feed = new MarketFeed({ transport: options.transport, store, markets: codecs.markets, classifier, logger });
       const sweeper = new Sweeper(store, classifier, logger);
-      service = new TaggerService({ store, sink, classifier, feed, sweeper, transport: options.transport, secretPath: csrfSecretPath(storePath), producer, catalog, decisions, logger, settings });
+      service = new TaggerService({
+        store,
+        sink,
+        classifier,
+        feed,
+        sweeper,
+        rerunDelayMs: options.rerunDelayMs,
+        transport: options.transport,
+        secretPath: csrfSecretPath(storePath),
+        producer,
+        catalog,
+        decisions,
+        logger,
+        settings,
+      });
       const s = service;
       sink.onApplied((topic, _partition, next) => {
         if (topic === TOPICS.tagDecisions.name) s.classifier.applied(next);
@@ -175,6 +196,7 @@ export class TaggerService {
   /** Stops classifying and the sink, then closes the store. In-flight decisions not yet durable are redone next start. */
   async close(): Promise<void> {
     this.#controller.abort();
+    this.reruns.close();
     this.classifier.close();
     await Promise.allSettled(this.#tasks);
     await this.#decisions.flush().catch(() => undefined);
@@ -208,6 +230,8 @@ export class TaggerService {
     await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagDefined': { tag: tagId, name, description, active } }));
     this.classifier.forgetTag(tagId);
     if (active && !tag.active) this.sweeper.kick({ tagId });
+    // The description is in every prompt: what the models said under the old one may no longer hold.
+    if (description !== tag.description) this.reruns.changed(tagId);
   }
 
   async setExample(tagId: string, marketId: string, polarity: ExamplePolarity, actor: string): Promise<void> {
@@ -215,8 +239,9 @@ export class TaggerService {
     if (polarity !== 'REMOVED' && !(await this.store.market(marketId))) throw new TaggerInputError('no such market in the catalogue', { market: marketId }, { status: 404 });
     await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagExampleSet': { tag: tagId, market: marketId, polarity } }));
     this.classifier.forgetTag(tagId);
-    // The example that makes the tag ready starts its classification.
-    this.sweeper.kick({ tagId });
+    // Examples steer every prompt: once the edits stop, the models decide the tag again (the
+    // example that makes the tag ready starts its classification the same way).
+    this.reruns.changed(tagId);
   }
 
   /** Redo this tag's model decisions (people's stay). */

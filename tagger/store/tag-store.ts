@@ -287,6 +287,21 @@ export class TagStore {
     return rows.map((r) => ({ marketId: r.market_id as string, previous: (r.decision_id as string | null) ?? null }));
   }
 
+  /**
+   * Per tag, how many catalogue markets a re-run of its models would decide: every market that
+   * is neither one of its examples nor decided by a person.
+   */
+  async rerunSizes(): Promise<Map<string, number>> {
+    const total = await this.marketCount();
+    const rows = await this.#file.reader.all(
+      `SELECT t.tag_id, count(m.market_id) AS kept FROM Tags t
+       LEFT JOIN (SELECT tag_id, market_id FROM TagExamples UNION SELECT tag_id, market_id FROM MarketTagState WHERE decider_kind = 'human') k ON k.tag_id = t.tag_id
+       LEFT JOIN TaggerMarkets m ON m.market_id = k.market_id
+       GROUP BY t.tag_id`,
+    );
+    return new Map(rows.map((r) => [r.tag_id as string, total - (r.kept as number)]));
+  }
+
   async currentDecision(marketId: string, tagId: string): Promise<HistoryRow | undefined> {
     const rows = await this.history({ limit: 1, offset: 0, currentOnly: true }, 'h.market_id = ? AND h.tag_id = ?', [marketId, tagId]);
     return rows[0];

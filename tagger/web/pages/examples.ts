@@ -1,7 +1,7 @@
 /** Examples: attach markets found by text as positive or negative examples of a tag. */
 import type { Context } from 'hono';
 import type { MarketRow, TagRow } from '../../store/tag-store.ts';
-import type { RegisterPage, WebDeps } from '../deps.ts';
+import { type RegisterPage, rerunNotices, type WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfField, fmtNum } from '../layout.ts';
 
@@ -41,6 +41,7 @@ async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
       hx-get="/examples/results" hx-trigger="input changed delay:300ms, search" hx-target="#results" hx-include="closest form"></label>
     <button type="submit">Search</button>
   </form>
+  ${(await rerunNotices(deps, [tag], 'Saving an example (adding, removing or switching one)')).get(tag.tagId)}
   <div id="results">${await results(deps, c, tag, q)}</div>
 </section>
 <section class="panel">

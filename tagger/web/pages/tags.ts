@@ -2,7 +2,7 @@
 
 import { missingExamples } from '../../processor/readiness.ts';
 import type { TagRow } from '../../store/tag-store.ts';
-import type { RegisterPage } from '../deps.ts';
+import { type RegisterPage, rerunNotices, type WebDeps } from '../deps.ts';
 import { html } from '../html.ts';
 import { csrfField, fmtNum, fmtTime } from '../layout.ts';
 
@@ -22,7 +22,7 @@ export const registerTags: RegisterPage = (app, deps) => {
     return deps.page(c, {
       title: 'Tags',
       page: 'tags',
-      body: await body(deps.token(c), deps.service.settings.minExamples, await deps.service.store.tags(), {}),
+      body: await body(deps, deps.token(c), await deps.service.store.tags(), {}),
       message: done && DONE[done] ? { kind: 'ok', text: DONE[done] } : null,
     });
   });
@@ -36,7 +36,7 @@ export const registerTags: RegisterPage = (app, deps) => {
         page: 'tags',
         status: 422,
         message: { kind: 'error', text: id.message },
-        body: await body(deps.token(c), deps.service.settings.minExamples, await deps.service.store.tags(), form),
+        body: await body(deps, deps.token(c), await deps.service.store.tags(), form),
       });
     }
     return c.redirect('/tags?done=created', 303);
@@ -54,7 +54,7 @@ export const registerTags: RegisterPage = (app, deps) => {
         page: 'tags',
         status: 422,
         message: { kind: 'error', text: error.message },
-        body: await body(deps.token(c), deps.service.settings.minExamples, await deps.service.store.tags(), {}),
+        body: await body(deps, deps.token(c), await deps.service.store.tags(), {}),
       });
     return c.redirect('/tags?done=saved', 303);
   });
@@ -73,7 +73,9 @@ export const registerTags: RegisterPage = (app, deps) => {
   });
 };
 
-async function body(token: string, minExamples: number, tags: TagRow[], draft: Record<string, string>) {
+async function body(deps: WebDeps, token: string, tags: TagRow[], draft: Record<string, string>) {
+  const minExamples = deps.service.settings.minExamples;
+  const notices = await rerunNotices(deps, tags, 'Saving a changed description');
   return html`
 <section class="panel">
   <h1>Tags</h1>
@@ -103,6 +105,7 @@ async function body(token: string, minExamples: number, tags: TagRow[], draft: R
             ${csrfField(token)}
             <label>Name <input name="name" required maxlength="80" value="${t.name}"></label>
             <label>Description <textarea name="description" maxlength="2000" rows="3">${t.description}</textarea></label>
+            ${notices.get(t.tagId)}
             <button type="submit">Save</button>
           </form>
         </details>
