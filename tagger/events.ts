@@ -129,3 +129,11 @@ export function humanDecision(
     via,
   };
 }
+
+/**
+ * Puts `restored` back as the pair's current decision, superseding `undone` (a person's Judge
+ * decision taken back): the same decider, votes and verdict, as a new event.
+ */
+export function restoredDecision(restored: Omit<TagDecisionEvent, 'decisionId' | 'decidedAt' | 'previous' | 'via'>, undone: string, via: string, at = Date.now()): TagDecisionEvent {
+  return { ...restored, decisionId: randomUUID(), decidedAt: at, previous: undone, via };
+}

@@ -9,7 +9,7 @@ import { TaggerInputError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Producer, Transport } from '../transport/types.ts';
-import { type ExamplePolarity, humanDecision, type TagDecisionEvent, type TagEvent, tagEvent } from './events.ts';
+import { type ExamplePolarity, humanDecision, restoredDecision, type TagDecisionEvent, type TagEvent, tagEvent, type Verdict } from './events.ts';
 import { OllamaClient } from './ollama/client.ts';
 import { ModelCheck, missingModels } from './ollama/model-check.ts';
 import type { ModelInfo } from './ollama/types.ts';
@@ -20,6 +20,7 @@ import { Sweeper } from './processor/sweeper.ts';
 import { EventPublisher } from './publisher.ts';
 import { DEFAULT_SETTINGS, parseSettings, type TaggerSettings } from './settings.ts';
 import { TagSink } from './sink/tag-sink.ts';
+import { UNDO_VIA } from './store/apply.ts';
 import { TagStore } from './store/tag-store.ts';
 import { prepareTagTopics } from './topics.ts';
 
@@ -265,6 +266,40 @@ export class TaggerService {
     await this.#decisions.flush();
     await this.sink.waitApplied(TOPICS.tagDecisions.name, 0, offset, this.#controller.signal);
     return event.decisionId;
+  }
+
+  /**
+   * Takes back a person's Judge decision: the decision it superseded (the models' unsure one)
+   * becomes current again, so the market is back in Judge. Only while it is still current.
+   */
+  async undoJudgeDecision(decisionId: string): Promise<{ tagId: string; marketId: string }> {
+    const undone = await this.store.decision(decisionId);
+    const context = { decision: decisionId.slice(0, 80) };
+    if (undone?.deciderKind !== 'human' || undone.via !== 'judge') throw new TaggerInputError('no such Judge decision to undo', context, { status: 404 });
+    if (!undone.current) throw new TaggerInputError('this decision was changed since; see History', context, { status: 409 });
+    const restored = undone.previous ? await this.store.decision(undone.previous) : undefined;
+    if (!restored) throw new TaggerInputError('there is no earlier decision to go back to', context, { status: 409 });
+    const event = restoredDecision(
+      {
+        tag: restored.tagId,
+        market: restored.marketId,
+        decision: restored.decision as Verdict,
+        deciderKind: restored.deciderKind === 'human' ? 'human' : 'model',
+        decider: restored.decider,
+        confidence: restored.confidence,
+        reason: restored.reason,
+        votes: restored.votes,
+        rule: restored.rule,
+        leaning: restored.leaning as Verdict | null,
+        promptVersion: restored.promptVersion,
+      },
+      undone.decisionId,
+      UNDO_VIA,
+    );
+    const offset = await this.#decisions.publish(`${event.tag}|${event.market}`, event);
+    await this.#decisions.flush();
+    await this.sink.waitApplied(TOPICS.tagDecisions.name, 0, offset, this.#controller.signal);
+    return { tagId: event.tag, marketId: event.market };
   }
 
   // ---- settings -------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ export interface HistoryRow {
   rule: string | null;
   leaning: string | null;
   votes: VoteRecord[];
+  promptVersion: string | null;
   via: string | null;
   previous: string | null;
   decidedAt: Date;
@@ -288,18 +289,26 @@ export class TagStore {
   }
 
   /**
-   * Per tag, how many catalogue markets a re-run of its models would decide: every market that
-   * is neither one of its examples nor decided by a person.
+   * Per tag, how many catalogue markets a re-run of its models would decide (neither one of its
+   * examples nor decided by a person) and how many have no decision yet (nor are examples).
    */
-  async rerunSizes(): Promise<Map<string, number>> {
+  async tagCoverage(): Promise<Map<string, { rerun: number; undecided: number }>> {
     const total = await this.marketCount();
     const rows = await this.#file.reader.all(
-      `SELECT t.tag_id, count(m.market_id) AS kept FROM Tags t
-       LEFT JOIN (SELECT tag_id, market_id FROM TagExamples UNION SELECT tag_id, market_id FROM MarketTagState WHERE decider_kind = 'human') k ON k.tag_id = t.tag_id
+      `SELECT t.tag_id,
+         count(DISTINCT m.market_id) FILTER (WHERE k.kind <> 'model') AS kept,
+         count(DISTINCT m.market_id) AS touched
+       FROM Tags t
+       LEFT JOIN (SELECT tag_id, market_id, 'example' AS kind FROM TagExamples UNION ALL SELECT tag_id, market_id, decider_kind FROM MarketTagState) k ON k.tag_id = t.tag_id
        LEFT JOIN TaggerMarkets m ON m.market_id = k.market_id
        GROUP BY t.tag_id`,
     );
-    return new Map(rows.map((r) => [r.tag_id as string, total - (r.kept as number)]));
+    return new Map(rows.map((r) => [r.tag_id as string, { rerun: total - (r.kept as number), undecided: total - (r.touched as number) }]));
+  }
+
+  /** One decision by id, current or superseded. */
+  async decision(decisionId: string): Promise<HistoryRow | undefined> {
+    return (await this.history({ limit: 1, offset: 0 }, 'h.decision_id = ?', [decisionId]))[0];
   }
 
   async currentDecision(marketId: string, tagId: string): Promise<HistoryRow | undefined> {
@@ -347,6 +356,15 @@ export class TagStore {
 
   /** The review queue: current UNSURE decisions of active tags, oldest first. */
   async judgeQueue(limit: number, tagId?: string): Promise<JudgeItem[]> {
+    return this.#judgeItems("(? = '' OR s.tag_id = ?)", [tagId ?? '', tagId ?? ''], limit);
+  }
+
+  /** The pair's Judge item, if it is in the queue (wherever it is in it). */
+  async judgeItem(marketId: string, tagId: string): Promise<JudgeItem | undefined> {
+    return (await this.#judgeItems('s.market_id = ? AND s.tag_id = ?', [marketId, tagId], 1))[0];
+  }
+
+  async #judgeItems(where: string, params: string[], limit: number): Promise<JudgeItem[]> {
     const rows = await this.#file.reader.all(
       `SELECT h.*, t.name AS tag_name, t.description AS tag_description, TRUE AS is_current,
          m.question, m.description, m.category, m.slug, m.volume, m.active, m.closed, m.outcomes
@@ -354,9 +372,9 @@ export class TagStore {
        JOIN JudgeHistory h ON h.decision_id = s.decision_id
        JOIN Tags t ON t.tag_id = s.tag_id AND t.is_active
        LEFT JOIN TaggerMarkets m ON m.market_id = s.market_id
-       WHERE s.decision = 'UNSURE' AND (? = '' OR s.tag_id = ?)
+       WHERE s.decision = 'UNSURE' AND ${where}
        ORDER BY h.log_offset LIMIT ?`,
-      [tagId ?? '', tagId ?? '', limit],
+      [...params, limit],
     );
     return rows.map((r) => ({
       history: toHistory(r),
@@ -424,6 +442,7 @@ function toHistory(r: Row): HistoryRow {
     rule: (r.rule as string | null) ?? null,
     leaning: (r.leaning as string | null) ?? null,
     votes: JSON.parse(r.votes as string) as VoteRecord[],
+    promptVersion: (r.prompt_version as string | null) ?? null,
     via: (r.via as string | null) ?? null,
     previous: (r.previous as string | null) ?? null,
     decidedAt: r.decided_at as Date,

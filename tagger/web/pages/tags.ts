@@ -15,8 +15,6 @@ const DONE: Record<string, string> = {
 };
 
 export const registerTags: RegisterPage = (app, deps) => {
-  app.get('/', (c) => c.redirect('/tags', 303));
-
   app.get('/tags', async (c) => {
     const done = c.req.query('done');
     return deps.page(c, {

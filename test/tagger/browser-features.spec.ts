@@ -1,0 +1,204 @@
+/**
+ * Issue 18's review features in a real browser (Debian's chromium through playwright-core), on
+ * markets published to pma.markets and two scripted models that disagree on some of them:
+ *   - the Examples page and a tag's edit form say what saving re-runs, with the store's numbers;
+ *   - Judge offers to undo the decision just made (click or U), which brings the market back;
+ *   - the home page sums up markets, tags, both queues and each model's state;
+ *   - every page fits 1280 px; a screenshot of each goes to $TAGGER_SHOTS or a temp dir.
+ * Outside CI the suite is pending if chromium is missing.
+ */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { silentLogger } from '../../runtime/logger.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { type FakeOllama, marketInPrompt, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
+import { TaggerService } from '../../tagger/service.ts';
+import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
+import { chromiumPath, describeNeeding } from '../prerequisite.ts';
+import { until } from '../until.ts';
+import { openPage } from './browser-page.ts';
+import { type Harness, market, openHarness } from './harness.ts';
+import { overflows } from './page-fit.ts';
+
+const { chromium: CHROMIUM, missing } = chromiumPath();
+
+const QUESTIONS = [
+  'Will Chen win the Ohio Senate race?',
+  'Will Silva win the Texas election?',
+  'Will Rossi win the Lisbon Mayor race?',
+  'Will Quinn win the Nevada election?',
+  'Will Tanaka win the Kyoto Governor race?',
+  'Will Bitcoin close above $100k?',
+  'Will the Lakers win the title?',
+  `Will the race ${'for the long and winding nomination of a candidate '.repeat(8)}end?`,
+];
+
+/** "a" says yes to any race or election; "b" only to elections, so every "race" waits in Judge. */
+function model(request: { model: string; messages: { role: 'system' | 'user' | 'assistant'; content: string }[] }) {
+  const q = marketInPrompt(request.messages)?.question ?? '';
+  const yes = request.model === 'a' ? /race|election/i.test(q) : /election\?$/i.test(q);
+  return { answer: yes ? ('yes' as const) : ('no' as const), confidence: 0.9, reason: yes ? 'an electoral contest' : 'not an election' };
+}
+
+describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary', missing, function () {
+  this.timeout(120_000);
+  let h: Harness;
+  let fake: FakeOllama;
+  let service: TaggerService;
+  let web: WebServer;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+  const shots = process.env.TAGGER_SHOTS ?? mkdtempSync(join(tmpdir(), 'pma-tagger-shots-'));
+
+  before(async () => {
+    mkdirSync(shots, { recursive: true });
+    h = await openHarness();
+    const producer = h.transport.producer();
+    await producer.send(
+      TOPICS.markets.name,
+      QUESTIONS.map((q, i) => market(i + 1, q)).map((m) => ({ key: Buffer.from(m.condition_id), value: h.codecs.markets.encode(m) })),
+    );
+    await producer.close();
+    fake = await startFakeOllama({ models: ['a', 'b'], reply: model });
+    service = await TaggerService.start({
+      transport: h.transport,
+      serde: h.serde,
+      dataDir: h.dir,
+      logger: silentLogger,
+      overrides: { ollamaUrl: fake.url, models: ['a', 'b'], rule: 'majority', quorum: 2, reviewer: 'tester', minExamples: 0 },
+      rerunDelayMs: 60_000,
+    });
+    for (const [name, description] of [
+      ['Elections', 'Markets on who wins an election or a race'],
+      ['Old', 'A tag that is switched off'],
+    ])
+      await service.createTag(name!, description!, 'tester');
+    await until(async () => (await service.store.tags()).every((t) => t.yes + t.no + t.unsure === QUESTIONS.length), 'every market classified for every tag');
+    await service.updateTag('old', { active: false }, 'tester');
+    web = await startWebServer({ service, serde: h.serde, logger: silentLogger, port: 0 });
+    ({ browser, page } = await openPage(CHROMIUM, problems));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await web?.close();
+    await service?.close();
+    await fake?.close();
+    await h?.close();
+  });
+
+  it('says on Examples and in the tag editor how many markets saving re-runs and how many human decisions stay', async () => {
+    const ids = QUESTIONS.map((_, i) => market(i + 1, '').condition_id);
+    await service.setExample('elections', ids[0]!, 'POSITIVE', 'tester');
+    await service.decide('elections', ids[1]!, 'NO', 'history', null);
+    await service.decide('elections', ids[0]!, 'YES', 'history', null); // an example a person also decided counts once
+    const rerun = QUESTIONS.length - 2;
+    await page.goto(`${web.url}/examples?tag=elections`);
+    const notice = await page.locator('.rerun-notice').textContent();
+    expect(notice).to.include(`re-runs the models on ${rerun} markets`);
+    expect(notice).to.include('2 human decisions are kept');
+    await page.goto(`${web.url}/tags`);
+    await page.click('#tag-elections details.edit summary');
+    expect(await page.locator('#tag-elections .rerun-notice').textContent()).to.include(`Saving a changed description re-runs the models on ${rerun} markets`);
+    expect(await page.locator('#tag-old .rerun-notice').textContent()).to.include('The tag is inactive');
+  });
+
+  it('undoes the last Judge decision by click and by key, bringing its market back', async () => {
+    await page.goto(`${web.url}/judge`);
+    const total = await service.store.judgeCount();
+    expect(total).to.be.greaterThan(1);
+    for (const how of ['click', 'key'] as const) {
+      const first = (await page.locator('#judge-item').getAttribute('data-decision'))!;
+      const question = await page.locator('#judge-item h2.question').textContent();
+      await page.keyboard.press('y');
+      await page.waitForSelector('#judge-item .undo-bar');
+      expect(await service.store.judgeCount()).to.equal(total - 1);
+      expect(await page.locator('#judge-item .undo-question').textContent()).to.equal(question);
+      if (how === 'click') await page.click('#judge-item .undo-bar button');
+      else await page.keyboard.press('u');
+      await until(async () => (await page.locator('#judge-item .undo-bar').count()) === 0, `the card after undo by ${how}`);
+      expect(await page.locator('#judge-item h2.question').textContent(), how).to.equal(question);
+      expect(await service.store.judgeCount(), how).to.equal(total);
+      expect(await page.locator('#judge-count').textContent(), how).to.equal(String(total));
+      const restored = (await page.locator('#judge-item').getAttribute('data-decision'))!;
+      const row = (await service.store.decision(restored))!;
+      const original = (await service.store.decision(first))!;
+      expect(row).to.include({ decision: 'UNSURE', deciderKind: 'model', via: 'undo', current: true, leaning: original.leaning });
+      expect(row.votes).to.deep.equal(original.votes);
+      // The undone decision stays in the history, superseded.
+      expect((await service.store.decision(row.previous!))!).to.include({ deciderKind: 'human', current: false });
+    }
+  });
+
+  it('refuses to undo a decision that is not the current Judge decision', async () => {
+    await page.goto(`${web.url}/judge`);
+    const csrf = JSON.parse((await page.locator('body').getAttribute('hx-headers'))!)['x-csrf-token'] as string;
+    const post = (decision: string) =>
+      page.evaluate(
+        async ([d, token]) => {
+          const r = await fetch('/judge/undo', {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-csrf-token': token!, 'hx-request': 'true' },
+            body: `decision=${encodeURIComponent(d!)}`,
+          });
+          return { status: r.status, text: await r.text() };
+        },
+        [decision, csrf],
+      );
+    const total = await service.store.judgeCount();
+    const unknown = await post(`'; DROP TABLE JudgeHistory; --<script>`);
+    expect(unknown.text).to.include('no such Judge decision to undo');
+    expect(unknown.text).to.not.include('<script>');
+    const model = (await service.store.judgeQueue(1))[0]!.history.decisionId;
+    expect((await post(model)).text, 'a model decision').to.include('no such Judge decision to undo');
+    expect(await service.store.judgeCount()).to.equal(total);
+  });
+
+  it('sums up markets, tags, both queues and the models on the home page', async () => {
+    await page.goto(`${web.url}/`);
+    const value = async (id: string) => Number((await page.locator(`#home-${id} .value`).textContent())!.replace(/,/g, ''));
+    expect(await value('markets')).to.equal(await service.store.marketCount());
+    expect(await value('tags')).to.equal((await service.store.tags()).filter((t) => t.active).length);
+    expect(await value('judge')).to.equal(await service.store.judgeCount());
+    expect(await value('waiting')).to.equal(0);
+    expect(await page.locator('#home-models tbody tr').allTextContents()).to.deep.equal(['aready', 'bready']);
+    await page.click('#home-judge');
+    await page.waitForURL(/\/judge$/);
+  });
+
+  it('fits every page in 1280 px, and takes a screenshot of each', async () => {
+    const pages: Array<[string, string]> = [
+      ['home', '/'],
+      ['tags', '/tags'],
+      ['examples', `/examples?tag=elections&q=${encodeURIComponent('race')}`],
+      ['judge', '/judge'],
+      ['history', '/history'],
+      ['settings', '/settings'],
+      ['pipeline', '/pipeline'],
+    ];
+    const found: Record<string, string[]> = {};
+    for (const [name, path] of pages) {
+      await page.goto(`${web.url}${path}`);
+      if (name === 'examples') await page.waitForSelector('#results tr');
+      if (name === 'pipeline') await page.waitForSelector('#pipeline table');
+      if (name === 'tags') for (const summary of await page.locator('details.edit summary').all()) await summary.click();
+      if (name === 'judge') {
+        await page.keyboard.press('n');
+        await page.waitForSelector('#judge-item .undo-bar');
+      }
+      await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+      const bad = await overflows(page);
+      if (bad.length > 0) found[name] = bad;
+    }
+    console.log(`      screenshots: ${shots}`);
+    expect(found).to.deep.equal({});
+  });
+
+  it('ran without a script error or a Content-Security-Policy violation', () => {
+    expect(problems).to.deep.equal([]);
+  });
+});
