@@ -104,7 +104,7 @@ async function body(deps: WebDeps, token: string, tags: TagRow[], draft: Record<
             <label>Name <input name="name" required maxlength="80" value="${t.name}"></label>
             <label>Description <textarea name="description" maxlength="2000" rows="3">${t.description}</textarea></label>
             ${notices.get(t.tagId)}
-            <button type="submit">Save</button>
+            <button type="submit" class="edit-save">Save</button>
           </form>
         </details>
         <div class="muted small">changed ${fmtTime(t.updatedAt)} by ${t.updatedBy}</div>
