@@ -41,6 +41,8 @@ export interface TagDefined {
   name: string;
   description: string;
   active: boolean;
+  /** Retired (and inactive): left out of the lists, never classified. Absent: false. */
+  archived?: boolean;
 }
 
 export type ExamplePolarity = 'POSITIVE' | 'NEGATIVE' | 'REMOVED';

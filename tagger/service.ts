@@ -215,7 +215,7 @@ export class TaggerService {
     const base = slugify(clean);
     let id = base;
     for (let n = 2; tags.some((t) => t.tagId === id); n++) id = `${base}-${n}`;
-    await this.#publishCatalog(id, tagEvent(actor, { 'polymarket.TagDefined': { tag: id, name: clean, description: checkDescription(description), active: true } }));
+    await this.#publishCatalog(id, tagEvent(actor, { 'polymarket.TagDefined': { tag: id, name: clean, description: checkDescription(description), active: true, archived: false } }));
     this.sweeper.kick({ tagId: id });
     return id;
   }
@@ -228,11 +228,22 @@ export class TaggerService {
     }
     const description = patch.description === undefined ? tag.description : checkDescription(patch.description);
     const active = patch.active ?? tag.active;
-    await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagDefined': { tag: tagId, name, description, active } }));
+    if (active && tag.archived) throw new TaggerInputError('the tag is archived: bring it back first', { tag: tagId }, { status: 409 });
+    await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagDefined': { tag: tagId, name, description, active, archived: tag.archived } }));
     this.classifier.forgetTag(tagId);
     if (active && !tag.active) this.sweeper.kick({ tagId });
     // The description is in every prompt: what the models said under the old one may no longer hold.
     if (description !== tag.description) this.reruns.changed(tagId);
+  }
+
+  /**
+   * Archives a tag (it stops being classified and leaves the lists; its decisions stay) or
+   * brings it back, inactive: activating it is a separate, deliberate step.
+   */
+  async archiveTag(tagId: string, archived: boolean, actor: string): Promise<void> {
+    const tag = await this.#tag(tagId);
+    if (tag.archived === archived) return;
+    await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagDefined': { tag: tagId, name: tag.name, description: tag.description, active: false, archived } }));
   }
 
   async setExample(tagId: string, marketId: string, polarity: ExamplePolarity, actor: string): Promise<void> {

@@ -132,11 +132,11 @@ export async function applyCatalogEvent(tx: Tx, { value: e }: Positioned<TagEven
   if ('polymarket.TagDefined' in change) {
     const t = change['polymarket.TagDefined'];
     await tx.run(
-      `INSERT INTO Tags (tag_id, name, description, is_active, created_at, created_by, updated_at, updated_by)
-       VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT), ?, epoch_ms(?::BIGINT), ?)
+      `INSERT INTO Tags (tag_id, name, description, is_active, is_archived, created_at, created_by, updated_at, updated_by)
+       VALUES (?, ?, ?, ?, ?, epoch_ms(?::BIGINT), ?, epoch_ms(?::BIGINT), ?)
        ON CONFLICT (tag_id) DO UPDATE SET name = excluded.name, description = excluded.description, is_active = excluded.is_active,
-         updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-      [t.tag, t.name, t.description, t.active, e.at, e.actor, e.at, e.actor],
+         is_archived = excluded.is_archived, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      [t.tag, t.name, t.description, t.active && !t.archived, t.archived ?? false, e.at, e.actor, e.at, e.actor],
     );
   } else if ('polymarket.TagExampleSet' in change) {
     const x = change['polymarket.TagExampleSet'];

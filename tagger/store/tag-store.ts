@@ -20,6 +20,7 @@ export interface TagRow {
   name: string;
   description: string;
   active: boolean;
+  archived: boolean;
   updatedAt: Date;
   updatedBy: string;
   positives: number;
@@ -196,7 +197,7 @@ export class TagStore {
 
   async tags(): Promise<TagRow[]> {
     const rows = await this.#file.reader.all(
-      `SELECT t.tag_id, t.name, t.description, t.is_active, t.updated_at, t.updated_by,
+      `SELECT t.tag_id, t.name, t.description, t.is_active, t.is_archived, t.updated_at, t.updated_by,
          (SELECT count(*) FROM TagExamples e WHERE e.tag_id = t.tag_id AND e.is_positive) AS positives,
          (SELECT count(*) FROM TagExamples e WHERE e.tag_id = t.tag_id AND NOT e.is_positive) AS negatives,
          (SELECT count(*) FROM MarketTagState s WHERE s.tag_id = t.tag_id AND s.decision = 'YES') AS yes,
@@ -210,6 +211,7 @@ export class TagStore {
       name: r.name as string,
       description: r.description as string,
       active: r.is_active as boolean,
+      archived: Boolean(r.is_archived),
       updatedAt: r.updated_at as Date,
       updatedBy: r.updated_by as string,
       positives: r.positives as number,

@@ -4,6 +4,7 @@
  *   - the Examples page and a tag's edit form say what saving re-runs, with the store's numbers;
  *   - Judge offers to undo the decision just made (click or U), which brings the market back;
  *   - the home page sums up markets, tags, both queues and each model's state;
+ *   - Tags finds tags by text, hides inactive ones, archives a tag and brings it back;
  *   - every page fits 1280 px; a screenshot of each goes to $TAGGER_SHOTS or a temp dir.
  * Outside CI the suite is pending if chromium is missing.
  */
@@ -43,7 +44,7 @@ function model(request: { model: string; messages: { role: 'system' | 'user' | '
   return { answer: yes ? ('yes' as const) : ('no' as const), confidence: 0.9, reason: yes ? 'an electoral contest' : 'not an election' };
 }
 
-describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary', missing, function () {
+describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary, tag search and archive', missing, function () {
   this.timeout(120_000);
   let h: Harness;
   let fake: FakeOllama;
@@ -170,6 +171,50 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary', 
     await page.waitForURL(/\/judge$/);
   });
 
+  it('finds tags by text, hides inactive ones, and archives a tag and brings it back', async () => {
+    await page.goto(`${web.url}/tags`);
+    await page.fill('form.tag-filter input[name=q]', 'ELECT');
+    await page.click('form.tag-filter button');
+    await page.waitForURL(/q=ELECT/);
+    expect(await page.locator('table.tags tbody tr').evaluateAll((rows) => rows.map((r) => r.id))).to.deep.equal(['tag-elections']);
+    expect(await page.locator('.shown-count').textContent()).to.include('1 of 2 tags shown');
+    await page.fill('form.tag-filter input[name=q]', 'switched off');
+    await page.click('form.tag-filter button');
+    await page.waitForURL(/q=switched/);
+    expect(await page.locator('table.tags tbody tr').evaluateAll((rows) => rows.map((r) => r.id))).to.deep.equal(['tag-old']);
+    await page.fill('form.tag-filter input[name=q]', '');
+    await page.check('form.tag-filter input[name=hide]');
+    await page.click('form.tag-filter button');
+    await page.waitForURL(/hide=inactive/);
+    expect(await page.locator('table.tags tbody tr').evaluateAll((rows) => rows.map((r) => r.id))).to.deep.equal(['tag-elections']);
+
+    await page.goto(`${web.url}/tags`);
+    await page.click('#tag-old button:has-text("Archive")');
+    await page.waitForSelector('text=Tag archived');
+    expect(await page.locator('#tag-old').count(), 'an archived tag is not listed').to.equal(0);
+    expect(await service.store.tag('old')).to.include({ archived: true, active: false });
+    let refused: unknown;
+    await service.updateTag('old', { active: true }, 'tester').catch((err) => {
+      refused = err;
+    });
+    expect(String(refused)).to.include('archived');
+    await page.goto(`${web.url}/examples`);
+    expect(await page.locator('select[name=tag] option').allTextContents()).to.deep.equal(['Elections']);
+    await page.goto(`${web.url}/history`);
+    expect(await page.locator('select[name=tag] option').allTextContents()).to.include('Old (archived)');
+    await page.goto(`${web.url}/`);
+    expect(await page.locator('#home-tags').textContent()).to.include('1 archived');
+
+    await page.goto(`${web.url}/tags`);
+    await page.check('form.tag-filter input[name=archived]');
+    await page.click('form.tag-filter button');
+    await page.waitForSelector('#tag-old .pill:has-text("archived")');
+    await page.click('#tag-old button:has-text("Bring back")');
+    await page.waitForSelector('text=Tag brought back');
+    expect(await service.store.tag('old')).to.include({ archived: false, active: false });
+    expect(await page.locator('#tag-old .pill').textContent()).to.equal('inactive');
+  });
+
   it('fits every page in 1280 px, and takes a screenshot of each', async () => {
     const pages: Array<[string, string]> = [
       ['home', '/'],
@@ -190,6 +235,7 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary', 
         await page.keyboard.press('n');
         await page.waitForSelector('#judge-item .undo-bar');
       }
+      await page.evaluate('window.scrollTo(0, 0)'); // the sticky header stays on top in a full-page shot
       await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
       const bad = await overflows(page);
       if (bad.length > 0) found[name] = bad;

@@ -27,7 +27,8 @@ export const registerExamples: RegisterPage = (app, deps) => {
 };
 
 async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
-  const tags = await deps.service.store.tags();
+  // Archived tags are retired: not offered for examples.
+  const tags = (await deps.service.store.tags()).filter((t) => !t.archived);
   const tag = tags.find((t) => t.tagId === c.req.query('tag')) ?? tags.find((t) => t.active) ?? tags[0];
   const q = c.req.query('q') ?? '';
   if (!tag) return html`<section class="panel"><h1>Examples</h1><p class="empty">Create a tag first, on the <a href="/tags">Tags</a> page.</p></section>`;

@@ -60,7 +60,7 @@ async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
 <section class="panel">
   <h1>History</h1>
   <form method="get" action="/history" class="toolbar">
-    <label>Tag <select name="tag">${option('', 'all', f.tagId)}${tags.map((t) => option(t.tagId, t.name, f.tagId))}</select></label>
+    <label>Tag <select name="tag">${option('', 'all', f.tagId)}${tags.map((t) => option(t.tagId, t.archived ? `${t.name} (archived)` : t.name, f.tagId))}</select></label>
     <label>Decision <select name="decision">${option('', 'any', f.decision)}${option('YES', 'belongs', f.decision)}${option('NO', 'does not belong', f.decision)}${option('UNSURE', 'unsure', f.decision)}</select></label>
     <label>By <select name="kind">${option('', 'anyone', f.deciderKind)}${option('model', 'models', f.deciderKind)}${option('human', 'people', f.deciderKind)}</select></label>
     <label class="grow">Market <input type="search" name="q" value="${f.text ?? ''}" placeholder="words in the question, or a condition id"></label>

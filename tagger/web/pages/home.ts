@@ -24,6 +24,7 @@ async function body(deps: WebDeps): Promise<SafeHtml> {
   const [markets, tags, judge, coverage] = await Promise.all([service.store.marketCount(), service.store.tags(), service.store.judgeCount(), service.store.tagCoverage()]);
   const min = service.settings.minExamples;
   const active = tags.filter((t) => t.active);
+  const archived = tags.filter((t) => t.archived).length;
   const ready = active.filter((t) => readyToClassify(t, min));
   const undecided = ready.reduce((sum, t) => sum + (coverage.get(t.tagId)?.undecided ?? 0), 0);
   const stats = service.classifier.stats;
@@ -34,7 +35,7 @@ async function body(deps: WebDeps): Promise<SafeHtml> {
 <section class="panel"><h1>Tag Manager</h1><p class="hint">Local models tag every market; people review what they are unsure of.</p></section>
 <section class="cards home">
   ${card('markets', 'Markets in the catalogue', fmtNum(markets), '/examples', 'from pma.markets')}
-  ${card('tags', 'Tags', fmtNum(active.length), '/tags', `active, ${fmtNum(ready.length)} with enough examples; ${fmtNum(tags.length - active.length)} inactive`)}
+  ${card('tags', 'Tags', fmtNum(active.length), '/tags', `active, ${fmtNum(ready.length)} with enough examples; ${fmtNum(tags.length - active.length - archived)} inactive, ${fmtNum(archived)} archived`)}
   ${card('waiting', 'Waiting for the models', fmtNum(undecided), '/pipeline', `${fmtNum(stats.inFlight)} being decided · ${service.sweeper.status.running ? 'sweep running' : 'sweep idle'}${service.reruns.pending > 0 ? ` · ${service.reruns.pending} re-run${service.reruns.pending === 1 ? '' : 's'} due` : ''}`)}
   ${card('judge', 'Waiting for people (Judge)', fmtNum(judge), '/judge', 'unsure decisions of active tags', judge > 0)}
 </section>
