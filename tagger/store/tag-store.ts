@@ -70,6 +70,8 @@ export interface HistoryFilter {
   decision?: string;
   deciderKind?: string;
   text?: string;
+  /** The market's category, exactly. */
+  category?: string;
   currentOnly?: boolean;
   limit: number;
   offset: number;
@@ -320,40 +322,25 @@ export class TagStore {
 
   /** Past decisions, newest first, filtered. */
   async history(filter: HistoryFilter, extraWhere?: string, extraParams: string[] = []): Promise<HistoryRow[]> {
-    const where: string[] = [];
-    const params: Array<string | number | boolean> = [];
-    if (filter.tagId) {
-      where.push('h.tag_id = ?');
-      params.push(filter.tagId);
-    }
-    if (filter.decision) {
-      where.push('h.decision = ?');
-      params.push(filter.decision);
-    }
-    if (filter.deciderKind) {
-      where.push('h.decider_kind = ?');
-      params.push(filter.deciderKind);
-    }
-    if (filter.text) {
-      where.push("(contains(lower(coalesce(m.question, '')), lower(?)) OR h.market_id = ?)");
-      params.push(filter.text, filter.text);
-    }
-    if (filter.currentOnly) where.push('s.decision_id IS NOT NULL');
-    if (extraWhere) {
-      where.push(extraWhere);
-      params.push(...extraParams);
-    }
+    const { where, params } = historyWhere(filter, extraWhere, extraParams);
     const rows = await this.#file.reader.all(
-      `SELECT h.*, t.name AS tag_name, m.question, s.decision_id IS NOT NULL AS is_current
-       FROM JudgeHistory h
-       LEFT JOIN Tags t ON t.tag_id = h.tag_id
-       LEFT JOIN TaggerMarkets m ON m.market_id = h.market_id
-       LEFT JOIN MarketTagState s ON s.decision_id = h.decision_id
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT h.*, t.name AS tag_name, m.question, s.decision_id IS NOT NULL AS is_current ${HISTORY_FROM} ${where}
        ORDER BY h.log_offset DESC LIMIT ? OFFSET ?`,
       [...params, filter.limit, filter.offset],
     );
     return rows.map(toHistory);
+  }
+
+  /** How many decisions `history` would page through with this filter. */
+  async historyCount(filter: HistoryFilter): Promise<number> {
+    const { where, params } = historyWhere(filter);
+    return ((await this.#file.reader.one(`SELECT count(*) AS n ${HISTORY_FROM} ${where}`, params))?.n as number) ?? 0;
+  }
+
+  /** Every market category in the catalogue, with how many markets have it, most first. */
+  async categories(): Promise<Array<{ category: string; markets: number }>> {
+    const rows = await this.#file.reader.all('SELECT category, count(*) AS n FROM TaggerMarkets WHERE category IS NOT NULL GROUP BY category ORDER BY n DESC, category');
+    return rows.map((r) => ({ category: r.category as string, markets: r.n as number }));
   }
 
   /** The review queue: current UNSURE decisions of active tags, oldest first. */
@@ -407,6 +394,43 @@ export class TagStore {
     for (const table of TAG_TABLES) out[table] = await this.#file.reader.all(`SELECT * FROM ${table} ORDER BY ALL`);
     return out;
   }
+}
+
+const HISTORY_FROM = `FROM JudgeHistory h
+       LEFT JOIN Tags t ON t.tag_id = h.tag_id
+       LEFT JOIN TaggerMarkets m ON m.market_id = h.market_id
+       LEFT JOIN MarketTagState s ON s.decision_id = h.decision_id`;
+
+/** The WHERE clause of a history query and its parameters (every value a parameter). */
+function historyWhere(filter: HistoryFilter, extraWhere?: string, extraParams: string[] = []): { where: string; params: Array<string | number | boolean> } {
+  const where: string[] = [];
+  const params: Array<string | number | boolean> = [];
+  if (filter.tagId) {
+    where.push('h.tag_id = ?');
+    params.push(filter.tagId);
+  }
+  if (filter.decision) {
+    where.push('h.decision = ?');
+    params.push(filter.decision);
+  }
+  if (filter.deciderKind) {
+    where.push('h.decider_kind = ?');
+    params.push(filter.deciderKind);
+  }
+  if (filter.text) {
+    where.push("(contains(lower(coalesce(m.question, '')), lower(?)) OR h.market_id = ?)");
+    params.push(filter.text, filter.text);
+  }
+  if (filter.category) {
+    where.push('m.category = ?');
+    params.push(filter.category);
+  }
+  if (filter.currentOnly) where.push('s.decision_id IS NOT NULL');
+  if (extraWhere) {
+    where.push(extraWhere);
+    params.push(...extraParams);
+  }
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 
 const MARKET_COLUMNS = 'market_id, question, description, category, slug, volume, active, closed, outcomes';

@@ -35,6 +35,8 @@ const QUESTIONS = [
   'Will Bitcoin close above $100k?',
   'Will the Lakers win the title?',
   `Will the race ${'for the long and winding nomination of a candidate '.repeat(8)}end?`,
+  // Enough more political markets that History's Politics filter pages past 25 decisions.
+  ...[1, 2, 3, 4, 5, 6].map((n) => `Will Lee hold Ohio House seat ${n}?`),
 ];
 
 /** "a" says yes to any race or election; "b" only to elections, so every "race" waits in Judge. */
@@ -61,7 +63,7 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary, t
     const producer = h.transport.producer();
     await producer.send(
       TOPICS.markets.name,
-      QUESTIONS.map((q, i) => market(i + 1, q)).map((m) => ({ key: Buffer.from(m.condition_id), value: h.codecs.markets.encode(m) })),
+      QUESTIONS.map((q, i) => market(i + 1, q, { category: /Bitcoin|Lakers/.test(q) ? 'Other' : 'Politics' })).map((m) => ({ key: Buffer.from(m.condition_id), value: h.codecs.markets.encode(m) })),
     );
     await producer.close();
     fake = await startFakeOllama({ models: ['a', 'b'], reply: model });
@@ -213,6 +215,31 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary, t
     await page.waitForSelector('text=Tag brought back');
     expect(await service.store.tag('old')).to.include({ archived: false, active: false });
     expect(await page.locator('#tag-old .pill').textContent()).to.equal('inactive');
+  });
+
+  it('filters History by market category and pages it in the chosen size, with counts', async () => {
+    const politics = QUESTIONS.filter((q) => !/Bitcoin|Lakers/.test(q));
+    await page.goto(`${web.url}/history`);
+    expect(await page.locator('select[name=category] option').allTextContents()).to.deep.equal(['any', `Politics (${politics.length})`, 'Other (2)']);
+    await page.selectOption('select[name=category]', 'Politics');
+    await page.selectOption('select[name=size]', '25');
+    await page.click('form.toolbar button:has-text("Filter")');
+    await page.waitForURL(/category=Politics/);
+    const total = await service.store.historyCount({ category: 'Politics', limit: 0, offset: 0 });
+    expect(total).to.be.greaterThan(25);
+    const markets = await page.locator('table.history tbody tr td:nth-child(3)').allTextContents();
+    expect(markets).to.have.length(25);
+    for (const m of markets)
+      expect(
+        politics.some((q) => q.startsWith(m.trim().slice(0, 30))),
+        m,
+      ).to.equal(true);
+    expect(await page.locator('.pager .shown-count').textContent()).to.equal(`1–25 of ${total} decisions · page 1 of ${Math.ceil(total / 25)}`);
+    await page.click('.pager a:has-text("older")');
+    await page.waitForURL(/page=1/);
+    expect(await page.locator('table.history tbody tr').count()).to.equal(Math.min(25, total - 25));
+    expect(await page.locator('.pager .shown-count').textContent()).to.match(new RegExp(`^26–${Math.min(50, total)} of ${total} decisions`));
+    expect(await page.locator('select[name=category]').inputValue(), 'the filter stays on the next page').to.equal('Politics');
   });
 
   it('fits every page in 1280 px, and takes a screenshot of each', async () => {
