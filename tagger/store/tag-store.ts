@@ -185,14 +185,21 @@ export class TagStore {
   }
 
   /** Markets whose question, slug or id contains `text` (any case), biggest volume first. */
-  async searchMarkets(text: string, limit: number): Promise<MarketRow[]> {
-    const rows = await this.#file.reader.all(
-      `SELECT ${MARKET_COLUMNS} FROM TaggerMarkets
-       WHERE ? = '' OR contains(lower(coalesce(question, '')), lower(?)) OR contains(lower(coalesce(slug, '')), lower(?)) OR market_id = ?
-       ORDER BY volume DESC NULLS LAST, market_id LIMIT ?`,
-      [text, text, text, text, limit],
-    );
+  async searchMarkets(text: string, limit: number, offset = 0): Promise<MarketRow[]> {
+    const rows = await this.#file.reader.all(`SELECT ${MARKET_COLUMNS} FROM TaggerMarkets WHERE ${MARKET_MATCH} ORDER BY volume DESC NULLS LAST, market_id LIMIT ? OFFSET ?`, [
+      text,
+      text,
+      text,
+      text,
+      limit,
+      offset,
+    ]);
     return rows.map(toMarket);
+  }
+
+  /** How many markets `searchMarkets` pages through for `text`. */
+  async countMarkets(text: string): Promise<number> {
+    return ((await this.#file.reader.one(`SELECT count(*) AS n FROM TaggerMarkets WHERE ${MARKET_MATCH}`, [text, text, text, text]))?.n as number) ?? 0;
   }
 
   // ---- tags ------------------------------------------------------------------------------------
@@ -432,6 +439,9 @@ function historyWhere(filter: HistoryFilter, extraWhere?: string, extraParams: s
   }
   return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
+
+/** A market search's condition; its parameters are the search text four times. */
+const MARKET_MATCH = "(? = '' OR contains(lower(coalesce(question, '')), lower(?)) OR contains(lower(coalesce(slug, '')), lower(?)) OR market_id = ?)";
 
 const MARKET_COLUMNS = 'market_id, question, description, category, slug, volume, active, closed, outcomes';
 

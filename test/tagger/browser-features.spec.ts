@@ -5,6 +5,7 @@
  *   - Judge offers to undo the decision just made (click or U), which brings the market back;
  *   - the home page sums up markets, tags, both queues and each model's state;
  *   - Tags finds tags by text, hides inactive ones, archives a tag and brings it back;
+ *   - History filters by category and pages in a chosen size; example search pages past 20;
  *   - every page fits 1280 px; a screenshot of each goes to $TAGGER_SHOTS or a temp dir.
  * Outside CI the suite is pending if chromium is missing.
  */
@@ -240,6 +241,25 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary, t
     expect(await page.locator('table.history tbody tr').count()).to.equal(Math.min(25, total - 25));
     expect(await page.locator('.pager .shown-count').textContent()).to.match(new RegExp(`^26–${Math.min(50, total)} of ${total} decisions`));
     expect(await page.locator('select[name=category]').inputValue(), 'the filter stays on the next page').to.equal('Politics');
+  });
+
+  it('pages example search results past the first 20, and keeps the page after setting an example', async () => {
+    // Straight into the catalogue (not the stream), so the models leave them alone.
+    await service.store.upsertMarkets([...Array(30).keys()].map((n) => market(100 + n, `Will team ${n} win the cup?`, { volume: 10_000 - n })));
+    await page.goto(`${web.url}/examples?tag=elections&q=cup`);
+    expect(await page.locator('#results tbody tr').count()).to.equal(20);
+    expect(await page.locator('#results .shown-count').first().textContent()).to.equal('1–20 of 30 markets');
+    await page.locator('#results a:has-text("more →")').first().click();
+    await page.waitForSelector('#results .shown-count:has-text("21–30 of 30 markets")');
+    expect(await page.locator('#results tbody tr td:first-child .clamp').allTextContents()).to.deep.equal([...Array(10).keys()].map((n) => `Will team ${n + 20} win the cup?`));
+    expect(await page.locator('#results a:has-text("more →")').count(), 'no page past the last').to.equal(0);
+    expect(new URL(page.url()).searchParams.get('page')).to.equal('1');
+    await page.locator('#results tbody tr').first().locator('button:has-text("+ Positive")').click();
+    await page.waitForSelector('#results tbody tr:first-child .badge.yes');
+    expect(new URL(page.url()).searchParams.get('page'), 'still on the second page').to.equal('1');
+    expect(await page.locator('#results .shown-count').first().textContent()).to.equal('21–30 of 30 markets');
+    await page.goto(`${web.url}/examples?tag=elections&q=cup&page=-3`);
+    expect(await page.locator('#results .shown-count').first().textContent(), 'a bad page number is the first page').to.equal('1–20 of 30 markets');
   });
 
   it('fits every page in 1280 px, and takes a screenshot of each', async () => {
