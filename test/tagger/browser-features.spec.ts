@@ -6,6 +6,7 @@
  *   - the home page sums up markets, tags, both queues and each model's state;
  *   - Tags finds tags by text, hides inactive ones, archives a tag and brings it back;
  *   - History filters by category and pages in a chosen size; example search pages past 20;
+ *   - Settings lists the server's installed models with a box each to pick the judge pool;
  *   - every page fits 1280 px; a screenshot of each goes to $TAGGER_SHOTS or a temp dir.
  * Outside CI the suite is pending if chromium is missing.
  */
@@ -67,7 +68,7 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary, t
       QUESTIONS.map((q, i) => market(i + 1, q, { category: /Bitcoin|Lakers/.test(q) ? 'Other' : 'Politics' })).map((m) => ({ key: Buffer.from(m.condition_id), value: h.codecs.markets.encode(m) })),
     );
     await producer.close();
-    fake = await startFakeOllama({ models: ['a', 'b'], reply: model });
+    fake = await startFakeOllama({ models: ['a', 'b', 'c'], reply: model });
     service = await TaggerService.start({
       transport: h.transport,
       serde: h.serde,
@@ -260,6 +261,25 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary, t
     expect(await page.locator('#results .shown-count').first().textContent()).to.equal('21–30 of 30 markets');
     await page.goto(`${web.url}/examples?tag=elections&q=cup&page=-3`);
     expect(await page.locator('#results .shown-count').first().textContent(), 'a bad page number is the first page').to.equal('1–20 of 30 markets');
+  });
+
+  it('picks the judge pool from the models the server has installed', async () => {
+    await page.goto(`${web.url}/settings`);
+    await page.waitForSelector('#test-result input[data-model-pick]');
+    const boxes = page.locator('#test-result input[data-model-pick]');
+    expect(await boxes.evaluateAll((els) => els.map((e) => `${(e as unknown as { value: string }).value}:${(e as unknown as { checked: boolean }).checked}`))).to.deep.equal([
+      'a:true',
+      'b:true',
+      'c:false',
+    ]);
+    await page.uncheck('#test-result input[value=b]');
+    await page.check('#test-result input[value=c]');
+    expect(await page.inputValue('input[name=models]')).to.equal('a, c');
+    await page.click('button:has-text("Save settings")');
+    await page.waitForSelector('text=Settings saved');
+    expect(service.settings.models).to.deep.equal(['a', 'c']);
+    await page.waitForSelector('#test-result input[value=c]:checked');
+    expect(await page.isChecked('#test-result input[value=b]')).to.equal(false);
   });
 
   it('fits every page in 1280 px, and takes a screenshot of each', async () => {
