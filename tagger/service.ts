@@ -9,6 +9,7 @@ import { TaggerInputError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Producer, Transport } from '../transport/types.ts';
+import { type PromptTrial, tryPrompt } from './classify/try-prompt.ts';
 import { type ExamplePolarity, humanDecision, restoredDecision, type TagDecisionEvent, type TagEvent, tagEvent, type Verdict } from './events.ts';
 import { OllamaClient } from './ollama/client.ts';
 import { ModelCheck, missingModels } from './ollama/model-check.ts';
@@ -311,6 +312,18 @@ export class TaggerService {
     await this.#decisions.flush();
     await this.sink.waitApplied(TOPICS.tagDecisions.name, 0, offset, this.#controller.signal);
     return { tagId: event.tag, marketId: event.market };
+  }
+
+  /** Sends the tag's prompt for one market to one chosen model once, and returns what it said (nothing is recorded). */
+  async tryPrompt(tagId: string, marketId: string, model: string): Promise<PromptTrial> {
+    if (!this.#settings.models.includes(model)) throw new TaggerInputError('pick one of the chosen models (Settings)', { model: model.slice(0, 100) });
+    const tag = await this.store.promptTag(tagId);
+    if (!tag) throw new TaggerInputError('no such tag', { tag: tagId }, { status: 404 });
+    const market = await this.store.market(marketId);
+    if (!market) throw new TaggerInputError('no such market in the catalogue', { market: marketId }, { status: 404 });
+    const client = new OllamaClient({ baseUrl: this.#settings.ollamaUrl, timeoutMs: this.#settings.timeoutSeconds * 1000 });
+    const text = { question: market.question ?? market.marketId, description: market.description, category: market.category, outcomes: market.outcomes };
+    return tryPrompt(client, model, tag, text, this.#controller.signal);
   }
 
   // ---- settings -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
  *   - Tags finds tags by text, hides inactive ones, archives a tag and brings it back;
  *   - History filters by category and pages in a chosen size; example search pages past 20;
  *   - Settings lists the server's installed models with a box each to pick the judge pool;
+ *   - Examples tries the prompt on one model: its raw reply (escaped, cut short) and parsed vote;
  *   - every page fits 1280 px; a screenshot of each goes to $TAGGER_SHOTS or a temp dir.
  * Outside CI the suite is pending if chromium is missing.
  */
@@ -17,7 +18,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { silentLogger } from '../../runtime/logger.ts';
 import { TOPICS } from '../../schemas/topics.ts';
-import { type FakeOllama, marketInPrompt, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
+import { type FakeOllama, type FakeReply, marketInPrompt, startFakeOllama } from '../../tagger/ollama/fake-server.ts';
 import { TaggerService } from '../../tagger/service.ts';
 import { startWebServer, type WebServer } from '../../tagger/web/server.ts';
 import { chromiumPath, describeNeeding } from '../prerequisite.ts';
@@ -41,9 +42,13 @@ const QUESTIONS = [
   ...[1, 2, 3, 4, 5, 6].map((n) => `Will Lee hold Ohio House seat ${n}?`),
 ];
 
+/** Model "c" answers the Lakers market with markup and junk: what a prompt trial must show as text, cut short. */
+const JUNK = `<script>alert("c")</script>${'x'.repeat(5_000)}`;
+
 /** "a" says yes to any race or election; "b" only to elections, so every "race" waits in Judge. */
-function model(request: { model: string; messages: { role: 'system' | 'user' | 'assistant'; content: string }[] }) {
+function model(request: { model: string; messages: { role: 'system' | 'user' | 'assistant'; content: string }[] }): FakeReply {
   const q = marketInPrompt(request.messages)?.question ?? '';
+  if (request.model === 'c' && /Lakers/.test(q)) return { content: JUNK };
   const yes = request.model === 'a' ? /race|election/i.test(q) : /election\?$/i.test(q);
   return { answer: yes ? ('yes' as const) : ('no' as const), confidence: 0.9, reason: yes ? 'an electoral contest' : 'not an election' };
 }
@@ -282,11 +287,45 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary, t
     expect(await page.isChecked('#test-result input[value=b]')).to.equal(false);
   });
 
+  it('tries the prompt on one model and shows its raw reply and parsed vote, escaped and cut short', async () => {
+    // The Lakers market's decisions (the sweep may be deciding other markets meanwhile).
+    const lakers = { text: 'Lakers', limit: 0, offset: 0 };
+    const decisions = await service.store.historyCount(lakers);
+    await page.goto(`${web.url}/examples?tag=elections&q=Lakers`);
+    expect(await page.locator('form.try select[name=model] option').allTextContents()).to.deep.equal(service.settings.models);
+    await page.selectOption('form.try select[name=model]', 'a');
+    await page.click('form.try button:has-text("Send")');
+    await page.waitForSelector('#try-result .badge');
+    expect(await page.locator('#try-result p').first().textContent()).to.match(/^a voted does not belong with confidence 0\.90: not an election/);
+    expect(JSON.parse((await page.locator('#try-result .raw-reply').textContent())!)).to.include({ answer: 'no' });
+
+    await page.selectOption('form.try select[name=model]', 'c');
+    await page.click('form.try button:has-text("Send")');
+    await page.waitForSelector('#try-result .try-error');
+    expect(await page.locator('#try-result .try-error').textContent()).to.include('not JSON');
+    const raw = (await page.locator('#try-result .raw-reply').textContent())!;
+    expect(raw).to.equal(JUNK.slice(0, 2_000));
+    expect(await page.locator('#try-result').textContent()).to.include(`Raw reply (${JUNK.length.toLocaleString('en-US')} characters, the first 2,000 shown)`);
+    expect(await page.locator('#try-result script').count(), 'the reply is text, not markup').to.equal(0);
+
+    const csrf = JSON.parse((await page.locator('body').getAttribute('hx-headers'))!)['x-csrf-token'] as string;
+    // Through the page's own session (its cookie), outside the page, so a 422 is no console error.
+    const response = await page.request.post(`${web.url}/examples/try`, {
+      headers: { 'x-csrf-token': csrf, 'hx-request': 'true', origin: web.url },
+      form: { tag: 'elections', model: 'not-chosen', market: market(7, '').condition_id },
+    });
+    const refused = { status: response.status(), text: await response.text() };
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.include('pick one of the chosen models');
+    expect(await service.store.historyCount(lakers), 'a trial records nothing').to.equal(decisions);
+  });
+
   it('fits every page in 1280 px, and takes a screenshot of each', async () => {
     const pages: Array<[string, string]> = [
       ['home', '/'],
       ['tags', '/tags'],
       ['examples', `/examples?tag=elections&q=${encodeURIComponent('race')}`],
+      ['examples-trial', '/examples?tag=elections&q=Lakers'],
       ['judge', '/judge'],
       ['history', '/history'],
       ['settings', '/settings'],
@@ -296,6 +335,11 @@ describeNeeding('tagger in a browser: re-run notice, Judge undo, home summary, t
     for (const [name, path] of pages) {
       await page.goto(`${web.url}${path}`);
       if (name === 'examples') await page.waitForSelector('#results tr');
+      if (name === 'examples-trial') {
+        await page.selectOption('form.try select[name=model]', 'c');
+        await page.click('form.try button:has-text("Send")');
+        await page.waitForSelector('#try-result .raw-reply');
+      }
       if (name === 'pipeline') await page.waitForSelector('#pipeline table');
       if (name === 'tags') for (const summary of await page.locator('details.edit summary').all()) await summary.click();
       if (name === 'judge') {

@@ -1,11 +1,15 @@
 /** Examples: attach markets found by text as positive or negative examples of a tag. */
 import type { Context } from 'hono';
+import { TaggerInputError } from '../../../runtime/errors.ts';
+import type { PromptTrial } from '../../classify/try-prompt.ts';
 import type { MarketRow, TagRow } from '../../store/tag-store.ts';
-import { type RegisterPage, rerunNotices, type WebDeps } from '../deps.ts';
+import { isHtmx, type RegisterPage, rerunNotices, type WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { csrfField, fmtNum } from '../layout.ts';
+import { badge, csrfField, fmtNum } from '../layout.ts';
 
 const RESULTS = 20;
+/** How much of a model's raw reply a trial shows: enough to see what went wrong, never a page of it. */
+const RAW_SHOWN = 2_000;
 /** The last results page offered: past it, a narrower search is the better tool. */
 const MAX_PAGE = 500;
 
@@ -27,7 +31,44 @@ export const registerExamples: RegisterPage = (app, deps) => {
     const pageNo = pageOf(form.page);
     return c.redirect(`/examples?tag=${encodeURIComponent(form.tag ?? '')}${q}${pageNo > 0 ? `&page=${pageNo}` : ''}`, 303);
   });
+
+  // A trial of the prompt: one chosen model, one market, once; nothing is recorded.
+  app.post('/examples/try', async (c) => {
+    const form = await deps.form(c);
+    let body: SafeHtml;
+    let status: 200 | 422 = 200;
+    try {
+      body = trialView(await deps.service.tryPrompt(form.tag ?? '', form.market ?? '', form.model ?? ''));
+    } catch (err) {
+      if (!(err instanceof TaggerInputError)) throw err;
+      body = html`<div id="try-result" class="message error">${err.message}</div>`;
+      status = 422;
+    }
+    if (isHtmx(c)) return deps.fragment(c, body, status);
+    return deps.page(c, {
+      title: 'Prompt trial',
+      page: 'examples',
+      status,
+      body: html`<section class="panel"><h1>Prompt trial</h1>${body}<p><a href="/examples">Back to the examples</a></p></section>`,
+    });
+  });
 };
+
+function trialView(t: PromptTrial): SafeHtml {
+  const raw = t.raw ?? '';
+  return html`<div id="try-result" class="try-result">
+    <p><code>${t.model}</code> ${
+      t.answer
+        ? html`voted ${badge(t.answer.answer === 'yes' ? 'YES' : t.answer.answer === 'no' ? 'NO' : 'UNSURE')} with confidence ${fmtNum(t.answer.confidence, 2)}: <span class="try-reason">${t.answer.reason}</span>`
+        : html`gave no vote: <span class="error-text try-error">${t.error ?? ''}</span>`
+    } <span class="muted small">(${fmtNum(t.elapsedMs)} ms)</span></p>
+    ${
+      t.raw === null
+        ? ''
+        : html`<div class="muted small">Raw reply (${fmtNum(raw.length)} characters${raw.length > RAW_SHOWN ? `, the first ${fmtNum(RAW_SHOWN)} shown` : ''}):</div><pre class="raw-reply">${raw.slice(0, RAW_SHOWN)}</pre>`
+    }
+  </div>`;
+}
 
 function pageOf(value: string | undefined): number {
   const n = Math.trunc(Number(value ?? 0));
@@ -92,7 +133,20 @@ async function results(deps: WebDeps, c: Context, tag: TagRow, q: string, pageNo
       </td>
     </tr>`;
   })}
-  </tbody></table>${pager(tag.tagId, q, pageNo, total)}`;
+  </tbody></table>${total > RESULTS ? pager(tag.tagId, q, pageNo, total) : ''}${tryForm(token, tag.tagId, deps.service.settings.models, found)}`;
+}
+
+/** Send one of these markets to one model with the tag's prompt, and see its raw reply and vote. */
+function tryForm(token: string, tagId: string, models: readonly string[], found: readonly MarketRow[]): SafeHtml {
+  if (models.length === 0) return html``;
+  return html`<form method="post" action="/examples/try" class="toolbar try" hx-post="/examples/try" hx-target="#try-result" hx-swap="outerHTML">
+    ${csrfField(token)}<input type="hidden" name="tag" value="${tagId}">
+    <strong class="try-title">Test the prompt</strong>
+    <label>Model <select name="model">${models.map((m) => html`<option value="${m}">${m}</option>`)}</select></label>
+    <label class="grow">Market <select name="market">${found.map((m) => html`<option value="${m.marketId}">${(m.question ?? m.marketId).slice(0, 150)}</option>`)}</select></label>
+    <button type="submit">Send</button>
+  </form>
+  <div id="try-result"></div>`;
 }
 
 /** "21–40 of 57 markets", with links to the pages either side (swapped into #results). */
@@ -104,7 +158,7 @@ function pager(tagId: string, q: string, pageNo: number, total: number): SafeHtm
   };
   return html`<nav class="pager results-pager">
     ${pageNo > 0 ? link(pageNo - 1, '← previous') : ''}
-    <span class="muted shown-count">${fmtNum(Math.min(first + 1, total))}–${fmtNum(Math.min(first + RESULTS, total))} of ${fmtNum(total)} markets</span>
+    <span class="muted shown-count">${fmtNum(Math.min(first + 1, total))}–${fmtNum(Math.min(first + RESULTS, total))} of ${fmtNum(total)} market${total === 1 ? '' : 's'}</span>
     ${first + RESULTS < total && pageNo < MAX_PAGE ? link(pageNo + 1, 'more →') : ''}
   </nav>`;
 }
