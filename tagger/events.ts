@@ -41,6 +41,8 @@ export interface TagDefined {
   name: string;
   description: string;
   active: boolean;
+  /** Retired (and inactive): left out of the lists, never classified. Absent: false. */
+  archived?: boolean;
 }
 
 export type ExamplePolarity = 'POSITIVE' | 'NEGATIVE' | 'REMOVED';
@@ -128,4 +130,12 @@ export function humanDecision(
     promptVersion: null,
     via,
   };
+}
+
+/**
+ * Puts `restored` back as the pair's current decision, superseding `undone` (a person's Judge
+ * decision taken back): the same decider, votes and verdict, as a new event.
+ */
+export function restoredDecision(restored: Omit<TagDecisionEvent, 'decisionId' | 'decidedAt' | 'previous' | 'via'>, undone: string, via: string, at = Date.now()): TagDecisionEvent {
+  return { ...restored, decisionId: randomUUID(), decidedAt: at, previous: undone, via };
 }

@@ -9,16 +9,19 @@ import { TaggerInputError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import type { Producer, Transport } from '../transport/types.ts';
-import { type ExamplePolarity, humanDecision, type TagDecisionEvent, type TagEvent, tagEvent } from './events.ts';
+import { type PromptTrial, tryPrompt } from './classify/try-prompt.ts';
+import { type ExamplePolarity, humanDecision, restoredDecision, type TagDecisionEvent, type TagEvent, tagEvent, type Verdict } from './events.ts';
 import { OllamaClient } from './ollama/client.ts';
 import { ModelCheck, missingModels } from './ollama/model-check.ts';
 import type { ModelInfo } from './ollama/types.ts';
 import { Classifier } from './processor/classifier.ts';
 import { MarketFeed } from './processor/market-feed.ts';
+import { RerunScheduler } from './processor/rerun-scheduler.ts';
 import { Sweeper } from './processor/sweeper.ts';
 import { EventPublisher } from './publisher.ts';
 import { DEFAULT_SETTINGS, parseSettings, type TaggerSettings } from './settings.ts';
 import { TagSink } from './sink/tag-sink.ts';
+import { UNDO_VIA } from './store/apply.ts';
 import { TagStore } from './store/tag-store.ts';
 import { prepareTagTopics } from './topics.ts';
 
@@ -37,6 +40,8 @@ export interface TaggerServiceOptions {
   storePath?: string;
   /** Consumer group of the tag sink (its progress is in the store; the group shows its lag). */
   sinkGroup?: string;
+  /** Quiet time after a tag's last example or description edit before its models re-run, ms. */
+  rerunDelayMs?: number;
 }
 
 /**
@@ -71,6 +76,8 @@ export class TaggerService {
   readonly classifier: Classifier;
   readonly feed: MarketFeed;
   readonly sweeper: Sweeper;
+  /** Re-runs a tag's models once its example and description edits stop. */
+  readonly reruns: RerunScheduler;
   readonly modelCheck: ModelCheck;
   readonly transport: Transport;
   /** Where the web app keeps its CSRF secret. */
@@ -89,6 +96,7 @@ export class TaggerService {
     classifier: Classifier;
     feed: MarketFeed;
     sweeper: Sweeper;
+    rerunDelayMs: number | undefined;
     transport: Transport;
     secretPath: string;
     producer: Producer;
@@ -102,6 +110,7 @@ export class TaggerService {
     this.classifier = parts.classifier;
     this.feed = parts.feed;
     this.sweeper = parts.sweeper;
+    this.reruns = new RerunScheduler((request) => parts.sweeper.kick(request), parts.rerunDelayMs);
     this.transport = parts.transport;
     this.secretPath = parts.secretPath;
     this.modelCheck = new ModelCheck({
@@ -137,7 +146,21 @@ export class TaggerService {
       const classifier = new Classifier({ store, publisher: decisions, logger, settings, onModelNotFound: () => service?.modelCheck.kick() });
       const feed = new MarketFeed({ transport: options.transport, store, markets: codecs.markets, classifier, logger });
       const sweeper = new Sweeper(store, classifier, logger);
-      service = new TaggerService({ store, sink, classifier, feed, sweeper, transport: options.transport, secretPath: csrfSecretPath(storePath), producer, catalog, decisions, logger, settings });
+      service = new TaggerService({
+        store,
+        sink,
+        classifier,
+        feed,
+        sweeper,
+        rerunDelayMs: options.rerunDelayMs,
+        transport: options.transport,
+        secretPath: csrfSecretPath(storePath),
+        producer,
+        catalog,
+        decisions,
+        logger,
+        settings,
+      });
       const s = service;
       sink.onApplied((topic, _partition, next) => {
         if (topic === TOPICS.tagDecisions.name) s.classifier.applied(next);
@@ -175,6 +198,7 @@ export class TaggerService {
   /** Stops classifying and the sink, then closes the store. In-flight decisions not yet durable are redone next start. */
   async close(): Promise<void> {
     this.#controller.abort();
+    this.reruns.close();
     this.classifier.close();
     await Promise.allSettled(this.#tasks);
     await this.#decisions.flush().catch(() => undefined);
@@ -192,7 +216,7 @@ export class TaggerService {
     const base = slugify(clean);
     let id = base;
     for (let n = 2; tags.some((t) => t.tagId === id); n++) id = `${base}-${n}`;
-    await this.#publishCatalog(id, tagEvent(actor, { 'polymarket.TagDefined': { tag: id, name: clean, description: checkDescription(description), active: true } }));
+    await this.#publishCatalog(id, tagEvent(actor, { 'polymarket.TagDefined': { tag: id, name: clean, description: checkDescription(description), active: true, archived: false } }));
     this.sweeper.kick({ tagId: id });
     return id;
   }
@@ -205,9 +229,22 @@ export class TaggerService {
     }
     const description = patch.description === undefined ? tag.description : checkDescription(patch.description);
     const active = patch.active ?? tag.active;
-    await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagDefined': { tag: tagId, name, description, active } }));
+    if (active && tag.archived) throw new TaggerInputError('the tag is archived: bring it back first', { tag: tagId }, { status: 409 });
+    await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagDefined': { tag: tagId, name, description, active, archived: tag.archived } }));
     this.classifier.forgetTag(tagId);
     if (active && !tag.active) this.sweeper.kick({ tagId });
+    // The description is in every prompt: what the models said under the old one may no longer hold.
+    if (description !== tag.description) this.reruns.changed(tagId);
+  }
+
+  /**
+   * Archives a tag (it stops being classified and leaves the lists; its decisions stay) or
+   * brings it back, inactive: activating it is a separate, deliberate step.
+   */
+  async archiveTag(tagId: string, archived: boolean, actor: string): Promise<void> {
+    const tag = await this.#tag(tagId);
+    if (tag.archived === archived) return;
+    await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagDefined': { tag: tagId, name: tag.name, description: tag.description, active: false, archived } }));
   }
 
   async setExample(tagId: string, marketId: string, polarity: ExamplePolarity, actor: string): Promise<void> {
@@ -215,8 +252,9 @@ export class TaggerService {
     if (polarity !== 'REMOVED' && !(await this.store.market(marketId))) throw new TaggerInputError('no such market in the catalogue', { market: marketId }, { status: 404 });
     await this.#publishCatalog(tagId, tagEvent(actor, { 'polymarket.TagExampleSet': { tag: tagId, market: marketId, polarity } }));
     this.classifier.forgetTag(tagId);
-    // The example that makes the tag ready starts its classification.
-    this.sweeper.kick({ tagId });
+    // Examples steer every prompt: once the edits stop, the models decide the tag again (the
+    // example that makes the tag ready starts its classification the same way).
+    this.reruns.changed(tagId);
   }
 
   /** Redo this tag's model decisions (people's stay). */
@@ -240,6 +278,52 @@ export class TaggerService {
     await this.#decisions.flush();
     await this.sink.waitApplied(TOPICS.tagDecisions.name, 0, offset, this.#controller.signal);
     return event.decisionId;
+  }
+
+  /**
+   * Takes back a person's Judge decision: the decision it superseded (the models' unsure one)
+   * becomes current again, so the market is back in Judge. Only while it is still current.
+   */
+  async undoJudgeDecision(decisionId: string): Promise<{ tagId: string; marketId: string }> {
+    const undone = await this.store.decision(decisionId);
+    const context = { decision: decisionId.slice(0, 80) };
+    if (undone?.deciderKind !== 'human' || undone.via !== 'judge') throw new TaggerInputError('no such Judge decision to undo', context, { status: 404 });
+    if (!undone.current) throw new TaggerInputError('this decision was changed since; see History', context, { status: 409 });
+    const restored = undone.previous ? await this.store.decision(undone.previous) : undefined;
+    if (!restored) throw new TaggerInputError('there is no earlier decision to go back to', context, { status: 409 });
+    const event = restoredDecision(
+      {
+        tag: restored.tagId,
+        market: restored.marketId,
+        decision: restored.decision as Verdict,
+        deciderKind: restored.deciderKind === 'human' ? 'human' : 'model',
+        decider: restored.decider,
+        confidence: restored.confidence,
+        reason: restored.reason,
+        votes: restored.votes,
+        rule: restored.rule,
+        leaning: restored.leaning as Verdict | null,
+        promptVersion: restored.promptVersion,
+      },
+      undone.decisionId,
+      UNDO_VIA,
+    );
+    const offset = await this.#decisions.publish(`${event.tag}|${event.market}`, event);
+    await this.#decisions.flush();
+    await this.sink.waitApplied(TOPICS.tagDecisions.name, 0, offset, this.#controller.signal);
+    return { tagId: event.tag, marketId: event.market };
+  }
+
+  /** Sends the tag's prompt for one market to one chosen model once, and returns what it said (nothing is recorded). */
+  async tryPrompt(tagId: string, marketId: string, model: string): Promise<PromptTrial> {
+    if (!this.#settings.models.includes(model)) throw new TaggerInputError('pick one of the chosen models (Settings)', { model: model.slice(0, 100) });
+    const tag = await this.store.promptTag(tagId);
+    if (!tag) throw new TaggerInputError('no such tag', { tag: tagId }, { status: 404 });
+    const market = await this.store.market(marketId);
+    if (!market) throw new TaggerInputError('no such market in the catalogue', { market: marketId }, { status: 404 });
+    const client = new OllamaClient({ baseUrl: this.#settings.ollamaUrl, timeoutMs: this.#settings.timeoutSeconds * 1000 });
+    const text = { question: market.question ?? market.marketId, description: market.description, category: market.category, outcomes: market.outcomes };
+    return tryPrompt(client, model, tag, text, this.#controller.signal);
   }
 
   // ---- settings -------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 /**
  * The catalogue sweep: classifies markets already in the catalogue that a tag has no decision
  * for (never its examples, and only for tags with enough examples). It runs at start-up, when a
- * tag is created, activated or given an example, when the models or settings change, and on
- * request (`--reclassify`, or "Re-run models" on a tag, which redoes model decisions but never
- * a person's). One sweep runs at a time; requests made meanwhile are merged into the next one.
+ * tag is created or activated, when the models or settings change, and to redo model decisions
+ * but never a person's: on request (`--reclassify`, or "Re-run models" on a tag) and a little
+ * after a tag's examples or description change (RerunScheduler). One sweep runs at a time; requests made meanwhile are merged into the next one.
  */
 import { AbortedError } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';

@@ -2,7 +2,8 @@
  * Folds tag events into the tag tables. Every function is idempotent per event (a replayed
  * event changes nothing twice) and depends only on the order of its own topic, so replaying
  * both topics into an empty store gives the same tables. A model decision never displaces a
- * person's: it is kept in JudgeHistory, but the market's current state stays the human one.
+ * person's: it is kept in JudgeHistory, but the market's current state stays the human one
+ * (unless it is a person's undo, which restores the models' decision).
  */
 import { listValue } from '@duckdb/node-api';
 import type { TagDecisionEvent, TagEvent } from '../events.ts';
@@ -20,6 +21,9 @@ function chunks<T>(list: readonly T[]): T[][] {
   for (let i = 0; i < list.length; i += CHUNK) out.push(list.slice(i, i + CHUNK));
   return out;
 }
+
+/** The `via` of a decision that restores the one a person's Judge decision superseded. */
+export const UNDO_VIA = 'undo';
 
 /** One key per market-tag pair; the SQL below builds the same one as `market_id || chr(0) || tag_id`. */
 export const pairKey = (market: string, tag: string) => `${market}\u0000${tag}`;
@@ -96,7 +100,8 @@ export async function applyDecisions(tx: Tx, events: ReadonlyArray<Positioned<Ta
   const changed = new Set<string>();
   for (const { value: d } of fresh) {
     const k = pairKey(d.market, d.tag);
-    if (d.deciderKind === 'model' && states.get(k)?.kind === 'human') continue;
+    // An undo is a person putting the models' decision back: it may displace the person's own.
+    if (d.deciderKind === 'model' && d.via !== UNDO_VIA && states.get(k)?.kind === 'human') continue;
     states.set(k, { market: d.market, tag: d.tag, decisionId: d.decisionId, decision: d.decision, kind: d.deciderKind, at: d.decidedAt });
     changed.add(k);
   }
@@ -127,11 +132,11 @@ export async function applyCatalogEvent(tx: Tx, { value: e }: Positioned<TagEven
   if ('polymarket.TagDefined' in change) {
     const t = change['polymarket.TagDefined'];
     await tx.run(
-      `INSERT INTO Tags (tag_id, name, description, is_active, created_at, created_by, updated_at, updated_by)
-       VALUES (?, ?, ?, ?, epoch_ms(?::BIGINT), ?, epoch_ms(?::BIGINT), ?)
+      `INSERT INTO Tags (tag_id, name, description, is_active, is_archived, created_at, created_by, updated_at, updated_by)
+       VALUES (?, ?, ?, ?, ?, epoch_ms(?::BIGINT), ?, epoch_ms(?::BIGINT), ?)
        ON CONFLICT (tag_id) DO UPDATE SET name = excluded.name, description = excluded.description, is_active = excluded.is_active,
-         updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-      [t.tag, t.name, t.description, t.active, e.at, e.actor, e.at, e.actor],
+         is_archived = excluded.is_archived, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
+      [t.tag, t.name, t.description, t.active && !t.archived, t.archived ?? false, e.at, e.actor, e.at, e.actor],
     );
   } else if ('polymarket.TagExampleSet' in change) {
     const x = change['polymarket.TagExampleSet'];

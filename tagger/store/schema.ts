@@ -87,4 +87,6 @@ CREATE TABLE IF NOT EXISTS TaggerMarkets (
 );
 -- Outcome labels as a JSON array, read for signs of prompt injection (added after the first stores were made)
 ALTER TABLE TaggerMarkets ADD COLUMN IF NOT EXISTS outcomes VARCHAR;
+-- Whether a tag is archived (added after the first stores were made)
+ALTER TABLE Tags ADD COLUMN IF NOT EXISTS is_archived BOOLEAN DEFAULT FALSE;
 `;

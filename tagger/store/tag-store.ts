@@ -20,6 +20,7 @@ export interface TagRow {
   name: string;
   description: string;
   active: boolean;
+  archived: boolean;
   updatedAt: Date;
   updatedBy: string;
   positives: number;
@@ -56,6 +57,7 @@ export interface HistoryRow {
   rule: string | null;
   leaning: string | null;
   votes: VoteRecord[];
+  promptVersion: string | null;
   via: string | null;
   previous: string | null;
   decidedAt: Date;
@@ -68,6 +70,8 @@ export interface HistoryFilter {
   decision?: string;
   deciderKind?: string;
   text?: string;
+  /** The market's category, exactly. */
+  category?: string;
   currentOnly?: boolean;
   limit: number;
   offset: number;
@@ -181,21 +185,28 @@ export class TagStore {
   }
 
   /** Markets whose question, slug or id contains `text` (any case), biggest volume first. */
-  async searchMarkets(text: string, limit: number): Promise<MarketRow[]> {
-    const rows = await this.#file.reader.all(
-      `SELECT ${MARKET_COLUMNS} FROM TaggerMarkets
-       WHERE ? = '' OR contains(lower(coalesce(question, '')), lower(?)) OR contains(lower(coalesce(slug, '')), lower(?)) OR market_id = ?
-       ORDER BY volume DESC NULLS LAST, market_id LIMIT ?`,
-      [text, text, text, text, limit],
-    );
+  async searchMarkets(text: string, limit: number, offset = 0): Promise<MarketRow[]> {
+    const rows = await this.#file.reader.all(`SELECT ${MARKET_COLUMNS} FROM TaggerMarkets WHERE ${MARKET_MATCH} ORDER BY volume DESC NULLS LAST, market_id LIMIT ? OFFSET ?`, [
+      text,
+      text,
+      text,
+      text,
+      limit,
+      offset,
+    ]);
     return rows.map(toMarket);
+  }
+
+  /** How many markets `searchMarkets` pages through for `text`. */
+  async countMarkets(text: string): Promise<number> {
+    return ((await this.#file.reader.one(`SELECT count(*) AS n FROM TaggerMarkets WHERE ${MARKET_MATCH}`, [text, text, text, text]))?.n as number) ?? 0;
   }
 
   // ---- tags ------------------------------------------------------------------------------------
 
   async tags(): Promise<TagRow[]> {
     const rows = await this.#file.reader.all(
-      `SELECT t.tag_id, t.name, t.description, t.is_active, t.updated_at, t.updated_by,
+      `SELECT t.tag_id, t.name, t.description, t.is_active, t.is_archived, t.updated_at, t.updated_by,
          (SELECT count(*) FROM TagExamples e WHERE e.tag_id = t.tag_id AND e.is_positive) AS positives,
          (SELECT count(*) FROM TagExamples e WHERE e.tag_id = t.tag_id AND NOT e.is_positive) AS negatives,
          (SELECT count(*) FROM MarketTagState s WHERE s.tag_id = t.tag_id AND s.decision = 'YES') AS yes,
@@ -209,6 +220,7 @@ export class TagStore {
       name: r.name as string,
       description: r.description as string,
       active: r.is_active as boolean,
+      archived: Boolean(r.is_archived),
       updatedAt: r.updated_at as Date,
       updatedBy: r.updated_by as string,
       positives: r.positives as number,
@@ -287,6 +299,29 @@ export class TagStore {
     return rows.map((r) => ({ marketId: r.market_id as string, previous: (r.decision_id as string | null) ?? null }));
   }
 
+  /**
+   * Per tag, how many catalogue markets a re-run of its models would decide (neither one of its
+   * examples nor decided by a person) and how many have no decision yet (nor are examples).
+   */
+  async tagCoverage(): Promise<Map<string, { rerun: number; undecided: number }>> {
+    const total = await this.marketCount();
+    const rows = await this.#file.reader.all(
+      `SELECT t.tag_id,
+         count(DISTINCT m.market_id) FILTER (WHERE k.kind <> 'model') AS kept,
+         count(DISTINCT m.market_id) AS touched
+       FROM Tags t
+       LEFT JOIN (SELECT tag_id, market_id, 'example' AS kind FROM TagExamples UNION ALL SELECT tag_id, market_id, decider_kind FROM MarketTagState) k ON k.tag_id = t.tag_id
+       LEFT JOIN TaggerMarkets m ON m.market_id = k.market_id
+       GROUP BY t.tag_id`,
+    );
+    return new Map(rows.map((r) => [r.tag_id as string, { rerun: total - (r.kept as number), undecided: total - (r.touched as number) }]));
+  }
+
+  /** One decision by id, current or superseded. */
+  async decision(decisionId: string): Promise<HistoryRow | undefined> {
+    return (await this.history({ limit: 1, offset: 0 }, 'h.decision_id = ?', [decisionId]))[0];
+  }
+
   async currentDecision(marketId: string, tagId: string): Promise<HistoryRow | undefined> {
     const rows = await this.history({ limit: 1, offset: 0, currentOnly: true }, 'h.market_id = ? AND h.tag_id = ?', [marketId, tagId]);
     return rows[0];
@@ -294,44 +329,38 @@ export class TagStore {
 
   /** Past decisions, newest first, filtered. */
   async history(filter: HistoryFilter, extraWhere?: string, extraParams: string[] = []): Promise<HistoryRow[]> {
-    const where: string[] = [];
-    const params: Array<string | number | boolean> = [];
-    if (filter.tagId) {
-      where.push('h.tag_id = ?');
-      params.push(filter.tagId);
-    }
-    if (filter.decision) {
-      where.push('h.decision = ?');
-      params.push(filter.decision);
-    }
-    if (filter.deciderKind) {
-      where.push('h.decider_kind = ?');
-      params.push(filter.deciderKind);
-    }
-    if (filter.text) {
-      where.push("(contains(lower(coalesce(m.question, '')), lower(?)) OR h.market_id = ?)");
-      params.push(filter.text, filter.text);
-    }
-    if (filter.currentOnly) where.push('s.decision_id IS NOT NULL');
-    if (extraWhere) {
-      where.push(extraWhere);
-      params.push(...extraParams);
-    }
+    const { where, params } = historyWhere(filter, extraWhere, extraParams);
     const rows = await this.#file.reader.all(
-      `SELECT h.*, t.name AS tag_name, m.question, s.decision_id IS NOT NULL AS is_current
-       FROM JudgeHistory h
-       LEFT JOIN Tags t ON t.tag_id = h.tag_id
-       LEFT JOIN TaggerMarkets m ON m.market_id = h.market_id
-       LEFT JOIN MarketTagState s ON s.decision_id = h.decision_id
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT h.*, t.name AS tag_name, m.question, s.decision_id IS NOT NULL AS is_current ${HISTORY_FROM} ${where}
        ORDER BY h.log_offset DESC LIMIT ? OFFSET ?`,
       [...params, filter.limit, filter.offset],
     );
     return rows.map(toHistory);
   }
 
+  /** How many decisions `history` would page through with this filter. */
+  async historyCount(filter: HistoryFilter): Promise<number> {
+    const { where, params } = historyWhere(filter);
+    return ((await this.#file.reader.one(`SELECT count(*) AS n ${HISTORY_FROM} ${where}`, params))?.n as number) ?? 0;
+  }
+
+  /** Every market category in the catalogue, with how many markets have it, most first. */
+  async categories(): Promise<Array<{ category: string; markets: number }>> {
+    const rows = await this.#file.reader.all('SELECT category, count(*) AS n FROM TaggerMarkets WHERE category IS NOT NULL GROUP BY category ORDER BY n DESC, category');
+    return rows.map((r) => ({ category: r.category as string, markets: r.n as number }));
+  }
+
   /** The review queue: current UNSURE decisions of active tags, oldest first. */
   async judgeQueue(limit: number, tagId?: string): Promise<JudgeItem[]> {
+    return this.#judgeItems("(? = '' OR s.tag_id = ?)", [tagId ?? '', tagId ?? ''], limit);
+  }
+
+  /** The pair's Judge item, if it is in the queue (wherever it is in it). */
+  async judgeItem(marketId: string, tagId: string): Promise<JudgeItem | undefined> {
+    return (await this.#judgeItems('s.market_id = ? AND s.tag_id = ?', [marketId, tagId], 1))[0];
+  }
+
+  async #judgeItems(where: string, params: string[], limit: number): Promise<JudgeItem[]> {
     const rows = await this.#file.reader.all(
       `SELECT h.*, t.name AS tag_name, t.description AS tag_description, TRUE AS is_current,
          m.question, m.description, m.category, m.slug, m.volume, m.active, m.closed, m.outcomes
@@ -339,9 +368,9 @@ export class TagStore {
        JOIN JudgeHistory h ON h.decision_id = s.decision_id
        JOIN Tags t ON t.tag_id = s.tag_id AND t.is_active
        LEFT JOIN TaggerMarkets m ON m.market_id = s.market_id
-       WHERE s.decision = 'UNSURE' AND (? = '' OR s.tag_id = ?)
+       WHERE s.decision = 'UNSURE' AND ${where}
        ORDER BY h.log_offset LIMIT ?`,
-      [tagId ?? '', tagId ?? '', limit],
+      [...params, limit],
     );
     return rows.map((r) => ({
       history: toHistory(r),
@@ -373,6 +402,46 @@ export class TagStore {
     return out;
   }
 }
+
+const HISTORY_FROM = `FROM JudgeHistory h
+       LEFT JOIN Tags t ON t.tag_id = h.tag_id
+       LEFT JOIN TaggerMarkets m ON m.market_id = h.market_id
+       LEFT JOIN MarketTagState s ON s.decision_id = h.decision_id`;
+
+/** The WHERE clause of a history query and its parameters (every value a parameter). */
+function historyWhere(filter: HistoryFilter, extraWhere?: string, extraParams: string[] = []): { where: string; params: Array<string | number | boolean> } {
+  const where: string[] = [];
+  const params: Array<string | number | boolean> = [];
+  if (filter.tagId) {
+    where.push('h.tag_id = ?');
+    params.push(filter.tagId);
+  }
+  if (filter.decision) {
+    where.push('h.decision = ?');
+    params.push(filter.decision);
+  }
+  if (filter.deciderKind) {
+    where.push('h.decider_kind = ?');
+    params.push(filter.deciderKind);
+  }
+  if (filter.text) {
+    where.push("(contains(lower(coalesce(m.question, '')), lower(?)) OR h.market_id = ?)");
+    params.push(filter.text, filter.text);
+  }
+  if (filter.category) {
+    where.push('m.category = ?');
+    params.push(filter.category);
+  }
+  if (filter.currentOnly) where.push('s.decision_id IS NOT NULL');
+  if (extraWhere) {
+    where.push(extraWhere);
+    params.push(...extraParams);
+  }
+  return { where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** A market search's condition; its parameters are the search text four times. */
+const MARKET_MATCH = "(? = '' OR contains(lower(coalesce(question, '')), lower(?)) OR contains(lower(coalesce(slug, '')), lower(?)) OR market_id = ?)";
 
 const MARKET_COLUMNS = 'market_id, question, description, category, slug, volume, active, closed, outcomes';
 
@@ -409,6 +478,7 @@ function toHistory(r: Row): HistoryRow {
     rule: (r.rule as string | null) ?? null,
     leaning: (r.leaning as string | null) ?? null,
     votes: JSON.parse(r.votes as string) as VoteRecord[],
+    promptVersion: (r.prompt_version as string | null) ?? null,
     via: (r.via as string | null) ?? null,
     previous: (r.previous as string | null) ?? null,
     decidedAt: r.decided_at as Date,

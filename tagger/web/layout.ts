@@ -22,9 +22,10 @@ export function ollamaStatus(nav: NavState): { text: string; ok: boolean; title:
   return { text: `Models ${parts.join('; ')}`, ok: false, title };
 }
 
-export type PageName = 'tags' | 'examples' | 'judge' | 'history' | 'settings' | 'pipeline';
+export type PageName = 'home' | 'tags' | 'examples' | 'judge' | 'history' | 'settings' | 'pipeline';
 
 const PAGES: Array<[PageName, string, string]> = [
+  ['home', '/', 'Home'],
   ['tags', '/tags', 'Tags'],
   ['examples', '/examples', 'Examples'],
   ['judge', '/judge', 'Judge'],
@@ -59,7 +60,7 @@ export function layout(options: { title: string; page: PageName; csrf: string; n
 </head>
 <body hx-boost="true" hx-headers="${JSON.stringify({ 'x-csrf-token': options.csrf })}">
 <header class="topbar">
-  <a class="brand" href="/tags">PMA Tag Manager</a>
+  <a class="brand" href="/">PMA Tag Manager</a>
   <nav>
     ${PAGES.map(([name, href, label]) => html`<a href="${href}" class="${name === options.page ? 'active' : ''}">${label}${name === 'judge' ? html` ${judgeBadge(nav.judgeCount)}` : ''}</a>`)}
   </nav>

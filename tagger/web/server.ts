@@ -14,12 +14,13 @@ import type { Logger } from '../../runtime/logger.ts';
 import { LogView } from '../pipeline/log-view.ts';
 import { RateHistory } from '../pipeline/rates.ts';
 import type { TaggerService } from '../service.ts';
-import type { WebDeps } from './deps.ts';
+import { navState, type WebDeps } from './deps.ts';
 import { CSRF_REFUSED, checkedForm, formGuard } from './form-guard.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout } from './layout.ts';
 import { registerExamples } from './pages/examples.ts';
 import { registerHistory } from './pages/history.ts';
+import { registerHome } from './pages/home.ts';
 import { registerJudge } from './pages/judge.ts';
 import { registerPipeline } from './pages/pipeline.ts';
 import { registerSettings } from './pages/settings.ts';
@@ -69,7 +70,7 @@ export function createApp(deps: WebDeps, csrf: Csrf, allowedHosts: () => Readonl
     return c.body(new Uint8Array(asset.body), 200, { 'Content-Type': asset.type, 'Cache-Control': 'public, max-age=300' });
   });
 
-  for (const register of [registerTags, registerExamples, registerJudge, registerHistory, registerSettings, registerPipeline]) register(app, deps);
+  for (const register of [registerHome, registerTags, registerExamples, registerJudge, registerHistory, registerSettings, registerPipeline]) register(app, deps);
 
   app.notFound((c) => deps.page(c, { title: 'Not found', page: 'tags', status: 404, body: html`<section class="panel"><h1>Not found</h1><p><a href="/tags">Back to the tags</a></p></section>` }));
   app.onError((err, c) => {
@@ -99,13 +100,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     rates: new RateHistory(service.transport.admin()),
     token: (c) => csrf.token(csrf.session(c)),
     async page(c, o) {
-      const nav = {
-        judgeCount: await service.store.judgeCount(),
-        ollamaUp: service.classifier.ollama.up,
-        ollamaUrl: service.settings.ollamaUrl,
-        models: service.settings.models,
-        troubled: service.classifier.models.flatMap((m) => (m.state === 'ok' ? [] : [{ model: m.model, state: m.state, detail: m.detail }])),
-      };
+      const nav = await navState(service);
       return c.html(layout({ title: o.title, page: o.page, csrf: deps.token(c), nav, message: o.message ?? null, body: o.body }).value, o.status ?? 200);
     },
     fragment: (c: Context, body: SafeHtml, status = 200) => c.html(body.value, status),

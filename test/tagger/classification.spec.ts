@@ -97,6 +97,7 @@ describe('tagger: classification as a stream processor', () => {
       dataDir: h.dir,
       logger: silentLogger,
       overrides: { ollamaUrl: fake.url, models: ['a'], rule: 'confidence', quorum: 1, threshold: 0.8 },
+      rerunDelayMs: 200,
     });
     const s = service;
     expect(s.settings.minExamples).to.equal(2);
@@ -106,8 +107,8 @@ describe('tagger: classification as a stream processor', () => {
     await s.setExample(tagId, m1, 'POSITIVE', 'tester');
     await s.setExample(tagId, m3, 'POSITIVE', 'tester');
     await s.setExample(tagId, m2, 'NEGATIVE', 'tester');
-    // Every example so far kicked a sweep; once they are all done, nothing may have been asked.
-    await until(async () => s.sweeper.idle, 'the sweeps the examples kicked');
+    // Every example so far asked for a re-run; once they are all done, nothing may have been asked.
+    await until(async () => s.reruns.pending === 0 && s.reruns.started > 0 && s.sweeper.idle, 'the re-runs the examples asked for');
     expect(s.sweeper.status.lastFinishedAt).to.not.equal(null);
     expect(fake.requests, 'requests before the tag has 2 + 2 examples').to.have.length(0);
 
@@ -125,6 +126,65 @@ describe('tagger: classification as a stream processor', () => {
     await until(async () => (await committed()) === 8, 'both records committed');
     expect(fake.requests).to.have.length(3);
     expect(await s.store.currentDecision(m1, tagId)).to.equal(undefined);
+  });
+
+  it('re-runs the models once after a burst of example and description edits, keeping people’s decisions and never classifying examples', async () => {
+    const markets = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => market(i, i % 2 ? `Will Bitcoin reach ${i}0k?` : `Will the Lakers win game ${i}?`));
+    await publishMarkets(markets);
+    service = await TaggerService.start({
+      transport: h.transport,
+      serde: h.serde,
+      dataDir: h.dir,
+      logger: silentLogger,
+      overrides: { ollamaUrl: fake.url, models: ['a'], rule: 'confidence', quorum: 1, threshold: 0.8, minExamples: 0 },
+      // Long enough that six edits in a row, each waiting for the sink, land inside one quiet period.
+      rerunDelayMs: 1_500,
+    });
+    const s = service;
+    const ids = markets.map((m) => m.condition_id);
+    const [m1, m2, m3, m4, , , , m8] = ids as [string, string, string, string, string, string, string, string];
+    const tagId = await s.createTag('Crypto', 'markets about crypto assets', 'tester');
+    const reruns = async () => (await s.store.history({ limit: 1_000, offset: 0, tagId })).filter((r) => r.via === 'reclassify');
+    await until(async () => (await s.store.history({ limit: 100, offset: 0, tagId })).length === 8, 'every market decided once');
+    await s.decide(tagId, m8, 'YES', 'judge', null);
+    const asked = fake.requests.length;
+
+    // Six edits in a row: add, add, add, switch, add, remove. The examples end as m1, m2, m3.
+    await s.setExample(tagId, m1, 'POSITIVE', 'tester');
+    await s.setExample(tagId, m2, 'NEGATIVE', 'tester');
+    await s.setExample(tagId, m3, 'POSITIVE', 'tester');
+    await s.setExample(tagId, m3, 'NEGATIVE', 'tester');
+    await s.setExample(tagId, m4, 'POSITIVE', 'tester');
+    await s.setExample(tagId, m4, 'REMOVED', 'tester');
+    expect(await reruns(), 'nothing re-runs while the edits go on').to.have.length(0);
+    await until(async () => (await reruns()).length === 4, 'the re-run of the four markets that are neither examples nor decided by a person');
+    await until(async () => s.reruns.pending === 0 && s.sweeper.idle && s.classifier.stats.inFlight === 0, 'the re-run to finish');
+    expect(s.reruns.started, 'one re-run for the burst').to.equal(1);
+    const redone = (await reruns()).map((r) => r.marketId).sort();
+    expect(redone).to.deep.equal(ids.slice(3, 7).sort());
+    expect(fake.requests.length - asked, 'each re-run market asked once').to.equal(4);
+    // The one re-run saw every edit: all three examples are in each of its prompts.
+    for (const r of fake.requests.slice(asked)) {
+      const prompt = r.messages.map((m) => m.content).join('\n');
+      for (const q of [markets[0]!.question, markets[1]!.question, markets[2]!.question]) expect(prompt).to.include(q);
+    }
+    expect(await s.store.currentDecision(m8, tagId)).to.include({ decision: 'YES', deciderKind: 'human' });
+    for (const r of await reruns()) expect(r.previous, 'a re-run supersedes the model decision').to.be.a('string');
+
+    // A new description re-runs them too; a new name alone does not.
+    await s.updateTag(tagId, { name: 'Crypto assets' }, 'tester');
+    expect(s.reruns.pending).to.equal(0);
+    await s.updateTag(tagId, { description: 'markets about crypto assets and their prices' }, 'tester');
+    expect(s.reruns.pending).to.equal(1);
+    await until(async () => (await reruns()).length === 8, 'the re-run after the description changed');
+    await until(async () => s.reruns.pending === 0 && s.sweeper.idle && s.classifier.stats.inFlight === 0, 'the second re-run to finish');
+    expect(s.reruns.started).to.equal(2);
+    expect(await s.store.currentDecision(m8, tagId)).to.include({ decision: 'YES', deciderKind: 'human' });
+    for (const example of [m1, m2, m3])
+      expect(
+        (await s.store.history({ limit: 100, offset: 0, tagId, text: example })).filter((r) => r.via === 'reclassify'),
+        example,
+      ).to.have.length(0);
   });
 
   it('does not commit a market while Ollama is down, and resumes without losing it', async () => {

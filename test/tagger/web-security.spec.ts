@@ -112,17 +112,27 @@ describe('tagger/web: untrusted text and forged requests', () => {
     });
 
     it('never sends market, tag or reviewer text as markup on any page', async () => {
-      for (const path of ['/tags', '/examples?q=script', '/judge', '/history', '/settings', '/pipeline']) {
+      for (const path of ['/', '/tags', '/examples?q=script', '/judge', '/history', '/settings', '/pipeline']) {
         const body = await (await fetch(`${web.url}${path}`)).text();
         expect(body, path).not.to.contain('<script>alert');
         expect(body, path).not.to.contain('<img src=x');
       }
+      // Judge's undo bar repeats the question of the market just decided.
+      const tagId = (await service.store.tags())[0]!.tagId;
+      const marketId = market(1, EVIL).condition_id;
+      const current = (await service.store.currentDecision(marketId, tagId))!.decisionId;
+      const form = new URLSearchParams({ _csrf: token, tag: tagId, market: marketId, decision: 'NO', expect: current });
+      const decided = await fetch(`${web.url}/judge/decide`, { method: 'POST', headers: { cookie, 'hx-request': 'true', 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+      const fragment = await decided.text();
+      expect(fragment).to.contain('undo-bar');
+      expect(fragment).not.to.contain('<script>alert');
+      expect(fragment).not.to.contain('<img src=x');
       const history = await (await fetch(`${web.url}/history`)).text();
       expect(history).to.contain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     });
 
     it('sends a strict Content-Security-Policy and no inline script or style on every page', async () => {
-      for (const path of ['/tags', '/examples', '/judge', '/history', '/settings', '/pipeline', '/nope']) {
+      for (const path of ['/', '/tags', '/examples', '/judge', '/history', '/settings', '/pipeline', '/nope']) {
         const res = await fetch(`${web.url}${path}`);
         const body = await res.text();
         expect(res.headers.get('content-security-policy'), path).to.equal(CSP);

@@ -11,3 +11,14 @@ document.addEventListener('keydown', (event) => {
   event.preventDefault();
   control.click();
 });
+
+// Settings: ticking a model the server lists adds it to the models field; unticking removes it.
+document.addEventListener('change', (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.matches('input[data-model-pick]')) return;
+  const field = box.form?.querySelector('input[name="models"]');
+  if (!field) return;
+  const names = field.value.split(/[\s,]+/).filter((name) => name && name !== box.value);
+  if (box.checked) names.push(box.value);
+  field.value = names.join(', ');
+});

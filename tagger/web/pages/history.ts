@@ -8,7 +8,8 @@ import { type RegisterPage, safeBack, type WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { badge, csrfField, fmtNum, fmtTime } from '../layout.ts';
 
-const PAGE = 50;
+/** The page sizes offered; the first is the default. */
+const PAGE_SIZES = [50, 25, 100, 200];
 
 export const registerHistory: RegisterPage = (app, deps) => {
   app.get('/history', async (c) => {
@@ -26,27 +27,29 @@ export const registerHistory: RegisterPage = (app, deps) => {
   });
 };
 
-function filterOf(c: Context): HistoryFilter & { page: number } {
-  const q = (k: string) => c.req.query(k)?.trim() || undefined;
+function filterOf(c: Context): HistoryFilter & { page: number; size: number } {
+  const q = (k: string) => c.req.query(k)?.trim().slice(0, 500) || undefined;
   const oneOf = (v: string | undefined, allowed: string[]) => (v && allowed.includes(v) ? v : undefined);
-  const pageNo = Math.max(0, Math.min(10_000, Number(q('page') ?? 0) || 0));
+  const pageNo = Math.max(0, Math.min(10_000, Math.trunc(Number(q('page') ?? 0)) || 0));
+  const size = PAGE_SIZES.find((n) => String(n) === q('size')) ?? PAGE_SIZES[0]!;
   return {
     tagId: q('tag'),
     decision: oneOf(q('decision'), ['YES', 'NO', 'UNSURE']),
     deciderKind: oneOf(q('kind'), ['model', 'human']),
     text: q('q'),
+    category: q('category'),
     currentOnly: q('current') === '1',
-    limit: PAGE + 1,
-    offset: pageNo * PAGE,
+    limit: size,
+    offset: pageNo * size,
     page: pageNo,
+    size,
   };
 }
 
 async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
   const f = filterOf(c);
-  const tags = await deps.service.store.tags();
-  const rows = await deps.service.store.history(f);
-  const more = rows.length > PAGE;
+  const [tags, rows, total, categories] = await Promise.all([deps.service.store.tags(), deps.service.store.history(f), deps.service.store.historyCount(f), deps.service.store.categories()]);
+  const more = f.offset + rows.length < total;
   const token = deps.token(c);
   const here = c.req.url.slice(new URL(c.req.url).origin.length).replace(/([?&])done=changed&?/, '$1');
   const link = (pageNo: number) => {
@@ -60,10 +63,14 @@ async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
 <section class="panel">
   <h1>History</h1>
   <form method="get" action="/history" class="toolbar">
-    <label>Tag <select name="tag">${option('', 'all', f.tagId)}${tags.map((t) => option(t.tagId, t.name, f.tagId))}</select></label>
+    <label>Tag <select name="tag">${option('', 'all', f.tagId)}${tags.map((t) => option(t.tagId, t.archived ? `${t.name} (archived)` : t.name, f.tagId))}</select></label>
     <label>Decision <select name="decision">${option('', 'any', f.decision)}${option('YES', 'belongs', f.decision)}${option('NO', 'does not belong', f.decision)}${option('UNSURE', 'unsure', f.decision)}</select></label>
     <label>By <select name="kind">${option('', 'anyone', f.deciderKind)}${option('model', 'models', f.deciderKind)}${option('human', 'people', f.deciderKind)}</select></label>
+    <label>Category <select name="category">${option('', 'any', f.category)}${categories.map((k) => option(k.category, `${k.category} (${fmtNum(k.markets)})`, f.category))}${
+      f.category && !categories.some((k) => k.category === f.category) ? option(f.category, `${f.category} (0)`, f.category) : ''
+    }</select></label>
     <label class="grow">Market <input type="search" name="q" value="${f.text ?? ''}" placeholder="words in the question, or a condition id"></label>
+    <label>Per page <select name="size">${PAGE_SIZES.map((n) => option(String(n), String(n), String(f.size)))}</select></label>
     <label class="check"><input type="checkbox" name="current" value="1" ${f.currentOnly ? html`checked` : ''}> current only</label>
     <button type="submit">Filter</button>
   </form>
@@ -73,12 +80,12 @@ async function page(c: Context, deps: WebDeps): Promise<SafeHtml> {
       : html`<table class="history">
     <colgroup><col class="when"><col class="tag"><col class="market"><col class="decision"><col class="by"><col class="why"><col class="change"></colgroup>
     <thead><tr><th>When</th><th>Tag</th><th>Market</th><th>Decision</th><th>By</th><th>Why</th><th>Change</th></tr></thead>
-    <tbody>${rows.slice(0, PAGE).map((r) => row(token, r, here))}</tbody>
+    <tbody>${rows.map((r) => row(token, r, here))}</tbody>
   </table>`
   }
   <nav class="pager">
     ${f.page > 0 ? html`<a href="${link(f.page - 1)}">← newer</a>` : ''}
-    <span class="muted">page ${f.page + 1}</span>
+    <span class="muted shown-count">${rows.length === 0 ? `none of ${fmtNum(total)}` : `${fmtNum(f.offset + 1)}–${fmtNum(f.offset + rows.length)} of ${fmtNum(total)} decisions`} · page ${f.page + 1} of ${fmtNum(Math.max(1, Math.ceil(total / f.size)))}</span>
     ${more ? html`<a href="${link(f.page + 1)}">older →</a>` : ''}
   </nav>
 </section>`;

@@ -2,7 +2,7 @@
  * Judge: the review queue of markets the models disagreed on or were unsure about. One item at
  * a time with the question, the tag's description, and each model's answer and reason; a click
  * or a key (A accept the models' leaning, R reject it, Y belongs, N does not, S skip) decides,
- * and the next item replaces it at once.
+ * and the next item replaces it at once, offering to undo (U) the decision just made.
  */
 import type { Context } from 'hono';
 import { TaggerInputError } from '../../../runtime/errors.ts';
@@ -25,7 +25,7 @@ export const registerJudge: RegisterPage = (app, deps) => {
     <h1>Judge</h1>
     <label>Tag ${await tagSelect(deps, filter)}</label>
     <button type="submit">Show</button>
-    <span class="hint keys">Keys: <kbd>A</kbd> accept leaning · <kbd>R</kbd> reject leaning · <kbd>Y</kbd> belongs · <kbd>N</kbd> does not · <kbd>S</kbd> skip</span>
+    <span class="hint keys">Keys: <kbd>A</kbd> accept leaning · <kbd>R</kbd> reject leaning · <kbd>Y</kbd> belongs · <kbd>N</kbd> does not · <kbd>S</kbd> skip · <kbd>U</kbd> undo</span>
   </form>
 </section>
 ${await item(c, deps, filter, skipOf(c.req.query('skip')))}`;
@@ -43,17 +43,57 @@ ${await item(c, deps, filter, skipOf(c.req.query('skip')))}`;
     const filter = form.filter ?? '';
     const skip = skipOf(form.skip);
     let notice: string | null = null;
+    let undo: Undo | null = null;
     if (!decision) return c.text('decision must be YES or NO', 400);
     try {
-      await deps.service.decide(form.tag ?? '', form.market ?? '', decision, 'judge', null, form.expect ?? '');
+      const decisionId = await deps.service.decide(form.tag ?? '', form.market ?? '', decision, 'judge', null, form.expect ?? '');
+      const market = await deps.service.store.market(form.market ?? '');
+      undo = { decisionId, decision, question: market?.question ?? form.market ?? '' };
     } catch (err) {
       if (!(err instanceof TaggerInputError)) throw err;
       notice = err.message;
     }
     if (!isHtmx(c)) return c.redirect(`/judge?tag=${encodeURIComponent(filter)}&skip=${skip}`, 303);
-    return deps.fragment(c, await withCounts(deps, filter, await item(c, deps, filter, skip, notice)));
+    return deps.fragment(c, await withCounts(deps, filter, await item(c, deps, filter, skip, notice, undo)));
+  });
+
+  // Takes back the decision just made: its market comes back as the card, whatever its place in the queue.
+  app.post('/judge/undo', async (c) => {
+    const form = await deps.form(c);
+    const filter = form.filter ?? '';
+    const skip = skipOf(form.skip);
+    let notice: string | null = null;
+    let restored: JudgeItem | undefined;
+    try {
+      const pair = await deps.service.undoJudgeDecision(form.decision ?? '');
+      restored = await deps.service.store.judgeItem(pair.marketId, pair.tagId);
+    } catch (err) {
+      if (!(err instanceof TaggerInputError)) throw err;
+      notice = err.message;
+    }
+    if (!isHtmx(c)) return c.redirect(`/judge?tag=${encodeURIComponent(filter)}&skip=${skip}`, 303);
+    const card = restored ? render(deps.token(c), restored, filter, skip, await deps.service.store.judgeCount(filter || undefined), null, null) : await item(c, deps, filter, skip, notice);
+    return deps.fragment(c, await withCounts(deps, filter, card));
   });
 };
+
+/** The decision just made on Judge, offered for undoing on the next card. */
+interface Undo {
+  decisionId: string;
+  decision: 'YES' | 'NO';
+  question: string;
+}
+
+function undoBar(token: string, undo: Undo | null, filter: string, skip: number): SafeHtml {
+  if (!undo) return html``;
+  return html`<div class="undo-bar" role="status">
+    <span class="undo-what">Recorded ${badge(undo.decision)} for <span class="undo-question">${undo.question}</span></span>
+    <form method="post" action="/judge/undo" class="inline" hx-post="/judge/undo" hx-target="#judge-item" hx-swap="outerHTML">
+      ${csrfField(token)}<input type="hidden" name="decision" value="${undo.decisionId}">
+      <input type="hidden" name="filter" value="${filter}"><input type="hidden" name="skip" value="${String(skip)}">
+      <button type="submit" data-key="u">Undo <kbd>U</kbd></button></form>
+  </div>`;
+}
 
 function skipOf(value: string | undefined): number {
   const n = Number(value ?? 0);
@@ -72,7 +112,7 @@ async function tagSelect(deps: WebDeps, filter: string, oob = false): Promise<Sa
   )}</select>`;
 }
 
-async function item(c: Context, deps: WebDeps, filter: string, skip: number, notice: string | null = null): Promise<SafeHtml> {
+async function item(c: Context, deps: WebDeps, filter: string, skip: number, notice: string | null = null, undo: Undo | null = null): Promise<SafeHtml> {
   const store = deps.service.store;
   const queue = await store.judgeQueue(skip + 1, filter || undefined);
   const waiting = await store.judgeCount(filter || undefined);
@@ -87,10 +127,11 @@ async function item(c: Context, deps: WebDeps, filter: string, skip: number, not
           : 'Nothing to review. The models agreed on everything so far.';
     return html`<section id="judge-item" class="panel judge empty-queue">
       ${notice ? html`<p class="message error">${notice}</p>` : ''}
+      ${undoBar(deps.token(c), undo, filter, skip)}
       <p class="empty">${why}</p>
     </section>`;
   }
-  return render(deps.token(c), current, filter, skip, waiting, notice);
+  return render(deps.token(c), current, filter, skip, waiting, notice, undo);
 }
 
 /** A card for an htmx swap, with the navigation count and the tag filter replaced beside it. */
@@ -98,7 +139,7 @@ async function withCounts(deps: WebDeps, filter: string, card: SafeHtml): Promis
   return html`${card}${judgeBadge(await deps.service.store.judgeCount(), true)}${await tagSelect(deps, filter, true)}`;
 }
 
-function render(token: string, { history: h, market, tag }: JudgeItem, filter: string, skip: number, waiting: number, notice: string | null): SafeHtml {
+function render(token: string, { history: h, market, tag }: JudgeItem, filter: string, skip: number, waiting: number, notice: string | null, undo: Undo | null): SafeHtml {
   const leaning = h.leaning === 'YES' || h.leaning === 'NO' ? h.leaning : null;
   const opposite = leaning === 'YES' ? 'NO' : 'YES';
   // Recomputed from the text shown, so the warning also covers decisions made before the check existed.
@@ -112,6 +153,7 @@ function render(token: string, { history: h, market, tag }: JudgeItem, filter: s
       <button type="submit" class="${cls}" data-key="${key}">${label} <kbd>${key.toUpperCase()}</kbd></button></form>`;
   return html`<section id="judge-item" class="panel judge" data-decision="${h.decisionId}">
   ${notice ? html`<p class="message error">${notice}</p>` : ''}
+  ${undoBar(token, undo, filter, skip)}
   <div class="judge-head"><span>Tag <strong class="tag-name">${tag.name}</strong></span><span class="muted waiting">${fmtNum(waiting)} waiting${filter ? html` for ${tag.name}` : ''} · item ${skip + 1}</span></div>
   <p class="tag-desc">${tag.description || html`<em class="muted">no description</em>`}</p>
   ${sign ? html`<p class="message warn injection" role="note">Careful: ${describeSign(sign)}. The models' answers below may be what the text told them to say.</p>` : ''}

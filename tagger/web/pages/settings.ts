@@ -1,4 +1,8 @@
-/** Settings: Ollama URL, models, voting rule, threshold, quorum, concurrency; "test connection". */
+/**
+ * Settings: Ollama URL, models, voting rule, threshold, quorum, concurrency. The server's installed
+ * models are listed on load (and again on "Test connection") with a box each: ticking one puts it
+ * in the models field (app.js), so no name has to be typed; a name can still be typed.
+ */
 import type { Context } from 'hono';
 import { describeError } from '../../../runtime/errors.ts';
 import type { ModelInfo } from '../../ollama/types.ts';
@@ -6,6 +10,9 @@ import type { TaggerSettings } from '../../settings.ts';
 import type { RegisterPage, WebDeps } from '../deps.ts';
 import { html, type SafeHtml } from '../html.ts';
 import { csrfField } from '../layout.ts';
+
+/** The most installed models listed with a box; a server's list is outside input, and a page of thousands helps no one. */
+const MAX_LISTED = 200;
 
 export const registerSettings: RegisterPage = (app, deps) => {
   app.get('/settings', async (c) => {
@@ -38,7 +45,8 @@ export const registerSettings: RegisterPage = (app, deps) => {
 
   app.post('/settings/test', async (c) => {
     const f = await deps.form(c);
-    return deps.fragment(c, await testResult(deps, f.ollamaUrl?.trim() || deps.service.settings.ollamaUrl, deps.service.settings.models));
+    const chosen = f.models === undefined ? deps.service.settings.models : f.models.split(/[\s,]+/).filter(Boolean);
+    return deps.fragment(c, await testResult(deps, f.ollamaUrl?.trim() || deps.service.settings.ollamaUrl, chosen));
   });
 };
 
@@ -52,7 +60,14 @@ async function testResult(deps: WebDeps, url: string, chosen: readonly string[])
   const missing = chosen.filter((m) => !models.some((x) => x.name === m));
   return html`<div id="test-result" class="message ok">
     <p>${url} answers with ${models.length} model${models.length === 1 ? '' : 's'}:</p>
-    <ul class="models">${models.map((m) => html`<li><code>${m.name}</code> <span class="muted">${m.parameterSize ?? ''} ${m.family ?? ''}</span></li>`)}</ul>
+    <ul class="models picker">${models
+      .slice(0, MAX_LISTED)
+      .map(
+        (m) =>
+          html`<li><label class="check"><input type="checkbox" data-model-pick value="${m.name}" ${chosen.includes(m.name) ? html`checked` : ''}> <code>${m.name}</code> <span class="muted">${m.parameterSize ?? ''} ${m.family ?? ''}</span></label></li>`,
+      )}</ul>
+    ${models.length > MAX_LISTED ? html`<p class="hint">and ${models.length - MAX_LISTED} more: type their names below.</p>` : ''}
+    <p class="hint">Tick the models of the judge pool; the models field below follows.</p>
     ${missing.length > 0 ? html`<p class="error-text">Not on this server: ${missing.join(', ')}</p>` : ''}
   </div>`;
 }
@@ -70,7 +85,7 @@ async function form(c: Context, deps: WebDeps, s: TaggerSettings): Promise<SafeH
       <legend>Ollama</legend>
       <label>Base URL <input name="ollamaUrl" value="${s.ollamaUrl}" required></label>
       <button type="button" hx-post="/settings/test" hx-include="closest form" hx-target="#test-result" hx-swap="outerHTML">Test connection</button>
-      <div id="test-result"></div>
+      <div id="test-result" hx-post="/settings/test" hx-trigger="load" hx-include="closest form" hx-swap="outerHTML"></div>
       <label>Models (the judge pool; comma or space separated) <input name="models" value="${s.models.join(', ')}" placeholder="llama3.2:3b, qwen2.5:7b"></label>
       <label>Request timeout (s) <input type="number" name="timeoutSeconds" min="1" max="3600" value="${String(s.timeoutSeconds)}"></label>
       <p class="hint">A single reply must be complete within the timeout; a streamed reply may never be silent longer (a cold model load included), and ends at ten times it in all.</p>
