@@ -148,8 +148,8 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     const closedGaps = gaps.splice(0);
     for (const g of closedGaps) for (const t of g.tokens) gapMarkets.add(tokenMarket(ctx, catalog, t));
     const units = modes.has('trades') ? openTrades() : [];
-    const first = units.filter((u) => dirty.has(u.conditionId) || gapMarkets.has(u.conditionId));
-    const rest = units.filter((u) => !dirty.has(u.conditionId) && !gapMarkets.has(u.conditionId));
+    const first = units.filter((u) => dirty.has(u.conditionId) || gapMarkets.has(u.conditionId)).map((u): TradeUnit => ({ ...u, trigger: gapMarkets.has(u.conditionId) ? 'gap' : 'socket' }));
+    const rest = units.filter((u) => !dirty.has(u.conditionId) && !gapMarkets.has(u.conditionId)).map((u): TradeUnit => ({ ...u, trigger: 'poll' }));
     dirty.clear();
     await passAll([...first, ...rest], s.tradeWorkers ?? s.workers, (u) => trades.run(u, now), ctx.stop);
     if (modes.has('prices')) await passAll(openPrices(), s.priceWorkers, (u) => prices.run(u, now), ctx.stop);
