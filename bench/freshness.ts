@@ -31,6 +31,7 @@ import { BenchError } from '../runtime/errors.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { TOPICS } from '../schemas/topics.ts';
 import { type Simulator, startSimulator } from '../simulator/index.ts';
+import { DEFAULT_WORLD_END } from '../simulator/options.ts';
 import { defaultSilverPath, querySilver } from '../sinks/silver/query-client.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../transport/embedded/index.ts';
 import { embeddedLogPath } from '../transport/index.ts';
@@ -53,6 +54,11 @@ const settingsSchema = z
     rate: seconds.default(50),
     burstRate: seconds.default(1_000),
     markets: positiveInt.default(200),
+    /**
+     * Days of history before the world's end. Bronze writes a file per day a flush holds, so the
+     * backfill of years of history is thousands of small files to catch up before Bronze is live.
+     */
+    historyDays: positiveInt.default(30),
     tradesPerMarket: z.coerce.number().min(0).default(5),
     /** Passed to the run when given (else the run's defaults). */
     pollInterval: seconds.optional(),
@@ -132,7 +138,17 @@ interface Segment {
 export async function benchFreshness(env: BenchEnv, flags: Record<string, unknown>): Promise<FreshnessResult> {
   const s = benchSettings(env, 'freshness', settingsSchema, flags);
   const dataDir = join(benchScratch(env, 'freshness'), 'data');
-  const sim = await startSimulator({ port: 0, live: true, markets: s.markets, tradesPerMarket: s.tradesPerMarket, pricePoints: 120, liveTradeRate: s.rate });
+  const worldEnd = Date.parse(DEFAULT_WORLD_END) / 1000;
+  const sim = await startSimulator({
+    port: 0,
+    live: true,
+    markets: s.markets,
+    tradesPerMarket: s.tradesPerMarket,
+    pricePoints: 120,
+    liveTradeRate: s.rate,
+    worldStart: worldEnd - s.historyDays * 86_400,
+    worldEnd,
+  });
   env.onClose(() => sim.close());
   const segments: Segment[] = [];
   const setSpeed = (speed: number) => {
@@ -153,6 +169,8 @@ export async function benchFreshness(env: BenchEnv, flags: Record<string, unknow
   const watch = new AbortController();
   env.signal.addEventListener('abort', () => watch.abort(), { once: true });
   let following = false;
+  /** Newest fill timestamp seen in Bronze: past the world's end once Bronze has caught up with the backfill. */
+  let newestBronze = 0;
   /** Newest fill timestamp read from the log: the log has caught up with a phase once past its end. */
   let newestRaw = 0;
   // Phase windows in simulated seconds: a row is sampled when its timestamp falls in one.
@@ -172,6 +190,7 @@ export async function benchFreshness(env: BenchEnv, flags: Record<string, unknow
       rows.set(key, { key, phase, matchMs: matchMs(Number(ts)), seen: { raw: at }, ...(trigger ? { trigger } : {}) });
     }),
     watchBronze(dataDir, watch.signal, (key, at) => {
+      newestBronze = Math.max(newestBronze, Number(key.split('|')[6]));
       const row = rows.get(key);
       if (row && row.seen.bronze === undefined) row.seen.bronze = at;
     }),
@@ -188,8 +207,9 @@ export async function benchFreshness(env: BenchEnv, flags: Record<string, unknow
 
   try {
     const readyBy = Date.now() + s.readyTimeout * 1000;
-    while (!following) {
-      if (Date.now() > readyBy) throw new BenchError(`pma run did not start following within ${s.readyTimeout} s`, { dataDir });
+    // Measured from when every layer is live: ingest follows and Bronze has written the backfill.
+    while (!following || newestBronze <= worldEnd) {
+      if (Date.now() > readyBy) throw new BenchError(`pma run did not start following, or Bronze did not catch up, within ${s.readyTimeout} s`, { dataDir, following, newestBronze });
       if (run.child.exitCode !== null) throw new BenchError(`pma run exited (${run.child.exitCode}) before following: ${run.stderr().trim().slice(-2_000)}`, { dataDir });
       await sleep(POLL_MS, env.signal);
     }

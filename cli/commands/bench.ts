@@ -118,6 +118,7 @@ export function register(program: Command): void {
     .option('--burst-rate <n>', 'fills per second in the burst (default 1000)')
     .option('--markets <n>', 'synthetic markets in the world (default 200)')
     .option('--trades-per-market <n>', 'mean historical fills per market, i.e. the backfill before following (default 5)')
+    .option('--history-days <n>', "days of history before the world's end (default 30)")
     .option('--poll-interval <s>', "the run's ingest poll interval (default: the run's own)")
     .option('--bronze-roll-ms <ms>', "the run's Bronze roll window (default 15000)")
     .option('--bronze-idle-ms <ms>', "the run's Bronze idle flush (default: the run's own)")
