@@ -236,6 +236,14 @@ export async function benchFreshness(env: BenchEnv, flags: Record<string, unknow
     while (Date.now() < drainBy && (newestRaw < end || pendingRows(rows) > 0)) await sleep(POLL_MS, env.signal);
     watch.abort();
     await watchers;
+    // Sampled rows the simulator served that never reached the log count as missing at every stage.
+    for (const w of windows) {
+      for (const t of sim.truth({ types: ['trade'], asOf: w.to - 1 })) {
+        const ts = t.timestamp as number;
+        if (ts < w.from || rows.has(t.key) || phaseOf(ts, t.transactionHash as string) !== w.phase) continue;
+        rows.set(t.key, { key: t.key, phase: w.phase, matchMs: matchMs(ts), seen: {} });
+      }
+    }
     if (s.samples) writeFileSync(s.samples, [...rows.values()].map((r) => JSON.stringify(r)).join('\n'));
     const phases = PHASES.map((phase) =>
       summarise(
