@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { benchChaos } from '../../bench/chaos/index.ts';
+import { benchFreshness } from '../../bench/freshness.ts';
 import { benchIngest } from '../../bench/ingest.ts';
 import { benchSerde } from '../../bench/serde.ts';
 import { benchSim } from '../../bench/sim.ts';
@@ -104,6 +105,28 @@ export function register(program: Command): void {
     .action(
       action(async (ctx, flags: Record<string, unknown>) => {
         if (!(await benchChaos(ctx, flags))) process.exitCode = 1;
+      }),
+    );
+  bench
+    .command('freshness')
+    .description('pma run --follow in its own process against a live simulator: seconds from a fill match to the log, Bronze and Silver (pma query), steady then burst')
+    .option('--steady-seconds <s>', 'length of the steady phase (default 60)')
+    .option('--burst-seconds <s>', 'length of the burst phase (default 30)')
+    .option('--warmup-seconds <s>', 'seconds of following before measuring (default 10)')
+    .option('--drain-seconds <s>', 'after the burst, at most this long for sampled fills still on their way (default 90)')
+    .option('--rate <n>', 'fills per second in the steady phase (default 50)')
+    .option('--burst-rate <n>', 'fills per second in the burst (default 1000)')
+    .option('--markets <n>', 'synthetic markets in the world (default 200)')
+    .option('--trades-per-market <n>', 'mean historical fills per market, i.e. the backfill before following (default 5)')
+    .option('--history-days <n>', "days of history before the world's end (default 30)")
+    .option('--poll-interval <s>', "the run's ingest poll interval (default: the run's own)")
+    .option('--bronze-roll-ms <ms>', "the run's Bronze roll window (default 15000)")
+    .option('--bronze-idle-ms <ms>', "the run's Bronze idle flush (default: the run's own)")
+    .option('--samples <file>', 'write one JSON line per sampled fill row (match time, first seen per stage, fetch trigger)')
+    .option('--json', 'print the result as JSON instead of a table')
+    .action(
+      action(async (ctx, flags: Record<string, unknown>) => {
+        if (!(await benchFreshness(ctx, flags)).goals.every((g) => g.met)) process.exitCode = 1;
       }),
     );
 }

@@ -43,6 +43,9 @@ const schema = z
     follow: booleanish.default(false),
     /** Follow mode: seconds between Gold rebuilds (and Silver snapshots, when shorter than theirs). */
     goldInterval: positiveInt.default(60),
+    /** Bronze's time window (the sink's defaults when unset): in follow mode it bounds how stale Bronze is. */
+    bronzeRollMs: positiveInt.optional(),
+    bronzeIdleMs: positiveInt.optional(),
     metricsPort: port.optional(),
   })
   .strict();
@@ -76,6 +79,8 @@ export function register(program: Command): void {
     .option('--fresh', 'ingest ignores saved progress and starts over')
     .option('--follow', 'keep every layer current until Ctrl+C: polls, the market WebSocket, Bronze on its window, Silver, Gold on --gold-interval')
     .option('--gold-interval <seconds>', 'follow mode: seconds between Gold rebuilds (default 60)')
+    .option('--bronze-roll-ms <ms>', 'Bronze: write a partition this long after its first record (default 60000)')
+    .option('--bronze-idle-ms <ms>', 'Bronze: write a partition idle this long (default 10000)')
     .option('--no-gold', 'skip Gold and its report')
     .option('--metrics-port <port>', 'serve Prometheus metrics of every stage (ingest, process, Bronze, Silver, Gold) on this port')
     .action(action(run, { graceMs: FLUSHING_GRACE_MS }));
@@ -150,6 +155,7 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
   const { runSilverSink, defaultSnapshotPath, SILVER_DEFAULTS } = await import('../../sinks/silver/index.ts');
   const { defaultSilverPath } = await import('../../sinks/silver/query-client.ts');
   const silverPath = defaultSilverPath(ctx.config.dataDir);
+  const bronzeOptions = { dataDir: ctx.config.dataDir, rollMs: settings.bronzeRollMs, idleMs: settings.bronzeIdleMs };
   // These stages' work is their records: "done" counts them.
   const processTask = board.task('process', 'records', 'records');
   const bronzeTask = board.task('bronze', 'rows', 'records');
@@ -179,10 +185,15 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
     const bronzeAlongside = new AbortController();
     const bronzeFollowing = follow
       ? guard(
-          runBronzeSink(
-            { dataDir: ctx.config.dataDir },
-            { transport, serde, logger: ctx.logger, signal: AbortSignal.any([stopAll, bronzeAlongside.signal]), until: 'signal', onPublished: (g) => bronzeTask.add('records', g.rows), metrics },
-          ),
+          runBronzeSink(bronzeOptions, {
+            transport,
+            serde,
+            logger: ctx.logger,
+            signal: AbortSignal.any([stopAll, bronzeAlongside.signal]),
+            until: 'signal',
+            onPublished: (g) => bronzeTask.add('records', g.rows),
+            metrics,
+          }),
         )
       : undefined;
     if (follow) bronzeTask.status = 'following the log';
@@ -222,18 +233,15 @@ async function run(ctx: ActionContext, flags: Record<string, unknown>): Promise<
       drainSilver.abort();
       bronzeTask.status = 'writing';
       const bronze = await guard(
-        runBronzeSink(
-          { dataDir: ctx.config.dataDir },
-          {
-            transport,
-            serde,
-            logger: ctx.logger,
-            signal: stopAll,
-            until: 'caught-up',
-            onPublished: (g) => bronzeTask.add('records', g.rows),
-            metrics,
-          },
-        ),
+        runBronzeSink(bronzeOptions, {
+          transport,
+          serde,
+          logger: ctx.logger,
+          signal: stopAll,
+          until: 'caught-up',
+          onPublished: (g) => bronzeTask.add('records', g.rows),
+          metrics,
+        }),
       );
       settle(bronzeTask, bronze.rows + (bronzeFollowed?.rows ?? 0));
       bronzeTask.end('done');

@@ -1,8 +1,8 @@
 /**
  * Follow mode, after the backfill: keep the raw topics current until stopped.
  * - Every poll interval, an incremental pass over the open markets' trades and tokens' prices
- *   (each starts at its newest record, so nothing between two passes is missed); a market the
- *   socket reported a trade for is passed sooner.
+ *   (each starts at its newest record, so nothing between two passes is missed). In between, a
+ *   trade the socket reports wakes a pass over the markets it reported, and only those.
  * - Every relist interval, the market listings again, for new markets (backfilled at once) and
  *   changed ones (republished only when their content changed).
  * - The CLOB market WebSocket for books, price changes and last trades, in connections of at most
@@ -138,6 +138,10 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices');
   // Without a listing in this process (a resumed run whose listings were done), list once now.
   let lastRelist = catalog.size > 0 ? Date.now() : 0;
+  // A full pass (every open market's trades, every token's prices) comes every poll interval. In
+  // between, the socket's reports wake a pass over the markets reported only: behind a full pass
+  // a trade waited for hundreds of requests at the data API's 20 trade requests a second.
+  let lastFull = 0;
   while (!ctx.stop.aborted) {
     const now = (await ctx.clock.now()) - 1;
     if (wantsMarkets && Date.now() - lastRelist >= s.relistInterval * 1000) {
@@ -147,12 +151,14 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     const gapMarkets = new Set<string>();
     const closedGaps = gaps.splice(0);
     for (const g of closedGaps) for (const t of g.tokens) gapMarkets.add(tokenMarket(ctx, catalog, t));
+    const full = Date.now() - lastFull >= s.pollInterval * 1000;
+    if (full) lastFull = Date.now();
     const units = modes.has('trades') ? openTrades() : [];
-    const first = units.filter((u) => dirty.has(u.conditionId) || gapMarkets.has(u.conditionId));
-    const rest = units.filter((u) => !dirty.has(u.conditionId) && !gapMarkets.has(u.conditionId));
+    const first = units.filter((u) => dirty.has(u.conditionId) || gapMarkets.has(u.conditionId)).map((u): TradeUnit => ({ ...u, trigger: gapMarkets.has(u.conditionId) ? 'gap' : 'socket' }));
+    const rest = full ? units.filter((u) => !dirty.has(u.conditionId) && !gapMarkets.has(u.conditionId)).map((u): TradeUnit => ({ ...u, trigger: 'poll' })) : [];
     dirty.clear();
     await passAll([...first, ...rest], s.tradeWorkers ?? s.workers, (u) => trades.run(u, now), ctx.stop);
-    if (modes.has('prices')) await passAll(openPrices(), s.priceWorkers, (u) => prices.run(u, now), ctx.stop);
+    if (modes.has('prices') && full) await passAll(openPrices(), s.priceWorkers, (u) => prices.run(u, now), ctx.stop);
     for (const g of closedGaps) {
       if (ctx.stop.aborted) break;
       stats.gapsBackfilled++;
@@ -183,12 +189,15 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
       );
     stats.polls++;
     task?.advance();
-    await Promise.race([
-      sleep(s.pollInterval * 1000, ctx.stop),
-      new Promise<void>((resolve) => {
-        wake = resolve;
-      }),
-    ]);
+    // Reports that came in during the pass (their nudge found no sleeper) are fetched at once.
+    if (dirty.size === 0 && gaps.length === 0) {
+      await Promise.race([
+        sleep(Math.max(0, lastFull + s.pollInterval * 1000 - Date.now()), ctx.stop),
+        new Promise<void>((resolve) => {
+          wake = resolve;
+        }),
+      ]);
+    }
     wake = undefined;
   }
   tradeFeed.close();

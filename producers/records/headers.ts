@@ -10,7 +10,15 @@ export const HEADERS = {
   fetchedAt: 'pma-fetched-at',
   /** Trades: "taker" or "maker", the side of the fill this row is. */
   fillRole: 'pma-fill-role',
+  /**
+   * Trades fetched in follow mode: why the market was fetched then. "socket": the market WebSocket
+   * reported a trade in it since the last pass, which woke the pass and put the market first;
+   * "gap": its socket was blind for a while; "poll": the pass came round to it. Absent on backfill.
+   */
+  fetchTrigger: 'pma-fetch-trigger',
 } as const;
+
+export type FetchTrigger = 'socket' | 'gap' | 'poll';
 
 export interface SourceInfo {
   /** "data:/trades" */

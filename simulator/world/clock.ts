@@ -4,10 +4,10 @@
  * also move it by hand (`advance`), so live behaviour is testable without waiting.
  */
 export class SimClock {
-  readonly #origin: number;
-  readonly #speed: number;
+  #origin: number;
+  #speed: number;
   readonly #live: boolean;
-  readonly #realStart: number;
+  #realStart: number;
   #extra = 0;
 
   constructor(origin: number, live: boolean, speed = 1, realStart = performance.now()) {
@@ -34,6 +34,24 @@ export class SimClock {
 
   nowMs(): number {
     return Math.floor(this.now() * 1000);
+  }
+
+  /**
+   * Changes how fast a live world moves from now on (the time so far stays as it was): a burst of
+   * fills at the same world's per-second rates, as the freshness bench makes.
+   */
+  setSpeed(speed: number): void {
+    if (!(speed > 0)) throw new RangeError('the speed must be positive');
+    if (!this.#live) throw new RangeError('a static world has no speed');
+    const now = performance.now();
+    this.#origin += this.#extra + ((now - this.#realStart) / 1000) * this.#speed;
+    this.#extra = 0;
+    this.#realStart = now;
+    this.#speed = speed;
+  }
+
+  get speed(): number {
+    return this.#speed;
   }
 
   /** Moves the clock forward by `seconds` (live worlds only: a static world has nothing after its end). */

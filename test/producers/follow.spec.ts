@@ -62,6 +62,10 @@ describe('producers in follow mode', function () {
     expect(created, 'markets created during the run').to.be.greaterThan(0);
     const missing = truth.filter((r) => !written.has(r.key));
     expect(missing.map((r) => [r.conditionId, r.timestamp]).slice(0, 5)).to.deep.equal([]);
+    // Rows fetched while following say why their market was fetched then; the socket prompts most.
+    const triggers = (await readAll(log.transport, TOPICS.rawTrades.name)).map((r) => r.headers['pma-fetch-trigger']).filter((t) => t !== undefined);
+    expect(new Set(triggers)).to.include('socket');
+    expect([...new Set(triggers)].every((t) => ['socket', 'gap', 'poll'].includes(t))).to.equal(true);
 
     const ws = await readAll(log.transport, TOPICS.rawMarketWs.name);
     const continuity = ws.filter((r) => r.key!.toString().startsWith('pma_continuity|'));

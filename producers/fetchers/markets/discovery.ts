@@ -7,6 +7,7 @@
 import type { IngestContext } from '../../context.ts';
 import type { Feeder } from '../../pipeline/feeder.ts';
 import { emptyCursor } from '../../records/cursors.ts';
+import type { FetchTrigger } from '../../records/headers.ts';
 import type { ControlRecord } from '../../records/publisher.ts';
 import { readDetail } from '../units.ts';
 import type { MarketCatalog, MarketInfo } from './catalog.ts';
@@ -16,6 +17,8 @@ export const PRICES_ENDPOINT = 'clob:/prices-history';
 
 export interface TradeUnit {
   conditionId: string;
+  /** Follow mode: why this market is fetched now (a header on its rows). */
+  trigger?: FetchTrigger;
 }
 
 export interface PriceUnit {

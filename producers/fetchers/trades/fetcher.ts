@@ -22,7 +22,7 @@ import type { IngestContext } from '../../context.ts';
 import { paramsText } from '../../http/apis.ts';
 import { tradeKey } from '../../keys.ts';
 import { forEachAhead } from '../../pipeline/ahead.ts';
-import { HEADERS } from '../../records/headers.ts';
+import { type FetchTrigger, HEADERS } from '../../records/headers.ts';
 import type { ControlRecord } from '../../records/publisher.ts';
 import { TRADES_ENDPOINT, type TradeUnit } from '../markets/discovery.ts';
 import { type TradeRowJson, tradesPage, type V2TradeRowJson, v2TradesPage } from '../shapes.ts';
@@ -88,7 +88,7 @@ export class TradesFetcher {
   run(unit: TradeUnit, until?: number): Promise<'complete' | 'stopped' | 'failed'> {
     return this.#ctx.runUnit({ fetcher: 'trades', endpoint: TRADES_ENDPOINT, scope: unit.conditionId }, async () => {
       try {
-        await this.#market(unit.conditionId, until);
+        await this.#market(unit.conditionId, until, unit.trigger);
       } finally {
         this.#takerListings.delete(unit.conditionId);
       }
@@ -147,7 +147,7 @@ export class TradesFetcher {
     });
   }
 
-  async #market(conditionId: string, until?: number): Promise<void> {
+  async #market(conditionId: string, until?: number, trigger?: FetchTrigger): Promise<void> {
     const ctx = this.#ctx;
     const stored = ctx.cursors.get(TRADES_ENDPOINT, conditionId);
     const status = unitStatus(stored, ctx.generation);
@@ -156,7 +156,7 @@ export class TradesFetcher {
     const end = Math.floor(until ?? Math.min(ctx.settings.until ?? Number.POSITIVE_INFINITY, ctx.horizon));
 
     if (status === 'resume' && detail.walk) {
-      detail = await this.#walk(conditionId, detail.feed ?? 'v1', detail.walk, detail);
+      detail = await this.#walk(conditionId, detail.feed ?? 'v1', detail.walk, detail, trigger);
     } else {
       let start = ctx.settings.since ?? 1;
       let skip: string[] = [];
@@ -176,17 +176,17 @@ export class TradesFetcher {
       }
       const feed = this.#feed ?? 'v2';
       const walk = feed === 'v2' ? initialV2State(start, end, skip) : initialWalkState(start, end, skip);
-      detail = await this.#walk(conditionId, feed, walk, { ...detail, phase: 'main' });
+      detail = await this.#walk(conditionId, feed, walk, { ...detail, phase: 'main' }, trigger);
     }
     const last = detail.walk as TradeWalkState | undefined;
     if (detail.feed === 'v1' && detail.phase !== 'head' && last?.complete && last.pages > 1 && last.newest !== undefined && !ctx.stop.aborted) {
       const head = initialWalkState(last.newest, last.initialEnd, detail.newestKeys ?? []);
-      await this.#walk(conditionId, 'v1', head, { ...detail, phase: 'head' });
+      await this.#walk(conditionId, 'v1', head, { ...detail, phase: 'head' }, trigger);
     }
   }
 
   /** Runs one walk to its end, publishing each page with its cursor; returns the final detail (with the last walk state). */
-  async #walk(conditionId: string, feed: Feed, walk: TradeWalkState | V2WalkState, detail: TradeDetail): Promise<TradeDetail> {
+  async #walk(conditionId: string, feed: Feed, walk: TradeWalkState | V2WalkState, detail: TradeDetail, trigger?: FetchTrigger): Promise<TradeDetail> {
     const ctx = this.#ctx;
     let current: TradeDetail = { ...detail, feed };
     let last: TradeWalkState | V2WalkState = walk;
@@ -222,7 +222,7 @@ export class TradesFetcher {
       const res = await ctx.publisher.page({
         encoder: ctx.enc.rawTrades,
         toRaw: toRawTrade,
-        items: step.rows.map((r) => ({ key: r.key, api: r.raw, headers: roleHeaders(roles?.get(r.key)) })),
+        items: step.rows.map((r) => ({ key: r.key, api: r.raw, headers: withTrigger(roleHeaders(roles?.get(r.key)), trigger) })),
         source: { endpoint: TRADES_ENDPOINT, params: step.params, fetchedAt: step.fetchedAt },
         control,
       });
@@ -462,4 +462,8 @@ function nextDetail(prev: TradeDetail, walk: TradeWalkState | V2WalkState, gen: 
 
 function roleHeaders(role: Role | undefined): Record<string, string> | undefined {
   return role ? ROLE_HEADERS[role] : undefined;
+}
+
+function withTrigger(headers: Record<string, string> | undefined, trigger: FetchTrigger | undefined): Record<string, string> | undefined {
+  return trigger ? { ...headers, [HEADERS.fetchTrigger]: trigger } : headers;
 }
