@@ -47,6 +47,8 @@ describe('pma run --follow', function () {
     writeFileSync(config, JSON.stringify({ sim: { liveTradeRate: 20 } }));
     const [metricsPort] = await freePorts(1);
     const args = ['--config', config, 'run', '--source', 'sim', '--sim-markets', String(MARKETS), '--follow', '--gold-interval', '2', '--metrics-port', String(metricsPort)];
+    // A short Bronze window: the backfill is written out while the run follows, not all at Ctrl+C (a loaded machine took minutes for that).
+    args.push('--bronze-roll-ms', '3000', '--bronze-idle-ms', '1000');
     const snapshot = join(tmp.path, 'silver.snapshot.duckdb');
     const gold = join(tmp.path, 'gold', 'gold.duckdb');
 
