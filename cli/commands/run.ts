@@ -365,7 +365,9 @@ function startGoldRefresh(o: { intervalMs: number; silverPath: string; goldDir: 
   const task = o.board.task('gold', 'rebuilds');
   task.status = `every ${o.intervalMs / 1000} s`;
   let builds = 0;
-  let current: Promise<void> = Promise.resolve();
+  let stopped = false;
+  /** The rebuild under way, if any: a tick that finds one skips (rebuilds never queue up behind a slow one). */
+  let current: Promise<void> | undefined;
   const rebuild = async () => {
     const { buildGold, writeGoldReport } = await import('../../gold/index.ts');
     const { defaultSnapshotPath } = await import('../../sinks/silver/index.ts');
@@ -385,7 +387,10 @@ function startGoldRefresh(o: { intervalMs: number; silverPath: string; goldDir: 
     }
   };
   const timer = setInterval(() => {
-    current = current.then(rebuild);
+    if (current || stopped) return;
+    current = rebuild().finally(() => {
+      current = undefined;
+    });
   }, o.intervalMs);
   const onAbort = () => clearInterval(timer);
   o.signal.addEventListener('abort', onAbort, { once: true });
@@ -394,6 +399,7 @@ function startGoldRefresh(o: { intervalMs: number; silverPath: string; goldDir: 
       return builds;
     },
     stop: async () => {
+      stopped = true;
       clearInterval(timer);
       o.signal.removeEventListener('abort', onAbort);
       await current;
