@@ -60,8 +60,18 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   let wake: (() => void) | undefined;
   const nudge = () => wake?.();
 
-  const openTrades = (): TradeUnit[] =>
-    [...ctx.cursors.of(TRADES_ENDPOINT)].filter((c) => !isClosed(catalog, c.scope, readDetail(c).closedMs as number | null | undefined)).map((c) => ({ conditionId: c.scope }));
+  // Markets a pass saw open: one that closes gets a last pass, for the fills made between its
+  // previous pass and its close (dropping it at once lost them).
+  const passedOpen = new Set<string>();
+  const tradeUnits = (): TradeUnit[] => {
+    const units: TradeUnit[] = [];
+    for (const c of ctx.cursors.of(TRADES_ENDPOINT)) {
+      if (!isClosed(catalog, c.scope, readDetail(c).closedMs as number | null | undefined)) passedOpen.add(c.scope);
+      else if (!passedOpen.delete(c.scope)) continue;
+      units.push({ conditionId: c.scope });
+    }
+    return units;
+  };
   const openPrices = (): PriceUnit[] =>
     [...ctx.cursors.of(PRICES_ENDPOINT)]
       .map((c) => ({ c, market: readDetail(c).market as { conditionId?: string; closed?: boolean } | undefined }))
@@ -147,7 +157,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     const gapMarkets = new Set<string>();
     const closedGaps = gaps.splice(0);
     for (const g of closedGaps) for (const t of g.tokens) gapMarkets.add(tokenMarket(ctx, catalog, t));
-    const units = modes.has('trades') ? openTrades() : [];
+    const units = modes.has('trades') ? tradeUnits() : [];
     const first = units.filter((u) => dirty.has(u.conditionId) || gapMarkets.has(u.conditionId));
     const rest = units.filter((u) => !dirty.has(u.conditionId) && !gapMarkets.has(u.conditionId));
     dirty.clear();
