@@ -17,9 +17,9 @@ import { BenchError } from '../../runtime/errors.ts';
 import { startSimulator } from '../../simulator/index.ts';
 import { embeddedLogPath } from '../../transport/index.ts';
 import { startPma } from '../chaos/pma-child.ts';
-import { createTopicsWithRawRetention } from './log-usage.ts';
 import { compareFills, type FillCheck, silverFills, truthFills } from './fills.ts';
 import { type Goal, judge } from './goals.ts';
+import { createTopicsWithRawRetention } from './log-usage.ts';
 import { type SoakSample, takeSample } from './sample.ts';
 
 const settingsSchema = z
@@ -36,6 +36,8 @@ const settingsSchema = z
     marketEvery: z.coerce.number().positive().default(3),
     /** Ingest: seconds between follow passes over the open markets. */
     pollInterval: positiveInt.default(10),
+    /** Ingest: seconds between listings, which find the new markets (the product's 300 s would leave a short soak's new markets unseen). */
+    relistInterval: positiveInt.default(30),
     /** Retention of the raw topics in this soak, so that it expires within it (default a third of the soak; the product keeps a week). */
     rawRetentionMinutes: z.coerce.number().positive().optional(),
     /** How long, after the soak, the fills up to the cut-off may take to reach Silver. */
@@ -121,7 +123,7 @@ export async function runSoak(flags: Record<string, unknown>, o: { signal: Abort
   const rawRetentionMinutes = s.rawRetentionMinutes ?? s.minutes / 3;
   await createTopicsWithRawRetention(dataDir, rawRetentionMinutes * 60_000);
   const config = join(dataDir, 'soak.json');
-  writeFileSync(config, JSON.stringify({ ingest: { ...urlSettings(sim.urls), pollInterval: s.pollInterval } }));
+  writeFileSync(config, JSON.stringify({ ingest: { ...urlSettings(sim.urls), pollInterval: s.pollInterval, relistInterval: s.relistInterval } }));
   const metricsPort = await freePort();
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   // `--source sim` with every URL given: the simulator above, not one in the run's process.
@@ -134,7 +136,14 @@ export async function runSoak(flags: Record<string, unknown>, o: { signal: Abort
   const samples: SoakSample[] = [];
   const startedAt = Date.now();
   try {
-    await waitFor(async () => (await fetch(metricsUrl).catch(() => undefined))?.ok === true, 'the metrics endpoint', 60_000, 200, () => exited, o.signal);
+    await waitFor(
+      async () => (await fetch(metricsUrl).catch(() => undefined))?.ok === true,
+      'the metrics endpoint',
+      60_000,
+      200,
+      () => exited,
+      o.signal,
+    );
     const logPath = embeddedLogPath(dataDir);
     const endAt = startedAt + s.minutes * 60_000;
     for (let next = Date.now(); next <= endAt; next += s.sampleSeconds * 1000) {
@@ -172,7 +181,16 @@ export async function runSoak(flags: Record<string, unknown>, o: { signal: Abort
     const goals = judge(window, fills);
     goals.push({ goal: 'clean stop on SIGINT', measured: `exit ${outcome.code}`, target: 'exit 0', met: outcome.code === 0 });
     const counts = (sim.stats() as { faults?: Record<string, number> }).faults ?? {};
-    return { settings: { ...s, warmupMinutes, rawRetentionMinutes }, dataDir, samples, goals, fills, faults: counts, settleSeconds, run: { code: outcome.code, stderr: outcome.stderr.split('\n').slice(-20).join('\n') } };
+    return {
+      settings: { ...s, warmupMinutes, rawRetentionMinutes },
+      dataDir,
+      samples,
+      goals,
+      fills,
+      faults: counts,
+      settleSeconds,
+      run: { code: outcome.code, stderr: outcome.stderr.split('\n').slice(-20).join('\n') },
+    };
   } finally {
     if (!exited) {
       run.child.kill('SIGKILL');

@@ -7,8 +7,8 @@
 import { DatabaseSync } from 'node:sqlite';
 import { silentLogger } from '../../runtime/logger.ts';
 import { ALL_TOPICS } from '../../schemas/topics.ts';
-import { embeddedLogPath } from '../../transport/index.ts';
 import { createEmbeddedTransport } from '../../transport/embedded/index.ts';
+import { embeddedLogPath } from '../../transport/index.ts';
 
 /** Creates every pipeline topic in `dataDir`'s log, the raw ones with `rawRetentionMs` (an existing topic keeps its settings, so the run takes these). */
 export async function createTopicsWithRawRetention(dataDir: string, rawRetentionMs: number): Promise<void> {
@@ -32,9 +32,10 @@ export async function createTopicsWithRawRetention(dataDir: string, rawRetention
 export function heldBytes(dataDir: string): { raw: number; other: number } {
   const db = new DatabaseSync(embeddedLogPath(dataDir), { readOnly: true, timeout: 5_000 });
   try {
-    const rows = db
-      .prepare("SELECT t.name LIKE 'pma.raw.%' AS raw, sum(p.bytes) AS bytes FROM log_partitions p JOIN log_topics t ON t.id = p.topic_id GROUP BY 1")
-      .all() as Array<{ raw: number; bytes: number }>;
+    const rows = db.prepare("SELECT t.name LIKE 'pma.raw.%' AS raw, sum(p.bytes) AS bytes FROM log_partitions p JOIN log_topics t ON t.id = p.topic_id GROUP BY 1").all() as Array<{
+      raw: number;
+      bytes: number;
+    }>;
     return { raw: rows.find((r) => r.raw === 1)?.bytes ?? 0, other: rows.find((r) => r.raw === 0)?.bytes ?? 0 };
   } finally {
     db.close();

@@ -5,11 +5,28 @@ import type { SoakSample } from './sample.ts';
 
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
 const SAMPLE_HEADER = ['t (s)', 'RSS MB', 'heap MB', 'fds', 'log MB', 'raw MB', 'clean MB', 'lag', 'Silver age s'];
-const sampleRow = (s: SoakSample) => [s.at.toFixed(0), mb(s.rssBytes), mb(s.heapUsedBytes), String(s.openFds), mb(s.logBytes), mb(s.rawHeldBytes), mb(s.otherHeldBytes), String(s.lag), s.silverTradeAgeSeconds.toFixed(0)];
+const sampleRow = (s: SoakSample) => [
+  s.at.toFixed(0),
+  mb(s.rssBytes),
+  mb(s.heapUsedBytes),
+  String(s.openFds),
+  mb(s.logBytes),
+  mb(s.rawHeldBytes),
+  mb(s.otherHeldBytes),
+  String(s.lag),
+  s.silverTradeAgeSeconds.toFixed(0),
+];
 
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatReport(r: SoakReport): string {

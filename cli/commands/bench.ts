@@ -98,6 +98,7 @@ export function register(program: Command): void {
     .option('--trade-rate <n>', 'live fills per second (default 5)')
     .option('--market-every <s>', 'a market created, and one resolved, every this many seconds (default 3)')
     .option('--poll-interval <s>', "ingest's seconds between follow passes (default 10)")
+    .option('--relist-interval <s>', "ingest's seconds between listings, which find new markets (default 30)")
     .option('--keep', 'keep the data directory of the run (a temporary one, otherwise removed)')
     .option('--json', 'print the report as JSON')
     .action(
