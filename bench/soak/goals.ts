@@ -76,7 +76,7 @@ export function judge(window: readonly SoakSample[], fills: FillCheck | undefine
   const lagEarly = Math.max(...window.slice(0, half).map((s) => s.lag));
   const lagLate = Math.max(...window.slice(half).map((s) => s.lag));
   goals.push({
-    goal: 'lag bounded',
+    goal: 'lag bounded (processors, Silver)',
     measured: `worst ${lagEarly} then ${lagLate} records`,
     target: `2nd half ≤ 2 × 1st + ${LAG_SLACK}`,
     met: Number.isFinite(lagLate) && lagLate <= 2 * lagEarly + LAG_SLACK,

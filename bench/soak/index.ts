@@ -26,7 +26,7 @@ const settingsSchema = z
   .object({
     /** Length of the soak, warm-up included; fractions allowed (a short local run of the CI test). */
     minutes: z.coerce.number().positive().default(30),
-    /** Minutes not judged: start-up, the static world's backfill, the first Gold build. Default: a sixth of the soak, at most 5. */
+    /** Minutes not judged: start-up, the static world's backfill, the first Gold build. Default: a third of the soak, at most 5. */
     warmup: z.coerce.number().min(0).optional(),
     sampleSeconds: positiveInt.default(10),
     markets: positiveInt.default(100),
@@ -63,8 +63,9 @@ export interface SoakReport {
   fills: FillCheck;
   /** Faults the simulator injected, by kind. */
   faults: Record<string, number>;
-  /** Seconds from the end of the soak until every fill up to the cut-off was in the Silver snapshot. */
+  /** Seconds from the end of the soak until every fill up to the cut-off was in the Silver snapshot (`settled`), or until the wait gave up. */
   settleSeconds: number;
+  settled: boolean;
   /** Where the run kept its data (removed unless --keep). */
   dataDir: string;
   /** How the run ended (exit code, last lines of stderr). */
@@ -105,8 +106,10 @@ async function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 export async function runSoak(flags: Record<string, unknown>, o: { signal: AbortSignal; onSample?: (s: SoakSample) => void }): Promise<SoakReport> {
   const s = resolveSection(settingsSchema, sectionSources('bench-soak', KEYS, {}, process.env, flags));
-  const warmupMinutes = s.warmup ?? Math.min(5, s.minutes / 6);
+  const warmupMinutes = s.warmup ?? Math.min(5, s.minutes / 3);
   const dataDir = mkdtempSync(join(tmpdir(), 'pma-soak-'));
+  const rawRetentionMinutes = s.rawRetentionMinutes ?? s.minutes / 3;
+  await createTopicsWithRawRetention(dataDir, rawRetentionMinutes * 60_000);
   const perHour = 3600 / s.marketEvery;
   const sim = await startSimulator({
     port: 0,
@@ -120,8 +123,6 @@ export async function runSoak(flags: Record<string, unknown>, o: { signal: Abort
     liveResolveRate: perHour,
     faults: [...FAULTS],
   });
-  const rawRetentionMinutes = s.rawRetentionMinutes ?? s.minutes / 3;
-  await createTopicsWithRawRetention(dataDir, rawRetentionMinutes * 60_000);
   const config = join(dataDir, 'soak.json');
   writeFileSync(config, JSON.stringify({ ingest: { ...urlSettings(sim.urls), pollInterval: s.pollInterval, relistInterval: s.relistInterval } }));
   const metricsPort = await freePort();
@@ -158,6 +159,7 @@ export async function runSoak(flags: Record<string, unknown>, o: { signal: Abort
     const toCutoff = truthFills(sim, cutoff);
     const settleStart = Date.now();
     const snapshot = join(dataDir, 'silver.snapshot.duckdb');
+    let settled = true;
     await waitFor(
       async () => {
         const have = new Set((await silverFills(snapshot).catch(() => [])).map((f) => f.id));
@@ -172,6 +174,7 @@ export async function runSoak(flags: Record<string, unknown>, o: { signal: Abort
     ).catch((err: unknown) => {
       // Not fatal here: the check below, on the final Silver, names what is missing.
       if (exited || o.signal.aborted) throw err;
+      settled = false;
     });
     const settleSeconds = (Date.now() - settleStart) / 1000;
     run.child.kill('SIGINT');
@@ -189,6 +192,7 @@ export async function runSoak(flags: Record<string, unknown>, o: { signal: Abort
       fills,
       faults: counts,
       settleSeconds,
+      settled,
       run: { code: outcome.code, stderr: outcome.stderr.split('\n').slice(-20).join('\n') },
     };
   } finally {

@@ -4,7 +4,7 @@ import { runSoak, type SoakReport } from './index.ts';
 import type { SoakSample } from './sample.ts';
 
 const mb = (b: number) => (b / 2 ** 20).toFixed(1);
-const SAMPLE_HEADER = ['t (s)', 'RSS MB', 'heap MB', 'fds', 'log MB', 'raw MB', 'clean MB', 'lag', 'Silver age s'];
+const SAMPLE_HEADER = ['t (s)', 'RSS MB', 'heap MB', 'fds', 'log MB', 'raw MB', 'clean MB', 'lag', 'Bronze lag', 'Silver age s'];
 const sampleRow = (s: SoakSample) => [
   s.at.toFixed(0),
   mb(s.rssBytes),
@@ -38,7 +38,7 @@ export function formatReport(r: SoakReport): string {
     `soak: ${r.settings.minutes} min (first ${r.settings.warmupMinutes.toFixed(1)} min not judged), a sample every ${r.settings.sampleSeconds} s, raw topics kept ${r.settings.rawRetentionMinutes.toFixed(1)} min`,
     table([SAMPLE_HEADER, ...r.samples.map(sampleRow)]),
     '',
-    `faults injected: ${faults || 'none'}; fills up to the cut-off reached the Silver snapshot ${r.settleSeconds.toFixed(0)} s after the soak`,
+    `faults injected: ${faults || 'none'}; ${r.settled ? `every fill up to the cut-off was in the Silver snapshot ${r.settleSeconds.toFixed(0)} s after the soak` : `fills up to the cut-off still missing from the Silver snapshot after ${r.settleSeconds.toFixed(0)} s`}`,
     goals(r.goals),
     ...(r.fills.missing.length ? [`missing (first 3): ${r.fills.missing.slice(0, 3).join(' | ')}`] : []),
     ...(r.fills.extra.length ? [`unknown (first 3): ${r.fills.extra.slice(0, 3).join(' | ')}`] : []),

@@ -18,8 +18,10 @@ export interface SoakSample {
   /** Bytes of records the raw topics hold (what retention removes), and the other topics. */
   rawHeldBytes: number;
   otherHeldBytes: number;
-  /** Records between the log's end and the committed offsets, all stages and topics together. */
+  /** Records between the log's end and the committed offsets of the stages that commit as they go (processors, Silver), all topics together. */
   lag: number;
+  /** The same for Bronze, which commits when it publishes a file: bounded by its roll window, not by how far behind it is. */
+  bronzeLag: number;
   /** Seconds since the newest trade Silver has written was made (NaN before the first). */
   silverTradeAgeSeconds: number;
 }
@@ -59,6 +61,7 @@ export function openFds(pid: number): number {
 export async function takeSample(o: { pid: number; metricsUrl: string; dataDir: string; logPath: string; startedAt: number }): Promise<SoakSample> {
   const text = await (await fetch(o.metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
   const held = heldBytes(o.dataDir);
+  const bronzeLag = metricValue(text, 'pma_consumer_lag', 'stage="bronze"', true) || 0;
   return {
     at: (Date.now() - o.startedAt) / 1000,
     rssBytes: metricValue(text, 'pma_process_resident_memory_bytes'),
@@ -67,7 +70,8 @@ export async function takeSample(o: { pid: number; metricsUrl: string; dataDir: 
     logBytes: sizeOf(o.logPath) + sizeOf(`${o.logPath}-wal`),
     rawHeldBytes: held.raw,
     otherHeldBytes: held.other,
-    lag: metricValue(text, 'pma_consumer_lag', '', true),
+    lag: metricValue(text, 'pma_consumer_lag', '', true) - bronzeLag,
+    bronzeLag,
     silverTradeAgeSeconds: metricValue(text, 'pma_newest_event_age_seconds', 'stage="silver",topic="pma.trades"'),
   };
 }
