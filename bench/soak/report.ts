@@ -14,6 +14,7 @@ const sampleRow = (s: SoakSample) => [
   mb(s.rawHeldBytes),
   mb(s.otherHeldBytes),
   String(s.lag),
+  String(s.bronzeLag),
   s.silverTradeAgeSeconds.toFixed(0),
 ];
 
