@@ -109,7 +109,7 @@ export async function runSoak(flags: Record<string, unknown>, o: { signal: Abort
   const warmupMinutes = s.warmup ?? Math.min(5, s.minutes / 3);
   const dataDir = mkdtempSync(join(tmpdir(), 'pma-soak-'));
   const rawRetentionMinutes = s.rawRetentionMinutes ?? s.minutes / 3;
-  await createTopicsWithRawRetention(dataDir, rawRetentionMinutes * 60_000);
+  await createTopicsWithRawRetention(dataDir, Math.round(rawRetentionMinutes * 60_000));
   const perHour = 3600 / s.marketEvery;
   const sim = await startSimulator({
     port: 0,

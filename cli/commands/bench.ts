@@ -92,7 +92,7 @@ export function register(program: Command): void {
     .command('soak')
     .description('pma run --follow for --minutes against a live simulator with faults: RSS, heap, fds, log size and lag sampled, then every fill checked in Silver once')
     .option('--minutes <n>', 'length of the soak, warm-up included (default 30)')
-    .option('--warmup <n>', 'minutes not judged (default a sixth of the soak, at most 5)')
+    .option('--warmup <n>', 'minutes not judged (default a third of the soak, at most 5)')
     .option('--sample-seconds <n>', 'seconds between samples (default 10)')
     .option('--markets <n>', 'markets of the static world (default 100)')
     .option('--trade-rate <n>', 'live fills per second (default 5)')
