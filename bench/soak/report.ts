@@ -15,7 +15,8 @@ const sampleRow = (s: SoakSample) => [
   mb(s.otherHeldBytes),
   String(s.lag),
   String(s.bronzeLag),
-  s.silverTradeAgeSeconds.toFixed(0),
+  // NaN before Silver's first fill (null once the report went through JSON).
+  Number.isFinite(s.silverTradeAgeSeconds) ? s.silverTradeAgeSeconds.toFixed(0) : '-',
 ];
 
 export function table(rows: string[][]): string {

@@ -60,14 +60,18 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   let wake: (() => void) | undefined;
   const nudge = () => wake?.();
 
-  // Markets a pass saw open: one that closes gets a last pass, for the fills made between its
-  // previous pass and its close (dropping it at once lost them).
-  const passedOpen = new Set<string>();
+  // A closed market gets one last pass in this process: a walk that ended before it closed (the
+  // backfill stops at its horizon, a pass at its start) misses the fills made up to its close,
+  // whether it closed between two passes, during the backfill, or before a relist first saw it.
+  // The fetcher skips one long closed before its last walk without a request.
+  const lastPassed = new Set<string>();
   const tradeUnits = (): TradeUnit[] => {
     const units: TradeUnit[] = [];
     for (const c of ctx.cursors.of(TRADES_ENDPOINT)) {
-      if (!isClosed(catalog, c.scope, readDetail(c).closedMs as number | null | undefined)) passedOpen.add(c.scope);
-      else if (!passedOpen.delete(c.scope)) continue;
+      if (isClosed(catalog, c.scope, readDetail(c).closedMs as number | null | undefined)) {
+        if (lastPassed.has(c.scope)) continue;
+        lastPassed.add(c.scope);
+      }
       units.push({ conditionId: c.scope });
     }
     return units;
