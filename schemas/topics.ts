@@ -14,14 +14,64 @@ export interface TopicDef extends Omit<TopicSpec, 'name'> {
 
 const DEFAULT_PARTITIONS = 4;
 
+/**
+ * Raw topics keep a week (Kafka's default), not forever: the processors turn a raw record into
+ * its clean one within seconds, and the clean topics are what replay and every layer read, so a
+ * raw record older than that is only a copy. Without it a followed run's log grows with every
+ * poll for as long as it runs; with it, the raw share of the log stops growing after a week.
+ */
+export const RAW_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
 export const TOPICS = {
-  rawGammaMarkets: { name: 'pma.raw.gamma-markets', schema: 'raw-gamma-market', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'Gamma /markets records as fetched' },
-  rawGammaEvents: { name: 'pma.raw.gamma-events', schema: 'raw-gamma-event', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'Gamma /events records as fetched' },
-  rawClobMarkets: { name: 'pma.raw.clob-markets', schema: 'raw-clob-market', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'CLOB /markets records as fetched' },
-  rawTrades: { name: 'pma.raw.trades', schema: 'raw-trade', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'Data API /trades rows as fetched' },
-  rawLeaderboard: { name: 'pma.raw.leaderboard', schema: 'raw-leaderboard-row', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'Data API /v1/leaderboard rows as fetched' },
-  rawPrices: { name: 'pma.raw.prices', schema: 'raw-price-point', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'CLOB /prices-history points as fetched' },
-  rawMarketWs: { name: 'pma.raw.ws-market', schema: 'raw-ws-market-event', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'CLOB market WebSocket events as received' },
+  rawGammaMarkets: {
+    name: 'pma.raw.gamma-markets',
+    schema: 'raw-gamma-market',
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: RAW_RETENTION_MS,
+    description: 'Gamma /markets records as fetched',
+  },
+  rawGammaEvents: {
+    name: 'pma.raw.gamma-events',
+    schema: 'raw-gamma-event',
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: RAW_RETENTION_MS,
+    description: 'Gamma /events records as fetched',
+  },
+  rawClobMarkets: {
+    name: 'pma.raw.clob-markets',
+    schema: 'raw-clob-market',
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: RAW_RETENTION_MS,
+    description: 'CLOB /markets records as fetched',
+  },
+  rawTrades: { name: 'pma.raw.trades', schema: 'raw-trade', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', retentionMs: RAW_RETENTION_MS, description: 'Data API /trades rows as fetched' },
+  rawLeaderboard: {
+    name: 'pma.raw.leaderboard',
+    schema: 'raw-leaderboard-row',
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: RAW_RETENTION_MS,
+    description: 'Data API /v1/leaderboard rows as fetched',
+  },
+  rawPrices: {
+    name: 'pma.raw.prices',
+    schema: 'raw-price-point',
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: RAW_RETENTION_MS,
+    description: 'CLOB /prices-history points as fetched',
+  },
+  rawMarketWs: {
+    name: 'pma.raw.ws-market',
+    schema: 'raw-ws-market-event',
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: RAW_RETENTION_MS,
+    description: 'CLOB market WebSocket events as received',
+  },
 
   markets: { name: 'pma.markets', schema: 'market', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'normalised markets' },
   tokens: { name: 'pma.tokens', schema: 'token', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'normalised outcome tokens' },

@@ -11,6 +11,7 @@ import { benchIngest } from '../../bench/ingest.ts';
 import { benchSerde } from '../../bench/serde.ts';
 import { benchSim } from '../../bench/sim.ts';
 import { benchSink } from '../../bench/sink.ts';
+import { benchSoak } from '../../bench/soak/report.ts';
 import { benchTagger } from '../../bench/tagger.ts';
 import { benchTransport } from '../../bench/transport.ts';
 import { action } from '../action.ts';
@@ -86,6 +87,24 @@ export function register(program: Command): void {
     .action(
       action(async (ctx, flags: Record<string, unknown>) => {
         if (!(await benchIngest(ctx, flags))) process.exitCode = 1;
+      }),
+    );
+  bench
+    .command('soak')
+    .description('pma run --follow for --minutes against a live simulator with faults: RSS, heap, fds, log size and lag sampled, then every fill checked in Silver once')
+    .option('--minutes <n>', 'length of the soak, warm-up included (default 30)')
+    .option('--warmup <n>', 'minutes not judged (default a third of the soak, at most 5)')
+    .option('--sample-seconds <n>', 'seconds between samples (default 10)')
+    .option('--markets <n>', 'markets of the static world (default 100)')
+    .option('--trade-rate <n>', 'live fills per second (default 5)')
+    .option('--market-every <s>', 'a market created, and one resolved, every this many seconds (default 3)')
+    .option('--poll-interval <s>', "ingest's seconds between follow passes (default 10)")
+    .option('--relist-interval <s>', "ingest's seconds between listings, which find new markets (default 30)")
+    .option('--keep', 'keep the data directory of the run (a temporary one, otherwise removed)')
+    .option('--json', 'print the report as JSON')
+    .action(
+      action(async (ctx, flags: Record<string, unknown>) => {
+        if (!(await benchSoak(flags, ctx.signal))) process.exitCode = 1;
       }),
     );
   bench

@@ -60,8 +60,24 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   let wake: (() => void) | undefined;
   const nudge = () => wake?.();
 
-  const openTrades = (): TradeUnit[] =>
-    [...ctx.cursors.of(TRADES_ENDPOINT)].filter((c) => !isClosed(catalog, c.scope, readDetail(c).closedMs as number | null | undefined)).map((c) => ({ conditionId: c.scope }));
+  // A closed market gets one last pass in this process: a walk that ended before it closed (the
+  // backfill stops at its horizon, a pass at its start) misses the fills made up to its close,
+  // whether it closed between two passes, during the backfill, or before a relist first saw it.
+  // The fetcher skips one long closed before its last walk without a request. `include` picks the
+  // markets of this pass, so that a closed one counts as passed only once a pass takes it.
+  const lastPassed = new Set<string>();
+  const tradeUnits = (include: (conditionId: string) => boolean): TradeUnit[] => {
+    const units: TradeUnit[] = [];
+    for (const c of ctx.cursors.of(TRADES_ENDPOINT)) {
+      if (!include(c.scope)) continue;
+      if (isClosed(catalog, c.scope, readDetail(c).closedMs as number | null | undefined)) {
+        if (lastPassed.has(c.scope)) continue;
+        lastPassed.add(c.scope);
+      }
+      units.push({ conditionId: c.scope });
+    }
+    return units;
+  };
   const openPrices = (): PriceUnit[] =>
     [...ctx.cursors.of(PRICES_ENDPOINT)]
       .map((c) => ({ c, market: readDetail(c).market as { conditionId?: string; closed?: boolean } | undefined }))
@@ -153,9 +169,10 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     for (const g of closedGaps) for (const t of g.tokens) gapMarkets.add(tokenMarket(ctx, catalog, t));
     const full = Date.now() - lastFull >= s.pollInterval * 1000;
     if (full) lastFull = Date.now();
-    const units = modes.has('trades') ? openTrades() : [];
-    const first = units.filter((u) => dirty.has(u.conditionId) || gapMarkets.has(u.conditionId)).map((u): TradeUnit => ({ ...u, trigger: gapMarkets.has(u.conditionId) ? 'gap' : 'socket' }));
-    const rest = full ? units.filter((u) => !dirty.has(u.conditionId) && !gapMarkets.has(u.conditionId)).map((u): TradeUnit => ({ ...u, trigger: 'poll' })) : [];
+    const woken = (conditionId: string) => dirty.has(conditionId) || gapMarkets.has(conditionId);
+    const units = modes.has('trades') ? tradeUnits((conditionId) => full || woken(conditionId)) : [];
+    const first = units.filter((u) => woken(u.conditionId)).map((u): TradeUnit => ({ ...u, trigger: gapMarkets.has(u.conditionId) ? 'gap' : 'socket' }));
+    const rest = units.filter((u) => !woken(u.conditionId)).map((u): TradeUnit => ({ ...u, trigger: 'poll' }));
     dirty.clear();
     await passAll([...first, ...rest], s.tradeWorkers ?? s.workers, (u) => trades.run(u, now), ctx.stop);
     if (modes.has('prices') && full) await passAll(openPrices(), s.priceWorkers, (u) => prices.run(u, now), ctx.stop);
