@@ -21,6 +21,7 @@ import type { Logger } from '../../runtime/logger.ts';
 import { parsePartitionKey } from '../../transport/partition-key.ts';
 import { acquireDirLock, type DirLock, dirLockPath } from '../common/dir-lock.ts';
 import { DEFAULT_LEASE_MS, type HeldLock, type LockHolder, type LockOwner, liveHolder, lockHolderState, newLockOwner, tryLock, waitLock } from '../common/lock-file.ts';
+import { sinkWriteError } from '../common/write-error.ts';
 
 export const LOCKS_DIR = '.locks';
 /** A dt lock is held for a rename or a swap; this long means its holder is stuck. */
@@ -48,7 +49,9 @@ export class BronzeLocks {
   /** Registers a sink on `root`; refuses while maintenance holds the directory. */
   static async open(root: string, logger: Logger, leaseMs = DEFAULT_LEASE_MS): Promise<BronzeLocks> {
     const locks = new BronzeLocks(root, leaseMs, logger);
-    await mkdir(locks.#dir, { recursive: true });
+    await mkdir(locks.#dir, { recursive: true }).catch((err: unknown) => {
+      throw sinkWriteError(err, 'cannot create the directory', locks.#dir);
+    });
     const member = await tryLock(join(locks.#dir, `sink-${locks.#owner.token}.lock`), locks.#owner, leaseMs);
     if (!member.lock) throw new SinkError(`cannot register the Bronze sink in ${locks.#dir}`, { path: locks.#dir });
     locks.#member = member.lock;

@@ -37,6 +37,7 @@ import { parsePartitionKey, partitionKey } from '../../transport/partition-key.t
 import type { Consumer, RecordBatch, Transport } from '../../transport/types.ts';
 import { refuseAheadOfLog } from '../common/ahead-of-log.ts';
 import { DEFAULT_LEASE_MS } from '../common/lock-file.ts';
+import { sinkWriteError } from '../common/write-error.ts';
 import type { PackedBodies } from './body-buffer.ts';
 import { COMPACT_DEFAULTS, compactBronze } from './compact.ts';
 import { compileInspector, type Inspector } from './inspect.ts';
@@ -138,7 +139,12 @@ interface TopicState {
 
 export async function runBronzeSink(options: BronzeSinkOptions, deps: BronzeSinkDeps): Promise<BronzeSinkResult> {
   const sink = new BronzeSink(withDefaults({ ...BRONZE_DEFAULTS, topics: CLEAN_TOPIC_KEYS }, options), deps);
-  return sink.run();
+  try {
+    return await sink.run();
+  } catch (err) {
+    // A file-system error no step wrapped still reaches the user with a code, the directory and, if so, the full disk.
+    throw sinkWriteError(err, 'Bronze sink failed writing', bronzeRoot(options.dataDir));
+  }
 }
 
 class BronzeSink {

@@ -13,6 +13,7 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir } from '../common/fs-durable.ts';
+import { sinkWriteError } from '../common/write-error.ts';
 import type { PackedBodies } from './body-buffer.ts';
 import { ensureDir, ensureDtDir } from './dt-dirs.ts';
 import { type FileRange, fileName, tempDir, tempName, typeDir } from './layout.ts';
@@ -48,7 +49,9 @@ export function writeTemporaries(root: string, type: string, schema: string, ran
     rows += bodies.rows;
     const dir = tempDir(root, type, dt);
     if (!knownDirs.has(dir)) {
-      await ensureDir(dir);
+      await ensureDir(dir).catch((err: unknown) => {
+        throw sinkWriteError(err, 'cannot create the directory', dir);
+      });
       knownDirs.add(dir);
     }
     const temp = join(dir, tempName(name));
@@ -63,9 +66,14 @@ export async function publish(root: string, parts: GroupFile[], withDt: DtLocker
   let bytes = 0;
   for (const p of parts) {
     await withDt(p.type, p.dt, async () => {
-      const dir = await ensureDtDir(typeDir(root, p.type), p.dt, knownDirs);
-      await rename(p.temp, join(dir, p.name));
-      await fsyncDir(dir);
+      const into = join(typeDir(root, p.type), `dt=${p.dt}`, p.name);
+      try {
+        const dir = await ensureDtDir(typeDir(root, p.type), p.dt, knownDirs);
+        await rename(p.temp, join(dir, p.name));
+        await fsyncDir(dir);
+      } catch (err) {
+        throw sinkWriteError(err, 'cannot publish', into);
+      }
     });
     bytes += p.bytes;
   }

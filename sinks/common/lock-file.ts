@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { open, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { SinkError } from '../../runtime/errors.ts';
+import { sinkWriteError } from './write-error.ts';
 
 export interface LockOwner {
   pid: number;
@@ -58,12 +59,16 @@ export async function tryLock(path: string, owner: LockOwner, leaseMs = DEFAULT_
       try {
         await handle.writeFile(`${JSON.stringify(owner)}\n`);
         await handle.sync();
-      } finally {
+      } catch (err) {
+        // A lock file we could not write out (a full disk) is nobody's: leave none behind.
         await handle.close();
+        await unlink(path).catch(() => undefined);
+        throw sinkWriteError(err, 'cannot write the lock file', path);
       }
+      await handle.close();
       return { lock: heldLock(path, owner) };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw sinkWriteError(err, 'cannot create the lock file', path);
     }
     const found = await readLock(path);
     if (found === 'gone') continue;

@@ -16,6 +16,7 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { partitionKey } from '../../transport/partition-key.ts';
 import type { Consumer, Transport } from '../../transport/types.ts';
 import { refuseAheadOfLog } from '../common/ahead-of-log.ts';
+import { sinkWriteError } from '../common/write-error.ts';
 import { type QueryEndpoint, serveQueries } from './endpoint.ts';
 import { SilverMetrics } from './metrics.ts';
 import { PartitionPositions } from './positions.ts';
@@ -110,7 +111,8 @@ export async function runSilverSink(given: SilverSinkOptions, deps: SilverSinkDe
     return await sinkToSilver(given, deps, metrics);
   } catch (err) {
     metrics.stage.failed('fatal');
-    throw err;
+    // DuckDB's own errors carry no code: whatever step met a full disk, say so, with the file.
+    throw sinkWriteError(err, 'Silver sink failed writing', given.path, true);
   }
 }
 

@@ -80,7 +80,7 @@ describeNeeding('pma sink and pma process on a full disk', tmpfsMissing(), funct
         expect(r.killed, `${what} still running after ${FAIL_FAST_MS} ms: ${r.stderr.slice(-1500)}`).to.equal(false);
         expect(r.code, `${what}: ${r.stderr.slice(-1500)}`).to.not.equal(0);
         const last = r.stderr.trim().split('\n').at(-1)!;
-        expect(last, `${what}: the error printed last`).to.match(/^pma: PMA_ERR_\w+: .*(No space left on device|ENOSPC|disk is full)/);
+        expect(last, `${what}: the error printed last: ${r.stderr.slice(-3000)}`).to.match(/^pma: PMA_ERR_\w+: .*(No space left on device|ENOSPC|disk is full)/);
         expect(last, `${what}: names the file`).to.include(dataDir);
         expect(last, `${what}: the cause, not the rollback that followed it`).to.not.match(/rollback failed/);
       }
