@@ -269,7 +269,9 @@ describe('simulator caps and errors: current profile', () => {
     expect((await fetchRaw(`${h.sim.urls.data}/`)).text).to.equal('{"data":"OK"}');
     expect((await fetchRaw(`${h.sim.urls.clob}/`)).text).to.equal('"OK"');
     expect((await fetchRaw(`${h.sim.urls.clob}/time`)).text).to.equal(String(Math.floor(h.sim.world.clock.now())));
-    expect((await fetchRaw(`${h.sim.urls.data}/activity`)).status).to.equal(404);
+    expect((await fetchRaw(`${h.sim.urls.data}/no-such-route`)).status).to.equal(404);
+    // /activity is served now: without a user it is a bad request, not an unknown route.
+    expect((await fetchRaw(`${h.sim.urls.data}/activity`)).status).to.equal(400);
     expect((await fetchRaw(`${h.sim.urls.gamma}/markets?${'id=1&'.repeat(2_000)}`)).status).to.equal(414);
   });
 });
