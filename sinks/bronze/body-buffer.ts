@@ -64,3 +64,16 @@ export class BodyBuffer {
     this.#used = 0;
   }
 }
+
+/** Calls `each` with every body of `chunks` in order: its bytes as `buf[start, end)` and its source offset. */
+export function forEachBody(chunks: readonly BodyChunk[], each: (buf: Buffer, start: number, end: number, offset: number) => void): void {
+  for (const chunk of chunks) {
+    const buf = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);
+    let start = 0;
+    for (let i = 0; i < chunk.ends.length; i++) {
+      const end = chunk.ends[i]!;
+      each(buf, start, end, chunk.offsets[i]!);
+      start = end;
+    }
+  }
+}

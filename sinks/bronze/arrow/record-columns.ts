@@ -46,6 +46,22 @@ export class AvroReader {
     return this.#bigLong();
   }
 
+  /**
+   * Calls `item` once per element of an Avro array (or map) at the cursor, across its blocks; a
+   * negative block count is followed by the block's size in bytes, which is not needed here.
+   */
+  arrayItems(item: () => void): void {
+    for (;;) {
+      let count = this.long();
+      if (count === 0) return;
+      if (count < 0) {
+        count = -count;
+        this.long();
+      }
+      for (let i = 0; i < count; i++) item();
+    }
+  }
+
   /** Varints of 8 bytes or more (|v| >= 2^48): exact arithmetic. */
   #bigLong(): number {
     let n = 0n;
@@ -261,15 +277,7 @@ function compileType(type: AvroType, named: Map<string, AvroType>, path: string)
           b.close();
         },
         fromAvro: (r) => {
-          for (;;) {
-            let count = r.long();
-            if (count === 0) break;
-            if (count < 0) {
-              count = -count;
-              r.long();
-            }
-            for (let i = 0; i < count; i++) item.fromAvro(r);
-          }
+          r.arrayItems(() => item.fromAvro(r));
           b.close();
         },
       };

@@ -12,7 +12,7 @@ import { PmaError, type SerializedError, SinkError, serializeError } from '../..
 import { loadSchema } from '../../../schemas/index.ts';
 import { writeNewFileDurably } from '../../common/fs-durable.ts';
 import { type CompiledColumns, compileColumns } from '../arrow/record-columns.ts';
-import type { BodyChunk } from '../body-buffer.ts';
+import { type BodyChunk, forEachBody } from '../body-buffer.ts';
 import { encodeParquet, writerProperties } from './encode.ts';
 
 export interface WriteJob {
@@ -88,16 +88,10 @@ async function run(job: WriteJob): Promise<WriteResult> {
       columns.set(job.schema, cols);
     }
     let rows = 0;
-    for (const chunk of job.chunks) {
-      const buf = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);
-      let start = 0;
-      for (let i = 0; i < chunk.ends.length; i++) {
-        const end = chunk.ends[i]!;
-        cols.appendAvro(buf, start, job.partition, chunk.offsets[i]!, end);
-        start = end;
-      }
-      rows += chunk.ends.length;
-    }
+    forEachBody(job.chunks, (buf, start, end, offset) => {
+      cols.appendAvro(buf, start, job.partition, offset, end);
+      rows++;
+    });
     const parquet = encodeParquet(tableToIPC(cols.finish(), 'stream'));
     await writeNewFileDurably(job.path, parquet);
     return { id: job.id, bytes: parquet.length, rows };

@@ -97,20 +97,12 @@ function compile(type: AvroType, named: Map<string, AvroType>, path: string, lea
       }
       return (r) => {
         let first = true;
-        for (;;) {
-          let count = r.long();
-          if (count === 0) break;
-          if (count < 0) {
-            count = -count;
-            r.long();
-          }
-          for (let i = 0; i < count; i++) {
-            leaf?.reps.push(!first);
-            leaf?.defs.push(true);
-            first = false;
-            item(r);
-          }
-        }
+        r.arrayItems(() => {
+          leaf?.reps.push(!first);
+          leaf?.defs.push(true);
+          first = false;
+          item(r);
+        });
         if (first) {
           leaf?.reps.push(false);
           leaf?.defs.push(false);

@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { PmaError, type SerializedError, SinkError, serializeError } from '../../../runtime/errors.ts';
-import type { BodyChunk } from '../../bronze/body-buffer.ts';
+import { type BodyChunk, forEachBody } from '../../bronze/body-buffer.ts';
 import type { SilverTopicKey } from '../staging.ts';
 import { ParquetFileWriter } from './parquet-file.ts';
 import { StageColumns } from './stage-columns.ts';
@@ -33,30 +33,21 @@ parentPort!.on('message', (job: StageJob) => {
 function run(job: StageJob): StageResult {
   let writer: ParquetFileWriter | undefined;
   try {
-    let c = columns.get(job.topic);
-    if (!c) {
-      c = new StageColumns(job.topic);
-      columns.set(job.topic, c);
-    }
-    writer = new ParquetFileWriter(job.path, c.columns);
+    const c = columns.get(job.topic) ?? new StageColumns(job.topic);
+    columns.set(job.topic, c);
+    const out = new ParquetFileWriter(job.path, c.columns);
+    writer = out;
     let rows = 0;
-    for (const chunk of job.chunks) {
-      const buf = Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, chunk.bytes.byteLength);
-      let start = 0;
-      for (let i = 0; i < chunk.ends.length; i++) {
-        const end = chunk.ends[i]!;
-        c.append(buf, start, end, chunk.offsets[i]!);
-        start = end;
-        if (c.rows === ROW_GROUP_ROWS) {
-          writer.writeRowGroup(c.rows);
-          rows += c.rows;
-          c.rows = 0;
-        }
-      }
-    }
-    writer.writeRowGroup(c.rows);
-    rows += c.rows;
-    c.rows = 0;
+    const flush = () => {
+      out.writeRowGroup(c.rows);
+      rows += c.rows;
+      c.rows = 0;
+    };
+    forEachBody(job.chunks, (buf, start, end, offset) => {
+      c.append(buf, start, end, offset);
+      if (c.rows === ROW_GROUP_ROWS) flush();
+    });
+    flush();
     writer.close();
     return { id: job.id, rows };
   } catch (err) {
