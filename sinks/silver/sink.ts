@@ -19,11 +19,11 @@ import { refuseAheadOfLog } from '../common/ahead-of-log.ts';
 import { sinkWriteError } from '../common/write-error.ts';
 import { type QueryEndpoint, serveQueries } from './endpoint.ts';
 import { SilverMetrics } from './metrics.ts';
+import { openAsWriter, releaseWriterClaim } from './open-writer.ts';
 import { PartitionPositions } from './positions.ts';
 import { type PublishedSnapshot, SnapshotPublisher } from './snapshot.ts';
 import { SILVER_TOPIC_KEYS, type SilverTopicKey } from './staging.ts';
-import { openWhenFree } from './standby.ts';
-import { type CommitResult, openSilverDatabase, type PartitionOffset, readStoredOffsets, SilverWriter } from './writer.ts';
+import { type CommitResult, type PartitionOffset, readStoredOffsets, SilverWriter } from './writer.ts';
 
 export interface SilverSinkOptions {
   /** The Silver DuckDB file. */
@@ -128,7 +128,7 @@ async function sinkToSilver(given: SilverSinkOptions, deps: SilverSinkDeps, metr
   for (const k of keys) codecs.set(k, await serde.codecFor(TOPICS[k]));
 
   const dbOptions = { memoryLimit: options.memoryLimit, threads: options.threads };
-  const instance = options.standby ? await openWhenFree(options.path, dbOptions, signal, logger) : await openSilverDatabase(options.path, dbOptions);
+  const instance = await openAsWriter(options.path, { ...dbOptions, standby: options.standby }, signal, logger);
   if (!instance) return { path: options.path, records: 0, perTopic: {}, deadLettered: 0, commits: 0, offsets: [], snapshot: undefined, reason: 'stopped' };
   const deadLetters = new DeadLetterOutbox(transport, 'silver', logger, metrics.stage);
   let writer: SilverWriter | undefined;
@@ -351,6 +351,7 @@ async function sinkToSilver(given: SilverSinkOptions, deps: SilverSinkDeps, metr
     await deadLetters.close().catch((err) => logger.warn('closing the dead-letter producer failed', { err }));
     await writer?.close();
     instance.closeSync();
+    releaseWriterClaim(options.path);
     await snapshots?.close();
   }
 }

@@ -178,7 +178,7 @@ function leftovers(silverPath: string, snapshotPath: string, live: boolean): str
   return out;
 }
 
-/** A new Silver file (`<silver>.<pid>-<hex>.creating`, and its WAL) whose creating process is gone. */
+/** A new Silver file (`<silver>.<pid>-<hex>.creating`, and its WAL) or a writer claim's temporary (`<silver>.writer.<pid>.tmp`) whose process is gone. */
 function creatingLeftovers(silverPath: string): string[] {
   const dir = dirname(silverPath);
   const prefix = `${basename(silverPath)}.`;
@@ -190,8 +190,8 @@ function creatingLeftovers(silverPath: string): string[] {
   }
   const out: string[] = [];
   for (const name of names) {
-    const m = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]+\.creating(\.wal)?$/.exec(name.slice(prefix.length)) : null;
-    if (m && !processAlive(Number(m[1]))) out.push(join(dir, name));
+    const m = name.startsWith(prefix) ? /^(?:(\d+)-[0-9a-f]+\.creating(?:\.wal)?|writer\.(\d+)\.tmp)$/.exec(name.slice(prefix.length)) : null;
+    if (m && !processAlive(Number(m[1] ?? m[2]))) out.push(join(dir, name));
   }
   return out;
 }

@@ -72,10 +72,22 @@ describe('pma status: layers', function () {
     const layers = (JSON.parse(r.stdout) as { layers?: Layer[] }).layers ?? [];
     return Object.fromEntries(layers.map((l) => [l.layer, l]));
   };
+  /** What each started child wrote on stderr, kept to tell why a wait on it failed. */
+  const stderrOf = new Map<ChildProcess, string>();
   const start = (args: string[]): ChildProcess => {
-    const child = spawn(process.execPath, [PMA, '--data-dir', log.dir, ...args], { stdio: 'ignore', env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
+    const child = spawn(process.execPath, [PMA, '--data-dir', log.dir, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PMA_LOG_LEVEL: 'warn' } });
+    stderrOf.set(child, '');
+    child.stderr!.on('data', (d) => stderrOf.set(child, (stderrOf.get(child)! + String(d)).slice(-4000)));
     children.push(child);
     return child;
+  };
+  /** Waits for `check` on a started child; a timeout says how the child ended and what it wrote. */
+  const untilChild = async (child: ChildProcess, check: () => Promise<boolean>, what: string) => {
+    try {
+      await until(check, what, 120_000);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; the child ${child.exitCode === null ? 'runs' : `exited ${child.exitCode}`}, its stderr: ${stderrOf.get(child) || '(none)'}`);
+    }
   };
   const kill = async (child: ChildProcess) => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -141,13 +153,13 @@ describe('pma status: layers', function () {
   it('Bronze: a running sink is alive and caught up (0), killed it is dead, and what came after shows behind', async () => {
     const sink = start(['sink', '--layer', 'bronze', '--idle-ms', '100', '--roll-ms', '200']);
     let s: Record<string, Layer> = {};
-    await until(
+    await untilChild(
+      sink,
       async () => {
         s = await status();
         return s.bronze?.recordsBehind === 0;
       },
       'Bronze to catch up',
-      120_000,
     );
     expect(s.bronze!.secondsBehind).to.equal(0);
     expect(s.bronze!.holders).to.deep.equal([{ role: 'bronze sink', pid: sink.pid, host: s.bronze!.holders[0]!.host, state: 'alive' }]);
@@ -189,13 +201,13 @@ describe('pma status: layers', function () {
     expect([s.gold!.recordsBehind, s.gold!.secondsBehind]).to.deep.equal([0, 0]);
 
     const sink = start(['sink', '--layer', 'silver']);
-    await until(
+    await untilChild(
+      sink,
       async () => {
         s = await status();
         return s.silver?.recordsBehind === 0 && s.silver.holders.some((h) => h.state === 'alive');
       },
       'the running Silver sink to catch up',
-      120_000,
     );
     expect(s.silver!.holders.map((h) => [h.role, h.pid, h.state])).to.deep.equal([['silver sink', sink.pid, 'alive']]);
     expect({ recordsBehind: s.gold!.recordsBehind, secondsBehind: s.gold!.secondsBehind }).to.deep.equal(silverLag);
@@ -208,13 +220,13 @@ describe('pma status: layers', function () {
   it('the processors: members of their groups, alive while they run and caught up (0), dead once killed', async () => {
     const processors = start(['process']);
     let s: Record<string, Layer> = {};
-    await until(
+    await untilChild(
+      processors,
       async () => {
         s = await status();
         return s.process?.recordsBehind === 0 && s.process.holders.length === 2;
       },
       'the processors to take every raw record',
-      120_000,
     );
     expect(s.process!.secondsBehind).to.equal(0);
     expect(s.process!.holders.map((h) => [h.role, h.pid, h.state])).to.deep.equal([
@@ -233,13 +245,13 @@ describe('pma status: layers', function () {
     // A simulator the command starts itself; --follow keeps ingest running until it is killed.
     const ingest = start(['ingest', '--source', 'sim', '--limit', '2', '--follow']);
     let s: Record<string, Layer> = {};
-    await until(
+    await untilChild(
+      ingest,
       async () => {
         s = await status();
         return (s.ingest?.holders.length ?? 0) > 0;
       },
       'ingest to show in status',
-      60_000,
     );
     expect(s.ingest!.holders.map((h) => [h.role, h.pid, h.state])).to.deep.equal([['ingest', ingest.pid, 'alive']]);
     await kill(ingest);

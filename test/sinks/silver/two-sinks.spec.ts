@@ -3,12 +3,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { expect } from 'chai';
+import { SinkError } from '../../../runtime/errors.ts';
+import { silentLogger } from '../../../runtime/logger.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import { SILVER_TOPIC_KEYS } from '../../../sinks/silver/index.ts';
+import { openAsWriter } from '../../../sinks/silver/open-writer.ts';
+import { rejectionOf } from '../../expect-error.ts';
 import type { ChildResult } from '../../run-child.ts';
 import { cleanWorld, openTestLog, type TestLog } from './clean-world.ts';
 
 const CHILD = fileURLToPath(new URL('./sink-child.ts', import.meta.url));
+const READER = fileURLToPath(new URL('./reader-child.ts', import.meta.url));
 
 type Exit = Pick<ChildResult, 'code' | 'stdout' | 'stderr'>;
 
@@ -179,5 +184,69 @@ describe('a Silver sink started as a standby on a file another sink writes', fun
     expect(await scalar(path, 'SELECT sum(next_offset) FROM silver_offsets'), 'offsets stored').to.equal(await logEnd(log));
     expect(await scalar(path, 'SELECT count(*) FROM TradeFact'), 'trades').to.equal(new Set(world.trades.map((t) => t.trade_id)).size);
     expect(await scalar(path, 'SELECT count(*) FROM PriceHistoryFact'), 'prices').to.equal(new Set(world.prices.map((p) => `${p.token_id}:${p.timestamp}`)).size);
+  });
+});
+
+/** A process holding the Silver file open read-only until `release`. */
+async function holdReadOnly(path: string): Promise<{ pid: number; release: () => Promise<void> }> {
+  const child = spawn(process.execPath, [READER, path], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => String(d).includes('held') && resolve());
+    child.once('exit', (code) => reject(new Error(`the reader exited (${code}) before it held ${path}`)));
+  });
+  return {
+    pid: child.pid!,
+    release: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+describe('a Silver sink started while a reader has the file open', function () {
+  this.timeout(120_000);
+  let log: TestLog;
+  before(async () => {
+    log = await openTestLog();
+  });
+  after(async () => {
+    await log.close();
+  });
+
+  it('waits for the reader to let go, then writes every record (pma status polling the file made a starting sink fail)', async () => {
+    const world = cleanWorld(15_6, { markets: 6, tradesPerMarket: 20, wallets: 10, pricesPerToken: 3 });
+    await log.publishWorld(world);
+    const path = join(log.dir, 'silver.duckdb');
+    const common = { dir: log.dir, path, batchRows: 100, batchMaxMs: 20, groupId: 'reader', announceCommits: true, logLevel: 'info' };
+    const first = await startSink(JSON.stringify({ ...common, until: 'caught-up' })).exited;
+    expect(first.code, first.stderr).to.equal(0);
+    await log.publish(
+      'trades',
+      world.trades.map((t) => ({ ...t, trade_id: `again-${t.trade_id}` })),
+    );
+
+    const reader = await holdReadOnly(path);
+    const sink = startSink(JSON.stringify({ ...common, until: 'caught-up' }));
+    await sink.said('waiting for it to let go');
+    expect(sink.child.exitCode, 'the sink gave up while a reader held the file').to.equal(null);
+    expect(sink.commitsSoFar()).to.equal(0);
+    await reader.release();
+    const ended = await sink.exited;
+    expect(ended.code, ended.stderr.slice(-2000)).to.equal(0);
+    expect(await scalar(path, 'SELECT sum(next_offset) FROM silver_offsets'), 'offsets stored').to.equal(await logEnd(log));
+    expect(await scalar(path, 'SELECT count(*) FROM TradeFact'), 'trades').to.equal(2 * new Set(world.trades.map((t) => t.trade_id)).size);
+  });
+
+  it('gives up, naming the process, when the reader holds on past the wait', async () => {
+    const path = join(log.dir, 'silver.duckdb');
+    const reader = await holdReadOnly(path);
+    try {
+      const err = await rejectionOf(openAsWriter(path, { readerWaitMs: 1_000 }, new AbortController().signal, silentLogger), SinkError);
+      expect(err.message).to.equal(`process ${reader.pid} has held ${path} open for over 1 s, so no sink can write it`);
+      expect(err.context).to.deep.include({ path, pid: reader.pid });
+    } finally {
+      await reader.release();
+    }
   });
 });
