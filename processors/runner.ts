@@ -48,8 +48,14 @@ export interface ProcessorOptions {
   dedupWindow?: number;
   /** Records held for missing reference data, at most. Default 100,000. */
   retryCapacity?: number;
-  /** How long a held record waits before it goes out unresolved. Default 30 s. */
+  /** How long a held record waits before it goes out unresolved, once every reference record is read. Default 30 s. */
   retryWaitMs?: number;
+  /**
+   * How long it waits at most while reference records are still unread: a processor that died
+   * holding a reference partition leaves it unread until the group moves it (Kafka: the session
+   * timeout), and a record given up meanwhile would go out unresolved for good. Default 5 min.
+   */
+  retryMaxWaitMs?: number;
   /** Records per poll. Default 2,000. */
   pollRecords?: number;
   /**
@@ -86,11 +92,14 @@ export const PROCESSOR_DEFAULTS = {
   dedupWindow: 200_000,
   retryCapacity: 100_000,
   retryWaitMs: 30_000,
+  retryMaxWaitMs: 300_000,
   pollRecords: 2_000,
   fencedRetakeMs: 45_000,
 } as const;
 
 const REFERENCE_RAW: readonly string[] = [TOPICS.rawGammaMarkets, TOPICS.rawGammaEvents, TOPICS.rawClobMarkets].map((t) => t.name);
+/** How often held records past their wait ask whether reference records are still unread. */
+const SETTLED_RECHECK_MS = 500;
 const FACT_RAW: readonly string[] = [TOPICS.rawTrades, TOPICS.rawPrices, TOPICS.rawLeaderboard, TOPICS.rawMarketWs].map((t) => t.name);
 
 interface Held {
@@ -150,13 +159,15 @@ class ProcessorRunner {
    * within `fencedRetakeMs`: then they are taken back.
    */
   readonly #fencedAt = new Map<string, { generation: number; at: number }>();
+  /** Not before this time do held records ask again whether the reference records are all read. */
+  #settledCheckAt = 0;
 
   constructor(options: Required<ProcessorOptions>, deps: ProcessorDeps) {
     this.#o = options;
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'process' });
     this.#metrics = new ProcessMetrics(deps.metrics ?? new Registry());
-    this.#retry = new RetryBuffer<Held>(options.retryCapacity, options.retryWaitMs);
+    this.#retry = new RetryBuffer<Held>(options.retryCapacity, options.retryWaitMs, options.retryMaxWaitMs);
   }
 
   async run(): Promise<ProcessorResult> {
@@ -221,7 +232,7 @@ class ProcessorRunner {
           if (GlobalState.owns(batch.topic)) this.#released(await this.#shared.absorb(batch), round);
           else if (!rewound.has(partitionKey(batch.topic, batch.partition))) await this.#take(batch, round);
         }
-        for (const held of this.#retry.expired(Date.now())) this.#emitHeld(held, round, true);
+        await this.#expire(round);
         await this.#send(round);
       },
       caughtUp: () => this.#caughtUp(),
@@ -287,8 +298,28 @@ class ProcessorRunner {
     return rewound;
   }
 
+  /** Sends out unresolved the held records whose wait is over (see RetryBuffer). */
+  async #expire(round: Round): Promise<void> {
+    const now = Date.now();
+    const due = this.#retry.nextDeadline();
+    if (due === undefined || due > now) return;
+    let settled = false;
+    if (now >= this.#settledCheckAt) {
+      settled = await this.#referenceSettled();
+      if (!settled) this.#settledCheckAt = now + SETTLED_RECHECK_MS;
+    }
+    for (const held of this.#retry.expired(now, settled)) this.#emitHeld(held, round, true);
+  }
+
+  /** Every raw reference record is read (by this or another member) and the shared state has read their clean output. */
+  async #referenceSettled(): Promise<boolean> {
+    const admin = this.#deps.transport.admin();
+    return (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) && (await this.#shared.caughtUp(admin));
+  }
+
   #waitMs(): number {
-    const deadline = this.#retry.nextDeadline();
+    const next = this.#retry.nextDeadline();
+    const deadline = next === undefined ? undefined : Math.max(next, this.#settledCheckAt);
     const base = this.#deps.until === 'caught-up' ? 100 : 1_000;
     return deadline === undefined ? base : Math.max(10, Math.min(base, deadline - Date.now()));
   }

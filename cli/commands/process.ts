@@ -11,13 +11,14 @@ import { type ActionContext, action } from '../action.ts';
 import { commandMetrics } from '../metrics.ts';
 import { openLogAndSerde } from '../open.ts';
 
-const KEYS = ['untilCaughtUp', 'dedupWindow', 'retryWaitMs', 'retryCapacity', 'metricsPort'] as const;
+const KEYS = ['untilCaughtUp', 'dedupWindow', 'retryWaitMs', 'retryMaxWaitMs', 'retryCapacity', 'metricsPort'] as const;
 
 const processSchema = z
   .object({
     untilCaughtUp: booleanish.default(false),
     dedupWindow: positiveInt.default(PROCESSOR_DEFAULTS.dedupWindow),
     retryWaitMs: positiveInt.default(PROCESSOR_DEFAULTS.retryWaitMs),
+    retryMaxWaitMs: positiveInt.default(PROCESSOR_DEFAULTS.retryMaxWaitMs),
     retryCapacity: positiveInt.default(PROCESSOR_DEFAULTS.retryCapacity),
     metricsPort: port.optional(),
   })
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('--until-caught-up', 'stop once every raw record is processed (default: run until Ctrl+C)')
     .option('--dedup-window <n>', `record identities remembered per clean topic (default ${PROCESSOR_DEFAULTS.dedupWindow})`)
     .option('--retry-wait-ms <ms>', `how long a trade waits for its market before going out unresolved (default ${PROCESSOR_DEFAULTS.retryWaitMs})`)
+    .option('--retry-max-wait-ms <ms>', `how long it waits at most while market records are still unread, e.g. a dead processor's (default ${PROCESSOR_DEFAULTS.retryMaxWaitMs})`)
     .option('--retry-capacity <n>', `records that may wait for reference data at once (default ${PROCESSOR_DEFAULTS.retryCapacity})`)
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port')
     .action(action(processRaw));
@@ -40,7 +42,7 @@ async function processRaw(ctx: ActionContext, flags: Record<string, unknown>): P
   const { transport, serde } = await openLogAndSerde(ctx, 'pma-process');
   const metrics = await commandMetrics(ctx, settings.metricsPort);
   const result = await runProcessors(
-    { dedupWindow: settings.dedupWindow, retryWaitMs: settings.retryWaitMs, retryCapacity: settings.retryCapacity },
+    { dedupWindow: settings.dedupWindow, retryWaitMs: settings.retryWaitMs, retryMaxWaitMs: settings.retryMaxWaitMs, retryCapacity: settings.retryCapacity },
     { transport, serde, logger: ctx.logger, signal: ctx.signal, until: settings.untilCaughtUp ? 'caught-up' : 'signal', metrics },
   );
   const emitted = Object.entries(result.emitted)

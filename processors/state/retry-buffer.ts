@@ -1,20 +1,23 @@
 /**
  * Records that wait for reference data (a trade whose market or event is not known yet). Bounded
- * in count and in time: a record leaves when what it waits for arrives, when its wait is over, or,
- * when the buffer is full, oldest first to make room; the caller sends the ones that leave
- * unresolved rather than dropping them.
+ * in count and in time: a record leaves when what it waits for arrives, when its wait is over
+ * (`waitMs` once the reference data is all read, so what it waits for is not coming; `maxWaitMs`
+ * while some is still on its way), or, when the buffer is full, oldest first to make room; the
+ * caller sends the ones that leave unresolved rather than dropping them.
  */
 export class RetryBuffer<T> {
   readonly capacity: number;
   readonly waitMs: number;
+  readonly maxWaitMs: number;
   /** Insertion order = deadline order (every item waits the same time). */
   readonly #items = new Map<number, { item: T; keys: string[]; deadline: number }>();
   readonly #byKey = new Map<string, Set<number>>();
   #nextId = 0;
 
-  constructor(capacity: number, waitMs: number) {
+  constructor(capacity: number, waitMs: number, maxWaitMs = waitMs) {
     this.capacity = capacity;
     this.waitMs = waitMs;
+    this.maxWaitMs = Math.max(waitMs, maxWaitMs);
   }
 
   get size(): number {
@@ -45,11 +48,12 @@ export class RetryBuffer<T> {
     return [...ids].map((id) => this.#remove(id)!);
   }
 
-  /** Takes out every item whose wait is over. */
-  expired(now: number): T[] {
+  /** Takes out every item whose wait is over: `waitMs` when `settled` (no reference data on its way), else `maxWaitMs`. */
+  expired(now: number, settled = true): T[] {
     const out: T[] = [];
+    const extra = settled ? 0 : this.maxWaitMs - this.waitMs;
     for (const [id, entry] of this.#items) {
-      if (entry.deadline > now) break;
+      if (entry.deadline + extra > now) break;
       out.push(this.#remove(id)!);
     }
     return out;

@@ -168,6 +168,50 @@ describe('processors: raw topics to clean topics on the embedded log', function 
     expect(again.consumed).to.equal(0);
   });
 
+  it('keeps holding a trade past its wait while its market is on a reference partition nobody has read yet (its processor died, the group has not moved it), and emits it enriched once the partition is read', async () => {
+    const controller = new AbortController();
+    const running = runProcessors({ retryWaitMs: 300, retryMaxWaitMs: 120_000 }, { transport: h.transport, serde: h.serde, logger: silentLogger, signal: controller.signal, until: 'signal' });
+    // A member of the processors' reference group that never commits: a processor killed while it held its partitions.
+    const dead = h.transport.consumer({ groupId: 'pma-process.reference' });
+    await dead.subscribe([TOPICS.rawGammaMarkets.name, TOPICS.rawGammaEvents.name, TOPICS.rawClobMarkets.name]);
+    const owned = () =>
+      new Set(
+        dead
+          .assignment()
+          .filter((tp) => tp.topic === TOPICS.rawGammaMarkets.name)
+          .map((tp) => tp.partition),
+      );
+    await until(async () => {
+      await dead.poll({ waitMs: 50 });
+      return owned().size > 0 && owned().size < TOPICS.rawGammaMarkets.partitions;
+    }, 'the dead member to share the reference partitions');
+    const market = Array.from({ length: 200 }, (_, i) => i + 1).find((i) => owned().has(partitionForKey(Buffer.from(`${1000 + i}`), TOPICS.rawGammaMarkets.partitions)))!;
+    const partitions = TOPICS.rawTrades.partitions;
+    const sameAs = (key: string, from: number) =>
+      Array.from({ length: 500 }, (_, i) => i + from).find((i) => partitionForKey(Buffer.from(`fill-${i}`), partitions) === partitionForKey(Buffer.from(key), partitions))!;
+    await publishRaw(h, 'rawGammaMarkets', [gammaMarket(market), gammaMarket(500)]);
+    await publishRaw(h, 'rawTrades', [trade(1, market)]);
+    const tradeIds = async () => (await readTopic(h.transport, TOPICS.trades.name)).map((r) => r.key!.toString());
+    // Trades of a known market behind the held one, on its partition, the last sent once its wait is long over: each is out only after a round that could have given the held one up.
+    const first = sameAs('fill-1', 2);
+    await publishRaw(h, 'rawTrades', [trade(first, 500)]);
+    await until(async () => (await tradeIds()).includes(`fill-${first}`), 'the trade behind the held one');
+    const heldSince = Date.now();
+    await until(async () => Date.now() - heldSince > 10 * 300, 'ten times the wait to pass');
+    const second = sameAs('fill-1', first + 1);
+    await publishRaw(h, 'rawTrades', [trade(second, 500)]);
+    await until(async () => (await tradeIds()).includes(`fill-${second}`), 'the second trade behind the held one');
+    expect(await tradeIds(), 'the held trade went out while its market was unread').not.to.include('fill-1');
+
+    await dead.close();
+    await until(async () => (await tradeIds()).includes('fill-1'), 'the held trade, once the reference partition moved to the live processor', 60_000);
+    controller.abort();
+    const result = await running;
+    const trades = await decodeAll(h, 'trades', await readTopic(h.transport, TOPICS.trades.name));
+    expect(trades.find((t) => t.trade_id === 'fill-1')).to.include({ event_id: `ev${market}`, token_id: TOKEN(market, 1), unresolved: false });
+    expect(result.unresolved).to.equal(0);
+  });
+
   it('in a caught-up run, trades still waiting at the end go out unresolved', async () => {
     await publishRaw(h, 'rawTrades', [trade(1, 50), trade(2, 51)]);
     await publishRaw(h, 'rawGammaMarkets', [gammaMarket(50)]);

@@ -68,6 +68,18 @@ describe('processors/state', () => {
     expect(b.release('m2')).to.deep.equal([]);
   });
 
+  it('RetryBuffer gives up after the wait when settled, after the longest wait while reference data is on its way', () => {
+    const b = new RetryBuffer<string>(10, 1_000, 5_000);
+    b.hold('a', ['m1'], 0);
+    b.hold('b', ['m2'], 3_000);
+    expect(b.expired(4_999, false)).to.deep.equal([]);
+    expect(b.expired(5_000, false)).to.deep.equal(['a']);
+    expect(b.expired(6_999, false)).to.deep.equal([]);
+    expect(b.expired(3_999, true)).to.deep.equal([]);
+    expect(b.expired(4_000, true)).to.deep.equal(['b']);
+    expect(new RetryBuffer<string>(1, 1_000, 10).maxWaitMs, 'the longest wait is never shorter than the wait').to.equal(1_000);
+  });
+
   it('RetryBuffer releases by key, expires by deadline, and evicts the oldest when full', () => {
     const b = new RetryBuffer<string>(3, 1_000);
     expect(b.hold('a', ['m1'], 0)).to.deep.equal([]);
