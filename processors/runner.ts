@@ -91,7 +91,7 @@ export const PROCESSOR_DEFAULTS = {
 } as const;
 
 const REFERENCE_RAW: readonly string[] = [TOPICS.rawGammaMarkets, TOPICS.rawGammaEvents, TOPICS.rawClobMarkets].map((t) => t.name);
-const FACT_RAW: readonly string[] = [TOPICS.rawTrades, TOPICS.rawPrices, TOPICS.rawLeaderboard, TOPICS.rawMarketWs].map((t) => t.name);
+const FACT_RAW: readonly string[] = [TOPICS.rawTrades, TOPICS.rawPrices, TOPICS.rawLeaderboard, TOPICS.rawHolders, TOPICS.rawOpenInterest, TOPICS.rawMarketWs].map((t) => t.name);
 
 interface Held {
   out: Extract<CleanOutput, { topic: 'trades' | 'prices' }>;
