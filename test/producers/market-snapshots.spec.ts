@@ -1,0 +1,55 @@
+/**
+ * Top holders and open interest as history: in follow mode every `--holders-interval` and
+ * `--open-interest-interval` a new pass snapshots every market, each pass under one snapshot time,
+ * and each finished pass holds exactly the simulator's ground truth, every key once.
+ */
+import { expect } from 'chai';
+import type { RawHolder, RawOpenInterest } from '../../schemas/raw/index.ts';
+import { TOPICS } from '../../schemas/topics.ts';
+import { until } from '../until.ts';
+import { ingest, settingsFor, truthKeys } from './helpers/ingest.ts';
+import { readAll, type TestLog } from './helpers/log.ts';
+import { simAndLogPerTest } from './helpers/sim-and-log.ts';
+
+/** Keys per snapshot (the raw record's fetchedAt), with how many times each was written. */
+async function keysBySnapshot<T extends { fetchedAt: number | null }>(log: TestLog, topic: (typeof TOPICS)['rawHolders' | 'rawOpenInterest']): Promise<Map<number, string[]>> {
+  const codec = await log.serde.codecFor<T>(topic);
+  const out = new Map<number, string[]>();
+  for (const r of await readAll(log.transport, topic.name)) {
+    const snap = (await codec.decode(r.value!)).fetchedAt!;
+    out.set(snap, [...(out.get(snap) ?? []), r.key!.toString()]);
+  }
+  return out;
+}
+
+describe('producers: top-holder and open-interest snapshots', function () {
+  this.timeout(120_000);
+  const start = simAndLogPerTest();
+
+  it('follow mode takes a new snapshot of every market each interval; every finished pass is the truth, each key once', async () => {
+    const { sim, log } = await start({ port: 0, seed: 21, markets: 12, tradesPerMarket: 30, pricePoints: 10, leaderboardSize: 5, limits: false });
+    const stop = new AbortController();
+    const options = settingsFor(sim, { mode: 'holders,open-interest', follow: true, holdersInterval: 0.4, openInterestInterval: 0.2, pollInterval: 60, relistInterval: 60 });
+    const run = ingest(log, options, stop.signal);
+    const snapshots = async () => Math.min((await keysBySnapshot<RawHolder>(log, TOPICS.rawHolders)).size, (await keysBySnapshot<RawOpenInterest>(log, TOPICS.rawOpenInterest)).size);
+    await until(async () => (await snapshots()) >= 4, 'four snapshots of holders and of open interest', 60_000, 100);
+    stop.abort();
+    expect((await run).stopped).to.equal(true);
+
+    const truth = truthKeys(sim, ['holder', 'open-interest']);
+    expect(truth.holder!.size).to.be.greaterThan(12);
+    for (const [topic, want] of [
+      [TOPICS.rawHolders, truth.holder!],
+      [TOPICS.rawOpenInterest, truth['open-interest']!],
+    ] as const) {
+      const passes = [...(await keysBySnapshot(log, topic))].sort(([a], [b]) => a - b);
+      // The last pass may have been stopped part-way; the ones before it are whole.
+      for (const [snap, keys] of passes.slice(0, -1)) {
+        expect({ topic: topic.name, snap, count: keys.length, keys: new Set(keys) }).to.deep.equal({ topic: topic.name, snap, count: want.size, keys: want });
+      }
+      // The first pass is the backfill's (the generation's start); later ones came at least an interval apart.
+      const gaps = passes.slice(1).map(([snap], i) => snap - passes[i]![0]);
+      expect(Math.min(...gaps), topic.name).to.be.at.least(topic === TOPICS.rawHolders ? 400 : 200);
+    }
+  });
+});
