@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import type { RawHolder, RawOpenInterest } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import { until } from '../until.ts';
-import { ingest, settingsFor, truthKeys } from './helpers/ingest.ts';
+import { expectTruthKeys, ingest, settingsFor, truthKeys, writtenKeys } from './helpers/ingest.ts';
 import { readAll, type TestLog } from './helpers/log.ts';
 import { simAndLogPerTest } from './helpers/sim-and-log.ts';
 
@@ -51,5 +51,42 @@ describe('producers: top-holder and open-interest snapshots', function () {
       const gaps = passes.slice(1).map(([snap], i) => snap - passes[i]![0]);
       expect(Math.min(...gaps), topic.name).to.be.at.least(topic === TOPICS.rawHolders ? 400 : 200);
     }
+  });
+
+  it('failed batches go to pma.failures naming their markets; --retry-failures reads only those, into one snapshot', async () => {
+    const { sim, log } = await start({ port: 0, seed: 22, markets: 10, tradesPerMarket: 20, pricePoints: 10, leaderboardSize: 5, limits: false });
+    // Half the holder requests and every open-interest request fail, whatever the retries.
+    sim.setFaults({
+      seed: 3,
+      rules: [
+        { kind: 'error', rate: 0.5, routes: ['data:/holders'], status: 503 },
+        { kind: 'error', rate: 1, routes: ['data:/oi'], status: 503 },
+      ],
+    });
+    const first = await ingest(log, settingsFor(sim, { mode: 'holders,open-interest', attempts: 1, openInterestBatch: 4 }));
+    const codec = await log.serde.codecFor<{ endpoint: string; scope: string | null }>(TOPICS.failures);
+    const failures = await Promise.all((await readAll(log.transport, TOPICS.failures.name)).map((r) => codec.decode(r.value!)));
+    const markets = truthKeys(sim, ['open-interest'])['open-interest']!;
+    const oiFailed = failures.filter((f) => f.endpoint === 'data:/oi');
+    // Every market in exactly one failed batch of at most four.
+    expect(oiFailed.flatMap((f) => f.scope!.split(',')).sort()).to.deep.equal([...markets].sort());
+    expect(Math.max(...oiFailed.map((f) => f.scope!.split(',').length))).to.equal(4);
+    const holdersFailed = failures.filter((f) => f.endpoint === 'data:/holders');
+    expect(holdersFailed.length).to.be.greaterThan(0).and.lessThan(markets.size);
+    expect(first.failures).to.equal(failures.length);
+
+    sim.setFaults({ seed: 3, rules: [] });
+    const before = sim.requestLog.size;
+    const replay = await ingest(log, settingsFor(sim, { retryFailures: true, openInterestBatch: 4 }));
+    expect(replay.failures).to.equal(0);
+    const asked = sim.requestLog
+      .entries()
+      .slice(before)
+      .filter((e) => e.route === 'data:/holders');
+    // Only the markets whose holders failed were asked for again.
+    expect(asked).to.have.length(holdersFailed.length);
+    expectTruthKeys(await writtenKeys(log), truthKeys(sim, ['holder', 'open-interest']), { once: true });
+    // The replay's open interest is one snapshot of its own.
+    expect((await keysBySnapshot<RawOpenInterest>(log, TOPICS.rawOpenInterest)).size).to.equal(1);
   });
 });
