@@ -13,7 +13,17 @@ export { RecordMapper } from './mapper.ts';
 export type * from './types.ts';
 
 /** The raw schema names, as `schemas/topics.ts` names them. */
-export const RAW_SCHEMAS = ['raw-gamma-market', 'raw-gamma-event', 'raw-clob-market', 'raw-trade', 'raw-leaderboard-row', 'raw-holder', 'raw-open-interest', 'raw-price-point', 'raw-ws-market-event'] as const;
+export const RAW_SCHEMAS = [
+  'raw-gamma-market',
+  'raw-gamma-event',
+  'raw-clob-market',
+  'raw-trade',
+  'raw-leaderboard-row',
+  'raw-holder',
+  'raw-open-interest',
+  'raw-price-point',
+  'raw-ws-market-event',
+] as const;
 export type RawSchemaName = (typeof RAW_SCHEMAS)[number];
 
 const mappers = new Map<string, RecordMapper>();

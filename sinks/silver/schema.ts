@@ -16,7 +16,18 @@ import { dimKeySql } from './keys.ts';
 export const SILVER_SCHEMA_VERSION = 1;
 
 /** The analyst-facing tables, in dependency order. */
-export const SILVER_TABLES = ['MarketDim', 'MarketTokenDim', 'EventDim', 'EventMarketBridge', 'TraderDim', 'TradeFact', 'PriceHistoryFact', 'LeaderboardSnapshot', 'HolderSnapshot', 'OpenInterestFact'] as const;
+export const SILVER_TABLES = [
+  'MarketDim',
+  'MarketTokenDim',
+  'EventDim',
+  'EventMarketBridge',
+  'TraderDim',
+  'TradeFact',
+  'PriceHistoryFact',
+  'LeaderboardSnapshot',
+  'HolderSnapshot',
+  'OpenInterestFact',
+] as const;
 export type SilverTable = (typeof SILVER_TABLES)[number];
 
 /** The sink's progress per (topic, partition): the next offset to apply, stored with the data. */
