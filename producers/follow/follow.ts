@@ -59,10 +59,11 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   const listings = new Listings(ctx, discovery, { force: true, onlyChanged: true, digests: chain.digests });
   const trades = new TradesFetcher(ctx);
   const prices = new PricesFetcher(ctx, catalog);
-  const snapshots = [
-    { on: modes.has('holders'), intervalMs: s.holdersInterval * 1000, fetcher: new HoldersFetcher(ctx), last: Date.now() },
-    { on: modes.has('open-interest'), intervalMs: s.openInterestInterval * 1000, fetcher: new OpenInterestFetcher(ctx), last: Date.now() },
-  ].filter((x) => x.on);
+  // Snapshot passes run beside the polls (one at a time per route): a pass over every market
+  // would otherwise hold the trades back for as long as it takes.
+  const snapshots: Array<{ intervalMs: number; fetcher: HoldersFetcher | OpenInterestFetcher; last: number; running?: Promise<void> }> = [];
+  if (modes.has('holders')) snapshots.push({ intervalMs: s.holdersInterval * 1000, fetcher: new HoldersFetcher(ctx), last: Date.now() });
+  if (modes.has('open-interest')) snapshots.push({ intervalMs: s.openInterestInterval * 1000, fetcher: new OpenInterestFetcher(ctx), last: Date.now() });
   const task = ctx.metrics.task('follow', 'polls');
   const dirty = new Set<string>();
   let wake: (() => void) | undefined;
@@ -185,13 +186,20 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     await passAll([...first, ...rest], s.tradeWorkers ?? s.workers, (u) => trades.run(u, now), ctx.stop);
     if (modes.has('prices') && full) await passAll(openPrices(), s.priceWorkers, (u) => prices.run(u, now), ctx.stop);
     for (const snap of snapshots) {
-      if (ctx.stop.aborted || Date.now() - snap.last < snap.intervalMs) continue;
+      if (ctx.stop.aborted || snap.running || Date.now() - snap.last < snap.intervalMs) continue;
       // The pass's start is its snapshot: every market of the pass carries it.
       snap.last = Date.now();
-      await snap.fetcher.run(
-        [...catalog.values()].map((m) => m.conditionId),
-        snap.last,
-      );
+      snap.running = snap.fetcher
+        .run(
+          [...catalog.values()].map((m) => m.conditionId),
+          snap.last,
+        )
+        .catch((err: unknown) => ctx.logger.error('a snapshot pass failed; the next one comes at its interval', { err }))
+        .finally(() => {
+          snap.running = undefined;
+          // The next pass may be due already: the loop's sleep did not wait for it while this one ran.
+          nudge();
+        });
     }
     for (const g of closedGaps) {
       if (ctx.stop.aborted) break;
@@ -226,7 +234,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     // Reports that came in during the pass (their nudge found no sleeper) are fetched at once.
     if (dirty.size === 0 && gaps.length === 0) {
       await Promise.race([
-        sleep(Math.max(0, Math.min(lastFull + s.pollInterval * 1000, ...snapshots.map((x) => x.last + x.intervalMs)) - Date.now()), ctx.stop),
+        sleep(Math.max(0, Math.min(lastFull + s.pollInterval * 1000, ...snapshots.filter((x) => !x.running).map((x) => x.last + x.intervalMs)) - Date.now()), ctx.stop),
         new Promise<void>((resolve) => {
           wake = resolve;
         }),
@@ -236,6 +244,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   }
   tradeFeed.close();
   priceFeed.close();
+  await Promise.all(snapshots.map((x) => x.running));
   await backfillNew;
   await Promise.allSettled(socketRuns);
   if (flushTimer) clearTimeout(flushTimer);
