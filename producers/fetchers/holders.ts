@@ -29,8 +29,10 @@ export class HoldersFetcher {
       endpoint: HOLDERS_ENDPOINT,
       batchSize: 1,
       encoder: 'rawHolders',
-      read: async ([market]): Promise<BatchRead> => {
-        const params = { market: market!, limit: ctx.settings.holdersLimit };
+      read: async (batch): Promise<BatchRead> => {
+        // One market per batch (batchSize 1): its rows are that market's.
+        const market = batch[0]!;
+        const params = { market, limit: ctx.settings.holdersLimit };
         const res = await ctx.caller.call({ api: 'data', endpoint: '/holders', params }, holdersResponse);
         const items: PageItem[] = [];
         // The token each row was listed under, for its raw record (a row's own asset may be missing).
@@ -38,11 +40,11 @@ export class HoldersFetcher {
         for (const element of res.value) {
           for (const row of element.holders) {
             tokens.set(row, element.token);
-            items.push({ key: holderKey(market!, row.asset || element.token, row.proxyWallet), api: row });
+            items.push({ key: holderKey(market, row.asset || element.token, row.proxyWallet), api: row });
           }
         }
-        const toRaw = (api: unknown) => toRawHolder(api, { market: market!, token: tokens.get(api) ?? null, fetchedAt: snapshot });
-        return { items, toRaw, perMarket: new Map([[market!, items.length]]), params: paramsText(params), fetchedAt: res.fetchedAt };
+        const toRaw = (api: unknown) => toRawHolder(api, { market: market, token: tokens.get(api) ?? null, fetchedAt: snapshot });
+        return { items, toRaw, perMarket: new Map([[market, items.length]]), params: paramsText(params), fetchedAt: res.fetchedAt };
       },
     };
     await runSnapshotPass(ctx, route, only ?? knownMarkets(ctx, HOLDERS_ENDPOINT, listed), snapshot);
