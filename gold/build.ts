@@ -12,13 +12,14 @@ import { defaultSnapshotPath } from '../sinks/silver/snapshot.ts';
 import { GoldMetrics } from './metrics.ts';
 import { BACKTEST_TABLES } from './tables/backtest.ts';
 import { CALIBRATION_TABLES } from './tables/calibration.ts';
+import { HOLDER_TABLES } from './tables/holders.ts';
 import { MARKET_TABLES } from './tables/markets.ts';
 import { PRICE_TABLES } from './tables/prices.ts';
 import { TRADER_TABLES } from './tables/traders.ts';
 import { DEFAULT_GOLD_PARAMETERS, type GoldParameters, type GoldTable, lit } from './tables/types.ts';
 
 /** Every Gold table, in the order they are built (later ones read earlier ones). */
-export const GOLD_TABLES: readonly GoldTable[] = [...MARKET_TABLES, ...TRADER_TABLES, ...PRICE_TABLES, ...CALIBRATION_TABLES, ...BACKTEST_TABLES];
+export const GOLD_TABLES: readonly GoldTable[] = [...MARKET_TABLES, ...TRADER_TABLES, ...PRICE_TABLES, ...CALIBRATION_TABLES, ...HOLDER_TABLES, ...BACKTEST_TABLES];
 
 export interface GoldBuildOptions {
   silverPath: string;

@@ -6,11 +6,15 @@
  * (apart from when it was fetched): an unchanged market is dropped, a changed one goes out.
  * A leaderboard row is a fact of one snapshot: its key names the board and the wallet, and every
  * pass over a board is a snapshot of its own, so the snapshot is part of the identity (a page
- * fetched again within the pass carries the same snapshot and is dropped).
+ * fetched again within the pass carries the same snapshot and is dropped). Top holders and open
+ * interest are snapshots the same way: their keys name the market (and token and wallet), and the
+ * pass's snapshot tells one pass's figures from the next.
  */
 import type { CleanTopicKey } from '../schemas/clean-records.ts';
 import type { CleanOutput } from './normalise/types.ts';
 import { identity } from './state/dedup-window.ts';
+
+const SNAPSHOT_TOPICS: ReadonlySet<CleanTopicKey> = new Set(['leaderboard', 'holders', 'openInterest']);
 
 export const REFERENCE_TOPICS: ReadonlySet<CleanTopicKey> = new Set(['markets', 'tokens', 'events']);
 
@@ -20,7 +24,7 @@ export const DEDUP_HEADER = 'pma-dedup';
 export const SOURCE_HEADER = 'pma-source';
 
 export function dedupIdentity(out: CleanOutput): string {
-  if (out.topic === 'leaderboard') return identity(out.topic, out.key, String(out.value.snapshot_ts));
+  if (SNAPSHOT_TOPICS.has(out.topic)) return identity(out.topic, out.key, String((out.value as { snapshot_ts: number }).snapshot_ts));
   if (!REFERENCE_TOPICS.has(out.topic)) return identity(out.topic, out.key);
   const { observed_ts: _, ...content } = out.value as { observed_ts: number };
   return identity(out.topic, out.key, JSON.stringify(content));

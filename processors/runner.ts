@@ -100,7 +100,7 @@ export const PROCESSOR_DEFAULTS = {
 const REFERENCE_RAW: readonly string[] = [TOPICS.rawGammaMarkets, TOPICS.rawGammaEvents, TOPICS.rawClobMarkets].map((t) => t.name);
 /** How often held records past their wait ask whether reference records are still unread. */
 const SETTLED_RECHECK_MS = 500;
-const FACT_RAW: readonly string[] = [TOPICS.rawTrades, TOPICS.rawPrices, TOPICS.rawLeaderboard, TOPICS.rawMarketWs].map((t) => t.name);
+const FACT_RAW: readonly string[] = [TOPICS.rawTrades, TOPICS.rawPrices, TOPICS.rawLeaderboard, TOPICS.rawHolders, TOPICS.rawOpenInterest, TOPICS.rawMarketWs].map((t) => t.name);
 
 interface Held {
   out: Extract<CleanOutput, { topic: 'trades' | 'prices' }>;

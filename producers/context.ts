@@ -15,7 +15,7 @@ import type { ControlRecord, Encoder, Publisher } from './records/publisher.ts';
 import type { ApiClock } from './server-time.ts';
 import type { IngestSettings } from './settings.ts';
 
-export type RawTopic = 'rawGammaMarkets' | 'rawGammaEvents' | 'rawClobMarkets' | 'rawTrades' | 'rawLeaderboard' | 'rawPrices' | 'rawMarketWs';
+export type RawTopic = 'rawGammaMarkets' | 'rawGammaEvents' | 'rawClobMarkets' | 'rawTrades' | 'rawLeaderboard' | 'rawHolders' | 'rawOpenInterest' | 'rawPrices' | 'rawMarketWs';
 export type ControlTopic = 'cursors' | 'gaps' | 'failures';
 export type Encoders = Record<RawTopic | ControlTopic, Encoder>;
 

@@ -33,6 +33,16 @@ export function leaderboardKey(board: { category: string; timePeriod: string; or
   return `${board.timePeriod}/${board.orderBy}/${board.category}/${row.proxyWallet.toLowerCase()}`;
 }
 
+/** A top holder of a token: the market, the token and the wallet (the snapshot tells passes apart downstream). */
+export function holderKey(conditionId: string, token: string, wallet: string): string {
+  return `${conditionId.toLowerCase()}|${token}|${wallet.toLowerCase()}`;
+}
+
+/** A market's open interest: its condition id (the snapshot tells passes apart downstream). */
+export function openInterestKey(conditionId: string): string {
+  return conditionId.toLowerCase();
+}
+
 /** A price point: the token and the point's time. */
 export function pricePointKey(token: string, t: number): string {
   return `${token}|${t}`;

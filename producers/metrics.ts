@@ -9,13 +9,15 @@ import type { ApiName } from './http/apis.ts';
 import type { CallObserver } from './http/caller.ts';
 import type { RateLimiter } from './limits/rate-limiter.ts';
 
-export type FetcherName = 'markets' | 'events' | 'trades' | 'prices' | 'leaderboard' | 'follow';
+export type FetcherName = 'markets' | 'events' | 'trades' | 'prices' | 'leaderboard' | 'holders' | 'open-interest' | 'follow';
 
 /** Which fetcher a route belongs to, for the progress board. */
 export function fetcherOf(api: ApiName, endpoint: string): FetcherName {
   if (endpoint.includes('trades')) return 'trades';
   if (endpoint === '/prices-history' || endpoint === '/book') return 'prices';
   if (endpoint.includes('leaderboard')) return 'leaderboard';
+  if (endpoint === '/holders') return 'holders';
+  if (endpoint === '/oi') return 'open-interest';
   if (endpoint.startsWith('/events')) return 'events';
   if (api === 'clob' || endpoint.startsWith('/markets')) return 'markets';
   return 'follow';

@@ -3,7 +3,9 @@
  * failure record names its unit (endpoint and scope); a unit whose cursor has since completed is
  * skipped, the others resume from their cursors, so the failed request is the first one sent.
  * Listings go first; then the price units left open because a failed Gamma listing left their
- * market's life unknown are completed with what the replayed listing tells.
+ * market's life unknown are completed with what the replayed listing tells. The markets of failed
+ * holders and open-interest batches that no later pass read are read again, as one snapshot of
+ * this replay's own.
  *
  * A replayed trade or price unit that gets past the request it failed on and then fails on another
  * one is run again at once (that request is replayed too), as long as each run gets further (its
@@ -16,11 +18,14 @@
 import { TOPICS } from '../schemas/topics.ts';
 import type { Transport } from '../transport/types.ts';
 import { type FailureRecord, failureKey, type IngestContext } from './context.ts';
+import { HOLDERS_ENDPOINT, HoldersFetcher } from './fetchers/holders.ts';
 import { type Board, boardScope, LeaderboardFetcher } from './fetchers/leaderboard.ts';
 import { MarketCatalog } from './fetchers/markets/catalog.ts';
 import { Discovery, PRICES_ENDPOINT, TRADES_ENDPOINT } from './fetchers/markets/discovery.ts';
 import { CLOB_MARKETS_ENDPOINT, GAMMA_EVENTS_ENDPOINT, GAMMA_MARKETS_ENDPOINT, Listings } from './fetchers/markets/listings.ts';
+import { OPEN_INTEREST_ENDPOINT, OpenInterestFetcher } from './fetchers/open-interest.ts';
 import { PricesFetcher } from './fetchers/prices/fetcher.ts';
+import { backfillSnapshot } from './fetchers/snapshot-pass.ts';
 import { TradesFetcher } from './fetchers/trades/fetcher.ts';
 import { readDetail } from './fetchers/units.ts';
 import type { Cursor } from './records/cursors.ts';
@@ -57,6 +62,10 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
   const prices = new PricesFetcher(ctx, catalog);
   const listings = new Listings(ctx, new Discovery(ctx, { catalog }));
   const boards: Board[] = [];
+  const snapshotMarkets = new Map<string, Set<string>>([
+    [HOLDERS_ENDPOINT, new Set()],
+    [OPEN_INTEREST_ENDPOINT, new Set()],
+  ]);
   let skipped = 0;
   let superseded = 0;
   /**
@@ -93,12 +102,19 @@ export async function replayFailures(ctx: IngestContext, transport: Transport): 
     } else if (endpoint === 'data:/v1/leaderboard') {
       const [timePeriod, orderBy, category] = scope.split('/');
       if (timePeriod && orderBy && category) boards.push({ timePeriod, orderBy, category });
+    } else if (endpoint === HOLDERS_ENDPOINT || endpoint === OPEN_INTEREST_ENDPOINT) {
+      // A batch's scope is its condition ids; the markets a later pass read are not read again.
+      for (const id of scope.split(',')) if (id && !ctx.cursors.get(endpoint, id)?.complete) snapshotMarkets.get(endpoint)!.add(id);
     } else if (endpoint === CLOB_MARKETS_ENDPOINT) await listings.clobMarkets(true);
     else if (endpoint === GAMMA_MARKETS_ENDPOINT) await listings.gammaMarkets(scope === 'closed=true', true);
     else if (endpoint === GAMMA_EVENTS_ENDPOINT) await listings.gammaEvents(scope === 'closed=true');
     else ctx.logger.warn('a failure names a unit this version cannot replay', { endpoint, scope });
   }
   if (boards.length > 0) await new LeaderboardFetcher(ctx).run(boards.filter((b) => boardScope(b) !== ''));
+  const holders = [...snapshotMarkets.get(HOLDERS_ENDPOINT)!];
+  if (holders.length > 0) await new HoldersFetcher(ctx).run([], backfillSnapshot(ctx), holders);
+  const openInterest = [...snapshotMarkets.get(OPEN_INTEREST_ENDPOINT)!];
+  if (openInterest.length > 0) await new OpenInterestFetcher(ctx).run([], backfillSnapshot(ctx), openInterest);
   // Price units read over the CLOB listing's span when Gamma's listing failed: complete them now
   // that it has been replayed (those whose markets Gamma still does not list stay open).
   for (const c of [...ctx.cursors.of(PRICES_ENDPOINT)]) {

@@ -15,11 +15,14 @@ import type { ProgressBoard } from '../runtime/progress.ts';
 import { ALL_TOPICS, TOPICS } from '../schemas/topics.ts';
 import type { Transport } from '../transport/types.ts';
 import { type Encoders, IngestContext } from './context.ts';
+import { HoldersFetcher } from './fetchers/holders.ts';
 import { LeaderboardFetcher } from './fetchers/leaderboard.ts';
 import { MarketCatalog } from './fetchers/markets/catalog.ts';
 import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from './fetchers/markets/discovery.ts';
 import { Listings } from './fetchers/markets/listings.ts';
+import { OpenInterestFetcher } from './fetchers/open-interest.ts';
 import { PricesFetcher } from './fetchers/prices/fetcher.ts';
+import { backfillSnapshot } from './fetchers/snapshot-pass.ts';
 import { TradesFetcher } from './fetchers/trades/fetcher.ts';
 import { readDetail, unitStatus } from './fetchers/units.ts';
 import type { ChainState } from './follow/follow.ts';
@@ -36,7 +39,7 @@ import { type Cursor, CursorStore, emptyCursor } from './records/cursors.ts';
 import { Publisher } from './records/publisher.ts';
 import { replayFailures } from './replay.ts';
 import { ApiClock } from './server-time.ts';
-import { type IngestSettings, type Mode, selectedModes } from './settings.ts';
+import { type IngestSettings, type Mode, selectedModes, wantsSnapshots } from './settings.ts';
 
 export const RUN_ENDPOINT = 'pma:ingest';
 
@@ -76,6 +79,8 @@ const WRITES = [
   TOPICS.rawClobMarkets,
   TOPICS.rawTrades,
   TOPICS.rawLeaderboard,
+  TOPICS.rawHolders,
+  TOPICS.rawOpenInterest,
   TOPICS.rawPrices,
   TOPICS.rawMarketWs,
   TOPICS.cursors,
@@ -90,19 +95,21 @@ export async function ensureTopics(transport: Transport): Promise<void> {
 }
 
 export async function openEncoders(serde: Serde): Promise<Encoders> {
-  const [rawGammaMarkets, rawGammaEvents, rawClobMarkets, rawTrades, rawLeaderboard, rawPrices, rawMarketWs, cursors, gaps, failures] = await Promise.all([
+  const [rawGammaMarkets, rawGammaEvents, rawClobMarkets, rawTrades, rawLeaderboard, rawHolders, rawOpenInterest, rawPrices, rawMarketWs, cursors, gaps, failures] = await Promise.all([
     serde.codecFor(TOPICS.rawGammaMarkets),
     serde.codecFor(TOPICS.rawGammaEvents),
     serde.codecFor(TOPICS.rawClobMarkets),
     serde.codecFor(TOPICS.rawTrades),
     serde.codecFor(TOPICS.rawLeaderboard),
+    serde.codecFor(TOPICS.rawHolders),
+    serde.codecFor(TOPICS.rawOpenInterest),
     serde.codecFor(TOPICS.rawPrices),
     serde.codecFor(TOPICS.rawMarketWs),
     serde.codecFor(TOPICS.cursors),
     serde.codecFor(TOPICS.gaps),
     serde.codecFor(TOPICS.failures),
   ]);
-  return { rawGammaMarkets, rawGammaEvents, rawClobMarkets, rawTrades, rawLeaderboard, rawPrices, rawMarketWs, cursors, gaps, failures };
+  return { rawGammaMarkets, rawGammaEvents, rawClobMarkets, rawTrades, rawLeaderboard, rawHolders, rawOpenInterest, rawPrices, rawMarketWs, cursors, gaps, failures };
 }
 
 export async function runIngest(options: IngestOptions, deps: IngestDeps): Promise<IngestSummary> {
@@ -203,7 +210,7 @@ function runRecord(ctx: IngestContext, scope: string, complete: boolean) {
 /** Every selected fetcher, once, as a chain. Resolves when all have ended (or stopped). */
 export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<ChainState> {
   const s = ctx.settings;
-  const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices');
+  const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices') || wantsSnapshots(modes);
   const catalog = new MarketCatalog();
   const tradeQueue = modes.has('trades') ? new BoundedQueue<TradeUnit>(s.queueSize) : undefined;
   const priceQueue = modes.has('prices') ? new BoundedQueue<PriceUnit>(s.queueSize) : undefined;
@@ -281,6 +288,10 @@ export async function backfill(ctx: IngestContext, modes: Set<Mode>): Promise<Ch
     jobs.push(listed.then(() => Promise.all([listings.gammaEvents(false, taken), listings.gammaEvents(true, taken)])).finally(() => task?.end(ctx.stop.aborted ? 'stopped' : 'done')));
   }
   if (modes.has('leaderboard')) jobs.push(new LeaderboardFetcher(ctx).run());
+  // Holders and open interest read every market the listings found, so they wait for them.
+  const listed = () => [...catalog.values()].map((m) => m.conditionId);
+  if (modes.has('holders')) jobs.push(marketsListed.then(() => new HoldersFetcher(ctx).run(listed(), backfillSnapshot(ctx))));
+  if (modes.has('open-interest')) jobs.push(marketsListed.then(() => new OpenInterestFetcher(ctx).run(listed(), backfillSnapshot(ctx))));
 
   const results = await Promise.allSettled(jobs);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { booleanish, port, positiveInt, stringList } from '../runtime/config.ts';
 import { DEFAULT_RESOLUTION, type ResolutionPolicy } from './fetchers/prices/resolution.ts';
 
-export const MODES = ['markets', 'events', 'trades', 'prices', 'leaderboard'] as const;
+export const MODES = ['markets', 'events', 'trades', 'prices', 'leaderboard', 'holders', 'open-interest'] as const;
 export type Mode = (typeof MODES)[number];
 
 /** ISO-8601 date-time or Unix seconds, to Unix seconds. */
@@ -76,6 +76,10 @@ export const ingestSettingsSchema = z
     /** Rows asked per /trades page (the server may clamp it silently; the walk copes). */
     tradesPageSize: positiveInt.default(1_000),
     leaderboardPageSize: positiveInt.default(50),
+    /** Holders asked per outcome token (the API serves at most 20). */
+    holdersLimit: positiveInt.max(20).default(20),
+    /** Condition ids per /oi request (the route takes a comma list; a long one makes a long URL). */
+    openInterestBatch: positiveInt.max(200).default(50),
     listPageSize: positiveInt.default(100),
     /** Price resolution: adaptive (by volume and moves), hourly, minute, or a fidelity in minutes. */
     resolution: resolution.default('adaptive'),
@@ -88,6 +92,10 @@ export const ingestSettingsSchema = z
     pollInterval: positive.default(30),
     /** Follow mode: seconds between relistings of the markets (new and changed ones). */
     relistInterval: positive.default(300),
+    /** Follow mode: seconds between snapshots of every market's top holders. */
+    holdersInterval: positive.default(3_600),
+    /** Follow mode: seconds between snapshots of every market's open interest. */
+    openInterestInterval: positive.default(900),
     /** Follow mode: tokens per WebSocket connection. */
     wsBatch: positiveInt.default(400),
     /** Follow mode: seconds between PINGs. */
@@ -113,6 +121,11 @@ export const INGEST_KEYS = Object.keys(ingestSettingsSchema.shape) as Array<keyo
 /** The modes a run does, with "all" expanded. */
 export function selectedModes(s: Pick<IngestSettings, 'mode'>): Set<Mode> {
   return new Set(s.mode.includes('all') ? MODES : (s.mode as Mode[]));
+}
+
+/** Whether the modes snapshot every market (holders, open interest), and so need the market listings. */
+export function wantsSnapshots(modes: ReadonlySet<Mode>): boolean {
+  return modes.has('holders') || modes.has('open-interest');
 }
 
 export function resolutionPolicy(s: IngestSettings): ResolutionPolicy {

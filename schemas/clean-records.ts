@@ -148,6 +148,23 @@ export interface CleanLeaderboardRow {
   profile_image: string | null;
 }
 
+export interface CleanHolder {
+  snapshot_ts: number;
+  condition_id: string;
+  token_id: string;
+  outcome_index: number | null;
+  proxy_wallet: string;
+  amount: number;
+  name: string | null;
+  pseudonym: string | null;
+}
+
+export interface CleanOpenInterest {
+  snapshot_ts: number;
+  condition_id: string;
+  value: number;
+}
+
 export interface BookLevel {
   price: number;
   size: number;
@@ -186,12 +203,14 @@ export interface CleanRecordByTopic {
   trades: CleanTrade;
   prices: CleanPricePoint;
   leaderboard: CleanLeaderboardRow;
+  holders: CleanHolder;
+  openInterest: CleanOpenInterest;
   book: CleanBookEvent;
 }
 
 export type CleanTopicKey = keyof CleanRecordByTopic;
 
-export const CLEAN_TOPIC_KEYS: readonly CleanTopicKey[] = ['markets', 'tokens', 'events', 'trades', 'prices', 'leaderboard', 'book'];
+export const CLEAN_TOPIC_KEYS: readonly CleanTopicKey[] = ['markets', 'tokens', 'events', 'trades', 'prices', 'leaderboard', 'holders', 'openInterest', 'book'];
 
 /** Field names per clean record, in schema order (checked against the .avsc files by a test). */
 export const CLEAN_FIELDS = {
@@ -295,6 +314,8 @@ export const CLEAN_FIELDS = {
   ],
   prices: ['token_id', 'timestamp', 'price', 'condition_id', 'outcome', 'outcome_index', 'fidelity_minutes', 'unresolved'],
   leaderboard: ['snapshot_ts', 'category', 'time_period', 'order_by', 'rank', 'proxy_wallet', 'user_name', 'x_username', 'verified_badge', 'vol', 'pnl', 'profile_image'],
+  holders: ['snapshot_ts', 'condition_id', 'token_id', 'outcome_index', 'proxy_wallet', 'amount', 'name', 'pseudonym'],
+  openInterest: ['snapshot_ts', 'condition_id', 'value'],
   book: [
     'event_id',
     'event_type',
@@ -329,5 +350,7 @@ export const EVENT_TIME_FIELD = {
   trades: 'timestamp',
   prices: 'timestamp',
   leaderboard: 'snapshot_ts',
+  holders: 'snapshot_ts',
+  openInterest: 'snapshot_ts',
   book: 'timestamp',
 } as const satisfies { [K in CleanTopicKey]: keyof CleanRecordByTopic[K] };

@@ -56,6 +56,22 @@ export const TOPICS = {
     retentionMs: RAW_RETENTION_MS,
     description: 'Data API /v1/leaderboard rows as fetched',
   },
+  rawHolders: {
+    name: 'pma.raw.holders',
+    schema: 'raw-holder',
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: RAW_RETENTION_MS,
+    description: 'Data API /holders rows (one per token holder) as fetched',
+  },
+  rawOpenInterest: {
+    name: 'pma.raw.open-interest',
+    schema: 'raw-open-interest',
+    partitions: DEFAULT_PARTITIONS,
+    cleanupPolicy: 'delete',
+    retentionMs: RAW_RETENTION_MS,
+    description: 'Data API /oi elements (one per market) as fetched',
+  },
   rawPrices: {
     name: 'pma.raw.prices',
     schema: 'raw-price-point',
@@ -79,6 +95,8 @@ export const TOPICS = {
   trades: { name: 'pma.trades', schema: 'trade', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'normalised, enriched trades' },
   prices: { name: 'pma.prices', schema: 'price-point', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'normalised, enriched price points' },
   leaderboard: { name: 'pma.leaderboard', schema: 'leaderboard-row', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'normalised leaderboard snapshot rows' },
+  holders: { name: 'pma.holders', schema: 'holder', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'normalised top-holder snapshot rows' },
+  openInterest: { name: 'pma.open-interest', schema: 'open-interest', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'normalised open-interest snapshots' },
   book: { name: 'pma.book', schema: 'book-event', partitions: DEFAULT_PARTITIONS, cleanupPolicy: 'delete', description: 'normalised order-book events' },
 
   cursors: { name: 'pma.cursors', schema: 'cursor', partitions: 1, cleanupPolicy: 'compact', description: 'producer progress per (endpoint, market or token), compacted' },

@@ -12,6 +12,8 @@
  * | trade (fill row)  | `transactionHash|proxyWallet(lower)|asset|side|price|size|timestamp`             |
  * | price point       | `token|t`                                                                        |
  * | leaderboard row   | `timePeriod/orderBy/category/proxyWallet(lower)`                                 |
+ * | top holder        | `conditionId(lower)|asset|proxyWallet(lower)`                                     |
+ * | open interest     | `conditionId(lower)`                                                             |
  *
  * The trade key is a true identity in the simulated world: one transaction holds several fills,
  * and with maker rows the same match appears once per participant, but within a transaction no
@@ -19,7 +21,7 @@
  */
 
 /** Record types of the ground truth (truth.ts). */
-export const TRUTH_TYPES = ['gamma-market', 'gamma-event', 'tag', 'clob-market', 'trade', 'price-point', 'leaderboard-row', 'gap'] as const;
+export const TRUTH_TYPES = ['gamma-market', 'gamma-event', 'tag', 'clob-market', 'trade', 'price-point', 'leaderboard-row', 'holder', 'open-interest', 'gap'] as const;
 export type TruthType = (typeof TRUTH_TYPES)[number];
 
 export function gammaMarketKey(m: { id: string | number }): string {
@@ -54,4 +56,14 @@ export function pricePointKey(token: string, t: number): string {
 
 export function leaderboardKey(board: { category: string; timePeriod: string; orderBy: string }, row: { proxyWallet: string }): string {
   return `${board.timePeriod}/${board.orderBy}/${board.category}/${row.proxyWallet.toLowerCase()}`;
+}
+
+/** Key of a `/holders` row of market `conditionId`. */
+export function holderKey(conditionId: string, row: { asset: string; proxyWallet: string }): string {
+  return `${conditionId.toLowerCase()}|${row.asset}|${row.proxyWallet.toLowerCase()}`;
+}
+
+/** Key of an `/oi` element. */
+export function openInterestKey(market: string): string {
+  return market.toLowerCase();
 }

@@ -14,11 +14,17 @@
  * - leaderboard rows: every board of the profile's categories × periods × orders, down to the
  *   deepest row its offset cap reaches (a `gap` record where a board is deeper), with the values
  *   the board serves at `asOf` (they move in a live world: world/leaderboard.ts).
+ * - top holders: for every market that exists at `asOf`, the holders `/holders` lists for each
+ *   outcome token at its maximum limit (20) and default minimum balance (1 share), with their amounts.
+ * - open interest: every market that exists at `asOf`, with the value `/oi` serves for it.
+ *   Both are snapshots: a complete ingest holds each key once per pass, with these values when the
+ *   world stands still (a live world moves them between passes).
  */
-import { clobMarketKey, gammaEventKey, gammaMarketKey, leaderboardKey, pricePointKey, type TruthType, tagKey, tradeKey } from './keys.ts';
+import { clobMarketKey, gammaEventKey, gammaMarketKey, holderKey, leaderboardKey, openInterestKey, pricePointKey, type TruthType, tagKey, tradeKey } from './keys.ts';
 import type { Profile } from './profiles.ts';
 import { rowParty } from './serialize/data.ts';
 import { fillAt, fillCount } from './world/fills.ts';
+import { HOLDERS_LIMIT_MAX, openInterest, round, size, topHolders } from './world/holdings.ts';
 import { BOARD_ORDERS, board, boardRow, TIME_PERIODS } from './world/leaderboard.ts';
 import { priceAt, round4, seriesCount, seriesOf } from './world/prices.ts';
 import { TAGS } from './world/tags.ts';
@@ -81,6 +87,31 @@ export function* truthRecords(world: World, profile: Profile, opts: TruthOptions
   if (wants(opts, 'trade') || wants(opts, 'gap')) yield* tradeTruth(world, profile, opts, asOf, n);
   if (wants(opts, 'price-point')) yield* priceTruth(world, opts, asOf, n);
   if (wants(opts, 'leaderboard-row') || wants(opts, 'gap')) yield* boardTruth(world, profile, opts);
+  if (wants(opts, 'holder')) yield* holderTruth(world, asOf, n);
+  if (wants(opts, 'open-interest')) {
+    for (let m = 0; m < n; m++) {
+      if (world.createdAt(m) > asOf) continue;
+      const conditionId = world.conditionId(m);
+      yield { type: 'open-interest', key: openInterestKey(conditionId), conditionId, value: openInterest(world, m, asOf) };
+    }
+  }
+}
+
+/** The minimum balance `/holders` applies when none is asked (shares). */
+const HOLDERS_MIN_BALANCE_DEFAULT = 1;
+
+function* holderTruth(world: World, asOf: number, n: number): Generator<TruthRecord> {
+  for (let m = 0; m < n; m++) {
+    if (world.createdAt(m) > asOf) continue;
+    const conditionId = world.conditionId(m);
+    const tops = topHolders(world, m, asOf, HOLDERS_LIMIT_MAX, HOLDERS_MIN_BALANCE_DEFAULT);
+    for (const o of [0, 1] as const) {
+      const asset = world.tokenId(m, o);
+      for (const h of tops[o]) {
+        yield { type: 'holder', key: holderKey(conditionId, { asset, proxyWallet: h.wallet }), conditionId, asset, outcomeIndex: o, proxyWallet: h.wallet, amount: round(size(h)) };
+      }
+    }
+  }
 }
 
 function* tradeTruth(world: World, profile: Profile, opts: TruthOptions, asOf: number, n: number): Generator<TruthRecord> {
@@ -165,15 +196,34 @@ function* boardTruth(world: World, profile: Profile, opts: TruthOptions): Genera
   }
 }
 
-/** Record counts per type, computed without enumerating rows (O(markets + boards)). */
+/**
+ * Record counts per type, computed without enumerating rows (O(markets + boards)), except top
+ * holders: only a market's fills tell how many wallets hold at least a share (O(fills)).
+ */
 export function truthCounts(world: World, profile: Profile, opts: TruthOptions = {}): Record<TruthType, number> {
   const asOf = opts.asOf ?? world.clock.now();
   const n = world.marketCount(asOf);
-  const counts: Record<TruthType, number> = { 'gamma-market': n, 'gamma-event': world.eventCount(asOf), tag: TAGS.length, 'clob-market': n, trade: 0, 'price-point': 0, 'leaderboard-row': 0, gap: 0 };
+  const counts: Record<TruthType, number> = {
+    'gamma-market': n,
+    'gamma-event': world.eventCount(asOf),
+    tag: TAGS.length,
+    'clob-market': n,
+    trade: 0,
+    'price-point': 0,
+    'leaderboard-row': 0,
+    holder: 0,
+    'open-interest': 0,
+    gap: 0,
+  };
   const perFill = opts.takerOnly ? 1 : 2;
   const reach = reachableTradeRows(profile);
   const fidelity = opts.priceFidelity ?? 1;
   for (let m = 0; m < n; m++) {
+    if (world.createdAt(m) <= asOf) {
+      counts['open-interest']++;
+      const tops = topHolders(world, m, asOf, HOLDERS_LIMIT_MAX, HOLDERS_MIN_BALANCE_DEFAULT);
+      counts.holder += tops[0].length + tops[1].length;
+    }
     const rows = fillCount(world, m, asOf) * perFill;
     counts.trade += Math.min(rows, reach);
     if (rows > reach) counts.gap++;

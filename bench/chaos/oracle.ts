@@ -5,8 +5,10 @@
  * - per record type, the identities read back from the clean topics equal the simulator's ground
  *   truth, each identity rebuilt here from field values as the API defines them (a fill: its
  *   transaction, wallet, token, side, price, size and second; a price point: token and second; a
- *   board row: period, order, category and wallet; markets and events: their ids);
- * - no fill, price point or board row (per snapshot) is in a clean topic twice;
+ *   board row: period, order, category and wallet; a top holder: market, token and wallet; open
+ *   interest: its market; markets and events: their ids);
+ * - no fill or price point is in a clean topic twice, nor a board row, top holder or open
+ *   interest within one snapshot;
  * - every (partition, offset) of every clean topic is in Bronze exactly once, none missing, none
  *   extra (DuckDB reads the Parquet files back);
  * - Silver equals a rebuild from the log (`pma replay --layer silver --into`), table by table;
@@ -32,6 +34,7 @@ const fillIdentity = (f: { tx: unknown; wallet: unknown; token: unknown; side: u
 const pointIdentity = (token: unknown, seconds: unknown) => `${token} ${Number(seconds)}`;
 const boardIdentity = (period: unknown, order: unknown, category: unknown, wallet: unknown) =>
   `${String(period).toUpperCase()} ${String(order).toUpperCase()} ${String(category).toUpperCase()} ${lower(wallet)}`;
+const holderIdentity = (market: unknown, token: unknown, wallet: unknown) => `${lower(market)} ${token} ${lower(wallet)}`;
 
 export interface TypeCheck {
   type: string;
@@ -82,6 +85,11 @@ function compareSets(type: string, truth: Iterable<string>, got: Map<string, num
   return { type, truth: want.size, got: got.size, missing, extra, duplicated };
 }
 
+/** A check whose duplicates count only within one snapshot (`perSnapshot`: the identities prefixed with their snapshot). */
+function snapshotCheck(check: TypeCheck, perSnapshot: Iterable<string>): TypeCheck {
+  return { ...check, duplicated: [...count(perSnapshot).values()].reduce((n, c) => n + c - 1, 0) };
+}
+
 function count(keys: Iterable<string>): Map<string, number> {
   const m = new Map<string, number>();
   for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
@@ -89,11 +97,13 @@ function count(keys: Iterable<string>): Map<string, number> {
 }
 
 export async function checkOracle(input: OracleInput): Promise<OracleReport> {
-  const truth = [...input.sim.truth({ types: ['gamma-market', 'gamma-event', 'clob-market', 'trade', 'price-point', 'leaderboard-row', 'gap'] })];
+  const truth = [...input.sim.truth({ types: ['gamma-market', 'gamma-event', 'clob-market', 'trade', 'price-point', 'leaderboard-row', 'holder', 'open-interest', 'gap'] })];
   const of = (t: string) => truth.filter((r) => r.type === t);
   const trades = await decoded(input, TOPICS.trades);
   const prices = await decoded(input, TOPICS.prices);
   const board = await decoded(input, TOPICS.leaderboard);
+  const holders = await decoded(input, TOPICS.holders);
+  const openInterest = await decoded(input, TOPICS.openInterest);
   const markets = await decoded(input, TOPICS.markets);
   const events = await decoded(input, TOPICS.events);
   const gaps = await decoded(input, TOPICS.gaps);
@@ -119,15 +129,37 @@ export async function checkOracle(input: OracleInput): Promise<OracleReport> {
   );
   // A board is read again by a later ingest generation as a new snapshot: a row twice within one
   // snapshot is a duplicate, the same row in two snapshots is not.
-  const boardRows = count(board.map(({ value: v }) => boardIdentity(v.time_period, v.order_by, v.category, v.proxy_wallet)));
-  const boardCheck = compareSets(
-    'leaderboard-row',
-    of('leaderboard-row').map((r) => boardIdentity(r.timePeriod, r.orderBy, r.category, r.proxyWallet)),
-    boardRows,
+  types.push(
+    snapshotCheck(
+      compareSets(
+        'leaderboard-row',
+        of('leaderboard-row').map((r) => boardIdentity(r.timePeriod, r.orderBy, r.category, r.proxyWallet)),
+        count(board.map(({ value: v }) => boardIdentity(v.time_period, v.order_by, v.category, v.proxy_wallet))),
+      ),
+      board.map(({ value: v }) => `${Number(v.snapshot_ts)} ${boardIdentity(v.time_period, v.order_by, v.category, v.proxy_wallet)}`),
+    ),
   );
-  const perSnapshot = count(board.map(({ value: v }) => `${Number(v.snapshot_ts)} ${boardIdentity(v.time_period, v.order_by, v.category, v.proxy_wallet)}`));
-  boardCheck.duplicated = [...perSnapshot.values()].reduce((n, c) => n + c - 1, 0);
-  types.push(boardCheck);
+  // Top holders and open interest are snapshots the same way.
+  types.push(
+    snapshotCheck(
+      compareSets(
+        'holder',
+        of('holder').map((r) => holderIdentity(r.conditionId, r.asset, r.proxyWallet)),
+        count(holders.map(({ value: v }) => holderIdentity(v.condition_id, v.token_id, v.proxy_wallet))),
+      ),
+      holders.map(({ value: v }) => `${Number(v.snapshot_ts)} ${holderIdentity(v.condition_id, v.token_id, v.proxy_wallet)}`),
+    ),
+  );
+  types.push(
+    snapshotCheck(
+      compareSets(
+        'open-interest',
+        of('open-interest').map((r) => lower(r.conditionId)),
+        count(openInterest.map(({ value: v }) => lower(v.condition_id))),
+      ),
+      openInterest.map(({ value: v }) => `${Number(v.snapshot_ts)} ${lower(v.condition_id)}`),
+    ),
+  );
   // Markets and events are states observed again on every listing, not facts: set equality only.
   const distinct = (check: TypeCheck) => ({ ...check, duplicated: 0 });
   types.push(
@@ -158,7 +190,7 @@ export async function checkOracle(input: OracleInput): Promise<OracleReport> {
     ),
   );
 
-  const bronze = await checkBronze(input.dataDir, { trades, prices, leaderboard: board, markets, events, tokens: await decoded(input, TOPICS.tokens) });
+  const bronze = await checkBronze(input.dataDir, { trades, prices, leaderboard: board, holders, openInterest, markets, events, tokens: await decoded(input, TOPICS.tokens) });
   const silver = await silverDifferences(join(input.dataDir, 'silver.duckdb'), input.rebuiltSilver);
   const gapCheck = checkGaps(
     of('gap'),
@@ -186,7 +218,7 @@ export async function checkOracle(input: OracleInput): Promise<OracleReport> {
   };
 }
 
-const BRONZE_TYPES = ['trades', 'prices', 'leaderboard', 'markets', 'events', 'tokens'] as const;
+const BRONZE_TYPES = ['trades', 'prices', 'leaderboard', 'holders', 'openInterest', 'markets', 'events', 'tokens'] as const;
 
 /** Every (partition, offset) of each clean topic once in Bronze, against the offsets read from the log. */
 async function checkBronze(dataDir: string, logged: Record<(typeof BRONZE_TYPES)[number], Array<{ partition: number; offset: number }>>) {

@@ -17,13 +17,13 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 export function register(program: Command): void {
   program.addCommand(
     new Command('ingest')
-      .description('fetch Polymarket APIs into raw topics (markets, events, trades, prices, leaderboards)')
+      .description('fetch Polymarket APIs into raw topics (markets, events, trades, prices, leaderboards, top holders, open interest)')
       .addOption(new Option('--source <source>', 'live Polymarket, or the simulator (started here when no URL is given)').choices(['live', 'sim']))
       .option('--gamma-url <url>', 'Gamma API base URL')
       .option('--data-url <url>', 'Data API base URL')
       .option('--clob-url <url>', 'CLOB REST base URL')
       .option('--ws-url <url>', 'CLOB market WebSocket URL')
-      .option('--mode <modes>', 'all | markets | events | trades | prices | leaderboard (repeat or comma-separate)', collect)
+      .option('--mode <modes>', 'all | markets | events | trades | prices | leaderboard | holders | open-interest (repeat or comma-separate)', collect)
       .option('--limit <n>', 'take only the first N markets')
       .option('--since <time>', 'trades and prices from this time (ISO-8601 or Unix seconds)')
       .option('--until <time>', 'trades and prices up to this time')
@@ -38,6 +38,8 @@ export function register(program: Command): void {
       .addOption(new Option('--rate-limits <table>', 'published limit table to respect').choices(['current', '2025-12', 'off']))
       .option('--resolution <r>', 'price resolution: adaptive | hourly | minute | fidelity in minutes')
       .option('--poll-interval <seconds>', 'follow mode: seconds between polls')
+      .option('--holders-interval <seconds>', "follow mode: seconds between snapshots of every market's top holders (default 3600)")
+      .option('--open-interest-interval <seconds>', "follow mode: seconds between snapshots of every market's open interest (default 900)")
       .action(
         action(async (ctx, flags: Record<string, unknown>) => {
           const settings = resolveSection(ingestSettingsSchema, sectionSources('ingest', INGEST_KEYS, ctx.config.file, process.env, flags));

@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .addOption(new Option('--source <source>', 'live Polymarket APIs (default), or the simulator started in this process').choices(['live', 'sim']))
     .option('--sim-markets <n>', 'simulator: synthetic markets in the world (default 200, about a minute end to end)')
     .option('--limit <n>', 'take only the first N markets')
-    .option('--mode <modes>', 'all | markets | events | trades | prices | leaderboard (repeat or comma-separate)', collect)
+    .option('--mode <modes>', 'all | markets | events | trades | prices | leaderboard | holders | open-interest (repeat or comma-separate)', collect)
     .option('--since <time>', 'trades and prices from this time (ISO-8601 or Unix seconds)')
     .option('--until <time>', 'trades and prices up to this time')
     .option('--timeout <seconds>', 'end ingest after this many seconds; the other stages then catch up and finish')

@@ -3,7 +3,9 @@ import { TOPICS } from '../../schemas/topics.ts';
 import { normaliseClobMarket } from './clob-market.ts';
 import { normaliseGammaEvent } from './gamma-event.ts';
 import { normaliseGammaMarket } from './gamma-market.ts';
+import { normaliseHolder } from './holder.ts';
 import { normaliseLeaderboardRow } from './leaderboard-row.ts';
+import { normaliseOpenInterest } from './open-interest.ts';
 import { normalisePricePoint } from './price-point.ts';
 import { normaliseTrade } from './trade.ts';
 import type { Normaliser } from './types.ts';
@@ -16,6 +18,8 @@ export const NORMALISERS: Readonly<Record<string, Normaliser>> = {
   [TOPICS.rawTrades.name]: normaliseTrade,
   [TOPICS.rawPrices.name]: normalisePricePoint,
   [TOPICS.rawLeaderboard.name]: normaliseLeaderboardRow,
+  [TOPICS.rawHolders.name]: normaliseHolder,
+  [TOPICS.rawOpenInterest.name]: normaliseOpenInterest,
   [TOPICS.rawMarketWs.name]: normaliseWsMarketEvent,
 };
 

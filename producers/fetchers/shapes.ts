@@ -81,6 +81,13 @@ export const leaderboardRow = z.looseObject({
 });
 export const leaderboardPage = z.array(leaderboardRow);
 
+/** Data API /holders: one element per outcome token of the markets asked for. */
+export const holderRow = z.looseObject({ proxyWallet: nonEmpty, amount: z.number(), asset: z.string().nullish() });
+export const holdersResponse = z.array(z.looseObject({ token: nonEmpty, holders: z.array(holderRow) }));
+
+/** Data API /oi: one element per market asked for. */
+export const openInterestResponse = z.array(z.looseObject({ market: nonEmpty, value: z.number() }));
+
 const clobToken = z.looseObject({ token_id: z.string(), outcome: z.string().nullish() });
 export const clobMarket = z.looseObject({
   condition_id: nonEmpty,

@@ -3,6 +3,8 @@
  * - Every poll interval, an incremental pass over the open markets' trades and tokens' prices
  *   (each starts at its newest record, so nothing between two passes is missed). In between, a
  *   trade the socket reports wakes a pass over the markets it reported, and only those.
+ * - Every holders interval and every open-interest interval, a snapshot of every market's top
+ *   holders and open interest (the backfill took the first; each later pass is a snapshot of its own).
  * - Every relist interval, the market listings again, for new markets (backfilled at once) and
  *   changed ones (republished only when their content changed).
  * - The CLOB market WebSocket for books, price changes and last trades, in connections of at most
@@ -11,9 +13,11 @@
  */
 import { toRawWsMarketEvent } from '../../schemas/raw/index.ts';
 import type { IngestContext } from '../context.ts';
+import { HoldersFetcher } from '../fetchers/holders.ts';
 import type { MarketCatalog } from '../fetchers/markets/catalog.ts';
 import { Discovery, PRICES_ENDPOINT, type PriceUnit, TRADES_ENDPOINT, type TradeUnit } from '../fetchers/markets/discovery.ts';
 import { Listings } from '../fetchers/markets/listings.ts';
+import { OpenInterestFetcher } from '../fetchers/open-interest.ts';
 import { PricesFetcher } from '../fetchers/prices/fetcher.ts';
 import { TradesFetcher } from '../fetchers/trades/fetcher.ts';
 import { readDetail } from '../fetchers/units.ts';
@@ -21,7 +25,7 @@ import { wsEventKey } from '../keys.ts';
 import { sleep } from '../limits/retry.ts';
 import { Feeder } from '../pipeline/feeder.ts';
 import { BoundedQueue, drainWith } from '../pipeline/queue.ts';
-import type { Mode } from '../settings.ts';
+import { type Mode, wantsSnapshots } from '../settings.ts';
 import { MarketSocket, type SocketGap } from './market-socket.ts';
 
 export const WS_ENDPOINT = 'clob:ws-market';
@@ -55,6 +59,11 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   const listings = new Listings(ctx, discovery, { force: true, onlyChanged: true, digests: chain.digests });
   const trades = new TradesFetcher(ctx);
   const prices = new PricesFetcher(ctx, catalog);
+  // Snapshot passes run beside the polls (one at a time per route): a pass over every market
+  // would otherwise hold the trades back for as long as it takes.
+  const snapshots: Array<{ intervalMs: number; fetcher: HoldersFetcher | OpenInterestFetcher; last: number; running?: Promise<void> }> = [];
+  if (modes.has('holders')) snapshots.push({ intervalMs: s.holdersInterval * 1000, fetcher: new HoldersFetcher(ctx), last: Date.now() });
+  if (modes.has('open-interest')) snapshots.push({ intervalMs: s.openInterestInterval * 1000, fetcher: new OpenInterestFetcher(ctx), last: Date.now() });
   const task = ctx.metrics.task('follow', 'polls');
   const dirty = new Set<string>();
   let wake: (() => void) | undefined;
@@ -151,7 +160,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     }
   };
 
-  const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices');
+  const wantsMarkets = modes.has('markets') || modes.has('trades') || modes.has('prices') || wantsSnapshots(modes);
   // Without a listing in this process (a resumed run whose listings were done), list once now.
   let lastRelist = catalog.size > 0 ? Date.now() : 0;
   // A full pass (every open market's trades, every token's prices) comes every poll interval. In
@@ -176,6 +185,22 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     dirty.clear();
     await passAll([...first, ...rest], s.tradeWorkers ?? s.workers, (u) => trades.run(u, now), ctx.stop);
     if (modes.has('prices') && full) await passAll(openPrices(), s.priceWorkers, (u) => prices.run(u, now), ctx.stop);
+    for (const snap of snapshots) {
+      if (ctx.stop.aborted || snap.running || Date.now() - snap.last < snap.intervalMs) continue;
+      // The pass's start is its snapshot: every market of the pass carries it.
+      snap.last = Date.now();
+      snap.running = snap.fetcher
+        .run(
+          [...catalog.values()].map((m) => m.conditionId),
+          snap.last,
+        )
+        .catch((err: unknown) => ctx.logger.error('a snapshot pass failed; the next one comes at its interval', { err }))
+        .finally(() => {
+          snap.running = undefined;
+          // The next pass may be due already: the loop's sleep did not wait for it while this one ran.
+          nudge();
+        });
+    }
     for (const g of closedGaps) {
       if (ctx.stop.aborted) break;
       stats.gapsBackfilled++;
@@ -209,7 +234,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
     // Reports that came in during the pass (their nudge found no sleeper) are fetched at once.
     if (dirty.size === 0 && gaps.length === 0) {
       await Promise.race([
-        sleep(Math.max(0, lastFull + s.pollInterval * 1000 - Date.now()), ctx.stop),
+        sleep(Math.max(0, Math.min(lastFull + s.pollInterval * 1000, ...snapshots.filter((x) => !x.running).map((x) => x.last + x.intervalMs)) - Date.now()), ctx.stop),
         new Promise<void>((resolve) => {
           wake = resolve;
         }),
@@ -219,6 +244,7 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   }
   tradeFeed.close();
   priceFeed.close();
+  await Promise.all(snapshots.map((x) => x.running));
   await backfillNew;
   await Promise.allSettled(socketRuns);
   if (flushTimer) clearTimeout(flushTimer);

@@ -7,13 +7,23 @@
  */
 import { loadSchema } from '../index.ts';
 import { compileRecordMapper, type RecordMapper } from './mapper.ts';
-import type { RawClobMarket, RawGammaEvent, RawGammaMarket, RawLeaderboardRow, RawPricePoint, RawTrade, RawWsMarketEvent } from './types.ts';
+import type { RawClobMarket, RawGammaEvent, RawGammaMarket, RawHolder, RawLeaderboardRow, RawOpenInterest, RawPricePoint, RawTrade, RawWsMarketEvent } from './types.ts';
 
 export { RecordMapper } from './mapper.ts';
 export type * from './types.ts';
 
 /** The raw schema names, as `schemas/topics.ts` names them. */
-export const RAW_SCHEMAS = ['raw-gamma-market', 'raw-gamma-event', 'raw-clob-market', 'raw-trade', 'raw-leaderboard-row', 'raw-price-point', 'raw-ws-market-event'] as const;
+export const RAW_SCHEMAS = [
+  'raw-gamma-market',
+  'raw-gamma-event',
+  'raw-clob-market',
+  'raw-trade',
+  'raw-leaderboard-row',
+  'raw-holder',
+  'raw-open-interest',
+  'raw-price-point',
+  'raw-ws-market-event',
+] as const;
 export type RawSchemaName = (typeof RAW_SCHEMAS)[number];
 
 const mappers = new Map<string, RecordMapper>();
@@ -52,6 +62,20 @@ export interface LeaderboardContext {
   fetchedAt?: number | null;
 }
 
+/** The request a /holders row came from: the market asked for, the token it was listed under, the pass's snapshot. */
+export interface HolderContext {
+  market?: string | null;
+  token?: string | null;
+  /** The snapshot, Unix ms: when the pass reading every market began. */
+  fetchedAt?: number | null;
+}
+
+/** The pass an /oi element came from. */
+export interface OpenInterestContext {
+  /** The snapshot, Unix ms: when the pass reading every market began. */
+  fetchedAt?: number | null;
+}
+
 export function toRawGammaMarket(apiObject: unknown): RawGammaMarket {
   return rawMapper('raw-gamma-market').toRaw(apiObject) as unknown as RawGammaMarket;
 }
@@ -70,6 +94,14 @@ export function toRawTrade(apiObject: unknown): RawTrade {
 
 export function toRawLeaderboardRow(apiObject: unknown, context: LeaderboardContext = {}): RawLeaderboardRow {
   return rawMapper('raw-leaderboard-row').toRaw(apiObject, { ...context }) as unknown as RawLeaderboardRow;
+}
+
+export function toRawHolder(apiObject: unknown, context: HolderContext = {}): RawHolder {
+  return rawMapper('raw-holder').toRaw(apiObject, { ...context }) as unknown as RawHolder;
+}
+
+export function toRawOpenInterest(apiObject: unknown, context: OpenInterestContext = {}): RawOpenInterest {
+  return rawMapper('raw-open-interest').toRaw(apiObject, { ...context }) as unknown as RawOpenInterest;
 }
 
 export function toRawPricePoint(apiObject: unknown, context: PricePointContext): RawPricePoint {

@@ -769,6 +769,68 @@ export const rawLeaderboardRowFields = [
 /** Compile-time proof that the interface and the field list agree. */
 export const rawLeaderboardRowFieldsMatch: ExactKeys<RawLeaderboardRow, typeof rawLeaderboardRowFields> = true;
 
+/** One holder of one outcome token in a Data API /holders response, as fetched, plus the request that produced it (the holder row names the token but not the market). */
+export interface RawHolder {
+  proxyWallet: null | string;
+  bio: null | string;
+  /** The outcome token id. */
+  asset: null | string;
+  pseudonym: null | string;
+  /** Shares of the token the wallet holds. */
+  amount: null | number;
+  displayUsernamePublic: null | boolean;
+  /** Index of the token's outcome in the market's outcomes. */
+  outcomeIndex: null | number;
+  name: null | string;
+  profileImage: null | string;
+  profileImageOptimized: null | string;
+  verified: null | boolean;
+  /** Request context: the condition id asked for (the market parameter). */
+  market: null | string;
+  /** Request context: the token of the response element the holder was listed under. */
+  token: null | string;
+  /** Request context: the snapshot, Unix ms (one value for every record of the pass). */
+  fetchedAt: null | number;
+  /** Every key of the API object that this schema does not name, mapped to the JSON text of its value. */
+  extra: Record<string, string>;
+}
+
+export const rawHolderFields = [
+  'proxyWallet',
+  'bio',
+  'asset',
+  'pseudonym',
+  'amount',
+  'displayUsernamePublic',
+  'outcomeIndex',
+  'name',
+  'profileImage',
+  'profileImageOptimized',
+  'verified',
+  'market',
+  'token',
+  'fetchedAt',
+  'extra',
+] as const;
+/** Compile-time proof that the interface and the field list agree. */
+export const rawHolderFieldsMatch: ExactKeys<RawHolder, typeof rawHolderFields> = true;
+
+/** One market's element of a Data API /oi response, as fetched. */
+export interface RawOpenInterest {
+  /** The condition id (GLOBAL for the all-markets total, which the producers do not ask for). */
+  market: null | string;
+  /** Open interest in USDC. */
+  value: null | number;
+  /** Request context: the snapshot, Unix ms (one value for every record of the pass). */
+  fetchedAt: null | number;
+  /** Every key of the API object that this schema does not name, mapped to the JSON text of its value. */
+  extra: Record<string, string>;
+}
+
+export const rawOpenInterestFields = ['market', 'value', 'fetchedAt', 'extra'] as const;
+/** Compile-time proof that the interface and the field list agree. */
+export const rawOpenInterestFieldsMatch: ExactKeys<RawOpenInterest, typeof rawOpenInterestFields> = true;
+
 /** One CLOB /prices-history point as fetched. The API returns only {t, p}; the token and the request window travel with each point so a point is meaningful on its own (e.g. to drop the appended "now" point past endTs). */
 export interface RawPricePoint {
   /** Point time, Unix seconds, as sent. */

@@ -7,13 +7,12 @@
 import { type Handler, json, page, plainError, type Route, type SimRequest, type SimResponse } from '../http/types.ts';
 import { listTrades, type TradeQuery } from '../query/trades.ts';
 import { holderJson, type PositionFigures, positionFigures, positionJson, tradeActivityJson } from '../serialize/accounts.ts';
-import { type Holding, marketHoldings, openInterest, round, size, walletHoldings, walletMarkets } from '../world/holdings.ts';
+import { HOLDERS_LIMIT_MAX, type Holding, openInterest, round, topHolders, walletHoldings, walletMarkets } from '../world/holdings.ts';
 import { CONDITION_RE, resolveScope, sideParam } from './data.ts';
 import { Bad, boolParam, firstBad, intParam, numParam } from './params.ts';
 
 const ACTIVITY_TYPES = ['TRADE', 'SPLIT', 'MERGE', 'REDEEM', 'REWARD', 'CONVERSION', 'DEPOSIT', 'WITHDRAWAL', 'YIELD', 'MAKER_REBATE', 'TAKER_REBATE', 'REFERRAL_REWARD'];
 const POSITION_SORTS = ['CURRENT', 'INITIAL', 'TOKENS', 'CASHPNL', 'PERCENTPNL', 'TITLE', 'RESOLVING', 'PRICE', 'AVGPRICE'] as const;
-const HOLDERS_LIMIT_MAX = 20;
 
 const required = (name: string) => plainError(400, `required query param '${name}' not provided`);
 
@@ -186,14 +185,8 @@ export function accountRoutes(): Route[] {
     if (min > 999_999) return plainError(400, 'invalid minBalance parameter');
     const out: string[] = [];
     for (const m of markets as number[]) {
-      const held = [...marketHoldings(world, m, req.now).values()];
-      for (const o of [0, 1] as const) {
-        const top = held
-          .filter((h) => h.outcome === o && size(h) >= min && size(h) > 0)
-          .sort((a, b) => size(b) - size(a) || (a.wallet < b.wallet ? -1 : 1))
-          .slice(0, lim);
-        out.push(`{"token":${JSON.stringify(world.tokenId(m, o))},"holders":[${top.map((h) => holderJson(world, h)).join(',')}]}`);
-      }
+      const tops = topHolders(world, m, req.now, lim, min);
+      for (const o of [0, 1] as const) out.push(`{"token":${JSON.stringify(world.tokenId(m, o))},"holders":[${tops[o].map((h) => holderJson(world, h)).join(',')}]}`);
     }
     return page(out);
   };

@@ -96,6 +96,23 @@ export function walletHoldings(world: World, address: string, markets: readonly 
   return out;
 }
 
+/** Most holders `/holders` lists per token. */
+export const HOLDERS_LIMIT_MAX = 20;
+
+/**
+ * The holders `/holders` lists for market m at time t, per outcome (0 then 1): positions of at
+ * least `minBalance` shares (and more than none), largest first, ties by address, at most `limit`.
+ */
+export function topHolders(world: World, m: number, t: number, limit: number, minBalance: number): [Holding[], Holding[]] {
+  const held = [...marketHoldings(world, m, t).values()];
+  const top = (o: 0 | 1) =>
+    held
+      .filter((h) => h.outcome === o && size(h) >= minBalance && size(h) > 0)
+      .sort((a, b) => size(b) - size(a) || (a.wallet < b.wallet ? -1 : 1))
+      .slice(0, limit);
+  return [top(0), top(1)];
+}
+
 /** Open interest of market m (USDC). */
 export function openInterest(world: World, m: number, t: number): number {
   return world.isClosed(m, t) ? 0 : round(world.volumeOf(m) * 0.1, 4);

@@ -182,6 +182,43 @@ const LEADERBOARD: TableMerge = {
   ],
 };
 
+/** Top holders: one row per market, token, wallet and snapshot (a pass read again gives the same rows). */
+const HOLDERS: TableMerge = {
+  table: 'HolderSnapshot',
+  from: stageView('holders'),
+  where: `${hex('wallet')} IS NOT NULL AND ${hex('condition_id')} IS NOT NULL AND ${text('token_id')} IS NOT NULL`,
+  strategy: 'upsert',
+  columns: [
+    c('market_sk', 'key', dimKeySql(hex('condition_id'))),
+    c('token_sk', 'key', dimKeySql(text('token_id'))),
+    c('trader_sk', 'key', dimKeySql(hex('wallet'))),
+    c('snapshot_timestamp', 'key', ts('snapshot_ts')),
+    c('snapshot_date', 'latest', `${ts('snapshot_ts')}::DATE`),
+    c('condition_id', 'latest', hex('condition_id')),
+    c('token_id', 'latest', text('token_id')),
+    c('wallet_address', 'latest', hex('wallet')),
+    same('outcome_index'),
+    same('amount'),
+    c('display_name', 'latest', text('name')),
+    c('pseudonym', 'latest', text('pseudonym')),
+  ],
+};
+
+/** Open interest: one row per market and snapshot. */
+const OPEN_INTEREST: TableMerge = {
+  table: 'OpenInterestFact',
+  from: stageView('openInterest'),
+  where: `${hex('condition_id')} IS NOT NULL`,
+  strategy: 'upsert',
+  columns: [
+    c('market_sk', 'key', dimKeySql(hex('condition_id'))),
+    c('snapshot_timestamp', 'key', ts('snapshot_ts')),
+    c('snapshot_date', 'latest', `${ts('snapshot_ts')}::DATE`),
+    c('condition_id', 'latest', hex('condition_id')),
+    same('value'),
+  ],
+};
+
 /**
  * A trader's descriptive fields come from rows in any partition, so "latest" is not well defined
  * across them: the value observed at the greatest time wins, ties broken by the values themselves
@@ -271,4 +308,19 @@ export const FOLDS: Readonly<Record<SilverTopicKey, FoldStep[]>> = {
       }),
     },
   ],
+  holders: [
+    { merge: HOLDERS },
+    { merge: marketStub('holders', 'condition_id') },
+    { merge: tokenStub('holders', 'condition_id') },
+    {
+      statements: traderStatements('holders', 'wallet', ts('snapshot_ts'), {
+        at: 'names_observed_at',
+        fields: [
+          { name: 'display_name', expr: text('name') },
+          { name: 'pseudonym', expr: text('pseudonym') },
+        ],
+      }),
+    },
+  ],
+  openInterest: [{ merge: OPEN_INTEREST }, { merge: marketStub('openInterest', 'condition_id') }],
 };

@@ -16,7 +16,18 @@ import { dimKeySql } from './keys.ts';
 export const SILVER_SCHEMA_VERSION = 1;
 
 /** The analyst-facing tables, in dependency order. */
-export const SILVER_TABLES = ['MarketDim', 'MarketTokenDim', 'EventDim', 'EventMarketBridge', 'TraderDim', 'TradeFact', 'PriceHistoryFact', 'LeaderboardSnapshot'] as const;
+export const SILVER_TABLES = [
+  'MarketDim',
+  'MarketTokenDim',
+  'EventDim',
+  'EventMarketBridge',
+  'TraderDim',
+  'TradeFact',
+  'PriceHistoryFact',
+  'LeaderboardSnapshot',
+  'HolderSnapshot',
+  'OpenInterestFact',
+] as const;
 export type SilverTable = (typeof SILVER_TABLES)[number];
 
 /** The sink's progress per (topic, partition): the next offset to apply, stored with the data. */
@@ -173,6 +184,27 @@ const DDL: readonly string[] = [
     volume DOUBLE,
     profit DOUBLE,
     PRIMARY KEY (category, time_period, order_by, snapshot_timestamp, rank))`,
+  `CREATE TABLE IF NOT EXISTS HolderSnapshot (
+    market_sk UBIGINT NOT NULL,
+    token_sk UBIGINT NOT NULL,
+    trader_sk UBIGINT NOT NULL,
+    snapshot_timestamp TIMESTAMP NOT NULL,
+    snapshot_date DATE NOT NULL,
+    condition_id VARCHAR NOT NULL,
+    token_id VARCHAR NOT NULL,
+    wallet_address VARCHAR NOT NULL,
+    outcome_index INTEGER,
+    amount DOUBLE NOT NULL,
+    display_name VARCHAR,
+    pseudonym VARCHAR,
+    PRIMARY KEY (market_sk, token_sk, trader_sk, snapshot_timestamp))`,
+  `CREATE TABLE IF NOT EXISTS OpenInterestFact (
+    market_sk UBIGINT NOT NULL,
+    snapshot_timestamp TIMESTAMP NOT NULL,
+    snapshot_date DATE NOT NULL,
+    condition_id VARCHAR NOT NULL,
+    value DOUBLE NOT NULL,
+    PRIMARY KEY (market_sk, snapshot_timestamp))`,
   `CREATE OR REPLACE MACRO silver_key(natural_key) AS ${dimKeySql('natural_key')}`,
 ];
 

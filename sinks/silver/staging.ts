@@ -8,7 +8,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 
 /** The clean topics Silver reads (the order-book stream has no Silver table). */
-export const SILVER_TOPIC_KEYS = ['markets', 'tokens', 'events', 'trades', 'prices', 'leaderboard'] as const;
+export const SILVER_TOPIC_KEYS = ['markets', 'tokens', 'events', 'trades', 'prices', 'leaderboard', 'holders', 'openInterest'] as const;
 export type SilverTopicKey = (typeof SILVER_TOPIC_KEYS)[number];
 
 /** A staged column: its name in the merges, and the record field it holds. */
@@ -52,6 +52,8 @@ export const STAGE_COLUMNS: Readonly<Record<SilverTopicKey, readonly StageColumn
     renamed('wallet', 'proxy_wallet'),
     ...same('user_name', 'x_username', 'verified_badge', 'vol', 'pnl', 'profile_image'),
   ],
+  holders: [...same('snapshot_ts', 'condition_id', 'token_id', 'outcome_index'), renamed('wallet', 'proxy_wallet'), ...same('amount', 'name', 'pseudonym')],
+  openInterest: same('snapshot_ts', 'condition_id', 'value'),
 };
 
 /** The name merges read a topic's staged batch by: a TEMP view of the merging connection. */

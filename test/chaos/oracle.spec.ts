@@ -1,6 +1,6 @@
 /**
  * The chaos oracle must see what it is there to see: a pipeline run without a fault passes it,
- * and a duplicate clean record, a Bronze file gone, Silver rows gone and records the truth has
+ * and a duplicate clean record (a fill, a top holder within its snapshot), a Bronze file gone, Silver rows gone and records the truth has
  * but the log does not each make it fail, named.
  */
 import { readdirSync, rmSync } from 'node:fs';
@@ -30,8 +30,11 @@ describe('chaos oracle', function () {
     let h: LogHarness | undefined = await openLogHarness(dataDir);
     try {
       const [first] = await readTopic(h.transport, TOPICS.trades.name);
+      // And one top holder of the same snapshot again.
+      const [holder] = await readTopic(h.transport, TOPICS.holders.name);
       const producer = h.transport.producer();
       await producer.send(TOPICS.trades.name, [{ key: first!.key, value: first!.value }]);
+      await producer.send(TOPICS.holders.name, [{ key: holder!.key, value: holder!.value }]);
       await producer.close();
     } finally {
       await h.close();
@@ -56,12 +59,15 @@ describe('chaos oracle', function () {
       expect(trade.duplicated).to.equal(1);
       expect(trade.missing.length).to.be.greaterThan(0);
       expect(report.types.find((t) => t.type === 'gamma-market')!.missing).to.have.length(1);
+      expect(report.types.find((t) => t.type === 'open-interest')!.missing).to.have.length(1);
+      expect(report.types.find((t) => t.type === 'holder')!.duplicated).to.equal(1);
       // The duplicate's offset is in no Bronze file either (no sink ran after it), on top of the deleted file's rows.
       expect(report.bronze.missing).to.be.greaterThan(1);
       expect(report.silver.map((d) => d.table)).to.include('TradeFact');
       expect(report.lost).to.be.greaterThan(0);
       expect(report.problems.join('\n'))
         .to.match(/trade: 1 duplicate/)
+        .and.to.match(/holder: 1 duplicate/)
         .and.to.match(/Bronze: \d+ offset\(s\) missing/)
         .and.to.match(/Silver TradeFact/);
     } finally {

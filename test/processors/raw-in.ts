@@ -6,7 +6,7 @@ import { type RawSchemaName, rawMapper } from '../../schemas/raw/index.ts';
 import { TOPICS } from '../../schemas/topics.ts';
 import type { LogHarness } from '../sinks/log-harness.ts';
 
-export type RawTopic = 'rawGammaMarkets' | 'rawGammaEvents' | 'rawClobMarkets' | 'rawTrades' | 'rawPrices' | 'rawLeaderboard' | 'rawMarketWs';
+export type RawTopic = 'rawGammaMarkets' | 'rawGammaEvents' | 'rawClobMarkets' | 'rawTrades' | 'rawPrices' | 'rawLeaderboard' | 'rawHolders' | 'rawOpenInterest' | 'rawMarketWs';
 
 export interface RawItem {
   key: string;

@@ -10,6 +10,8 @@ const RAW_AND_CONTROL = [
   'raw-clob-market',
   'raw-trade',
   'raw-leaderboard-row',
+  'raw-holder',
+  'raw-open-interest',
   'raw-price-point',
   'raw-ws-market-event',
   'cursor',

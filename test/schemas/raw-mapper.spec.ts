@@ -27,6 +27,8 @@ describe('raw mapping', () => {
       'raw-clob-market': types.rawClobMarketFields,
       'raw-trade': types.rawTradeFields,
       'raw-leaderboard-row': types.rawLeaderboardRowFields,
+      'raw-holder': types.rawHolderFields,
+      'raw-open-interest': types.rawOpenInterestFields,
       'raw-price-point': types.rawPricePointFields,
       'raw-ws-market-event': types.rawWsMarketEventFields,
     };

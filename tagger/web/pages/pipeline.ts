@@ -3,6 +3,8 @@
  * lag per topic and consumer group, dead letters and failures with the latest reasons, and
  * records per second over the last hour.
  */
+import { CLEAN_TOPIC_KEYS } from '../../../schemas/clean-records.ts';
+import { TOPICS } from '../../../schemas/topics.ts';
 import { type PipelineSnapshot, pipelineSnapshot } from '../../pipeline/snapshot.ts';
 import { lineChart, sparkline } from '../chart.ts';
 import type { RegisterPage, WebDeps } from '../deps.ts';
@@ -29,7 +31,7 @@ async function panel(deps: WebDeps): Promise<SafeHtml> {
   const stats = cls.stats;
   const ollama = cls.ollama;
   const isRaw = (n: string) => n.startsWith('pma.raw.');
-  const isClean = (n: string) => ['pma.markets', 'pma.tokens', 'pma.events', 'pma.trades', 'pma.prices', 'pma.leaderboard', 'pma.book'].includes(n);
+  const isClean = (n: string) => CLEAN_TOPIC_KEYS.some((k) => TOPICS[k].name === n);
   const totalLag = snap.groups.reduce((s, g) => s + g.lag, 0);
   return html`
 <section class="cards">

@@ -184,6 +184,44 @@ describe('processors/normalise: fixtures through the raw schemas into clean reco
     expect(dflt).to.include({ snapshot_ts: FETCHED, category: 'OVERALL', time_period: 'DAY', order_by: 'PNL', rank: 1 });
   });
 
+  it('top holders: market and snapshot from the request context, token from the row (else the element it was listed under)', () => {
+    // The fields spec 4.5 lists for a /holders row, with a key the schema does not name.
+    const holder = {
+      proxyWallet: '0xAbC0000000000000000000000000000000000001',
+      bio: '',
+      asset: '7777',
+      pseudonym: 'Calm-Otter',
+      amount: 1234.5,
+      displayUsernamePublic: true,
+      outcomeIndex: 1,
+      name: 'whale',
+      profileImage: '',
+      profileImageOptimized: '',
+      verified: false,
+      newKey: 3,
+    };
+    const context = { market: '0xCC01', token: '7777', fetchedAt: 1_765_000_000_123 };
+    const [row] = byTopic(run('rawHolders', { ...holder, ...context }, 'key-h'), 'holders');
+    expect(row).to.deep.equal({
+      snapshot_ts: 1_765_000_000_123,
+      condition_id: '0xCC01',
+      token_id: '7777',
+      outcome_index: 1,
+      proxy_wallet: '0xAbC0000000000000000000000000000000000001',
+      amount: 1234.5,
+      name: 'whale',
+      pseudonym: 'Calm-Otter',
+    });
+    const { asset: _, ...withoutAsset } = holder;
+    const [listed] = byTopic(run('rawHolders', { ...withoutAsset, market: '0xCC01', token: '8888' }), 'holders');
+    expect(listed).to.include({ token_id: '8888', snapshot_ts: FETCHED });
+  });
+
+  it('open interest: one row per market, snapshot from fetchedAt', () => {
+    const [row] = byTopic(run('rawOpenInterest', { market: '0xCC01', value: 4521.25, fetchedAt: 1_765_000_000_123 }, 'key-o'), 'openInterest');
+    expect(row).to.deep.equal({ snapshot_ts: 1_765_000_000_123, condition_id: '0xCC01', value: 4521.25 });
+  });
+
   it('price points: seconds to ms; the appended "now" point past endTs is dropped', () => {
     const base = { t: 1_700_000_000, p: 0.535, token: '555', fidelity: 60, startTs: 1_699_990_000, endTs: 1_700_000_000 };
     const [point] = byTopic(run('rawPrices', base), 'prices');
@@ -245,6 +283,10 @@ describe('processors/normalise: fixtures through the raw schemas into clean reco
       ['rawGammaMarkets', { id: '1', conditionId: '0xc', endDate: 'soon' }, 'endDate'],
       ['rawMarketWs', { event_type: 'book', timestamp: '1', bids: [{ price: 'x', size: '1' }] }, 'bids[0].price'],
       ['rawLeaderboard', { rank: 'first', proxyWallet: '0x1' }, 'rank'],
+      ['rawHolders', { proxyWallet: '0x1', asset: '7', amount: 1 }, 'market'],
+      ['rawHolders', { proxyWallet: '0x1', asset: '7', market: '0xc' }, 'amount'],
+      ['rawOpenInterest', { market: 'GLOBAL', value: 10 }, 'market'],
+      ['rawOpenInterest', { market: '0xc' }, 'value'],
     ];
     for (const [topic, json, fieldName] of cases) {
       try {

@@ -26,6 +26,8 @@ export async function writtenKeys(log: TestLog): Promise<Record<string, Map<stri
     trade: TOPICS.rawTrades.name,
     'price-point': TOPICS.rawPrices.name,
     'leaderboard-row': TOPICS.rawLeaderboard.name,
+    holder: TOPICS.rawHolders.name,
+    'open-interest': TOPICS.rawOpenInterest.name,
   };
   const out: Record<string, Map<string, number>> = {};
   for (const [type, topic] of Object.entries(topics)) {
@@ -40,7 +42,7 @@ export async function writtenKeys(log: TestLog): Promise<Record<string, Map<stri
 }
 
 /** Truth keys per record type. */
-export function truthKeys(sim: Simulator, types: readonly TruthType[] = ['gamma-market', 'gamma-event', 'clob-market', 'trade', 'price-point', 'leaderboard-row']) {
+export function truthKeys(sim: Simulator, types: readonly TruthType[] = ['gamma-market', 'gamma-event', 'clob-market', 'trade', 'price-point', 'leaderboard-row', 'holder', 'open-interest']) {
   const out: Record<string, Set<string>> = {};
   for (const t of types) out[t] = new Set();
   for (const r of sim.truth({ types: [...types] })) out[r.type]!.add(r.key);

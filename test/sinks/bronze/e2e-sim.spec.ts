@@ -154,6 +154,18 @@ describe('end to end on the simulator: ingest, process, Bronze hold the ground t
     }
   });
 
+  it("top holders and open interest: every market's snapshot once, with the served values", async () => {
+    const holders = await bronze('holders');
+    const byKey = exactlyOnce(truth('holder'), holders, (r) => `${(r.condition_id as string).toLowerCase()}|${r.token_id}|${(r.proxy_wallet as string).toLowerCase()}`, 'holder');
+    // One ingest pass: one snapshot for every row.
+    expect(new Set(holders.map((r) => String(r.snapshot_ts))).size).to.equal(1);
+    for (const t of truth('holder')) expect([byKey.get(t.key)!.amount, byKey.get(t.key)!.outcome_index]).to.deep.equal([t.amount, t.outcomeIndex]);
+    const oi = await bronze('openInterest');
+    const oiByKey = exactlyOnce(truth('open-interest'), oi, (r) => (r.condition_id as string).toLowerCase(), 'open-interest');
+    for (const t of truth('open-interest')) expect(oiByKey.get(t.key)!.value, t.key).to.equal(t.value);
+    expect(new Set(oi.map((r) => String(r.snapshot_ts)))).to.deep.equal(new Set(holders.map((r) => String(r.snapshot_ts))));
+  });
+
   it('markets and events: every Gamma market, CLOB market and event once, sampled field by field against the served JSON', async () => {
     const markets = await bronze('markets');
     const gamma = markets.filter((m) => m.source === 'GAMMA');

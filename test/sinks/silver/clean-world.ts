@@ -9,7 +9,7 @@ import { seededRandom as rng } from '../../../bench/chaos/seeded-random.ts';
 import { EmbeddedRegistry } from '../../../registry/embedded.ts';
 import { Serde } from '../../../registry/serde.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
-import type { CleanEvent, CleanLeaderboardRow, CleanMarket, CleanPricePoint, CleanRecordByTopic, CleanToken, CleanTrade } from '../../../schemas/clean-records.ts';
+import type { CleanEvent, CleanHolder, CleanLeaderboardRow, CleanMarket, CleanOpenInterest, CleanPricePoint, CleanRecordByTopic, CleanToken, CleanTrade } from '../../../schemas/clean-records.ts';
 import { TOPICS } from '../../../schemas/topics.ts';
 import type { SilverTopicKey } from '../../../sinks/silver/staging.ts';
 import { createEmbeddedTransport, type EmbeddedTransport } from '../../../transport/embedded/index.ts';
@@ -28,6 +28,8 @@ export interface CleanWorld {
   trades: CleanTrade[];
   prices: CleanPricePoint[];
   leaderboard: CleanLeaderboardRow[];
+  holders: CleanHolder[];
+  openInterest: CleanOpenInterest[];
 }
 
 export interface WorldSize {
@@ -38,12 +40,14 @@ export interface WorldSize {
 }
 
 const T0 = Date.UTC(2024, 0, 1);
+/** The two passes that snapshot holders and open interest. */
+const SNAPSHOTS = [T0 + 2 * 86_400_000, T0 + 2 * 86_400_000 + 3_600_000];
 
-/** Builds a world: events of 2 markets, 2 tokens per market, trades, prices, one leaderboard. */
+/** Builds a world: events of 2 markets, 2 tokens per market, trades, prices, one leaderboard, two snapshots of holders and open interest. */
 export function cleanWorld(seed: number, size: WorldSize): CleanWorld {
   const r = rng(seed);
   const wallets = Array.from({ length: size.wallets }, () => hex(r, 40));
-  const w: CleanWorld = { markets: [], tokens: [], events: [], trades: [], prices: [], leaderboard: [] };
+  const w: CleanWorld = { markets: [], tokens: [], events: [], trades: [], prices: [], leaderboard: [], holders: [], openInterest: [] };
   for (let m = 0; m < size.markets; m++) {
     const conditionId = hex(r, 64);
     const eventId = String(1000 + Math.floor(m / 2));
@@ -54,6 +58,15 @@ export function cleanWorld(seed: number, size: WorldSize): CleanWorld {
     const base = marketRecord(conditionId, eventId, tokenIds, observed, closed);
     w.markets.push({ ...base, source: 'GAMMA', category: m % 2 ? 'Sports' : 'Politics', volume: 1000 + m });
     w.markets.push({ ...base, source: 'CLOB', observed_ts: observed + 500, category: null, question: `Q${m} (clob)?` });
+    SNAPSHOTS.forEach((snapshot_ts, k) => {
+      w.openInterest.push({ snapshot_ts, condition_id: conditionId, value: 1000 + m + 25 * k });
+      tokenIds.forEach((token_id, outcome_index) => {
+        for (let j = 0; j < Math.min(3, wallets.length); j++) {
+          const proxy_wallet = wallets[(m + j) % wallets.length]!;
+          w.holders.push({ snapshot_ts, condition_id: conditionId, token_id, outcome_index, proxy_wallet, amount: 100 * (j + 1) + m + 7 * k, name: null, pseudonym: j === 0 ? `holder${m}` : null });
+        }
+      });
+    });
     tokenIds.forEach((tokenId, i) => {
       w.tokens.push({
         token_id: tokenId,
@@ -223,6 +236,12 @@ export function keyOf<K extends SilverTopicKey>(topic: K, v: CleanRecordByTopic[
       const p = v as CleanPricePoint;
       return `${p.token_id}:${p.timestamp}`;
     }
+    case 'holders': {
+      const h = v as CleanHolder;
+      return `${h.condition_id}|${h.token_id}|${h.proxy_wallet}`;
+    }
+    case 'openInterest':
+      return (v as CleanOpenInterest).condition_id;
     default: {
       const l = v as CleanLeaderboardRow;
       return `${l.category}:${l.time_period}:${l.order_by}:${l.snapshot_ts}:${l.rank}`;
@@ -270,6 +289,8 @@ export async function openTestLog(prefix = 'pma-silver-'): Promise<TestLog> {
       await publish('trades', world.trades);
       await publish('prices', world.prices);
       await publish('leaderboard', world.leaderboard);
+      await publish('holders', world.holders);
+      await publish('openInterest', world.openInterest);
     },
     async close() {
       await transport.close();

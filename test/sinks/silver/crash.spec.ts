@@ -100,6 +100,8 @@ describe('silver sink killed with SIGKILL', function () {
       );
       await log.publish('prices', slice(world.prices, i));
       await log.publish('leaderboard', slice(world.leaderboard, i));
+      await log.publish('holders', slice(world.holders, i));
+      await log.publish('openInterest', slice(world.openInterest, i));
       // Killed after a random number of its commits plus a random delay: mid-batch, mid-merge or mid-commit.
       const { child, exited, commits } = startSink(log.dir, path, `crash-${i}`);
       await commits(Math.floor(r() * 2));

@@ -139,6 +139,36 @@ describe('end to end on the simulator: Silver holds the ground truth exactly onc
     );
   });
 
+  it('top holders and open interest: one row per market, token, wallet and snapshot, with the served figures', async () => {
+    const holders = await rows('SELECT market_sk, token_sk, trader_sk, condition_id, token_id, wallet_address, amount, outcome_index, epoch_ms(snapshot_timestamp) AS snap FROM HolderSnapshot');
+    const truthHolders = truth('holder');
+    exactlyOnce(
+      'holder',
+      truthHolders.map((t) => t.key),
+      holders.map((r) => `${r.condition_id}|${r.token_id}|${r.wallet_address}`),
+    );
+    expect(new Set(holders.map((r) => String(r.snap))).size, 'one ingest pass, one snapshot').to.equal(1);
+    const byKey = new Map(holders.map((r) => [`${r.condition_id}|${r.token_id}|${r.wallet_address}`, r]));
+    for (const t of truthHolders) {
+      const r = byKey.get(t.key)!;
+      expect([r.amount, r.outcome_index, r.market_sk, r.token_sk, r.trader_sk]).to.deep.equal([
+        t.amount,
+        t.outcomeIndex,
+        marketKey(t.conditionId as string),
+        tokenKey(t.asset as string),
+        traderKey(t.proxyWallet as string),
+      ]);
+    }
+    const oi = await rows('SELECT market_sk, condition_id, value FROM OpenInterestFact');
+    exactlyOnce(
+      'open-interest',
+      truth('open-interest').map((t) => t.key),
+      oi.map((r) => r.condition_id as string),
+    );
+    const oiByMarket = new Map(oi.map((r) => [r.condition_id as string, r]));
+    for (const t of truth('open-interest')) expect([oiByMarket.get(t.key)!.value, oiByMarket.get(t.key)!.market_sk]).to.deep.equal([t.value, marketKey(t.conditionId as string)]);
+  });
+
   it('a rebuild from the log gives the same rows and keys', async () => {
     const rebuilt = join(log.dir, 'rebuilt.duckdb');
     await sink(rebuilt, { groupId: 'rebuild', start: { from: 'beginning' }, batchRows: 50_000 });

@@ -188,7 +188,7 @@ describe('silver merge rules', () => {
     });
     // Versions of the same keys with nulls and empties, and exact duplicates, as producers re-fetch.
     const records: Staged[] = [];
-    for (const topic of ['markets', 'tokens', 'events', 'trades', 'prices', 'leaderboard'] as const) {
+    for (const topic of ['markets', 'tokens', 'events', 'trades', 'prices', 'leaderboard', 'holders', 'openInterest'] as const) {
       for (const v of big[topic] as CleanRecordByTopic[typeof topic][]) {
         records.push({ topic, value: v } as Staged);
         if (r() < 0.4) records.push({ topic, value: blank(v, r) } as Staged);

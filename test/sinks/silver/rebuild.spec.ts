@@ -31,12 +31,16 @@ describe('silver rebuild (pma replay --layer silver)', function () {
     );
     await log.publish('trades', world.trades.slice(third - 50, 2 * third));
     await log.publish('events', world.events);
+    await log.publish('openInterest', world.openInterest.slice(3));
+    await log.publish('holders', world.holders.slice(0, 10));
     await sink();
     await log.publish('tokens', world.tokens);
     await log.publish('trades', world.trades.slice(2 * third));
     await log.publish('trades', world.trades.slice(0, 30));
     await log.publish('prices', world.prices);
     await log.publish('leaderboard', world.leaderboard);
+    await log.publish('holders', world.holders);
+    await log.publish('openInterest', world.openInterest.slice(0, 5));
     await log.publish(
       'markets',
       world.markets.map((m) => ({ ...m, observed_ts: m.observed_ts + 10_000, description: '' })),

@@ -65,7 +65,7 @@ describe('silver sink on the embedded log', function () {
     const result = await run(log, options(path));
     expect(result.reason).to.equal('caught-up');
 
-    const wallets = new Set([...world.trades.map((t) => t.proxy_wallet), ...world.leaderboard.map((l) => l.proxy_wallet)].map((w) => w.toLowerCase()));
+    const wallets = new Set([...world.trades.map((t) => t.proxy_wallet), ...world.leaderboard.map((l) => l.proxy_wallet), ...world.holders.map((h) => h.proxy_wallet)].map((w) => w.toLowerCase()));
     expect(await silverCounts(path)).to.deep.equal({
       MarketDim: new Set(world.markets.map((m) => m.condition_id)).size,
       MarketTokenDim: new Set(world.tokens.map((t) => t.token_id)).size,
@@ -75,6 +75,8 @@ describe('silver sink on the embedded log', function () {
       TradeFact: world.trades.length,
       PriceHistoryFact: world.prices.length,
       LeaderboardSnapshot: world.leaderboard.length,
+      HolderSnapshot: world.holders.length,
+      OpenInterestFact: world.openInterest.length,
     });
     const trades = await rows(path, 'SELECT t.trade_id, t.market_sk, t.token_sk, t.trader_sk, t.event_sk, t.price, t.size FROM TradeFact t');
     const byId = new Map(world.trades.map((t) => [t.trade_id, t]));
