@@ -3,8 +3,9 @@
  * - Every poll interval, an incremental pass over the open markets' trades and tokens' prices
  *   (each starts at its newest record, so nothing between two passes is missed). In between, a
  *   trade the socket reports wakes a pass over the markets it reported, and only those.
- * - Every holders interval and every open-interest interval, a snapshot of every market's top
- *   holders and open interest (the backfill took the first; each later pass is a snapshot of its own).
+ * - Every holders interval and every open-interest interval, a snapshot of the open markets' top
+ *   holders and open interest, and of those closed since the last one (the backfill took every
+ *   market's first; each later pass is a snapshot of its own).
  * - Every relist interval, the market listings again, for new markets (backfilled at once) and
  *   changed ones (republished only when their content changed).
  * - The CLOB market WebSocket for books, price changes and last trades, in connections of at most
@@ -61,9 +62,12 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
   const prices = new PricesFetcher(ctx, catalog);
   // Snapshot passes run beside the polls (one at a time per route): a pass over every market
   // would otherwise hold the trades back for as long as it takes.
-  const snapshots: Array<{ intervalMs: number; fetcher: HoldersFetcher | OpenInterestFetcher; last: number; running?: Promise<void> }> = [];
-  if (modes.has('holders')) snapshots.push({ intervalMs: s.holdersInterval * 1000, fetcher: new HoldersFetcher(ctx), last: Date.now() });
-  if (modes.has('open-interest')) snapshots.push({ intervalMs: s.openInterestInterval * 1000, fetcher: new OpenInterestFetcher(ctx), last: Date.now() });
+  // A pass takes the markets open now, and once more those open at the route's last pass that
+  // have closed since (their state at close); a market closed for longer no longer changes.
+  const openMarkets = () => new Set([...catalog.values()].filter((m) => !isClosed(catalog, m.conditionId, m.closedMs)).map((m) => m.conditionId));
+  const snapshots: Array<{ intervalMs: number; fetcher: HoldersFetcher | OpenInterestFetcher; last: number; openBefore: Set<string>; running?: Promise<void> }> = [];
+  if (modes.has('holders')) snapshots.push({ intervalMs: s.holdersInterval * 1000, fetcher: new HoldersFetcher(ctx), last: Date.now(), openBefore: openMarkets() });
+  if (modes.has('open-interest')) snapshots.push({ intervalMs: s.openInterestInterval * 1000, fetcher: new OpenInterestFetcher(ctx), last: Date.now(), openBefore: openMarkets() });
   const task = ctx.metrics.task('follow', 'polls');
   const dirty = new Set<string>();
   let wake: (() => void) | undefined;
@@ -189,11 +193,11 @@ export async function runFollow(ctx: IngestContext, modes: Set<Mode>, wsUrl: str
       if (ctx.stop.aborted || snap.running || Date.now() - snap.last < snap.intervalMs) continue;
       // The pass's start is its snapshot: every market of the pass carries it.
       snap.last = Date.now();
+      const open = openMarkets();
+      const take = [...new Set([...open, ...snap.openBefore])].sort();
+      snap.openBefore = open;
       snap.running = snap.fetcher
-        .run(
-          [...catalog.values()].map((m) => m.conditionId),
-          snap.last,
-        )
+        .run([], snap.last, take)
         .catch((err: unknown) => ctx.logger.error('a snapshot pass failed; the next one comes at its interval', { err }))
         .finally(() => {
           snap.running = undefined;

@@ -1,7 +1,8 @@
 /**
- * Top holders and open interest as history: in follow mode every `--holders-interval` and
- * `--open-interest-interval` a new pass snapshots every market, each pass under one snapshot time,
- * and each finished pass holds exactly the simulator's ground truth, every key once.
+ * Top holders and open interest as history: the backfill snapshots every market; in follow mode
+ * every `--holders-interval` and `--open-interest-interval` a new pass snapshots the open markets,
+ * each pass under one snapshot time, and each finished pass holds exactly the simulator's ground
+ * truth of the markets it covers, every key once.
  */
 import { expect } from 'chai';
 import type { RawHolder, RawOpenInterest } from '../../schemas/raw/index.ts';
@@ -26,8 +27,8 @@ describe('producers: top-holder and open-interest snapshots', function () {
   this.timeout(120_000);
   const start = simAndLogPerTest();
 
-  it('follow mode takes a new snapshot of every market each interval; every finished pass is the truth, each key once', async () => {
-    const { sim, log } = await start({ port: 0, seed: 21, markets: 12, tradesPerMarket: 30, pricePoints: 10, leaderboardSize: 5, limits: false });
+  it('follow mode takes a new snapshot of the open markets each interval, after a backfill of every market; every finished pass is the truth, each key once', async () => {
+    const { sim, log } = await start({ port: 0, seed: 21, markets: 40, tradesPerMarket: 10, pricePoints: 10, leaderboardSize: 5, limits: false });
     const stop = new AbortController();
     const options = settingsFor(sim, { mode: 'holders,open-interest', follow: true, holdersInterval: 0.4, openInterestInterval: 0.2, pollInterval: 60, relistInterval: 60 });
     const run = ingest(log, options, stop.signal);
@@ -38,14 +39,22 @@ describe('producers: top-holder and open-interest snapshots', function () {
 
     const truth = truthKeys(sim, ['holder', 'open-interest']);
     expect(truth.holder!.size).to.be.greaterThan(12);
+    // Which markets are open (the world stands still: none closes meanwhile).
+    const w = sim.world;
+    const open = new Set<string>();
+    for (let m = 0; m < w.marketCount(); m++) if (!w.isClosed(m)) open.add(w.conditionId(m).toLowerCase());
+    expect(open.size, 'open markets').to.be.greaterThan(0);
+    const ofOpen = (keys: Set<string>) => new Set([...keys].filter((k) => open.has(k.split('|')[0]!)));
+    expect(ofOpen(truth.holder!).size, 'some markets are closed').to.be.lessThan(truth.holder!.size);
     for (const [topic, want] of [
       [TOPICS.rawHolders, truth.holder!],
       [TOPICS.rawOpenInterest, truth['open-interest']!],
     ] as const) {
       const passes = [...(await keysBySnapshot(log, topic))].sort(([a], [b]) => a - b);
-      // The last pass may have been stopped part-way; the ones before it are whole.
-      for (const [snap, keys] of passes.slice(0, -1)) {
-        expect({ topic: topic.name, snap, count: keys.length, keys: new Set(keys) }).to.deep.equal({ topic: topic.name, snap, count: want.size, keys: want });
+      // The first pass (the backfill's) covers every market, later ones the open markets; the last may have been stopped part-way.
+      for (const [i, [snap, keys]] of passes.slice(0, -1).entries()) {
+        const expected = i === 0 ? want : ofOpen(want);
+        expect({ topic: topic.name, snap, count: keys.length, keys: new Set(keys) }).to.deep.equal({ topic: topic.name, snap, count: expected.size, keys: expected });
       }
       // The first pass is the backfill's (the generation's start); later ones came at least an interval apart.
       const gaps = passes.slice(1).map(([snap], i) => snap - passes[i]![0]);
