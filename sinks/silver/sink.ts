@@ -150,6 +150,8 @@ async function sinkToSilver(given: SilverSinkOptions, deps: SilverSinkDeps, metr
     consumer = transport.consumer({ groupId: options.groupId, fromBeginning: true, maxRecords: Math.min(options.batchRows, 20_000), clientId: 'pma-silver-sink' });
     await consumer.subscribe(topicNames);
     unwatch = metrics.stage.watchLag(admin, options.groupId, topicNames, logger);
+    // What the endpoint reports: the offsets of the last commit, which queries see and a kill keeps, not those staged since.
+    const durable = new Map<string, PartitionOffset>(positions.all().map((o) => [partitionKey(o.topic, o.partition), o]));
     if (options.serveQueries !== false) {
       endpoint = await serveQueries(
         instance,
@@ -157,7 +159,7 @@ async function sinkToSilver(given: SilverSinkOptions, deps: SilverSinkDeps, metr
         () => ({
           pid: process.pid,
           path: options.path,
-          offsets: positions.all(),
+          offsets: [...durable.values()],
           records: state.records,
           commits: state.commits,
           committedAt: state.committedAt,
@@ -195,6 +197,7 @@ async function sinkToSilver(given: SilverSinkOptions, deps: SilverSinkDeps, metr
       state.records += n;
       state.commits += 1;
       state.committedAt = Date.now();
+      for (const o of offsets) durable.set(partitionKey(o.topic, o.partition), o);
       changedSinceSnapshot = true;
       deps.progress?.add('records', n);
       deps.onCommit?.({ records: n, totalRecords: state.records, millis: result.millis, offsets });
