@@ -314,6 +314,8 @@ class ProcessorRunner {
   /** Every raw reference record is read (by this or another member) and the shared state has read their clean output. */
   async #referenceSettled(): Promise<boolean> {
     const admin = this.#deps.transport.admin();
+    // The group first: once every raw reference record is committed, its clean output is in the
+    // log, and the shared state must then have read it before held records give up waiting.
     return (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) && (await this.#shared.caughtUp(admin));
   }
 
@@ -325,14 +327,7 @@ class ProcessorRunner {
   }
 
   async #caughtUp(): Promise<boolean> {
-    const admin = this.#deps.transport.admin();
-    // The groups first: once every raw reference record is committed, its clean output is in the
-    // log, and the shared state must then have read it before held records give up waiting.
-    return (
-      (await groupCaughtUp(this.#reference, admin, `${this.#o.groupId}.reference`, REFERENCE_RAW)) &&
-      (await groupCaughtUp(this.#facts, admin, `${this.#o.groupId}.facts`, FACT_RAW)) &&
-      (await this.#shared.caughtUp(admin))
-    );
+    return (await groupCaughtUp(this.#facts, this.#deps.transport.admin(), `${this.#o.groupId}.facts`, FACT_RAW)) && (await this.#referenceSettled());
   }
 
   async #take(batch: RecordBatch, round: Round): Promise<void> {
